@@ -1,0 +1,157 @@
+# sevmig: a plain GNU Makefile (no autotools).
+#
+#   make            build everything under build/
+#   make check      install missing packages, build, run every test
+#   make demo       install missing packages, build, run a simulated migration
+#   make V=1        show full commands
+#   make WERROR=0   do not turn warnings into errors
+#   make SANITIZE=address,undefined check
+#
+# Adding a library module or command needs no edit here: lib/*.c goes into
+# libsevmig.a, cmd/sevmig-*.c becomes a binary, tests/unit/test-*.c a unit
+# test and tests/helpers/*.c a test helper program.
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := openssl libcurl jansson libarchive
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+WARNINGS := -std=c11 -Wall -Wextra -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wwrite-strings -Wundef -Wvla -Wshadow
+WERROR ?= 1
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+CFLAGS ?= -O2 -g
+SM_CFLAGS := $(WARNINGS) -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 \
+	-fstack-protector-strong -iquote lib -DSEVMIG_VERSION='"$(VERSION)"' \
+	$(PKG_CFLAGS)
+SM_LDFLAGS :=
+
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+SM_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) \
+	-fno-omit-frame-pointer
+SM_LDFLAGS += -fsanitize=$(SANITIZE)
+BUILD ?= build/sanitize
+else
+BUILD ?= build/default
+endif
+
+ifeq ($(V),1)
+Q :=
+E := @:
+else
+Q := @
+E := @echo
+endif
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libsevmig.a
+
+CMD_SRCS := $(sort $(wildcard cmd/sevmig-*.c))
+CMD_BINS := $(CMD_SRCS:cmd/%.c=$(BUILD)/bin/%)
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+
+MANPAGES := $(sort $(wildcard docs/*.[1-8]))
+
+.PHONY: all deps check check-unit check-bats demo bench fuzz install clean \
+	check-format lint-man
+
+all: $(CMD_BINS) $(UNIT_BINS) $(HELPER_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(E) "  CC      $<"
+	$(Q)$(CC) $(SM_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	$(E) "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(E) "  LINK    $@"
+	$(Q)$(CC) $(SM_CFLAGS) $(CFLAGS) $(SM_LDFLAGS) $(LDFLAGS) -o $@ $< \
+		$(LIB) $(PKG_LIBS) -lm
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(E) "  LINK    $@"
+	$(Q)$(CC) $(SM_CFLAGS) $(CFLAGS) $(SM_LDFLAGS) $(LDFLAGS) -o $@ $< \
+		$(LIB) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+
+$(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(E) "  LINK    $@"
+	$(Q)$(CC) $(SM_CFLAGS) $(CFLAGS) $(SM_LDFLAGS) $(LDFLAGS) -o $@ $< \
+		$(LIB) $(PKG_LIBS) -lm
+
+# Unit tests may use cmocka's headers; they are not built with -Wundef
+# errors on cmocka's own macros.
+$(BUILD)/tests/unit/%.o: SM_CFLAGS += -Wno-undef
+
+deps:
+	$(Q)SEVMIG_SKIP_DEPS=$(SEVMIG_SKIP_DEPS) scripts/deps.sh
+
+# check and demo install what is missing first, so a fresh machine needs
+# only this one command.  The sub-make re-reads pkg-config after install.
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) tests/run-tests.sh all
+
+check-unit: all
+	$(Q)BUILD=$(BUILD) tests/run-tests.sh unit
+
+check-bats: all
+	$(Q)BUILD=$(BUILD) tests/run-tests.sh bats
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) scripts/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) scripts/bench.sh
+
+lint-man:
+	$(Q)for m in $(MANPAGES); do mandoc -Tlint -W warning $$m || exit 1; done
+
+check-format:
+	$(Q)clang-format --dry-run --Werror $(LIB_SRCS) $(CMD_SRCS) lib/*.h
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0755 $(CMD_BINS) $(DESTDIR)$(BINDIR)/
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for c in completions/bash/*; do [ -f "$$c" ] && \
+		install -m 0644 $$c $(DESTDIR)$(BASHCOMPDIR)/; done; true
+	for c in completions/zsh/*; do [ -f "$$c" ] && \
+		install -m 0644 $$c $(DESTDIR)$(ZSHCOMPDIR)/; done; true
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(CMD_SRCS:cmd/%.c=$(BUILD)/cmd/%.d) \
+	$(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
+	$(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%.d)

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#include "cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "json.h"
+#include "kds.h"
+#include "ossl.h"
+
+void sm_cli_init(const char *progname)
+{
+	sm_progname = progname;
+	sm_log_level = SM_LOG_WARN;
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+}
+
+void sm_cli_print_version(void)
+{
+	printf("%s (sevmig) %s\n", sm_progname, SEVMIG_VERSION);
+	printf("%s\n", sm_ossl_version());
+	printf("%s\n", sm_kds_curl_version());
+	printf("%s\n", sm_archive_lib_version());
+	printf("%s\n", sm_json_lib_version());
+}
+
+int sm_cli_try_help(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n",
+		sm_progname);
+	return SM_EXIT_USAGE;
+}
+
+int sm_cli_report(const struct sm_err *e)
+{
+	int code = e->code == SM_EXIT_OK ? SM_EXIT_FAILURE : (int)e->code;
+
+	fprintf(stderr, "%s: %s\n", sm_progname,
+		e->msg[0] ? e->msg : "unknown error");
+	return code;
+}
+
+int sm_cli_close_stdout(int rc)
+{
+	int err = 0;
+
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err = errno ? errno : EIO;
+	if (fclose(stdout) != 0 && !err)
+		err = errno;
+	if (err) {
+		if (err == EPIPE)
+			fprintf(stderr, "%s: output closed early\n",
+				sm_progname);
+		else
+			fprintf(stderr, "%s: write error: %s\n", sm_progname,
+				strerror(err));
+		return rc ? rc : SM_EXIT_IO;
+	}
+	return rc;
+}
+
+void sm_cli_set_verbosity(int verbose, int quiet)
+{
+	if (quiet)
+		sm_log_level = SM_LOG_ERR;
+	else
+		sm_log_level = SM_LOG_WARN + verbose;
+	if (sm_log_level > SM_LOG_TRACE)
+		sm_log_level = SM_LOG_TRACE;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SEVMIG_UTIL_H
+#define SEVMIG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+#define SM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Read up to len bytes, retrying on EINTR/EAGAIN and short reads (kvmtool
+ * read_in_full).  Returns the number of bytes read, which is less than len
+ * only at end of file, or -1 with errno set.
+ */
+ssize_t sm_read_full(int fd, void *buf, size_t len);
+
+/* Write all len bytes or fail.  Returns len, or -1 with errno set. */
+ssize_t sm_write_full(int fd, const void *buf, size_t len);
+
+/*
+ * Read a whole file ("-" is stdin) of at most max bytes into a new buffer
+ * the caller frees.  A larger file is an error (SM_EXIT_IO) naming the limit.
+ */
+int sm_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen,
+		 struct sm_err *e);
+
+/*
+ * Write buf to path ("-" is stdout) atomically: a temporary file in the
+ * same directory, fsync, rename, fsync of the directory.  A partial file is
+ * never left behind.
+ */
+int sm_write_file_atomic(const char *path, const void *buf, size_t len,
+			 mode_t mode, struct sm_err *e);
+
+/* Lowercase hex of n bytes into out, which must hold 2n+1 chars. */
+void sm_hex_encode(const uint8_t *in, size_t n, char *out);
+
+/*
+ * Decode hex (either case, no separators) into out.  Returns the number of
+ * bytes, or -1 for odd length, a bad digit or more than max bytes.
+ */
+ssize_t sm_hex_decode(const char *hex, uint8_t *out, size_t max);
+
+/* Standard base64 with padding; out must hold sm_base64_len(n)+1 chars. */
+size_t sm_base64_len(size_t n);
+void sm_base64_encode(const uint8_t *in, size_t n, char *out);
+
+/*
+ * Decode standard base64 (whitespace ignored, padding required).  Returns
+ * the number of bytes or -1 on bad input or more than max bytes.
+ */
+ssize_t sm_base64_decode(const char *in, uint8_t *out, size_t max);
+
+/*
+ * Parse a size: a decimal number with an optional K, M, G or T suffix
+ * (powers of 1024, optional trailing "iB" or "B").  Returns 0 or -1.
+ */
+int sm_parse_size(const char *s, uint64_t *out);
+
+/* Parse an unsigned integer, decimal or 0x-hex, that fits in max. */
+int sm_parse_uint(const char *s, uint64_t max, uint64_t *out);
+
+/* Overwrite secrets in a way the compiler cannot elide. */
+void sm_wipe(void *p, size_t n);
+
+/* Monotonic time in seconds. */
+double sm_now(void);
+
+#endif
