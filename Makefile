@@ -86,11 +86,14 @@ $(LIB): $(LIB_OBJS)
 	$(E) "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(LIB)
+# A command is cmd/NAME.c plus, for larger ones, cmd/NAME/*.c.
+.SECONDEXPANSION:
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o \
+		$$(patsubst %.c,$(BUILD)/%.o,$$(wildcard cmd/$$*/*.c)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(E) "  LINK    $@"
-	$(Q)$(CC) $(SM_CFLAGS) $(CFLAGS) $(SM_LDFLAGS) $(LDFLAGS) -o $@ $< \
-		$(LIB) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(SM_CFLAGS) $(CFLAGS) $(SM_LDFLAGS) $(LDFLAGS) -o $@ \
+		$(filter %.o,$^) $(LIB) $(PKG_LIBS) -lm
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -153,5 +156,6 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJS:.o=.d) $(CMD_SRCS:cmd/%.c=$(BUILD)/cmd/%.d) \
+	$(patsubst %.c,$(BUILD)/%.d,$(wildcard cmd/*/*.c)) \
 	$(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
 	$(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%.d)

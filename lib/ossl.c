@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -71,4 +72,44 @@ void sm_ossl_clear_errors(void)
 const char *sm_ossl_version(void)
 {
 	return OpenSSL_version(OPENSSL_VERSION);
+}
+
+struct sm_sha256 {
+	EVP_MD_CTX *md;
+};
+
+int sm_sha256_new(struct sm_sha256 **c)
+{
+	struct sm_sha256 *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -1;
+	s->md = EVP_MD_CTX_new();
+	if (!s->md || EVP_DigestInit_ex(s->md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(s->md);
+		free(s);
+		return -1;
+	}
+	*c = s;
+	return 0;
+}
+
+int sm_sha256_update(struct sm_sha256 *c, const void *buf, size_t len)
+{
+	return EVP_DigestUpdate(c->md, buf, len) == 1 ? 0 : -1;
+}
+
+int sm_sha256_final(struct sm_sha256 *c, uint8_t out[SM_SHA256_LEN])
+{
+	unsigned int n = 0;
+
+	return EVP_DigestFinal_ex(c->md, out, &n) == 1 ? 0 : -1;
+}
+
+void sm_sha256_free(struct sm_sha256 *c)
+{
+	if (!c)
+		return;
+	EVP_MD_CTX_free(c->md);
+	free(c);
 }

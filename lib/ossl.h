@@ -37,4 +37,12 @@ void sm_ossl_clear_errors(void);
 /* "OpenSSL 3.0.x ..." of the library actually linked. */
 const char *sm_ossl_version(void);
 
+/* Incremental SHA-256 (the archive trailer digest, guest digests). */
+struct sm_sha256;
+int sm_sha256_new(struct sm_sha256 **c);
+int sm_sha256_update(struct sm_sha256 *c, const void *buf, size_t len);
+/* Writes the digest; the context may not be updated afterwards. */
+int sm_sha256_final(struct sm_sha256 *c, uint8_t out[SM_SHA256_LEN]);
+void sm_sha256_free(struct sm_sha256 *c);
+
 #endif

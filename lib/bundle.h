@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SEVMIG_BUNDLE_H
+#define SEVMIG_BUNDLE_H
+
+/*
+ * The certificate bundle: one JSON document ("schema": "sevmig-certs/1")
+ * holding pdh, pek, oca, cek, ask, ark (base64), product, chip id, API
+ * version and source, plus every other input format sevmig accepts where a
+ * bundle is expected.  Outside dependency: jansson.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cert.h"
+#include "err.h"
+
+#define SM_BUNDLE_SCHEMA "sevmig-certs/1"
+#define SM_CHIP_ID_MAX 64 /* bytes of GET_ID2 output */
+
+struct sm_bundle_info {
+	enum sm_product product;	/* UNKNOWN when not known */
+	uint8_t chip_id[SM_CHIP_ID_MAX];
+	size_t chip_id_len;		/* 0 when unknown */
+	int have_api;
+	uint8_t api_major, api_minor;	/* platform firmware API */
+	char source[512];		/* where it came from, free text */
+};
+
+/*
+ * Encode a chain as a bundle: JSON_SORT_KEYS | JSON_INDENT(2) plus a final
+ * newline.  *out is malloc'd; the caller frees it.
+ */
+int sm_bundle_encode(const struct sm_chain *ch,
+		     const struct sm_bundle_info *info, char **out,
+		     struct sm_err *e);
+
+/*
+ * Decode a bundle strictly: schema must be "sevmig-certs/1" (another major
+ * is SM_EXIT_UNSUPPORTED), every certificate parses for its slot.  A syntax
+ * error reports line:column.
+ */
+int sm_bundle_decode(const char *text, size_t len, struct sm_chain *ch,
+		     struct sm_bundle_info *info, struct sm_err *e);
+
+/*
+ * Load certificates from any accepted input and merge them into ch:
+ *   - a bundle (JSON with "schema");
+ *   - QEMU's query-sev-capabilities reply, bare or inside {"return": ...}
+ *     (pdh, cert-chain, cpu0-id);
+ *   - a directory holding any of pdh.cert pek.cert oca.cert cek.cert
+ *     ask.cert ark.cert;
+ *   - one SEV certificate (placed by its usage), a PDH_CERT_EXPORT chain
+ *     blob (PEK||OCA||CEK, 6252 bytes), an AMD ASK||ARK file, one AMD
+ *     certificate (ARK or ASK by usage);
+ * path "-" is stdin.  info is filled from what the input says.
+ */
+int sm_certs_load(const char *path, struct sm_chain *ch,
+		  struct sm_bundle_info *info, struct sm_err *e);
+int sm_certs_load_buf(const uint8_t *buf, size_t len, const char *name,
+		      struct sm_chain *ch, struct sm_bundle_info *info,
+		      struct sm_err *e);
+
+#endif

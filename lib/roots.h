@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SEVMIG_ROOTS_H
+#define SEVMIG_ROOTS_H
+
+/*
+ * AMD's ARK and ASK for naples, rome, milan, genoa and turin, built in
+ * (lib/roots-data.c) and pinned by SHA-256 of the whole certificate: a
+ * built-in root whose bytes do not hash to its pin is never returned.
+ */
+
+#include "cert.h"
+
+/* The built-in ARK/ASK of p, or NULL (unknown product, pin mismatch). */
+const struct sm_amd_cert *sm_roots_ark(enum sm_product p);
+const struct sm_amd_cert *sm_roots_ask(enum sm_product p);
+
+/* The product whose built-in ARK equals ark (byte for byte), or UNKNOWN. */
+enum sm_product sm_roots_product_of_ark(const struct sm_amd_cert *ark);
+
+#endif
