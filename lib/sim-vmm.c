@@ -652,10 +652,15 @@ static int vmm_load_data(void *arg, uint64_t off, const void *buf,
 			if (k > WINDOW)
 				k = WINDOW;
 			sm_sim_stream_fill(get64(ld->hdr + 16), po, v->win, k);
-			if (memcmp(v->win, p, k))
+			if (memcmp(v->win, p, k)) {
+				size_t j = 0;
+
+				while (v->win[j] == p[j])
+					j++;
 				return sm_err_set(e, SM_EXIT_VERIFY,
-						  "device state padding corrupt near byte %" PRIu64,
-						  ld->got);
+						  "device state padding corrupt at byte %" PRIu64,
+						  ld->got + j);
+			}
 			if (sm_sha256_update(ld->sha, p, k))
 				return sm_err_set(e, SM_EXIT_FAILURE,
 						  "SHA-256 failed");
@@ -697,6 +702,9 @@ static int vmm_load_end(void *arg, int complete, struct sm_err *e)
 	v->policy = get32(h + 48);
 	v->migration_ready = !!(get32(h + 52) & DS_F_READY);
 	v->zero_shared = !!(get32(h + 52) & DS_F_ZERO_SHARED);
+	/* Carry the padding on, so the next export sends the same blob. */
+	if (ld->size > v->o.device_state_size)
+		v->o.device_state_size = ld->size;
 	v->devstate_ok = 1;
 	load_free(v);
 	pr_info("device state loaded");
@@ -953,6 +961,17 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 		*out = v;
 		return 0;
 	}
+	/*
+	 * Allocate all of RAM in one call: much faster than page by page
+	 * on first write, and a host short of memory fails here, not with
+	 * SIGBUS later.
+	 */
+	if (fallocate(v->ram_fd, 0, 0, (off_t)o->mem_size) < 0) {
+		sm_err_errno(e, SM_EXIT_FAILURE, errno,
+			     "allocating %" PRIu64 " bytes of guest RAM",
+			     o->mem_size);
+		goto err_free;
+	}
 	v->policy = v->o.policy;
 	if (sm_fw_sim_launch(v->fw, v->policy, v->vcpus, e))
 		goto err_free;
@@ -991,6 +1010,7 @@ int sm_sim_vmm_run(const struct sm_sim_vmm_opts *o, struct sm_err *e)
 {
 	struct sm_sim_vmm *v;
 	struct sm_eps *s;
+	struct signalfd_siginfo si;
 	sigset_t set, old;
 	int sfd, rc = -1;
 
@@ -1000,7 +1020,7 @@ int sm_sim_vmm_run(const struct sm_sim_vmm_opts *o, struct sm_err *e)
 	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
 		return sm_err_errno(e, SM_EXIT_FAILURE, errno, "blocking signals");
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
 		sm_err_errno(e, SM_EXIT_FAILURE, errno, "signalfd");
 		goto out_mask;
@@ -1012,6 +1032,9 @@ int sm_sim_vmm_run(const struct sm_sim_vmm_opts *o, struct sm_err *e)
 	pr_info("serving '%s'", o->socket);
 	rc = sm_eps_run(s, sfd, e);
 	sm_eps_close(s);
+	/* Consume the stop signal, or unblocking it below would kill us. */
+	while (read(sfd, &si, sizeof(si)) == sizeof(si))
+		pr_info("stopped by signal %u", si.ssi_signo);
 out_vmm:
 	sm_sim_vmm_free(v);
 out_sfd:

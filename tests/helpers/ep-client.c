@@ -4,8 +4,13 @@
  * commands against one or more sockets, in order, on a persistent
  * connection, and keeps a taken context fd across them:
  *
- *   connect SOCK         (re)connect to SOCK (the first argument is one)
- *   close                disconnect (a held context fd stays open)
+ *   connect SOCK         open another connection (the first is to the
+ *                        first argument) and make it the current one;
+ *                        earlier ones stay open
+ *   use N                make connection N (0, 1, ... in opening order)
+ *                        the current one
+ *   close                disconnect the current one (a held context fd
+ *                        stays open)
  *   op NAME [JSON]       send {"version":1,"op":NAME,...JSON's keys},
  *                        print the reply line; never fails on "ok":false
  *   opfd NAME N [JSON]   the same with N descriptors of /dev/null attached
@@ -13,6 +18,8 @@
  *   rawhex HEX           send raw bytes, print the reply (if any, 2 s)
  *   hello                print the hello reply fields, keep the memory fds
  *   dump FILE            write the first memory fd's whole content to FILE
+ *   fill FILE            write FILE into the first memory fd from offset 0
+ *   poke OFFSET          flip the lowest bit of one byte of the memory fd
  *   pause | resume | release | quit | status
  *   take-context         take the context and hold its fd
  *   return-context       give the held fd back
@@ -44,8 +51,12 @@
 #include "log.h"
 #include "util.h"
 
+#define MAX_CONN 8
+
 struct st {
 	struct sm_ep *ep;
+	struct sm_ep *conns[MAX_CONN];
+	int nconns;
 	double timeout;
 	int ctx_fd;
 	int mem_fd;
@@ -126,6 +137,45 @@ static int dump(struct st *s, const char *path, struct sm_err *e)
 	free(buf);
 	close(fd);
 	printf("dumped %lld bytes\n", (long long)stt.st_size);
+	return 0;
+}
+
+static int fill(struct st *s, const char *path, struct sm_err *e)
+{
+	uint8_t *buf = malloc(1 << 20);
+	off_t off = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (s->mem_fd < 0)
+		return sm_err_set(e, SM_EXIT_USAGE, "fill needs hello first");
+	if (fd < 0 || !buf)
+		return sm_err_errno(e, SM_EXIT_IO, errno, "open '%s'", path);
+	while ((n = sm_read_full(fd, buf, 1 << 20)) > 0) {
+		if (pwrite(s->mem_fd, buf, (size_t)n, off) != n)
+			return sm_err_errno(e, SM_EXIT_IO, errno, "fill");
+		off += n;
+	}
+	free(buf);
+	close(fd);
+	printf("filled %lld bytes\n", (long long)off);
+	return 0;
+}
+
+static int poke(struct st *s, const char *where, struct sm_err *e)
+{
+	uint64_t off;
+	uint8_t b;
+
+	if (s->mem_fd < 0)
+		return sm_err_set(e, SM_EXIT_USAGE, "poke needs hello first");
+	if (sm_parse_uint(where, INT64_MAX, &off) ||
+	    pread(s->mem_fd, &b, 1, (off_t)off) != 1)
+		return sm_err_set(e, SM_EXIT_USAGE, "bad offset '%s'", where);
+	b ^= 1;
+	if (pwrite(s->mem_fd, &b, 1, (off_t)off) != 1)
+		return sm_err_errno(e, SM_EXIT_IO, errno, "poke");
+	printf("poked 0x%" PRIx64 "\n", off);
 	return 0;
 }
 
@@ -297,10 +347,21 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 
 	if (!strcmp(c, "connect")) {
 		need(argc, *i, 1, c);
-		sm_ep_close(s->ep);
-		s->ep = NULL;
+		if (s->nconns == MAX_CONN)
+			return sm_err_set(e, SM_EXIT_USAGE, "too many connections");
 		rc = sm_ep_connect(argv[++*i], s->timeout, &s->ep, e);
+		s->conns[s->nconns++] = rc ? NULL : s->ep;
 		return rc;
+	}
+	if (!strcmp(c, "use")) {
+		int n;
+
+		need(argc, *i, 1, c);
+		n = atoi(argv[++*i]);
+		if (n < 0 || n >= s->nconns || !s->conns[n])
+			return sm_err_set(e, SM_EXIT_USAGE, "no connection %d", n);
+		s->ep = s->conns[n];
+		return 0;
 	}
 	if (!strcmp(c, "sleep")) {
 		need(argc, *i, 1, c);
@@ -316,6 +377,11 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 	if (!s->ep)
 		return sm_err_set(e, SM_EXIT_USAGE, "not connected");
 	if (!strcmp(c, "close")) {
+		int k;
+
+		for (k = 0; k < s->nconns; k++)
+			if (s->conns[k] == s->ep)
+				s->conns[k] = NULL;
 		sm_ep_close(s->ep);
 		s->ep = NULL;
 	} else if (!strcmp(c, "op") || !strcmp(c, "opfd")) {
@@ -351,6 +417,12 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 	} else if (!strcmp(c, "dump")) {
 		need(argc, *i, 1, c);
 		rc = dump(s, argv[++*i], e);
+	} else if (!strcmp(c, "fill")) {
+		need(argc, *i, 1, c);
+		rc = fill(s, argv[++*i], e);
+	} else if (!strcmp(c, "poke")) {
+		need(argc, *i, 1, c);
+		rc = poke(s, argv[++*i], e);
 	} else if (!strcmp(c, "pause")) {
 		rc = sm_ep_pause(s->ep, e);
 	} else if (!strcmp(c, "resume")) {
@@ -410,6 +482,7 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 	}
 	if (!rc && strcmp(c, "op") && strcmp(c, "opfd") && strcmp(c, "frame") &&
 	    strcmp(c, "rawhex") && strcmp(c, "hello") && strcmp(c, "dump") &&
+	    strcmp(c, "fill") && strcmp(c, "poke") &&
 	    strcmp(c, "close"))
 		printf("ok\n");
 	return rc;
@@ -437,9 +510,11 @@ int main(int argc, char **argv)
 	}
 	if (sm_ep_connect(argv[1], s.timeout, &s.ep, &e))
 		return die_err(&e);
+	s.conns[s.nconns++] = s.ep;
 	for (; i < argc; i++)
 		if (run_cmd(&s, argc, argv, &i, &e))
 			return die_err(&e);
-	sm_ep_close(s.ep);
+	for (i = 0; i < s.nconns; i++)
+		sm_ep_close(s.conns[i]);
 	return 0;
 }
