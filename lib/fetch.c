@@ -413,6 +413,7 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 {
 	const char *argv[SSH_ARGV_MAX + 1], *prog, *rprog;
 	char sshcmd[1024], remote[8192], ctopt[64], line[512], what[600];
+	char how[64];
 	char *out = NULL, *err = NULL, *save, *tok;
 	struct sm_child *c = NULL;
 	struct ssh_target t;
@@ -509,9 +510,9 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 		if (code != SM_EXIT_VERIFY && code != SM_EXIT_VM &&
 		    code != SM_EXIT_UNSUPPORTED)
 			code = SM_EXIT_IO;
-		sm_child_describe(status, line, sizeof(line));
+		sm_child_describe(status, how, sizeof(how));
 		sm_err_set(e, (enum sm_exit)code,
-			   "remote 'fetch' on '%s' %s: %s", what, line,
+			   "remote 'fetch' on '%s' %s: %s", what, how,
 			   err && err[0] ? last_line(err, line, sizeof(line))
 					 : "no message");
 		goto out;

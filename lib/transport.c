@@ -58,6 +58,38 @@ static int make_pipe(int p[2])
 	return 0;
 }
 
+/*
+ * 0 if prog names an executable (as execvp would find it), else -1 with
+ * errno.  Checked before spawning so a missing program is reported the
+ * same way whatever the spawn implementation (valgrind, for one, makes
+ * posix_spawnp succeed and the child exit 127).
+ */
+static int can_exec(const char *prog)
+{
+	const char *path, *p, *q;
+	char buf[4096];
+	int n;
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK);
+	path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p = q + 1) {
+		q = strchr(p, ':');
+		if (!q)
+			q = p + strlen(p);
+		n = snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(q - p), p,
+			     q > p ? "/" : "", prog);
+		if (n > 0 && (size_t)n < sizeof(buf) && access(buf, X_OK) == 0)
+			return 0;
+		if (!*q)
+			break;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
 static void msleep(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -81,6 +113,9 @@ int sm_child_spawn(const char *const argv[], unsigned flags,
 	*cp = NULL;
 	if (!argv || !argv[0] || !argv[0][0])
 		return sm_err_set(e, SM_EXIT_USAGE, "no program to run");
+	if (can_exec(argv[0]) < 0)
+		return sm_err_errno(e, SM_EXIT_IO, errno, "running '%s'",
+				    argv[0]);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "spawning '%s'",
