@@ -398,8 +398,9 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 		if (attempt > retries) {
 			size_t n = strlen(e->msg);
 
-			snprintf(e->msg + n, sizeof(e->msg) - n,
-				 " after %d attempts", attempt);
+			if (attempt > 1)
+				snprintf(e->msg + n, sizeof(e->msg) - n,
+					 " after %d attempts", attempt);
 			break;
 		}
 		if (wait > maxwait)

@@ -260,6 +260,26 @@ static void test_404_final(void **state)
 	assert_int_equal(th_kds_requests(f->dir, NULL, 0), 1);
 }
 
+/* Without retries the message does not count attempts. */
+static void test_500_no_retry(void **state)
+{
+	struct fix *f = *state;
+	struct sm_err e = { 0 };
+	char want[1024];
+	uint8_t *cek;
+	size_t len;
+
+	start(f, "500");
+	f->o.retries = 0;
+	assert_int_equal(sm_kds_fetch_cek(&f->o, f->id, 64, &cek, &len, &e),
+			 -1);
+	snprintf(want, sizeof(want),
+		 "fetching CEK '%s/cek/id/%s': HTTP 500 Internal Server Error",
+		 f->url, f->hex);
+	assert_string_equal(e.msg, want);
+	assert_int_equal(th_kds_requests(f->dir, NULL, 0), 1);
+}
+
 static void test_hang_timeout(void **state)
 {
 	struct fix *f = *state;
@@ -469,6 +489,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_400_persistent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_500, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_404_final, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_500_no_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hang_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_after_beyond_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
