@@ -368,9 +368,13 @@ int sm_qmp_query_sev_capabilities(struct sm_qmp *q,
 		 * Whatever QEMU says here (KVM not enabled, SEV not
 		 * available, no such command), this host cannot give us a
 		 * SEV chain through QEMU: unsupported, with QEMU's words.
+		 * A transport failure keeps its class: its message names
+		 * the socket.
 		 */
-		if (e && e->code == SM_EXIT_VM)
-			e->code = SM_EXIT_UNSUPPORTED;
+		if (!e || (e->code != SM_EXIT_VM &&
+			   e->code != SM_EXIT_UNSUPPORTED))
+			return -1;
+		e->code = SM_EXIT_UNSUPPORTED;
 		return sm_err_prefix(e, "QEMU at '%s' has no SEV", q->path);
 	}
 	r = json_loads(text, 0, &jerr);
