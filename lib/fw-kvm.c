@@ -600,9 +600,9 @@ static int move_fail(struct sm_err *e, int src_fd, int err, int has_sev,
 		h = buf;
 		break;
 	case EBUSY:
-		h = "a vCPU of either VM is running or being created, either "
-		    "VM is already being migrated, or this process's misc "
-		    "cgroup has no SEV ASID left; pause the source VM first";
+		h = "a vCPU of either VM is being created, either VM is "
+		    "already being migrated, or this process's misc cgroup "
+		    "has no SEV ASID left";
 		break;
 	case EINTR:
 		h = "interrupted while waiting for the VMs' vCPU locks";
@@ -908,6 +908,42 @@ int sm_fw_kvm_vm_fd(struct sm_fw *fw)
 	if (!fw || fw->ops != &kvm_ops)
 		return -1;
 	return ((struct kvm_fw *)fw->priv)->vm_fd;
+}
+
+int sm_fw_kvm_register_region(struct sm_fw *fw, void *addr, size_t len,
+			      struct sm_err *e)
+{
+	struct kvm_enc_region r = { (uintptr_t)addr, len };
+	struct kvm_fw *k;
+	const char *h = NULL;
+	enum sm_exit code = SM_EXIT_VM;
+	int err;
+
+	if (sm_fw_kvm_vm_fd(fw) < 0)
+		return sm_err_set(e, SM_EXIT_FAILURE,
+				  "KVM_MEMORY_ENCRYPT_REG_REGION: no KVM VM");
+	k = fw->priv;
+	if (!addr || !len)
+		return sm_err_set(e, SM_EXIT_FAILURE,
+				  "KVM_MEMORY_ENCRYPT_REG_REGION refused: "
+				  "empty region");
+	if (xioctl(k, k->vm_fd, KVM_MEMORY_ENCRYPT_REG_REGION, &r) == 0)
+		return 0;
+	err = errno;
+	k->fw.sys_errno = err;
+	k->fw.fw_error = 0;
+	if (err == ENOMEM)
+		h = "pinning it exceeds this process's RLIMIT_MEMLOCK; raise "
+		    "it or grant CAP_IPC_LOCK";
+	else if (err == ENOTTY && kernel_has_sev(k) == 0) {
+		h = "KVM on this host has no SEV support";
+		code = SM_EXIT_UNSUPPORTED;
+	} else if (err == ENOTTY)
+		h = "this VM has no SEV context";
+	return sm_err_set(e, code,
+			  "KVM_MEMORY_ENCRYPT_REG_REGION of %zu bytes failed: "
+			  "%s%s%s",
+			  len, strerror(err), h ? "; " : "", h ? h : "");
 }
 
 int sm_fw_kvm_probe(const char *kvm_dev, sm_fw_kvm_ioctl_fn ioctl_fn,

@@ -23,6 +23,7 @@
  * including the struct sm_fw itself.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -125,10 +126,25 @@ int sm_fw_kvm_attach(int vm_fd, const struct sm_fw_kvm_opts *o,
 int sm_fw_kvm_vm_fd(struct sm_fw *fw);
 
 /*
+ * Pin a range of this process's mapping of guest memory to the context
+ * (KVM_MEMORY_ENCRYPT_REG_REGION), as a VMM does for SEV guest RAM: SEV
+ * ciphertext is bound to the host physical page, so pages that receive
+ * encrypted data must not be moved by the kernel before the guest runs.
+ * An importer calls it on its mapping of the target VMM's guest RAM after
+ * sm_fw_kvm_open_receive and before RECEIVE_UPDATE_DATA; the pins move
+ * with the context to the VMM.  Counted against RLIMIT_MEMLOCK unless the
+ * process has CAP_IPC_LOCK.  Needs a VM with an SEV context.
+ */
+int sm_fw_kvm_register_region(struct sm_fw *fw, void *addr, size_t len,
+			      struct sm_err *e);
+
+/*
  * The move itself: KVM_ENABLE_CAP(206, args[0] = src_vm_fd) on dst_vm_fd,
  * a VM this process created.  For VMMs adopting a context from sevmig.
  * Failures decoded (EBADF: not a VM; EINVAL: types differ, not SEV, ES
- * vCPU mismatch; EBUSY: source running or cgroup out of ASIDs).
+ * vCPU mismatch; EBUSY: vCPU creation or another move in progress, or
+ * the misc cgroup has no ASID left).  A running vCPU makes it wait: pause
+ * the source first.
  */
 int sm_fw_kvm_move_context(int dst_vm_fd, int src_vm_fd, struct sm_err *e);
 

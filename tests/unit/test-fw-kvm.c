@@ -45,6 +45,7 @@ struct call {
 		struct kvm_sev_receive_update_data ru;
 		struct kvm_sev_guest_status gs;
 		struct kvm_enable_cap cap;
+		struct kvm_enc_region reg;
 	} u;
 	int has_data;
 };
@@ -193,6 +194,11 @@ static int fake_ioctl(int fd, unsigned long req, void *arg)
 		if (F.enable_cap_errno[F.vm_type_of_fd[fd]])
 			return kfail(F.enable_cap_errno[F.vm_type_of_fd[fd]]);
 		return 0;
+	case KVM_MEMORY_ENCRYPT_REG_REGION:
+		memcpy(&c->u.reg, arg, sizeof(c->u.reg));
+		if (!F.sev)
+			return kfail(ENOTTY);
+		return F.memenc_errno ? kfail(F.memenc_errno) : 0;
 	case KVM_MEMORY_ENCRYPT_OP:
 		if (!arg) {
 			c->arg = ~0ul;
@@ -615,9 +621,12 @@ static void test_source_move_errors(void **state)
 	F.enable_cap_errno[0] = EBUSY;
 	assert_int_equal(sm_fw_kvm_open_source(9, &o, &fw, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_VM);
-	assert_non_null(strstr(e.msg, "failed: Device or resource busy; a vCPU "
-				      "of either VM is running"));
-	assert_non_null(strstr(e.msg, "pause the source VM first"));
+	assert_string_equal(e.msg, "KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM from VM "
+				   "fd 9 failed: Device or resource busy; a "
+				   "vCPU of either VM is being created, either "
+				   "VM is already being migrated, or this "
+				   "process's misc cgroup has no SEV ASID "
+				   "left");
 }
 
 static void test_move_context_not_a_vm(void **state)
@@ -1172,6 +1181,46 @@ static void test_decode_memlock(void **state)
 	sm_fw_close(fw);
 }
 
+static void test_register_region(void **state)
+{
+	static uint8_t ram[4 * 4096];
+	struct sm_fw *fw = attached(), *plat;
+	struct sm_err e;
+	int i;
+
+	(void)state;
+	assert_int_equal(sm_fw_kvm_register_region(fw, ram, sizeof(ram), &e),
+			 0);
+	i = find_call(KVM_MEMORY_ENCRYPT_REG_REGION, -1, 0);
+	assert_true(i >= 0);
+	assert_int_equal(F.calls[i].u.reg.addr, (uintptr_t)ram);
+	assert_int_equal(F.calls[i].u.reg.size, sizeof(ram));
+
+	F.memenc_errno = ENOMEM;
+	assert_int_equal(sm_fw_kvm_register_region(fw, ram, sizeof(ram), &e),
+			 -1);
+	assert_int_equal(e.code, SM_EXIT_VM);
+	assert_string_equal(e.msg, "KVM_MEMORY_ENCRYPT_REG_REGION of 16384 "
+				   "bytes failed: Cannot allocate memory; "
+				   "pinning it exceeds this process's "
+				   "RLIMIT_MEMLOCK; raise it or grant "
+				   "CAP_IPC_LOCK");
+	F.memenc_errno = 0;
+	F.sev = 0;
+	assert_int_equal(sm_fw_kvm_register_region(fw, ram, sizeof(ram), &e),
+			 -1);
+	assert_int_equal(e.code, SM_EXIT_UNSUPPORTED);
+	assert_int_equal(sm_fw_kvm_register_region(fw, NULL, 0, &e), -1);
+	assert_string_equal(e.msg, "KVM_MEMORY_ENCRYPT_REG_REGION refused: "
+				   "empty region");
+	sm_fw_close(fw);
+
+	assert_int_equal(sm_fw_kvm_open_platform("/dev/null", &plat, &e), 0);
+	assert_int_equal(sm_fw_kvm_register_region(plat, ram, 4096, &e), -1);
+	assert_string_equal(e.msg, "KVM_MEMORY_ENCRYPT_REG_REGION: no KVM VM");
+	sm_fw_close(plat);
+}
+
 static void test_vm_fd_of_other_backend(void **state)
 {
 	struct sm_fw other = { 0 };
@@ -1222,6 +1271,7 @@ int main(void)
 		cmocka_unit_test_setup(test_decode_no_sev, setup),
 		cmocka_unit_test_setup(test_decode_not_sev_guest, setup),
 		cmocka_unit_test_setup(test_decode_memlock, setup),
+		cmocka_unit_test_setup(test_register_region, setup),
 		cmocka_unit_test_setup(test_vm_fd_of_other_backend, setup),
 	};
 
