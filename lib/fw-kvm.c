@@ -304,7 +304,11 @@ static int kvm_fail(struct kvm_fw *k, struct sm_err *e, unsigned id, int err,
 	return -1;
 }
 
-/* A refusal before any ioctl: bad arguments from the caller. */
+/*
+ * A refusal before any ioctl: arguments KVM would answer with EINVAL.
+ * Same errno and class as that EINVAL (and as fw-sim's copy of KVM's
+ * checks), with a message naming the argument.
+ */
 static int refuse(struct kvm_fw *k, struct sm_err *e, unsigned id,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -319,7 +323,7 @@ static int refuse(struct kvm_fw *k, struct sm_err *e, unsigned id,
 	va_end(ap);
 	k->fw.sys_errno = EINVAL;
 	k->fw.fw_error = 0;
-	return sm_err_set(e, SM_EXIT_FAILURE, "%s refused: %s",
+	return sm_err_set(e, SM_EXIT_VM, "%s refused: %s",
 			  sm_fw_kvm_cmd_name(id), why);
 }
 
@@ -1131,12 +1135,13 @@ static int kvm_send_update_data(struct sm_fw *fw, struct sm_fw_xfer *x,
 	struct kvm_fw *k = fw->priv;
 	struct kvm_sev_send_update_data p;
 	uint32_t fw_error;
-	int err;
+	int err, query;
 
 	if (need_vm(k, id, e))
 		return -1;
 	memset(&p, 0, sizeof(p));
-	if (x->hdr_len >= SM_PKT_HDR_LEN) {
+	query = x->hdr_len < SM_PKT_HDR_LEN || !x->trans_len;
+	if (!query) {
 		if (check_xfer(k, id, x, e))
 			return -1;
 		p.hdr_uaddr = (uintptr_t)x->hdr;
@@ -1145,17 +1150,16 @@ static int kvm_send_update_data(struct sm_fw *fw, struct sm_fw_xfer *x,
 		p.guest_len = x->guest_len;
 		p.trans_uaddr = (uintptr_t)x->trans;
 		p.trans_len = x->trans_len;
-	} /* else: hdr_len 0 makes KVM ask the firmware for the lengths */
+	} /* else: zero lengths make KVM ask the firmware for them */
 	err = sev_cmd(k, id, &p, &fw_error);
-	if (x->hdr_len < SM_PKT_HDR_LEN) {
-		if (p.hdr_len)
-			x->hdr_len = p.hdr_len;
-		if (p.trans_len) /* ASPFW-like firmware leaves it 0 */
-			x->trans_len = p.trans_len;
+	if (query && (!err || fw_error)) {
+		/* the firmware answered; ASPFW leaves TRANS_LEN 0 */
+		x->hdr_len = p.hdr_len;
+		x->trans_len = p.trans_len;
 	}
 	if (err)
 		return kvm_fail(k, e, id, err, fw_error);
-	if (x->hdr_len >= SM_PKT_HDR_LEN)
+	if (!query)
 		x->trans_len = x->guest_len; /* what the firmware wrote */
 	return 0;
 }

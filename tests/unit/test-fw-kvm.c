@@ -842,7 +842,7 @@ static void test_send_start_refuses_before_ioctl(void **state)
 
 	(void)state;
 	assert_int_equal(fw->ops->send_start(fw, &a, &e), -1);
-	assert_int_equal(e.code, SM_EXIT_FAILURE);
+	assert_int_equal(e.code, SM_EXIT_VM);
 	assert_int_equal(fw->sys_errno, EINVAL);
 	assert_string_equal(e.msg, "KVM_SEV_SEND_START refused: no target PDH "
 				   "(KVM needs a non-empty buffer)");
@@ -873,6 +873,14 @@ static void test_send_update_data(void **state)
 				   "Input/output error (firmware: "
 				   "INVALID_LENGTH)");
 
+	assert_int_equal(x.trans_len, 0); /* as ASPFW answers */
+
+	/* trans_len 0 asks too, whatever hdr_len says (as in KVM) */
+	x.hdr_len = 0x100;
+	assert_int_equal(fw->ops->send_update_data(fw, &x, &e), -1);
+	assert_int_equal(x.hdr_len, SM_PKT_HDR_LEN);
+	assert_int_equal(fw->fw_error, SM_FW_INVALID_LENGTH);
+
 	assert_int_equal(posix_memalign((void **)&page, SM_PAGE_SIZE,
 					SM_PAGE_SIZE),
 			 0);
@@ -887,7 +895,7 @@ static void test_send_update_data(void **state)
 	assert_int_equal(x.trans_len, SM_PAGE_SIZE);
 	assert_int_equal(hdr[0], 0x11);
 	assert_int_equal(trans[SM_PAGE_SIZE - 1], 0x22);
-	i = find_call(KVM_MEMORY_ENCRYPT_OP, KVM_SEV_SEND_UPDATE_DATA, 1);
+	i = find_call(KVM_MEMORY_ENCRYPT_OP, KVM_SEV_SEND_UPDATE_DATA, 2);
 	p = &F.calls[i].u.su;
 	assert_int_equal(p->guest_uaddr, (uintptr_t)page); /* our mapping */
 	assert_int_equal(p->guest_len, SM_PAGE_SIZE);
@@ -918,7 +926,7 @@ static void test_xfer_page_crossing_refused(void **state)
 	x.guest = page + 0xf00;
 	x.guest_len = 0x200;
 	assert_int_equal(fw->ops->send_update_data(fw, &x, &e), -1);
-	assert_int_equal(e.code, SM_EXIT_FAILURE);
+	assert_int_equal(e.code, SM_EXIT_VM);
 	assert_int_equal(fw->sys_errno, EINVAL);
 	assert_int_equal(fw->fw_error, 0);
 	assert_string_equal(e.msg, "KVM_SEV_SEND_UPDATE_DATA refused: guest "
