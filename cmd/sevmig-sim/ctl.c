@@ -153,7 +153,7 @@ int cmd_ctl(int argc, char **argv)
 				fprintf(stderr,
 					"%s: invalid --timeout value '%s'\n",
 					sm_progname, optarg);
-				return sm_cli_try_help();
+				return sim_try_help("ctl");
 			}
 			break;
 		case 'v':
@@ -164,18 +164,18 @@ int cmd_ctl(int argc, char **argv)
 			break;
 		case 'h':
 			ctl_usage();
-			return 0;
+			return sm_cli_close_stdout(0);
 		case 'V':
 			sm_cli_print_version();
-			return 0;
+			return sm_cli_close_stdout(0);
 		default:
-			return sm_cli_try_help();
+			return sim_try_help("ctl");
 		}
 	}
 	if (argc - optind != 2) {
 		fprintf(stderr, "%s: ctl needs a socket and one command\n",
 			sm_progname);
-		return sm_cli_try_help();
+		return sim_try_help("ctl");
 	}
 	verb = argv[optind + 1];
 	for (i = 0; i < SM_ARRAY_SIZE(verbs); i++)
@@ -185,7 +185,7 @@ int cmd_ctl(int argc, char **argv)
 		fprintf(stderr,
 			"%s: unknown ctl command '%s' (status, digest, check, pause, resume, quit)\n",
 			sm_progname, verb);
-		return sm_cli_try_help();
+		return sim_try_help("ctl");
 	}
 	sm_cli_set_verbosity(verbose, quiet);
 	if (sm_ep_connect(argv[optind], timeout, &ep, &e))
@@ -211,6 +211,6 @@ int cmd_ctl(int argc, char **argv)
 		break;
 	}
 	sm_ep_close(ep);
-	return rc ? sm_cli_report(&e) : 0;
+	return sm_cli_close_stdout(rc ? sm_cli_report(&e) : 0);
 }
 #endif /* SEVMIG_SIM_UNITY */

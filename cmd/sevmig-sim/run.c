@@ -42,7 +42,7 @@ static void run_usage(void)
 static int bad_value(const char *opt, const char *val)
 {
 	fprintf(stderr, "%s: invalid %s value '%s'\n", sm_progname, opt, val);
-	return sm_cli_try_help();
+	return sim_try_help("run");
 }
 
 int cmd_run(int argc, char **argv)
@@ -151,27 +151,27 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'h':
 			run_usage();
-			return 0;
+			return sm_cli_close_stdout(0);
 		case 'V':
 			sm_cli_print_version();
-			return 0;
+			return sm_cli_close_stdout(0);
 		default:
-			return sm_cli_try_help();
+			return sim_try_help("run");
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", sm_progname,
 			argv[optind]);
-		return sm_cli_try_help();
+		return sim_try_help("run");
 	}
 	if (!o.platform_dir || !o.socket || !o.mem_size) {
 		fprintf(stderr, "%s: run needs --platform, --socket and --mem\n",
 			sm_progname);
-		return sm_cli_try_help();
+		return sim_try_help("run");
 	}
 	sm_cli_set_verbosity(verbose, quiet);
 	if (sm_sim_vmm_run(&o, &e))
-		return sm_cli_report(&e);
-	return 0;
+		return sm_cli_close_stdout(sm_cli_report(&e));
+	return sm_cli_close_stdout(0);
 }
 #endif /* SEVMIG_SIM_UNITY */

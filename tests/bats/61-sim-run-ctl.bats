@@ -146,7 +146,7 @@ context held:     no"
 @test "ctl usage errors exit 2" {
 	run -2 --separate-stderr sevmig-sim ctl
 	assert_equal "$stderr" "sevmig-sim: ctl needs a socket and one command
-Try 'sevmig-sim --help' for more information."
+Try 'sevmig-sim ctl --help' for more information."
 	run -2 --separate-stderr sevmig-sim ctl "$SRC"
 	assert_equal "${stderr_lines[0]}" "sevmig-sim: ctl needs a socket and one command"
 	run -2 --separate-stderr sevmig-sim ctl "$SRC" status extra
@@ -156,7 +156,7 @@ Try 'sevmig-sim --help' for more information."
 	run -2 --separate-stderr sevmig-sim ctl --timeout x "$SRC" status
 	assert_equal "${stderr_lines[0]}" "sevmig-sim: invalid --timeout value 'x'"
 	run -2 --separate-stderr sevmig-sim ctl --bogus "$SRC" status
-	assert_equal "${stderr_lines[1]}" "Try 'sevmig-sim --help' for more information."
+	assert_equal "${stderr_lines[1]}" "Try 'sevmig-sim ctl --help' for more information."
 }
 
 @test "ctl --help lists its options" {
@@ -180,7 +180,7 @@ Try 'sevmig-sim --help' for more information."
 	P=$BATS_FILE_TMPDIR/plat
 	run -2 --separate-stderr sevmig-sim run --platform "$P" --socket "$SRC"
 	assert_equal "$stderr" "sevmig-sim: run needs --platform, --socket and --mem
-Try 'sevmig-sim --help' for more information."
+Try 'sevmig-sim run --help' for more information."
 	run -2 --separate-stderr sevmig-sim run --platform "$P" --socket "$SRC" --mem 5000
 	assert_equal "${stderr_lines[0]}" "sevmig-sim: invalid --mem value '5000'"
 	run -2 --separate-stderr sevmig-sim run --platform "$P" --socket "$SRC" --mem 4M --shared 101
