@@ -9,9 +9,10 @@ int cmd_platform(int argc, char **argv)
 {
 	struct sm_err e;
 
-	if (argc != 3 || strcmp(argv[1], "init"))
+	/* Options (--ark-bits N, ...) are accepted and ignored. */
+	if (argc < 3 || strcmp(argv[1], "init"))
 		return sim_try_help("platform");
-	if (sm_fw_sim_platform_init(argv[2], NULL, &e))
+	if (sm_fw_sim_platform_init(argv[argc - 1], NULL, &e))
 		return sm_cli_report(&e);
 	return 0;
 }
