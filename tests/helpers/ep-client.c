@@ -492,7 +492,7 @@ int main(int argc, char **argv)
 {
 	struct st s = { .ctx_fd = -1, .mem_fd = -1, .timeout = 10 };
 	struct sm_err e = { 0 };
-	int i = 2;
+	int i = 2, rc = 0;
 
 	signal(SIGPIPE, SIG_IGN);
 	sm_progname = "ep-client";
@@ -512,9 +512,11 @@ int main(int argc, char **argv)
 		return die_err(&e);
 	s.conns[s.nconns++] = s.ep;
 	for (; i < argc; i++)
-		if (run_cmd(&s, argc, argv, &i, &e))
-			return die_err(&e);
+		if (run_cmd(&s, argc, argv, &i, &e)) {
+			rc = die_err(&e);
+			break;
+		}
 	for (i = 0; i < s.nconns; i++)
 		sm_ep_close(s.conns[i]);
-	return 0;
+	return rc;
 }
