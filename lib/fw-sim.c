@@ -375,7 +375,7 @@ static int save_key(const char *dir, const char *name, const struct sm_key *k,
 	return sm_key_save_pem(k, path, e);
 }
 
-/* A shared certificate must come with the private half of its key. */
+/* A shared ARK must come with the private half of its key. */
 static int check_pair_amd(const char *dir, const char *name,
 			  const struct sm_amd_cert *c, struct sm_key *k,
 			  struct sm_err *e)
@@ -383,7 +383,7 @@ static int check_pair_amd(const char *dir, const char *name,
 	struct sm_amd_cert probe;
 	uint8_t id[SM_KEY_ID_LEN] = { 0 };
 
-	/* Sign a throwaway certificate and verify it with c's public key. */
+	/* Sign a throwaway ASK and verify it with the ARK's public key. */
 	if (sm_amd_cert_build(&probe, k, SM_USAGE_ASK, id, k, c->key_id, e) ||
 	    sm_amd_cert_verify(c, &probe, e))
 		return sm_err_set(e, SM_EXIT_VERIFY,
@@ -396,10 +396,10 @@ static int check_pair_amd(const char *dir, const char *name,
 /* The simulated AMD part: new ARK and ASK, or those of another host. */
 static int make_amd(const char *dir, const struct sm_sim_platform_opts *o,
 		    enum sm_product product, struct sm_key **ask_key,
-		    struct sm_err *e)
+		    struct sm_amd_cert *ask, struct sm_err *e)
 {
 	struct sm_key *ark_key = NULL;
-	struct sm_amd_cert ark, ask;
+	struct sm_amd_cert ark;
 	uint8_t ark_id[SM_KEY_ID_LEN], ask_id[SM_KEY_ID_LEN];
 	unsigned bits;
 	int rc = -1;
@@ -407,14 +407,13 @@ static int make_amd(const char *dir, const struct sm_sim_platform_opts *o,
 	*ask_key = NULL;
 	if (o->ark_from) {
 		if (load_amd(o->ark_from, "ark.cert", &ark, e) ||
-		    load_amd(o->ark_from, "ask.cert", &ask, e) ||
+		    load_amd(o->ark_from, "ask.cert", ask, e) ||
 		    load_key(o->ark_from, "ark.key", &ark_key, e) ||
 		    load_key(o->ark_from, "ask.key", ask_key, e))
 			goto out;
+		/* The ASK's key is checked when it signs the CEK. */
 		if (check_pair_amd(o->ark_from, "ark.key", &ark, ark_key, e) ||
-		    check_pair_amd(o->ark_from, "ask.key", &ask, *ask_key,
-				   e) ||
-		    sm_amd_cert_verify(&ark, &ask, e))
+		    sm_amd_cert_verify(&ark, ask, e))
 			goto out;
 	} else {
 		bits = o->ark_bits;
@@ -429,13 +428,13 @@ static int make_amd(const char *dir, const struct sm_sim_platform_opts *o,
 		    sm_key_generate_rsa(ask_key, bits, e) ||
 		    sm_amd_cert_build(&ark, ark_key, SM_USAGE_ARK, ark_id,
 				      ark_key, ark_id, e) ||
-		    sm_amd_cert_build(&ask, *ask_key, SM_USAGE_ASK, ask_id,
+		    sm_amd_cert_build(ask, *ask_key, SM_USAGE_ASK, ask_id,
 				      ark_key, ark_id, e))
 			goto out;
 	}
 	if (save_cert(dir, "ark.cert", ark.raw, ark.len, e) ||
 	    save_key(dir, "ark.key", ark_key, e) ||
-	    save_cert(dir, "ask.cert", ask.raw, ask.len, e) ||
+	    save_cert(dir, "ask.cert", ask->raw, ask->len, e) ||
 	    save_key(dir, "ask.key", *ask_key, e))
 		goto out;
 	rc = 0;
@@ -482,6 +481,7 @@ static int make_platform(const char *dir, const struct sm_sim_platform_opts *o,
 	struct sm_key *pek_k = NULL, *pdh_k = NULL;
 	struct sm_sev_cert cek, oca, pek, pdh;
 	struct sm_sim_platform_info info;
+	struct sm_amd_cert ask;
 	char path[PATH_MAX];
 	int rc = -1;
 
@@ -499,7 +499,7 @@ static int make_platform(const char *dir, const struct sm_sim_platform_opts *o,
 		sm_err_ossl(e, SM_EXIT_FAILURE, "no random bytes");
 		goto out;
 	}
-	if (make_amd(dir, o, info.product, &ask_k, e))
+	if (make_amd(dir, o, info.product, &ask_k, &ask, e))
 		goto out;
 	/* CEK: as the KDS serves it, signed by the ASK. */
 	if (sm_key_generate_ec(&cek_k, e) ||
@@ -507,6 +507,12 @@ static int make_platform(const char *dir, const struct sm_sim_platform_opts *o,
 			     info.api_major, info.api_minor, e) ||
 	    sm_sev_cert_sign_by_amd(&cek, ask_k, e))
 		goto out;
+	if (sm_sev_cert_verify_by_amd(&ask, &cek, e)) {
+		sm_err_set(e, SM_EXIT_VERIFY,
+			   "sharing '%s/ask.key': the key does not match the "
+			   "certificate", o->ark_from ? o->ark_from : dir);
+		goto out;
+	}
 	if (make_oca(dir, o, info.api_major, info.api_minor, &oca_k, &oca, e))
 		goto out;
 	/* PEK: signed by the owner (slot 1) and by the chip (slot 2). */
