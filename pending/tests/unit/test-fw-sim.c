@@ -1057,6 +1057,12 @@ static void test_receive_update_checks(void **state)
 		  SM_FW_INVALID_ADDRESS);
 	xfer(&x, m.hdr[0], ram + 16, PG, GPA0 + 16, m.trans[0]);
 	expect_einval(sm_fw_receive_update_data(fw, &x, &e), fw);
+	xfer(&x, m.hdr[0], ram, PG, GPA0, m.trans[0]);
+	x.guest_len = 0;
+	expect_fw(sm_fw_receive_update_data(fw, &x, &e), fw,
+		  SM_FW_INVALID_LENGTH);
+	x.trans_len = 0;
+	expect_einval(sm_fw_receive_update_data(fw, &x, &e), fw);
 	/* A packet for one page is accepted at another GPA (no GPA in MAC). */
 	xfer(&x, m.hdr[0], ram + PG, PG, GPA0 + PG, m.trans[0]);
 	must(sm_fw_receive_update_data(fw, &x, &e), &e);
