@@ -172,7 +172,11 @@ enum sm_link_status {
 struct sm_verify_result {
 	enum sm_product product; /* named, or detected from the ASK */
 	enum sm_link_status status[SM_LINK_COUNT];
-	char reason[SM_LINK_COUNT][200]; /* why a link is not OK */
+	/*
+	 * Why a link is not OK; for an OK link, a note the user should see
+	 * as a warning (e.g. the unsigned Naples ARK was completed), or "".
+	 */
+	char reason[SM_LINK_COUNT][200];
 	int ok;				 /* every link SM_LINK_OK */
 };
 
@@ -188,6 +192,18 @@ struct sm_trust {
 	const struct sm_amd_cert *ask; /* optional, with ark */
 	enum sm_product product;
 };
+
+/* "PEK signs PDH", "OCA self-signed", ..., "ARK trusted". */
+const char *sm_link_name(enum sm_link l);
+/* "ok", "failed", "missing", "unsigned". */
+const char *sm_link_status_name(enum sm_link_status s);
+
+/*
+ * 1 if c is the 576-byte unsigned Naples ARK (AMDESE/AMDSEV#17) whose
+ * signed part equals the built-in Naples ARK's: the verifier then checks
+ * it with the pinned built-in signature, as virtee/sev does.
+ */
+int sm_amd_cert_is_known_unsigned_ark(const struct sm_amd_cert *c);
 
 /*
  * Verify every link: PDH<-PEK, PEK<-OCA, OCA self, PEK<-CEK, CEK<-ASK,
