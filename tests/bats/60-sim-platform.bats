@@ -46,6 +46,21 @@ setup_file() {
 	run -3 sim-chain-verify "$b"
 }
 
+@test "sevmig-certs verify accepts each host with its own --ark only, never with AMD's roots" {
+	command -v sevmig-certs >/dev/null || skip "sevmig-certs is not built on this branch yet"
+	local a=$BATS_TEST_TMPDIR/a b=$BATS_TEST_TMPDIR/b
+	run -0 sevmig-sim platform init --ark-bits 2048 "$a"
+	run -0 sevmig-sim platform init --ark-bits 2048 "$b"
+	run -0 sevmig-certs verify --ark "$a/ark.cert" "$a"
+	run -0 sevmig-certs verify --ark "$b/ark.cert" "$b"
+	run -3 --separate-stderr sevmig-certs verify --ark "$b/ark.cert" "$a"
+	[[ $stderr == *"ARK is not the root given with --ark"* ]]
+	run -3 --separate-stderr sevmig-certs verify --ark "$a/ark.cert" "$b"
+	[[ $stderr == *"ARK is not the root given with --ark"* ]]
+	run -3 sevmig-certs verify "$a"
+	run -3 sevmig-certs verify --product milan "$b"
+}
+
 @test "the default ARK for milan is RSA-4096, for naples RSA-2048, as AMD's" {
 	run -0 sevmig-sim platform init "$BATS_TEST_TMPDIR/m"
 	[ "$(stat -c %s "$BATS_TEST_TMPDIR/m/ark.cert")" = 1600 ]
