@@ -5,16 +5,18 @@
 # --ark ARK DIR' does) until sevmig-certs is on main.
 
 load helpers
+load sim-platform
 bats_require_minimum_version 1.8.0
 
 # One 2048-bit simulated AMD per file, shared with --ark-from where a
 # test does not need its own: a 4096-bit ARK takes seconds to make.
 setup_file() {
-	sevmig-sim platform init --ark-bits 2048 "$BATS_FILE_TMPDIR/amd"
+	AMD=$(sim_amd)
+	export AMD
 }
 
 @test "platform init writes every certificate, key and platform.json, silently" {
-	run --separate-stderr sevmig-sim platform init --ark-from "$BATS_FILE_TMPDIR/amd" "$BATS_TEST_TMPDIR/h"
+	run --separate-stderr sevmig-sim platform init --ark-from "$AMD" "$BATS_TEST_TMPDIR/h"
 	assert_success
 	assert_output ''
 	[ -z "$stderr" ]
@@ -73,7 +75,7 @@ setup_file() {
 }
 
 @test "--ark-from shares one simulated AMD: both hosts verify with its ARK" {
-	local amd=$BATS_FILE_TMPDIR/amd h=$BATS_TEST_TMPDIR/h
+	local amd=$AMD h=$BATS_TEST_TMPDIR/h
 	run -0 sevmig-sim platform init --ark-from "$amd" "$h"
 	cmp "$amd/ark.cert" "$h/ark.cert"
 	cmp "$amd/ask.cert" "$h/ask.cert"
@@ -84,7 +86,7 @@ setup_file() {
 }
 
 @test "--oca-from shares the owner: same OCA, own PEK and PDH" {
-	local amd=$BATS_FILE_TMPDIR/amd h=$BATS_TEST_TMPDIR/h
+	local amd=$AMD h=$BATS_TEST_TMPDIR/h
 	run -0 sevmig-sim platform init --ark-from "$amd" --oca-from "$amd" "$h"
 	cmp "$amd/oca.cert" "$h/oca.cert"
 	cmp "$amd/oca.key" "$h/oca.key"
@@ -93,7 +95,7 @@ setup_file() {
 }
 
 @test "--no-es and --api are recorded in platform.json" {
-	run -0 sevmig-sim platform init --ark-from "$BATS_FILE_TMPDIR/amd" --no-es --api 0.24 "$BATS_TEST_TMPDIR/h"
+	run -0 sim_platform "$BATS_TEST_TMPDIR/h" --no-es --api 0.24
 	run -0 grep -c '"es": false\|"api_major": 0\|"api_minor": 24' "$BATS_TEST_TMPDIR/h/platform.json"
 	assert_output 3
 }
@@ -101,7 +103,7 @@ setup_file() {
 @test "platform init refuses a directory that is not empty and leaves it alone" {
 	mkdir "$BATS_TEST_TMPDIR/h"
 	echo keep >"$BATS_TEST_TMPDIR/h/file"
-	run -2 --separate-stderr sevmig-sim platform init --ark-from "$BATS_FILE_TMPDIR/amd" "$BATS_TEST_TMPDIR/h"
+	run -2 --separate-stderr sevmig-sim platform init --ark-from "$AMD" "$BATS_TEST_TMPDIR/h"
 	assert_equal "$stderr" "sevmig-sim: creating platform '$BATS_TEST_TMPDIR/h': directory is not empty"
 	run -0 ls "$BATS_TEST_TMPDIR/h"
 	assert_output file
@@ -115,7 +117,7 @@ setup_file() {
 
 @test "an --oca-from host without an OCA fails and leaves no files" {
 	mkdir "$BATS_TEST_TMPDIR/h"
-	run -4 --separate-stderr sevmig-sim platform init --ark-from "$BATS_FILE_TMPDIR/amd" --oca-from "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/h"
+	run -4 --separate-stderr sevmig-sim platform init --ark-from "$AMD" --oca-from "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/h"
 	assert_equal "$stderr" "sevmig-sim: creating platform '$BATS_TEST_TMPDIR/h': cannot open '$BATS_TEST_TMPDIR/oca.cert': No such file or directory"
 	run -0 ls -A "$BATS_TEST_TMPDIR/h"
 	assert_output ''
@@ -131,7 +133,7 @@ setup_file() {
 	assert_equal "$stderr" "sevmig-sim: bad product 'zen'"$'\n'"$try"
 	run -2 --separate-stderr sevmig-sim platform init --ark-bits 1024 "$BATS_TEST_TMPDIR/h"
 	assert_equal "$stderr" "sevmig-sim: bad ARK size (2048 or 4096) '1024'"$'\n'"$try"
-	run -2 --separate-stderr sevmig-sim platform init --ark-bits 2048 --ark-from "$BATS_FILE_TMPDIR/amd" "$BATS_TEST_TMPDIR/h"
+	run -2 --separate-stderr sevmig-sim platform init --ark-bits 2048 --ark-from "$AMD" "$BATS_TEST_TMPDIR/h"
 	assert_equal "$stderr" "sevmig-sim: --ark-bits and --ark-from exclude each other"$'\n'"$try"
 	run -2 --separate-stderr sevmig-sim platform init
 	assert_equal "$stderr" "sevmig-sim: platform init: no directory given"$'\n'"$try"
