@@ -556,6 +556,22 @@ static uint32_t le32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
+/* A size an AMD certificate or ASK||ARK file has. */
+static int amd_size(size_t len)
+{
+	static const size_t sizes[] = {
+		SM_AMD_CERT_NAPLES_BAD, SM_AMD_CERT_2K, SM_AMD_CERT_4K,
+		2 * SM_AMD_CERT_2K, SM_AMD_CERT_2K + SM_AMD_CERT_NAPLES_BAD,
+		2 * SM_AMD_CERT_4K,
+	};
+	size_t i;
+
+	for (i = 0; i < SM_ARRAY_SIZE(sizes); i++)
+		if (len == sizes[i])
+			return 1;
+	return 0;
+}
+
 static int load_binary(const uint8_t *buf, size_t len, const char *name,
 		       struct sm_chain *ch, struct sm_err *e)
 {
@@ -583,7 +599,8 @@ static int load_binary(const uint8_t *buf, size_t len, const char *name,
 						     "invalid certificate '%s'",
 						     name);
 		}
-		if (amd_usage == SM_USAGE_ARK || amd_usage == SM_USAGE_ASK)
+		if (amd_usage == SM_USAGE_ARK || amd_usage == SM_USAGE_ASK ||
+		    amd_size(len))
 			return load_amd(buf, len, name, ch, e);
 	}
 	return sm_err_set(e, SM_EXIT_VERIFY,
