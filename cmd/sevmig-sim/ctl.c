@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: MIT
-/* Compiled through cmd/sevmig-sim.c until the Makefile links cmd/X/ sources. */
-#ifdef SEVMIG_SIM_UNITY
 /* sevmig-sim ctl: drive a VMM through its VM endpoint. */
 #include <getopt.h>
 #include <inttypes.h>
@@ -213,4 +211,3 @@ int cmd_ctl(int argc, char **argv)
 	sm_ep_close(ep);
 	return sm_cli_close_stdout(rc ? sm_cli_report(&e) : 0);
 }
-#endif /* SEVMIG_SIM_UNITY */

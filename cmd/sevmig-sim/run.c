@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: MIT
-/* Compiled through cmd/sevmig-sim.c until the Makefile links cmd/X/ sources. */
-#ifdef SEVMIG_SIM_UNITY
 /* sevmig-sim run: a simulated VMM serving the VM endpoint. */
 #include <getopt.h>
 #include <limits.h>
@@ -174,4 +172,3 @@ int cmd_run(int argc, char **argv)
 		return sm_cli_close_stdout(sm_cli_report(&e));
 	return sm_cli_close_stdout(0);
 }
-#endif /* SEVMIG_SIM_UNITY */

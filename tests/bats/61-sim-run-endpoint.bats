@@ -346,3 +346,31 @@ teardown() {
 	start_vmm src --mem 4M
 	run -0 sevmig-sim ctl "$SRC" check
 }
+
+@test "a client killed mid-send (SUPDATE) does not lose the guest" {
+	start_vmm src --mem 8M --shared 20
+	run -0 sevmig-sim ctl "$SRC" digest
+	before=$output
+	ep-client "$SRC" hello pause take-context send-start sleep 60 >"$T/holder.out" 3>&- &
+	holder=$!
+	echo $holder >>"$T/pids"
+	wait_status "$SRC" "guest state: *SUPDATE"
+	run -0 sevmig-sim ctl "$SRC" status
+	assert_line "context held:     yes"
+	kill -9 "$holder"
+	wait_status "$SRC" "context held: *no"
+	run -0 sevmig-sim ctl "$SRC" status
+	assert_line "guest state:      RUNNING"
+	run -0 sevmig-sim ctl "$SRC" check
+	run -0 sevmig-sim ctl "$SRC" digest
+	assert_output "$before"
+	run -0 sevmig-sim ctl "$SRC" resume
+}
+
+@test "return-context cancels a send the holder left in SUPDATE" {
+	start_vmm src --mem 4M
+	run -0 ep-client "$SRC" hello pause take-context send-start status return-context status resume
+	assert_line --index 6 --regexp "^vmm_state=paused guest_state=SUPDATE role=source held=1 "
+	assert_line --index 8 --regexp "^vmm_state=paused guest_state=RUNNING role=source held=0 "
+	grep -q "context returned in SUPDATE: cancelling the send" "$T/src.log"
+}

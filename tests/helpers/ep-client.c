@@ -30,6 +30,9 @@
  *   device-state FILE    stream the device state into FILE
  *   load-device-state FILE [N]
  *                        send FILE (only N bytes, but announce its size)
+ *   send-start           attach the held context (platform from hello)
+ *                        and run SEND_START to this platform's own PDH:
+ *                        the guest goes to SUPDATE, as mid-export
  *   sleep SEC | die      wait, or SIGKILL ourselves
  *
  * API commands print "ok" (or their result) and stop the run at the first
@@ -38,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +50,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "endpoint.h"
 #include "err.h"
+#include "fw-sim.h"
+#include "fw.h"
+#include "sevcrypto.h"
 #include "log.h"
 #include "util.h"
 
@@ -60,6 +68,8 @@ struct st {
 	double timeout;
 	int ctx_fd;
 	int mem_fd;
+	char platform_dir[PATH_MAX];
+	struct sm_fw *fw;
 };
 
 static int die_err(const struct sm_err *e)
@@ -179,6 +189,36 @@ static int poke(struct st *s, const char *where, struct sm_err *e)
 	return 0;
 }
 
+/*
+ * SEND_START on the held context, to this platform's own PDH: enough for
+ * a policy without the SEV and DOMAIN bits, which is all a test needs to
+ * leave the guest in SUPDATE.
+ */
+static int send_start(struct st *s, struct sm_err *e)
+{
+	static uint8_t pdh[SM_SEV_CERT_LEN], chain[SM_SEV_CHAIN_LEN];
+	uint8_t session[SM_SESSION_LEN], dummy = 0;
+	struct sm_fw_send_start a = { 0 };
+
+	if (s->ctx_fd < 0 || !s->platform_dir[0])
+		return sm_err_set(e, SM_EXIT_USAGE,
+				  "send-start needs hello and take-context");
+	if (!s->fw && (sm_fw_sim_open(s->platform_dir, &s->fw, e) ||
+		       sm_fw_sim_attach(s->fw, s->ctx_fd, e)))
+		return -1;
+	if (sm_fw_pdh_cert_export(s->fw, pdh, chain, e))
+		return -1;
+	a.pdh = pdh;
+	a.pdh_len = sizeof(pdh);
+	a.plat_certs = chain;
+	a.plat_certs_len = sizeof(chain);
+	a.amd_certs = &dummy;
+	a.amd_certs_len = 1;
+	a.session = session;
+	a.session_len = sizeof(session);
+	return sm_fw_send_start(s->fw, &a, e);
+}
+
 static int do_hello(struct st *s, struct sm_err *e)
 {
 	struct sm_ep_hello *h = calloc(1, sizeof(*h));
@@ -202,6 +242,7 @@ static int do_hello(struct st *s, struct sm_err *e)
 	if (s->mem_fd >= 0)
 		close(s->mem_fd);
 	s->mem_fd = h->fds[0];
+	memcpy(s->platform_dir, h->platform_dir, sizeof(s->platform_dir));
 	for (k = 1; k < h->nfds; k++)
 		close(h->fds[k]);
 	free(h);
@@ -441,6 +482,8 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 			       st.vmm_state, st.guest_state, st.role,
 			       st.context_held, st.policy, st.handle);
 		return rc;
+	} else if (!strcmp(c, "send-start")) {
+		rc = send_start(s, e);
 	} else if (!strcmp(c, "take-context")) {
 		if (s->ctx_fd >= 0)
 			close(s->ctx_fd);
@@ -518,5 +561,6 @@ int main(int argc, char **argv)
 		}
 	for (i = 0; i < s.nconns; i++)
 		sm_ep_close(s.conns[i]);
+	sm_fw_close(s.fw);
 	return rc;
 }
