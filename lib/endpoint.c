@@ -490,7 +490,7 @@ int sm_ep_shared_regions(struct sm_ep *ep, struct sm_ep_region **r,
 		json_decref(rep);
 		if (rc)
 			goto err;
-		if (more && next <= from && from) {
+		if (more && next <= from) {
 			sm_err_set(e, SM_EXIT_IO,
 				   "bad reply to 'shared-regions': no progress");
 			goto err;
