@@ -18,6 +18,8 @@
 #                            a sevmig-certs/1 bundle of that export with
 #                            chip_id $ID_HEX and no ASK/ARK
 #   dead_port                a TCP port on 127.0.0.1 nobody listens on
+#   need_fetch               skip (visibly) while sevmig-certs fetch is the
+#                            placeholder that predates lib/fetch.c
 #   fetch_stop_all           stop every process these helpers started
 # shellcheck shell=bash
 
@@ -110,6 +112,16 @@ naples_unsigned_bundle() {
 		with open(out, "w") as f:
 		    json.dump(doc, f, indent=2, sort_keys=True)
 	EOF
+}
+
+need_fetch() {
+	local err
+	err=$(sevmig-certs fetch "file:$BATS_TEST_TMPDIR/none" 2>&1 >/dev/null) || true
+	case $err in
+	*"fetch is not available in this build"*)
+		skip "sevmig-certs fetch is not built in yet: $err" ;;
+	esac
+	return 0
 }
 
 dead_port() {

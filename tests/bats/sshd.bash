@@ -34,7 +34,7 @@
 # shellcheck shell=bash
 
 sshd_start() {
-	local i port
+	local port
 	[ -x /usr/sbin/sshd ] || skip "no /usr/sbin/sshd (openssh-server)"
 	command -v ssh >/dev/null || skip "no ssh (openssh-client)"
 	command -v ssh-keygen >/dev/null || skip "no ssh-keygen"
@@ -46,11 +46,11 @@ sshd_start() {
 	cp "$SSHD_DIR/id_client.pub" "$SSHD_DIR/authorized_keys"
 	chmod 600 "$SSHD_DIR/authorized_keys"
 	if [ "$(id -u)" -eq 0 ] && [ ! -d /run/sshd ]; then
-		mkdir -p -m 0755 /run/sshd
+		mkdir -m 0755 /run/sshd
 	fi
 
 	# A free port can be taken between choosing and binding: retry.
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		port=$(free_port)
 		sshd_write_config "$port"
 		/usr/sbin/sshd -t -f "$SSHD_DIR/sshd_config" \
