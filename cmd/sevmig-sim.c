@@ -13,14 +13,6 @@
 #include "cli.h"
 #include "sevmig-sim/sim.h"
 
-/*
- * The Makefile's rule for cmd/X/ sources links none of them today (the pattern
- * stem replaces the % of its patsubst), so the subcommands are compiled
- * here; each file is empty when compiled on its own.  Drop these
- * includes when the Makefile is fixed.
- */
-#define SEVMIG_SIM_UNITY
-#include "sevmig-sim/platform.c"
 
 struct sim_cmd {
 	const char *name;

@@ -105,13 +105,34 @@ static void api_from_chain(const struct sm_chain *ch,
 	info->api_minor = ch->pdh.api_minor;
 }
 
+/*
+ * Drop a UTF-8 sequence cut short at the end of s (snprintf truncating a
+ * long source), so the bundle it goes into can still be written.
+ */
+static void utf8_cut(char *s)
+{
+	size_t n = strlen(s), i = n, want;
+	unsigned char c;
+
+	while (i && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (!i)
+		return;
+	c = (unsigned char)s[i - 1];
+	want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	if (n - (i - 1) < want)
+		s[i - 1] = '\0';
+}
+
 /* "what 'name'" as the source, unless the input already said where. */
 static void set_source(struct sm_bundle_info *info, const char *what,
 		       const char *name)
 {
-	if (!info->source[0])
+	if (!info->source[0]) {
 		snprintf(info->source, sizeof(info->source), "%s '%s'", what,
 			 name);
+		utf8_cut(info->source);
+	}
 }
 
 /* ---- encode ---- */
@@ -295,8 +316,10 @@ static int decode_obj(json_t *root, struct sm_chain *ch,
 		ni.api_major = (uint8_t)maj;
 		ni.api_minor = (uint8_t)min;
 	}
-	if (source)
+	if (source) {
 		snprintf(ni.source, sizeof(ni.source), "%s", source);
+		utf8_cut(ni.source);
+	}
 	for (i = 0; i < SM_ARRAY_SIZE(slots); i++)
 		if (cert[i] && decode_cert(cert[i], &slots[i], &nc, e) < 0)
 			return -1;

@@ -266,9 +266,9 @@ int sm_qmp_execute(struct sm_qmp *q, const char *command, const char *args,
 			goto out;
 		if (!json_is_object(msg))
 			continue;
-		if (json_object_get(msg, "event")) {
+		if ((v = json_object_get(msg, "event"))) {
 			pr_debug("QMP event '%s' skipped",
-				 json_string_value(json_object_get(msg, "event")));
+				 json_is_string(v) ? json_string_value(v) : "?");
 			continue;
 		}
 		id = json_object_get(msg, "id");

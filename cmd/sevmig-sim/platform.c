@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: MIT
-/* Compiled through cmd/sevmig-sim.c until the Makefile links cmd/X/ sources. */
-#ifdef SEVMIG_SIM_UNITY
 /* sevmig-sim platform init: create a simulated SEV host directory. */
 #include <getopt.h>
 #include <limits.h>
@@ -167,4 +165,3 @@ int cmd_platform(int argc, char **argv)
 	pr_info("created simulated platform '%s'", dir);
 	return sm_cli_close_stdout(SM_EXIT_OK);
 }
-#endif /* SEVMIG_SIM_UNITY */
