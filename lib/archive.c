@@ -42,6 +42,12 @@ struct sm_archive_w {
 	char name[NAME_MAX_LEN + 1];
 	struct sm_sha256 *sha;	/* NULL once the digest was taken */
 	uint64_t written;	/* bytes handed to write(2) */
+	sm_archive_wait_fn wait;
+	void *wait_arg;
+	int wait_failed;
+	struct sm_err wait_err;
+	int closed;		/* sm_archive_w_close succeeded */
+	int discard;		/* being freed unclosed: write nothing more */
 };
 
 struct sm_archive_r {
@@ -85,18 +91,56 @@ static la_ssize_t w_write_cb(struct archive *a, void *client,
 			     const void *buf, size_t len)
 {
 	struct sm_archive_w *w = client;
+	const uint8_t *p = buf;
+	size_t done = 0;
+	int need_wait = 1;
 
-	if (sm_write_full(w->fd, buf, len) < 0) {
-		w->wr_errno = errno;
-		archive_set_error(a, w->wr_errno, "%s", strerror(w->wr_errno));
+	if (w->discard) {
+		archive_set_error(a, ECANCELED, "archive abandoned");
 		return -1;
 	}
-	w->written += len;
+	while (done < len) {
+		ssize_t n;
+
+		if (need_wait && w->wait &&
+		    w->wait(w->wait_arg, w->fd, &w->wait_err)) {
+			w->wait_failed = 1;
+			archive_set_error(a, EINTR, "%s", w->wait_err.msg);
+			return -1;
+		}
+		need_wait = 0;
+		n = write(w->fd, p + done, len - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				need_wait = 1;
+				continue;
+			}
+			w->wr_errno = errno;
+			archive_set_error(a, w->wr_errno, "%s",
+					  strerror(w->wr_errno));
+			return -1;
+		}
+		done += (size_t)n;
+		w->written += (uint64_t)n;
+	}
 	return (la_ssize_t)len;
+}
+
+void sm_archive_w_set_wait(struct sm_archive_w *w, sm_archive_wait_fn fn,
+			   void *arg)
+{
+	w->wait = fn;
+	w->wait_arg = arg;
 }
 
 static int w_fail(struct sm_archive_w *w, struct sm_err *e, const char *what)
 {
+	if (w->wait_failed) {
+		*e = w->wait_err;
+		return -1;
+	}
 	if (w->wr_errno) {
 		if (w->wr_errno == EPIPE)
 			return sm_err_set(e, SM_EXIT_IO,
@@ -252,6 +296,7 @@ int sm_archive_w_close(struct sm_archive_w *w, struct sm_err *e)
 	/* archive_write_close writes the end marker and the last block. */
 	if (archive_write_close(w->a) != ARCHIVE_OK)
 		return w_fail(w, e, "writing archive");
+	w->closed = 1;
 	return 0;
 }
 
@@ -264,8 +309,13 @@ void sm_archive_w_free(struct sm_archive_w *w)
 {
 	if (!w)
 		return;
+	/*
+	 * An archive that was not closed is abandoned: no end-of-archive
+	 * marker, so a cut stream never looks like a complete tar.
+	 */
+	w->discard = !w->closed;
 	if (w->a)
-		archive_write_free(w->a); /* closes (flushes) if still open */
+		archive_write_free(w->a);
 	archive_entry_free(w->ent);
 	sm_sha256_free(w->sha);
 	free(w);

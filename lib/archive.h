@@ -34,6 +34,7 @@ int sm_archive_w_entry(struct sm_archive_w *w, const char *name,
 		       const void *buf, size_t len, struct sm_err *e);
 /* End-of-archive and flush; a write error (EPIPE, ENOSPC) is SM_EXIT_IO. */
 int sm_archive_w_close(struct sm_archive_w *w, struct sm_err *e);
+/* Free; a writer not closed writes nothing more (no end marker). */
 void sm_archive_w_free(struct sm_archive_w *w);
 
 /*
@@ -48,6 +49,16 @@ void sm_archive_w_free(struct sm_archive_w *w);
 #define SM_ARCHIVE_DIGEST_LEN 32
 int sm_archive_w_digest(struct sm_archive_w *w,
 			uint8_t out[SM_ARCHIVE_DIGEST_LEN], struct sm_err *e);
+/*
+ * Optional wait hook, called before every write(2) and again whenever the
+ * fd would block (EAGAIN on a non-blocking fd): it may poll the fd and
+ * other things (a signalfd) and returns 0 to go on, or -1 with e filled
+ * to abort the write; that error is what the failing sm_archive_w_* call
+ * then reports.
+ */
+typedef int (*sm_archive_wait_fn)(void *arg, int fd, struct sm_err *e);
+void sm_archive_w_set_wait(struct sm_archive_w *w, sm_archive_wait_fn fn,
+			   void *arg);
 /* Bytes handed to write(2) so far. */
 uint64_t sm_archive_w_bytes(const struct sm_archive_w *w);
 

@@ -429,6 +429,53 @@ static void test_not_an_archive(void **state)
 	close(fd);
 }
 
+static void test_abandoned_writes_nothing_more(void **state)
+{
+	struct sm_archive_w *w;
+	struct sm_err e = { 0 };
+	int fd = memfd();
+
+	(void)state;
+	assert_int_equal(sm_archive_w_open(fd, &w, &e), 0);
+	assert_int_equal(sm_archive_w_entry(w, "sevmig/a", "abc", 3, &e), 0);
+	sm_archive_w_free(w);
+	/* the 64 KiB block was never flushed, and no end marker written */
+	assert_int_equal(lseek(fd, 0, SEEK_END), 0);
+	close(fd);
+}
+
+static int refuse(void *arg, int fd, struct sm_err *e)
+{
+	int *calls = arg;
+
+	(void)fd;
+	if (++*calls > 1)
+		return sm_err_set(e, SM_EXIT_FAILURE, "interrupted by SIGINT");
+	return 0;
+}
+
+static void test_wait_hook_aborts(void **state)
+{
+	struct sm_archive_w *w;
+	struct sm_err e = { 0 };
+	uint8_t *buf = calloc(1, 1 << 20);
+	int fd = memfd(), calls = 0, rc;
+
+	(void)state;
+	assert_int_equal(sm_archive_w_open(fd, &w, &e), 0);
+	sm_archive_w_set_wait(w, refuse, &calls);
+	rc = sm_archive_w_entry(w, "sevmig/big", buf, 1 << 20, &e);
+	assert_int_equal(rc, -1);
+	assert_int_equal(calls, 2);
+	assert_int_equal(e.code, SM_EXIT_FAILURE);
+	assert_string_equal(e.msg, "interrupted by SIGINT");
+	/* exactly one 64 KiB block got out */
+	assert_int_equal(sm_archive_w_bytes(w), 65536);
+	sm_archive_w_free(w);
+	close(fd);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +489,8 @@ int main(void)
 		cmocka_unit_test(test_write_bounds),
 		cmocka_unit_test(test_epipe),
 		cmocka_unit_test(test_not_an_archive),
+		cmocka_unit_test(test_abandoned_writes_nothing_more),
+		cmocka_unit_test(test_wait_hook_aborts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
