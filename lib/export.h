@@ -52,6 +52,11 @@ struct sm_export_opts {
 	uint32_t records_per_chunk; /* 0: SM_CHUNK_DEFAULT_RECORDS */
 	double timeout;		/* endpoint timeout, seconds; 0: default */
 	int sig_fd;		/* signalfd for SIGINT/SIGTERM/SIGHUP, or -1 */
+	/* Called for each warning as it arises (the engine never prints). */
+	void (*on_warning)(void *arg, const char *msg);
+	/* Called every 0.25 s or so while pages move, and once at the end. */
+	void (*on_progress)(void *arg, const struct sm_progress *p);
+	void *cb_arg;
 };
 
 #define SM_EXPORT_MAX_WARNINGS 8
@@ -75,7 +80,7 @@ struct sm_export_result {
  * Run an export.  Returns 0 when the guest was committed (or with
  * keep_source, written and handed back; with dry_run, verified and
  * planned), -1 with e filled otherwise; in both cases res says how far it
- * got.  Warnings are printed with pr_warn as they arise and kept in res.
+ * got.  Warnings go to o->on_warning as they arise and stay in res.
  * Blocks until the importer (two-way) answers; a signal on sig_fd aborts.
  */
 int sm_export(const struct sm_export_opts *o, struct sm_export_result *res,

@@ -164,6 +164,14 @@ struct sm_report {
 	const char *const *warnings;	/* NULL-terminated, optional */
 };
 
+/* Where a transfer stands, for progress lines. */
+struct sm_progress {
+	uint64_t pages_done, pages_total;
+	uint64_t bytes;		/* archive bytes so far */
+	double seconds;		/* since the start */
+	int final;		/* the last call */
+};
+
 /* Encode a report (sorted keys, indented, final newline). */
 int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 		     struct sm_err *e);
