@@ -177,13 +177,19 @@ static int expect_entry(struct imp *x, const char *want, uint64_t max,
 	return 0;
 }
 
-static int read_data(struct imp *x, void *buf, size_t len, struct sm_err *e)
+/* Read from the current entry; the caller says where on failure. */
+static int read_raw(struct imp *x, void *buf, size_t len, struct sm_err *e)
 {
 	double t = sm_now();
 	int rc = sm_archive_r_read(x->r, buf, len, e);
 
 	x->t_arch += sm_now() - t;
-	if (rc)
+	return rc;
+}
+
+static int read_data(struct imp *x, void *buf, size_t len, struct sm_err *e)
+{
+	if (read_raw(x, buf, len, e))
 		return sm_err_prefix(e, "entry '%s'", x->name);
 	return 0;
 }
@@ -495,11 +501,12 @@ static int read_chunk(struct imp *x, uint8_t *data, struct sm_err *e)
 	for (i = 0; i < h.nrecords; i++) {
 		struct sm_rec r;
 
-		if (read_data(x, rhdr, sizeof(rhdr), e))
-			return -1;
+		if (read_raw(x, rhdr, sizeof(rhdr), e))
+			return sm_err_prefix(e, "entry '%s': record %" PRIu64,
+					     x->name, h.first + i);
 		if (sm_rec_seq_record(x->seq, rhdr, &r, e))
 			return sm_err_prefix(e, "entry '%s'", x->name);
-		if (r.data_len && read_data(x, data, r.data_len, e))
+		if (r.data_len && read_raw(x, data, r.data_len, e))
 			return rec_fail(x, &r, e);
 		if (apply_record(x, &r, data, e))
 			return -1;

@@ -11,6 +11,7 @@
  *   archive-mangle set-gpa N GPA        change record N's address field
  *   archive-mangle dup N                record N+1 becomes a copy of N
  *   archive-mangle drop-entry NAME      leave an entry out
+ *   archive-mangle edit NAME FROM TO    replace text FROM by TO in entry NAME
  *   archive-mangle copy                 rewrite unchanged
  *
  * With --fix-trailer first, the trailer digest is recomputed over what is
@@ -53,7 +54,7 @@ int main(int argc, char **argv)
 	struct sm_err e = { 0 };
 	struct rec_buf *held = NULL;
 	uint64_t a = 0, b = 0, gpa = 0, offset = 0;
-	const char *op, *drop = NULL;
+	const char *op, *drop = NULL, *edit = NULL, *from = NULL, *to = NULL;
 	int fix = 0, list, rc;
 	uint8_t *buf;
 
@@ -78,11 +79,15 @@ int main(int argc, char **argv)
 		a = strtoull(argv[2], NULL, 0);
 	} else if (!strcmp(op, "drop-entry") && argc == 3) {
 		drop = argv[2];
+	} else if (!strcmp(op, "edit") && argc == 5) {
+		edit = argv[2];
+		from = argv[3];
+		to = argv[4];
 	} else if (!list && strcmp(op, "copy") != 0) {
 		fprintf(stderr, "archive-mangle: bad operation\n");
 		return 2;
 	}
-	buf = malloc(1 << 20);
+	buf = malloc((1 << 20) + 1);
 	held = calloc(2, sizeof(*held));
 	if (!buf || !held)
 		return 1;
@@ -131,6 +136,23 @@ int main(int argc, char **argv)
 			}
 			if (sm_archive_r_read(r, buf, size, &e))
 				return fail(&e);
+			if (edit && !strcmp(nm, edit)) {
+				char *p, *t = malloc(size + strlen(to) + 1);
+
+				buf[size] = 0;
+				p = strstr((char *)buf, from);
+				if (!t || !p) {
+					fprintf(stderr, "archive-mangle: '%s' not in '%s'\n",
+						from, nm);
+					return 1;
+				}
+				memcpy(t, buf, (size_t)(p - (char *)buf));
+				strcpy(t + (p - (char *)buf), to);
+				strcat(t, p + strlen(from));
+				size = strlen(t);
+				memcpy(buf, t, size);
+				free(t);
+			}
 			if (w && sm_archive_w_entry(w, nm, buf, size, &e))
 				return fail(&e);
 			offset += 512 + pad512(size);
