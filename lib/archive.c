@@ -61,6 +61,7 @@ struct sm_archive_r {
 	char name[NAME_MAX_LEN + 1];
 	struct sm_sha256 *sha;
 	uint8_t buf[BLOCK_SIZE];
+	size_t last;		/* bytes of the last read(2), still in buf */
 	uint64_t consumed;	/* bytes read(2) from fd */
 };
 
@@ -340,6 +341,7 @@ static la_ssize_t r_read_cb(struct archive *a, void *client,
 		return -1;
 	}
 	r->consumed += (uint64_t)n;
+	r->last = (size_t)n;
 	*buf = r->buf;
 	return n;
 }
@@ -542,6 +544,24 @@ int sm_archive_r_digest(struct sm_archive_r *r,
 	if (rc)
 		return sm_err_set(e, SM_EXIT_FAILURE, "digest failed");
 	return 0;
+}
+
+size_t sm_archive_r_leftover(struct sm_archive_r *r, void *buf, size_t max)
+{
+	int64_t pos;
+	uint64_t extra;
+
+	if (!r->at_end)
+		return 0;
+	/* Filter 0 of a stream without compression is the client's. */
+	pos = archive_filter_bytes(r->a, 0);
+	if (pos < 0 || (uint64_t)pos > r->consumed)
+		return 0;
+	extra = r->consumed - (uint64_t)pos;
+	if (extra == 0 || extra > r->last || extra > max)
+		return 0;
+	memcpy(buf, r->buf + r->last - extra, (size_t)extra);
+	return (size_t)extra;
 }
 
 uint64_t sm_archive_r_bytes(const struct sm_archive_r *r)

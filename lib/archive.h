@@ -80,6 +80,14 @@ int sm_archive_r_read(struct sm_archive_r *r, void *buf, size_t len,
 		      struct sm_err *e);
 int sm_archive_r_digest(struct sm_archive_r *r,
 			uint8_t out[SM_ARCHIVE_DIGEST_LEN], struct sm_err *e);
+/*
+ * After sm_archive_r_next returned 0: copy into buf (at most max bytes)
+ * what was read from the fd beyond the end-of-archive blocks, if it is
+ * still at hand, and return how many bytes that is.  A peer that writes
+ * more after the archive (sevmig-import --ack's "commit") is read on
+ * from there.
+ */
+size_t sm_archive_r_leftover(struct sm_archive_r *r, void *buf, size_t max);
 /* Bytes read(2) from the fd so far (libarchive reads ahead). */
 uint64_t sm_archive_r_bytes(const struct sm_archive_r *r);
 void sm_archive_r_free(struct sm_archive_r *r);

@@ -711,13 +711,15 @@ static int ack(struct imp *x, struct sm_err *e)
 {
 	static const char ready[] = "ready\n";
 	char buf[16];
-	size_t have = 0;
+	size_t have;
 
+	/* What the archive reader already took beyond the end, if anything. */
+	have = sm_archive_r_leftover(x->r, buf, sizeof(buf) - 1);
 	if (sm_write_full(x->o->ack_fd, ready, sizeof(ready) - 1) < 0)
 		return sm_err_errno(e, SM_EXIT_IO, errno,
 				    "cannot answer \"ready\"; the target stays paused");
 	x->state = SM_IMP_READY;
-	while (have < sizeof(buf) - 1) {
+	while (have < sizeof(buf) - 1 && !memchr(buf, '\n', have)) {
 		ssize_t n = read(x->in_fd, buf + have, 1);
 
 		if (n < 0 && errno == EINTR)

@@ -476,6 +476,35 @@ static void test_wait_hook_aborts(void **state)
 	free(buf);
 }
 
+static void test_leftover_after_end(void **state)
+{
+	uint8_t d[32], left[64];
+	struct sm_archive_r *r;
+	struct sm_err e = { 0 };
+	const char *name;
+	uint64_t size;
+	uint8_t *buf;
+	size_t len;
+	int fd = memfd(), t, rc;
+
+	(void)state;
+	write_sample(fd, d);
+	assert_int_equal(write(fd, "commit\n", 7), 7);
+	buf = slurp(fd, &len);
+	close(fd);
+	t = from_buf(buf, len);
+	assert_int_equal(sm_archive_r_open(t, &r, &e), 0);
+	assert_int_equal(sm_archive_r_leftover(r, left, sizeof(left)), 0);
+	while ((rc = sm_archive_r_next(r, &name, &size, &e)) == 1)
+		;
+	assert_int_equal(rc, 0);
+	assert_int_equal(sm_archive_r_leftover(r, left, sizeof(left)), 7);
+	assert_memory_equal(left, "commit\n", 7);
+	sm_archive_r_free(r);
+	close(t);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_not_an_archive),
 		cmocka_unit_test(test_abandoned_writes_nothing_more),
 		cmocka_unit_test(test_wait_hook_aborts),
+		cmocka_unit_test(test_leftover_after_end),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
