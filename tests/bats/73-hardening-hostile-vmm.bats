@@ -248,3 +248,31 @@ saved_pair() {
 		4|hello:garbage|VM '$T/hb.sock': bad reply to 'hello': 1:4: '[' or '{' expected near 'this'
 	EOF
 }
+
+@test "export: a VMM announcing more memory than it passes is refused, not a crash" {
+	local rule want
+	while IFS='|' read -r rule want; do
+		rm -f "$T/ha.sock"
+		export_via "$rule"
+		[ "$status" -eq 4 ] || { echo "$rule: exit $status: $EXPORT_ERR"; false; }
+		assert_equal "$EXPORT_ERR" "sevmig-export: VM '$T/ha.sock': bad reply to 'hello': $want"
+		assert_source_intact running
+	done <<-'EOF2'
+		hello:set:memory.0.size=8388608|memory range 0 (0x800000 bytes at offset 0x0) ends beyond memory fd 0 (4194304 bytes)
+		hello:set:memory.0.offset="0x1000"|memory range 0 (0x400000 bytes at offset 0x1000) ends beyond memory fd 0 (4194304 bytes)
+		hello:fd:memfd|memory range 0 (0x400000 bytes at offset 0x0) ends beyond memory fd 0 (4096 bytes)
+		hello:fd:devnull|memory fd 0 is not a memory file
+	EOF2
+}
+
+@test "import: a target announcing more memory than it passes is refused, not a crash" {
+	saved_pair
+	import_via hello:fd:memfd
+	assert_equal "$status" 4
+	assert_equal "$stderr" "sevmig-import: VM '$T/hb.sock': bad reply to 'hello': memory range 0 (0x400000 bytes at offset 0x0) ends beyond memory fd 0 (4096 bytes)"
+	assert_target_waiting
+	rm -f "$T/hb.sock"
+	import_via hello:set:memory.0.size=8388608
+	assert_equal "$status" 4
+	assert_target_waiting
+}
