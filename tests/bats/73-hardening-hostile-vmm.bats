@@ -29,7 +29,7 @@ export_via() {
 	[ -f "$T/a.digest" ] || save_digest
 	hostile_start ha a "$@"
 	local t0=$SECONDS
-	run --separate-stderr sevmig-export -q $(certs_b) --timeout 1 \
+	run --separate-stderr timeout 30 sevmig-export -q $(certs_b) --timeout 1 \
 		-o "$T/out.sevmig" "$T/ha.sock"
 	ELAPSED=$((SECONDS - t0))
 	EXPORT_ERR=$stderr
@@ -39,7 +39,7 @@ export_via() {
 import_via() {
 	hostile_start hb b "$@"
 	local t0=$SECONDS
-	run --separate-stderr sevmig-import -q --timeout 1 \
+	run --separate-stderr timeout 30 sevmig-import -q --timeout 1 \
 		-i "$T/guest.sevmig" "$T/hb.sock"
 	ELAPSED=$((SECONDS - t0))
 }
@@ -275,4 +275,20 @@ saved_pair() {
 	import_via hello:set:memory.0.size=8388608
 	assert_equal "$status" 4
 	assert_target_waiting
+}
+
+@test "export: a device-state pipe that never delivers times out with exit 4" {
+	export_via device-state:fd:pipe
+	assert_equal "$status" 4
+	assert_equal "$EXPORT_ERR" "sevmig-export: device state of VM '$T/ha.sock': timed out after 0 of 160 bytes"
+	[ "$ELAPSED" -le 5 ]
+	hostile_fired ha "device-state fd"
+	assert_source_intact running
+}
+
+@test "export: a device state shorter than announced is exit 5" {
+	export_via device-state:set:size=99999
+	assert_equal "$status" 5
+	assert_equal "$EXPORT_ERR" "sevmig-export: device state of VM '$T/ha.sock' ended after 160 of 99999 bytes"
+	assert_source_intact running
 }
