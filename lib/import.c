@@ -659,15 +659,61 @@ static int read_trailer(struct imp *x, struct sm_err *e)
 
 /* ---- the end ---- */
 
+/*
+ * Write len bytes into the VMM's pipe, waiting at most until deadline for
+ * room: a VMM that stops reading must not hang the import.  fd is
+ * non-blocking.  -1 with errno set (ETIMEDOUT for the deadline).
+ */
+static int write_bounded(int fd, const uint8_t *p, size_t len,
+			 double deadline)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			return -1;
+		for (;;) {
+			struct pollfd pf = { .fd = fd, .events = POLLOUT };
+			double left = deadline - sm_now();
+			int rc;
+
+			if (left <= 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			rc = poll(&pf, 1, (int)(left * 1000) + 1);
+			if (rc > 0 || (rc < 0 && errno != EINTR))
+				break;
+		}
+	}
+	return 0;
+}
+
 static int load_device_state(struct imp *x, struct sm_err *e)
 {
 	uint8_t buf[65536];
 	uint64_t done = 0;
-	int fd = -1, rc;
+	double tmo = x->o->timeout > 0 ? x->o->timeout : 30;
+	int fd = -1, rc, fl;
 
 	if (sm_ep_load_device_state(x->ep, x->dev_size, &fd, e))
 		return sm_err_prefix(e, "cannot load the device state into VM '%s'",
 				     x->o->vm);
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		rc = sm_err_errno(e, SM_EXIT_VM, errno,
+				  "cannot load the device state into VM '%s'",
+				  x->o->vm);
+		close(fd);
+		return rc;
+	}
 	if (lseek(x->dev_fd, 0, SEEK_SET) < 0) {
 		rc = sm_err_errno(e, SM_EXIT_FAILURE, errno,
 				  "cannot read the device state spool");
@@ -685,10 +731,16 @@ static int load_device_state(struct imp *x, struct sm_err *e)
 			return sm_err_set(e, SM_EXIT_FAILURE,
 					  "cannot read the device state spool");
 		}
-		if (sm_write_full(fd, buf, n) < 0) {
-			rc = sm_err_errno(e, SM_EXIT_VM, errno,
-					  "cannot load the device state into VM '%s'",
-					  x->o->vm);
+		if (write_bounded(fd, buf, n, sm_now() + tmo) < 0) {
+			if (errno == ETIMEDOUT)
+				rc = sm_err_set(e, SM_EXIT_IO,
+						"cannot load the device state into VM '%s': it stopped reading after %" PRIu64
+						" of %" PRIu64 " bytes",
+						x->o->vm, done, x->dev_size);
+			else
+				rc = sm_err_errno(e, SM_EXIT_VM, errno,
+						  "cannot load the device state into VM '%s'",
+						  x->o->vm);
 			close(fd);
 			return rc;
 		}

@@ -292,3 +292,15 @@ saved_pair() {
 	assert_equal "$EXPORT_ERR" "sevmig-export: device state of VM '$T/ha.sock' ended after 160 of 99999 bytes"
 	assert_source_intact running
 }
+
+@test "import: a VMM that stops reading the device state times out with exit 4" {
+	# More than a pipe holds, so the importer must wait for the reader.
+	saved_pair --device-state-size 1M
+	import_via load-device-state:fd:sink
+	assert_equal "$status" 4
+	# (how much fits depends on the pipe's size)
+	[[ "$stderr" =~ ^"sevmig-import: cannot load the device state into VM '$T/hb.sock': it stopped reading after "[0-9]+" of 1048576 bytes"$ ]]
+	[ "$ELAPSED" -le 5 ]
+	hostile_fired hb "load-device-state fd"
+	[ "$(sim_status b 'vmm state')" != running ]
+}
