@@ -20,6 +20,7 @@
 #   h_wait PID SEC       wait up to SEC seconds for PID (our child) to
 #                        exit; its status in $H_RC (124 if it did not)
 #   h_until SEC CMD...   retry CMD every 0.1 s for up to SEC seconds
+#   status_is NAME FIELD VALUE   NAME's status shows FIELD: VALUE
 #   hostile_start NAME UPSTREAM RULE...
 #                        tests/helpers/hostile-vmm.py on $T/NAME.sock in
 #                        front of $T/UPSTREAM.sock; applied rules are
@@ -65,7 +66,8 @@ h_pair() {
 h_bg() {
 	local name=$1
 	shift
-	"$@" >"$T/$name.out" 2>"$T/$name.err" 3>&- &
+	# (an explicit stdin: a background job would get /dev/null)
+	"$@" <&0 >"$T/$name.out" 2>"$T/$name.err" 3>&- &
 	printf -v "${name}_PID" '%s' "$!"
 	H_PIDS+=("$!")
 }
@@ -93,6 +95,11 @@ h_until() {
 	done
 	echo "timed out waiting for: $*" >&2
 	return 1
+}
+
+# status_is NAME FIELD VALUE: a field of NAME's status (for h_until).
+status_is() {
+	[ "$(sim_status "$1" "$2")" = "$3" ]
 }
 
 h_teardown() {
@@ -133,7 +140,7 @@ assert_target_waiting() {
 
 assert_source_back() {
 	# The VMM takes the context back when its holder's connection closes.
-	h_until 10 test "$(sim_status a 'context held')" = no
+	h_until 10 status_is a 'context held' no
 	assert_equal "$(sim_status a 'guest state')" RUNNING
 	assert_equal "$(sim_status a 'vmm state')" "${1:-paused}"
 	run -0 sevmig-sim ctl "$T/a.sock" check
@@ -179,8 +186,9 @@ feed_kill() {
 	FEED_BLOCKED=
 	for ((i = 0; i < 200; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
+		# (pipe_read, or anon_pipe_read on newer kernels)
 		if [ "$(fifo_pending)" = 0 ] &&
-			[ "$(cat "/proc/$pid/wchan" 2>/dev/null)" = pipe_read ]; then
+			[[ "$(cat "/proc/$pid/wchan" 2>/dev/null)" == *pipe_read ]]; then
 			FEED_BLOCKED=1
 			break
 		fi

@@ -12,7 +12,9 @@ one operation, as a broken or malicious VMM would:
   OP[#N]:ACTION[:ARG]     N: only the Nth reply to OP (1-based), else all
 
 OP is a request's "op", or "load-device-state.verdict" for the verdict that
-follows a load-device-state reply.  ACTIONS:
+follows a load-device-state reply.  A RULE on ">OP" acts on the request
+instead, before the real VMM sees it: only mute (never forward it, so no
+reply comes) and hangup.  ACTIONS:
 
   mute            swallow the reply and stay connected: the VMM goes silent
   hangup          close the client's connection instead of replying
@@ -187,6 +189,14 @@ class Session:
                     op = json.loads(body).get("op", "?")
                 except (ValueError, AttributeError):
                     op = "?"
+                rule = next((r for r in self.rules if r.matches(">" + op)),
+                            None)
+                if rule is not None:
+                    log(self.args.log, ">%s %s" % (op, rule.action))
+                    close_fds(fds)
+                    if rule.action == "hangup":
+                        break
+                    continue
                 with self.cv:
                     self.ops.append(op)
                     self.cv.notify()
