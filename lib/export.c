@@ -465,6 +465,7 @@ static int open_output(struct exp *x, struct sm_err *e)
 {
 	const char *path = x->o->output;
 	char *dup, *dir, *base;
+	struct stat st;
 	int fd, err;
 
 	if (x->o->exec)
@@ -475,6 +476,26 @@ static int open_output(struct exp *x, struct sm_err *e)
 			return sm_err_set(e, SM_EXIT_USAGE,
 					  "refusing to write the archive to a terminal (use -o FILE or --force)");
 		x->out_fd = STDOUT_FILENO;
+		return 0;
+	}
+	/*
+	 * A device or a FIFO is written in place: renaming a finished file
+	 * over it would replace it (as root, -o /dev/null made /dev/null a
+	 * regular file).  Like standard output, it gets no temporary name.
+	 */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode)) {
+		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			return sm_err_errno(e, SM_EXIT_IO, errno,
+					    "cannot open '%s'", path);
+		if (isatty(fd) && !x->o->force) {
+			close(fd);
+			return sm_err_set(e, SM_EXIT_USAGE,
+					  "refusing to write the archive to a terminal (use --force)");
+		}
+		x->out_fd = fd;
+		x->own_out = 1;
 		return 0;
 	}
 	/*

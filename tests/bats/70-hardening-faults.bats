@@ -223,3 +223,27 @@ assert_import_recovers() {
 	assert_source_intact running
 	assert_target_waiting
 }
+
+@test "-o onto a device writes into it and leaves it a device" {
+	h_pair --mem 1M
+	mknod "$T/null" c 1 3 2>"$T/mknod.err" ||
+		skip "cannot make a device node: $(cat "$T/mknod.err")"
+	run -0 --separate-stderr sevmig-export -q $(certs_b) --keep-source -o "$T/null" "$T/a.sock"
+	assert_equal "$stderr" ""
+	[ -c "$T/null" ]
+	run -0 find "$T" -maxdepth 1 -name '.null.*'
+	assert_output ""
+	assert_source_intact running
+}
+
+@test "-o onto a FIFO streams into it, and the archive read from it restores" {
+	h_pair --mem 4M
+	save_digest
+	mkfifo "$T/fifo"
+	h_bg imp sevmig-import -q -i "$T/fifo" "$T/b.sock"
+	run -0 --separate-stderr timeout 60 sevmig-export -q $(certs_b) -o "$T/fifo" "$T/a.sock"
+	h_wait "$imp_PID" 30
+	assert_equal "$H_RC" 0
+	[ -p "$T/fifo" ]
+	assert_migrated
+}
