@@ -209,3 +209,27 @@ feed_kill() {
 pdh_fp() {
 	sevmig-certs show "$T/$1/pdh.cert" | awk '$1 == "fingerprint" {print $2}'
 }
+
+# tar_entry_as IN OUT NAME KIND LINK: copy archive IN to OUT with entry
+# NAME replaced by a KIND entry (symlink, hardlink, dir, fifo, chr)
+# pointing at LINK, as a hostile writer would (python's tarfile, pax).
+tar_entry_as() {
+	python3 - "$@" <<-'PY'
+		import sys, tarfile
+		src, dst, name, kind, link = sys.argv[1:6]
+		types = {"symlink": tarfile.SYMTYPE, "hardlink": tarfile.LNKTYPE,
+		         "dir": tarfile.DIRTYPE, "fifo": tarfile.FIFOTYPE,
+		         "chr": tarfile.CHRTYPE}
+		with tarfile.open(src, "r:") as tin, \
+		     tarfile.open(dst, "w:", format=tarfile.PAX_FORMAT) as tout:
+		    for m in tin.getmembers():
+		        if m.name != name:
+		            tout.addfile(m, tin.extractfile(m))
+		            continue
+		        n = tarfile.TarInfo(m.name)
+		        n.type = types[kind]
+		        n.linkname = link
+		        n.mode = 0o600
+		        tout.addfile(n)
+	PY
+}
