@@ -321,8 +321,16 @@ static int receive_start(struct imp *x, struct sm_err *e)
 		rc = sm_fw_receive_start(x->fw, &a, e);
 	}
 	x->t_fw += sm_now() - t;
-	if (rc)
+	if (rc) {
+		/*
+		 * A session blob whose MACs fail (made for another PDH, or
+		 * for another policy than the manifest's) was damaged or
+		 * forged: verification, as for a packet.
+		 */
+		if (x->fw->fw_error == SM_FW_BAD_MEASUREMENT)
+			e->code = SM_EXIT_VERIFY;
 		return -1;
+	}
 	x->state = SM_IMP_STARTED;
 	return 0;
 }

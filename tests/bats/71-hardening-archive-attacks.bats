@@ -227,6 +227,24 @@ P0=sevmig/pages/00000000
 	refused 3 "entry 'sevmig/session.bin' is 100 bytes, not 128"
 }
 
+@test "a session blob made for another platform fails RECEIVE_START" {
+	sevmig-export -q -c "$T/pc" --ark "$T/pc/ark.cert" --keep-source -o "$T/other.sevmig" "$T/a.sock"
+	tar -xOf "$T/other.sevmig" sevmig/session.bin >"$T/other.bin"
+	archive-mangle replace-entry sevmig/session.bin "$T/other.bin" <"$T/guest.sevmig" >"$T/bad.sevmig"
+	run --separate-stderr sevmig-import -i "$T/bad.sevmig" "$T/b.sock"
+	[[ "$stderr" == "sevmig-import: RECEIVE_START failed"*"BAD_MEASUREMENT"* ]] || { echo "exit $status: $stderr"; false; }
+	assert_equal "$status" 3
+	assert_target_waiting
+}
+
+@test "a manifest policy that the session's MAC does not cover fails RECEIVE_START" {
+	archive-mangle edit sevmig/manifest.json '"policy": 1' '"policy": 3' <"$T/guest.sevmig" >"$T/bad.sevmig"
+	run --separate-stderr sevmig-import -i "$T/bad.sevmig" "$T/b.sock"
+	[[ "$stderr" == "sevmig-import: RECEIVE_START failed"*"BAD_MEASUREMENT"* ]] || { echo "exit $status: $stderr"; false; }
+	assert_equal "$status" 3
+	assert_target_waiting
+}
+
 @test "path-like entry names are refused" {
 	local nm
 	for nm in ../x /abs sevmig/../sevmig/manifest.json sevmig//manifest.json \
