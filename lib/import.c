@@ -642,15 +642,17 @@ static int read_trailer(struct imp *x, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "trailer counts (%" PRIu64 " private, %" PRIu64
 				  " shared, %" PRIu64 " zero, %" PRIu64
-				  " vmsa, %" PRIu64 " chunks) do not match the stream (%" PRIu64
+				  " vmsa, %" PRIu64 " chunks, %" PRIu64
+				  " device state bytes) do not match the stream (%" PRIu64
 				  ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
-				  ", %" PRIu64 ")",
+				  ", %" PRIu64 ", %" PRIu64 ")",
 				  t->counts.private_pages,
 				  t->counts.shared_pages, t->counts.zero_pages,
 				  t->counts.vmsas, t->chunks,
+				  t->device_state_size,
 				  x->counts.private_pages,
 				  x->counts.shared_pages, x->counts.zero_pages,
-				  x->counts.vmsas, x->chunks);
+				  x->counts.vmsas, x->chunks, x->dev_size);
 	if (sm_ct_memcmp(t->digest, x->digest, sizeof(x->digest)) != 0)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "archive digest does not match the trailer: the stream was damaged");

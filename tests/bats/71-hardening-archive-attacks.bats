@@ -38,6 +38,10 @@ first_record() {
 		awk -v k="$1" -v a="${2:--1}" '$1 == "record" && $4 == k && $2 > a {print $2; exit}'
 }
 
+dev_size() {
+	entry_size sevmig/device-state.bin "$T/guest.sevmig"
+}
+
 record_gpa() {
 	archive-mangle list <"$T/guest.sevmig" | awk -v n="$1" '$1 == "record" && $2 == n {print $3}'
 }
@@ -170,7 +174,7 @@ P0=sevmig/pages/00000000
 	# one private page counted as shared: the totals still add up
 	archive-mangle edit sevmig/trailer.json "\"private\": $p" "\"private\": $((p - 1))" <"$T/guest.sevmig" |
 		archive-mangle edit sevmig/trailer.json "\"shared\": $s" "\"shared\": $((s + 1))" >"$T/bad.sevmig"
-	refused 3 "trailer counts ($((p - 1)) private, $((s + 1)) shared, 0 zero, 0 vmsa, 4 chunks) do not match the stream ($p, $s, 0, 0, 4)"
+	refused 3 "trailer counts ($((p - 1)) private, $((s + 1)) shared, 0 zero, 0 vmsa, 4 chunks, $(dev_size) device state bytes) do not match the stream ($p, $s, 0, 0, 4, $(dev_size))"
 }
 
 @test "a trailer chunk count that does not match is refused" {
@@ -178,7 +182,16 @@ P0=sevmig/pages/00000000
 	local p s
 	p=$(tar -xOf "$T/guest.sevmig" sevmig/trailer.json | sed -n 's/.*"private": \([0-9]*\).*/\1/p')
 	s=$(tar -xOf "$T/guest.sevmig" sevmig/trailer.json | sed -n 's/.*"shared": \([0-9]*\).*/\1/p')
-	refused 3 "trailer counts ($p private, $s shared, 0 zero, 0 vmsa, 5 chunks) do not match the stream ($p, $s, 0, 0, 4)"
+	refused 3 "trailer counts ($p private, $s shared, 0 zero, 0 vmsa, 5 chunks, $(dev_size) device state bytes) do not match the stream ($p, $s, 0, 0, 4, $(dev_size))"
+}
+
+@test "a trailer device-state size that does not match is refused, naming it" {
+	local p s d
+	p=$(tar -xOf "$T/guest.sevmig" sevmig/trailer.json | sed -n 's/.*"private": \([0-9]*\).*/\1/p')
+	s=$(tar -xOf "$T/guest.sevmig" sevmig/trailer.json | sed -n 's/.*"shared": \([0-9]*\).*/\1/p')
+	d=$(dev_size)
+	archive-mangle edit sevmig/trailer.json "\"device_state_size\": $d" "\"device_state_size\": $((d + 1))" <"$T/guest.sevmig" >"$T/bad.sevmig"
+	refused 3 "trailer counts ($p private, $s shared, 0 zero, 0 vmsa, 4 chunks, $((d + 1)) device state bytes) do not match the stream ($p, $s, 0, 0, 4, $d)"
 }
 
 @test "a trailer whose record total is not the sum of its counts is refused" {
