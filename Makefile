@@ -72,8 +72,8 @@ HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
 MANPAGES := $(sort $(wildcard docs/*.[1-8]))
 
-.PHONY: all deps check check-unit check-bats demo bench fuzz install clean \
-	check-format lint-man
+.PHONY: all deps check check-unit check-bats demo bench fuzz fuzz-build \
+	install clean check-format lint-man
 
 all: $(CMD_BINS) $(UNIT_BINS) $(HELPER_BINS)
 
@@ -87,9 +87,12 @@ $(LIB): $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # A command is cmd/NAME.c plus, for larger ones, cmd/NAME/*.c.
+# Keep cmd/NAME/*.o (make would delete them as intermediates).
+.SECONDARY:
 .SECONDEXPANSION:
 $(BUILD)/bin/%: $(BUILD)/cmd/%.o \
-		$$(patsubst %.c,$(BUILD)/%.o,$$(wildcard cmd/$$*/*.c)) $(LIB)
+		$$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard cmd/$$*/*.c))) \
+		$(LIB)
 	@mkdir -p $(dir $@)
 	$(E) "  LINK    $@"
 	$(Q)$(CC) $(SM_CFLAGS) $(CFLAGS) $(SM_LDFLAGS) $(LDFLAGS) -o $@ \
@@ -134,6 +137,40 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) scripts/bench.sh
 
+# libFuzzer harnesses: tests/fuzz/fuzz-NAME.c, each with a seed corpus in
+# tests/fuzz/corpus/NAME/ (and regressions in tests/fuzz/regress/NAME/).
+# The library is rebuilt with clang under build/fuzz.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 10
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/%.o)
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(E) "  CC/FUZZ $<"
+	$(Q)$(FUZZ_CC) $(WARNINGS) -Wno-error=unused-command-line-argument \
+		-D_GNU_SOURCE -iquote lib -DSEVMIG_VERSION='"$(VERSION)"' \
+		$(PKG_CFLAGS) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+
+build/fuzz/libsevmig.a: $(FUZZ_LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/fuzz/fuzz-%: build/fuzz/tests/fuzz/fuzz-%.o build/fuzz/libsevmig.a
+	$(E) "  LINK    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< \
+		build/fuzz/libsevmig.a $(PKG_LIBS) -lm
+
+fuzz-build: $(FUZZ_BINS)
+
+# Run every harness for FUZZ_SECONDS over its corpus and regressions; ends
+# with one "N passed, N failed" line (a harness that crashes fails).
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz.sh $(FUZZ_BINS)
+
 lint-man:
 	$(Q)for m in $(MANPAGES); do mandoc -Tlint -W warning $$m || exit 1; done
 
@@ -157,5 +194,6 @@ clean:
 
 -include $(LIB_OBJS:.o=.d) $(CMD_SRCS:cmd/%.c=$(BUILD)/cmd/%.d) \
 	$(patsubst %.c,$(BUILD)/%.d,$(wildcard cmd/*/*.c)) \
+	$(FUZZ_LIB_OBJS:.o=.d) \
 	$(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
 	$(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%.d)
