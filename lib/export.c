@@ -37,6 +37,7 @@
 #include "bundle.h"
 #include "cert.h"
 #include "endpoint.h"
+#include "fw-kvm.h"
 #include "fw-sim.h"
 #include "fw.h"
 #include "records.h"
@@ -578,10 +579,11 @@ static int hello(struct exp *x, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "VM '%s' is not a source (role '%s')",
 				  x->o->vm, x->hello.role);
-	if (strcmp(x->hello.platform, "sim") != 0)
+	if (strcmp(x->hello.platform, "sim") != 0 &&
+	    strcmp(x->hello.platform, "kvm") != 0)
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
-				  "VM '%s': platform '%s' is not supported by this build",
-				  x->o->vm, x->hello.platform);
+				  "VM '%s': unknown platform '%s'", x->o->vm,
+				  x->hello.platform);
 	x->policy = x->hello.policy;
 	/* NOSEND: the firmware would refuse SEND_START; take nothing. */
 	if (x->policy & SM_POLICY_NOSEND)
@@ -697,6 +699,11 @@ static int pause_guest(struct exp *x, struct sm_err *e)
 	return 0;
 }
 
+static int is_kvm(const struct exp *x)
+{
+	return strcmp(x->hello.platform, "kvm") == 0;
+}
+
 static int take_context(struct exp *x, struct sm_err *e)
 {
 	double t = sm_now();
@@ -708,11 +715,34 @@ static int take_context(struct exp *x, struct sm_err *e)
 		return sm_err_prefix(e, "cannot take the context of VM '%s'",
 				     x->o->vm);
 	x->state = SM_EXP_TAKEN;
+	if (is_kvm(x)) {
+		/*
+		 * KVM only takes SEV commands from the VM's creator: move the
+		 * context into a VM of ours (docs/sevmig-kvm.7).
+		 */
+		struct sm_fw_kvm_opts ko = { .nvcpus = x->hello.vcpus,
+					     .es = x->hello.es,
+					     .vm_type = SM_KVM_VM_AUTO };
+
+		return sm_fw_kvm_open_source(x->ctx_fd, &ko, &x->fw, e);
+	}
 	if (sm_fw_sim_open(x->hello.platform_dir, &x->fw, e) ||
 	    sm_fw_sim_attach(x->fw, x->ctx_fd, e))
 		return sm_err_prefix(e, "simulated platform '%s'",
 				     x->hello.platform_dir);
 	return 0;
+}
+
+/*
+ * What to hand back to the VMM: sim shares the context memfd; on KVM the
+ * context now lives in our VM, which the VMM moves back from (if the
+ * move into ours never happened, its own VM still holds it).
+ */
+static int context_handle(struct exp *x)
+{
+	if (is_kvm(x) && x->fw)
+		return sm_fw_kvm_vm_fd(x->fw);
+	return x->ctx_fd;
 }
 
 static int send_start(struct exp *x, struct sm_err *e)
@@ -1141,15 +1171,20 @@ static void give_back(struct exp *x, int resume, struct sm_err *e)
 	if (x->state >= SM_EXP_SENDING && x->state < SM_EXP_FINISHED &&
 	    sm_fw_send_cancel(x->fw, &e2))
 		also(e, "SEND_CANCEL failed", &e2);
-	sm_fw_close(x->fw);
-	x->fw = NULL;
 	if (x->state >= SM_EXP_TAKEN && x->state < SM_EXP_FINISHED) {
-		if (sm_ep_return_context(x->ep, x->ctx_fd, &e2)) {
+		if (sm_ep_return_context(x->ep, context_handle(x), &e2)) {
 			also(e, "cannot return the context", &e2);
+			/*
+			 * Keep fw open: on KVM closing our VM would destroy
+			 * the guest; the VMM may still take it back.
+			 */
 			x->res->source_state = "context lost";
 			return;
 		}
 	}
+	/* Only now: on KVM our VM is empty after the move back. */
+	sm_fw_close(x->fw);
+	x->fw = NULL;
 	if (resume && x->we_paused && x->state >= SM_EXP_PAUSED) {
 		if (sm_ep_resume(x->ep, &e2)) {
 			also(e, "cannot resume the source", &e2);
