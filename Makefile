@@ -89,7 +89,8 @@ $(LIB): $(LIB_OBJS)
 # A command is cmd/NAME.c plus, for larger ones, cmd/NAME/*.c.
 .SECONDEXPANSION:
 $(BUILD)/bin/%: $(BUILD)/cmd/%.o \
-		$$(patsubst %.c,$(BUILD)/%.o,$$(wildcard cmd/$$*/*.c)) $(LIB)
+		$$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard cmd/$$*/*.c))) \
+		$(LIB)
 	@mkdir -p $(dir $@)
 	$(E) "  LINK    $@"
 	$(Q)$(CC) $(SM_CFLAGS) $(CFLAGS) $(SM_LDFLAGS) $(LDFLAGS) -o $@ \

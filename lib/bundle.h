@@ -61,4 +61,37 @@ int sm_certs_load_buf(const uint8_t *buf, size_t len, const char *name,
 		      struct sm_chain *ch, struct sm_bundle_info *info,
 		      struct sm_err *e);
 
+/*
+ * The -J reports of sevmig-certs, built here so that only JSON modules use
+ * jansson.  Each *out is a malloc'd document (sorted keys, indented, final
+ * newline) the caller frees.
+ *
+ * verify: {"schema": "sevmig-certs-verify/1", "ok", "product", "trust",
+ * "source", "certificates": {pdh..ark: {usage, key, fingerprint, origin}
+ * or null}, "links": [{name, signer, subject, status, reason}]}.
+ */
+#define SM_VERIFY_SCHEMA "sevmig-certs-verify/1"
+int sm_bundle_verify_report(const struct sm_chain *ch,
+			    const struct sm_bundle_info *info,
+			    const struct sm_verify_result *r,
+			    const char *trust, char **out, struct sm_err *e);
+
+/* One file for the show report; err set (and ch NULL) when it failed. */
+struct sm_show_item {
+	const char *file;
+	const struct sm_chain *ch;
+	const struct sm_bundle_info *info;
+	const struct sm_err *err;
+};
+
+/*
+ * show: {"schema": "sevmig-certs-show/1", "files": [{file, error,
+ * product, chip_id, api_version, source, certificates: [...]}]}; every
+ * certificate with kind, usage, version, api_version, algorithm, key,
+ * key_id/certifying_id (AMD), signatures, fingerprint.
+ */
+#define SM_SHOW_SCHEMA "sevmig-certs-show/1"
+int sm_bundle_show_report(const struct sm_show_item *items, size_t n,
+			  char **out, struct sm_err *e);
+
 #endif

@@ -716,6 +716,48 @@ void sm_amd_cert_fingerprint(const struct sm_amd_cert *c, uint8_t out[48],
 	digest(amd_md(c), c->raw, amd_signed_len(c), out, len);
 }
 
+void sm_sev_cert_pubkey(const struct sm_sev_cert *c, uint8_t x[48],
+			uint8_t y[48])
+{
+	reverse(x, c->raw + SEV_QX, P384_LEN);
+	reverse(y, c->raw + SEV_QY, P384_LEN);
+}
+
+void sm_amd_cert_pubkey(const struct sm_amd_cert *c, uint8_t *n,
+			uint64_t *exponent)
+{
+	const uint8_t *ex = c->raw + AMD_PUBEXP;
+	size_t i, eb = c->pubexp_bits / 8;
+	uint64_t v = 0;
+
+	reverse(n, c->raw + AMD_PUBEXP + eb, c->modulus_bits / 8);
+	for (i = eb; i > 0; i--) {
+		if (i > 8 && ex[i - 1]) {
+			v = UINT64_MAX;
+			break;
+		}
+		if (i <= 8)
+			v = v << 8 | ex[i - 1];
+	}
+	*exponent = v;
+}
+
+const char *sm_sev_cert_key_desc(const struct sm_sev_cert *c, char *buf,
+				 size_t n)
+{
+	snprintf(buf, n, "EP384 %c%d", algo_is_ecdh(c->algo) ? 'D' : 'E',
+		 algo_is_384(c->algo) ? 384 : 256);
+	return buf;
+}
+
+const char *sm_amd_cert_key_desc(const struct sm_amd_cert *c, char *buf,
+				 size_t n)
+{
+	snprintf(buf, n, "R%u R%d", c->modulus_bits,
+		 c->modulus_bits == 4096 ? 384 : 256);
+	return buf;
+}
+
 /* ---- products and chains ---- */
 
 static const char *const product_names[SM_PRODUCT_COUNT] = {
@@ -891,6 +933,8 @@ static void amd_links(struct sm_verify_result *r, const struct sm_chain *ch,
 		ark = (ch->have & SM_HAVE_ARK) ? &ch->ark : anchor;
 	}
 	r->product = p;
+	r->ask = ask;
+	r->ark = ark;
 
 	/* ASK signs CEK */
 	if (!(ch->have & SM_HAVE_CEK)) {

@@ -118,6 +118,25 @@ void sm_sev_cert_fingerprint(const struct sm_sev_cert *c, uint8_t out[48],
 void sm_amd_cert_fingerprint(const struct sm_amd_cert *c, uint8_t out[48],
 			     size_t *len);
 
+/* The P-384 public key of c as big-endian x and y. */
+void sm_sev_cert_pubkey(const struct sm_sev_cert *c, uint8_t x[48],
+			uint8_t y[48]);
+/*
+ * The RSA key of c: the modulus big-endian into n (modulus_bits / 8
+ * bytes) and the public exponent (UINT64_MAX if it does not fit).
+ */
+void sm_amd_cert_pubkey(const struct sm_amd_cert *c, uint8_t *n,
+			uint64_t *exponent);
+
+/*
+ * The key column sevctl prints: "EP384 E256" (ECDSA), "EP384 D256" (ECDH),
+ * "R4096 R384" (RSA with its hash).  buf holds at least 16 bytes.
+ */
+const char *sm_sev_cert_key_desc(const struct sm_sev_cert *c, char *buf,
+				 size_t n);
+const char *sm_amd_cert_key_desc(const struct sm_amd_cert *c, char *buf,
+				 size_t n);
+
 /* Products, in the order tried when detecting which ASK signs a CEK. */
 enum sm_product {
 	SM_PRODUCT_UNKNOWN = 0,
@@ -178,6 +197,12 @@ struct sm_verify_result {
 	 */
 	char reason[SM_LINK_COUNT][200];
 	int ok;				 /* every link SM_LINK_OK */
+	/*
+	 * The ASK and ARK the links were checked with (the chain's, the
+	 * trusted ones given, or the built-in ones), NULL when none; they
+	 * point into the chain, the trust or the built-in roots.
+	 */
+	const struct sm_amd_cert *ask, *ark;
 };
 
 /*

@@ -34,9 +34,27 @@ struct sm_sim_platform_opts {
 	uint8_t api_major, api_minor; /* 0.0: 1.55 */
 	const char *oca_from;	 /* another platform dir whose OCA to share */
 	int no_es;		 /* platform without SEV-ES */
+	/*
+	 * Another platform dir whose ARK and ASK (with their keys) to share:
+	 * one simulated "AMD" for several hosts, so that a SEV-bit policy
+	 * (full chain up to the ARK the firmware trusts) can migrate.
+	 */
+	const char *ark_from;
+	/* RSA size of a new ARK/ASK: 0 picks 2048 for naples, else 4096. */
+	unsigned ark_bits;
 };
 
-/* Create a simulated host in dir (created if missing; must be empty). */
+#define SM_SIM_MAX_VCPUS 64
+
+/*
+ * Create a simulated host in dir (created if missing; must be empty):
+ * ark/ask (AMD format, RSA), cek (signed by the ASK), oca (self-signed,
+ * or copied with its key from oca_from), pek (signed by OCA and CEK), pdh
+ * (signed by PEK), each NAME.cert plus NAME.key, and platform.json.  The
+ * simulated firmware trusts the ARK in dir.  On failure nothing it made
+ * is left behind.  Errors: SM_EXIT_USAGE (bad options), SM_EXIT_IO (files),
+ * SM_EXIT_VERIFY (a key or certificate to share does not load).
+ */
 int sm_fw_sim_platform_init(const char *dir,
 			    const struct sm_sim_platform_opts *o,
 			    struct sm_err *e);
@@ -97,5 +115,19 @@ int sm_fw_sim_vmsa_read(struct sm_fw *fw, unsigned vcpu, uint8_t *plain,
  * RUPDATE is decommissioned.  Returns the resulting state.
  */
 int sm_fw_sim_recover(struct sm_fw *fw, struct sm_err *e);
+
+/* Close the attached context (the fd given to attach stays open). */
+void sm_fw_sim_detach(struct sm_fw *fw);
+
+/* What platform.json of an open platform says. */
+struct sm_sim_platform_info {
+	enum sm_product product;
+	uint8_t api_major, api_minor, build;
+	int es;
+	uint8_t chip_id[64];
+};
+
+int sm_fw_sim_platform_info(struct sm_fw *fw, struct sm_sim_platform_info *i,
+			    struct sm_err *e);
 
 #endif

@@ -37,7 +37,6 @@
 #include "fw-kvm.h"
 #include "fw.h"
 
-#include "../unit/fw-kvm-standins.h"
 
 static const char *kvm_dev = SM_KVM_DEV;
 static const char *sev_dev = SM_SEV_DEV;

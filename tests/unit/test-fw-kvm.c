@@ -28,7 +28,6 @@
 #include "fw.h"
 #include "sevcrypto.h"
 
-#include "fw-kvm-standins.h"
 
 #define MAX_CALLS 64
 

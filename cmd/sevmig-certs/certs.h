@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SEVMIG_CMD_CERTS_H
+#define SEVMIG_CMD_CERTS_H
+
+/*
+ * sevmig-certs subcommands.  Each takes argv with argv[0] set to
+ * "sevmig-certs SUB" (getopt's messages then name the subcommand) and
+ * returns the exit code.
+ */
+
+#include <stdio.h>
+
+#include "bundle.h"
+#include "fetch.h"
+#include "cert.h"
+#include "cli.h"
+
+int certs_verify(int argc, char **argv);
+int certs_show(int argc, char **argv);
+int certs_split(int argc, char **argv);
+int certs_fetch(int argc, char **argv);
+
+/* The synopsis lines (also the top-level --help and the man page). */
+#define CERTS_VERIFY_SYNOPSIS \
+	"sevmig-certs verify [--ark FILE] [--product NAME] [-J] [BUNDLE|DIR|-]"
+#define CERTS_SHOW_SYNOPSIS "sevmig-certs show [-J] FILE..."
+#define CERTS_SPLIT_SYNOPSIS "sevmig-certs split [--dir DIR] BUNDLE"
+#define CERTS_FETCH_SYNOPSIS "sevmig-certs fetch [options] [SOURCE]"
+
+/* The options every subcommand shares, as help lines. */
+#define CERTS_COMMON_HELP                                                  \
+	" -v, --verbose         more messages (repeatable)\n"             \
+	" -q, --quiet           errors only\n"                            \
+	" -h, --help            display this help and exit\n"             \
+	" -V, --version         display version and exit\n"
+
+/* "Try 'sevmig-certs SUB --help' ..." after a diagnostic; returns 2. */
+int certs_try_help(const char *sub);
+
+/* A usage error: "sevmig-certs: <msg>" plus the try line; returns 2. */
+int certs_usage(const char *sub, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Parse --product NAME; on failure print the usage error and return -1. */
+int certs_parse_product(const char *sub, const char *name,
+			enum sm_product *p);
+
+/* Apply a subcommand's -v count and -q on top of the global ones. */
+void certs_verbosity(int verbose, int quiet);
+
+/* Write a malloc'd report to stdout and free it.  0, or -1 with e set. */
+int certs_put(char *text, struct sm_err *e);
+
+/* Lowercase hex fingerprint of a certificate into buf (>= 97 bytes). */
+const char *certs_sev_fp(const struct sm_sev_cert *c, char *buf);
+const char *certs_amd_fp(const struct sm_amd_cert *c, char *buf);
+
+#endif

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/* Helpers shared by the sevmig-certs subcommands. */
+#ifdef SEVMIG_CERTS_UNITY /* see cmd/sevmig-certs.c */
+#include "certs.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int certs_try_help(const char *sub)
+{
+	if (!sub)
+		return sm_cli_try_help();
+	fprintf(stderr, "Try '%s %s --help' for more information.\n",
+		sm_progname, sub);
+	return SM_EXIT_USAGE;
+}
+
+int certs_usage(const char *sub, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", sm_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return certs_try_help(sub);
+}
+
+int certs_parse_product(const char *sub, const char *name,
+			enum sm_product *p)
+{
+	if (sm_product_parse(name, p) == 0)
+		return 0;
+	certs_usage(sub,
+		    "unknown product '%s' (expected naples, rome, milan, genoa or turin)",
+		    name);
+	return -1;
+}
+
+void certs_verbosity(int verbose, int quiet)
+{
+	if (quiet)
+		sm_log_level = SM_LOG_ERR;
+	sm_log_level += verbose;
+	if (sm_log_level > SM_LOG_TRACE)
+		sm_log_level = SM_LOG_TRACE;
+}
+
+int certs_put(char *text, struct sm_err *e)
+{
+	size_t n = strlen(text);
+	int ret = 0;
+
+	if (fwrite(text, 1, n, stdout) != n)
+		ret = sm_err_errno(e, SM_EXIT_IO, errno,
+				   "cannot write to standard output");
+	free(text);
+	return ret;
+}
+
+const char *certs_sev_fp(const struct sm_sev_cert *c, char *buf)
+{
+	uint8_t d[48];
+	size_t n;
+
+	sm_sev_cert_fingerprint(c, d, &n);
+	sm_hex_encode(d, n, buf);
+	return buf;
+}
+
+const char *certs_amd_fp(const struct sm_amd_cert *c, char *buf)
+{
+	uint8_t d[48];
+	size_t n;
+
+	sm_amd_cert_fingerprint(c, d, &n);
+	sm_hex_encode(d, n, buf);
+	return buf;
+}
+#endif

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/* sevmig-certs fetch: get a chain, verify it, print it as a bundle. */
+#ifdef SEVMIG_CERTS_UNITY /* see cmd/sevmig-certs.c */
+#include "certs.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static void fetch_usage(void)
+{
+	fputs("Usage:\n " CERTS_FETCH_SYNOPSIS "\n"
+	      "\nGet a platform's certificate chain, verify it and print it as a bundle.\n"
+	      "\nSources:\n"
+	      " local                      this host's /dev/sev (the default)\n"
+	      " qmp:PATH                   a QEMU QMP socket (query-sev-capabilities)\n"
+	      " file:PATH                  a bundle, directory, certificate file or QEMU reply\n"
+	      " ssh://[USER@]HOST[:PORT]   sevmig-certs fetch on that host\n"
+	      " sim:DIR                    a simulated host (sevmig-sim)\n"
+	      "\nOptions:\n"
+	      " -o, --output FILE           write the bundle to FILE (default: stdout)\n"
+	      "     --kds-url URL           AMD KDS base URL (default: $SEVMIG_KDS_URL or AMD's)\n"
+	      "     --cache-dir DIR         KDS cache (default: $XDG_CACHE_HOME/sevmig)\n"
+	      "     --offline               use the KDS cache only, never the network\n"
+	      "     --timeout SEC           total time for a KDS request (default: 60)\n"
+	      "     --connect-timeout SEC   time to connect to the KDS (default: 10)\n"
+	      "     --retries N             extra KDS attempts (default: 3)\n"
+	      "     --product NAME          naples, rome, milan, genoa or turin (default: detect)\n"
+	      "     --ark FILE              trust this ARK instead of AMD's built-in roots\n"
+	      "     --remote-program PATH   sevmig-certs on the ssh host (default: sevmig-certs)\n"
+	      CERTS_COMMON_HELP,
+	      stdout);
+}
+
+static int parse_seconds(const char *opt, const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !(v > 0) || v > 86400) {
+		certs_usage("fetch", "invalid %s '%s' (seconds, above 0)", opt,
+			    s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+struct fetch_args {
+	struct sm_fetch_opts o;
+	const char *source, *output, *ark;
+};
+
+static int run_fetch(const struct fetch_args *a);
+
+int certs_fetch(int argc, char **argv)
+{
+	enum {
+		OPT_KDS_URL = CHAR_MAX + 1,
+		OPT_CACHE_DIR,
+		OPT_OFFLINE,
+		OPT_TIMEOUT,
+		OPT_CONNECT_TIMEOUT,
+		OPT_RETRIES,
+		OPT_PRODUCT,
+		OPT_ARK,
+		OPT_REMOTE_PROGRAM,
+	};
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "kds-url", required_argument, NULL, OPT_KDS_URL },
+		{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+		{ "offline", no_argument, NULL, OPT_OFFLINE },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "connect-timeout", required_argument, NULL,
+		  OPT_CONNECT_TIMEOUT },
+		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "product", required_argument, NULL, OPT_PRODUCT },
+		{ "ark", required_argument, NULL, OPT_ARK },
+		{ "remote-program", required_argument, NULL,
+		  OPT_REMOTE_PROGRAM },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fetch_args a;
+	int c, verbose = 0, quiet = 0;
+	uint64_t n;
+
+	memset(&a, 0, sizeof(a));
+	a.o.retries = -1;
+	a.source = "local";
+	a.output = "-";
+	while ((c = getopt_long(argc, argv, "o:vqhV", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'o':
+			a.output = optarg;
+			break;
+		case OPT_KDS_URL:
+			a.o.kds_url = optarg;
+			break;
+		case OPT_CACHE_DIR:
+			a.o.cache_dir = optarg;
+			break;
+		case OPT_OFFLINE:
+			a.o.offline = 1;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_seconds("--timeout", optarg,
+					  &a.o.total_timeout) < 0)
+				return SM_EXIT_USAGE;
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			if (parse_seconds("--connect-timeout", optarg,
+					  &a.o.connect_timeout) < 0)
+				return SM_EXIT_USAGE;
+			break;
+		case OPT_RETRIES:
+			if (sm_parse_uint(optarg, 100, &n) < 0)
+				return certs_usage("fetch",
+						   "invalid --retries '%s' (0 to 100)",
+						   optarg);
+			a.o.retries = (int)n;
+			break;
+		case OPT_PRODUCT:
+			if (certs_parse_product("fetch", optarg,
+						&a.o.product) < 0)
+				return SM_EXIT_USAGE;
+			break;
+		case OPT_ARK:
+			a.ark = optarg;
+			break;
+		case OPT_REMOTE_PROGRAM:
+			a.o.remote_program = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			fetch_usage();
+			return sm_cli_close_stdout(SM_EXIT_OK);
+		case 'V':
+			sm_cli_print_version();
+			return sm_cli_close_stdout(SM_EXIT_OK);
+		default:
+			return certs_try_help("fetch");
+		}
+	}
+	certs_verbosity(verbose, quiet);
+	if (argc - optind > 1)
+		return certs_usage("fetch", "too many arguments");
+	if (optind < argc)
+		a.source = argv[optind];
+	return sm_cli_close_stdout(run_fetch(&a));
+}
+
+static int run_fetch(const struct fetch_args *a)
+{
+	struct sm_err e;
+
+	(void)a;
+	sm_err_set(&e, SM_EXIT_UNSUPPORTED,
+		   "fetch is not available in this build (lib/fetch.c missing)");
+	return sm_cli_report(&e);
+}
+#endif

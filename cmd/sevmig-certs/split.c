@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+/* sevmig-certs split: a bundle's certificates as separate files. */
+#ifdef SEVMIG_CERTS_UNITY /* see cmd/sevmig-certs.c */
+#include "certs.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <string.h>
+
+#include "util.h"
+
+static void split_usage(void)
+{
+	fputs("Usage:\n " CERTS_SPLIT_SYNOPSIS "\n"
+	      "\nWrite pdh.cert pek.cert oca.cert cek.cert ask.cert ark.cert.\n"
+	      "\nOptions:\n"
+	      "     --dir DIR         write into DIR (default: the current directory)\n" CERTS_COMMON_HELP,
+	      stdout);
+}
+
+static int put(const char *dir, const char *name, const uint8_t *buf,
+	       size_t len, struct sm_err *e)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/%s.cert", dir, name) >=
+	    (int)sizeof(path))
+		return sm_err_set(e, SM_EXIT_IO, "path '%s' is too long", dir);
+	if (sm_write_file_atomic(path, buf, len, 0644, e) < 0)
+		return -1;
+	pr_info("wrote '%s'", path);
+	return 0;
+}
+
+int certs_split(int argc, char **argv)
+{
+	enum { OPT_DIR = CHAR_MAX + 1 };
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct sm_chain ch;
+	const char *dir = ".";
+	int c, verbose = 0, quiet = 0, rc = 0;
+	struct sm_err e;
+
+	while ((c = getopt_long(argc, argv, "vqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DIR:
+			dir = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			split_usage();
+			return sm_cli_close_stdout(SM_EXIT_OK);
+		case 'V':
+			sm_cli_print_version();
+			return sm_cli_close_stdout(SM_EXIT_OK);
+		default:
+			return certs_try_help("split");
+		}
+	}
+	certs_verbosity(verbose, quiet);
+	if (argc - optind != 1)
+		return certs_usage("split", argc == optind ?
+						    "no bundle given" :
+						    "too many arguments");
+	memset(&ch, 0, sizeof(ch));
+	/* Everything is parsed before the first file is written. */
+	if (sm_certs_load(argv[optind], &ch, NULL, &e) < 0)
+		return sm_cli_report(&e);
+	if (((ch.have & SM_HAVE_PDH) &&
+	     put(dir, "pdh", ch.pdh.raw, SM_SEV_CERT_LEN, &e) < 0) ||
+	    ((ch.have & SM_HAVE_PEK) &&
+	     put(dir, "pek", ch.pek.raw, SM_SEV_CERT_LEN, &e) < 0) ||
+	    ((ch.have & SM_HAVE_OCA) &&
+	     put(dir, "oca", ch.oca.raw, SM_SEV_CERT_LEN, &e) < 0) ||
+	    ((ch.have & SM_HAVE_CEK) &&
+	     put(dir, "cek", ch.cek.raw, SM_SEV_CERT_LEN, &e) < 0) ||
+	    ((ch.have & SM_HAVE_ASK) &&
+	     put(dir, "ask", ch.ask.raw, ch.ask.len, &e) < 0) ||
+	    ((ch.have & SM_HAVE_ARK) &&
+	     put(dir, "ark", ch.ark.raw, ch.ark.len, &e) < 0))
+		rc = sm_cli_report(&e);
+	else if (ch.have != SM_HAVE_ALL)
+		pr_warn("'%s' does not hold all six certificates",
+			argv[optind]);
+	return sm_cli_close_stdout(rc);
+}
+#endif
