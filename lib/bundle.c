@@ -124,6 +124,34 @@ static void utf8_cut(char *s)
 		s[i - 1] = '\0';
 }
 
+/*
+ * A JSON string of text that may not be UTF-8: an error message cut short
+ * inside a character, a file name.  Failing that as it is, without a
+ * character cut at the end; failing that too, with every non-ASCII byte
+ * as '?'.  NULL only when out of memory.
+ */
+static json_t *text_json(const char *s)
+{
+	json_t *v = json_string(s);
+	char *t;
+	size_t i;
+
+	if (v)
+		return v;
+	t = strdup(s);
+	if (!t)
+		return NULL;
+	utf8_cut(t);
+	v = json_string(t);
+	for (i = 0; !v && t[i]; i++)
+		if ((unsigned char)t[i] >= 0x80)
+			t[i] = '?';
+	if (!v)
+		v = json_string(t);
+	free(t);
+	return v;
+}
+
 /* "what 'name'" as the source, unless the input already said where. */
 static void set_source(struct sm_bundle_info *info, const char *what,
 		       const char *name)
@@ -170,7 +198,7 @@ int sm_bundle_encode(const struct sm_chain *ch,
 			goto err_root;
 	}
 	if (info && info->source[0] &&
-	    json_object_set_new(root, "source", json_string(info->source)) < 0)
+	    json_object_set_new(root, "source", text_json(info->source)) < 0)
 		goto err_root;
 	for (i = 0; i < SM_ARRAY_SIZE(slots); i++) {
 		const uint8_t *raw;
@@ -858,13 +886,14 @@ int sm_bundle_verify_report(const struct sm_chain *ch,
 	json_t *root, *certs, *links;
 	size_t i;
 
-	root = json_pack("{s:s, s:b, s:s*, s:s, s:s*}", "schema",
+	root = json_pack("{s:s, s:b, s:s*, s:s, s:o*}", "schema",
 			 SM_VERIFY_SCHEMA, "ok", r->ok, "product",
 			 r->product == SM_PRODUCT_UNKNOWN ?
 				 NULL :
 				 sm_product_name(r->product),
 			 "trust", trust, "source",
-			 info && info->source[0] ? info->source : NULL);
+			 info && info->source[0] ? text_json(info->source) :
+						   NULL);
 	certs = json_object();
 	links = json_array();
 	if (!root || !certs || !links)
@@ -891,12 +920,12 @@ int sm_bundle_verify_report(const struct sm_chain *ch,
 	}
 	for (i = 0; i < SM_ARRAY_SIZE(link_ends); i++) {
 		enum sm_link l = link_ends[i].link;
-		json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name",
+		json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:o}", "name",
 				      sm_link_name(l), "signer",
 				      link_ends[i].signer, "subject",
 				      link_ends[i].subject, "status",
 				      sm_link_status_name(r->status[l]),
-				      "reason", r->reason[l]);
+				      "reason", text_json(r->reason[l]));
 
 		if (json_array_append_new(links, v) < 0)
 			goto err_nomem;
@@ -984,8 +1013,8 @@ static json_t *show_file(const struct sm_show_item *it)
 	size_t i;
 
 	if (it->err)
-		return json_pack("{s:s, s:s}", "file", it->file, "error",
-				 it->err->msg);
+		return json_pack("{s:o, s:o}", "file", text_json(it->file),
+				 "error", text_json(it->err->msg));
 	certs = json_array();
 	for (i = 0; certs && i < SM_ARRAY_SIZE(slots); i++) {
 		const struct slot *s = &slots[i];
@@ -1000,8 +1029,8 @@ static json_t *show_file(const struct sm_show_item *it)
 				 show_sev(sev_slot((struct sm_chain *)it->ch,
 						   s->usage)));
 	}
-	f = json_pack("{s:s, s:n, s:s*, s:o*, s:o*, s:s*, s:o}", "file",
-		      it->file, "error", "product",
+	f = json_pack("{s:o, s:n, s:s*, s:o*, s:o*, s:o*, s:o}", "file",
+		      text_json(it->file), "error", "product",
 		      in->product == SM_PRODUCT_UNKNOWN ?
 			      NULL :
 			      sm_product_name(in->product),
@@ -1011,7 +1040,7 @@ static json_t *show_file(const struct sm_show_item *it)
 		      "api_version",
 		      in->have_api ? api_json(in->api_major, in->api_minor) :
 				     NULL,
-		      "source", in->source[0] ? in->source : NULL,
+		      "source", in->source[0] ? text_json(in->source) : NULL,
 		      "certificates", certs);
 	return f;
 }
