@@ -71,7 +71,9 @@ static void verify_all(const struct sm_amd_cert *c,
 		       const struct sm_amd_cert *next)
 {
 	struct sm_err e;
-	uint8_t fp[48];
+	uint8_t fp[48], n[SM_AMD_CERT_MAX];
+	uint64_t exp;
+	char desc[32];
 	size_t fplen;
 	int p;
 
@@ -79,6 +81,9 @@ static void verify_all(const struct sm_amd_cert *c,
 	if (fplen != 32 && fplen != 48)
 		fz_fail("fingerprint of %zu bytes", fplen);
 	(void)sm_amd_cert_is_known_unsigned_ark(c);
+	sm_amd_cert_pubkey(c, n, &exp);
+	if (strlen(sm_amd_cert_key_desc(c, desc, sizeof(desc))) >= 16)
+		fz_fail("key description '%s'", desc);
 	(void)sm_roots_product_of_ark(c);
 
 	if (sm_amd_cert_verify(c, c, &e) < 0)

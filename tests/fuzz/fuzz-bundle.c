@@ -11,7 +11,8 @@
  * Oracle: whatever is accepted can be written out again as a bundle
  * (sm_bundle_encode), and that bundle decodes to the same certificates
  * and information; a bundle that decodes is read the same way by
- * sm_certs_load_buf.
+ * sm_certs_load_buf; sevmig-certs show -J can report what was loaded,
+ * or why it was refused (sm_bundle_show_report).
  */
 #include "fuzz-common.h"
 
@@ -87,6 +88,21 @@ static void round_trip(const struct sm_chain *ch,
 	free(text);
 }
 
+/* sevmig-certs show -J of the input: never fails, whatever was read. */
+static void show(const struct sm_chain *ch, const struct sm_bundle_info *info,
+		 const struct sm_err *err)
+{
+	struct sm_show_item it = { "fuzz", err ? NULL : ch,
+				   err ? NULL : info, err };
+	struct sm_err e;
+	char *text = NULL;
+
+	if (sm_bundle_show_report(&it, 1, &text, &e) < 0)
+		fz_fail("show report: %s (%s)", e.msg,
+			err ? err->msg : "loaded");
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sm_chain ch, ch2;
@@ -109,9 +125,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&info2, 0, sizeof(info2));
 	if (sm_certs_load_buf(data, size, "fuzz", &ch2, &info2, &e) == 0) {
 		round_trip(&ch2, &info2, "load");
+		show(&ch2, &info2, NULL);
 	} else {
 		fz_check_err(&e, FZ(SM_EXIT_VERIFY) | FZ(SM_EXIT_UNSUPPORTED),
 			     "load");
+		show(NULL, NULL, &e);
 		if (decoded)
 			fz_fail("a bundle that decodes does not load: %s",
 				e.msg);

@@ -10,11 +10,13 @@
  * trust anchor (0 the built-in roots, 1 the chain's own ARK as --ark,
  * 2 that and the chain's ASK as the trusted ASK, 3 the product's built-in
  * ARK as --ark).  The verdict must be consistent with the per-link
- * statuses, and a chain verified against the built-in roots must end in
- * one of them.
+ * statuses, a chain verified against the built-in roots must end in
+ * one of them, and sevmig-certs verify -J can always report the result
+ * (sm_bundle_verify_report).
  */
 #include "fuzz-common.h"
 
+#include "bundle.h"
 #include "cert.h"
 #include "roots.h"
 
@@ -86,6 +88,19 @@ static int builtin_ark(const struct sm_amd_cert *ark)
 	       sm_amd_cert_is_known_unsigned_ark(ark);
 }
 
+static void report(const struct sm_chain *ch, const struct sm_verify_result *r)
+{
+	struct sm_bundle_info info;
+	struct sm_err e;
+	char *text = NULL;
+
+	memset(&info, 0, sizeof(info));
+	snprintf(info.source, sizeof(info.source), "fuzz");
+	if (sm_bundle_verify_report(ch, &info, r, "fuzz", &text, &e) < 0)
+		fz_fail("verify report: %s", e.msg);
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sm_chain ch; /* 11 KiB: keep it off the stack */
@@ -148,6 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0 && !t.ark && (ch.have & SM_HAVE_ARK) &&
 	    !builtin_ark(&ch.ark))
 		fz_fail("a chain verified against the built-in roots with a foreign ARK");
+	report(&ch, &r);
 	fz_loud();
 	return 0;
 }

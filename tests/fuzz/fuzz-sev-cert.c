@@ -64,7 +64,8 @@ static void verify_all(const struct sm_sev_cert *c)
 {
 	struct sm_sev_cert subject;
 	struct sm_err e;
-	uint8_t fp[48], z[48];
+	uint8_t fp[48], z[48], x[48], y[48];
+	char desc[32];
 	size_t fplen;
 	int p;
 
@@ -72,6 +73,9 @@ static void verify_all(const struct sm_sev_cert *c)
 	if (fplen != 32 && fplen != 48)
 		fz_fail("fingerprint of %zu bytes", fplen);
 	(void)sm_sev_cert_is_unsigned(c);
+	sm_sev_cert_pubkey(c, x, y);
+	if (strlen(sm_sev_cert_key_desc(c, desc, sizeof(desc))) >= 16)
+		fz_fail("key description '%s'", desc);
 	(void)sm_usage_name(c->usage);
 	(void)sm_algo_name(c->algo);
 
