@@ -22,6 +22,8 @@ struct sim_cmd {
 
 static const struct sim_cmd commands[] = {
 	{ "platform", cmd_platform, cmd_platform_synopsis },
+	{ "run", cmd_run, cmd_run_synopsis },
+	{ "ctl", cmd_ctl, cmd_ctl_synopsis },
 };
 
 int sim_try_help(const char *sub)

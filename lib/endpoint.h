@@ -23,6 +23,7 @@
 #define SM_EP_MAX_RANGES 64
 #define SM_EP_MAX_FDS 16
 #define SM_EP_MSG_MAX (1u << 20) /* larger messages are refused */
+#define SM_EP_PAGE 4096u /* GPA ranges are multiples of this */
 
 struct sm_ep;
 
@@ -57,6 +58,22 @@ struct sm_ep_status {
 	uint32_t handle;
 	uint64_t mem_size;
 	int context_held;	/* a client holds the context */
+	/* additions */
+	char role[16];		/* source or incoming */
+	unsigned vcpus;
+	int es;
+	int migration_ready;
+};
+
+/* The optional "check" operation (sevmig-sim): the guest checks its pages. */
+#define SM_EP_CHECK_FIRST 8
+struct sm_ep_check {
+	uint64_t pages;		/* pages checked */
+	uint64_t bad;		/* pages whose content is wrong */
+	size_t nfirst;
+	uint64_t first_bad[SM_EP_CHECK_FIRST]; /* GPAs of the first bad ones */
+	unsigned vmsas;		/* VMSAs checked (SEV-ES) */
+	unsigned bad_vmsas;
 };
 
 /* A GPA range the guest made shared. */
@@ -107,5 +124,35 @@ int sm_ep_take_context(struct sm_ep *ep, int *ctx_fd, struct sm_err *e);
 int sm_ep_return_context(struct sm_ep *ep, int ctx_fd, struct sm_err *e);
 int sm_ep_release(struct sm_ep *ep, struct sm_err *e);
 int sm_ep_adopt_context(struct sm_ep *ep, int ctx_fd, struct sm_err *e);
+
+/*
+ * Optional operations (the simulated VMM implements them; a VMM without
+ * them answers "unsupported").  digest: SHA-256 of guest-visible memory
+ * (private pages decrypted, shared as stored, GPA order, then the VMSAs
+ * of an ES guest) and the page count.  check: the guest verifies the
+ * content of every page.  quit: the VMM exits after replying.
+ */
+int sm_ep_digest(struct sm_ep *ep, uint8_t sha256[32], uint64_t *pages,
+		 struct sm_err *e);
+int sm_ep_check(struct sm_ep *ep, struct sm_ep_check *c, struct sm_err *e);
+int sm_ep_quit(struct sm_ep *ep, struct sm_err *e);
+
+/*
+ * Raw access for tests and tools: send one request (a JSON object text;
+ * "version" is added when missing) with nfds descriptors and return the
+ * reply text (malloc'd, the caller frees) and up to SM_EP_MAX_FDS received
+ * descriptors (the caller closes them).  An error reply is not an error
+ * here: the caller reads "ok".  -1 only for transport failures.
+ */
+int sm_ep_call_raw(struct sm_ep *ep, const char *req, const int *fds,
+		   int nfds, char **reply, int *rfds, int *nrfds,
+		   struct sm_err *e);
+
+/* Wait for one more message (the load-device-state verdict), raw. */
+int sm_ep_recv_raw(struct sm_ep *ep, char **reply, int *rfds, int *nrfds,
+		   struct sm_err *e);
+
+/* The connected socket (tests send malformed bytes through it). */
+int sm_ep_socket(struct sm_ep *ep);
 
 #endif

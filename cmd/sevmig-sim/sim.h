@@ -11,9 +11,13 @@
  * its options in the man page and in completions/bash and completions/zsh.
  */
 int cmd_platform(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_ctl(int argc, char **argv);
 
 /* Their synopsis lines (each " sevmig-sim ...\n"), for sevmig-sim --help. */
 extern const char cmd_platform_synopsis[];
+extern const char cmd_run_synopsis[];
+extern const char cmd_ctl_synopsis[];
 
 /* "Try 'sevmig-sim SUB --help' for more information." on stderr; 2. */
 int sim_try_help(const char *sub);

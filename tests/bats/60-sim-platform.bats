@@ -146,6 +146,6 @@ setup_file() {
 
 @test "an unknown sevmig-sim command lists the commands and exits 2" {
 	run -2 --separate-stderr sevmig-sim frob
-	assert_equal "$stderr" "sevmig-sim: unknown command 'frob' (commands: platform)"$'\n'"Try 'sevmig-sim --help' for more information."
+	assert_equal "$stderr" "sevmig-sim: unknown command 'frob' (commands: platform run ctl)"$'\n'"Try 'sevmig-sim --help' for more information."
 	assert_output ''
 }

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+/* sevmig-sim ctl: drive a VMM through its VM endpoint. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "endpoint.h"
+#include "sim.h"
+#include "util.h"
+
+const char cmd_ctl_synopsis[] =
+	" sevmig-sim ctl [options] SOCKET status|digest|check|pause|resume|quit\n";
+
+static void ctl_usage(void)
+{
+	printf("Usage:\n%s", cmd_ctl_synopsis);
+	printf("\nQuery or drive a VMM through its VM endpoint.\n");
+	printf("\nOptions:\n");
+	printf(" -J, --json           print the result as JSON\n");
+	printf("     --timeout SEC    give up waiting after SEC seconds (default 30)\n");
+	printf(" -v, --verbose        more messages (repeat for more)\n");
+	printf(" -q, --quiet          report errors only\n");
+	printf(" -h, --help           display this help and exit\n");
+	printf(" -V, --version        display version and exit\n");
+}
+
+static const char *yn(int b, int json)
+{
+	return json ? (b ? "true" : "false") : (b ? "yes" : "no");
+}
+
+static int do_status(struct sm_ep *ep, int json, struct sm_err *e)
+{
+	struct sm_ep_status st;
+
+	if (sm_ep_status(ep, &st, e))
+		return -1;
+	if (json) {
+		printf("{\"schema\":\"sevmig-sim-status/1\",\"vmm_state\":\"%s\","
+		       "\"role\":\"%s\",\"guest_state\":\"%s\",\"policy\":%" PRIu32
+		       ",\"handle\":%" PRIu32 ",\"mem_size\":%" PRIu64
+		       ",\"vcpus\":%u,\"es\":%s,\"migration_ready\":%s,"
+		       "\"context_held\":%s}\n",
+		       st.vmm_state, st.role, st.guest_state, st.policy,
+		       st.handle, st.mem_size, st.vcpus, yn(st.es, 1),
+		       yn(st.migration_ready, 1), yn(st.context_held, 1));
+		return 0;
+	}
+	printf("vmm state:        %s\n", st.vmm_state);
+	printf("role:             %s\n", st.role);
+	printf("guest state:      %s\n", st.guest_state);
+	printf("policy:           0x%08" PRIx32 "\n", st.policy);
+	printf("handle:           %" PRIu32 "\n", st.handle);
+	printf("memory:           %" PRIu64 " bytes\n", st.mem_size);
+	printf("vcpus:            %u\n", st.vcpus);
+	printf("es:               %s\n", yn(st.es, 0));
+	printf("migration ready:  %s\n", yn(st.migration_ready, 0));
+	printf("context held:     %s\n", yn(st.context_held, 0));
+	return 0;
+}
+
+static int do_digest(struct sm_ep *ep, int json, struct sm_err *e)
+{
+	uint8_t d[32];
+	char hex[65];
+	uint64_t pages;
+
+	if (sm_ep_digest(ep, d, &pages, e))
+		return -1;
+	sm_hex_encode(d, sizeof(d), hex);
+	if (json)
+		printf("{\"schema\":\"sevmig-sim-digest/1\",\"sha256\":\"%s\","
+		       "\"pages\":%" PRIu64 "}\n",
+		       hex, pages);
+	else
+		printf("%s\n", hex);
+	return 0;
+}
+
+static int do_check(struct sm_ep *ep, int json, struct sm_err *e)
+{
+	struct sm_ep_check c;
+	char first[SM_EP_CHECK_FIRST * 20 + 1] = "";
+	size_t i, n = 0;
+	int ok;
+
+	if (sm_ep_check(ep, &c, e))
+		return -1;
+	ok = !c.bad && !c.bad_vmsas;
+	if (json) {
+		printf("{\"schema\":\"sevmig-sim-check/1\",\"ok\":%s,"
+		       "\"pages\":%" PRIu64 ",\"bad\":%" PRIu64
+		       ",\"first_bad\":[",
+		       yn(ok, 1), c.pages, c.bad);
+		for (i = 0; i < c.nfirst; i++)
+			printf("%s\"0x%" PRIx64 "\"", i ? "," : "",
+			       c.first_bad[i]);
+		printf("],\"vmsas\":%u,\"bad_vmsas\":%u}\n", c.vmsas,
+		       c.bad_vmsas);
+	} else if (ok) {
+		printf("ok: %" PRIu64 " pages, %u VMSAs\n", c.pages, c.vmsas);
+	}
+	if (ok)
+		return 0;
+	for (i = 0; i < c.nfirst; i++)
+		n += (size_t)snprintf(first + n, sizeof(first) - n,
+				      " 0x%" PRIx64, c.first_bad[i]);
+	return sm_err_set(e, SM_EXIT_VERIFY,
+			  "guest check failed: %" PRIu64 " of %" PRIu64
+			  " pages and %u of %u VMSAs hold wrong content%s%s",
+			  c.bad, c.pages, c.bad_vmsas, c.vmsas,
+			  c.nfirst ? "; first bad pages:" : "", first);
+}
+
+int cmd_ctl(int argc, char **argv)
+{
+	enum { OPT_TIMEOUT = CHAR_MAX + 1 };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const verbs[] = { "status", "digest", "check",
+					     "pause",  "resume", "quit" };
+	struct sm_err e;
+	struct sm_ep *ep;
+	const char *verb;
+	double timeout = 30;
+	int c, json = 0, verbose = 0, quiet = 0, rc;
+	size_t i;
+	char *end;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "JvqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'J':
+			json = 1;
+			break;
+		case OPT_TIMEOUT:
+			timeout = strtod(optarg, &end);
+			if (*end || end == optarg || !(timeout > 0) ||
+			    timeout > 86400) {
+				fprintf(stderr,
+					"%s: invalid --timeout value '%s'\n",
+					sm_progname, optarg);
+				return sim_try_help("ctl");
+			}
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			ctl_usage();
+			return sm_cli_close_stdout(0);
+		case 'V':
+			sm_cli_print_version();
+			return sm_cli_close_stdout(0);
+		default:
+			return sim_try_help("ctl");
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "%s: ctl needs a socket and one command\n",
+			sm_progname);
+		return sim_try_help("ctl");
+	}
+	verb = argv[optind + 1];
+	for (i = 0; i < SM_ARRAY_SIZE(verbs); i++)
+		if (!strcmp(verb, verbs[i]))
+			break;
+	if (i == SM_ARRAY_SIZE(verbs)) {
+		fprintf(stderr,
+			"%s: unknown ctl command '%s' (status, digest, check, pause, resume, quit)\n",
+			sm_progname, verb);
+		return sim_try_help("ctl");
+	}
+	sm_cli_set_verbosity(verbose, quiet);
+	if (sm_ep_connect(argv[optind], timeout, &ep, &e))
+		return sm_cli_report(&e);
+	switch (i) {
+	case 0:
+		rc = do_status(ep, json, &e);
+		break;
+	case 1:
+		rc = do_digest(ep, json, &e);
+		break;
+	case 2:
+		rc = do_check(ep, json, &e);
+		break;
+	case 3:
+		rc = sm_ep_pause(ep, &e);
+		break;
+	case 4:
+		rc = sm_ep_resume(ep, &e);
+		break;
+	default:
+		rc = sm_ep_quit(ep, &e);
+		break;
+	}
+	sm_ep_close(ep);
+	return sm_cli_close_stdout(rc ? sm_cli_report(&e) : 0);
+}

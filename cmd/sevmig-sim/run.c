@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/* sevmig-sim run: a simulated VMM serving the VM endpoint. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sim-vmm.h"
+#include "sim.h"
+#include "util.h"
+
+const char cmd_run_synopsis[] =
+	" sevmig-sim run [options] --platform DIR --socket PATH --mem SIZE\n";
+
+static void run_usage(void)
+{
+	printf("Usage:\n%s", cmd_run_synopsis);
+	printf("\nRun a simulated VMM hosting one confidential guest.\n");
+	printf("\nOptions:\n");
+	printf("     --platform DIR         the simulated host directory\n");
+	printf("     --socket PATH          serve the VM endpoint on this unix socket\n");
+	printf("     --mem SIZE             guest RAM size (K, M, G suffixes)\n");
+	printf("     --mem-split SIZE       RAM beyond SIZE goes at 4 GiB (default 3G)\n");
+	printf("     --vcpus N              number of vCPUs (default 1)\n");
+	printf("     --policy HEX           guest policy (default 0x1)\n");
+	printf("     --es                   an SEV-ES guest (sets policy bit 2)\n");
+	printf("     --shared PERCENT       share this percentage of pages (default 10)\n");
+	printf("     --zero-shared          leave the shared pages all zero\n");
+	printf("     --seed N               seed of the page content (default 1)\n");
+	printf("     --no-migration-ready   the guest never declares itself migration-ready\n");
+	printf("     --device-state-size N  pad the device state to N bytes\n");
+	printf("     --incoming             wait with empty RAM for an import\n");
+	printf(" -v, --verbose              more messages (repeat for more)\n");
+	printf(" -q, --quiet                report errors only\n");
+	printf(" -h, --help                 display this help and exit\n");
+	printf(" -V, --version              display version and exit\n");
+}
+
+static int bad_value(const char *opt, const char *val)
+{
+	fprintf(stderr, "%s: invalid %s value '%s'\n", sm_progname, opt, val);
+	return sim_try_help("run");
+}
+
+int cmd_run(int argc, char **argv)
+{
+	enum {
+		OPT_PLATFORM = CHAR_MAX + 1,
+		OPT_SOCKET,
+		OPT_MEM,
+		OPT_MEM_SPLIT,
+		OPT_VCPUS,
+		OPT_POLICY,
+		OPT_ES,
+		OPT_SHARED,
+		OPT_ZERO_SHARED,
+		OPT_SEED,
+		OPT_NO_READY,
+		OPT_DEVSIZE,
+		OPT_INCOMING,
+	};
+	static const struct option longopts[] = {
+		{ "platform", required_argument, NULL, OPT_PLATFORM },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "mem", required_argument, NULL, OPT_MEM },
+		{ "mem-split", required_argument, NULL, OPT_MEM_SPLIT },
+		{ "vcpus", required_argument, NULL, OPT_VCPUS },
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "es", no_argument, NULL, OPT_ES },
+		{ "shared", required_argument, NULL, OPT_SHARED },
+		{ "zero-shared", no_argument, NULL, OPT_ZERO_SHARED },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "no-migration-ready", no_argument, NULL, OPT_NO_READY },
+		{ "device-state-size", required_argument, NULL, OPT_DEVSIZE },
+		{ "incoming", no_argument, NULL, OPT_INCOMING },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sm_sim_vmm_opts o = { .vcpus = 1, .policy = 0x1,
+				     .shared_pct = 10, .seed = 1 };
+	struct sm_err e;
+	int c, verbose = 0, quiet = 0;
+	uint64_t v;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "vqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PLATFORM:
+			o.platform_dir = optarg;
+			break;
+		case OPT_SOCKET:
+			o.socket = optarg;
+			break;
+		case OPT_MEM:
+			if (sm_parse_size(optarg, &o.mem_size) ||
+			    o.mem_size == 0 || o.mem_size % 4096)
+				return bad_value("--mem", optarg);
+			break;
+		case OPT_MEM_SPLIT:
+			if (sm_parse_size(optarg, &o.mem_split) ||
+			    o.mem_split == 0 || o.mem_split % 4096 ||
+			    o.mem_split > (4ull << 30))
+				return bad_value("--mem-split", optarg);
+			break;
+		case OPT_VCPUS:
+			if (sm_parse_uint(optarg, 256, &v) || v == 0)
+				return bad_value("--vcpus", optarg);
+			o.vcpus = (unsigned)v;
+			break;
+		case OPT_POLICY:
+			if (sm_parse_uint(optarg, UINT32_MAX, &v))
+				return bad_value("--policy", optarg);
+			o.policy = (uint32_t)v;
+			break;
+		case OPT_ES:
+			o.es = 1;
+			break;
+		case OPT_SHARED:
+			if (sm_parse_uint(optarg, 100, &v))
+				return bad_value("--shared", optarg);
+			o.shared_pct = (unsigned)v;
+			break;
+		case OPT_ZERO_SHARED:
+			o.zero_shared = 1;
+			break;
+		case OPT_SEED:
+			if (sm_parse_uint(optarg, UINT64_MAX, &o.seed))
+				return bad_value("--seed", optarg);
+			break;
+		case OPT_NO_READY:
+			o.no_migration_ready = 1;
+			break;
+		case OPT_DEVSIZE:
+			if (sm_parse_size(optarg, &o.device_state_size))
+				return bad_value("--device-state-size", optarg);
+			break;
+		case OPT_INCOMING:
+			o.incoming = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			run_usage();
+			return sm_cli_close_stdout(0);
+		case 'V':
+			sm_cli_print_version();
+			return sm_cli_close_stdout(0);
+		default:
+			return sim_try_help("run");
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", sm_progname,
+			argv[optind]);
+		return sim_try_help("run");
+	}
+	if (!o.platform_dir || !o.socket || !o.mem_size) {
+		fprintf(stderr, "%s: run needs --platform, --socket and --mem\n",
+			sm_progname);
+		return sim_try_help("run");
+	}
+	sm_cli_set_verbosity(verbose, quiet);
+	if (sm_sim_vmm_run(&o, &e))
+		return sm_cli_close_stdout(sm_cli_report(&e));
+	return sm_cli_close_stdout(0);
+}
