@@ -130,4 +130,94 @@ greeting='{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 8}, "pa
 	printf '{"return": [1, "x", null], "id": "sevmig-3"}\n'
 } | seed qmp short-fields
 
+# ---- endpoint, endpoint-server: frames (see tests/fuzz/fuzz-common.h) ----
+# frame CTL JSON: the ctl byte (bit 7 connection, bits 0-4 descriptors),
+# the 4-byte big-endian length, the JSON text.
+frame() {
+	local n
+	n=$(LC_ALL=C; printf %s "$2" | wc -c)
+	printf "\\x$(printf %02x "$1")"
+	printf "\\x$(printf %02x $((n >> 24 & 255)))\\x$(printf %02x $((n >> 16 & 255)))"
+	printf "\\x$(printf %02x $((n >> 8 & 255)))\\x$(printf %02x $((n & 255)))"
+	printf %s "$2"
+}
+ok='{"ok":true}'
+rm -rf "$out/endpoint"
+{
+	frame 1 '{"ok":true,"version":1,"platform":"sim","platform_dir":"/var/lib/sim-a","role":"source","state":"running","vcpus":2,"es":true,"policy":5,"migration_ready":true,"mem_size":1179648,"memory":[{"gpa":"0x0","size":1048576,"fd":0,"offset":"0x0"},{"gpa":"0x100000000","size":131072,"fd":0,"offset":"0x100000"}]}'
+	frame 0 '{"ok":true,"vmm_state":"running","role":"source","guest_state":"RUNNING","policy":5,"handle":1,"mem_size":1179648,"vcpus":2,"es":true,"migration_ready":true,"context_held":false}'
+	frame 0 "$ok"
+	frame 0 '{"ok":true,"regions":[{"gpa":"0x9000","size":8192}],"next":"0xb000"}'
+	frame 0 '{"ok":true,"regions":[{"gpa":"0x100000000","size":4096}]}'
+	frame 0 "$ok"
+	frame 1 '{"ok":true,"size":4096}'
+	frame 1 "$ok"
+	frame 0 "$ok"
+	frame 1 "$ok"
+	for i in 1 2 3 4; do frame 0 "$ok"; done
+	frame 0 '{"ok":true,"sha256":"5dff2a2a4dd59dc095d73a26af28be523192ade830bdd35bacdd81ee75584c45","pages":288}'
+	frame 0 '{"ok":true,"pages":288,"bad":2,"first_bad":["0x1000","0x100000000"],"vmsas":2,"bad_vmsas":0}'
+	frame 0 "$ok"
+} | seed endpoint export-session
+{
+	frame 2 '{"ok":true,"version":1,"platform":"kvm","role":"incoming","state":"incoming","vcpus":1,"es":false,"policy":1,"migration_ready":false,"mem_size":65536,"memory":[{"gpa":"0x0","size":32768,"fd":0,"offset":"0x0"},{"gpa":"0x8000","size":32768,"fd":1,"offset":"0x0"}]}'
+	frame 0 '{"ok":false,"error":"no such thing","code":"unsupported"}'
+	frame 0 '{"ok":false,"error":"the guest is running: pause it first","code":"state"}'
+	frame 0 '{"ok":false,"error":"not migration-ready","code":"state"}'
+	frame 0 "$ok"
+	frame 1 '{"ok":true,"size":0}'
+	frame 1 "$ok"
+	frame 0 '{"ok":false,"error":"device state truncated: got 0 of 4096 bytes","code":"invalid"}'
+	frame 0 '{"ok":false,"error":"busy","code":"busy"}'
+} | seed endpoint import-refusals
+{
+	frame 17 '{"ok":true,"version":2}'
+	frame 0 '[1,2]'
+	frame 0 ''
+	printf '\x00\xff\xff\xff\xff'
+} | seed endpoint malformed
+
+rm -rf "$out/endpoint-server"
+req() { frame "$1" "{\"version\":1,\"op\":\"$2\"${3:+,$3}}"; }
+{
+	req 0 hello
+	req 0 status
+	req 0 pause
+	req 0 shared-regions '"from":"0x0"'
+	req 0 take-context
+	req 128 take-context
+	req 128 status
+	req 0 device-state
+	req 0 digest
+	req 0 check
+	req 1 return-context
+	req 0 take-context
+	req 0 release
+	req 0 resume
+	req 128 quit
+} | seed endpoint-server export-session
+{
+	req 0 hello
+	req 0 set-shared-regions '"regions":[{"gpa":"0x9000","size":8192},{"gpa":"0x100000","size":4096}]'
+	req 0 set-shared-regions '"regions":[{"gpa":"0x200000","size":4096}],"append":true'
+	req 0 shared-regions '"from":"0xa000"'
+	req 0 load-device-state '"size":4096'
+	req 0 load-device-state '"size":100'
+	req 1 adopt-context
+	req 0 resume
+	req 0 pause
+	req 0 take-context
+} | seed endpoint-server import-session
+{
+	req 3 hello
+	frame 0 '{"version":2,"op":"hello"}'
+	frame 0 '{"op":"status"}'
+	frame 0 '[]'
+	req 0 no-such-op
+	req 0 set-shared-regions '"regions":[{"gpa":"0x9001","size":8192}]'
+	req 0 load-device-state '"size":-1'
+	frame 0 ''
+	printf '\x00\x7f\xff\xff\xff'
+} | seed endpoint-server malformed
+
 du -sh "$out"/* >&2
