@@ -87,6 +87,8 @@ $(LIB): $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # A command is cmd/NAME.c plus, for larger ones, cmd/NAME/*.c.
+# Keep cmd/NAME/*.o (make would delete them as intermediates).
+.SECONDARY:
 .SECONDEXPANSION:
 $(BUILD)/bin/%: $(BUILD)/cmd/%.o \
 		$$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard cmd/$$*/*.c))) \

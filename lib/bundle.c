@@ -124,34 +124,6 @@ static void utf8_cut(char *s)
 		s[i - 1] = '\0';
 }
 
-/*
- * A JSON string of text that may not be UTF-8: an error message cut short
- * inside a character, a file name.  Failing that as it is, without a
- * character cut at the end; failing that too, with every non-ASCII byte
- * as '?'.  NULL only when out of memory.
- */
-static json_t *text_json(const char *s)
-{
-	json_t *v = json_string(s);
-	char *t;
-	size_t i;
-
-	if (v)
-		return v;
-	t = strdup(s);
-	if (!t)
-		return NULL;
-	utf8_cut(t);
-	v = json_string(t);
-	for (i = 0; !v && t[i]; i++)
-		if ((unsigned char)t[i] >= 0x80)
-			t[i] = '?';
-	if (!v)
-		v = json_string(t);
-	free(t);
-	return v;
-}
-
 /* "what 'name'" as the source, unless the input already said where. */
 static void set_source(struct sm_bundle_info *info, const char *what,
 		       const char *name)
@@ -161,6 +133,30 @@ static void set_source(struct sm_bundle_info *info, const char *what,
 			 name);
 		utf8_cut(info->source);
 	}
+}
+
+/*
+ * A JSON string of s.  jansson takes only UTF-8: a path or message with
+ * other bytes (file names are bytes) gets '?' for every non-ASCII byte
+ * rather than making the whole document unwritable.
+ */
+static json_t *str_json(const char *s)
+{
+	json_t *v = json_string(s);
+	char *c;
+	size_t i;
+
+	if (v || !s)
+		return v;
+	c = strdup(s);
+	if (!c)
+		return NULL;
+	for (i = 0; c[i]; i++)
+		if ((unsigned char)c[i] >= 0x80)
+			c[i] = '?';
+	v = json_string(c);
+	free(c);
+	return v;
 }
 
 /* ---- encode ---- */
@@ -198,7 +194,7 @@ int sm_bundle_encode(const struct sm_chain *ch,
 			goto err_root;
 	}
 	if (info && info->source[0] &&
-	    json_object_set_new(root, "source", text_json(info->source)) < 0)
+	    json_object_set_new(root, "source", str_json(info->source)) < 0)
 		goto err_root;
 	for (i = 0; i < SM_ARRAY_SIZE(slots); i++) {
 		const uint8_t *raw;
@@ -886,13 +882,13 @@ int sm_bundle_verify_report(const struct sm_chain *ch,
 	json_t *root, *certs, *links;
 	size_t i;
 
-	root = json_pack("{s:s, s:b, s:s*, s:s, s:o*}", "schema",
+	root = json_pack("{s:s, s:b, s:s*, s:o, s:o*}", "schema",
 			 SM_VERIFY_SCHEMA, "ok", r->ok, "product",
 			 r->product == SM_PRODUCT_UNKNOWN ?
 				 NULL :
 				 sm_product_name(r->product),
-			 "trust", trust, "source",
-			 info && info->source[0] ? text_json(info->source) :
+			 "trust", str_json(trust), "source",
+			 info && info->source[0] ? str_json(info->source) :
 						   NULL);
 	certs = json_object();
 	links = json_array();
@@ -925,7 +921,7 @@ int sm_bundle_verify_report(const struct sm_chain *ch,
 				      link_ends[i].signer, "subject",
 				      link_ends[i].subject, "status",
 				      sm_link_status_name(r->status[l]),
-				      "reason", text_json(r->reason[l]));
+				      "reason", str_json(r->reason[l]));
 
 		if (json_array_append_new(links, v) < 0)
 			goto err_nomem;
@@ -1013,8 +1009,8 @@ static json_t *show_file(const struct sm_show_item *it)
 	size_t i;
 
 	if (it->err)
-		return json_pack("{s:o, s:o}", "file", text_json(it->file),
-				 "error", text_json(it->err->msg));
+		return json_pack("{s:o, s:o}", "file", str_json(it->file),
+				 "error", str_json(it->err->msg));
 	certs = json_array();
 	for (i = 0; certs && i < SM_ARRAY_SIZE(slots); i++) {
 		const struct slot *s = &slots[i];
@@ -1030,7 +1026,7 @@ static json_t *show_file(const struct sm_show_item *it)
 						   s->usage)));
 	}
 	f = json_pack("{s:o, s:n, s:s*, s:o*, s:o*, s:o*, s:o}", "file",
-		      text_json(it->file), "error", "product",
+		      str_json(it->file), "error", "product",
 		      in->product == SM_PRODUCT_UNKNOWN ?
 			      NULL :
 			      sm_product_name(in->product),
@@ -1040,7 +1036,7 @@ static json_t *show_file(const struct sm_show_item *it)
 		      "api_version",
 		      in->have_api ? api_json(in->api_major, in->api_minor) :
 				     NULL,
-		      "source", in->source[0] ? text_json(in->source) : NULL,
+		      "source", in->source[0] ? str_json(in->source) : NULL,
 		      "certificates", certs);
 	return f;
 }
