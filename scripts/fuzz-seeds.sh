@@ -7,8 +7,9 @@
 # AMD_CERTS_DIR defaults to $SEVMIG_AMD_CERTS, then ../shared/testdata/
 # amd-certs.  The certificates are public (see that directory's README);
 # a few are copied, or wrapped in the formats sevmig reads, as seeds.
-# Seeds for the modules whose inputs the tests produce (archives, endpoint
-# messages) are kept as committed files and not regenerated here.
+# The archive seeds (corpus/archive/*.sevmig) are committed files, made by
+# sevmig-export from small simulated guests (see tests/fuzz/README.md);
+# the manifest and records seeds are cut out of them here.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 certs=${1:-${SEVMIG_AMD_CERTS:-$root/../shared/testdata/amd-certs}}
@@ -219,5 +220,30 @@ req() { frame "$1" "{\"version\":1,\"op\":\"$2\"${3:+,$3}}"; }
 	frame 0 ''
 	printf '\x00\x7f\xff\xff\xff'
 } | seed endpoint-server malformed
+
+# ---- manifest, records: the parts of the committed archive seeds ----
+rm -rf "$out/manifest" "$out/records"
+be32() {
+	printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))"
+	printf "\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"
+}
+for a in "$out"/archive/*.sevmig; do
+	n=$(basename "$a" .sevmig)
+	for d in manifest shared-regions trailer; do
+		tar -xOf "$a" "sevmig/$d.json" | seed manifest "$n-$d"
+	done
+	{
+		for d in manifest shared-regions; do
+			tar -xOf "$a" "sevmig/$d.json" >"$tmp/part"
+			be32 "$(stat -c %s "$tmp/part")"
+			cat "$tmp/part"
+		done
+		for c in $(tar -tf "$a" | grep '^sevmig/pages/'); do
+			tar -xOf "$a" "$c" >"$tmp/part"
+			be32 "$(stat -c %s "$tmp/part")"
+			cat "$tmp/part"
+		done
+	} | seed records "$n"
+done
 
 du -sh "$out"/* >&2
