@@ -487,6 +487,14 @@ int sm_archive_r_next(struct sm_archive_r *r, const char **name,
 	if (!archive_entry_size_is_set(ent) || archive_entry_size(ent) < 0)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "archive entry '%s' has no size", pn);
+	/*
+	 * A sparse entry (GNU or pax sparse headers) reads back its holes as
+	 * zeros: a few KiB could stand for gigabytes.  sevmig never writes
+	 * one.
+	 */
+	if (archive_entry_sparse_count(ent) > 0)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "refusing archive entry '%s': sparse", pn);
 	strcpy(r->name, pn);
 	r->size = (uint64_t)archive_entry_size(ent);
 	r->done = 0;
