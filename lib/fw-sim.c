@@ -46,6 +46,12 @@
 #define SIM_BUILD 0
 /* VMSAs are kept encrypted under the VEK at a tweak no GPA uses. */
 #define VMSA_TWEAK(v) (0xffffffff00000000ull | ((uint64_t)(v) << 12))
+/*
+ * Packet IVs are drawn from the DRBG a pool at a time: RAND_bytes costs
+ * about as much for 16 bytes as for 4 KiB, a fifth of a page's crypto.
+ * Each IV is used once and the pool is wiped when the channel closes.
+ */
+#define IV_POOL 4096u
 
 /*
  * A guest context: the first page of the memfd; VMSA pages follow.  Both
@@ -80,6 +86,8 @@ struct sim {
 	EVP_CIPHER_CTX *xts_enc, *xts_dec; /* keyed with ctx->vek */
 	struct sm_pkt *pkt;		   /* keyed with ctx->tek/tik */
 	uint8_t page[PAGE];		   /* plaintext scratch */
+	uint8_t ivs[IV_POOL];		   /* unused packet IVs from ivpos */
+	size_t ivpos;
 };
 
 static struct sim *sim_of(struct sm_fw *fw)
@@ -711,6 +719,22 @@ static void ctx_close_channel(struct sim *s)
 	s->ctx->channel = 0;
 	sm_pkt_free(s->pkt);
 	s->pkt = NULL;
+	sm_wipe(s->ivs, sizeof(s->ivs));
+	s->ivpos = IV_POOL;
+}
+
+/* A fresh random packet IV (the firmware's TRNG draw).  0 or -1. */
+static int next_iv(struct sim *s, uint8_t iv[16])
+{
+	if (s->ivpos + 16 > IV_POOL) {
+		if (sm_random(s->ivs, sizeof(s->ivs)))
+			return -1;
+		s->ivpos = 0;
+	}
+	memcpy(iv, s->ivs + s->ivpos, 16);
+	sm_wipe(s->ivs + s->ivpos, 16);
+	s->ivpos += 16;
+	return 0;
 }
 
 /* The guest memory cipher, one 4 KiB data unit at a time. */
@@ -1246,7 +1270,7 @@ static int send_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 		if (xts(s, 0, x->gpa, page_start, s->page))
 			goto err_cipher;
 	}
-	if (sm_random(iv, sizeof(iv))) {
+	if (next_iv(s, iv)) {
 		sm_wipe(s->page, PAGE);
 		return sm_err_ossl(e, SM_EXIT_FAILURE, "no random bytes");
 	}
@@ -1504,6 +1528,7 @@ int sm_fw_sim_open(const char *platform_dir, struct sm_fw **out,
 		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
 	}
 	s->ctx_fd = -1;
+	s->ivpos = IV_POOL;
 	fw->ops = &sim_ops;
 	fw->priv = s;
 	if (snprintf(s->dir, sizeof(s->dir), "%s", platform_dir) >=

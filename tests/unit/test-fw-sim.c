@@ -880,6 +880,55 @@ static void test_update_limits(void **state)
 	sm_fw_close(fw);
 }
 
+/*
+ * Every packet gets a fresh random IV (the firmware draws one from its
+ * TRNG per SEND_UPDATE_DATA), also across refills of fw-sim's IV pool:
+ * the same page sent again never repeats an IV or a keystream.
+ */
+#define NIV 600
+static int cmp_iv(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+static void test_fresh_iv_per_packet(void **state)
+{
+	static uint8_t ivs[NIV][16], first[PG];
+	uint8_t session[SM_SESSION_LEN], hdr[SM_PKT_HDR_LEN], trans[PG];
+	struct sm_fw_xfer x;
+	struct sm_fw *fw;
+	struct sm_err e;
+	uint8_t *ram;
+	unsigned i;
+
+	(void)state;
+	fw = open_fw(dir_a);
+	must(sm_fw_sim_launch(fw, 0x1, 1, &e), &e);
+	ram = guest_ram(fw, 9);
+	must(send_start_to(fw, dir_b, session, &e), &e);
+	for (i = 0; i < NIV; i++) {
+		xfer(&x, hdr, ram, PG, GPA0, trans);
+		must(sm_fw_send_update_data(fw, &x, &e), &e);
+		memcpy(ivs[i], hdr + 4, 16);
+		if (i == 0)
+			memcpy(first, trans, PG);
+		else
+			assert_memory_not_equal(trans, first, PG);
+	}
+	/* A cancelled and restarted send draws new IVs too. */
+	must(sm_fw_send_cancel(fw, &e), &e);
+	must(send_start_to(fw, dir_b, session, &e), &e);
+	xfer(&x, hdr, ram, PG, GPA0, trans);
+	must(sm_fw_send_update_data(fw, &x, &e), &e);
+	qsort(ivs, NIV, 16, cmp_iv);
+	for (i = 1; i < NIV; i++)
+		assert_memory_not_equal(ivs[i - 1], ivs[i], 16);
+	for (i = 0; i < NIV; i++)
+		assert_memory_not_equal(ivs[i], hdr + 4, 16);
+	free(ram);
+	sm_fw_close(fw);
+}
+
 /* A partial page moves alone; the rest of the target page is kept. */
 static void test_partial_page(void **state)
 {
@@ -1308,6 +1357,7 @@ int main(void)
 		cmocka_unit_test(test_send_start_lengths),
 		cmocka_unit_test(test_update_limits),
 		cmocka_unit_test(test_partial_page),
+		cmocka_unit_test(test_fresh_iv_per_packet),
 		cmocka_unit_test(test_receive_start_checks),
 		cmocka_unit_test(test_receive_update_checks),
 		cmocka_unit_test(test_vmsa),
