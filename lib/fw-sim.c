@@ -927,6 +927,8 @@ int sm_fw_sim_vmsa_read(struct sm_fw *fw, unsigned vcpu, uint8_t *plain,
 	return 0;
 }
 
+static int need_guest(struct sm_fw *fw, struct sm_err *e, const char *cmd);
+
 /* Decommission: the context is no guest any more. */
 static void ctx_decommission(struct sim *s)
 {
@@ -938,6 +940,16 @@ static void ctx_decommission(struct sim *s)
 	s->ctx->asid = 0;
 	s->ctx->active = 0;
 	s->ctx->state = SM_GUEST_UNINIT;
+}
+
+int sm_fw_sim_decommission(struct sm_fw *fw, struct sm_err *e)
+{
+	fw->fw_error = 0;
+	fw->sys_errno = 0;
+	if (need_guest(fw, e, "DECOMMISSION"))
+		return -1;
+	ctx_decommission(sim_of(fw));
+	return 0;
 }
 
 int sm_fw_sim_recover(struct sm_fw *fw, struct sm_err *e)

@@ -116,6 +116,14 @@ int sm_fw_sim_vmsa_read(struct sm_fw *fw, unsigned vcpu, uint8_t *plain,
  */
 int sm_fw_sim_recover(struct sm_fw *fw, struct sm_err *e);
 
+/*
+ * DECOMMISSION (0x20): the guest is gone for good.  Allowed in every
+ * state but UNINIT (INVALID_GUEST): the VEK and channel keys are wiped in
+ * the shared context, so every process still attached to it finds no
+ * guest there any more.  What a VMM does when it releases a sent guest.
+ */
+int sm_fw_sim_decommission(struct sm_fw *fw, struct sm_err *e);
+
 /* Close the attached context (the fd given to attach stays open). */
 void sm_fw_sim_detach(struct sm_fw *fw);
 

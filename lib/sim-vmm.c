@@ -761,11 +761,29 @@ static int vmm_return_context(void *arg, int ctx_fd, struct sm_err *e)
 	return 0;
 }
 
+/*
+ * Release: the export committed, the source discards its guest.  Only a
+ * guest the firmware has sent (SEND_FINISH ran, state SENT) may go: a
+ * release in RUNNING or SUPDATE would throw away the only live copy.
+ * The context is decommissioned, so the holder's copy of it is dead too.
+ */
 static int vmm_release(void *arg, struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
+	int gs;
 
-	(void)e;
+	if (v->state == V_RELEASED)
+		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
+	gs = guest_state(v, e);
+	if (gs < 0)
+		return -1;
+	if (gs != SM_GUEST_SENT)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the guest was not sent (firmware state %s): "
+				  "SEND_FINISH must run before release",
+				  sm_guest_state_name((unsigned)gs));
+	if (sm_fw_sim_decommission(v->fw, e))
+		return -1;
 	v->held = 0;
 	v->state = V_RELEASED;
 	sm_fw_close(v->fw);

@@ -33,6 +33,8 @@
  *   send-start           attach the held context (platform from hello)
  *                        and run SEND_START to this platform's own PDH:
  *                        the guest goes to SUPDATE, as mid-export
+ *   send-finish          SEND_FINISH on it (after send-start): SENT, as
+ *                        an export that committed
  *   sleep SEC | die      wait, or SIGKILL ourselves
  *
  * API commands print "ok" (or their result) and stop the run at the first
@@ -484,6 +486,11 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 		return rc;
 	} else if (!strcmp(c, "send-start")) {
 		rc = send_start(s, e);
+	} else if (!strcmp(c, "send-finish")) {
+		if (!s->fw)
+			return sm_err_set(e, SM_EXIT_USAGE,
+					  "send-finish needs send-start");
+		rc = sm_fw_send_finish(s->fw, e);
 	} else if (!strcmp(c, "take-context")) {
 		if (s->ctx_fd >= 0)
 			close(s->ctx_fd);
