@@ -26,7 +26,30 @@
 struct sm_ep {
 	int sock;
 	double timeout;
+	/*
+	 * Set by a transport failure (timeout, broken frame, a reply that is
+	 * no reply): the stream may hold a late answer to an earlier request,
+	 * which must never pass for the answer to a later one.
+	 */
+	int broken;
 };
+
+/* After a transport failure on ep: no further call gets through. */
+static int broken(struct sm_ep *ep)
+{
+	ep->broken = 1;
+	return -1;
+}
+
+static int check_usable(struct sm_ep *ep, const char *op, struct sm_err *e)
+{
+	if (!ep->broken)
+		return 0;
+	return sm_err_set(e, SM_EXIT_IO,
+			  "'%s': the connection to the VMM is unusable after "
+			  "an earlier failure; reconnect",
+			  op);
+}
 
 int sm_ep_connect(const char *path, double timeout_s, struct sm_ep **out,
 		  struct sm_err *e)
@@ -146,12 +169,18 @@ static int get_reply(struct sm_ep *ep, const char *op, double deadline,
 	size_t len;
 	json_t *rep;
 
-	if (sm_epw_recv(ep->sock, &text, &len, fds, &n, deadline, e))
-		return sm_err_prefix(e, "'%s'", op);
+	if (check_usable(ep, op, e))
+		return -1;
+	if (sm_epw_recv(ep->sock, &text, &len, fds, &n, deadline, e)) {
+		sm_err_prefix(e, "'%s'", op);
+		return broken(ep);
+	}
 	rep = parse_reply(op, text, e);
 	free(text);
-	if (!rep)
+	if (!rep) {
+		broken(ep);
 		goto err_close_fds;
+	}
 	if (!json_is_true(json_object_get(rep, "ok"))) {
 		refused(op, rep, e);
 		goto err_decref;
@@ -160,6 +189,7 @@ static int get_reply(struct sm_ep *ep, const char *op, double deadline,
 		sm_err_set(e, SM_EXIT_IO,
 			   "bad reply to '%s': %d file descriptors, expected %d",
 			   op, n, min_fds);
+		broken(ep);
 		goto err_decref;
 	}
 	if (max_fds)
@@ -188,6 +218,10 @@ static int call(struct sm_ep *ep, const char *op, json_t *req,
 	char *text;
 	int rc;
 
+	if (check_usable(ep, op, e)) {
+		json_decref(req);
+		return -1;
+	}
 	if (!req)
 		req = json_object();
 	if (!req || json_object_set_new(req, "version",
@@ -203,8 +237,10 @@ static int call(struct sm_ep *ep, const char *op, json_t *req,
 	pr_debug("-> %s", text);
 	rc = sm_epw_send(ep->sock, text, strlen(text), fds, nfds, deadline, e);
 	free(text);
-	if (rc)
-		return sm_err_prefix(e, "'%s'", op);
+	if (rc) {
+		sm_err_prefix(e, "'%s'", op);
+		return broken(ep);
+	}
 	return get_reply(ep, op, deadline, out, rfds, nrfds, min_fds, max_fds,
 			 e);
 }
