@@ -1249,6 +1249,8 @@ static int send_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 	}
 	if (!vmsa && kvm_xfer_check(fw, x, cmd, 1, e))
 		return -1;
+	if (vmsa && (!x->hdr || !x->trans))
+		return kvm_einval(fw, e, cmd, "missing buffer");
 	if (need_guest(fw, e, cmd))
 		return -1;
 	if (x->hdr_len < SM_PKT_HDR_LEN) {
@@ -1431,6 +1433,8 @@ static int receive_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 		return kvm_einval(fw, e, cmd, "header or data over 0x4000");
 	if (!vmsa && kvm_xfer_check(fw, x, cmd, 0, e))
 		return -1;
+	if (vmsa && (!x->hdr || !x->trans))
+		return kvm_einval(fw, e, cmd, "missing buffer");
 	if (need_guest(fw, e, cmd))
 		return -1;
 	if (s->ctx->state != SM_GUEST_RUPDATE)

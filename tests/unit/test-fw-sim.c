@@ -1154,6 +1154,11 @@ static void test_vmsa(void **state)
 	xfer(&x, hdr[0], NULL, PG, 0, trans[0]);
 	x.vcpu = 2;
 	expect_fw(sm_fw_send_update_vmsa(fw, &x, &e), fw, SM_FW_INVALID_PARAM);
+	/* Missing header or transport buffer: refused, no crash. */
+	xfer(&x, NULL, NULL, PG, 0, trans[0]);
+	expect_einval(sm_fw_send_update_vmsa(fw, &x, &e), fw);
+	xfer(&x, hdr[0], NULL, PG, 0, NULL);
+	expect_einval(sm_fw_send_update_vmsa(fw, &x, &e), fw);
 	x.vcpu = 0;
 	x.guest_len = 2048;
 	expect_fw(sm_fw_send_update_vmsa(fw, &x, &e), fw, SM_FW_INVALID_LENGTH);
@@ -1174,6 +1179,10 @@ static void test_vmsa(void **state)
 		rc = sm_fw_receive_start(fw, &rs, &e);
 		must(rc, &e);
 	}
+	xfer(&x, NULL, NULL, PG, 0, trans[0]);
+	expect_einval(sm_fw_receive_update_vmsa(fw, &x, &e), fw);
+	xfer(&x, hdr[0], NULL, PG, 0, NULL);
+	expect_einval(sm_fw_receive_update_vmsa(fw, &x, &e), fw);
 	for (v = 0; v < 2; v++) {
 		xfer(&x, hdr[v], NULL, PG, 0, trans[v]);
 		x.vcpu = v;
