@@ -1159,6 +1159,7 @@ static void test_vmsa(void **state)
 	expect_einval(sm_fw_send_update_vmsa(fw, &x, &e), fw);
 	xfer(&x, hdr[0], NULL, PG, 0, NULL);
 	expect_einval(sm_fw_send_update_vmsa(fw, &x, &e), fw);
+	xfer(&x, hdr[0], NULL, PG, 0, trans[0]);
 	x.vcpu = 0;
 	x.guest_len = 2048;
 	expect_fw(sm_fw_send_update_vmsa(fw, &x, &e), fw, SM_FW_INVALID_LENGTH);
