@@ -1309,6 +1309,88 @@ static void test_cross_software_sender(void **state)
 	sm_key_free(key);
 }
 
+
+/* ---- channel keys are wiped when the channel closes ---- */
+
+/* Does the context memfd of fw hold the 16 bytes key anywhere? */
+static int ctx_holds(struct sm_fw *fw, const uint8_t key[16])
+{
+	static uint8_t buf[PG * 4];
+	ssize_t n = pread(sm_fw_sim_context_fd(fw), buf, sizeof(buf), 0);
+
+	assert_true(n >= (ssize_t)PG);
+	return memmem(buf, (size_t)n, key, 16) != NULL;
+}
+
+/* TEK and TIK of a session for b, as b's software receiver sees them. */
+static void keys_for_b(const uint8_t session[SM_SESSION_LEN],
+		       const uint8_t src_pdh[SM_SEV_CERT_LEN], uint32_t policy,
+		       struct sm_tk *tk)
+{
+	uint8_t z[SM_ECDH_Z_LEN];
+	struct sm_sev_cert pdh;
+	struct sm_key *key = NULL;
+	struct sm_err e;
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/pdh.key", dir_b);
+	must(sm_key_load_pem(path, &key, &e), &e);
+	must(sm_sev_cert_parse(src_pdh, SM_SEV_CERT_LEN, &pdh, &e), &e);
+	must(sm_key_ecdh(key, &pdh, z, &e), &e);
+	must(sm_session_open(z, sizeof(z), session, policy, tk, &e), &e);
+	sm_key_free(key);
+}
+
+/*
+ * SEND_FINISH, SEND_CANCEL and RECEIVE_FINISH zero the channel: TEK and
+ * TIK are nowhere in the context afterwards (and were there before, or
+ * this test could not tell).
+ */
+static void test_channel_keys_wiped(void **state)
+{
+	uint8_t session[SM_SESSION_LEN], pdh[SM_SEV_CERT_LEN];
+	uint8_t chain[SM_SEV_CHAIN_LEN];
+	struct sm_fw_receive_start rs;
+	struct sm_fw *fw;
+	struct sm_tk tk;
+	struct sm_err e;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		fw = open_fw(dir_a);
+		must(sm_fw_sim_launch(fw, 0x1, 1, &e), &e);
+		must(sm_fw_pdh_cert_export(fw, pdh, chain, &e), &e);
+		must(send_start_to(fw, dir_b, session, &e), &e);
+		keys_for_b(session, pdh, 0x1, &tk);
+		assert_true(ctx_holds(fw, tk.tek));
+		assert_true(ctx_holds(fw, tk.tik));
+		if (round == 0)
+			must(sm_fw_send_cancel(fw, &e), &e);
+		else
+			must(sm_fw_send_finish(fw, &e), &e);
+		assert_false(ctx_holds(fw, tk.tek));
+		assert_false(ctx_holds(fw, tk.tik));
+		sm_fw_close(fw);
+	}
+
+	/* The receiving side, with the last session. */
+	fw = open_fw(dir_b);
+	memset(&rs, 0, sizeof(rs));
+	rs.policy = 0x1;
+	rs.pdh = pdh;
+	rs.pdh_len = SM_SEV_CERT_LEN;
+	rs.session = session;
+	rs.session_len = SM_SESSION_LEN;
+	must(sm_fw_receive_start(fw, &rs, &e), &e);
+	assert_true(ctx_holds(fw, tk.tek));
+	assert_true(ctx_holds(fw, tk.tik));
+	must(sm_fw_receive_finish(fw, &e), &e);
+	assert_false(ctx_holds(fw, tk.tek));
+	assert_false(ctx_holds(fw, tk.tik));
+	sm_fw_close(fw);
+}
+
 /* ---- recovery and hand-off ---- */
 
 static void test_recover(void **state)
@@ -1373,6 +1455,7 @@ int main(void)
 		cmocka_unit_test(test_vmsa),
 		cmocka_unit_test(test_cross_software_receiver),
 		cmocka_unit_test(test_cross_software_sender),
+		cmocka_unit_test(test_channel_keys_wiped),
 		cmocka_unit_test(test_recover),
 	};
 
