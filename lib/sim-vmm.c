@@ -577,7 +577,10 @@ static int vmm_load_device_state(void *arg, uint64_t size, struct sm_err *e)
 				  "device state of %" PRIu64
 				  " bytes is too short (at least %u)",
 				  size, SM_SIM_DEVSTATE_MIN);
-	load_free(v);
+	/* Another client's load is under way: leave it alone. */
+	if (v->ld)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "a device-state load is already in progress");
 	v->devstate_ok = 0;
 	v->ld = calloc(1, sizeof(*v->ld));
 	if (!v->ld || sm_sha256_new(&v->ld->sha)) {

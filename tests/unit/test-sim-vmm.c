@@ -245,12 +245,52 @@ static void test_context_lost(void **state)
 	sm_sim_vmm_free(v);
 }
 
+
+/*
+ * One device-state load at a time: a second client starting a load must
+ * not throw away (or be fed) the first one's half-received blob.
+ */
+static void test_one_load_at_a_time(void **state)
+{
+	struct sm_sim_vmm *src = new_vmm(0), *dst = new_vmm(1);
+	uint8_t *blob;
+	uint64_t size;
+	struct sm_err e;
+
+	(void)state;
+	must(ops->pause(src, &e), &e);
+	must(ops->device_state(src, &size, &e), &e);
+	blob = malloc(size);
+	assert_non_null(blob);
+	must(ops->device_state_read(src, 0, blob, size, &e), &e);
+	must(ops->load_device_state(dst, size, &e), &e);
+	must(ops->load_device_state_data(dst, 0, blob, 100, &e), &e);
+	/* A second load while the first runs is refused... */
+	assert_int_equal(ops->load_device_state(dst, size, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_VM);
+	assert_string_equal(e.msg, "a device-state load is already in "
+				   "progress");
+	/* ...and the first one completes. */
+	must(ops->load_device_state_data(dst, 100, blob + 100, size - 100, &e),
+	     &e);
+	must(ops->load_device_state_end(dst, 1, &e), &e);
+	/* Once ended (or abandoned), a new load may start. */
+	must(ops->load_device_state(dst, size, &e), &e);
+	must(ops->load_device_state_end(dst, 0, &e), &e);
+	must(ops->load_device_state(dst, size, &e), &e);
+	must(ops->load_device_state_end(dst, 0, &e), &e);
+	free(blob);
+	sm_sim_vmm_free(src);
+	sm_sim_vmm_free(dst);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_release_needs_sent),
 		cmocka_unit_test(test_release_after_send_finish),
 		cmocka_unit_test(test_context_lost),
+		cmocka_unit_test(test_one_load_at_a_time),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
