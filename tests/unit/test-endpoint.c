@@ -738,6 +738,47 @@ static void test_device_state_stream(void **state)
 	sm_ep_close(ep);
 }
 
+/*
+ * A client that sends requests and never reads the (large) replies
+ * stalls only itself: another client is answered at once, and the slow
+ * one still gets every reply, whole and in order, when it reads.
+ */
+#define PIPELINED 40
+static void test_slow_client(void **state)
+{
+	static const char req[] = "{\"version\":1,\"op\":\"shared-regions\"}";
+	struct sm_ep *slow = conn(*state), *other = conn(*state);
+	int fds[SM_EP_MAX_FDS], n, i;
+	struct sm_ep_status st;
+	struct sm_ep_hello h;
+	struct sm_err e;
+	char *rep;
+	double t0;
+
+	for (i = 0; i < PIPELINED; i++)
+		assert_int_equal(sm_epw_send(sm_ep_socket(slow), req,
+					     strlen(req), NULL, 0,
+					     sm_now() + 2, &e),
+				 0);
+	usleep(200000);
+	t0 = sm_now();
+	assert_int_equal(sm_ep_status(other, &st, &e), 0);
+	assert_true(sm_now() - t0 < 1.0);
+	for (i = 0; i < PIPELINED; i++) {
+		assert_int_equal(sm_ep_recv_raw(slow, &rep, fds, &n, &e), 0);
+		assert_int_equal(n, 0);
+		assert_non_null(strstr(rep, "\"next\":\"0x5ffe000\""));
+		assert_true(strlen(rep) > 200000);
+		free(rep);
+	}
+	/* The connection is in step: a reply with a descriptor works. */
+	assert_int_equal(sm_ep_hello(slow, &h, &e), 0);
+	assert_int_equal(h.nfds, 1);
+	close(h.fds[0]);
+	sm_ep_close(slow);
+	sm_ep_close(other);
+}
+
 static void test_quit(void **state)
 {
 	struct srv *s = *state;
@@ -1057,6 +1098,8 @@ int main(void)
 						srv_setup, srv_teardown),
 		cmocka_unit_test_setup_teardown(test_device_state_stream,
 						srv_setup, srv_teardown),
+		cmocka_unit_test_setup_teardown(test_slow_client, srv_setup,
+						srv_teardown),
 		cmocka_unit_test_setup_teardown(test_quit, srv_setup,
 						srv_teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses_live_socket,
