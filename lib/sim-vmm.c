@@ -62,6 +62,7 @@ struct sm_sim_vmm {
 	int incoming;		/* role: waiting for (or still in) an import */
 	int held;		/* a client holds the context */
 	int devstate_ok;	/* incoming: device state loaded */
+	int stopping;		/* the VMM is exiting */
 	/* the guest's identity: options, or the loaded device state */
 	uint64_t seed;
 	int zero_shared, migration_ready, es;
@@ -807,6 +808,18 @@ static void vmm_context_lost(void *arg)
 	int gs;
 
 	v->held = 0;
+	/*
+	 * Exiting with a client still holding the context: the guest dies
+	 * with this VMM unless that client completes its export, so leave
+	 * the context alone (on KVM the VMM's exit cannot touch a moved
+	 * context either).  Cancelling the send here would kill the export
+	 * that is the guest's last chance.
+	 */
+	if (v->stopping) {
+		pr_warn("exiting while a client holds the guest context: "
+			"leaving it to that client");
+		return;
+	}
 	gs = sm_fw_sim_recover(v->fw, &e);
 	if (gs < 0) {
 		pr_err("recovering the guest context: %s", e.msg);
@@ -1052,6 +1065,7 @@ int sm_sim_vmm_run(const struct sm_sim_vmm_opts *o, struct sm_err *e)
 		goto out_vmm;
 	pr_info("serving '%s'", o->socket);
 	rc = sm_eps_run(s, sfd, e);
+	v->stopping = 1;
 	sm_eps_close(s);
 	/* Consume the stop signal, or unblocking it below would kill us. */
 	while (read(sfd, &si, sizeof(si)) == sizeof(si))

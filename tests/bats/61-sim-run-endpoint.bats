@@ -347,6 +347,22 @@ teardown() {
 	run -0 wait "$pid"
 }
 
+@test "a VMM stopped while a client holds the context leaves the export to that client" {
+	start_vmm src --mem 4M
+	pid=$(cat "$T/src.pid")
+	ep-client "$SRC" hello pause take-context send-start sleep 3 send-finish >"$T/holder.out" 2>&1 3>&- &
+	holder=$!
+	echo $holder >>"$T/pids"
+	wait_status "$SRC" "guest state: *SUPDATE"
+	kill -TERM "$pid"
+	wait_gone "$pid"
+	# The send was not cancelled under the client: it can still finish.
+	wait "$holder"
+	run -0 tail -1 "$T/holder.out"
+	assert_output ok
+	grep -q "exiting while a client holds the guest context: leaving it to that client" "$T/src.log"
+}
+
 @test "a second VMM on a live socket fails" {
 	start_vmm src --mem 4M
 	run -4 --separate-stderr sevmig-sim run --platform "$BATS_FILE_TMPDIR/plat" --socket "$SRC" --mem 4M
