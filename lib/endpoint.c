@@ -6,6 +6,7 @@
 #include "endpoint.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -56,7 +57,8 @@ int sm_ep_connect(const char *path, double timeout_s, struct sm_ep **out,
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct sm_ep *ep;
-	int err;
+	double deadline;
+	int err, flags;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return sm_err_set(e, SM_EXIT_USAGE,
@@ -67,15 +69,38 @@ int sm_ep_connect(const char *path, double timeout_s, struct sm_ep **out,
 		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
 				    "connecting to '%s'", path);
 	ep->timeout = timeout_s > 0 ? timeout_s : DEFAULT_TIMEOUT;
-	ep->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/*
+	 * Non-blocking: a unix socket whose listener stopped accepting
+	 * answers EAGAIN once its backlog is full, where a blocking connect
+	 * would wait for ever.  Retry until the timeout.
+	 */
+	ep->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			  0);
 	if (ep->sock < 0) {
 		err = errno;
 		goto err_free;
 	}
+	deadline = sm_now() + ep->timeout;
 	while (connect(ep->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		err = errno;
 		if (err == EINTR)
 			continue;
+		if (err != EAGAIN)
+			goto err_close;
+		if (sm_now() >= deadline) {
+			close(ep->sock);
+			free(ep);
+			return sm_err_set(e, SM_EXIT_IO,
+					  "cannot connect to '%s': timed out "
+					  "(the VMM does not accept connections)",
+					  path);
+		}
+		usleep(10000);
+	}
+	/* Every later send and receive is bounded with MSG_DONTWAIT. */
+	flags = fcntl(ep->sock, F_GETFL);
+	if (flags < 0 || fcntl(ep->sock, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		err = errno;
 		goto err_close;
 	}
 	*out = ep;

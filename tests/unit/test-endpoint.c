@@ -814,6 +814,42 @@ static void test_open_refuses_live_socket(void **state)
 	assert_non_null(strstr(e.msg, "not a socket"));
 }
 
+/*
+ * A VMM that stops accepting (stopped, wedged): once its backlog is full,
+ * connecting gives up at the timeout instead of blocking for ever.
+ */
+static void test_client_connect_timeout(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/sevmig-ep-XXXXXX";
+	struct sm_ep *eps[8];
+	struct sm_err e;
+	int l, i, n = 0, rc = 0;
+	double t0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/full.sock", dir);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(l, 0), 0);
+	t0 = sm_now();
+	for (i = 0; i < 8 && rc == 0; i++) {
+		rc = sm_ep_connect(sa.sun_path, 0.3, &eps[n], &e);
+		if (rc == 0)
+			n++;
+	}
+	assert_int_equal(rc, -1);
+	assert_true(sm_now() - t0 < 3);
+	assert_int_equal(e.code, SM_EXIT_IO);
+	assert_non_null(strstr(e.msg, "timed out"));
+	while (n > 0)
+		sm_ep_close(eps[--n]);
+	close(l);
+	unlink(sa.sun_path);
+	rmdir(dir);
+}
+
 /* A peer that accepts but never answers: the client times out. */
 static void test_client_timeout(void **state)
 {
@@ -1084,6 +1120,7 @@ int main(void)
 		cmocka_unit_test(test_wire_too_many_fds),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_client_timeout),
+		cmocka_unit_test(test_client_connect_timeout),
 		cmocka_unit_test(test_client_late_reply),
 		cmocka_unit_test(test_client_hostile_replies),
 		cmocka_unit_test_setup_teardown(test_hello, srv_setup,
