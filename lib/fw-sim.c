@@ -664,11 +664,18 @@ static int ctx_create(struct sim *s, unsigned nvcpus, struct sm_err *e)
 	size_t size = (size_t)PAGE * (1 + nvcpus);
 	int fd, err;
 
-	fd = memfd_create("sevmig-sim-context", MFD_CLOEXEC);
+	fd = memfd_create("sevmig-sim-context", MFD_CLOEXEC |
+			  MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return sm_err_errno(e, SM_EXIT_VM, errno,
 				    "creating guest context failed");
-	if (ftruncate(fd, (off_t)size) != 0) {
+	/*
+	 * Sealed at its size: every process maps it, and one that shrank it
+	 * would make the others die of SIGBUS mid-command.
+	 */
+	if (ftruncate(fd, (off_t)size) != 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+				   F_SEAL_SEAL) != 0) {
 		err = errno;
 		close(fd);
 		return sm_err_errno(e, SM_EXIT_VM, err,
@@ -762,7 +769,7 @@ int sm_fw_sim_attach(struct sm_fw *fw, int ctx_fd, struct sm_err *e)
 	struct sim *s = sim_of(fw);
 	struct simctx hdr;
 	struct stat st;
-	int fd;
+	int fd, seals;
 
 	if (s->ctx)
 		return sm_err_set(e, SM_EXIT_VM,
@@ -771,6 +778,13 @@ int sm_fw_sim_attach(struct sm_fw *fw, int ctx_fd, struct sm_err *e)
 	if (fstat(ctx_fd, &st) != 0)
 		return sm_err_errno(e, SM_EXIT_VM, errno,
 				    "attaching guest context failed");
+	/* Whoever handed it over must not be able to shrink it under us. */
+	seals = fcntl(ctx_fd, F_GET_SEALS);
+	if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) !=
+				 (F_SEAL_SHRINK | F_SEAL_GROW))
+		return sm_err_set(e, SM_EXIT_VM,
+				  "attaching guest context: not a sealed "
+				  "simulated guest context");
 	if (pread(ctx_fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
 	    memcmp(hdr.magic, CTX_MAGIC, 8) || hdr.version != CTX_VERSION ||
 	    hdr.nvcpus == 0 || hdr.nvcpus > SM_SIM_MAX_VCPUS ||

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,8 +375,34 @@ static void test_attach_rules(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, 8192), 0);
 	assert_int_equal(sm_fw_sim_attach(c, fd, &e), -1);
-	assert_non_null(strstr(e.msg, "not a simulated guest context"));
+	assert_non_null(strstr(e.msg, "not a sealed simulated guest context"));
 	close(fd);
+	/*
+	 * A byte-exact copy of a real context, but in a memfd its sender
+	 * could shrink under us (SIGBUS mid-command): refused.
+	 */
+	{
+		uint8_t copy[2 * PG];
+		struct sm_fw *a2 = open_fw(dir_a);
+
+		assert_int_equal(pread(sm_fw_sim_context_fd(a), copy,
+				       sizeof(copy), 0),
+				 (ssize_t)sizeof(copy));
+		fd = memfd_create("copy", MFD_ALLOW_SEALING);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, copy, sizeof(copy)),
+				 (ssize_t)sizeof(copy));
+		assert_int_equal(sm_fw_sim_attach(a2, fd, &e), -1);
+		assert_non_null(strstr(e.msg, "not a sealed"));
+		/* Sealed, the same bytes are accepted. */
+		assert_int_equal(fcntl(fd, F_ADD_SEALS,
+				       F_SEAL_SHRINK | F_SEAL_GROW),
+				 0);
+		must(sm_fw_sim_attach(a2, fd, &e), &e);
+		assert_int_equal(ftruncate(sm_fw_sim_context_fd(a), 0), -1);
+		sm_fw_close(a2);
+		close(fd);
+	}
 	/* One context at a time. */
 	assert_int_equal(sm_fw_sim_launch(a, 0x1, 1, &e), -1);
 	/* ES needs a platform with ES. */
