@@ -982,8 +982,15 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 	}
 	if (sm_fw_sim_open(v->platform_dir, &v->fw, e))
 		goto err_free;
-	v->ram_fd = memfd_create("sevmig-sim-ram", MFD_CLOEXEC);
-	if (v->ram_fd < 0 || ftruncate(v->ram_fd, (off_t)o->mem_size) < 0) {
+	/*
+	 * Sealed at its size: clients map it, and a RAM that could shrink
+	 * under them would kill them with SIGBUS mid-export.
+	 */
+	v->ram_fd = memfd_create("sevmig-sim-ram",
+				 MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (v->ram_fd < 0 || ftruncate(v->ram_fd, (off_t)o->mem_size) < 0 ||
+	    fcntl(v->ram_fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
 		sm_err_errno(e, SM_EXIT_FAILURE, errno,
 			     "allocating %" PRIu64 " bytes of guest RAM",
 			     o->mem_size);

@@ -284,6 +284,26 @@ static void test_one_load_at_a_time(void **state)
 	sm_sim_vmm_free(dst);
 }
 
+/* Guest RAM and context are sealed at their size: no SIGBUS for clients. */
+static void test_memory_sealed(void **state)
+{
+	struct sm_sim_vmm *v = new_vmm(0);
+	struct sm_ep_hello *h = calloc(1, sizeof(*h));
+	struct sm_err e;
+	int fd, want = F_SEAL_SHRINK | F_SEAL_GROW;
+
+	(void)state;
+	assert_non_null(h);
+	must(ops->hello(v, h, &e), &e);
+	assert_int_equal(h->nfds, 1);
+	assert_int_equal(fcntl(h->fds[0], F_GET_SEALS) & want, want);
+	assert_int_equal(ftruncate(h->fds[0], 4096), -1);
+	fd = take(v);
+	assert_int_equal(fcntl(fd, F_GET_SEALS) & want, want);
+	free(h);
+	sm_sim_vmm_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_release_after_send_finish),
 		cmocka_unit_test(test_context_lost),
 		cmocka_unit_test(test_one_load_at_a_time),
+		cmocka_unit_test(test_memory_sealed),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
