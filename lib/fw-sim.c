@@ -1232,12 +1232,12 @@ out:
  * simulation also needs the mapping's page offset to match the GPA's.
  */
 static int kvm_xfer_check(struct sm_fw *fw, struct sm_fw_xfer *x,
-			  const char *cmd, int send, struct sm_err *e)
+			  const char *cmd, struct sm_err *e)
 {
 	uintptr_t off = (uintptr_t)x->guest & (PAGE - 1);
 
-	/* KVM wants a non-zero guest_len only for SEND_UPDATE_DATA. */
-	if (!x->hdr || !x->guest || !x->trans || (send && !x->guest_len))
+	/* KVM wants every buffer and a non-zero guest_len (both ways). */
+	if (!x->hdr || !x->guest || !x->trans || !x->guest_len)
 		return kvm_einval(fw, e, cmd, "missing buffer");
 	if (x->guest_len > PAGE || off + x->guest_len > PAGE)
 		return kvm_einval(fw, e, cmd, "the range crosses a 4 KiB page");
@@ -1261,7 +1261,7 @@ static int send_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 		x->trans_len = 0;
 		return fw_status(fw, e, cmd, SM_FW_INVALID_LENGTH);
 	}
-	if (!vmsa && kvm_xfer_check(fw, x, cmd, 1, e))
+	if (!vmsa && kvm_xfer_check(fw, x, cmd, e))
 		return -1;
 	if (vmsa && (!x->hdr || !x->trans))
 		return kvm_einval(fw, e, cmd, "missing buffer");
@@ -1445,7 +1445,7 @@ static int receive_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 		return kvm_einval(fw, e, cmd, "missing header or data");
 	if (x->hdr_len > KVM_BLOB_MAX || x->trans_len > KVM_BLOB_MAX)
 		return kvm_einval(fw, e, cmd, "header or data over 0x4000");
-	if (!vmsa && kvm_xfer_check(fw, x, cmd, 0, e))
+	if (!vmsa && kvm_xfer_check(fw, x, cmd, e))
 		return -1;
 	if (vmsa && (!x->hdr || !x->trans))
 		return kvm_einval(fw, e, cmd, "missing buffer");
