@@ -605,6 +605,139 @@ static void test_migrate_and_states_receive(void **state)
 	sm_fw_close(fw);
 }
 
+
+/*
+ * The whole state machine: every guest command in every state.  Allowed
+ * ones are skipped; every other one is refused with INVALID_GUEST_STATE
+ * (INVALID_GUEST where the handle names no guest, UNINIT) and changes
+ * nothing.  An ES guest, so that the VMSA variants reach the state check.
+ */
+enum { C_SEND_START, C_SEND_DATA, C_SEND_VMSA, C_SEND_FINISH, C_SEND_CANCEL,
+       C_RECV_START, C_RECV_DATA, C_RECV_VMSA, C_RECV_FINISH, C_N };
+
+static int run_cmd(struct sm_fw *fw, int cmd, struct migration *m,
+		   uint8_t *page, struct sm_err *e)
+{
+	uint8_t session[SM_SESSION_LEN], hdr[SM_PKT_HDR_LEN];
+	static uint8_t trans[PG];
+	struct sm_fw_receive_start rs;
+	struct sm_fw_xfer x;
+
+	xfer(&x, m->hdr[0], page, PG, GPA0, m->trans[0]);
+	switch (cmd) {
+	case C_SEND_START:
+		return send_start_to(fw, dir_b, session, e);
+	case C_SEND_DATA:
+		xfer(&x, hdr, page, PG, GPA0, trans);
+		return sm_fw_send_update_data(fw, &x, e);
+	case C_SEND_VMSA:
+		xfer(&x, hdr, NULL, PG, 0, trans);
+		return sm_fw_send_update_vmsa(fw, &x, e);
+	case C_SEND_FINISH:
+		return sm_fw_send_finish(fw, e);
+	case C_SEND_CANCEL:
+		return sm_fw_send_cancel(fw, e);
+	case C_RECV_START:
+		/* (fw-sim holds one context per fw: a live one refuses) */
+		memset(&rs, 0, sizeof(rs));
+		rs.policy = m->policy;
+		rs.pdh = m->src_pdh;
+		rs.pdh_len = SM_SEV_CERT_LEN;
+		rs.session = m->session;
+		rs.session_len = SM_SESSION_LEN;
+		return sm_fw_receive_start(fw, &rs, e);
+	case C_RECV_DATA:
+		return sm_fw_receive_update_data(fw, &x, e);
+	case C_RECV_VMSA:
+		xfer(&x, m->hdr[0], NULL, PG, 0, m->trans[0]);
+		return sm_fw_receive_update_vmsa(fw, &x, e);
+	default:
+		return sm_fw_receive_finish(fw, e);
+	}
+}
+
+/* A fw whose context is in state st (UNINIT: decommissioned). */
+static struct sm_fw *in_state(int st, struct migration *m)
+{
+	uint8_t session[SM_SESSION_LEN];
+	struct sm_fw *fw;
+	struct sm_err e;
+	int rc;
+
+	if (st == SM_GUEST_RUPDATE || st == SM_GUEST_UNINIT) {
+		fw = receive_start(dir_b, m, &e, &rc);
+		must(rc, &e);
+		if (st == SM_GUEST_UNINIT)
+			must(sm_fw_sim_decommission(fw, &e), &e);
+		return fw;
+	}
+	fw = open_fw(dir_a);
+	must(sm_fw_sim_launch(fw, SM_POLICY_ES, 1, &e), &e);
+	if (st != SM_GUEST_RUNNING)
+		must(send_start_to(fw, dir_b, session, &e), &e);
+	if (st == SM_GUEST_SENT)
+		must(sm_fw_send_finish(fw, &e), &e);
+	return fw;
+}
+
+static void test_state_matrix(void **state)
+{
+	static const int states[] = { SM_GUEST_RUNNING, SM_GUEST_SUPDATE,
+				      SM_GUEST_SENT, SM_GUEST_RUPDATE,
+				      SM_GUEST_UNINIT };
+	static const unsigned allowed[] = {
+		[SM_GUEST_RUNNING] = 1u << C_SEND_START,
+		[SM_GUEST_SUPDATE] = 1u << C_SEND_DATA | 1u << C_SEND_VMSA |
+				     1u << C_SEND_FINISH | 1u << C_SEND_CANCEL,
+		[SM_GUEST_SENT] = 0,
+		[SM_GUEST_RUPDATE] = 1u << C_RECV_DATA | 1u << C_RECV_VMSA |
+				     1u << C_RECV_FINISH,
+		[SM_GUEST_UNINIT] = 1u << C_RECV_START,
+	};
+	uint8_t plain[NPAGES][PG], *page;
+	static struct migration m;
+	struct sm_fw_guest_status gs;
+	struct sm_fw *fw;
+	struct sm_err e;
+	size_t i;
+	int cmd, checked = 0;
+
+	(void)state;
+	send_all(dir_a, dir_b, SM_POLICY_ES, &m, plain);
+	page = aligned_alloc(PG, PG);
+	assert_non_null(page);
+	memset(page, 0, PG);
+	for (i = 0; i < SM_ARRAY_SIZE(states); i++) {
+		int st = states[i];
+
+		fw = in_state(st, &m);
+		for (cmd = 0; cmd < C_N; cmd++) {
+			if (allowed[st] & (1u << cmd))
+				continue;
+			if (run_cmd(fw, cmd, &m, page, &e) == 0)
+				fail_msg("command %d succeeded in state %s",
+					 cmd, sm_guest_state_name(st));
+			if (fw->fw_error != (st == SM_GUEST_UNINIT ?
+						     SM_FW_INVALID_GUEST :
+						     SM_FW_INVALID_GUEST_STATE))
+				fail_msg("command %d in state %s: %s", cmd,
+					 sm_guest_state_name(st), e.msg);
+			if (st == SM_GUEST_UNINIT) {
+				assert_int_equal(sm_fw_guest_status(fw, &gs,
+								    &e),
+						 -1);
+			} else {
+				must(sm_fw_guest_status(fw, &gs, &e), &e);
+				assert_int_equal(gs.state, st);
+			}
+			checked++;
+		}
+		sm_fw_close(fw);
+	}
+	assert_int_equal(checked, 8 + 5 + 9 + 6 + 8);
+	free(page);
+}
+
 /* ---- policy ---- */
 
 static void test_policy_nosend(void **state)
@@ -1469,6 +1602,7 @@ int main(void)
 		cmocka_unit_test(test_attach_rules),
 		cmocka_unit_test(test_states_send),
 		cmocka_unit_test(test_migrate_and_states_receive),
+		cmocka_unit_test(test_state_matrix),
 		cmocka_unit_test(test_policy_nosend),
 		cmocka_unit_test(test_policy_sev),
 		cmocka_unit_test(test_policy_domain),
