@@ -228,6 +228,11 @@ static void xfer(struct sm_fw_xfer *x, uint8_t *hdr, void *guest,
 	x->trans_len = len;
 }
 
+static void unhex48(const char *hex, uint8_t out[48])
+{
+	assert_int_equal(sm_hex_decode(hex, out, 48), 48);
+}
+
 /* ---- platform ---- */
 
 static void test_platform_files(void **state)
@@ -1470,6 +1475,69 @@ static void test_cross_software_sender(void **state)
 }
 
 
+
+/*
+ * The ECDH shared secret the simulated firmware feeds the KDF is the
+ * 48-byte big-endian X coordinate, from a peer key read little-endian out
+ * of a SEV certificate: NIST CAVS KAS ECC CDH P-384 vector 0 (dIUT,
+ * QCAVS -> ZIUT), the peer point written as a PDH certificate would
+ * carry it.
+ */
+static const char cavs_key_pem[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDA8wxIqaPDZUCetOMBn\n"
+	"kWug64w4iU0i4bFWGLaBimYXdK1GOyBdqIz2matNQ8nPmKGhZANiAASYA4B/L20v\n"
+	"2WbN0CkL1BDAGQNS++x/9iR94TAt+G8l00/kqXvvYM/1SDVcAV27Pl+6Jspp7C9b\n"
+	"XZ2tIMydpxE4Op2+NOo/paKvdbRlAmKa1U3Yt9c6irsGo6O+R9ZQzJk=\n"
+	"-----END PRIVATE KEY-----\n";
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static void test_ecdh_vector(void **state)
+{
+	uint8_t qx[48], qy[48], want[48], z[48], raw[SM_SEV_CERT_LEN];
+	struct sm_sev_cert peer;
+	struct sm_key *key = NULL;
+	struct sm_err e;
+	char path[400];
+	size_t i;
+
+	(void)state;
+	unhex48("a7c76b970c3b5fe8b05d2838ae04ab47697b9eaf52e764592efda27f"
+		"e7513272734466b400091adbf2d68c58e0c50066", qx);
+	unhex48("ac68f19f2e1cb879aed43a9969b91a0839c4c38a49749b661efedf24"
+		"3451915ed0905a32b060992b468c64766fc8437a", qy);
+	unhex48("5f9d29dc5e31a163060356213669c8ce132e22f57c9a04f40ba7fcea"
+		"d493b457e5621e766c40a2e3d4d6a04b25e533f1", want);
+	snprintf(path, sizeof(path), "%s/cavs.key", root);
+	must(sm_write_file_atomic(path, cavs_key_pem, strlen(cavs_key_pem),
+				  0600, &e),
+	     &e);
+	must(sm_key_load_pem(path, &key, &e), &e);
+	memset(raw, 0, sizeof(raw));
+	put_le32(raw + 0x00, 1);
+	put_le32(raw + 0x08, SM_USAGE_PDH);
+	put_le32(raw + 0x0c, SM_ALGO_ECDH_SHA256);
+	put_le32(raw + 0x10, 2);
+	for (i = 0; i < 48; i++) {
+		raw[0x14 + i] = qx[47 - i]; /* little-endian in the cert */
+		raw[0x5c + i] = qy[47 - i];
+	}
+	put_le32(raw + 0x414, SM_USAGE_INVALID);
+	put_le32(raw + 0x61c, SM_USAGE_INVALID);
+	must(sm_sev_cert_pdh_sane(raw, sizeof(raw), &e), &e);
+	must(sm_sev_cert_parse(raw, sizeof(raw), &peer, &e), &e);
+	must(sm_key_ecdh(key, &peer, z, &e), &e);
+	assert_memory_equal(z, want, 48);
+	sm_key_free(key);
+}
+
 /* ---- channel keys are wiped when the channel closes ---- */
 
 /* Does the context memfd of fw hold the 16 bytes key anywhere? */
@@ -1616,6 +1684,7 @@ int main(void)
 		cmocka_unit_test(test_vmsa),
 		cmocka_unit_test(test_cross_software_receiver),
 		cmocka_unit_test(test_cross_software_sender),
+		cmocka_unit_test(test_ecdh_vector),
 		cmocka_unit_test(test_channel_keys_wiped),
 		cmocka_unit_test(test_recover),
 	};
