@@ -33,7 +33,7 @@
 #define DS_MAGIC "SEVMIG-SIM-DEV1\n"
 #define DS_F_READY 1u
 #define DS_F_ZERO_SHARED 2u
-#define MAX_VCPUS 256
+#define MAX_VCPUS SM_SIM_MAX_VCPUS /* what fw-sim can hold */
 
 enum vstate { V_RUNNING, V_PAUSED, V_INCOMING, V_RELEASED };
 static const char *const vstate_name[] = { "running", "paused", "incoming",
