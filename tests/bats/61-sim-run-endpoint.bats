@@ -363,6 +363,44 @@ teardown() {
 	grep -q "exiting while a client holds the guest context: leaving it to that client" "$T/src.log"
 }
 
+@test "a client that drops the device-state pipe early does not hurt the VMM" {
+	start_vmm src --mem 4M --device-state-size 8M
+	run -0 ep-client "$SRC" pause device-state-drop 70000 device-state-drop 0 status device-state "$T/ds"
+	assert_line --index 1 "size=8388608 dropped after 70000"
+	assert_line --index 2 "size=8388608 dropped after 0"
+	assert_line --index 3 --partial "vmm_state=paused"
+	assert_line "size=8388608 received=8388608"
+	run -0 sevmig-sim ctl "$SRC" check
+}
+
+@test "descriptors sent where none are expected are closed, not leaked" {
+	start_vmm src --mem 4M
+	pid=$(cat "$T/src.pid")
+	run -0 sevmig-sim ctl "$SRC" status
+	before=$(ls "/proc/$pid/fd" | wc -l)
+	run -0 ep-client "$SRC" opfd status 3 opfd hello 5 opfd pause 16 opfd return-context 1 opfd adopt-context 1 opfd quit 2 status
+	assert_line --index 0 '{"ok":false,"error":"'\''status'\'' takes 0 file descriptors, got 3","code":"fds"}'
+	assert_line --index 3 '{"ok":false,"error":"the context was not handed to this client","code":"state"}'
+	assert_line --index 4 '{"ok":false,"error":"adopt-context is for an incoming VMM","code":"state"}'
+	# A client that sends more than the limit, or vanishes mid-message.
+	run -0 python3 -c '
+import os, socket, struct, sys, array
+fds = array.array("i", [os.open("/dev/null", os.O_RDONLY) for _ in range(24)])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+req = b"{\"version\":1,\"op\":\"status\"}"
+s.sendmsg([struct.pack(">I", len(req)) + req], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+print(s.recv(4096)[4:].decode())
+s.close()
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendmsg([struct.pack(">I", 100) + b"{"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds[:4])])
+s.close()' "$SRC"
+	assert_output '{"ok":false,"error":"too many file descriptors (limit 16)","code":"fds"}'
+	run -0 sevmig-sim ctl "$SRC" status
+	[ "$(ls "/proc/$pid/fd" | wc -l)" = "$before" ]
+}
+
 @test "a second VMM on a live socket fails" {
 	start_vmm src --mem 4M
 	run -4 --separate-stderr sevmig-sim run --platform "$BATS_FILE_TMPDIR/plat" --socket "$SRC" --mem 4M
