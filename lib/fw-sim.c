@@ -759,6 +759,37 @@ static int xts(struct sim *s, int enc, uint64_t gpa, const uint8_t *in,
 	return 0;
 }
 
+/*
+ * The vCPU count as the mapping holds it: the size was checked at attach
+ * and is sealed, whereas the header field is shared memory any process
+ * holding the context can write.  Indexing by it could run off the map.
+ */
+static unsigned nvcpus_of(const struct sim *s)
+{
+	return (unsigned)(s->ctx_size / PAGE - 1);
+}
+
+/*
+ * The packet contexts for the channel in the shared context: made here
+ * if another process opened the channel after this one attached.  0, or
+ * -1 when there is no channel (the caller reports the guest state).
+ */
+static int need_channel(struct sim *s, struct sm_err *e)
+{
+	struct sm_tk tk;
+	int rc;
+
+	if (s->pkt)
+		return 0;
+	if (!s->ctx->channel)
+		return -1;
+	memcpy(tk.tek, s->ctx->tek, 16);
+	memcpy(tk.tik, s->ctx->tik, 16);
+	rc = sm_pkt_new(&s->pkt, &tk, e);
+	sm_wipe(&tk, sizeof(tk));
+	return rc;
+}
+
 static uint8_t *vmsa_slot(struct sim *s, unsigned vcpu)
 {
 	return (uint8_t *)s->ctx + (size_t)PAGE * (1 + vcpu);
@@ -910,10 +941,10 @@ static int vmsa_check(struct sim *s, unsigned vcpu, struct sm_err *e)
 	if (!s->ctx->es)
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
 				  "VMSA access: the guest is not SEV-ES");
-	if (vcpu >= s->ctx->nvcpus)
+	if (vcpu >= nvcpus_of(s))
 		return sm_err_set(e, SM_EXIT_FAILURE,
 				  "VMSA access: no vCPU %u (the guest has %u)",
-				  vcpu, s->ctx->nvcpus);
+				  vcpu, nvcpus_of(s));
 	return 0;
 }
 
@@ -1271,7 +1302,7 @@ static int send_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 		x->hdr_len = SM_PKT_HDR_LEN;
 		return fw_status(fw, e, cmd, SM_FW_INVALID_LENGTH);
 	}
-	if (s->ctx->state != SM_GUEST_SUPDATE)
+	if (s->ctx->state != SM_GUEST_SUPDATE || need_channel(s, e))
 		return fw_status(fw, e, cmd, SM_FW_INVALID_GUEST_STATE);
 	if (vmsa && !s->ctx->es)
 		return fw_status(fw, e, cmd, SM_FW_UNSUPPORTED);
@@ -1283,7 +1314,7 @@ static int send_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 	if (vmsa) {
 		if (x->guest_len != SM_VMSA_SIZE)
 			return fw_status(fw, e, cmd, SM_FW_INVALID_LENGTH);
-		if (x->vcpu >= s->ctx->nvcpus)
+		if (x->vcpu >= nvcpus_of(s))
 			return fw_status(fw, e, cmd, SM_FW_INVALID_PARAM);
 		if (xts(s, 0, VMSA_TWEAK(x->vcpu), vmsa_slot(s, x->vcpu),
 			s->page))
@@ -1451,7 +1482,7 @@ static int receive_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 		return kvm_einval(fw, e, cmd, "missing buffer");
 	if (need_guest(fw, e, cmd))
 		return -1;
-	if (s->ctx->state != SM_GUEST_RUPDATE)
+	if (s->ctx->state != SM_GUEST_RUPDATE || need_channel(s, e))
 		return fw_status(fw, e, cmd, SM_FW_INVALID_GUEST_STATE);
 	if (vmsa && !s->ctx->es)
 		return fw_status(fw, e, cmd, SM_FW_UNSUPPORTED);
@@ -1464,7 +1495,7 @@ static int receive_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 	if (vmsa) {
 		if (x->guest_len != SM_VMSA_SIZE)
 			return fw_status(fw, e, cmd, SM_FW_INVALID_LENGTH);
-		if (x->vcpu >= s->ctx->nvcpus)
+		if (x->vcpu >= nvcpus_of(s))
 			return fw_status(fw, e, cmd, SM_FW_INVALID_PARAM);
 		tweak = VMSA_TWEAK(x->vcpu);
 	} else {

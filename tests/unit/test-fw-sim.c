@@ -1619,6 +1619,67 @@ static void test_channel_keys_wiped(void **state)
 	sm_fw_close(fw);
 }
 
+
+/*
+ * Whoever holds a context can write its shared header.  A process
+ * attached to it must not index memory by those bytes (a vCPU count far
+ * beyond the mapping) nor trip over a channel another process opened.
+ * Offsets of struct simctx: nvcpus 12, state 88, channel 104.
+ */
+static void put_ctx32(struct sm_fw *fw, off_t off, uint32_t v)
+{
+	assert_int_equal(pwrite(sm_fw_sim_context_fd(fw), &v, 4, off), 4);
+}
+
+static void test_shared_header_tampering(void **state)
+{
+	uint8_t session[SM_SESSION_LEN], hdr[SM_PKT_HDR_LEN], trans[PG];
+	uint8_t vmsa[PG];
+	struct sm_fw *vmm, *tool, *other;
+	struct sm_fw_xfer x;
+	struct sm_err e;
+	uint8_t *ram;
+
+	(void)state;
+	vmm = open_fw(dir_a);
+	must(sm_fw_sim_launch(vmm, SM_POLICY_ES, 1, &e), &e);
+	ram = guest_ram(vmm, 4);
+	tool = open_fw(dir_a);
+	must(sm_fw_sim_attach(tool, sm_fw_sim_context_fd(vmm), &e), &e);
+	other = open_fw(dir_a);
+	must(sm_fw_sim_attach(other, sm_fw_sim_context_fd(vmm), &e), &e);
+
+	/* A vCPU count of 1000 in a context mapped for 1. */
+	put_ctx32(tool, 12, 1000);
+	assert_int_equal(sm_fw_sim_vmsa_read(vmm, 500, vmsa, &e), -1);
+	assert_int_equal(sm_fw_sim_vmsa_write(vmm, 500, vmsa, &e), -1);
+	must(sm_fw_sim_vmsa_read(vmm, 0, vmsa, &e), &e);
+
+	/* The channel opened by another process than the one sending. */
+	must(send_start_to(other, dir_b, session, &e), &e);
+	xfer(&x, hdr, ram, PG, GPA0, trans);
+	must(sm_fw_send_update_data(tool, &x, &e), &e);
+	xfer(&x, hdr, NULL, PG, 0, trans);
+	x.vcpu = 500;
+	expect_fw(sm_fw_send_update_vmsa(tool, &x, &e), tool,
+		  SM_FW_INVALID_PARAM);
+	must(sm_fw_send_cancel(other, &e), &e);
+
+	/* SUPDATE written by hand, without a channel: no crash. */
+	put_ctx32(tool, 88, SM_GUEST_SUPDATE);
+	put_ctx32(tool, 104, 0);
+	xfer(&x, hdr, ram, PG, GPA0, trans);
+	expect_fw(sm_fw_send_update_data(vmm, &x, &e), vmm,
+		  SM_FW_INVALID_GUEST_STATE);
+	put_ctx32(tool, 88, SM_GUEST_RUPDATE);
+	expect_fw(sm_fw_receive_update_data(vmm, &x, &e), vmm,
+		  SM_FW_INVALID_GUEST_STATE);
+	free(ram);
+	sm_fw_close(other);
+	sm_fw_close(tool);
+	sm_fw_close(vmm);
+}
+
 /* ---- recovery and hand-off ---- */
 
 static void test_recover(void **state)
@@ -1686,6 +1747,7 @@ int main(void)
 		cmocka_unit_test(test_cross_software_sender),
 		cmocka_unit_test(test_ecdh_vector),
 		cmocka_unit_test(test_channel_keys_wiped),
+		cmocka_unit_test(test_shared_header_tampering),
 		cmocka_unit_test(test_recover),
 	};
 
