@@ -84,7 +84,8 @@ struct sim {
 	unsigned recv_nvcpus;
 
 	EVP_CIPHER_CTX *xts_enc, *xts_dec; /* keyed with ctx->vek */
-	struct sm_pkt *pkt;		   /* keyed with ctx->tek/tik */
+	struct sm_pkt *pkt;		   /* keyed with pkt_keys */
+	uint8_t pkt_keys[32];		   /* TEK||TIK pkt was made with */
 	uint8_t page[PAGE];		   /* plaintext scratch */
 	uint8_t ivs[IV_POOL];		   /* unused packet IVs from ivpos */
 	size_t ivpos;
@@ -595,12 +596,14 @@ static void ctx_unbind(struct sim *s)
 	s->xts_enc = s->xts_dec = NULL;
 	sm_pkt_free(s->pkt);
 	s->pkt = NULL;
+	sm_wipe(s->pkt_keys, sizeof(s->pkt_keys));
 }
+
+static int need_channel(struct sim *s, struct sm_err *e);
 
 /* Key the reusable contexts from the context's VEK and channel keys. */
 static int ctx_bind(struct sim *s, struct sm_err *e)
 {
-	struct sm_tk tk;
 	int rc;
 
 	ctx_unbind(s);
@@ -619,10 +622,7 @@ static int ctx_bind(struct sim *s, struct sm_err *e)
 	}
 	if (!s->ctx->channel)
 		return 0;
-	memcpy(tk.tek, s->ctx->tek, 16);
-	memcpy(tk.tik, s->ctx->tik, 16);
-	rc = sm_pkt_new(&s->pkt, &tk, e);
-	sm_wipe(&tk, sizeof(tk));
+	rc = need_channel(s, e);
 	if (rc)
 		ctx_unbind(s);
 	return rc;
@@ -726,6 +726,7 @@ static void ctx_close_channel(struct sim *s)
 	s->ctx->channel = 0;
 	sm_pkt_free(s->pkt);
 	s->pkt = NULL;
+	sm_wipe(s->pkt_keys, sizeof(s->pkt_keys));
 	sm_wipe(s->ivs, sizeof(s->ivs));
 	s->ivpos = IV_POOL;
 }
@@ -770,8 +771,9 @@ static unsigned nvcpus_of(const struct sim *s)
 }
 
 /*
- * The packet contexts for the channel in the shared context: made here
- * if another process opened the channel after this one attached.  0, or
+ * The packet contexts for the channel in the shared context, (re)made
+ * when another process opened (or reopened) the channel since they were
+ * keyed: this process must never seal with a channel's old keys.  0, or
  * -1 when there is no channel (the caller reports the guest state).
  */
 static int need_channel(struct sim *s, struct sm_err *e)
@@ -779,13 +781,18 @@ static int need_channel(struct sim *s, struct sm_err *e)
 	struct sm_tk tk;
 	int rc;
 
-	if (s->pkt)
-		return 0;
 	if (!s->ctx->channel)
 		return -1;
+	if (s->pkt && !sm_ct_memcmp(s->pkt_keys, s->ctx->tek, 16) &&
+	    !sm_ct_memcmp(s->pkt_keys + 16, s->ctx->tik, 16))
+		return 0;
+	sm_pkt_free(s->pkt);
+	s->pkt = NULL;
 	memcpy(tk.tek, s->ctx->tek, 16);
 	memcpy(tk.tik, s->ctx->tik, 16);
 	rc = sm_pkt_new(&s->pkt, &tk, e);
+	if (rc == 0)
+		memcpy(s->pkt_keys, &tk, sizeof(s->pkt_keys));
 	sm_wipe(&tk, sizeof(tk));
 	return rc;
 }
@@ -1240,7 +1247,7 @@ static int op_send_start(struct sm_fw *fw, struct sm_fw_send_start *a,
 	memcpy(s->ctx->tek, tk.tek, 16);
 	memcpy(s->ctx->tik, tk.tik, 16);
 	s->ctx->channel = 1;
-	if (sm_pkt_new(&s->pkt, &tk, e)) {
+	if (need_channel(s, e)) {
 		ctx_close_channel(s);
 		goto out;
 	}

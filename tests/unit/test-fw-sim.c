@@ -1680,6 +1680,48 @@ static void test_shared_header_tampering(void **state)
 	sm_fw_close(vmm);
 }
 
+/*
+ * A channel cancelled and reopened by another process: the next packet
+ * this process seals uses the new channel's keys, never the old ones
+ * (which the target could not open).
+ */
+static void test_channel_reopened_elsewhere(void **state)
+{
+	uint8_t s1[SM_SESSION_LEN], s2[SM_SESSION_LEN], hdr[SM_PKT_HDR_LEN];
+	uint8_t trans[PG], out[PG], plain[PG], pdh[SM_SEV_CERT_LEN];
+	uint8_t chain[SM_SEV_CHAIN_LEN];
+	struct sm_fw *a, *b;
+	struct sm_fw_xfer x;
+	struct sm_pkt *p;
+	struct sm_tk tk;
+	struct sm_err e;
+	uint8_t *ram;
+
+	(void)state;
+	a = open_fw(dir_a);
+	must(sm_fw_sim_launch(a, 0x1, 1, &e), &e);
+	must(sm_fw_pdh_cert_export(a, pdh, chain, &e), &e);
+	ram = guest_ram(a, 6);
+	must(sm_fw_sim_guest_read(a, GPA0, ram, plain, &e), &e);
+	b = open_fw(dir_a);
+	must(sm_fw_sim_attach(b, sm_fw_sim_context_fd(a), &e), &e);
+	must(send_start_to(a, dir_b, s1, &e), &e);
+	xfer(&x, hdr, ram, PG, GPA0, trans);
+	must(sm_fw_send_update_data(a, &x, &e), &e);
+	must(sm_fw_send_cancel(b, &e), &e);
+	must(send_start_to(b, dir_b, s2, &e), &e);
+	xfer(&x, hdr, ram, PG, GPA0, trans);
+	must(sm_fw_send_update_data(a, &x, &e), &e);
+	keys_for_b(s2, pdh, 0x1, &tk);
+	must(sm_pkt_new(&p, &tk, &e), &e);
+	must(sm_pkt_open(p, hdr, trans, PG, out, &e), &e);
+	assert_memory_equal(out, plain, PG);
+	sm_pkt_free(p);
+	free(ram);
+	sm_fw_close(b);
+	sm_fw_close(a);
+}
+
 /* ---- recovery and hand-off ---- */
 
 static void test_recover(void **state)
@@ -1748,6 +1790,7 @@ int main(void)
 		cmocka_unit_test(test_ecdh_vector),
 		cmocka_unit_test(test_channel_keys_wiped),
 		cmocka_unit_test(test_shared_header_tampering),
+		cmocka_unit_test(test_channel_reopened_elsewhere),
 		cmocka_unit_test(test_recover),
 	};
 
