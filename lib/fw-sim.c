@@ -858,6 +858,13 @@ int sm_fw_sim_context_fd(struct sm_fw *fw)
 	return s && s->ctx ? s->ctx_fd : -1;
 }
 
+unsigned sm_fw_sim_context_vcpus(struct sm_fw *fw)
+{
+	struct sim *s = fw && fw->priv ? sim_of(fw) : NULL;
+
+	return s && s->ctx ? nvcpus_of(s) : 0;
+}
+
 int sm_fw_sim_prepare_receive(struct sm_fw *fw, unsigned nvcpus,
 			      struct sm_err *e)
 {

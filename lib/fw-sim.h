@@ -81,6 +81,9 @@ int sm_fw_sim_prepare_receive(struct sm_fw *fw, unsigned nvcpus,
 /* The attached context's fd (owned by fw), or -1 if none. */
 int sm_fw_sim_context_fd(struct sm_fw *fw);
 
+/* The vCPUs (VMSA slots) the attached context holds, or 0 if none. */
+unsigned sm_fw_sim_context_vcpus(struct sm_fw *fw);
+
 /*
  * The LAUNCH_* sequence in one step, for the VMM: a new context with a
  * fresh VEK, in RUNNING.  policy is checked as firmware would (ES needs

@@ -864,6 +864,13 @@ static int vmm_adopt_context(void *arg, int ctx_fd, struct sm_err *e)
 			   v->es ? "runs an ES guest" : "does not");
 		goto err_close;
 	}
+	/* KVM moves an ES context only between VMs with as many vCPUs. */
+	if (v->es && sm_fw_sim_context_vcpus(fw) != v->vcpus) {
+		sm_err_set(e, SM_EXIT_VM,
+			   "the context holds %u VMSAs, this VMM runs %u vCPUs",
+			   sm_fw_sim_context_vcpus(fw), v->vcpus);
+		goto err_close;
+	}
 	sm_fw_close(v->fw);
 	v->fw = fw;
 	v->has_ctx = 1;

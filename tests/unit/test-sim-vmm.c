@@ -304,6 +304,48 @@ static void test_memory_sealed(void **state)
 	sm_sim_vmm_free(v);
 }
 
+/*
+ * adopt-context: only a finished (RUNNING) context of the same kind; an
+ * ES one with as many VMSAs as the VMM has vCPUs (as KVM's move needs).
+ */
+static void test_adopt_rules(void **state)
+{
+	struct sm_sim_vmm_opts o;
+	struct sm_sim_vmm *v = NULL;
+	struct sm_fw *tool;
+	struct sm_err e;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.platform_dir = plat;
+	o.mem_size = 1 << 20;
+	o.vcpus = 2;
+	o.es = 1;
+	o.incoming = 1;
+	must(sm_sim_vmm_new(&o, &v, &e), &e);
+	ops = sm_sim_vmm_ops();
+	must(sm_fw_sim_open(plat, &tool, &e), &e);
+	must(sm_fw_sim_launch(tool, SM_POLICY_ES, 1, &e), &e);
+	assert_int_equal(ops->adopt_context(v, sm_fw_sim_context_fd(tool),
+					    &e),
+			 -1);
+	assert_string_equal(e.msg, "the context holds 1 VMSAs, this VMM runs "
+				   "2 vCPUs");
+	sm_fw_close(tool);
+	must(sm_fw_sim_open(plat, &tool, &e), &e);
+	must(sm_fw_sim_launch(tool, 0x1, 2, &e), &e);
+	assert_int_equal(ops->adopt_context(v, sm_fw_sim_context_fd(tool),
+					    &e),
+			 -1);
+	assert_non_null(strstr(e.msg, "lacks SEV-ES"));
+	sm_fw_close(tool);
+	must(sm_fw_sim_open(plat, &tool, &e), &e);
+	must(sm_fw_sim_launch(tool, SM_POLICY_ES, 2, &e), &e);
+	must(ops->adopt_context(v, sm_fw_sim_context_fd(tool), &e), &e);
+	sm_fw_close(tool);
+	sm_sim_vmm_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_context_lost),
 		cmocka_unit_test(test_one_load_at_a_time),
 		cmocka_unit_test(test_memory_sealed),
+		cmocka_unit_test(test_adopt_rules),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
