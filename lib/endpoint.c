@@ -505,6 +505,11 @@ static int add_regions(json_t *rep, struct sm_ep_region **r, size_t *n,
 					  "bad reply to 'shared-regions': region 0x%" PRIx64
 					  " unaligned, empty or out of order",
 					  g.gpa);
+		if (*n >= SM_EP_MAX_SHARED_REGIONS)
+			return sm_err_set(e, SM_EXIT_IO,
+					  "bad reply to 'shared-regions': more "
+					  "than %u regions",
+					  SM_EP_MAX_SHARED_REGIONS);
 		if (*n == *cap) {
 			size_t nc = *cap ? *cap * 2 : 256;
 			void *p = realloc(*r, nc * sizeof(**r));

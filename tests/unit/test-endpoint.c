@@ -1111,6 +1111,61 @@ static void test_client_hostile_replies(void **state)
 	hostile_close(&h);
 }
 
+/*
+ * A VMM that lists shared regions without end (each reply valid, each
+ * "next" further on): the client stops at SM_EP_MAX_SHARED_REGIONS
+ * instead of growing without bound.
+ */
+static void test_client_endless_regions(void **state)
+{
+	struct sm_ep_region *r = NULL;
+	struct hostile h;
+	struct sm_err e;
+	pid_t pid;
+	size_t n = 0;
+
+	(void)state;
+	hostile_open(&h, 10);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static char buf[8192 * 40 + 64];
+		uint64_t gpa = 0;
+		size_t len;
+		int i;
+
+		for (;;) {
+			int fds[SM_EP_MAX_FDS], nf = 0;
+			char *body;
+
+			if (sm_epw_recv(h.peer, &body, &len, fds, &nf,
+					sm_now() + 20, &e))
+				_exit(0);
+			free(body);
+			len = (size_t)snprintf(buf, sizeof(buf),
+					       "{\"ok\":true,\"regions\":[");
+			for (i = 0; i < 8192; i++, gpa += 0x2000)
+				len += (size_t)snprintf(
+					buf + len, sizeof(buf) - len,
+					"%s{\"gpa\":\"0x%llx\",\"size\":4096}",
+					i ? "," : "", (unsigned long long)gpa);
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+						"],\"next\":\"0x%llx\"}",
+						(unsigned long long)gpa);
+			if (sm_epw_send(h.peer, buf, len, NULL, 0,
+					sm_now() + 20, &e))
+				_exit(0);
+		}
+	}
+	assert_int_equal(sm_ep_shared_regions(h.ep, &r, &n, &e), -1);
+	assert_null(r);
+	assert_string_equal(e.msg, "bad reply to 'shared-regions': more than "
+				   "1048576 regions");
+	hostile_close(&h);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1123,6 +1178,7 @@ int main(void)
 		cmocka_unit_test(test_client_connect_timeout),
 		cmocka_unit_test(test_client_late_reply),
 		cmocka_unit_test(test_client_hostile_replies),
+		cmocka_unit_test(test_client_endless_regions),
 		cmocka_unit_test_setup_teardown(test_hello, srv_setup,
 						srv_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, srv_setup,
