@@ -907,6 +907,41 @@ static void test_policy_domain(void **state)
 				  dir_b, NULL, &fw),
 			 0);
 	sm_fw_close(fw);
+	/*
+	 * The same owner key in a re-issued OCA (other bytes, every
+	 * signature valid): DOMAIN wants the OCA byte-identical, not just
+	 * the same key.
+	 */
+	{
+		struct sm_sev_cert oca2, pek2;
+		struct sm_key *oca_key = NULL;
+		struct sm_err e;
+		char path[400];
+
+		load_target(dir_b, &t);
+		snprintf(path, sizeof(path), "%s/oca.key", dir_a);
+		must(sm_key_load_pem(path, &oca_key, &e), &e);
+		must(sm_sev_cert_init(&oca2, oca_key, SM_USAGE_OCA,
+				      SM_ALGO_ECDSA_SHA256, 0, 24, &e),
+		     &e);
+		must(sm_sev_cert_sign(&oca2, 0, oca_key, SM_USAGE_OCA, &e),
+		     &e);
+		must(sm_sev_cert_parse(t.plat, SM_SEV_CERT_LEN, &pek2, &e), &e);
+		must(sm_sev_cert_sign(&pek2, 0, oca_key, SM_USAGE_OCA, &e), &e);
+		must(sm_sev_cert_verify(&oca2, &pek2, &e), &e);
+		memcpy(t.plat, pek2.raw, SM_SEV_CERT_LEN);
+		memcpy(t.plat + SM_SEV_CERT_LEN, oca2.raw, SM_SEV_CERT_LEN);
+		expect_send(dir_a, SM_POLICY_DOMAIN, NULL, &t,
+			    SM_FW_INVALID_CERTIFICATE);
+		/* The original OCA with that PEK still passes. */
+		load_target(dir_b, &t);
+		memcpy(t.plat, pek2.raw, SM_SEV_CERT_LEN);
+		assert_int_equal(try_send(dir_a, SM_POLICY_DOMAIN, NULL, &t,
+					  &fw),
+				 0);
+		sm_fw_close(fw);
+		sm_key_free(oca_key);
+	}
 	/* A's own OCA, but a PEK it did not sign. */
 	load_target(dir_d, &t);
 	{
