@@ -840,6 +840,54 @@ static void test_policy_sev(void **state)
 	assert_int_equal(try_send(dir_a, API(9, 9), dir_b, NULL, &fw), 0);
 	sm_fw_close(fw);
 
+	/*
+	 * The version compared is the receiver's PEK's, nothing else's: a
+	 * PEK re-issued (validly, by the OCA and CEK) for another API than
+	 * its PDH and the platform.
+	 */
+	{
+		static const uint8_t ver[2][2] = { { 2, 0 }, { 0, 17 } };
+		struct sm_key *oca_key = NULL, *cek_key = NULL;
+		struct sm_sev_cert pek;
+		struct sm_err e;
+		char path[400];
+		int i;
+
+		snprintf(path, sizeof(path), "%s/oca.key", dir_a);
+		must(sm_key_load_pem(path, &oca_key, &e), &e);
+		snprintf(path, sizeof(path), "%s/cek.key", dir_b);
+		must(sm_key_load_pem(path, &cek_key, &e), &e);
+		for (i = 0; i < 2; i++) {
+			load_target(dir_b, &t);
+			t.plat[0x04] = ver[i][0];
+			t.plat[0x05] = ver[i][1];
+			must(sm_sev_cert_parse(t.plat, SM_SEV_CERT_LEN, &pek,
+					       &e),
+			     &e);
+			must(sm_sev_cert_sign(&pek, 0, oca_key, SM_USAGE_OCA,
+					      &e),
+			     &e);
+			must(sm_sev_cert_sign(&pek, 1, cek_key, SM_USAGE_CEK,
+					      &e),
+			     &e);
+			memcpy(t.plat, pek.raw, SM_SEV_CERT_LEN);
+			if (i == 0) {
+				/* PEK 2.0, PDH and platform 1.55 */
+				assert_int_equal(try_send(dir_a,
+							  SM_POLICY_SEV |
+								  API(1, 60),
+							  NULL, &t, &fw),
+						 0);
+				sm_fw_close(fw);
+			} else {
+				/* PEK 0.17, PDH and platform 1.55 */
+				expect_send(dir_a, SM_POLICY_SEV | API(1, 0),
+					    NULL, &t, SM_FW_POLICY_FAILURE);
+			}
+		}
+		sm_key_free(oca_key);
+		sm_key_free(cek_key);
+	}
 	/* A flipped bit in the PEK's body breaks PEK<-CEK and PDH<-PEK. */
 	load_target(dir_b, &t);
 	t.plat[0x20] ^= 1;
