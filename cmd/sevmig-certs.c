@@ -13,19 +13,6 @@
 #include "sevmig-certs/certs.h"
 #include "cli.h"
 
-/*
- * The subcommands live in cmd/sevmig-certs/NAME.c.  The Makefile does not yet
- * link those objects (its patsubst %.c in the pattern rule gets the stem),
- * so they are compiled into this translation unit; compiled on their own
- * they are empty, so a fixed Makefile links the same program.
- */
-#define SEVMIG_CERTS_UNITY
-#include "sevmig-certs/common.c"
-#include "sevmig-certs/fetch.c"
-#include "sevmig-certs/show.c"
-#include "sevmig-certs/split.c"
-#include "sevmig-certs/verify.c"
-
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);

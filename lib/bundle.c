@@ -135,6 +135,30 @@ static void set_source(struct sm_bundle_info *info, const char *what,
 	}
 }
 
+/*
+ * A JSON string of s.  jansson takes only UTF-8: a path or message with
+ * other bytes (file names are bytes) gets '?' for every non-ASCII byte
+ * rather than making the whole document unwritable.
+ */
+static json_t *str_json(const char *s)
+{
+	json_t *v = json_string(s);
+	char *c;
+	size_t i;
+
+	if (v || !s)
+		return v;
+	c = strdup(s);
+	if (!c)
+		return NULL;
+	for (i = 0; c[i]; i++)
+		if ((unsigned char)c[i] >= 0x80)
+			c[i] = '?';
+	v = json_string(c);
+	free(c);
+	return v;
+}
+
 /* ---- encode ---- */
 
 int sm_bundle_encode(const struct sm_chain *ch,
@@ -170,7 +194,7 @@ int sm_bundle_encode(const struct sm_chain *ch,
 			goto err_root;
 	}
 	if (info && info->source[0] &&
-	    json_object_set_new(root, "source", json_string(info->source)) < 0)
+	    json_object_set_new(root, "source", str_json(info->source)) < 0)
 		goto err_root;
 	for (i = 0; i < SM_ARRAY_SIZE(slots); i++) {
 		const uint8_t *raw;
@@ -858,13 +882,14 @@ int sm_bundle_verify_report(const struct sm_chain *ch,
 	json_t *root, *certs, *links;
 	size_t i;
 
-	root = json_pack("{s:s, s:b, s:s*, s:s, s:s*}", "schema",
+	root = json_pack("{s:s, s:b, s:s*, s:o, s:o*}", "schema",
 			 SM_VERIFY_SCHEMA, "ok", r->ok, "product",
 			 r->product == SM_PRODUCT_UNKNOWN ?
 				 NULL :
 				 sm_product_name(r->product),
-			 "trust", trust, "source",
-			 info && info->source[0] ? info->source : NULL);
+			 "trust", str_json(trust), "source",
+			 info && info->source[0] ? str_json(info->source) :
+						   NULL);
 	certs = json_object();
 	links = json_array();
 	if (!root || !certs || !links)
@@ -891,12 +916,12 @@ int sm_bundle_verify_report(const struct sm_chain *ch,
 	}
 	for (i = 0; i < SM_ARRAY_SIZE(link_ends); i++) {
 		enum sm_link l = link_ends[i].link;
-		json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name",
+		json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:o}", "name",
 				      sm_link_name(l), "signer",
 				      link_ends[i].signer, "subject",
 				      link_ends[i].subject, "status",
 				      sm_link_status_name(r->status[l]),
-				      "reason", r->reason[l]);
+				      "reason", str_json(r->reason[l]));
 
 		if (json_array_append_new(links, v) < 0)
 			goto err_nomem;
@@ -984,8 +1009,8 @@ static json_t *show_file(const struct sm_show_item *it)
 	size_t i;
 
 	if (it->err)
-		return json_pack("{s:s, s:s}", "file", it->file, "error",
-				 it->err->msg);
+		return json_pack("{s:o, s:o}", "file", str_json(it->file),
+				 "error", str_json(it->err->msg));
 	certs = json_array();
 	for (i = 0; certs && i < SM_ARRAY_SIZE(slots); i++) {
 		const struct slot *s = &slots[i];
@@ -1000,8 +1025,8 @@ static json_t *show_file(const struct sm_show_item *it)
 				 show_sev(sev_slot((struct sm_chain *)it->ch,
 						   s->usage)));
 	}
-	f = json_pack("{s:s, s:n, s:s*, s:o*, s:o*, s:s*, s:o}", "file",
-		      it->file, "error", "product",
+	f = json_pack("{s:o, s:n, s:s*, s:o*, s:o*, s:o*, s:o}", "file",
+		      str_json(it->file), "error", "product",
 		      in->product == SM_PRODUCT_UNKNOWN ?
 			      NULL :
 			      sm_product_name(in->product),
@@ -1011,7 +1036,7 @@ static json_t *show_file(const struct sm_show_item *it)
 		      "api_version",
 		      in->have_api ? api_json(in->api_major, in->api_minor) :
 				     NULL,
-		      "source", in->source[0] ? in->source : NULL,
+		      "source", in->source[0] ? str_json(in->source) : NULL,
 		      "certificates", certs);
 	return f;
 }

@@ -30,7 +30,7 @@
 #include "util.h"
 
 #define DEF_CONNECT 10.0
-#define DEF_TOTAL 60.0
+#define DEF_TOTAL   60.0
 #define SSH_OUT_MAX (1u << 20)
 
 /* A positive number from the environment, else def. */
@@ -72,9 +72,9 @@ static int put_sev(const uint8_t *buf, uint32_t usage, struct sm_sev_cert *c,
 	if (sm_sev_cert_parse(buf, SM_SEV_CERT_LEN, c, e) < 0)
 		return sm_err_prefix(e, "%s %s", from, sm_usage_name(usage));
 	if (c->usage != usage)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "%s: found a %s where the %s belongs", from,
-				  sm_usage_name(c->usage), sm_usage_name(usage));
+		return sm_err_set(
+		    e, SM_EXIT_VERIFY, "%s: found a %s where the %s belongs",
+		    from, sm_usage_name(c->usage), sm_usage_name(usage));
 	return 0;
 }
 
@@ -84,8 +84,8 @@ static int put_export(const uint8_t *pdh, const uint8_t *chain,
 {
 	if (put_sev(pdh, SM_USAGE_PDH, &ch->pdh, from, e) < 0 ||
 	    put_sev(chain, SM_USAGE_PEK, &ch->pek, from, e) < 0 ||
-	    put_sev(chain + SM_SEV_CERT_LEN, SM_USAGE_OCA, &ch->oca, from,
-		    e) < 0 ||
+	    put_sev(chain + SM_SEV_CERT_LEN, SM_USAGE_OCA, &ch->oca, from, e) <
+		0 ||
 	    put_sev(chain + 2 * SM_SEV_CERT_LEN, SM_USAGE_CEK, &ch->cek, from,
 		    e) < 0)
 		return -1;
@@ -193,8 +193,8 @@ static int from_file(const char *path, struct sm_chain *ch,
 	return 0;
 }
 
-static int load_amd(const char *dir, const char *name,
-		    struct sm_amd_cert *c, struct sm_err *e)
+static int load_amd(const char *dir, const char *name, struct sm_amd_cert *c,
+		    struct sm_err *e)
 {
 	char path[4096];
 	uint8_t *buf;
@@ -303,7 +303,8 @@ static int parse_ssh(const char *src, struct ssh_target *t, struct sm_err *e)
 	n = slash ? (size_t)(slash - a) : strlen(a);
 	if (!n || n >= sizeof(auth))
 		return sm_err_set(e, SM_EXIT_USAGE,
-				  "bad source '%s': expected ssh://[user@]host[:port][/SOURCE]",
+				  "bad source '%s': expected "
+				  "ssh://[user@]host[:port][/SOURCE]",
 				  src);
 	memcpy(auth, a, n);
 	auth[n] = '\0';
@@ -462,8 +463,8 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 	argv[n++] = "--";
 	argv[n++] = t.host;
 	rprog = o && o->remote_program && o->remote_program[0]
-			? o->remote_program
-			: getenv("SEVMIG_REMOTE_CERTS");
+		    ? o->remote_program
+		    : getenv("SEVMIG_REMOTE_CERTS");
 	if (!rprog || !rprog[0])
 		rprog = "sevmig-certs";
 	if (sh_quote(remote, sizeof(remote), &pos, rprog) < 0 ||
@@ -482,12 +483,13 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 		 t.host);
 	/* The remote may itself wait for the KDS: give it that long. */
 	timeout = connect_timeout(o) + total_timeout(o) + 10;
-	if (sm_child_spawn(argv, SM_CHILD_NULL_STDIN | SM_CHILD_PIPE_STDOUT |
-					 SM_CHILD_PIPE_STDERR,
+	if (sm_child_spawn(argv,
+			   SM_CHILD_NULL_STDIN | SM_CHILD_PIPE_STDOUT |
+			       SM_CHILD_PIPE_STDERR,
 			   &c, e) < 0)
 		return -1;
-	if (sm_child_read_all(c, timeout, SSH_OUT_MAX, &out, &outlen, &err,
-			      e) < 0) {
+	if (sm_child_read_all(c, timeout, SSH_OUT_MAX, &out, &outlen, &err, e) <
+	    0) {
 		sm_err_prefix(e, "ssh to '%s'", what);
 		goto out;
 	}
@@ -496,8 +498,8 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 		goto out;
 	}
 	if (err && err[0])
-		pr_info("ssh to '%s' said: %s", what, last_line(err, line,
-								sizeof(line)));
+		pr_info("ssh to '%s' said: %s", what,
+			last_line(err, line, sizeof(line)));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 255) {
 		sm_err_set(e, SM_EXIT_IO, "ssh to '%s' failed: %s", what,
 			   err && err[0] ? last_line(err, line, sizeof(line))
@@ -525,8 +527,8 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 		char rs[sizeof(info->source)];
 
 		snprintf(rs, sizeof(rs), "%s", info->source);
-		if (snprintf(info->source, sizeof(info->source), "%s (%s)",
-			     src, rs[0] ? rs : "remote default") >=
+		if (snprintf(info->source, sizeof(info->source), "%s (%s)", src,
+			     rs[0] ? rs : "remote default") >=
 		    (int)sizeof(info->source))
 			pr_debug("source description truncated");
 	}
@@ -570,15 +572,17 @@ static int kds_check(const uint8_t *buf, size_t len, void *arg,
 static int sign_cek(const struct sm_fetch_opts *o, struct sm_chain *ch,
 		    const struct sm_bundle_info *info, struct sm_err *e)
 {
-	struct sm_kds_opts k = { 0 };
+	struct sm_kds_opts k = {0};
 	uint8_t *cek;
 	size_t len;
 	int rc;
 
 	if (!info->chip_id_len)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "CEK from '%s' is unsigned and the chip id is unknown: cannot get the signed CEK from the KDS",
-				  info->source);
+		return sm_err_set(
+		    e, SM_EXIT_VERIFY,
+		    "CEK from '%s' is unsigned and the chip id is unknown: "
+		    "cannot get the signed CEK from the KDS",
+		    info->source);
 	if (o) {
 		k.url = o->kds_url;
 		k.cache_dir = o->cache_dir;
@@ -669,9 +673,12 @@ int sm_fetch(const char *source, const struct sm_fetch_opts *o,
 	else if (!strncmp(src, "ssh://", 6))
 		rc = from_ssh(src, o, ch, info, e);
 	else
-		return sm_err_set(e, SM_EXIT_USAGE,
-				  "unknown certificate source '%s': expected local, qmp:PATH, file:PATH, ssh://[user@]host[:port][/SOURCE] or sim:DIR",
-				  src);
+		return sm_err_set(
+		    e, SM_EXIT_USAGE,
+		    "unknown certificate source '%s': expected local, "
+		    "qmp:PATH, file:PATH, ssh://[user@]host[:port][/SOURCE] or "
+		    "sim:DIR",
+		    src);
 	if (rc < 0)
 		return -1;
 

@@ -65,7 +65,11 @@ struct sm_fetch_opts {
  * runs sm_chain_verify.  For sim:DIR, *sim_ark (if not NULL) receives the
  * simulated ARK to trust.  Errors: SM_EXIT_USAGE (bad source string),
  * SM_EXIT_UNSUPPORTED (no /dev/sev, QEMU without SEV), SM_EXIT_IO
- * (transport, KDS), SM_EXIT_VERIFY (what came back does not parse).
+ * (transport, KDS), SM_EXIT_VERIFY (what came back does not parse, a KDS
+ * CEK whose key is not the platform's, an unsigned CEK without a chip id).
+ * Blocks: up to the connect timeout for QMP, the total timeout for the
+ * KDS, connect + total + 10 s for ssh.  Callers that zero the options
+ * must set retries to -1 for the default.
  */
 int sm_fetch(const char *source, const struct sm_fetch_opts *o,
 	     struct sm_chain *ch, struct sm_bundle_info *info,

@@ -32,13 +32,13 @@
 #include "log.h"
 #include "util.h"
 
-#define BODY_MAX (64 * 1024)
-#define DEF_CONNECT 10.0
-#define DEF_TOTAL 60.0
-#define DEF_RETRIES 3
-#define DEF_DELAY 5.0
+#define BODY_MAX      (64 * 1024)
+#define DEF_CONNECT   10.0
+#define DEF_TOTAL     60.0
+#define DEF_RETRIES   3
+#define DEF_DELAY     5.0
 #define DEF_DELAY_400 10.0
-#define DEF_MAX_WAIT 120.0
+#define DEF_MAX_WAIT  120.0
 
 const char *sm_kds_curl_version(void)
 {
@@ -73,8 +73,8 @@ static int mkdir_p(const char *path, struct sm_err *e)
 	int err;
 
 	if (n >= sizeof(tmp))
-		return sm_err_set(e, SM_EXIT_IO, "cache directory '%s': path too long",
-				  path);
+		return sm_err_set(e, SM_EXIT_IO,
+				  "cache directory '%s': path too long", path);
 	memcpy(tmp, path, n + 1);
 	for (char *p = tmp + 1;; p++) {
 		if (*p != '/' && *p != '\0')
@@ -85,7 +85,8 @@ static int mkdir_p(const char *path, struct sm_err *e)
 		if (mkdir(tmp, 0700) < 0 && errno != EEXIST) {
 			err = errno;
 			return sm_err_errno(e, SM_EXIT_IO, err,
-					    "creating cache directory '%s'", tmp);
+					    "creating cache directory '%s'",
+					    tmp);
 		}
 		*p = c;
 		if (!c)
@@ -97,16 +98,26 @@ static int mkdir_p(const char *path, struct sm_err *e)
 static const char *status_text(long code)
 {
 	switch (code) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "";
 	}
 }
 
@@ -163,7 +174,8 @@ static int curl_ready(struct sm_err *e)
 		return 0;
 	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (rc != CURLE_OK)
-		return sm_err_set(e, SM_EXIT_FAILURE, "initialising libcurl: %s",
+		return sm_err_set(e, SM_EXIT_FAILURE,
+				  "initialising libcurl: %s",
 				  curl_easy_strerror(rc));
 	done = 1;
 	return 0;
@@ -302,15 +314,16 @@ static int resolve_url(const struct sm_kds_opts *o, char *base, size_t len,
 	if (!u || !u[0])
 		u = SM_KDS_DEFAULT_URL;
 	if (strncasecmp(u, "http://", 7) && strncasecmp(u, "https://", 8))
-		return sm_err_set(e, SM_EXIT_USAGE,
-				  "bad KDS URL '%s': only http:// and https:// are allowed",
-				  u);
+		return sm_err_set(
+		    e, SM_EXIT_USAGE,
+		    "bad KDS URL '%s': only http:// and https:// are allowed",
+		    u);
 	n = strlen(u);
 	while (n > 8 && u[n - 1] == '/')
 		n--;
 	if (n >= len)
-		return sm_err_set(e, SM_EXIT_USAGE, "bad KDS URL '%s': too long",
-				  u);
+		return sm_err_set(e, SM_EXIT_USAGE,
+				  "bad KDS URL '%s': too long", u);
 	memcpy(base, u, n);
 	base[n] = '\0';
 	return 0;
@@ -323,7 +336,7 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 	double connect, total, delay[2], maxwait, deadline, wait = 0, left;
 	char base[2048], url[2400], dir[4096], path[4400];
 	char hex[2 * 64 + 1];
-	struct body b = { 0 };
+	struct body b = {0};
 	int retries, attempt, have_dir, rc;
 	enum attempt r = ATT_FINAL;
 	CURL *h;
@@ -332,14 +345,14 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 	*len = 0;
 	if (!id_len || id_len > 64)
 		return sm_err_set(e, SM_EXIT_USAGE,
-				  "fetching CEK: bad chip id length %zu", id_len);
+				  "fetching CEK: bad chip id length %zu",
+				  id_len);
 	if (resolve_url(o, base, sizeof(base), e) < 0)
 		return -1;
 	sm_hex_encode(id, id_len, hex);
 	snprintf(url, sizeof(url), "%s/cek/id/%s", base, hex);
 
-	have_dir = !o->no_cache &&
-		   sm_kds_cache_dir(o, dir, sizeof(dir)) == 0;
+	have_dir = !o->no_cache && sm_kds_cache_dir(o, dir, sizeof(dir)) == 0;
 	if (have_dir) {
 		snprintf(path, sizeof(path), "%s/kds/cek-%s.cert", dir, hex);
 		rc = from_cache(o, path, cek, len, e);
@@ -352,11 +365,14 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 	}
 	if (o->offline) {
 		if (!have_dir)
-			return sm_err_set(e, SM_EXIT_IO,
-					  "no CEK cache to use offline: set XDG_CACHE_HOME or a cache directory");
-		return sm_err_set(e, SM_EXIT_IO,
-				  "no cached CEK '%s': offline, so the KDS was not asked",
-				  path);
+			return sm_err_set(
+			    e, SM_EXIT_IO,
+			    "no CEK cache to use offline: set XDG_CACHE_HOME "
+			    "or a cache directory");
+		return sm_err_set(
+		    e, SM_EXIT_IO,
+		    "no cached CEK '%s': offline, so the KDS was not asked",
+		    path);
 	}
 
 	connect = o->connect_timeout > 0 ? o->connect_timeout : DEF_CONNECT;
@@ -371,21 +387,22 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 		return -1;
 	h = curl_easy_init();
 	if (!h)
-		return sm_err_set(e, SM_EXIT_FAILURE,
-				  "fetching CEK '%s': cannot create a curl handle",
-				  url);
+		return sm_err_set(
+		    e, SM_EXIT_FAILURE,
+		    "fetching CEK '%s': cannot create a curl handle", url);
 	deadline = sm_now() + total;
 	for (attempt = 1;; attempt++) {
 		left = deadline - sm_now();
 		if (left <= 0) {
-			sm_err_set(e, SM_EXIT_IO, "timed out after %g s", total);
+			sm_err_set(e, SM_EXIT_IO, "timed out after %g s",
+				   total);
 			break;
 		}
 		pr_debug("GET %s (attempt %d)", url, attempt);
 		r = attempt_get(h, url, connect, left, delay, &b, &wait, e);
 		if (r == ATT_OK) {
 			r = check_body(o, b.buf, b.len, e) < 0 ? ATT_FINAL
-								: ATT_OK;
+							       : ATT_OK;
 			break;
 		}
 		if (r == ATT_FINAL)

@@ -38,16 +38,17 @@ struct sm_qmp {
 static int wait_fd(struct sm_qmp *q, short events, double deadline,
 		   struct sm_err *e)
 {
-	struct pollfd p = { .fd = q->fd, .events = events };
+	struct pollfd p = {.fd = q->fd, .events = events};
 	double left;
 	int r, err;
 
 	for (;;) {
 		left = deadline - sm_now();
 		if (left <= 0)
-			return sm_err_set(e, SM_EXIT_IO,
-					  "QMP socket '%s': no answer within %g s",
-					  q->path, q->timeout);
+			return sm_err_set(
+			    e, SM_EXIT_IO,
+			    "QMP socket '%s': no answer within %g s", q->path,
+			    q->timeout);
 		r = poll(&p, 1, (int)(left * 1000) + 1);
 		if (r > 0)
 			return 0;
@@ -59,8 +60,8 @@ static int wait_fd(struct sm_qmp *q, short events, double deadline,
 	}
 }
 
-static int send_all(struct sm_qmp *q, const char *s, size_t n,
-		    double deadline, struct sm_err *e)
+static int send_all(struct sm_qmp *q, const char *s, size_t n, double deadline,
+		    struct sm_err *e)
 {
 	ssize_t w;
 	int err;
@@ -98,7 +99,8 @@ static int read_msg(struct sm_qmp *q, double deadline, json_t **msg,
 		nl = q->len ? memchr(q->buf, '\n', q->len) : NULL;
 		if (nl) {
 			n = (size_t)(nl - q->buf);
-			while (n && (q->buf[n - 1] == '\r' || q->buf[n - 1] == ' '))
+			while (n &&
+			       (q->buf[n - 1] == '\r' || q->buf[n - 1] == ' '))
 				n--;
 			bad = 0;
 			if (n) {
@@ -109,9 +111,10 @@ static int read_msg(struct sm_qmp *q, double deadline, json_t **msg,
 			memmove(q->buf, q->buf + n, q->len - n);
 			q->len -= n;
 			if (bad)
-				return sm_err_set(e, SM_EXIT_IO,
-						  "QMP socket '%s': bad JSON from peer: %s",
-						  q->path, jerr.text);
+				return sm_err_set(
+				    e, SM_EXIT_IO,
+				    "QMP socket '%s': bad JSON from peer: %s",
+				    q->path, jerr.text);
 			if (*msg)
 				return 0;
 			continue;
@@ -119,7 +122,8 @@ static int read_msg(struct sm_qmp *q, double deadline, json_t **msg,
 		if (q->len + 4096 > q->cap) {
 			if (q->cap >= QMP_LINE_MAX)
 				return sm_err_set(e, SM_EXIT_IO,
-						  "QMP socket '%s': message longer than %u bytes",
+						  "QMP socket '%s': message "
+						  "longer than %u bytes",
 						  q->path, QMP_LINE_MAX);
 			nb = realloc(q->buf, q->cap ? q->cap * 2 : 65536);
 			if (!nb)
@@ -139,9 +143,10 @@ static int read_msg(struct sm_qmp *q, double deadline, json_t **msg,
 					    "reading QMP socket '%s'", q->path);
 		}
 		if (r == 0)
-			return sm_err_set(e, SM_EXIT_IO,
-					  "QMP socket '%s': connection closed by peer",
-					  q->path);
+			return sm_err_set(
+			    e, SM_EXIT_IO,
+			    "QMP socket '%s': connection closed by peer",
+			    q->path);
 		q->len += (size_t)r;
 	}
 }
@@ -149,7 +154,7 @@ static int read_msg(struct sm_qmp *q, double deadline, json_t **msg,
 int sm_qmp_open(const char *path, double timeout, struct sm_qmp **qp,
 		struct sm_err *e)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct sm_qmp *q;
 	double deadline;
 	socklen_t sl;
@@ -163,8 +168,8 @@ int sm_qmp_open(const char *path, double timeout, struct sm_qmp **qp,
 				  path, sizeof(sa.sun_path) - 1);
 	q = calloc(1, sizeof(*q));
 	if (!q)
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "QMP socket '%s'",
-				    path);
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+				    "QMP socket '%s'", path);
 	strcpy(q->path, path);
 	strcpy(sa.sun_path, path);
 	q->timeout = timeout > 0 ? timeout : 10;
@@ -198,7 +203,8 @@ int sm_qmp_open(const char *path, double timeout, struct sm_qmp **qp,
 	/* The greeting: {"QMP": {"version": ..., "capabilities": [...]}} */
 	if (read_msg(q, deadline, &msg, e) < 0)
 		goto err_close;
-	if (!json_is_object(msg) || !json_is_object(json_object_get(msg, "QMP"))) {
+	if (!json_is_object(msg) ||
+	    !json_is_object(json_object_get(msg, "QMP"))) {
 		json_decref(msg);
 		sm_err_set(e, SM_EXIT_IO, "QMP socket '%s': no QMP greeting",
 			   path);
@@ -237,22 +243,23 @@ int sm_qmp_execute(struct sm_qmp *q, const char *command, const char *args,
 	if (args) {
 		a = json_loads(args, 0, &jerr);
 		if (!json_is_object(a)) {
-			sm_err_set(e, SM_EXIT_USAGE,
-				   "QMP command '%s': arguments are not a JSON object",
-				   command);
+			sm_err_set(
+			    e, SM_EXIT_USAGE,
+			    "QMP command '%s': arguments are not a JSON object",
+			    command);
 			goto out;
 		}
 	}
 	req = json_pack("{s:s, s:s}", "execute", command, "id", idbuf);
 	if (!req || (a && json_object_set(req, "arguments", a) < 0)) {
-		sm_err_set(e, SM_EXIT_FAILURE, "QMP command '%s': out of memory",
-			   command);
+		sm_err_set(e, SM_EXIT_FAILURE,
+			   "QMP command '%s': out of memory", command);
 		goto out;
 	}
 	text = json_dumps(req, JSON_COMPACT);
 	if (!text) {
-		sm_err_set(e, SM_EXIT_FAILURE, "QMP command '%s': out of memory",
-			   command);
+		sm_err_set(e, SM_EXIT_FAILURE,
+			   "QMP command '%s': out of memory", command);
 		goto out;
 	}
 	pr_debug("QMP '%s' -> %s", q->path, text);
@@ -276,14 +283,17 @@ int sm_qmp_execute(struct sm_qmp *q, const char *command, const char *args,
 			    !strcmp(json_string_value(id), idbuf)))
 			continue;
 		if ((v = json_object_get(msg, "error"))) {
-			const char *cls = json_string_value(json_object_get(v, "class"));
-			const char *desc = json_string_value(json_object_get(v, "desc"));
+			const char *cls =
+			    json_string_value(json_object_get(v, "class"));
+			const char *desc =
+			    json_string_value(json_object_get(v, "desc"));
 
 			if (!cls)
 				cls = "?";
 			sm_err_set(e,
-				   strcmp(cls, "CommandNotFound") ? SM_EXIT_VM
-								  : SM_EXIT_UNSUPPORTED,
+				   strcmp(cls, "CommandNotFound")
+				       ? SM_EXIT_VM
+				       : SM_EXIT_UNSUPPORTED,
 				   "QMP command '%s' failed: %s%s%s%s", command,
 				   desc ? desc : "no description",
 				   strcmp(cls, "GenericError") ? " (" : "",
@@ -293,11 +303,13 @@ int sm_qmp_execute(struct sm_qmp *q, const char *command, const char *args,
 		}
 		if ((v = json_object_get(msg, "return"))) {
 			if (ret) {
-				*ret = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+				*ret = json_dumps(v, JSON_COMPACT |
+							 JSON_ENCODE_ANY);
 				if (!*ret) {
-					sm_err_set(e, SM_EXIT_FAILURE,
-						   "QMP command '%s': out of memory",
-						   command);
+					sm_err_set(
+					    e, SM_EXIT_FAILURE,
+					    "QMP command '%s': out of memory",
+					    command);
 					goto out;
 				}
 			}
@@ -316,17 +328,18 @@ out:
 }
 
 /* Decode base64 field name of obj into exactly want bytes (0: up to max). */
-static int b64_field(json_t *obj, const char *name, uint8_t *out,
-		     size_t want, size_t max, size_t *got, struct sm_err *e)
+static int b64_field(json_t *obj, const char *name, uint8_t *out, size_t want,
+		     size_t max, size_t *got, struct sm_err *e)
 {
 	const char *s = json_string_value(json_object_get(obj, name));
 	uint8_t *tmp;
 	ssize_t n;
 
 	if (!s)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "query-sev-capabilities: '%s' missing or not a string",
-				  name);
+		return sm_err_set(
+		    e, SM_EXIT_VERIFY,
+		    "query-sev-capabilities: '%s' missing or not a string",
+		    name);
 	/* Decoded data is never longer than its text: decode it all. */
 	tmp = malloc(strlen(s) + 1);
 	if (!tmp)
@@ -335,15 +348,17 @@ static int b64_field(json_t *obj, const char *name, uint8_t *out,
 	n = sm_base64_decode(s, tmp, strlen(s) + 1);
 	if (n < 0) {
 		free(tmp);
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "query-sev-capabilities: '%s' is not valid base64",
-				  name);
+		return sm_err_set(
+		    e, SM_EXIT_VERIFY,
+		    "query-sev-capabilities: '%s' is not valid base64", name);
 	}
 	if ((size_t)n > max || (want && (size_t)n != want)) {
 		free(tmp);
 		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "query-sev-capabilities: '%s' has %zd bytes, expected %s%zu",
-				  name, n, want ? "" : "at most ", want ? want : max);
+				  "query-sev-capabilities: '%s' has %zd bytes, "
+				  "expected %s%zu",
+				  name, n, want ? "" : "at most ",
+				  want ? want : max);
 	}
 	memcpy(out, tmp, (size_t)n);
 	free(tmp);
@@ -371,8 +386,8 @@ int sm_qmp_query_sev_capabilities(struct sm_qmp *q,
 		 * A transport failure keeps its class: its message names
 		 * the socket.
 		 */
-		if (!e || (e->code != SM_EXIT_VM &&
-			   e->code != SM_EXIT_UNSUPPORTED))
+		if (!e ||
+		    (e->code != SM_EXIT_VM && e->code != SM_EXIT_UNSUPPORTED))
 			return -1;
 		e->code = SM_EXIT_UNSUPPORTED;
 		return sm_err_prefix(e, "QEMU at '%s' has no SEV", q->path);
@@ -380,8 +395,9 @@ int sm_qmp_query_sev_capabilities(struct sm_qmp *q,
 	r = json_loads(text, 0, &jerr);
 	free(text);
 	if (!json_is_object(r)) {
-		sm_err_set(e, SM_EXIT_VERIFY,
-			   "query-sev-capabilities: the answer is not an object");
+		sm_err_set(
+		    e, SM_EXIT_VERIFY,
+		    "query-sev-capabilities: the answer is not an object");
 		goto out;
 	}
 	if (b64_field(r, "pdh", caps->pdh, SM_SEV_CERT_LEN, SM_SEV_CERT_LEN,

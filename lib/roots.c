@@ -8,6 +8,7 @@
  */
 #include "roots.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "log.h"
@@ -20,6 +21,7 @@ struct root_slot {
 };
 
 static struct root_slot arks[SM_PRODUCT_COUNT], asks[SM_PRODUCT_COUNT];
+static pthread_once_t roots_once = PTHREAD_ONCE_INIT;
 
 int sm_roots_pin_ok(const uint8_t *buf, size_t len, const char *pin)
 {
@@ -78,14 +80,31 @@ static const struct sm_amd_cert *load(enum sm_product p, int want_ark)
 	return &s->cert;
 }
 
+/* Check and parse every built-in once, whichever thread asks first. */
+static void load_all(void)
+{
+	int p;
+
+	for (p = SM_PRODUCT_UNKNOWN + 1; p < SM_PRODUCT_COUNT; p++) {
+		load(p, 1);
+		load(p, 0);
+	}
+}
+
 const struct sm_amd_cert *sm_roots_ark(enum sm_product p)
 {
-	return load(p, 1);
+	if (p <= SM_PRODUCT_UNKNOWN || p >= SM_PRODUCT_COUNT)
+		return NULL;
+	pthread_once(&roots_once, load_all);
+	return arks[p].loaded > 0 ? &arks[p].cert : NULL;
 }
 
 const struct sm_amd_cert *sm_roots_ask(enum sm_product p)
 {
-	return load(p, 0);
+	if (p <= SM_PRODUCT_UNKNOWN || p >= SM_PRODUCT_COUNT)
+		return NULL;
+	pthread_once(&roots_once, load_all);
+	return asks[p].loaded > 0 ? &asks[p].cert : NULL;
 }
 
 enum sm_product sm_roots_product_of_ark(const struct sm_amd_cert *ark)

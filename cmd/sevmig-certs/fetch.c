@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* sevmig-certs fetch: get a chain, verify it, print it as a bundle. */
-#ifdef SEVMIG_CERTS_UNITY /* see cmd/sevmig-certs.c */
 #include "certs.h"
 
 #include <getopt.h>
@@ -163,13 +162,50 @@ int certs_fetch(int argc, char **argv)
 	return sm_cli_close_stdout(run_fetch(&a));
 }
 
+/*
+ * Fetch, then verify before anything is written: a bundle that reaches
+ * stdout or -o has passed sm_chain_verify against the pinned roots (or
+ * --ark, or the simulated host's own ARK for sim:DIR).
+ */
 static int run_fetch(const struct fetch_args *a)
 {
+	static struct sm_chain ch, tc;
+	static struct sm_amd_cert sim_ark;
+	struct sm_trust t = { NULL, NULL, a->o.product };
+	struct sm_bundle_info info;
+	struct sm_verify_result r;
+	int have_sim = 0, l, rc;
 	struct sm_err e;
+	char *text;
 
-	(void)a;
-	sm_err_set(&e, SM_EXIT_UNSUPPORTED,
-		   "fetch is not available in this build (lib/fetch.c missing)");
-	return sm_cli_report(&e);
+	if (a->ark && certs_load_trust(a->ark, &tc, &t, &e) < 0)
+		return sm_cli_report(&e);
+	if (sm_fetch(a->source, &a->o, &ch, &info, &sim_ark, &have_sim, &e) <
+	    0)
+		return sm_cli_report(&e);
+	if (!t.ark && have_sim)
+		t.ark = &sim_ark;
+	if (t.product == SM_PRODUCT_UNKNOWN)
+		t.product = info.product;
+	if (sm_chain_verify(&ch, &t, &r, &e) < 0) {
+		for (l = 0; l < SM_LINK_COUNT; l++)
+			if (r.status[l] != SM_LINK_OK)
+				pr_info("%s %s: %s",
+					sm_link_status_name(r.status[l]),
+					sm_link_name(l), r.reason[l]);
+		sm_err_prefix(&e, "chain from '%s' not printed", a->source);
+		return sm_cli_report(&e);
+	}
+	certs_warn_notes(&r);
+	if (info.product == SM_PRODUCT_UNKNOWN)
+		info.product = r.product;
+	if (sm_bundle_encode(&ch, &info, &text, &e) < 0)
+		return sm_cli_report(&e);
+	rc = sm_write_file_atomic(a->output, text, strlen(text), 0644, &e);
+	free(text);
+	if (rc < 0)
+		return sm_cli_report(&e);
+	pr_info("chain from '%s' verified (%s)", a->source,
+		sm_product_name(r.product));
+	return SM_EXIT_OK;
 }
-#endif

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* sevmig-certs show: decode certificates and bundles. */
-#ifdef SEVMIG_CERTS_UNITY /* see cmd/sevmig-certs.c */
 #include "certs.h"
 
 #include <getopt.h>
@@ -198,4 +197,3 @@ out:
 	free(errs);
 	return sm_cli_close_stdout(rc);
 }
-#endif

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* sevmig-certs split: a bundle's certificates as separate files. */
-#ifdef SEVMIG_CERTS_UNITY /* see cmd/sevmig-certs.c */
 #include "certs.h"
 
 #include <getopt.h>
@@ -96,4 +95,3 @@ int certs_split(int argc, char **argv)
 			argv[optind]);
 	return sm_cli_close_stdout(rc);
 }
-#endif

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* sevmig-certs verify: check a chain up to a trusted ARK. */
-#ifdef SEVMIG_CERTS_UNITY /* see cmd/sevmig-certs.c */
 #include "certs.h"
 
 #include <getopt.h>
@@ -90,22 +89,6 @@ static void print_text(const struct sm_chain *ch,
 	}
 }
 
-/* --ark FILE: any input holding an ARK (and maybe its ASK). */
-static int load_trust(const char *path, struct sm_chain *tc,
-		      struct sm_trust *t, struct sm_err *e)
-{
-	memset(tc, 0, sizeof(*tc));
-	if (sm_certs_load(path, tc, NULL, e) < 0)
-		return sm_err_prefix(e, "cannot load the trusted root");
-	if (!(tc->have & SM_HAVE_ARK))
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "no ARK in '%s' given with --ark", path);
-	t->ark = &tc->ark;
-	if (tc->have & SM_HAVE_ASK)
-		t->ask = &tc->ask;
-	return 0;
-}
-
 int certs_verify(int argc, char **argv)
 {
 	enum { OPT_ARK = CHAR_MAX + 1, OPT_PRODUCT };
@@ -124,7 +107,7 @@ int certs_verify(int argc, char **argv)
 	struct sm_bundle_info info;
 	struct sm_verify_result r;
 	const char *ark = NULL, *in = "-";
-	int c, json = 0, verbose = 0, quiet = 0, rc, l;
+	int c, json = 0, verbose = 0, quiet = 0, rc;
 	char trust[600];
 	struct sm_err e;
 
@@ -164,7 +147,7 @@ int certs_verify(int argc, char **argv)
 
 	memset(&ch, 0, sizeof(ch));
 	memset(&info, 0, sizeof(info));
-	if (ark && load_trust(ark, &tc, &t, &e) < 0)
+	if (ark && certs_load_trust(ark, &tc, &t, &e) < 0)
 		return sm_cli_report(&e);
 	if (sm_certs_load(in, &ch, &info, &e) < 0)
 		return sm_cli_report(&e);
@@ -180,9 +163,7 @@ int certs_verify(int argc, char **argv)
 			 sm_product_name(r.product));
 	else
 		snprintf(trust, sizeof(trust), "none (product unknown)");
-	for (l = 0; l < SM_LINK_COUNT; l++)
-		if (r.status[l] == SM_LINK_OK && r.reason[l][0])
-			pr_warn("%s: %s", sm_link_name(l), r.reason[l]);
+	certs_warn_notes(&r);
 	if (json) {
 		char *text;
 		struct sm_err je;
@@ -198,4 +179,3 @@ int certs_verify(int argc, char **argv)
 		rc = sm_cli_report(&e);
 	return sm_cli_close_stdout(rc);
 }
-#endif

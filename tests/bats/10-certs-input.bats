@@ -179,3 +179,12 @@ PY
 	run -6 --separate-stderr sevmig-certs verify "$T/err.json"
 	assert_equal "$stderr" "sevmig-certs: QEMU refused query-sev-capabilities in '$T/err.json': SEV: No SEV available"
 }
+
+@test "input: a certificate as hex text (as AMD's 2019 KDS served it) is decoded" {
+	python3 -c 'import sys; d=open(sys.argv[1],"rb").read().hex().upper(); print("\n".join(d[i:i+64] for i in range(0, len(d), 64)))' "$VIRTEE/tests-naples/cek.cert" > "$T/c/cek.cert"
+	run -0 --separate-stderr sevmig-certs verify "$T/c"
+	assert_line "ok       ASK signs CEK"
+	printf '0100g0' > "$T/c/cek.cert"
+	run -3 --separate-stderr sevmig-certs verify "$T/c"
+	assert_equal "$stderr" "sevmig-certs: unrecognised certificate input '$T/c/cek.cert' (6 bytes): expected a bundle, a SEV certificate (2084 bytes), a PEK||OCA||CEK blob (6252 bytes), an AMD certificate or an ASK||ARK file"
+}

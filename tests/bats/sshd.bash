@@ -19,8 +19,10 @@
 #                              (StrictHostKeyChecking yes, BatchMode yes)
 #                  SEVMIG_SSH  "ssh -F $SSH_CONFIG", the ssh command
 #                              sevmig uses (lib/fetch.h)
-#   sshd_stop    Stop that sshd (by its PidFile) and wait until it is
-#                gone.  Safe to call when sshd_start did not run.
+#   sshd_stop    Stop that sshd (it runs in the foreground, -D, as a
+#                child of the test: $SSHD_PID) and wait until it is gone.
+#                Call it from the same setup/teardown process; safe when
+#                sshd_start did not run.
 #   sshd_ssh ARGS...   ssh -F $SSH_CONFIG ARGS... (e.g. sshd_ssh 127.0.0.1 true)
 #   sshd_log     Print sshd's log (for a failing test's output).
 #
@@ -32,7 +34,7 @@
 # shellcheck shell=bash
 
 sshd_start() {
-	local i port
+	local port
 	[ -x /usr/sbin/sshd ] || skip "no /usr/sbin/sshd (openssh-server)"
 	command -v ssh >/dev/null || skip "no ssh (openssh-client)"
 	command -v ssh-keygen >/dev/null || skip "no ssh-keygen"
@@ -44,20 +46,25 @@ sshd_start() {
 	cp "$SSHD_DIR/id_client.pub" "$SSHD_DIR/authorized_keys"
 	chmod 600 "$SSHD_DIR/authorized_keys"
 	if [ "$(id -u)" -eq 0 ] && [ ! -d /run/sshd ]; then
-		mkdir -p -m 0755 /run/sshd
+		mkdir -m 0755 /run/sshd
 	fi
 
 	# A free port can be taken between choosing and binding: retry.
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		port=$(free_port)
 		sshd_write_config "$port"
 		/usr/sbin/sshd -t -f "$SSHD_DIR/sshd_config" \
 			2>"$SSHD_DIR/sshd-t.log" ||
 			skip "sshd refuses its test config: $(cat "$SSHD_DIR/sshd-t.log")"
 		rm -f "$SSHD_DIR/sshd.pid"
-		/usr/sbin/sshd -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log" &&
-			wait_for_path "$SSHD_DIR/sshd.pid" 5 2>/dev/null &&
-			break
+		# -D: no daemon, so it stays our child and stops at once.
+		/usr/sbin/sshd -D -f "$SSHD_DIR/sshd_config" \
+			-E "$SSHD_DIR/sshd.log" </dev/null >/dev/null 2>&1 3>&- &
+		SSHD_PID=$!
+		wait_for_path "$SSHD_DIR/sshd.pid" 5 2>/dev/null && break
+		kill "$SSHD_PID" 2>/dev/null
+		wait "$SSHD_PID" 2>/dev/null || true
+		SSHD_PID=
 		port=
 	done
 	[ -n "$port" ] || {
@@ -109,16 +116,10 @@ sshd_write_config() {
 }
 
 sshd_stop() {
-	local pid i
-	[ -n "${SSHD_DIR:-}" ] && [ -f "$SSHD_DIR/sshd.pid" ] || return 0
-	pid=$(cat "$SSHD_DIR/sshd.pid")
-	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+	[ -n "${SSHD_PID:-}" ] || return 0
+	kill "$SSHD_PID" 2>/dev/null
+	wait "$SSHD_PID" 2>/dev/null || true
+	SSHD_PID=
 	rm -f "$SSHD_DIR/sshd.pid"
 	return 0
 }

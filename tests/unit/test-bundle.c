@@ -107,6 +107,11 @@ static void test_roundtrip(void **state)
 	assert_string_equal(text, text2);
 	free(text);
 	free(text2);
+	/* a source that is not UTF-8 (file names are bytes) still encodes */
+	snprintf(info.source, sizeof(info.source), "file 'a\xff\xfe b'");
+	assert_int_equal(sm_bundle_encode(&ch, &info, &text, &e), 0);
+	assert_non_null(strstr(text, "\"source\": \"file 'a?? b'\""));
+	free(text);
 	/* a partial chain, no info */
 	ch.have = SM_HAVE_PDH | SM_HAVE_CEK;
 	assert_int_equal(sm_bundle_encode(&ch, NULL, &text, &e), 0);

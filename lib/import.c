@@ -1,0 +1,909 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The import engine (sevmig-import).
+ *
+ * Order, and why:
+ *   1. the manifest, checked whole, then against the target (layout fits
+ *      its memory, vCPUs, ES) and the target's PDH: nothing reaches the
+ *      target's firmware before the archive says it is for this target;
+ *   2. source PDH form, session size, shared list inside the layout;
+ *   3. RECEIVE_START with the manifest's policy (the firmware checks it
+ *      against the session's POLICY_MAC);
+ *   4. every record checked for its place in the sequence before it is
+ *      used (the firmware MAC does not cover the GPA), private ones
+ *      through RECEIVE_UPDATE_DATA, shared ones written directly;
+ *   5. the trailer's counts and digest, and only then RECEIVE_FINISH,
+ *      set-shared-regions, adopt-context, device state, resume.
+ * A failure anywhere leaves the target not resumed.
+ */
+#include "import.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "cert.h"
+#include "endpoint.h"
+#include "fw-sim.h"
+#include "fw.h"
+#include "ossl.h"
+#include "records.h"
+#include "util.h"
+
+#define PAGE SM_REC_PAGE_SIZE
+#define WINDOW (1u << 20)
+#define DEV_STATE_MAX (1ull << 32)
+
+static const char *const state_names[] = {
+	[SM_IMP_INIT] = "init",		  [SM_IMP_MANIFEST] = "manifest",
+	[SM_IMP_CONNECTED] = "connected", [SM_IMP_HEADER] = "header",
+	[SM_IMP_STARTED] = "started",	  [SM_IMP_PAGES] = "pages",
+	[SM_IMP_VERIFIED] = "verified",	  [SM_IMP_FINISHED] = "finished",
+	[SM_IMP_ADOPTED] = "adopted",	  [SM_IMP_LOADED] = "loaded",
+	[SM_IMP_READY] = "ready",	  [SM_IMP_COMMITTED] = "committed",
+	[SM_IMP_DONE] = "done",
+};
+
+_Static_assert(sizeof(state_names) / sizeof(state_names[0]) ==
+		       SM_IMP_DONE + 1,
+	       "state_names covers every state");
+
+const char *sm_import_state_name(enum sm_import_state s)
+{
+	return (unsigned)s <= SM_IMP_DONE ? state_names[s] : "unknown";
+}
+
+/* A mapped window of target memory. */
+struct win {
+	uint8_t *p;
+	size_t len;
+	uint64_t gpa;		/* guest address of p[0] */
+};
+
+struct imp {
+	const struct sm_import_opts *o;
+	struct sm_import_result *res;
+	enum sm_import_state state;
+	struct sm_manifest *m;
+
+	int in_fd;
+	int own_in;
+	struct sm_archive_r *r;
+	const char *name;	/* current entry */
+	uint64_t size;
+
+	uint8_t src_pdh[SM_SEV_CERT_LEN];
+	uint8_t session[SM_REC_SESSION_LEN];
+	struct sm_shared shared;
+	struct sm_rec_seq *seq;
+
+	struct sm_ep *ep;
+	struct sm_ep_hello hello;
+	int have_hello;
+	struct sm_fw *fw;
+	struct win win;
+
+	int dev_fd;		/* device state spool (memfd) */
+	uint64_t dev_size;
+	struct sm_trailer trailer;
+	uint8_t digest[32];
+	struct sm_counts counts;
+	uint64_t records, chunks;
+
+	double t0, t_fw, t_arch, t_vmm, last_progress;
+};
+
+static void warn(struct imp *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void warn(struct imp *x, const char *fmt, ...)
+{
+	struct sm_import_result *r = x->res;
+	va_list ap;
+
+	if (r->nwarnings >= 4)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->warn_buf[r->nwarnings], sizeof(r->warn_buf[0]), fmt, ap);
+	va_end(ap);
+	if (x->o->on_warning)
+		x->o->on_warning(x->o->cb_arg, r->warn_buf[r->nwarnings]);
+	r->warnings[r->nwarnings] = r->warn_buf[r->nwarnings];
+	r->nwarnings++;
+	r->warnings[r->nwarnings] = NULL;
+}
+
+static void progress(struct imp *x, int final)
+{
+	struct sm_progress p;
+	double now = sm_now();
+
+	if (!x->o->on_progress || (!final && now - x->last_progress < 0.25))
+		return;
+	x->last_progress = now;
+	sm_rec_seq_counts(x->seq, NULL, &p.pages_done, NULL);
+	p.pages_total = x->m->records;
+	p.bytes = x->r ? sm_archive_r_bytes(x->r) : 0;
+	p.seconds = now - x->t0;
+	p.final = final;
+	x->o->on_progress(x->o->cb_arg, &p);
+}
+
+/* ---- reading entries ---- */
+
+static int next_entry(struct imp *x, struct sm_err *e)
+{
+	double t = sm_now();
+	int rc = sm_archive_r_next(x->r, &x->name, &x->size, e);
+
+	x->t_arch += sm_now() - t;
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		x->name = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+/* The next entry must be this one, of at most max bytes. */
+static int expect_entry(struct imp *x, const char *want, uint64_t max,
+			struct sm_err *e)
+{
+	int rc = next_entry(x, e);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return sm_err_set(e, SM_EXIT_IO,
+				  "archive ends before entry '%s' (truncated stream)",
+				  want);
+	if (strcmp(x->name, want) != 0)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "unexpected entry '%s': expected '%s'",
+				  x->name, want);
+	if (x->size > max)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "entry '%s' is %" PRIu64
+				  " bytes, at most %" PRIu64 " allowed",
+				  want, x->size, max);
+	return 0;
+}
+
+/* Read from the current entry; the caller says where on failure. */
+static int read_raw(struct imp *x, void *buf, size_t len, struct sm_err *e)
+{
+	double t = sm_now();
+	int rc = sm_archive_r_read(x->r, buf, len, e);
+
+	x->t_arch += sm_now() - t;
+	return rc;
+}
+
+static int read_data(struct imp *x, void *buf, size_t len, struct sm_err *e)
+{
+	if (read_raw(x, buf, len, e))
+		return sm_err_prefix(e, "entry '%s'", x->name);
+	return 0;
+}
+
+/* A whole small entry into a new NUL-terminated buffer. */
+static int read_small(struct imp *x, const char *want, char **out,
+		      struct sm_err *e)
+{
+	char *buf;
+
+	if (expect_entry(x, want, SM_MANIFEST_MAX, e))
+		return -1;
+	buf = malloc(x->size + 1);
+	if (!buf)
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
+	if (read_data(x, buf, x->size, e)) {
+		free(buf);
+		return -1;
+	}
+	buf[x->size] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* ---- the target ---- */
+
+static int connect_target(struct imp *x, struct sm_err *e)
+{
+	struct sm_layout tl = { 0 };
+	double t = sm_now();
+	size_t i;
+	int rc;
+
+	rc = sm_ep_connect(x->o->vm, x->o->timeout, &x->ep, e);
+	if (rc == 0)
+		rc = sm_ep_hello(x->ep, &x->hello, e);
+	x->t_vmm += sm_now() - t;
+	if (rc)
+		return sm_err_prefix(e, "VM '%s'", x->o->vm);
+	x->have_hello = 1;
+	if (strcmp(x->hello.role, "incoming") != 0 ||
+	    strcmp(x->hello.state, "incoming") != 0)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "VM '%s' is not waiting for an incoming guest (role '%s', state '%s')",
+				  x->o->vm, x->hello.role, x->hello.state);
+	if (strcmp(x->hello.platform, "sim") != 0)
+		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
+				  "VM '%s': platform '%s' is not supported by this build",
+				  x->o->vm, x->hello.platform);
+	if (x->hello.nranges > SM_MAX_RANGES)
+		return sm_err_set(e, SM_EXIT_VM, "VM '%s': too many ranges",
+				  x->o->vm);
+	tl.nranges = x->hello.nranges;
+	for (i = 0; i < tl.nranges; i++) {
+		const struct sm_ep_range *r = &x->hello.ranges[i];
+
+		if (r->fd_index < 0 || r->fd_index >= x->hello.nfds)
+			return sm_err_set(e, SM_EXIT_VM,
+					  "VM '%s': range %zu has no memory fd",
+					  x->o->vm, i);
+		tl.ranges[i].gpa = r->gpa;
+		tl.ranges[i].size = r->size;
+	}
+	if (!sm_layout_fits(&x->m->layout, &tl))
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the guest's memory (%" PRIu64
+				  " pages) does not fit VM '%s' (%" PRIu64
+				  " pages)",
+				  x->m->pages, x->o->vm,
+				  tl.nranges ? sm_layout_pages(&tl) : 0);
+	if (x->hello.vcpus != x->m->vcpus)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the guest has %u vCPUs, VM '%s' has %u",
+				  x->m->vcpus, x->o->vm, x->hello.vcpus);
+	if (!!x->hello.es != !!x->m->es)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the guest is %s, VM '%s' is %s",
+				  x->m->es ? "SEV-ES" : "SEV", x->o->vm,
+				  x->hello.es ? "SEV-ES" : "SEV");
+	if (x->hello.policy && x->hello.policy != x->m->policy)
+		warn(x, "VM '%s' was set up for policy 0x%x; the guest's is 0x%x",
+		     x->o->vm, x->hello.policy, x->m->policy);
+	x->state = SM_IMP_CONNECTED;
+	return 0;
+}
+
+/*
+ * The archive names the PDH it was made for; refuse another platform's
+ * before RECEIVE_START (which would fail too, less clearly).
+ */
+static int check_target_pdh(struct imp *x, struct sm_err *e)
+{
+	uint8_t pdh[SM_SEV_CERT_LEN], chain[SM_SEV_CHAIN_LEN], fp[48];
+	char want[2 * SM_FP_LEN + 1], have[2 * SM_FP_LEN + 1];
+	struct sm_sev_cert c;
+	size_t fplen;
+
+	if (sm_fw_sim_open(x->hello.platform_dir, &x->fw, e))
+		return sm_err_prefix(e, "simulated platform '%s'",
+				     x->hello.platform_dir);
+	if (sm_fw_pdh_cert_export(x->fw, pdh, chain, e) ||
+	    sm_sev_cert_parse(pdh, sizeof(pdh), &c, e))
+		return sm_err_prefix(e, "target PDH");
+	sm_sev_cert_fingerprint(&c, fp, &fplen);
+	if (memcmp(fp, x->m->target_pdh_fp, SM_FP_LEN) != 0) {
+		sm_hex_encode(x->m->target_pdh_fp, SM_FP_LEN, want);
+		sm_hex_encode(fp, SM_FP_LEN, have);
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "the archive was made for PDH %s, but VM '%s' is on a platform with PDH %s",
+				  want, x->o->vm, have);
+	}
+	return 0;
+}
+
+static int receive_start(struct imp *x, struct sm_err *e)
+{
+	struct sm_fw_receive_start a = { 0 };
+	double t = sm_now();
+	int rc;
+
+	rc = sm_fw_sim_prepare_receive(x->fw, x->m->vcpus, e);
+	if (rc == 0) {
+		a.handle = 0;
+		a.policy = x->m->policy;
+		a.pdh = x->src_pdh;
+		a.pdh_len = sizeof(x->src_pdh);
+		a.session = x->session;
+		a.session_len = sizeof(x->session);
+		rc = sm_fw_receive_start(x->fw, &a, e);
+	}
+	x->t_fw += sm_now() - t;
+	if (rc)
+		return -1;
+	x->state = SM_IMP_STARTED;
+	return 0;
+}
+
+/* Map the window of target memory holding gpa (write access). */
+static uint8_t *target_page(struct imp *x, uint64_t gpa, struct sm_err *e)
+{
+	const struct sm_ep_range *r = NULL;
+	uint64_t off, start;
+	size_t i, len;
+	void *p;
+
+	if (x->win.p && gpa >= x->win.gpa && gpa - x->win.gpa < x->win.len)
+		return x->win.p + (gpa - x->win.gpa);
+	if (x->win.p)
+		munmap(x->win.p, x->win.len);
+	x->win.p = NULL;
+	for (i = 0; i < x->hello.nranges; i++) {
+		r = &x->hello.ranges[i];
+		if (gpa >= r->gpa && gpa - r->gpa < r->size)
+			break;
+	}
+	if (i == x->hello.nranges) {
+		sm_err_set(e, SM_EXIT_VM, "gpa 0x%" PRIx64 " not in VM '%s'",
+			   gpa, x->o->vm);
+		return NULL;
+	}
+	off = gpa - r->gpa;
+	start = off - off % WINDOW;
+	len = r->size - start < WINDOW ? (size_t)(r->size - start) : WINDOW;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 x->hello.fds[r->fd_index], (off_t)(r->offset + start));
+	if (p == MAP_FAILED) {
+		sm_err_errno(e, SM_EXIT_VM, errno,
+			     "cannot map the memory of VM '%s' at 0x%" PRIx64,
+			     x->o->vm, r->gpa + start);
+		return NULL;
+	}
+	x->win.p = p;
+	x->win.len = len;
+	x->win.gpa = r->gpa + start;
+	return x->win.p + (gpa - x->win.gpa);
+}
+
+/* ---- the stream ---- */
+
+static int read_header(struct imp *x, struct sm_err *e)
+{
+	char *json = NULL;
+	int rc;
+
+	if (read_small(x, "sevmig/manifest.json", &json, e))
+		return -1;
+	rc = sm_manifest_decode(json, x->size, x->m, e);
+	free(json);
+	if (rc)
+		return sm_err_prefix(e, "entry 'sevmig/manifest.json'");
+	x->state = SM_IMP_MANIFEST;
+	return 0;
+}
+
+static int read_header2(struct imp *x, struct sm_err *e)
+{
+	char *json = NULL;
+	int rc;
+
+	if (expect_entry(x, "sevmig/source-pdh.cert", SM_SEV_CERT_LEN, e))
+		return -1;
+	if (x->size != SM_SEV_CERT_LEN)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "entry 'sevmig/source-pdh.cert' is %" PRIu64
+				  " bytes, not %u",
+				  x->size, SM_SEV_CERT_LEN);
+	if (read_data(x, x->src_pdh, sizeof(x->src_pdh), e))
+		return -1;
+	if (sm_sev_cert_pdh_sane(x->src_pdh, sizeof(x->src_pdh), e))
+		return sm_err_prefix(e, "entry 'sevmig/source-pdh.cert'");
+	if (expect_entry(x, "sevmig/session.bin", SM_REC_SESSION_LEN, e))
+		return -1;
+	if (x->size != SM_REC_SESSION_LEN)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "entry 'sevmig/session.bin' is %" PRIu64
+				  " bytes, not %u",
+				  x->size, SM_REC_SESSION_LEN);
+	if (read_data(x, x->session, sizeof(x->session), e))
+		return -1;
+	if (read_small(x, "sevmig/shared-regions.json", &json, e))
+		return -1;
+	rc = sm_shared_decode(json, x->size, &x->m->layout, &x->shared, e);
+	free(json);
+	if (rc)
+		return sm_err_prefix(e, "entry 'sevmig/shared-regions.json'");
+	if (!x->m->migration_ready && x->shared.n)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "entry 'sevmig/shared-regions.json': shared regions from a guest that was not migration-ready");
+	if (sm_rec_seq_new(x->m, &x->shared, &x->seq, e))
+		return -1;
+	x->state = SM_IMP_HEADER;
+	return 0;
+}
+
+static int rec_fail(struct imp *x, const struct sm_rec *r, struct sm_err *e)
+{
+	return sm_err_prefix(e, "entry '%s': record %" PRIu64 " (%s, gpa 0x%" PRIx64 ")",
+			     x->name, r->index, sm_rec_kind_name(r->kind),
+			     r->gpa);
+}
+
+/* Hand one record to the target. */
+static int apply_record(struct imp *x, struct sm_rec *r, uint8_t *data,
+			struct sm_err *e)
+{
+	struct sm_fw_xfer xf = { 0 };
+	uint8_t *page;
+	double t;
+	int rc;
+
+	if (!x->fw)
+		return 0; /* --check */
+	if (r->kind == SM_REC_VMSA) {
+		xf.hdr = r->pkt_hdr;
+		xf.hdr_len = SM_REC_PKT_HDR_LEN;
+		xf.guest_len = SM_VMSA_SIZE;
+		xf.trans = data;
+		xf.trans_len = PAGE;
+		xf.vcpu = (unsigned)r->gpa;
+		t = sm_now();
+		rc = sm_fw_receive_update_vmsa(x->fw, &xf, e);
+		x->t_fw += sm_now() - t;
+		goto fw_done;
+	}
+	page = target_page(x, r->gpa, e);
+	if (!page)
+		return rec_fail(x, r, e);
+	if (r->kind == SM_REC_SHARED) {
+		memcpy(page, data, PAGE);
+		return 0;
+	}
+	if (r->kind == SM_REC_ZERO) {
+		memset(page, 0, PAGE);
+		return 0;
+	}
+	xf.hdr = r->pkt_hdr;
+	xf.hdr_len = SM_REC_PKT_HDR_LEN;
+	xf.guest = page;
+	xf.guest_len = PAGE;
+	xf.gpa = r->gpa;
+	xf.trans = data;
+	xf.trans_len = PAGE;
+	t = sm_now();
+	rc = sm_fw_receive_update_data(x->fw, &xf, e);
+	x->t_fw += sm_now() - t;
+fw_done:
+	if (rc) {
+		/* A packet whose MAC fails was damaged or forged: verification. */
+		if (x->fw->fw_error == SM_FW_BAD_MEASUREMENT)
+			e->code = SM_EXIT_VERIFY;
+		return rec_fail(x, r, e);
+	}
+	return 0;
+}
+
+static int read_chunk(struct imp *x, uint8_t *data, struct sm_err *e)
+{
+	uint8_t chdr[SM_CHUNK_HDR_LEN], rhdr[SM_REC_HDR_LEN];
+	struct sm_chunk_hdr h;
+	uint32_t i;
+
+	if (x->size < SM_CHUNK_HDR_LEN)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "entry '%s': %" PRIu64 " bytes, too short",
+				  x->name, x->size);
+	if (read_data(x, chdr, sizeof(chdr), e) ||
+	    sm_rec_seq_chunk(x->seq, x->name, x->size, chdr, &h, e))
+		return -1;
+	for (i = 0; i < h.nrecords; i++) {
+		struct sm_rec r;
+
+		if (read_raw(x, rhdr, sizeof(rhdr), e))
+			return sm_err_prefix(e, "entry '%s': record %" PRIu64,
+					     x->name, h.first + i);
+		if (sm_rec_seq_record(x->seq, rhdr, &r, e))
+			return sm_err_prefix(e, "entry '%s'", x->name);
+		if (r.data_len && read_raw(x, data, r.data_len, e))
+			return rec_fail(x, &r, e);
+		if (apply_record(x, &r, data, e))
+			return -1;
+	}
+	if (sm_rec_seq_chunk_end(x->seq, e))
+		return -1;
+	progress(x, 0);
+	return 0;
+}
+
+/* Page chunks until the device state entry. */
+static int read_pages(struct imp *x, struct sm_err *e)
+{
+	uint8_t *data = malloc(PAGE);
+	int rc = -1, n;
+
+	if (!data)
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
+	for (;;) {
+		n = next_entry(x, e);
+		if (n < 0)
+			goto out;
+		if (n == 0) {
+			sm_err_set(e, SM_EXIT_IO,
+				   "archive ends inside the page records (truncated stream)");
+			goto out;
+		}
+		if (strncmp(x->name, SM_CHUNK_NAME_PREFIX,
+			    strlen(SM_CHUNK_NAME_PREFIX)) != 0)
+			break;
+		if (read_chunk(x, data, e))
+			goto out;
+	}
+	if (sm_rec_seq_finish(x->seq, e)) {
+		sm_err_prefix(e, "before entry '%s'", x->name);
+		goto out;
+	}
+	sm_rec_seq_counts(x->seq, &x->counts, &x->records, &x->chunks);
+	x->state = SM_IMP_PAGES;
+	rc = 0;
+out:
+	sm_wipe(data, PAGE);
+	free(data);
+	return rc;
+}
+
+/*
+ * The device state arrives before the trailer but may only be loaded
+ * after it is verified: spool it into a memfd meanwhile.
+ */
+static int read_device_state(struct imp *x, struct sm_err *e)
+{
+	uint8_t buf[65536];
+	uint64_t done = 0;
+
+	if (strcmp(x->name, "sevmig/device-state.bin") != 0)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "unexpected entry '%s': expected 'sevmig/device-state.bin'",
+				  x->name);
+	if (x->size > DEV_STATE_MAX)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "entry 'sevmig/device-state.bin' is %" PRIu64
+				  " bytes, too large",
+				  x->size);
+	x->dev_size = x->size;
+	if (!x->o->check) {
+		x->dev_fd = memfd_create("sevmig-device-state", MFD_CLOEXEC);
+		if (x->dev_fd < 0)
+			return sm_err_errno(e, SM_EXIT_FAILURE, errno,
+					    "cannot spool the device state");
+	}
+	while (done < x->dev_size) {
+		size_t n = x->dev_size - done < sizeof(buf) ?
+				   (size_t)(x->dev_size - done) :
+				   sizeof(buf);
+
+		if (read_data(x, buf, n, e))
+			return -1;
+		if (x->dev_fd >= 0 && sm_write_full(x->dev_fd, buf, n) < 0)
+			return sm_err_errno(e, SM_EXIT_FAILURE, errno,
+					    "cannot spool the device state");
+		done += n;
+	}
+	return 0;
+}
+
+static int read_trailer(struct imp *x, struct sm_err *e)
+{
+	const struct sm_trailer *t = &x->trailer;
+	char *json = NULL;
+	int rc;
+
+	rc = next_entry(x, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return sm_err_set(e, SM_EXIT_IO,
+				  "archive ends before entry 'sevmig/trailer.json' (truncated stream or missing trailer)");
+	if (strcmp(x->name, "sevmig/trailer.json") != 0)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "unexpected entry '%s': expected 'sevmig/trailer.json'",
+				  x->name);
+	if (x->size > SM_MANIFEST_MAX)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "entry 'sevmig/trailer.json' is too large");
+	/* The digest of everything before the trailer, before reading it. */
+	if (sm_archive_r_digest(x->r, x->digest, e))
+		return -1;
+	json = malloc(x->size + 1);
+	if (!json)
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
+	if (read_data(x, json, x->size, e)) {
+		free(json);
+		return -1;
+	}
+	rc = sm_trailer_decode(json, x->size, &x->trailer, e);
+	free(json);
+	if (rc)
+		return sm_err_prefix(e, "entry 'sevmig/trailer.json'");
+	if (t->counts.private_pages != x->counts.private_pages ||
+	    t->counts.shared_pages != x->counts.shared_pages ||
+	    t->counts.zero_pages != x->counts.zero_pages ||
+	    t->counts.vmsas != x->counts.vmsas || t->records != x->records ||
+	    t->chunks != x->chunks || t->device_state_size != x->dev_size)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "trailer counts (%" PRIu64 " private, %" PRIu64
+				  " shared, %" PRIu64 " zero, %" PRIu64
+				  " vmsa, %" PRIu64 " chunks) do not match the stream (%" PRIu64
+				  ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
+				  ", %" PRIu64 ")",
+				  t->counts.private_pages,
+				  t->counts.shared_pages, t->counts.zero_pages,
+				  t->counts.vmsas, t->chunks,
+				  x->counts.private_pages,
+				  x->counts.shared_pages, x->counts.zero_pages,
+				  x->counts.vmsas, x->chunks);
+	if (sm_ct_memcmp(t->digest, x->digest, sizeof(x->digest)) != 0)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "archive digest does not match the trailer: the stream was damaged");
+	rc = next_entry(x, e);
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "unexpected entry '%s' after the trailer",
+				  x->name);
+	x->state = SM_IMP_VERIFIED;
+	return 0;
+}
+
+/* ---- the end ---- */
+
+static int load_device_state(struct imp *x, struct sm_err *e)
+{
+	uint8_t buf[65536];
+	uint64_t done = 0;
+	int fd = -1, rc;
+
+	if (sm_ep_load_device_state(x->ep, x->dev_size, &fd, e))
+		return sm_err_prefix(e, "cannot load the device state into VM '%s'",
+				     x->o->vm);
+	if (lseek(x->dev_fd, 0, SEEK_SET) < 0) {
+		rc = sm_err_errno(e, SM_EXIT_FAILURE, errno,
+				  "cannot read the device state spool");
+		close(fd);
+		return rc;
+	}
+	while (done < x->dev_size) {
+		size_t n = x->dev_size - done < sizeof(buf) ?
+				   (size_t)(x->dev_size - done) :
+				   sizeof(buf);
+		ssize_t got = sm_read_full(x->dev_fd, buf, n);
+
+		if (got != (ssize_t)n) {
+			close(fd);
+			return sm_err_set(e, SM_EXIT_FAILURE,
+					  "cannot read the device state spool");
+		}
+		if (sm_write_full(fd, buf, n) < 0) {
+			rc = sm_err_errno(e, SM_EXIT_VM, errno,
+					  "cannot load the device state into VM '%s'",
+					  x->o->vm);
+			close(fd);
+			return rc;
+		}
+		done += n;
+	}
+	close(fd);
+	if (sm_ep_load_device_state_done(x->ep, e))
+		return sm_err_prefix(e, "VM '%s' refused the device state",
+				     x->o->vm);
+	x->state = SM_IMP_LOADED;
+	return 0;
+}
+
+/*
+ * Two-way: "ready" on ack_fd, then exactly "commit\n" on the stream after
+ * the end of the archive.  Anything else (end of stream, garbage) leaves
+ * the target paused.
+ */
+static int ack(struct imp *x, struct sm_err *e)
+{
+	static const char ready[] = "ready\n";
+	char buf[16];
+	size_t have;
+
+	/* What the archive reader already took beyond the end, if anything. */
+	have = sm_archive_r_leftover(x->r, buf, sizeof(buf) - 1);
+	if (sm_write_full(x->o->ack_fd, ready, sizeof(ready) - 1) < 0)
+		return sm_err_errno(e, SM_EXIT_IO, errno,
+				    "cannot answer \"ready\"; the target stays paused");
+	x->state = SM_IMP_READY;
+	while (have < sizeof(buf) - 1 && !memchr(buf, '\n', have)) {
+		ssize_t n = read(x->in_fd, buf + have, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return sm_err_errno(e, SM_EXIT_IO, errno,
+					    "no \"commit\" from the exporter; VM '%s' stays paused and will not resume on its own",
+					    x->o->vm);
+		if (n == 0)
+			break;
+		have++;
+		if (buf[have - 1] == '\n')
+			break;
+	}
+	buf[have] = '\0';
+	if (strcmp(buf, "commit\n") != 0)
+		return sm_err_set(e, SM_EXIT_IO,
+				  "no \"commit\" from the exporter; VM '%s' holds the guest paused and will not resume on its own",
+				  x->o->vm);
+	x->state = SM_IMP_COMMITTED;
+	return 0;
+}
+
+static int complete(struct imp *x, struct sm_err *e)
+{
+	struct sm_ep_region *regs = NULL;
+	double t;
+	size_t i;
+	int rc;
+
+	t = sm_now();
+	rc = sm_fw_receive_finish(x->fw, e);
+	x->t_fw += sm_now() - t;
+	if (rc)
+		return -1;
+	x->state = SM_IMP_FINISHED;
+	t = sm_now();
+	if (x->shared.n) {
+		regs = calloc(x->shared.n, sizeof(*regs));
+		if (!regs)
+			return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+					    "out of memory");
+		for (i = 0; i < x->shared.n; i++) {
+			regs[i].gpa = x->shared.r[i].gpa;
+			regs[i].size = x->shared.r[i].size;
+		}
+	}
+	rc = sm_ep_set_shared_regions(x->ep, regs, x->shared.n, e);
+	free(regs);
+	if (rc == 0)
+		rc = sm_ep_adopt_context(x->ep, sm_fw_sim_context_fd(x->fw), e);
+	x->t_vmm += sm_now() - t;
+	if (rc)
+		return sm_err_prefix(e, "VM '%s'", x->o->vm);
+	x->state = SM_IMP_ADOPTED;
+	t = sm_now();
+	rc = load_device_state(x, e);
+	x->t_vmm += sm_now() - t;
+	if (rc)
+		return -1;
+	if (x->o->ack && ack(x, e))
+		return -1;
+	if (x->o->no_resume) {
+		x->res->target_state = "paused";
+	} else {
+		t = sm_now();
+		rc = sm_ep_resume(x->ep, e);
+		x->t_vmm += sm_now() - t;
+		if (rc)
+			return sm_err_prefix(e, "cannot resume VM '%s'",
+					     x->o->vm);
+		x->res->target_state = "running";
+	}
+	x->state = SM_IMP_DONE;
+	return 0;
+}
+
+static void fill_report(struct imp *x, int ok, const struct sm_err *e)
+{
+	struct sm_report *r = &x->res->report;
+
+	r->schema = x->o->check ? "sevmig-import-check/1" :
+				  "sevmig-import-report/1";
+	r->result = ok ? (x->o->check ? "valid" : "ok") : "failed";
+	r->error = ok ? NULL : e->msg;
+	r->mode = x->o->check ? "check" : x->o->ack ? "two-way" : "one-way";
+	r->target_state = x->o->check ? NULL : x->res->target_state;
+	if (x->state >= SM_IMP_MANIFEST) {
+		r->have_policy = 1;
+		r->policy = x->m->policy;
+		r->vcpus = x->m->vcpus;
+		r->es = x->m->es;
+		r->mem_size = x->m->pages * PAGE;
+		r->layout = &x->m->layout;
+		r->have_target_fp = 1;
+		memcpy(r->target_pdh_fp, x->m->target_pdh_fp, SM_FP_LEN);
+		r->have_source_fp = 1;
+		memcpy(r->source_pdh_fp, x->m->source_pdh_fp, SM_FP_LEN);
+	}
+	if (x->seq)
+		sm_rec_seq_counts(x->seq, &r->counts, &r->records, &r->chunks);
+	r->bytes = x->r ? sm_archive_r_bytes(x->r) : 0;
+	r->device_state_size = x->dev_size;
+	r->seconds = sm_now() - x->t0;
+	r->t_firmware = x->t_fw;
+	r->t_archive = x->t_arch;
+	r->t_vmm = x->t_vmm;
+	r->have_digest = x->state >= SM_IMP_VERIFIED;
+	memcpy(r->digest, x->digest, sizeof(r->digest));
+	r->warnings = x->res->nwarnings ? x->res->warnings : NULL;
+	x->res->state = x->state;
+}
+
+int sm_import(const struct sm_import_opts *o, struct sm_import_result *res,
+	      struct sm_err *e)
+{
+	struct imp x;
+	size_t i;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	memset(&x, 0, sizeof(x));
+	x.o = o;
+	x.res = res;
+	x.m = &res->manifest;
+	x.dev_fd = -1;
+	x.t0 = sm_now();
+	res->target_state = "untouched";
+
+	if (!o->input || strcmp(o->input, "-") == 0) {
+		x.in_fd = STDIN_FILENO;
+	} else {
+		x.in_fd = open(o->input, O_RDONLY | O_CLOEXEC);
+		if (x.in_fd < 0) {
+			sm_err_errno(e, SM_EXIT_IO, errno, "cannot open '%s'",
+				     o->input);
+			goto out;
+		}
+		x.own_in = 1;
+	}
+	if (sm_archive_r_open(x.in_fd, &x.r, e) || read_header(&x, e))
+		goto out;
+	if (!o->check &&
+	    (connect_target(&x, e) || check_target_pdh(&x, e)))
+		goto out;
+	if (read_header2(&x, e))
+		goto out;
+	if (!o->check && receive_start(&x, e))
+		goto out;
+	/*
+	 * From here on the target's memory is being written: whatever fails,
+	 * the target is not resumed (it stays incoming, or paused once it
+	 * adopted the context).
+	 */
+	if (read_pages(&x, e) || read_device_state(&x, e) ||
+	    read_trailer(&x, e))
+		goto out;
+	progress(&x, 1);
+	if (!o->check && complete(&x, e))
+		goto out;
+	x.state = SM_IMP_DONE;
+	rc = 0;
+out:
+	if (rc && !o->check) {
+		if (x.state >= SM_IMP_ADOPTED)
+			res->target_state = "paused";
+		else if (x.state >= SM_IMP_STARTED)
+			res->target_state = "not resumed";
+	}
+	fill_report(&x, rc == 0, e);
+	if (x.win.p)
+		munmap(x.win.p, x.win.len);
+	/* Before adopt-context this discards the half-received context. */
+	sm_fw_close(x.fw);
+	if (x.dev_fd >= 0)
+		close(x.dev_fd);
+	sm_rec_seq_free(x.seq);
+	sm_shared_free(&x.shared);
+	sm_archive_r_free(x.r);
+	if (x.own_in)
+		close(x.in_fd);
+	if (x.have_hello)
+		for (i = 0; i < (size_t)x.hello.nfds; i++)
+			close(x.hello.fds[i]);
+	sm_ep_close(x.ep);
+	return rc;
+}

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/* sevmig-export: move a paused confidential guest into an archive stream. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "export.h"
+#include "manifest.h"
+#include "util.h"
+
+enum {
+	OPT_ARK = CHAR_MAX + 1,
+	OPT_FORCE,
+	OPT_EXEC,
+	OPT_KEEP_SOURCE,
+	OPT_DRY_RUN,
+	OPT_ASSUME_ALL_PRIVATE,
+	OPT_RECORDS_PER_CHUNK,
+	OPT_REPORT,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
+	OPT_TIMEOUT,
+};
+
+static const struct option longopts[] = {
+	{ "certs", required_argument, NULL, 'c' },
+	{ "ark", required_argument, NULL, OPT_ARK },
+	{ "output", required_argument, NULL, 'o' },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "exec", required_argument, NULL, OPT_EXEC },
+	{ "keep-source", no_argument, NULL, OPT_KEEP_SOURCE },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "assume-all-private", no_argument, NULL, OPT_ASSUME_ALL_PRIVATE },
+	{ "records-per-chunk", required_argument, NULL, OPT_RECORDS_PER_CHUNK },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "json", no_argument, NULL, 'J' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(void)
+{
+	fputs("Usage:\n"
+	      " sevmig-export [options] VM\n"
+	      "\n"
+	      "Move a paused confidential guest into an archive stream.\n"
+	      "\n"
+	      "Options:\n"
+	      " -c, --certs FILE           the target's certificate bundle (default: stdin)\n"
+	      "     --ark FILE             trust this ARK instead of AMD's roots\n"
+	      " -o, --output FILE          write the archive to FILE (default: stdout)\n"
+	      "     --force                write the archive even to a terminal\n"
+	      "     --exec 'CMD ARGS'      pipe into an importer, commit after its \"ready\"\n"
+	      "     --keep-source          give the guest back to the source at the end\n"
+	      "     --dry-run              verify and plan, move nothing\n"
+	      "     --assume-all-private   export a guest that is not migration-ready\n"
+	      "     --records-per-chunk N  page records per archive entry (default: 256)\n"
+	      "     --report FILE          write a JSON summary to FILE\n"
+	      "     --progress             show progress on stderr\n"
+	      "     --no-progress          do not show progress\n"
+	      "     --timeout SECONDS      VM endpoint timeout (default: 30)\n"
+	      " -J, --json                 with --dry-run, print the plan as JSON\n"
+	      " -v, --verbose              say more (repeatable)\n"
+	      " -q, --quiet                print errors only\n"
+	      " -h, --help                 display this help and exit\n"
+	      " -V, --version              display version and exit\n",
+	      stdout);
+}
+
+static void on_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	pr_warn("%s", msg);
+}
+
+static void on_progress(void *arg, const struct sm_progress *p)
+{
+	double rate = p->seconds > 0 ? (double)p->bytes / p->seconds : 0;
+	double eta = 0;
+
+	(void)arg;
+	if (p->pages_done && p->pages_total > p->pages_done)
+		eta = p->seconds * (double)(p->pages_total - p->pages_done) /
+		      (double)p->pages_done;
+	fprintf(stderr,
+		"\r%s: %" PRIu64 "/%" PRIu64 " pages, %.1f MiB, %.1f MiB/s, ETA %d:%02d ",
+		sm_progname, p->pages_done, p->pages_total,
+		(double)p->bytes / 1048576.0, rate / 1048576.0, (int)eta / 60,
+		(int)eta % 60);
+	if (p->final)
+		fputc('\n', stderr);
+}
+
+static int write_report(const char *path, const struct sm_report *r)
+{
+	struct sm_err e = { 0 };
+	char *json;
+	size_t len;
+
+	if (sm_report_encode(r, &json, &len, &e) ||
+	    sm_write_file_atomic(path, json, len, 0644, &e)) {
+		if (json)
+			free(json);
+		return sm_cli_report(&e);
+	}
+	free(json);
+	return 0;
+}
+
+static void print_plan(const struct sm_export_result *res, int json)
+{
+	const struct sm_report *r = &res->report;
+	struct sm_err e = { 0 };
+	char fp[2 * SM_FP_LEN + 1];
+	char *out;
+
+	if (json) {
+		if (sm_report_encode(r, &out, NULL, &e) == 0) {
+			fputs(out, stdout);
+			free(out);
+		}
+		return;
+	}
+	sm_hex_encode(r->target_pdh_fp, SM_FP_LEN, fp);
+	printf("target PDH %s: chain verified\n", fp);
+	printf("guest policy 0x%x, %u vCPU%s%s, %" PRIu64
+	       " MiB in %zu range%s, %zu shared region%s\n",
+	       r->policy, r->vcpus, r->vcpus == 1 ? "" : "s",
+	       r->es ? ", SEV-ES" : "", r->mem_size >> 20,
+	       res->layout.nranges, res->layout.nranges == 1 ? "" : "s",
+	       res->nshared, res->nshared == 1 ? "" : "s");
+	printf("would pause it, take its context, SEND_START and send %" PRIu64
+	       " pages%s\n",
+	       r->mem_size / 4096, r->es ? " and the VMSAs" : "");
+}
+
+/* SIGINT, SIGTERM and SIGHUP become readable events on a signalfd. */
+static int signals_to_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int main(int argc, char **argv)
+{
+	struct sm_export_opts o = { 0 };
+	struct sm_export_result *res;
+	struct sm_err e = { 0 };
+	const char *report = NULL;
+	int verbose = 0, quiet = 0, json = 0, progress = -1, c, rc;
+	uint64_t n;
+
+	sm_cli_init("sevmig-export");
+	o.sig_fd = -1;
+	while ((c = getopt_long(argc, argv, "c:o:JvqhV", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'c':
+			o.certs = optarg;
+			break;
+		case OPT_ARK:
+			o.ark = optarg;
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case OPT_FORCE:
+			o.force = 1;
+			break;
+		case OPT_EXEC:
+			o.exec = optarg;
+			break;
+		case OPT_KEEP_SOURCE:
+			o.keep_source = 1;
+			break;
+		case OPT_DRY_RUN:
+			o.dry_run = 1;
+			break;
+		case OPT_ASSUME_ALL_PRIVATE:
+			o.assume_all_private = 1;
+			break;
+		case OPT_RECORDS_PER_CHUNK:
+			if (sm_parse_uint(optarg, 4096, &n) || n == 0) {
+				fprintf(stderr,
+					"%s: invalid records per chunk '%s': 1 to 4096\n",
+					sm_progname, optarg);
+				return sm_cli_try_help();
+			}
+			o.records_per_chunk = (uint32_t)n;
+			break;
+		case OPT_REPORT:
+			report = optarg;
+			break;
+		case OPT_PROGRESS:
+			progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			progress = 0;
+			break;
+		case OPT_TIMEOUT:
+			if (sm_parse_uint(optarg, 86400, &n) || n == 0) {
+				fprintf(stderr, "%s: invalid timeout '%s'\n",
+					sm_progname, optarg);
+				return sm_cli_try_help();
+			}
+			o.timeout = (double)n;
+			break;
+		case 'J':
+			json = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			usage();
+			return sm_cli_close_stdout(0);
+		case 'V':
+			sm_cli_print_version();
+			return sm_cli_close_stdout(0);
+		default:
+			return sm_cli_try_help();
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "%s: %s\n", sm_progname,
+			optind == argc ? "no VM given" : "too many arguments");
+		return sm_cli_try_help();
+	}
+	o.vm = argv[optind];
+	if (o.exec && o.output) {
+		fprintf(stderr, "%s: --exec and --output exclude each other\n",
+			sm_progname);
+		return sm_cli_try_help();
+	}
+	if (json && !o.dry_run) {
+		fprintf(stderr, "%s: --json needs --dry-run\n", sm_progname);
+		return sm_cli_try_help();
+	}
+	if (o.exec && o.keep_source) {
+		fprintf(stderr, "%s: --exec and --keep-source exclude each other\n",
+			sm_progname);
+		return sm_cli_try_help();
+	}
+	sm_cli_set_verbosity(verbose, quiet);
+	o.progress = progress < 0 ? isatty(STDERR_FILENO) : progress;
+	o.on_warning = on_warning;
+	o.on_progress = o.progress ? on_progress : NULL;
+	o.sig_fd = signals_to_fd();
+
+	res = calloc(1, sizeof(*res));
+	if (!res) {
+		fprintf(stderr, "%s: out of memory\n", sm_progname);
+		return SM_EXIT_FAILURE;
+	}
+	rc = sm_export(&o, res, &e) ? sm_cli_report(&e) : 0;
+	if (rc == 0 && o.dry_run)
+		print_plan(res, json);
+	if (rc == 0 && !o.dry_run)
+		pr_info("exported VM '%s': %" PRIu64 " private, %" PRIu64
+			" shared, %" PRIu64 " zero pages, %" PRIu64
+			" VMSAs; source %s",
+			o.vm, res->report.counts.private_pages,
+			res->report.counts.shared_pages,
+			res->report.counts.zero_pages,
+			res->report.counts.vmsas, res->source_state);
+	if (report) {
+		int rrc = write_report(report, &res->report);
+
+		if (rc == 0)
+			rc = rrc;
+	}
+	free(res);
+	if (o.sig_fd >= 0)
+		close(o.sig_fd);
+	return sm_cli_close_stdout(rc);
+}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+/* sevmig-import: move a guest from an archive stream into a waiting VM. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "import.h"
+#include "manifest.h"
+#include "util.h"
+
+enum {
+	OPT_CHECK = CHAR_MAX + 1,
+	OPT_ACK,
+	OPT_NO_RESUME,
+	OPT_REPORT,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
+	OPT_TIMEOUT,
+};
+
+static const struct option longopts[] = {
+	{ "input", required_argument, NULL, 'i' },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "ack", no_argument, NULL, OPT_ACK },
+	{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "json", no_argument, NULL, 'J' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(void)
+{
+	fputs("Usage:\n"
+	      " sevmig-import [options] VM\n"
+	      " sevmig-import --check [options]\n"
+	      "\n"
+	      "Move a guest from an archive stream into a waiting VM.\n"
+	      "\n"
+	      "Options:\n"
+	      " -i, --input FILE       read the archive from FILE (default: stdin)\n"
+	      "     --check            validate the archive only, without a VM\n"
+	      "     --ack              answer \"ready\", resume only after \"commit\"\n"
+	      "     --no-resume        leave the guest paused at the end\n"
+	      "     --report FILE      write a JSON summary to FILE\n"
+	      "     --progress         show progress on stderr\n"
+	      "     --no-progress      do not show progress\n"
+	      "     --timeout SECONDS  VM endpoint timeout (default: 30)\n"
+	      " -J, --json             with --check, print the result as JSON\n"
+	      " -v, --verbose          say more (repeatable)\n"
+	      " -q, --quiet            print errors only\n"
+	      " -h, --help             display this help and exit\n"
+	      " -V, --version          display version and exit\n",
+	      stdout);
+}
+
+static void on_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	pr_warn("%s", msg);
+}
+
+static void on_progress(void *arg, const struct sm_progress *p)
+{
+	double rate = p->seconds > 0 ? (double)p->bytes / p->seconds : 0;
+
+	(void)arg;
+	fprintf(stderr, "\r%s: %" PRIu64 "/%" PRIu64 " records, %.1f MiB, %.1f MiB/s ",
+		sm_progname, p->pages_done, p->pages_total,
+		(double)p->bytes / 1048576.0, rate / 1048576.0);
+	if (p->final)
+		fputc('\n', stderr);
+}
+
+static int write_report(const char *path, const struct sm_report *r)
+{
+	struct sm_err e = { 0 };
+	char *json = NULL;
+	size_t len;
+
+	if (sm_report_encode(r, &json, &len, &e) ||
+	    sm_write_file_atomic(path, json, len, 0644, &e)) {
+		free(json);
+		return sm_cli_report(&e);
+	}
+	free(json);
+	return 0;
+}
+
+static void print_check(const struct sm_report *r, int json, int quiet)
+{
+	struct sm_err e = { 0 };
+	char digest[2 * 32 + 1];
+	char *out;
+
+	if (json) {
+		if (sm_report_encode(r, &out, NULL, &e) == 0) {
+			fputs(out, stdout);
+			free(out);
+		}
+		return;
+	}
+	if (quiet)
+		return;
+	sm_hex_encode(r->digest, 32, digest);
+	printf("valid: policy 0x%x, %u vCPU%s%s, %" PRIu64 " MiB; %" PRIu64
+	       " records (%" PRIu64 " private, %" PRIu64 " shared, %" PRIu64
+	       " zero, %" PRIu64 " vmsa) in %" PRIu64 " chunks; sha256:%s\n",
+	       r->policy, r->vcpus, r->vcpus == 1 ? "" : "s",
+	       r->es ? ", SEV-ES" : "", r->mem_size >> 20, r->records,
+	       r->counts.private_pages, r->counts.shared_pages,
+	       r->counts.zero_pages, r->counts.vmsas, r->chunks, digest);
+}
+
+int main(int argc, char **argv)
+{
+	struct sm_import_opts o = { 0 };
+	struct sm_import_result *res;
+	struct sm_err e = { 0 };
+	const char *report = NULL;
+	int verbose = 0, quiet = 0, json = 0, progress = -1, c, rc;
+	uint64_t n;
+
+	sm_cli_init("sevmig-import");
+	while ((c = getopt_long(argc, argv, "i:JvqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o.input = optarg;
+			break;
+		case OPT_CHECK:
+			o.check = 1;
+			break;
+		case OPT_ACK:
+			o.ack = 1;
+			break;
+		case OPT_NO_RESUME:
+			o.no_resume = 1;
+			break;
+		case OPT_REPORT:
+			report = optarg;
+			break;
+		case OPT_PROGRESS:
+			progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			progress = 0;
+			break;
+		case OPT_TIMEOUT:
+			if (sm_parse_uint(optarg, 86400, &n) || n == 0) {
+				fprintf(stderr, "%s: invalid timeout '%s'\n",
+					sm_progname, optarg);
+				return sm_cli_try_help();
+			}
+			o.timeout = (double)n;
+			break;
+		case 'J':
+			json = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			usage();
+			return sm_cli_close_stdout(0);
+		case 'V':
+			sm_cli_print_version();
+			return sm_cli_close_stdout(0);
+		default:
+			return sm_cli_try_help();
+		}
+	}
+	if (o.check) {
+		if (optind != argc) {
+			fprintf(stderr, "%s: --check takes no VM\n",
+				sm_progname);
+			return sm_cli_try_help();
+		}
+		if (o.ack || o.no_resume) {
+			fprintf(stderr,
+				"%s: --ack and --no-resume need a VM, not --check\n",
+				sm_progname);
+			return sm_cli_try_help();
+		}
+	} else {
+		if (optind != argc - 1) {
+			fprintf(stderr, "%s: %s\n", sm_progname,
+				optind == argc ? "no VM given" :
+						 "too many arguments");
+			return sm_cli_try_help();
+		}
+		o.vm = argv[optind];
+		if (json) {
+			fprintf(stderr, "%s: --json needs --check\n",
+				sm_progname);
+			return sm_cli_try_help();
+		}
+	}
+	sm_cli_set_verbosity(verbose, quiet);
+	if (progress < 0)
+		progress = isatty(STDERR_FILENO);
+	o.on_warning = on_warning;
+	o.on_progress = progress ? on_progress : NULL;
+	/* --ack: stdout is the answer channel to the exporter. */
+	o.ack_fd = STDOUT_FILENO;
+
+	res = calloc(1, sizeof(*res));
+	if (!res) {
+		fprintf(stderr, "%s: out of memory\n", sm_progname);
+		return SM_EXIT_FAILURE;
+	}
+	rc = sm_import(&o, res, &e) ? sm_cli_report(&e) : 0;
+	if (rc == 0 && o.check)
+		print_check(&res->report, json, quiet);
+	if (rc == 0 && !o.check)
+		pr_info("imported into VM '%s': %" PRIu64 " records; target %s",
+			o.vm, res->report.records, res->target_state);
+	if (report) {
+		int rrc = write_report(report, &res->report);
+
+		if (rc == 0)
+			rc = rrc;
+	}
+	free(res);
+	return sm_cli_close_stdout(rc);
+}

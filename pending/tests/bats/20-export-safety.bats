@@ -1,0 +1,206 @@
+#!/usr/bin/env bats
+# sevmig-export refuses what it must refuse before taking anything, and
+# gives the guest back after any failure: the source stays runnable.
+
+load helpers
+load archive
+bats_require_minimum_version 1.8.0
+
+teardown() {
+	sim_stop_all
+}
+
+@test "a NOSEND guest is refused before anything is taken" {
+	pair --mem 4M --policy 0x9
+	run -5 --separate-stderr bash -c "sevmig-export $(certs_b) '$T/a.sock' >'$T/out'"
+	assert_equal "$stderr" "sevmig-export: refusing to export VM '$T/a.sock': its policy 0x9 forbids sending (NOSEND)"
+	[ ! -s "$T/out" ]
+	# not even paused
+	assert_source_intact running
+}
+
+@test "a guest that is not migration-ready is refused without --assume-all-private" {
+	pair --mem 4M --no-migration-ready --shared 0
+	run -5 --separate-stderr bash -c "sevmig-export $(certs_b) '$T/a.sock' >/dev/null"
+	assert_output ""
+	[[ "$stderr" == *"the guest is not migration-ready, its shared-page list cannot be trusted"* ]]
+	assert_source_intact running
+}
+
+@test "--assume-all-private exports an unready guest with every page private" {
+	pair --mem 4M --no-migration-ready --shared 0
+	save_digest
+	run -0 bash -c "sevmig-export $(certs_b) --assume-all-private --report '$T/r.json' '$T/a.sock' 2>/dev/null | sevmig-import '$T/b.sock'"
+	assert_migrated
+	run -0 python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counts"]; print(c["private"], c["shared"], c["zero"])' "$T/r.json"
+	assert_output "1024 0 0"
+}
+
+@test "a chain that does not verify is refused with exit 3, source untouched" {
+	pair --mem 4M
+	mkdir "$T/bad"
+	cp "$T"/pb/*.cert "$T/bad/"
+	# flip one byte of the PEK's first signature (r, inside its 48 bytes)
+	printf '\x55' | dd of="$T/bad/pek.cert" bs=1 seek=1062 conv=notrunc status=none
+	run -3 --separate-stderr bash -c "sevmig-export -c '$T/bad' --ark '$T/pb/ark.cert' '$T/a.sock' >/dev/null"
+	[[ "$stderr" == "sevmig-export: target certificate chain '$T/bad' does not verify: "* ]]
+	assert_source_intact running
+}
+
+@test "a simulated chain does not verify against AMD's roots" {
+	pair --mem 4M
+	run -3 --separate-stderr bash -c "sevmig-export -c '$T/pb' '$T/a.sock' >/dev/null"
+	[[ "$stderr" == *"does not verify"* ]]
+	assert_source_intact running
+}
+
+@test "another host's ARK is not trusted" {
+	pair --mem 4M
+	run -3 --separate-stderr bash -c "sevmig-export -c '$T/pb' --ark '$T/pa/ark.cert' '$T/a.sock' >/dev/null"
+	assert_source_intact running
+}
+
+@test "a bundle that is not a bundle is refused" {
+	pair --mem 4M
+	echo '{"schema": "nonsense"}' >"$T/junk.json"
+	run --separate-stderr bash -c "sevmig-export -c '$T/junk.json' --ark '$T/pb/ark.cert' '$T/a.sock' >/dev/null"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == "sevmig-export: cannot load the target's certificates: "* ]]
+	assert_source_intact running
+}
+
+@test "DOMAIN without a shared OCA fails at SEND_START and the guest goes back" {
+	pair --mem 4M --policy 0x11
+	save_digest
+	run -5 --separate-stderr bash -c "sevmig-export $(certs_b) '$T/a.sock' >'$T/out'"
+	[[ "$stderr" == *"SEND_START failed"* ]]
+	assert_source_intact running
+}
+
+@test "--dry-run verifies and plans without pausing the guest" {
+	pair --mem 4M --vcpus 2
+	run -0 --separate-stderr sevmig-export $(certs_b) --dry-run "$T/a.sock"
+	assert_line -n 0 --regexp '^target PDH [0-9a-f]{64}: chain verified$'
+	assert_line -n 1 --regexp '^guest policy 0x1, 2 vCPUs, 4 MiB in 1 range, [0-9]+ shared regions?$'
+	assert_line -n 2 "would pause it, take its context, SEND_START and send 1024 pages"
+	assert_source_intact running
+	run -0 --separate-stderr sevmig-export $(certs_b) --dry-run -J "$T/a.sock"
+	run -0 python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["schema"], r["result"], r["policy"], r["vcpus"], r["memory"][0]["gpa"])' "$output"
+	assert_output "sevmig-export-report/1 dry-run 0x1 2 0x0"
+}
+
+@test "the output closing early is exit 4 and the guest goes back running" {
+	pair --mem 16M
+	save_digest
+	run --separate-stderr bash -c "sevmig-export $(certs_b) '$T/a.sock' | head -c 100000 >/dev/null; exit \${PIPESTATUS[0]}"
+	assert_equal "$status" 4
+	[[ "$stderr" == *"output closed early"* ]]
+	assert_source_intact running
+}
+
+@test "a full disk is exit 4 and the guest goes back running" {
+	pair --mem 4M
+	save_digest
+	run -4 --separate-stderr bash -c "sevmig-export $(certs_b) '$T/a.sock' >/dev/full"
+	[[ "$stderr" == *"No space left on device"* ]]
+	assert_source_intact running
+}
+
+@test "a paused guest is given back paused" {
+	pair --mem 4M
+	sevmig-sim ctl "$T/a.sock" pause
+	run -4 --separate-stderr bash -c "sevmig-export $(certs_b) '$T/a.sock' >/dev/full"
+	assert_source_intact paused
+}
+
+@test "a failure after writing removes the output file" {
+	pair --mem 4M
+	mkdir "$T/out.sevmig"
+	run -4 --separate-stderr sevmig-export $(certs_b) -o "$T/out.sevmig" "$T/a.sock"
+	[[ "$stderr" == *"sevmig-export: cannot rename to '$T/out.sevmig': Is a directory" ]]
+	run -0 find "$T" -maxdepth 1 -name '.out.sevmig.*'
+	assert_output ""
+	assert_source_intact running
+}
+
+@test "the report of a failed export says what failed and where the guest is" {
+	pair --mem 4M
+	run -4 bash -c "sevmig-export $(certs_b) --report '$T/r.json' '$T/a.sock' 2>/dev/null >/dev/full"
+	run -0 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["result"], r["source"]); print(r["error"])' "$T/r.json"
+	assert_line -n 0 "failed running"
+	assert_line -n 1 --partial "No space left on device"
+}
+
+@test "SIGINT while blocked on the output gives the guest back" {
+	pair --mem 16M
+	save_digest
+	mkfifo "$T/fifo"
+	# a reader that opens the pipe and never reads
+	sleep 30 <"$T/fifo" 3>&- &
+	local reader=$!
+	sevmig-export -q $(certs_b) "$T/a.sock" >"$T/fifo" 2>"$T/err" 3>&- &
+	local pid=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(sim_status a 'context held')" = yes ] && break
+		sleep 0.1
+	done
+	sleep 0.3
+	kill -INT "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	kill "$reader"
+	assert_equal "$rc" 1
+	assert_equal "$(cat "$T/err")" "sevmig-export: interrupted by SIGINT"
+	assert_source_intact running
+}
+
+@test "SIGTERM while blocked on the output gives the guest back" {
+	pair --mem 16M
+	mkfifo "$T/fifo"
+	sleep 30 <"$T/fifo" 3>&- &
+	local reader=$!
+	sevmig-export -q $(certs_b) "$T/a.sock" >"$T/fifo" 2>"$T/err" 3>&- &
+	local pid=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(sim_status a 'context held')" = yes ] && break
+		sleep 0.1
+	done
+	sleep 0.3
+	kill -TERM "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	kill "$reader"
+	assert_equal "$rc" 1
+	assert_equal "$(cat "$T/err")" "sevmig-export: interrupted by SIGTERM"
+	assert_source_intact running
+}
+
+@test "refuses to write the archive to a terminal" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	pair --mem 1M
+	run script -qec "sevmig-export $(certs_b) '$T/a.sock'" /dev/null
+	assert_equal "$status" 2
+	assert_output --partial "refusing to write the archive to a terminal (use -o FILE or --force)"
+	assert_source_intact running
+}
+
+@test "bad invocations exit 2 with the try-help line" {
+	run -2 --separate-stderr sevmig-export
+	assert_equal "$stderr" "sevmig-export: no VM given
+Try 'sevmig-export --help' for more information."
+	run -2 --separate-stderr sevmig-export --exec 'x' -o f vm
+	run -2 --separate-stderr sevmig-export --exec 'x' --keep-source vm
+	run -2 --separate-stderr sevmig-export -J vm
+	run -2 --separate-stderr sevmig-export --records-per-chunk 0 vm
+	run -2 --separate-stderr sevmig-export --records-per-chunk 4097 vm
+	run -2 --separate-stderr sevmig-export a b
+}
+
+@test "a VM socket that does not exist is exit 4 or 5 naming it" {
+	pair --mem 1M
+	run --separate-stderr sevmig-export $(certs_b) "$T/nope.sock"
+	[ "$status" -eq 4 ] || [ "$status" -eq 5 ]
+	[[ "$stderr" == *"$T/nope.sock"* ]]
+}

@@ -1,0 +1,98 @@
+# Helpers for the export/import tests (20-, 30-, 40-, 50-): simulated
+# hosts and VMMs under $BATS_TEST_TMPDIR, stopped again in teardown.
+# shellcheck shell=bash
+
+T=$BATS_TEST_TMPDIR
+SIM_PIDS=()
+SIM_SOCKS=()
+
+# sim_platform NAME [platform init options]: a simulated host $T/NAME.
+sim_platform() {
+	local name=$1
+	shift
+	sevmig-sim platform init "$@" "$T/$name" >/dev/null
+}
+
+# sim_run NAME PLATFORM [run options]: a VMM on $T/NAME.sock, in the
+# background (fd 3 closed so bats does not wait for it).
+sim_run() {
+	local name=$1 plat=$2
+	shift 2
+	sevmig-sim run --platform "$T/$plat" --socket "$T/$name.sock" "$@" \
+		>"$T/$name.log" 2>&1 3>&- &
+	SIM_PIDS+=("$!")
+	SIM_SOCKS+=("$T/$name.sock")
+	wait_for_path "$T/$name.sock" 10
+}
+
+# Stop every VMM this test started (teardown).
+sim_stop_all() {
+	local s p
+	for s in "${SIM_SOCKS[@]}"; do
+		[ -S "$s" ] && sevmig-sim ctl --timeout 2 "$s" quit >/dev/null 2>&1
+	done
+	for p in "${SIM_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	SIM_PIDS=()
+	SIM_SOCKS=()
+}
+
+# One field of "sevmig-sim ctl SOCK status" ("vmm state", "guest state",
+# "context held", ...).
+sim_status() {
+	sevmig-sim ctl "$T/$1.sock" status | sed -n "s/^$2: *//p"
+}
+
+sim_digest() {
+	sevmig-sim ctl "$T/$1.sock" digest
+}
+
+# A source "a" and an incoming "b" on separate hosts, same shape.
+# pair [run options for both]
+pair() {
+	sim_platform pa
+	sim_platform pb
+	sim_run a pa "$@"
+	sim_run b pb --incoming "$@"
+}
+
+# The arguments sevmig-export needs to trust host pb's chain.
+certs_b() {
+	echo "-c $T/pb --ark $T/pb/ark.cert"
+}
+
+# The source digest before the export, for comparing afterwards.
+save_digest() {
+	sim_digest a >"$T/a.digest"
+}
+
+# After a successful migration: the target checks and has the source's
+# content, the source is released.
+assert_migrated() {
+	run -0 sevmig-sim ctl "$T/b.sock" check
+	assert_output --partial "ok:"
+	assert_equal "$(sim_digest b)" "$(cat "$T/a.digest")"
+	assert_equal "$(sim_status b 'vmm state')" running
+	assert_equal "$(sim_status a 'vmm state')" released
+}
+
+# The source is intact: running, its context back, its content checks.
+assert_source_intact() {
+	assert_equal "$(sim_status a 'vmm state')" "${1:-running}"
+	assert_equal "$(sim_status a 'guest state')" RUNNING
+	assert_equal "$(sim_status a 'context held')" no
+	run -0 sevmig-sim ctl "$T/a.sock" check
+	[ ! -f "$T/a.digest" ] || assert_equal "$(sim_digest a)" "$(cat "$T/a.digest")"
+}
+
+# The target never resumed: still waiting for an import.
+assert_target_untouched() {
+	assert_equal "$(sim_status b 'vmm state')" incoming
+}
+
+# Export a's guest to a file $T/guest.sevmig with --keep-source.
+save_archive() {
+	sevmig-export $(certs_b) --keep-source -o "$T/guest.sevmig" "$T/a.sock"
+}
