@@ -91,8 +91,9 @@ struct exp {
 	/* output */
 	int out_fd;
 	int own_out;		/* we opened out_fd and close it */
-	char *final_path;	/* -o FILE */
-	char *tmp_path;		/* its temporary name while writing */
+	struct sm_out file;	/* -o FILE, written complete or not at all */
+	int have_file;
+	char *final_path;	/* the regular file committed, NULL otherwise */
 	struct sm_child *child;	/* --exec importer, or NULL */
 	int ack_fd;		/* its stdout (owned by child) */
 	struct sm_archive_w *w;
@@ -401,8 +402,6 @@ static int wait_ready(struct exp *x, int *ready, char *msg, size_t msglen,
 static int open_output(struct exp *x, struct sm_err *e)
 {
 	const char *path = x->o->output;
-	char *dup, *dir, *base;
-	int fd, err;
 
 	if (x->o->exec)
 		return spawn_importer(x, e);
@@ -415,75 +414,17 @@ static int open_output(struct exp *x, struct sm_err *e)
 		return 0;
 	}
 	/*
-	 * A file is written under a temporary name in the same directory and
-	 * renamed only when complete, so a failed export never leaves a file
-	 * that looks like an archive.
+	 * A file is written under a temporary name and renamed only when
+	 * complete, so a failed export never leaves a file that looks like an
+	 * archive; a device or FIFO (-o /dev/null) is written in place.
 	 */
-	dup = strdup(path);
-	x->final_path = strdup(path);
-	if (!dup || !x->final_path) {
-		free(dup);
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
-	}
-	dir = dirname(dup);
-	base = basename(x->final_path);
-	if (asprintf(&x->tmp_path, "%s/.%s.XXXXXX", dir, base) < 0) {
-		x->tmp_path = NULL;
-		free(dup);
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
-	}
-	free(dup);
-	/* basename may have pointed into final_path: rebuild it intact. */
-	free(x->final_path);
-	x->final_path = strdup(path);
-	if (!x->final_path)
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
-	fd = mkostemp(x->tmp_path, O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-		free(x->tmp_path);
-		x->tmp_path = NULL;
-		return sm_err_errno(e, SM_EXIT_IO, err, "cannot create '%s'",
-				    path);
-	}
-	(void)fchmod(fd, 0600);
-	x->out_fd = fd;
-	x->own_out = 1;
+	if (sm_out_open(&x->file, path, 0600, e))
+		return -1;
+	x->have_file = 1;
+	x->out_fd = x->file.fd;
+	x->own_out = 0;
 	return 0;
 }
-
-/* fsync, rename into place, fsync the directory. */
-static int commit_file(struct exp *x, struct sm_err *e)
-{
-	char *dup, *dir;
-	int dfd, err;
-
-	if (fsync(x->out_fd)) {
-		err = errno;
-		return sm_err_errno(e, SM_EXIT_IO, err, "cannot write '%s'",
-				    x->final_path);
-	}
-	if (rename(x->tmp_path, x->final_path)) {
-		err = errno;
-		return sm_err_errno(e, SM_EXIT_IO, err, "cannot rename to '%s'",
-				    x->final_path);
-	}
-	free(x->tmp_path);
-	x->tmp_path = NULL;
-	dup = strdup(x->final_path);
-	if (!dup)
-		return 0;
-	dir = dirname(dup);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	free(dup);
-	return 0;
-}
-
-/* ---- archive writing, timed ---- */
 
 static int a_entry(struct exp *x, const char *name, const void *buf,
 		   size_t len, struct sm_err *e)
@@ -1137,8 +1078,17 @@ static int write_stream(struct exp *x, struct sm_err *e)
 	    write_device_state(x, e) || write_trailer(x, e))
 		return -1;
 	progress(x, 1);
-	if (x->tmp_path && commit_file(x, e))
-		return -1;
+	if (x->have_file) {
+		char *path = x->file.tmp ? strdup(x->file.path) : NULL;
+
+		x->have_file = 0;
+		x->out_fd = -1;
+		if (sm_out_commit(&x->file, e)) {
+			free(path);
+			return -1;
+		}
+		x->final_path = path;
+	}
 	x->state = SM_EXP_WRITTEN;
 	return 0;
 }
@@ -1301,10 +1251,8 @@ static void cleanup(struct exp *x)
 
 	sm_archive_w_free(x->w);
 	x->w = NULL;
-	if (x->tmp_path) {
-		unlink(x->tmp_path);
-		free(x->tmp_path);
-	}
+	if (x->have_file)
+		sm_out_abort(&x->file);
 	free(x->final_path);
 	if (x->own_out && x->out_fd >= 0)
 		close(x->out_fd);

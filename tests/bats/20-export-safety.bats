@@ -113,11 +113,11 @@ teardown() {
 	assert_source_intact paused
 }
 
-@test "a failure after writing removes the output file" {
+@test "an output that is a directory is refused and nothing is left" {
 	pair --mem 4M
 	mkdir "$T/out.sevmig"
 	run -4 --separate-stderr sevmig-export $(certs_b) -o "$T/out.sevmig" "$T/a.sock"
-	[[ "$stderr" == *"sevmig-export: cannot rename to '$T/out.sevmig': Is a directory" ]]
+	[[ "$stderr" == *"sevmig-export: cannot write '$T/out.sevmig': Is a directory" ]]
 	run -0 find "$T" -maxdepth 1 -name '.out.sevmig.*'
 	assert_output ""
 	assert_source_intact running
