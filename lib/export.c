@@ -893,8 +893,8 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 	uint8_t *win;
 	int rc = -1;
 
-	win = mmap(NULL, wlen, PROT_READ, MAP_SHARED, x->hello.fds[r->fd_index],
-		   (off_t)(r->offset + off));
+	win = mmap(NULL, wlen, PROT_READ, MAP_SHARED | MAP_POPULATE,
+		   x->hello.fds[r->fd_index], (off_t)(r->offset + off));
 	if (win == MAP_FAILED)
 		return sm_err_errno(e, SM_EXIT_VM, errno,
 				    "cannot map guest memory at 0x%" PRIx64,
