@@ -49,16 +49,15 @@
 #define ACK_MAX 64
 
 static const char *const state_names[] = {
-	[SM_EXP_INIT] = "init",		[SM_EXP_VERIFIED] = "verified",
+	[SM_EXP_INIT] = "init",		  [SM_EXP_VERIFIED] = "verified",
 	[SM_EXP_CONNECTED] = "connected", [SM_EXP_PAUSED] = "paused",
-	[SM_EXP_TAKEN] = "taken",	[SM_EXP_SENDING] = "sending",
-	[SM_EXP_WRITTEN] = "written",	[SM_EXP_READY] = "ready",
-	[SM_EXP_FINISHED] = "finished",	[SM_EXP_RELEASED] = "released",
+	[SM_EXP_TAKEN] = "taken",	  [SM_EXP_SENDING] = "sending",
+	[SM_EXP_WRITTEN] = "written",	  [SM_EXP_READY] = "ready",
+	[SM_EXP_FINISHED] = "finished",	  [SM_EXP_RELEASED] = "released",
 	[SM_EXP_DONE] = "done",
 };
 
-_Static_assert(sizeof(state_names) / sizeof(state_names[0]) ==
-		       SM_EXP_DONE + 1,
+_Static_assert(sizeof(state_names) / sizeof(state_names[0]) == SM_EXP_DONE + 1,
 	       "state_names covers every state");
 
 const char *sm_export_state_name(enum sm_export_state s)
@@ -210,8 +209,7 @@ static void progress(struct exp *x, int final)
 	struct sm_progress p;
 	double now = sm_now();
 
-	if (!x->o->on_progress ||
-	    (!final && now - x->last_progress < 0.25))
+	if (!x->o->on_progress || (!final && now - x->last_progress < 0.25))
 		return;
 	x->last_progress = now;
 	p.pages_done = x->pages_done;
@@ -369,12 +367,14 @@ static int wait_ready(struct exp *x, int *ready, char *msg, size_t msglen,
 				char d[64];
 
 				sm_child_describe(status, d, sizeof(d));
-				snprintf(msg, msglen,
-					 "the importer %s before answering \"ready\"",
-					 d);
+				snprintf(
+					msg, msglen,
+					"the importer %s before answering \"ready\"",
+					d);
 			} else {
-				snprintf(msg, msglen,
-					 "the importer closed its output before answering \"ready\"");
+				snprintf(
+					msg, msglen,
+					"the importer closed its output before answering \"ready\"");
 			}
 			return 0;
 		}
@@ -408,8 +408,9 @@ static int open_output(struct exp *x, struct sm_err *e)
 	if (!path || strcmp(path, "-") == 0) {
 		/* A binary stream on a terminal helps nobody (rule 25). */
 		if (isatty(STDOUT_FILENO) && !x->o->force)
-			return sm_err_set(e, SM_EXIT_USAGE,
-					  "refusing to write the archive to a terminal (use -o FILE or --force)");
+			return sm_err_set(
+				e, SM_EXIT_USAGE,
+				"refusing to write the archive to a terminal (use -o FILE or --force)");
 		x->out_fd = STDOUT_FILENO;
 		return 0;
 	}
@@ -446,8 +447,7 @@ static int a_begin(struct exp *x, const char *name, uint64_t size,
 	return rc;
 }
 
-static int a_data(struct exp *x, const void *buf, size_t len,
-		  struct sm_err *e)
+static int a_data(struct exp *x, const void *buf, size_t len, struct sm_err *e)
 {
 	double t = sm_now();
 	int rc = sm_archive_w_data(x->w, buf, len, e);
@@ -478,7 +478,8 @@ static int verify_bundle(struct exp *x, struct sm_err *e)
 
 	memset(&x->chain, 0, sizeof(x->chain));
 	if (sm_certs_load(certs, &x->chain, &x->info, e))
-		return sm_err_prefix(e, "cannot load the target's certificates");
+		return sm_err_prefix(e,
+				     "cannot load the target's certificates");
 	if (!(x->chain.have & SM_HAVE_PDH))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "no PDH in the target's certificates '%s'",
@@ -495,8 +496,9 @@ static int verify_bundle(struct exp *x, struct sm_err *e)
 	}
 	t.product = x->info.product;
 	if (sm_chain_verify(&x->chain, &t, &vr, e))
-		return sm_err_prefix(e, "target certificate chain '%s' does not verify",
-				     certs);
+		return sm_err_prefix(
+			e, "target certificate chain '%s' does not verify",
+			certs);
 	sm_sev_cert_fingerprint(&x->chain.pdh, fp, &fplen);
 	memcpy(x->target_fp, fp, SM_FP_LEN);
 	x->state = SM_EXP_VERIFIED;
@@ -528,9 +530,10 @@ static int hello(struct exp *x, struct sm_err *e)
 	x->policy = x->hello.policy;
 	/* NOSEND: the firmware would refuse SEND_START; take nothing. */
 	if (x->policy & SM_POLICY_NOSEND)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "refusing to export VM '%s': its policy 0x%x forbids sending (NOSEND)",
-				  x->o->vm, x->policy);
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"refusing to export VM '%s': its policy 0x%x forbids sending (NOSEND)",
+			x->o->vm, x->policy);
 	if (!(x->policy & (SM_POLICY_DOMAIN | SM_POLICY_SEV)))
 		warn(x,
 		     "guest policy 0x%x has neither DOMAIN nor SEV: the firmware does not check the target, only sevmig verified its chain",
@@ -540,17 +543,18 @@ static int hello(struct exp *x, struct sm_err *e)
 				  "VM '%s': es %d disagrees with policy 0x%x",
 				  x->o->vm, x->hello.es, x->policy);
 	if (x->hello.vcpus == 0 || x->hello.vcpus > SM_MAX_VCPUS)
-		return sm_err_set(e, SM_EXIT_VM, "VM '%s': %u vCPUs",
-				  x->o->vm, x->hello.vcpus);
+		return sm_err_set(e, SM_EXIT_VM, "VM '%s': %u vCPUs", x->o->vm,
+				  x->hello.vcpus);
 	/*
 	 * Without the guest's MSR_KVM_MIGRATION_CONTROL write its shared list
 	 * may be stale: a page it still treats as private would go out in
 	 * the clear (as ciphertext, but as the wrong kind) and arrive wrong.
 	 */
 	if (!x->hello.migration_ready && !x->o->assume_all_private)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "refusing to export VM '%s': the guest is not migration-ready, its shared-page list cannot be trusted (--assume-all-private sends every page through the firmware)",
-				  x->o->vm);
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"refusing to export VM '%s': the guest is not migration-ready, its shared-page list cannot be trusted (--assume-all-private sends every page through the firmware)",
+			x->o->vm);
 	if (x->hello.nranges > SM_MAX_RANGES)
 		return sm_err_set(e, SM_EXIT_VM, "VM '%s': too many ranges",
 				  x->o->vm);
@@ -593,7 +597,8 @@ static int get_shared(struct exp *x, struct sm_err *e)
 	x->shared.r = calloc(n ? n : 1, sizeof(*x->shared.r));
 	if (!x->shared.r) {
 		free(r);
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+				    "out of memory");
 	}
 	for (i = 0; i < n; i++) {
 		struct sm_layout one = { .nranges = 1 };
@@ -604,10 +609,11 @@ static int get_shared(struct exp *x, struct sm_err *e)
 		    (i && r[i].gpa < r[i - 1].gpa + r[i - 1].size) ||
 		    !sm_layout_fits(&one, &x->layout)) {
 			free(r);
-			return sm_err_set(e, SM_EXIT_VM,
-					  "VM '%s': bad shared region 0x%" PRIx64
-					  "+0x%" PRIx64,
-					  x->o->vm, r[i].gpa, r[i].size);
+			return sm_err_set(
+				e, SM_EXIT_VM,
+				"VM '%s': bad shared region 0x%" PRIx64
+				"+0x%" PRIx64,
+				x->o->vm, r[i].gpa, r[i].size);
 		}
 		x->shared.r[i].gpa = r[i].gpa;
 		x->shared.r[i].size = r[i].size;
@@ -732,15 +738,17 @@ static int send_start(struct exp *x, struct sm_err *e)
 	if (rc == 0 || x->fw->fw_error != SM_FW_INVALID_LENGTH) {
 		x->t_fw += sm_now() - t;
 		if (rc == 0)
-			return sm_err_set(e, SM_EXIT_VM,
-					  "SEND_START length query succeeded unexpectedly");
+			return sm_err_set(
+				e, SM_EXIT_VM,
+				"SEND_START length query succeeded unexpectedly");
 		return -1;
 	}
 	if (a.session_len != SM_REC_SESSION_LEN) {
 		x->t_fw += sm_now() - t;
-		return sm_err_set(e, SM_EXIT_VM,
-				  "SEND_START wants a session of %u bytes, not %u",
-				  a.session_len, SM_REC_SESSION_LEN);
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"SEND_START wants a session of %u bytes, not %u",
+			a.session_len, SM_REC_SESSION_LEN);
 	}
 	rc = sm_fw_send_start(x->fw, &a, e);
 	x->t_fw += sm_now() - t;
@@ -783,10 +791,9 @@ static int write_header(struct exp *x, struct sm_err *e)
 	free(json);
 	if (rc)
 		return -1;
-	if (a_entry(x, "sevmig/source-pdh.cert", x->src_pdh,
-		    sizeof(x->src_pdh), e) ||
-	    a_entry(x, "sevmig/session.bin", x->session, sizeof(x->session),
-		    e))
+	if (a_entry(x, "sevmig/source-pdh.cert", x->src_pdh, sizeof(x->src_pdh),
+		    e) ||
+	    a_entry(x, "sevmig/session.bin", x->session, sizeof(x->session), e))
 		return -1;
 	if (sm_shared_encode(&x->shared, &json, &len, e))
 		return -1;
@@ -824,7 +831,7 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 	uint8_t *win;
 	int rc = -1;
 
-	win = mmap(NULL, wlen, PROT_READ, MAP_SHARED,
+	win = mmap(NULL, wlen, PROT_READ, MAP_SHARED | MAP_POPULATE,
 		   x->hello.fds[r->fd_index], (off_t)(r->offset + off));
 	if (win == MAP_FAILED)
 		return sm_err_errno(e, SM_EXIT_VM, errno,
@@ -871,7 +878,8 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 				sm_err_prefix(e, "page 0x%" PRIx64, rec.gpa);
 				goto out;
 			}
-			if (xf.trans_len != PAGE || xf.hdr_len != SM_REC_PKT_HDR_LEN) {
+			if (xf.trans_len != PAGE ||
+			    xf.hdr_len != SM_REC_PKT_HDR_LEN) {
 				sm_err_set(e, SM_EXIT_VM,
 					   "SEND_UPDATE_DATA of page 0x%" PRIx64
 					   " returned %u bytes",
@@ -911,7 +919,8 @@ static int write_pages(struct exp *x, struct sm_err *e)
 	int rc = 0;
 
 	if (!kinds)
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+				    "out of memory");
 	for (ri = 0; ri < x->hello.nranges && rc == 0; ri++) {
 		uint64_t size = x->hello.ranges[ri].size, off;
 
@@ -1001,13 +1010,14 @@ static int write_device_state(struct exp *x, struct sm_err *e)
 	rc = sm_ep_device_state(x->ep, &fd, &size, e);
 	x->t_vmm += sm_now() - t;
 	if (rc)
-		return sm_err_prefix(e, "cannot get the device state of VM '%s'",
-				     x->o->vm);
+		return sm_err_prefix(
+			e, "cannot get the device state of VM '%s'", x->o->vm);
 	if (a_begin(x, "sevmig/device-state.bin", size, e))
 		goto err_close;
 	while (done < size) {
-		size_t want = size - done < sizeof(buf) ? (size_t)(size - done) :
-							    sizeof(buf);
+		size_t want = size - done < sizeof(buf) ?
+				      (size_t)(size - done) :
+				      sizeof(buf);
 		ssize_t n;
 		int ready = 0;
 
@@ -1023,10 +1033,11 @@ static int write_device_state(struct exp *x, struct sm_err *e)
 			goto err_close;
 		}
 		if (n == 0) {
-			sm_err_set(e, SM_EXIT_VM,
-				   "device state of VM '%s' ended after %" PRIu64
-				   " of %" PRIu64 " bytes",
-				   x->o->vm, done, size);
+			sm_err_set(
+				e, SM_EXIT_VM,
+				"device state of VM '%s' ended after %" PRIu64
+				" of %" PRIu64 " bytes",
+				x->o->vm, done, size);
 			goto err_close;
 		}
 		if (a_data(x, buf, (size_t)n, e))
@@ -1110,8 +1121,8 @@ static void also(struct sm_err *e, const char *what, const struct sm_err *e2)
 		return;
 	}
 	if (n < sizeof(e->msg) - 1)
-		snprintf(e->msg + n, sizeof(e->msg) - n, "; also %s: %.300s", what,
-			 e2->msg);
+		snprintf(e->msg + n, sizeof(e->msg) - n, "; also %s: %.300s",
+			 what, e2->msg);
 }
 
 static void give_back(struct exp *x, int resume, struct sm_err *e)
@@ -1144,7 +1155,8 @@ static void give_back(struct exp *x, int resume, struct sm_err *e)
 		x->res->source_state = "running";
 		return;
 	}
-	x->res->source_state = x->state >= SM_EXP_PAUSED ? "paused" : "untouched";
+	x->res->source_state = x->state >= SM_EXP_PAUSED ? "paused" :
+							   "untouched";
 }
 
 static int finish(struct exp *x, struct sm_err *e)
@@ -1164,8 +1176,10 @@ static int finish(struct exp *x, struct sm_err *e)
 	x->t_vmm += sm_now() - t;
 	if (rc) {
 		*e = e2;
-		return sm_err_prefix(e, "SEND_FINISH done but VM '%s' did not release its guest",
-				     x->o->vm);
+		return sm_err_prefix(
+			e,
+			"SEND_FINISH done but VM '%s' did not release its guest",
+			x->o->vm);
 	}
 	x->state = SM_EXP_RELEASED;
 	x->res->source_state = "released";
@@ -1191,8 +1205,9 @@ static int two_way_end(struct exp *x, struct sm_err *e)
 	if (sm_write_full(x->out_fd, commit, sizeof(commit) - 1) < 0) {
 		int err = errno;
 
-		return sm_err_errno(e, SM_EXIT_IO, err,
-				    "the source was released but \"commit\" could not be sent to the importer; the target holds the guest paused, resume it there");
+		return sm_err_errno(
+			e, SM_EXIT_IO, err,
+			"the source was released but \"commit\" could not be sent to the importer; the target holds the guest paused, resume it there");
 	}
 	sm_child_close_stdin(x->child);
 	x->out_fd = -1;
@@ -1201,9 +1216,10 @@ static int two_way_end(struct exp *x, struct sm_err *e)
 				  "the importer did not exit after \"commit\"");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		sm_child_describe(status, d, sizeof(d));
-		return sm_err_set(e, SM_EXIT_IO,
-				  "the source was released and \"commit\" sent, but the importer %s; check the target",
-				  d);
+		return sm_err_set(
+			e, SM_EXIT_IO,
+			"the source was released and \"commit\" sent, but the importer %s; check the target",
+			d);
 	}
 	return 0;
 }
@@ -1350,7 +1366,9 @@ fail:
 		 */
 		if (x.state == SM_EXP_WRITTEN && !o->exec && !x.final_path) {
 			resume = 0;
-			sm_err_prefix(e, "the whole stream was sent; the source is left paused, do not resume it unless the import failed");
+			sm_err_prefix(
+				e,
+				"the whole stream was sent; the source is left paused, do not resume it unless the import failed");
 		}
 		if (x.state == SM_EXP_WRITTEN && x.final_path) {
 			/* SEND_FINISH failed: the archive must not stay. */

@@ -73,9 +73,8 @@ static void write_sample(int fd, uint8_t digest[SM_ARCHIVE_DIGEST_LEN])
 	assert_int_equal(sm_archive_w_entry(w, "sevmig/manifest.json", "{}\n",
 					    3, &e),
 			 0);
-	assert_int_equal(sm_archive_w_begin(w, "sevmig/pages/00000000", BIG,
-					    &e),
-			 0);
+	assert_int_equal(
+		sm_archive_w_begin(w, "sevmig/pages/00000000", BIG, &e), 0);
 	while (off < BIG) {
 		size_t n = step < BIG - off ? step : BIG - off;
 
@@ -84,12 +83,10 @@ static void write_sample(int fd, uint8_t digest[SM_ARCHIVE_DIGEST_LEN])
 		step = step * 3 + 1;
 	}
 	assert_int_equal(sm_archive_w_end(w, &e), 0);
-	assert_int_equal(sm_archive_w_entry(w, "sevmig/empty", NULL, 0, &e),
-			 0);
+	assert_int_equal(sm_archive_w_entry(w, "sevmig/empty", NULL, 0, &e), 0);
 	assert_int_equal(sm_archive_w_digest(w, digest, &e), 0);
-	assert_int_equal(sm_archive_w_entry(w, "sevmig/trailer.json", "{}\n",
-					    3, &e),
-			 0);
+	assert_int_equal(
+		sm_archive_w_entry(w, "sevmig/trailer.json", "{}\n", 3, &e), 0);
 	assert_int_equal(sm_archive_w_close(w, &e), 0);
 	assert_true(sm_archive_w_bytes(w) > BIG);
 	sm_archive_w_free(w);
@@ -444,7 +441,8 @@ static void test_empty_input(void **state)
 	/* libarchive may take an empty input as an empty archive */
 	if (rc == -1) {
 		assert_int_equal(e.code, SM_EXIT_IO);
-		assert_string_equal(e.msg, "reading archive: the input is empty");
+		assert_string_equal(e.msg,
+				    "reading archive: the input is empty");
 	} else {
 		assert_int_equal(rc, 0);
 	}
