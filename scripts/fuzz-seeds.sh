@@ -222,6 +222,8 @@ req() { frame "$1" "{\"version\":1,\"op\":\"$2\"${3:+,$3}}"; }
 } | seed endpoint-server malformed
 
 # ---- manifest, records: the parts of the committed archive seeds ----
+# (sim-devstate/es-padded is a committed file: a device state padded to
+# 400 bytes by sevmig-sim run --device-state-size, not regenerated here.)
 rm -rf "$out/manifest" "$out/records"
 be32() {
 	printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))"
@@ -244,6 +246,9 @@ for a in "$out"/archive/*.sevmig; do
 			cat "$tmp/part"
 		done
 	} | seed records "$n"
+	# one ctl byte (the piece size), then the device state
+	{ printf '\x04'; tar -xOf "$a" sevmig/device-state.bin; } |
+		seed sim-devstate "$n"
 done
 
 du -sh "$out"/* >&2
