@@ -352,6 +352,9 @@ static int r_fail(struct sm_archive_r *r, struct sm_err *e, const char *what)
 
 	if (r->rd_errno)
 		return sm_err_errno(e, SM_EXIT_IO, r->rd_errno, "%s", what);
+	/* Usually the writer failed before its first byte: say so plainly. */
+	if (r->consumed == 0)
+		return sm_err_set(e, SM_EXIT_IO, "%s: the input is empty", what);
 	return sm_err_set(e, SM_EXIT_IO, "%s: %s", what,
 			  msg ? msg : "unknown libarchive error");
 }

@@ -24,7 +24,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,16 +37,16 @@
 #include "bundle.h"
 #include "cert.h"
 #include "endpoint.h"
+#include "fw-kvm.h"
 #include "fw-sim.h"
 #include "fw.h"
 #include "records.h"
+#include "transport.h"
 #include "util.h"
 
 #define PAGE SM_REC_PAGE_SIZE
 #define PIPE_SIZE (1 << 20)
 #define ACK_MAX 64
-
-extern char **environ;
 
 static const char *const state_names[] = {
 	[SM_EXP_INIT] = "init",		[SM_EXP_VERIFIED] = "verified",
@@ -94,8 +93,8 @@ struct exp {
 	int own_out;		/* we opened out_fd and close it */
 	char *final_path;	/* -o FILE */
 	char *tmp_path;		/* its temporary name while writing */
-	pid_t child;		/* --exec importer, or 0 */
-	int ack_fd;		/* its stdout */
+	struct sm_child *child;	/* --exec importer, or NULL */
+	int ack_fd;		/* its stdout (owned by child) */
 	struct sm_archive_w *w;
 
 	/* what moved */
@@ -290,117 +289,55 @@ err_quote:
 }
 
 /*
- * Start the importer: stdin = the stream (our out_fd), stdout = the
- * acknowledgement channel (our ack_fd), stderr inherited.  Default signal
- * dispositions and an empty mask in the child (we ignore SIGPIPE and
- * block SIGINT/SIGTERM; it must not inherit that).
+ * Start the importer (lib/transport.h: no shell, default signal
+ * dispositions and an empty mask in the child): its stdin is the stream
+ * (our out_fd), its stdout the acknowledgement channel (our ack_fd), its
+ * stderr ours.
  */
 static int spawn_importer(struct exp *x, struct sm_err *e)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
-	sigset_t none, all;
 	char **argv = NULL;
-	int rc, err;
+	int rc;
 
 	if (sm_export_split_command(x->o->exec, &argv, e))
 		return -1;
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
-		err = errno;
-		sm_err_errno(e, SM_EXIT_IO, err, "cannot create pipes");
-		goto err_pipes;
-	}
+	rc = sm_child_spawn((const char *const *)argv,
+			    SM_CHILD_PIPE_STDIN | SM_CHILD_PIPE_STDOUT,
+			    &x->child, e);
+	free(argv);
+	if (rc)
+		return sm_err_prefix(e, "--exec");
 	/* Fewer wakeups; failure only costs speed. */
-	(void)fcntl(in[1], F_SETPIPE_SZ, PIPE_SIZE);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawnp(&x->child, argv[0], &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (rc) {
-		x->child = 0;
-		sm_err_errno(e, SM_EXIT_IO, rc, "cannot run '%s'", argv[0]);
-		goto err_pipes;
-	}
-	close(in[0]);
-	close(out[1]);
-	x->out_fd = in[1];
-	x->own_out = 1;
-	x->ack_fd = out[0];
-	free(argv);
+	(void)fcntl(x->child->in, F_SETPIPE_SZ, PIPE_SIZE);
+	x->out_fd = x->child->in;
+	x->ack_fd = x->child->out;
 	return 0;
-
-err_pipes:
-	if (in[0] >= 0) {
-		close(in[0]);
-		close(in[1]);
-	}
-	if (out[0] >= 0) {
-		close(out[0]);
-		close(out[1]);
-	}
-	free(argv);
-	return -1;
 }
 
-static void describe_status(int status, char *buf, size_t len)
-{
-	if (WIFEXITED(status))
-		snprintf(buf, len, "exited with status %d",
-			 WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
-	else
-		snprintf(buf, len, "stopped");
-}
-
-/* Reap the child, waiting at most timeout seconds; 1 if reaped. */
+/* Reap the child, waiting at most timeout seconds; 1 if it exited. */
 static int reap(struct exp *x, double timeout, int *status)
 {
-	double until = sm_now() + timeout;
+	struct sm_err e2;
 
-	if (!x->child)
+	if (!x->child || sm_child_wait(x->child, timeout, status, &e2))
 		return 0;
-	for (;;) {
-		pid_t p = waitpid(x->child, status, WNOHANG);
-
-		if (p == x->child) {
-			x->child = 0;
-			return 1;
-		}
-		if (p < 0 && errno != EINTR) {
-			x->child = 0;
-			return 0;
-		}
-		if (sm_now() >= until)
-			return 0;
-		usleep(10000);
-	}
+	return 1;
 }
 
+/* Give a failed importer a moment to say why, then stop it. */
 static void stop_child(struct exp *x)
 {
 	int status;
 
 	if (!x->child)
 		return;
-	if (reap(x, 2.0, &status))
-		return;
-	kill(x->child, SIGTERM);
-	if (reap(x, 2.0, &status))
-		return;
-	kill(x->child, SIGKILL);
-	reap(x, 5.0, &status);
+	/* An unfinished stream ends here: the importer sees it cut. */
+	sm_child_close_stdin(x->child);
+	reap(x, 2.0, &status);
+	sm_child_free(x->child);
+	x->child = NULL;
+	x->out_fd = -1;
+	x->ack_fd = -1;
 }
 
 /*
@@ -430,7 +367,7 @@ static int wait_ready(struct exp *x, int *ready, char *msg, size_t msglen,
 			if (reap(x, 5.0, &status)) {
 				char d[64];
 
-				describe_status(status, d, sizeof(d));
+				sm_child_describe(status, d, sizeof(d));
 				snprintf(msg, msglen,
 					 "the importer %s before answering \"ready\"",
 					 d);
@@ -642,10 +579,11 @@ static int hello(struct exp *x, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "VM '%s' is not a source (role '%s')",
 				  x->o->vm, x->hello.role);
-	if (strcmp(x->hello.platform, "sim") != 0)
+	if (strcmp(x->hello.platform, "sim") != 0 &&
+	    strcmp(x->hello.platform, "kvm") != 0)
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
-				  "VM '%s': platform '%s' is not supported by this build",
-				  x->o->vm, x->hello.platform);
+				  "VM '%s': unknown platform '%s'", x->o->vm,
+				  x->hello.platform);
 	x->policy = x->hello.policy;
 	/* NOSEND: the firmware would refuse SEND_START; take nothing. */
 	if (x->policy & SM_POLICY_NOSEND)
@@ -761,6 +699,11 @@ static int pause_guest(struct exp *x, struct sm_err *e)
 	return 0;
 }
 
+static int is_kvm(const struct exp *x)
+{
+	return strcmp(x->hello.platform, "kvm") == 0;
+}
+
 static int take_context(struct exp *x, struct sm_err *e)
 {
 	double t = sm_now();
@@ -772,11 +715,34 @@ static int take_context(struct exp *x, struct sm_err *e)
 		return sm_err_prefix(e, "cannot take the context of VM '%s'",
 				     x->o->vm);
 	x->state = SM_EXP_TAKEN;
+	if (is_kvm(x)) {
+		/*
+		 * KVM only takes SEV commands from the VM's creator: move the
+		 * context into a VM of ours (docs/sevmig-kvm.7).
+		 */
+		struct sm_fw_kvm_opts ko = { .nvcpus = x->hello.vcpus,
+					     .es = x->hello.es,
+					     .vm_type = SM_KVM_VM_AUTO };
+
+		return sm_fw_kvm_open_source(x->ctx_fd, &ko, &x->fw, e);
+	}
 	if (sm_fw_sim_open(x->hello.platform_dir, &x->fw, e) ||
 	    sm_fw_sim_attach(x->fw, x->ctx_fd, e))
 		return sm_err_prefix(e, "simulated platform '%s'",
 				     x->hello.platform_dir);
 	return 0;
+}
+
+/*
+ * What to hand back to the VMM: sim shares the context memfd; on KVM the
+ * context now lives in our VM, which the VMM moves back from (if the
+ * move into ours never happened, its own VM still holds it).
+ */
+static int context_handle(struct exp *x)
+{
+	if (is_kvm(x) && x->fw)
+		return sm_fw_kvm_vm_fd(x->fw);
+	return x->ctx_fd;
 }
 
 static int send_start(struct exp *x, struct sm_err *e)
@@ -1205,15 +1171,20 @@ static void give_back(struct exp *x, int resume, struct sm_err *e)
 	if (x->state >= SM_EXP_SENDING && x->state < SM_EXP_FINISHED &&
 	    sm_fw_send_cancel(x->fw, &e2))
 		also(e, "SEND_CANCEL failed", &e2);
-	sm_fw_close(x->fw);
-	x->fw = NULL;
 	if (x->state >= SM_EXP_TAKEN && x->state < SM_EXP_FINISHED) {
-		if (sm_ep_return_context(x->ep, x->ctx_fd, &e2)) {
+		if (sm_ep_return_context(x->ep, context_handle(x), &e2)) {
 			also(e, "cannot return the context", &e2);
+			/*
+			 * Keep fw open: on KVM closing our VM would destroy
+			 * the guest; the VMM may still take it back.
+			 */
 			x->res->source_state = "context lost";
 			return;
 		}
 	}
+	/* Only now: on KVM our VM is empty after the move back. */
+	sm_fw_close(x->fw);
+	x->fw = NULL;
 	if (resume && x->we_paused && x->state >= SM_EXP_PAUSED) {
 		if (sm_ep_resume(x->ep, &e2)) {
 			also(e, "cannot resume the source", &e2);
@@ -1273,14 +1244,13 @@ static int two_way_end(struct exp *x, struct sm_err *e)
 		return sm_err_errno(e, SM_EXIT_IO, err,
 				    "the source was released but \"commit\" could not be sent to the importer; the target holds the guest paused, resume it there");
 	}
-	close(x->out_fd);
+	sm_child_close_stdin(x->child);
 	x->out_fd = -1;
-	x->own_out = 0;
 	if (!reap(x, 3600.0, &status))
 		return sm_err_set(e, SM_EXIT_IO,
 				  "the importer did not exit after \"commit\"");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		describe_status(status, d, sizeof(d));
+		sm_child_describe(status, d, sizeof(d));
 		return sm_err_set(e, SM_EXIT_IO,
 				  "the source was released and \"commit\" sent, but the importer %s; check the target",
 				  d);
@@ -1338,8 +1308,6 @@ static void cleanup(struct exp *x)
 	free(x->final_path);
 	if (x->own_out && x->out_fd >= 0)
 		close(x->out_fd);
-	if (x->ack_fd >= 0)
-		close(x->ack_fd);
 	stop_child(x);
 	sm_fw_close(x->fw);
 	if (x->ctx_fd >= 0)
@@ -1405,6 +1373,20 @@ int sm_export(const struct sm_export_opts *o, struct sm_export_result *res,
 	goto out;
 
 fail:
+	if (x.child && e->code == SM_EXIT_IO && x.state < SM_EXP_WRITTEN) {
+		int status;
+		char d[64];
+
+		/* Say why the pipe closed, if the importer has exited. */
+		sm_child_close_stdin(x.child);
+		if (reap(&x, 2.0, &status)) {
+			size_t n = strlen(e->msg);
+
+			sm_child_describe(status, d, sizeof(d));
+			snprintf(e->msg + n, sizeof(e->msg) - n,
+				 " (the importer %s)", d);
+		}
+	}
 	/*
 	 * Before SEND_FINISH the guest goes back to the source (resumed if we
 	 * paused it).  After it, there is nothing to give back: the message

@@ -31,6 +31,7 @@
 #include "archive.h"
 #include "cert.h"
 #include "endpoint.h"
+#include "fw-kvm.h"
 #include "fw-sim.h"
 #include "fw.h"
 #include "ossl.h"
@@ -235,10 +236,11 @@ static int connect_target(struct imp *x, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "VM '%s' is not waiting for an incoming guest (role '%s', state '%s')",
 				  x->o->vm, x->hello.role, x->hello.state);
-	if (strcmp(x->hello.platform, "sim") != 0)
+	if (strcmp(x->hello.platform, "sim") != 0 &&
+	    strcmp(x->hello.platform, "kvm") != 0)
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
-				  "VM '%s': platform '%s' is not supported by this build",
-				  x->o->vm, x->hello.platform);
+				  "VM '%s': unknown platform '%s'", x->o->vm,
+				  x->hello.platform);
 	if (x->hello.nranges > SM_MAX_RANGES)
 		return sm_err_set(e, SM_EXIT_VM, "VM '%s': too many ranges",
 				  x->o->vm);
@@ -280,6 +282,11 @@ static int connect_target(struct imp *x, struct sm_err *e)
  * The archive names the PDH it was made for; refuse another platform's
  * before RECEIVE_START (which would fail too, less clearly).
  */
+static int is_kvm(const struct imp *x)
+{
+	return strcmp(x->hello.platform, "kvm") == 0;
+}
+
 static int check_target_pdh(struct imp *x, struct sm_err *e)
 {
 	uint8_t pdh[SM_SEV_CERT_LEN], chain[SM_SEV_CHAIN_LEN], fp[48];
@@ -287,9 +294,18 @@ static int check_target_pdh(struct imp *x, struct sm_err *e)
 	struct sm_sev_cert c;
 	size_t fplen;
 
-	if (sm_fw_sim_open(x->hello.platform_dir, &x->fw, e))
+	if (is_kvm(x)) {
+		/* A fresh SEV VM of ours; the VMM adopts it at the end. */
+		struct sm_fw_kvm_opts ko = { .nvcpus = x->m->vcpus,
+					     .es = x->m->es,
+					     .vm_type = SM_KVM_VM_AUTO };
+
+		if (sm_fw_kvm_open_receive(&ko, &x->fw, e))
+			return -1;
+	} else if (sm_fw_sim_open(x->hello.platform_dir, &x->fw, e)) {
 		return sm_err_prefix(e, "simulated platform '%s'",
 				     x->hello.platform_dir);
+	}
 	if (sm_fw_pdh_cert_export(x->fw, pdh, chain, e) ||
 	    sm_sev_cert_parse(pdh, sizeof(pdh), &c, e))
 		return sm_err_prefix(e, "target PDH");
@@ -310,7 +326,7 @@ static int receive_start(struct imp *x, struct sm_err *e)
 	double t = sm_now();
 	int rc;
 
-	rc = sm_fw_sim_prepare_receive(x->fw, x->m->vcpus, e);
+	rc = is_kvm(x) ? 0 : sm_fw_sim_prepare_receive(x->fw, x->m->vcpus, e);
 	if (rc == 0) {
 		a.handle = 0;
 		a.policy = x->m->policy;
@@ -359,6 +375,14 @@ static uint8_t *target_page(struct imp *x, uint64_t gpa, struct sm_err *e)
 		sm_err_errno(e, SM_EXIT_VM, errno,
 			     "cannot map the memory of VM '%s' at 0x%" PRIx64,
 			     x->o->vm, r->gpa + start);
+		return NULL;
+	}
+	/*
+	 * KVM: SEV ciphertext is bound to the host page, so the pages that
+	 * receive it are pinned to our context (they move with it).
+	 */
+	if (is_kvm(x) && sm_fw_kvm_register_region(x->fw, p, len, e)) {
+		munmap(p, len);
 		return NULL;
 	}
 	x->win.p = p;
@@ -770,7 +794,10 @@ static int complete(struct imp *x, struct sm_err *e)
 	rc = sm_ep_set_shared_regions(x->ep, regs, x->shared.n, e);
 	free(regs);
 	if (rc == 0)
-		rc = sm_ep_adopt_context(x->ep, sm_fw_sim_context_fd(x->fw), e);
+		rc = sm_ep_adopt_context(x->ep,
+					 is_kvm(x) ? sm_fw_kvm_vm_fd(x->fw) :
+						     sm_fw_sim_context_fd(x->fw),
+					 e);
 	x->t_vmm += sm_now() - t;
 	if (rc)
 		return sm_err_prefix(e, "VM '%s'", x->o->vm);

@@ -429,6 +429,29 @@ static void test_not_an_archive(void **state)
 	close(fd);
 }
 
+static void test_empty_input(void **state)
+{
+	struct sm_archive_r *r = NULL;
+	struct sm_err e = { 0 };
+	const char *n;
+	uint64_t size;
+	int fd = memfd(), rc;
+
+	(void)state;
+	rc = sm_archive_r_open(fd, &r, &e);
+	if (rc == 0)
+		rc = sm_archive_r_next(r, &n, &size, &e);
+	/* libarchive may take an empty input as an empty archive */
+	if (rc == -1) {
+		assert_int_equal(e.code, SM_EXIT_IO);
+		assert_string_equal(e.msg, "reading archive: the input is empty");
+	} else {
+		assert_int_equal(rc, 0);
+	}
+	sm_archive_r_free(r);
+	close(fd);
+}
+
 static void test_abandoned_writes_nothing_more(void **state)
 {
 	struct sm_archive_w *w;
@@ -521,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_abandoned_writes_nothing_more),
 		cmocka_unit_test(test_wait_hook_aborts),
 		cmocka_unit_test(test_leftover_after_end),
+		cmocka_unit_test(test_empty_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

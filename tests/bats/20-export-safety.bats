@@ -177,6 +177,33 @@ teardown() {
 	assert_source_intact running
 }
 
+@test "an exporter killed outright leaves the VMM to cancel the send" {
+	pair --mem 16M
+	save_digest
+	mkfifo "$T/fifo"
+	sleep 30 <"$T/fifo" 3>&- &
+	local reader=$!
+	sevmig-export -q $(certs_b) "$T/a.sock" >"$T/fifo" 2>/dev/null 3>&- &
+	local pid=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(sim_status a 'guest state')" = SUPDATE ] && break
+		sleep 0.1
+	done
+	assert_equal "$(sim_status a 'guest state')" SUPDATE
+	kill -KILL "$pid"
+	wait "$pid" || true
+	kill "$reader"
+	for ((i = 0; i < 50; i++)); do
+		[ "$(sim_status a 'context held')" = no ] && break
+		sleep 0.1
+	done
+	# the VMM ran SEND_CANCEL itself; the guest was left paused by us
+	assert_source_intact paused
+	run -0 sevmig-sim ctl "$T/a.sock" resume
+	assert_source_intact running
+}
+
 @test "refuses to write the archive to a terminal" {
 	command -v script >/dev/null || skip "script(1) is not installed"
 	pair --mem 1M
