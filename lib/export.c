@@ -608,12 +608,12 @@ static int get_shared(struct exp *x, struct sm_err *e)
 		if (r[i].size == 0 || r[i].gpa % PAGE || r[i].size % PAGE ||
 		    (i && r[i].gpa < r[i - 1].gpa + r[i - 1].size) ||
 		    !sm_layout_fits(&one, &x->layout)) {
+			sm_err_set(e, SM_EXIT_VM,
+				   "VM '%s': bad shared region 0x%" PRIx64
+				   "+0x%" PRIx64,
+				   x->o->vm, r[i].gpa, r[i].size);
 			free(r);
-			return sm_err_set(
-				e, SM_EXIT_VM,
-				"VM '%s': bad shared region 0x%" PRIx64
-				"+0x%" PRIx64,
-				x->o->vm, r[i].gpa, r[i].size);
+			return -1;
 		}
 		x->shared.r[i].gpa = r[i].gpa;
 		x->shared.r[i].size = r[i].size;

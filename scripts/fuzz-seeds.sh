@@ -178,6 +178,30 @@ rm -rf "$out/endpoint"
 	printf '\x00\xff\xff\xff\xff'
 } | seed endpoint malformed
 
+# export: the source VMM's side of an export (ctl bit 6 of the first
+# frame: a dry run)
+rm -rf "$out/export"
+src_hello='{"ok":true,"version":1,"platform":"sim","platform_dir":"/nonexistent","role":"source","state":"running","vcpus":1,"es":false,"policy":1,"migration_ready":true,"mem_size":1114112,"memory":[{"gpa":"0x0","size":1048576,"fd":0,"offset":"0x0"},{"gpa":"0x100000000","size":65536,"fd":0,"offset":"0x100000"}]}'
+{
+	frame 1 "$src_hello"
+	frame 0 '{"ok":true,"regions":[{"gpa":"0x9000","size":8192}],"next":"0xb000"}'
+	frame 0 '{"ok":true,"regions":[{"gpa":"0x100000000","size":4096}]}'
+	frame 0 '{"ok":true,"vmm_state":"running","role":"source","guest_state":"RUNNING","policy":1,"handle":1,"mem_size":1114112,"vcpus":1,"es":false,"migration_ready":true,"context_held":false}'
+	frame 0 "$ok"
+	frame 1 "$ok"
+	frame 0 "$ok"
+	frame 0 "$ok"
+} | seed export full
+{
+	frame 65 "$src_hello"
+	frame 0 '{"ok":true,"regions":[]}'
+} | seed export dry-run
+{
+	frame 1 "$src_hello"
+	frame 0 '{"ok":true,"regions":[{"gpa":"0x100000000","size":65536}]}'
+	frame 0 '{"ok":false,"error":"the guest is not running","code":"state"}'
+} | seed export all-high-shared
+
 rm -rf "$out/endpoint-server"
 req() { frame "$1" "{\"version\":1,\"op\":\"$2\"${3:+,$3}}"; }
 {
@@ -222,6 +246,8 @@ req() { frame "$1" "{\"version\":1,\"op\":\"$2\"${3:+,$3}}"; }
 } | seed endpoint-server malformed
 
 # ---- manifest, records: the parts of the committed archive seeds ----
+# (sim-devstate/es-padded is a committed file: a device state padded to
+# 400 bytes by sevmig-sim run --device-state-size, not regenerated here.)
 rm -rf "$out/manifest" "$out/records"
 be32() {
 	printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))"
@@ -244,6 +270,9 @@ for a in "$out"/archive/*.sevmig; do
 			cat "$tmp/part"
 		done
 	} | seed records "$n"
+	# one ctl byte (the piece size), then the device state
+	{ printf '\x04'; tar -xOf "$a" sevmig/device-state.bin; } |
+		seed sim-devstate "$n"
 done
 
 du -sh "$out"/* >&2

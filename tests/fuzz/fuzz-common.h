@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -250,6 +251,68 @@ static inline ssize_t fz_drain(int sock, size_t feed, uint8_t *buf,
 		}
 	}
 	return n;
+}
+
+/*
+ * A scripted peer (a VMM for the endpoint client): accept one connection
+ * on lfd, send the frames of data (with copies of fd as they say), read
+ * and drop what the other side sends, shut down writing once all is sent
+ * and return at its EOF.  A thread function; arg is a struct fz_peer.
+ */
+struct fz_peer {
+	int lfd, fd;
+	double timeout;		/* the client's; waits are bounded by it */
+	const uint8_t *data;
+	size_t size;
+};
+
+static inline void *fz_peer_serve(void *arg)
+{
+	const struct fz_peer *p = arg;
+	const uint8_t *in = p->data;
+	size_t left = p->size, off = 0;
+	struct fz_frame f = { 0, 0, NULL, 0, 0 };
+	struct pollfd pf = { .fd = p->lfd, .events = POLLIN };
+	int fd, have = 0, shut = 0;
+	ssize_t n;
+
+	if (poll(&pf, 1, 2 * (int)p->timeout * 1000) != 1)
+		fz_fail("the client never connected");
+	fd = accept4(p->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		fz_fail("accept: %s", strerror(errno));
+	for (;;) {
+		if (!have && !shut) {
+			have = fz_next_frame(&in, &left, &f);
+			off = 0;
+			if (!have) {
+				shutdown(fd, SHUT_WR);
+				shut = 1;
+			}
+		}
+		pf = (struct pollfd){ .fd = fd,
+				      .events = POLLIN | (have ? POLLOUT : 0) };
+		if (poll(&pf, 1, 4 * (int)p->timeout * 1000) != 1)
+			fz_fail("the client neither reads nor closes");
+		if (pf.revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = fz_drain(fd, 0, NULL, 0);
+			if (n == 0)
+				break;
+		}
+		if (have && (pf.revents & POLLOUT)) {
+			n = fz_send_fds(fd, f.bytes + off, f.len - off,
+					off ? 0 : f.nfds, p->fd,
+					MSG_DONTWAIT);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				break; /* the client closed */
+			if (n > 0)
+				off += (size_t)n;
+			if (off == f.len)
+				have = 0;
+		}
+	}
+	close(fd);
+	return NULL;
 }
 
 #endif

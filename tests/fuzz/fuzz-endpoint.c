@@ -4,10 +4,10 @@
  * (lib/endpoint.c, used by sevmig-export and sevmig-import) reads it.
  *
  * A thread plays the VMM on a unix socket in a private temporary
- * directory: it sends the input's frames (fuzz-common.h: ctl byte, then
- * the wire bytes, with descriptors attached as the ctl byte says), reads
- * and drops whatever the client sends, and closes its side once all is
- * sent.  The main thread runs every client call an export or import
+ * directory (fz_peer_serve): it sends the input's frames (fuzz-common.h:
+ * ctl byte, then the wire bytes, with descriptors attached as the ctl
+ * byte says), reads and drops whatever the client sends, and closes its
+ * side once all is sent.  The main thread runs every client call an export or import
  * makes, in order, whatever the previous one returned.
  *
  * Checks: every failure has a message and an allowed class, nothing
@@ -17,8 +17,6 @@
  */
 #include "fuzz-common.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/un.h>
@@ -32,11 +30,6 @@
 static char dir[] = "/tmp/sevmig-fuzz-ep.XXXXXX";
 static char path[sizeof(dir) + 16];
 static int lfd = -1, devnull = -1;
-
-struct peer {
-	const uint8_t *data;
-	size_t size;
-};
 
 static void cleanup(void)
 {
@@ -65,56 +58,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fz_fail("endpoint socket '%s': %s", path, strerror(errno));
 	atexit(cleanup);
 	return 0;
-}
-
-/* The VMM: send every frame, drop what the client says, until EOF. */
-static void *serve(void *arg)
-{
-	const struct peer *p = arg;
-	const uint8_t *in = p->data;
-	size_t left = p->size, off = 0;
-	struct fz_frame f = { 0, 0, NULL, 0, 0 };
-	struct pollfd pf = { .fd = lfd, .events = POLLIN };
-	int fd, have = 0, shut = 0;
-	ssize_t n;
-
-	if (poll(&pf, 1, 2 * (int)EP_TIMEOUT * 1000) != 1)
-		fz_fail("the client never connected");
-	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
-		fz_fail("accept: %s", strerror(errno));
-	for (;;) {
-		if (!have && !shut) {
-			have = fz_next_frame(&in, &left, &f);
-			off = 0;
-			if (!have) {
-				shutdown(fd, SHUT_WR);
-				shut = 1;
-			}
-		}
-		pf = (struct pollfd){ .fd = fd,
-				      .events = POLLIN | (have ? POLLOUT : 0) };
-		if (poll(&pf, 1, 4 * (int)EP_TIMEOUT * 1000) != 1)
-			fz_fail("the client neither reads nor closes");
-		if (pf.revents & (POLLIN | POLLHUP | POLLERR)) {
-			n = fz_drain(fd, 0, NULL, 0);
-			if (n == 0)
-				break;
-		}
-		if (have && (pf.revents & POLLOUT)) {
-			n = fz_send_fds(fd, f.bytes + off, f.len - off,
-					off ? 0 : f.nfds, devnull,
-					MSG_DONTWAIT);
-			if (n < 0 && errno != EAGAIN && errno != EINTR)
-				break; /* the client closed */
-			if (n > 0)
-				off += (size_t)n;
-			if (off == f.len)
-				have = 0;
-		}
-	}
-	close(fd);
-	return NULL;
 }
 
 static void check(int rc, const struct sm_err *e, const char *what)
@@ -208,7 +151,7 @@ static void session(struct sm_ep *ep)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct peer p = { data, size };
+	struct fz_peer p = { lfd, devnull, EP_TIMEOUT, data, size };
 	struct sm_ep *ep = NULL;
 	struct sm_err e;
 	pthread_t th;
@@ -217,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fz_quiet();
 	fds0 = fz_count_fds();
-	if (pthread_create(&th, NULL, serve, &p))
+	if (pthread_create(&th, NULL, fz_peer_serve, &p))
 		fz_fail("pthread_create failed");
 	t0 = sm_now();
 	if (sm_ep_connect(path, EP_TIMEOUT, &ep, &e) < 0)
