@@ -955,15 +955,11 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 			     o->mem_size);
 		goto err_free;
 	}
-	if (v->incoming) {
-		v->policy = 0;
-		v->migration_ready = 0;
-		*out = v;
-		return 0;
-	}
 	/*
-	 * Allocate all of RAM in one call: much faster than page by page
-	 * on first write, and a host short of memory fails here, not with
+	 * Allocate all of RAM in one call, an incoming guest's too (as SEV
+	 * pins a guest's memory when it registers it): much faster than
+	 * page by page on first write (for an import, inside the guest's
+	 * downtime), and a host short of memory fails here, not with
 	 * SIGBUS later.
 	 */
 	if (fallocate(v->ram_fd, 0, 0, (off_t)o->mem_size) < 0) {
@@ -971,6 +967,12 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 			     "allocating %" PRIu64 " bytes of guest RAM",
 			     o->mem_size);
 		goto err_free;
+	}
+	if (v->incoming) {
+		v->policy = 0;
+		v->migration_ready = 0;
+		*out = v;
+		return 0;
 	}
 	v->policy = v->o.policy;
 	if (sm_fw_sim_launch(v->fw, v->policy, v->vcpus, e))
