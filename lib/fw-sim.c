@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@
 #define SIM_BUILD 0
 /* VMSAs are kept encrypted under the VEK at a tweak no GPA uses. */
 #define VMSA_TWEAK(v) (0xffffffff00000000ull | ((uint64_t)(v) << 12))
+#define IV_POOL 256 /* one RAND_bytes call per 256 packets */
 
 /*
  * A guest context: the first page of the memfd; VMSA pages follow.  Both
@@ -80,6 +82,11 @@ struct sim {
 	EVP_CIPHER_CTX *xts_enc, *xts_dec; /* keyed with ctx->vek */
 	struct sm_pkt *pkt;		   /* keyed with ctx->tek/tik */
 	uint8_t page[PAGE];		   /* plaintext scratch */
+
+	/* Packet IVs drawn IV_POOL at a time (see next_iv). */
+	uint8_t ivs[IV_POOL][16];
+	unsigned ivs_left;
+	unsigned ivs_gen;		   /* fork_gen when drawn */
 };
 
 static struct sim *sim_of(struct sm_fw *fw)
@@ -713,6 +720,43 @@ static void ctx_close_channel(struct sim *s)
 	s->pkt = NULL;
 }
 
+/*
+ * Packet IVs.  One RAND_bytes call per packet cost as much as the AES
+ * work of the packet (and a getpid per call), so they are drawn IV_POOL
+ * at a time; each is used once and cleared.  A child forked after a draw
+ * must not use its parent's IVs again under the same TEK: a fork bumps
+ * fork_gen and the pool is drawn afresh.
+ */
+static unsigned fork_gen;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void on_fork_child(void)
+{
+	fork_gen++;
+}
+
+static void fork_watch(void)
+{
+	(void)pthread_atfork(NULL, NULL, on_fork_child);
+}
+
+static int next_iv(struct sim *s, uint8_t iv[16])
+{
+	uint8_t *slot;
+
+	if (s->ivs_left == 0 || s->ivs_gen != fork_gen) {
+		(void)pthread_once(&fork_once, fork_watch);
+		if (sm_random(s->ivs, sizeof(s->ivs)))
+			return -1;
+		s->ivs_left = IV_POOL;
+		s->ivs_gen = fork_gen;
+	}
+	slot = s->ivs[IV_POOL - s->ivs_left--];
+	memcpy(iv, slot, 16);
+	memset(slot, 0, 16);
+	return 0;
+}
+
 /* The guest memory cipher, one 4 KiB data unit at a time. */
 static int xts(struct sim *s, int enc, uint64_t gpa, const uint8_t *in,
 	       uint8_t *out)
@@ -1246,7 +1290,7 @@ static int send_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 		if (xts(s, 0, x->gpa, page_start, s->page))
 			goto err_cipher;
 	}
-	if (sm_random(iv, sizeof(iv))) {
+	if (next_iv(s, iv)) {
 		sm_wipe(s->page, PAGE);
 		return sm_err_ossl(e, SM_EXIT_FAILURE, "no random bytes");
 	}
