@@ -39,6 +39,7 @@
 
 #define PAGE SM_REC_PAGE_SIZE
 #define WINDOW (1u << 20)
+#define PIPE_SIZE (1 << 20)
 #define DEV_STATE_MAX (1ull << 32)
 
 static const char *const state_names[] = {
@@ -851,6 +852,8 @@ int sm_import(const struct sm_import_opts *o, struct sm_import_result *res,
 
 	if (!o->input || strcmp(o->input, "-") == 0) {
 		x.in_fd = STDIN_FILENO;
+		/* As sevmig-export does: 1 MiB of pipe, fewer wakeups. */
+		(void)fcntl(x.in_fd, F_SETPIPE_SZ, PIPE_SIZE);
 	} else {
 		x.in_fd = open(o->input, O_RDONLY | O_CLOEXEC);
 		if (x.in_fd < 0) {
