@@ -412,6 +412,12 @@ static int open_output(struct exp *x, struct sm_err *e)
 				e, SM_EXIT_USAGE,
 				"refusing to write the archive to a terminal (use -o FILE or --force)");
 		x->out_fd = STDOUT_FILENO;
+		/*
+		 * A pipe of 1 MiB instead of 64 KiB: a third fewer context
+		 * switches on both sides (make bench, 1 GiB).  Not a pipe, or
+		 * not allowed: only speed is lost.
+		 */
+		(void)fcntl(x->out_fd, F_SETPIPE_SZ, PIPE_SIZE);
 		return 0;
 	}
 	/*

@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,7 @@ struct sim {
 	uint8_t pkt_keys[32];		   /* TEK||TIK pkt was made with */
 	uint8_t page[PAGE];		   /* plaintext scratch */
 	uint8_t ivs[IV_POOL];		   /* unused packet IVs from ivpos */
+	unsigned ivs_gen;		   /* fork_gen when the pool was drawn */
 	size_t ivpos;
 };
 
@@ -731,13 +733,33 @@ static void ctx_close_channel(struct sim *s)
 	s->ivpos = IV_POOL;
 }
 
+/*
+ * A child made by fork() inherits the parent's unused IVs: were both to
+ * seal under the same keys, an IV would repeat, which CTR mode must never
+ * do.  A fork bumps the child's generation, so its pool is drawn afresh.
+ */
+static unsigned fork_gen;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void on_fork_child(void)
+{
+	fork_gen++;
+}
+
+static void fork_watch(void)
+{
+	(void)pthread_atfork(NULL, NULL, on_fork_child);
+}
+
 /* A fresh random packet IV (the firmware's TRNG draw).  0 or -1. */
 static int next_iv(struct sim *s, uint8_t iv[16])
 {
-	if (s->ivpos + 16 > IV_POOL) {
+	if (s->ivpos + 16 > IV_POOL || s->ivs_gen != fork_gen) {
+		(void)pthread_once(&fork_once, fork_watch);
 		if (sm_random(s->ivs, sizeof(s->ivs)))
 			return -1;
 		s->ivpos = 0;
+		s->ivs_gen = fork_gen;
 	}
 	memcpy(iv, s->ivs + s->ivpos, 16);
 	sm_wipe(s->ivs + s->ivpos, 16);

@@ -118,6 +118,27 @@ static int ram_io(struct sm_sim_vmm *v, uint64_t off, void *buf, size_t len,
 	return 0;
 }
 
+/*
+ * Write an incoming guest's RAM with zeros once, 1 MiB at a time.  A
+ * fallocated page is only cleared when first touched; SEV pins (and so
+ * faults in) all of a guest's memory when QEMU registers it at start, so
+ * this is where that cost belongs, not inside an import's downtime.
+ */
+static int zero_ram(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	uint64_t off;
+
+	memset(v->win, 0, WINDOW);
+	for (off = 0; off < v->o.mem_size; off += WINDOW) {
+		size_t len = v->o.mem_size - off < WINDOW ?
+				     (size_t)(v->o.mem_size - off) : WINDOW;
+
+		if (ram_io(v, off, v->win, len, 1, e))
+			return -1;
+	}
+	return 0;
+}
+
 /* Is gpa shared?  *si walks the sorted list along with ascending gpas. */
 static int is_shared(const struct sm_sim_vmm *v, size_t *si, uint64_t gpa)
 {
@@ -1003,15 +1024,11 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 			     o->mem_size);
 		goto err_free;
 	}
-	if (v->incoming) {
-		v->policy = 0;
-		v->migration_ready = 0;
-		*out = v;
-		return 0;
-	}
 	/*
-	 * Allocate all of RAM in one call: much faster than page by page
-	 * on first write, and a host short of memory fails here, not with
+	 * Allocate all of RAM in one call, an incoming guest's too (as SEV
+	 * pins a guest's memory when it registers it): much faster than
+	 * page by page on first write (for an import, inside the guest's
+	 * downtime), and a host short of memory fails here, not with
 	 * SIGBUS later.
 	 */
 	if (fallocate(v->ram_fd, 0, 0, (off_t)o->mem_size) < 0) {
@@ -1019,6 +1036,14 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 			     "allocating %" PRIu64 " bytes of guest RAM",
 			     o->mem_size);
 		goto err_free;
+	}
+	if (v->incoming) {
+		if (zero_ram(v, e))
+			goto err_free;
+		v->policy = 0;
+		v->migration_ready = 0;
+		*out = v;
+		return 0;
 	}
 	v->policy = v->o.policy;
 	if (sm_fw_sim_launch(v->fw, v->policy, v->vcpus, e))
