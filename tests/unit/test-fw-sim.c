@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cert.h"
@@ -1177,6 +1178,52 @@ static void test_fresh_iv_per_packet(void **state)
 	sm_fw_close(fw);
 }
 
+/*
+ * A child forked while a send is open must not reuse the parent's pooled
+ * IVs: the same key with the same IV in CTR mode leaks the XOR of two
+ * pages.
+ */
+static void test_fork_draws_fresh_ivs(void **state)
+{
+	uint8_t session[SM_SESSION_LEN], hdr[SM_PKT_HDR_LEN], trans[PG];
+	uint8_t child_iv[16];
+	struct sm_fw_xfer x;
+	struct sm_fw *fw;
+	struct sm_err e;
+	uint8_t *ram;
+	int p[2], status;
+	pid_t pid;
+
+	(void)state;
+	fw = open_fw(dir_a);
+	must(sm_fw_sim_launch(fw, 0x1, 1, &e), &e);
+	ram = guest_ram(fw, 11);
+	must(send_start_to(fw, dir_b, session, &e), &e);
+	/* one packet, so the pool is drawn and mostly unused */
+	xfer(&x, hdr, ram, PG, GPA0, trans);
+	must(sm_fw_send_update_data(fw, &x, &e), &e);
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		xfer(&x, hdr, ram, PG, GPA0, trans);
+		if (sm_fw_send_update_data(fw, &x, &e) ||
+		    write(p[1], hdr + 4, 16) != 16)
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], child_iv, 16), 16);
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	xfer(&x, hdr, ram, PG, GPA0, trans);
+	must(sm_fw_send_update_data(fw, &x, &e), &e);
+	assert_memory_not_equal(child_iv, hdr + 4, 16);
+	free(ram);
+	sm_fw_close(fw);
+}
+
 /* A partial page moves alone; the rest of the target page is kept. */
 static void test_partial_page(void **state)
 {
@@ -1865,6 +1912,7 @@ int main(void)
 		cmocka_unit_test(test_update_limits),
 		cmocka_unit_test(test_partial_page),
 		cmocka_unit_test(test_fresh_iv_per_packet),
+		cmocka_unit_test(test_fork_draws_fresh_ivs),
 		cmocka_unit_test(test_receive_start_checks),
 		cmocka_unit_test(test_receive_update_checks),
 		cmocka_unit_test(test_vmsa),
