@@ -1,0 +1,313 @@
+# Sourced by scripts/bench.sh: the pipeline part of make bench.
+#
+# Migrates simulated guests with sevmig-export | sevmig-import between two
+# sevmig-sim VMMs it starts itself, measures the baselines in the same
+# run, and prints one table with medians, ratios and PASS/MISS against the
+# targets of docs/performance.md.  Not a test: it never fails on a number,
+# only when a migration itself fails.  Uses $root and $BUILD from there.
+#
+# Environment:
+#   BENCH_MEM       guest size of the main runs (default 1G)
+#   BENCH_BIG_MEM   guest size of the scaling runs (default 4G; 0 skips)
+#   BENCH_RUNS      repetitions of every measurement (default 3)
+#   BENCH_KEEP      keep the work directory (reports, stderr) when set
+# shellcheck shell=bash
+
+bp_mem=${BENCH_MEM:-1G}
+bp_big=${BENCH_BIG_MEM:-4G}
+bp_runs=${BENCH_RUNS:-3}
+bp_bin=$BUILD/bin
+bp_helpers=$BUILD/tests/helpers
+bp_work=$(mktemp -d "${TMPDIR:-/tmp}/sevmig-bench.XXXXXX")
+bp_vmms=()
+
+bp_cleanup() {
+	local p
+	for p in "${bp_vmms[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${bp_vmms[@]}"; do wait "$p" 2>/dev/null || true; done
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		echo "kept $bp_work"
+	else
+		rm -rf "$bp_work"
+	fi
+}
+trap bp_cleanup EXIT
+
+bp_die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+# Bytes of a size like 1G, 512M.
+bp_bytes() {
+	local n=${1%[KkMmGg]}
+	case $1 in
+	*[Kk]) echo $((n << 10)) ;;
+	*[Mm]) echo $((n << 20)) ;;
+	*[Gg]) echo $((n << 30)) ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# bp_vmm SOCKET ARGS...: start a VMM, wait until it serves SOCKET.
+bp_vmm() {
+	local sock=$1
+	shift
+	"$bp_bin/sevmig-sim" run -q --socket "$sock" "$@" \
+		2>>"$bp_work/vmm.err" &
+	bp_vmms+=($!)
+	for _ in $(seq 1200); do
+		[ -S "$sock" ] && return 0
+		kill -0 "${bp_vmms[-1]}" 2>/dev/null ||
+			bp_die "sevmig-sim run $* did not start: $(tail -1 "$bp_work/vmm.err")"
+		sleep 0.1
+	done
+	bp_die "sevmig-sim run $* did not serve '$sock' within 120 s"
+}
+
+# Stop every VMM started so far and wait for them (frees their memfds).
+bp_vmms_stop() {
+	local p
+	for p in "${bp_vmms[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${bp_vmms[@]}"; do wait "$p" 2>/dev/null || true; done
+	bp_vmms=()
+}
+
+# bp_migrate KIND MEM RUN: one export | import of a fresh guest.  Writes
+# $bp_work/r/KIND-MEM-RUN.{ex.json,im.json,ex.rss,im.rss,wall}.
+bp_migrate() {
+	local kind=$1 mem=$2 run=$3 t0 t1 rc
+	local tag=$bp_work/r/$kind-$mem-$run
+	local src=$bp_work/s-$kind-$mem-$run.sock dst=$bp_work/d-$kind-$mem-$run.sock
+	local -a how
+
+	case $kind in
+	private) how=(--shared 0) ;;
+	shared) how=(--shared 100) ;;
+	zero) how=(--shared 100 --zero-shared) ;;
+	esac
+	bp_vmm "$src" --platform "$bp_work/a" --mem "$mem" "${how[@]}" --seed "$run"
+	bp_vmm "$dst" --platform "$bp_work/b" --mem "$mem" --incoming
+	t0=$EPOCHREALTIME
+	rc=0
+	"$bp_helpers/bench-rss" "$tag.ex.rss" \
+		"$bp_bin/sevmig-export" -q -c "$bp_work/b.json" \
+		--ark "$bp_work/b/ark.cert" --report "$tag.ex.json" "$src" |
+		"$bp_helpers/bench-rss" "$tag.im.rss" \
+			"$bp_bin/sevmig-import" -q --report "$tag.im.json" "$dst" ||
+		rc=$?
+	t1=$EPOCHREALTIME
+	[ "$rc" = 0 ] || bp_die "$kind $mem migration failed (exit $rc)"
+	echo "$t0 $t1" | awk '{ printf "%.6f\n", $2 - $1 }' >"$tag.wall"
+	# The first run of each kind has the guest check every page, so the
+	# figures are those of a migration that moved everything right.
+	if [ "$run" = 1 ]; then
+		"$bp_bin/sevmig-sim" ctl "$dst" check >"$tag.check" 2>&1 ||
+			bp_die "$kind $mem: the guest does not check out on the target: $(cat "$tag.check")"
+	fi
+	bp_vmms_stop
+}
+
+# bp_cat BYTES RUN: cat FILE | cat >/dev/null over a file of BYTES.
+bp_cat() {
+	local f=$bp_work/cat.bin t0 t1
+	if [ ! -f "$f" ]; then
+		head -c "$1" /dev/zero >"$f"
+		cat "$f" >/dev/null # in the page cache, as the guest RAM is
+	fi
+	t0=$EPOCHREALTIME
+	# shellcheck disable=SC2002 # the baseline is exactly this
+	cat "$f" | cat >/dev/null
+	t1=$EPOCHREALTIME
+	echo "$1 $t0 $t1" | awk '{ printf "%d %.6f\n", $1, $3 - $2 }' \
+		>"$bp_work/r/cat-$2"
+}
+
+# Progress on a terminal only, so a pasted table stays clean.
+bp_progress() {
+	[ -t 2 ] && printf '\r%-40s\r%s' '' "$*" >&2
+	return 0
+}
+
+bp_mem_avail_kib() {
+	awk '/^MemAvailable:/ { print $2 }' /proc/meminfo
+}
+
+mkdir -p "$bp_work/r"
+echo
+echo "== pipeline (sevmig-export | sevmig-import, simulated VMMs; $bp_runs runs each)"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$bp_bin/sevmig-sim" platform init -q --ark-bits 2048 "$bp_work/a" ||
+	bp_die "platform init failed"
+"$bp_bin/sevmig-sim" platform init -q --ark-from "$bp_work/a" "$bp_work/b" ||
+	bp_die "platform init failed"
+"$bp_bin/sevmig-certs" fetch -q "sim:$bp_work/b" -o "$bp_work/b.json" ||
+	bp_die "cannot fetch the target's certificates"
+
+bp_pages=$(($(bp_bytes "$bp_mem") / 4096))
+# Every round measures everything once, so a change of load on this
+# shared machine hits pipeline and baselines alike.
+for run in $(seq "$bp_runs"); do
+	for kind in private shared zero; do
+		bp_progress "  round $run/$bp_runs: $kind"
+		bp_migrate "$kind" "$bp_mem" "$run"
+	done
+	bp_progress "  round $run/$bp_runs: baselines"
+	bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["bytes"])' \
+		"$bp_work/r/private-$bp_mem-1.ex.json")
+	bp_cat "$bytes" "$run"
+	"$bp_helpers/bench-fw" "$bp_pages" >"$bp_work/r/fw-$run" ||
+		bp_die "bench-fw failed"
+done
+bp_progress ""
+
+bp_big_note=
+if [ "$bp_big" != 0 ]; then
+	# Two guests of that size live at once (source and target memfds).
+	need=$(($(bp_bytes "$bp_big") * 2 / 1024 + (1 << 20)))
+	if [ "$(bp_mem_avail_kib)" -lt "$need" ]; then
+		bp_big_note="skipped: $((need >> 20)) GiB of memory needed, $(($(bp_mem_avail_kib) >> 20)) GiB available"
+	else
+		for run in $(seq "$bp_runs"); do
+			bp_progress "  $bp_big round $run/$bp_runs"
+			bp_migrate private "$bp_big" "$run"
+		done
+		bp_progress ""
+	fi
+fi
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+python3 - "$bp_work/r" "$bp_mem" "$bp_big" "$bp_runs" "$bp_big_note" <<'PY'
+import json, os, statistics, sys
+
+rdir, mem, big, runs, big_note = sys.argv[1:6]
+runs = int(runs)
+MiB = 1 << 20
+med = statistics.median
+
+def load(kind, size):
+    out = []
+    for r in range(1, runs + 1):
+        tag = os.path.join(rdir, f"{kind}-{size}-{r}")
+        if not os.path.exists(tag + ".wall"):
+            continue
+        ex = json.load(open(tag + ".ex.json"))
+        im = json.load(open(tag + ".im.json"))
+        exr = open(tag + ".ex.rss").read().split()
+        imr = open(tag + ".im.rss").read().split()
+        out.append(dict(
+            wall=float(open(tag + ".wall").read()),
+            bytes=ex["bytes"], pages=ex["counts"]["records"],
+            ex=ex, im=im,
+            ex_rss=int(exr[0]), ex_cpu=float(exr[1]) + float(exr[2]),
+            im_rss=int(imr[0]), im_cpu=float(imr[1]) + float(imr[2])))
+    return out
+
+def summary(rs):
+    if not rs:
+        return None
+    t = med(r["wall"] for r in rs)
+    b, p = rs[0]["bytes"], rs[0]["pages"]
+    return dict(t=t, bytes=b, pages=p, mibs=b / t / MiB,
+                gmibs=p * 4096 / t / MiB, pps=p / t,
+                ex_rss=max(r["ex_rss"] for r in rs),
+                im_rss=max(r["im_rss"] for r in rs),
+                ex_cpu=med(r["ex_cpu"] for r in rs),
+                im_cpu=med(r["im_cpu"] for r in rs),
+                ex_st={k: med(r["ex"]["stages"][k] for r in rs)
+                       for k in rs[0]["ex"]["stages"]},
+                im_st={k: med(r["im"]["stages"][k] for r in rs)
+                       for k in rs[0]["im"]["stages"]})
+
+S = {k: summary(load(k, mem)) for k in ("private", "shared", "zero")}
+B = summary(load("private", big)) if big != "0" else None
+
+cat = [open(os.path.join(rdir, f"cat-{r}")).read().split()
+       for r in range(1, runs + 1)]
+cat_bytes = int(cat[0][0])
+cat_t = med(float(c[1]) for c in cat)
+cat_mibs = cat_bytes / cat_t / MiB
+fw = {"export": [], "import": []}
+for r in range(1, runs + 1):
+    for line in open(os.path.join(rdir, f"fw-{r}")):
+        side, pages, wall, cpu = line.split()
+        fw[side].append((int(pages), float(wall), float(cpu)))
+fw_pps = {s: med(p / w for p, w, _ in v) for s, v in fw.items()}
+fw_cpu = {s: med(p / c for p, _, c in v) for s, v in fw.items()}
+fw_base = min(fw_pps.values())
+
+def gib(size):
+    return size.replace("G", " GiB").replace("M", " MiB")
+
+print()
+print(f"{'measurement (median of %d)' % runs:<40} {'seconds':>8} "
+      f"{'MiB/s':>8} {'pages/s':>9}  stream")
+def row(name, s):
+    print(f"{name:<40} {s['t']:8.3f} {s['gmibs']:8.1f} {s['pps']:9.0f}  "
+          f"{s['bytes'] / MiB:.1f} MiB at {s['mibs']:.1f} MiB/s")
+for k, what in (("private", "all private"), ("shared", "all shared"),
+                ("zero", "all shared, zero")):
+    row(f"export | import {gib(mem)}, {what}", S[k])
+if B:
+    row(f"export | import {gib(big)}, all private", B)
+elif big != "0":
+    print(f"export | import {gib(big)}, all private   {big_note}")
+print(f"{'cat FILE | cat >/dev/null':<40} {cat_t:8.3f} "
+      f"{cat_mibs:8.1f} {'':>9}  {cat_bytes / MiB:.1f} MiB file")
+for s in ("export", "import"):
+    w = med(x[1] for x in fw[s])
+    print(f"{'firmware work, one core, ' + s:<40} {w:8.3f} "
+          f"{fw_pps[s] * 4096 / MiB:8.1f} {fw_pps[s]:9.0f}  "
+          f"CPU-bound rate {fw_cpu[s]:.0f} pages/s")
+print("(MiB/s: guest memory moved per second; stream: archive bytes)")
+
+print()
+print("where the time goes (seconds, median; CPU = user + system)")
+def stages(name, s):
+    ex = ", ".join(f"{k} {v:.3f}" for k, v in s["ex_st"].items())
+    im = ", ".join(f"{k} {v:.3f}" for k, v in s["im_st"].items())
+    print(f"  {name}")
+    print(f"    export: {ex}; CPU {s['ex_cpu']:.2f} "
+          f"({s['ex_cpu'] / s['pages'] * 1e6:.2f} us/page)")
+    print(f"    import: {im}; CPU {s['im_cpu']:.2f} "
+          f"({s['im_cpu'] / s['pages'] * 1e6:.2f} us/page)")
+for k in ("private", "shared", "zero"):
+    stages(f"{gib(mem)} {k}", S[k])
+if B:
+    stages(f"{gib(big)} private", B)
+
+print()
+print("peak RSS (KiB, largest of the runs)")
+for name, s in ((gib(mem), S["private"]), (gib(big), B)):
+    if s:
+        print(f"  {name:<8} private  sevmig-export {s['ex_rss']:7d}   "
+              f"sevmig-import {s['im_rss']:7d}")
+
+print()
+print("targets")
+def target(name, value, ok, fmt="{:.2f}"):
+    print(f"  {name:<52} {fmt.format(value):>9}  {'PASS' if ok else 'MISS'}")
+p, sh, z = S["private"], S["shared"], S["zero"]
+r = p["mibs"] / cat_mibs
+target("private >= 0.6 x cat | cat (same bytes)", r, r >= 0.6)
+r = p["pps"] / fw_base
+target("private >= 0.7 x firmware work (slower side, 1 core)", r, r >= 0.7)
+r = sh["mibs"] / cat_mibs
+target("shared >= 1.0 x cat | cat (same bytes)", r, r >= 1.0)
+r = z["pps"] / sh["pps"]
+target("zero pages >= 3 x shared pages (pages/s)", r, r >= 3.0)
+for name, s in ((gib(mem), p), (gib(big), B)):
+    if not s:
+        target(f"peak RSS <= 64 MiB, {name}", 0, False, "n/a")
+        continue
+    for side in ("ex", "im"):
+        v = s[side + "_rss"] / 1024
+        target(f"peak RSS <= 64 MiB, {name}, sevmig-"
+               f"{'export' if side == 'ex' else 'import'}", v, v <= 64,
+               "{:.1f} MiB")
+if B:
+    r = B["t"] / p["t"]
+    target(f"time {gib(big)} / time {gib(mem)} <= "
+           f"{4.4 * (B['pages'] / p['pages']) / 4:.1f}", r,
+           r <= 4.4 * (B["pages"] / p["pages"]) / 4)
+PY
