@@ -138,7 +138,7 @@ assert_import_recovers() {
 	[ ! -e "$T/out.sevmig" ]
 	# What SIGKILL leaves is the hidden temporary file, never FILE.
 	run -0 find "$T" -maxdepth 1 -name '*out.sevmig*'
-	[[ "$output" == "" || "$output" == "$T/.out.sevmig."?????? ]]
+	[[ "$output" == "" || "$output" == "$T/.out.sevmig.tmp."?????? ]]
 	assert_source_back paused
 }
 

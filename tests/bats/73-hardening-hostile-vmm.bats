@@ -63,7 +63,7 @@ saved_pair() {
 @test "export: a VMM silent after handing out the context times out and takes it back" {
 	export_via take-context:mute
 	assert_equal "$status" 4
-	assert_equal "$EXPORT_ERR" "sevmig-export: cannot take the context of VM '$T/ha.sock': 'take-context': timed out waiting for a reply; also cannot resume the source: vmm refused 'resume': the guest context is handed out: return it first"
+	assert_equal "$EXPORT_ERR" "sevmig-export: cannot take the context of VM '$T/ha.sock': 'take-context': timed out waiting for a reply; also cannot resume the source: 'resume': the connection to the VMM is unusable after an earlier failure; reconnect"
 	[ "$ELAPSED" -le 5 ]
 	hostile_fired ha "take-context mute"
 	# The real VMM gave the context away; when the exporter's connection
@@ -77,9 +77,10 @@ saved_pair() {
 @test "export: a VMM silent on device-state mid-export times out and gets the guest back" {
 	export_via device-state:mute
 	assert_equal "$status" 4
-	assert_equal "$EXPORT_ERR" "sevmig-export: cannot get the device state of VM '$T/ha.sock': 'device-state': timed out waiting for a reply"
+	assert_equal "$EXPORT_ERR" "sevmig-export: cannot get the device state of VM '$T/ha.sock': 'device-state': timed out waiting for a reply; also cannot return the context: 'return-context': the connection to the VMM is unusable after an earlier failure; reconnect"
 	[ "$ELAPSED" -le 5 ]
-	assert_source_intact running
+	# The VMM cancels the send itself when the exporter hangs up.
+	assert_source_back paused
 	run -0 find "$T" -maxdepth 1 -name '*out.sevmig*'
 	assert_output ""
 }
@@ -149,9 +150,17 @@ saved_pair() {
 }
 
 @test "export: a platform the build cannot drive is exit 6" {
+	export_via hello:set:platform=\"xen\"
+	assert_equal "$status" 6
+	assert_equal "$EXPORT_ERR" "sevmig-export: VM '$T/ha.sock': unknown platform 'xen'"
+	assert_source_intact running
+}
+
+@test "export: a VMM claiming KVM on a host without SEV is exit 6 and keeps its guest" {
+	[ ! -e /dev/sev ] || skip "this host has /dev/sev"
 	export_via hello:set:platform=\"kvm\"
 	assert_equal "$status" 6
-	assert_equal "$EXPORT_ERR" "sevmig-export: VM '$T/ha.sock': platform 'kvm' is not supported by this build"
+	assert_equal "$EXPORT_ERR" "sevmig-export: cannot open SEV device '/dev/sev': No such file or directory; this host has no SEV firmware interface (ccp driver not loaded, or SEV disabled in the BIOS)"
 	assert_source_intact running
 }
 
@@ -167,15 +176,15 @@ saved_pair() {
 	done <<-EOF
 		hello:fd:many|VM '$T/ha.sock': 'hello': too many file descriptors with a message (limit 16)
 		hello:no-fds|VM '$T/ha.sock': bad reply to 'hello': 0 file descriptors, expected 1
-		take-context:no-fds|cannot take the context of VM '$T/ha.sock': bad reply to 'take-context': 0 file descriptors, expected 1; also cannot resume the source: vmm refused 'resume': the guest context is handed out: return it first
-		take-context:fd:dup|cannot take the context of VM '$T/ha.sock': bad reply to 'take-context': 2 file descriptors, expected 1; also cannot resume the source: vmm refused 'resume': the guest context is handed out: return it first
+		take-context:no-fds|cannot take the context of VM '$T/ha.sock': bad reply to 'take-context': 0 file descriptors, expected 1; also cannot resume the source: 'resume': the connection to the VMM is unusable after an earlier failure; reconnect
+		take-context:fd:dup|cannot take the context of VM '$T/ha.sock': bad reply to 'take-context': 2 file descriptors, expected 1; also cannot resume the source: 'resume': the connection to the VMM is unusable after an earlier failure; reconnect
 	EOF
 }
 
 @test "export: a descriptor that is not the guest's context is refused and the real one comes back" {
 	export_via take-context:fd:memfd
 	assert_equal "$status" 5
-	assert_equal "$EXPORT_ERR" "sevmig-export: simulated platform '$BATS_FILE_TMPDIR/pa': attaching guest context: not a simulated guest context; also cannot return the context: vmm refused 'return-context': the descriptor is not this guest's context"
+	assert_equal "$EXPORT_ERR" "sevmig-export: simulated platform '$BATS_FILE_TMPDIR/pa': attaching guest context: not a sealed simulated guest context; also cannot return the context: vmm refused 'return-context': the descriptor is not this guest's context"
 	hostile_fired ha "take-context fd"
 	assert_source_back paused
 }
@@ -183,7 +192,7 @@ saved_pair() {
 @test "export: a reply sent twice is caught at the next request" {
 	export_via pause:twice
 	assert_equal "$status" 4
-	assert_equal "$EXPORT_ERR" "sevmig-export: cannot take the context of VM '$T/ha.sock': bad reply to 'take-context': 0 file descriptors, expected 1; also cannot resume the source: bad reply to 'resume': 1 file descriptors, expected 0"
+	assert_equal "$EXPORT_ERR" "sevmig-export: cannot take the context of VM '$T/ha.sock': bad reply to 'take-context': 0 file descriptors, expected 1; also cannot resume the source: 'resume': the connection to the VMM is unusable after an earlier failure; reconnect"
 	assert_source_back paused
 }
 
