@@ -57,3 +57,17 @@ fetch_refused() {
 	# (retried, as any transfer that fails)
 	fetch_refused 4 "fetching CEK '$(cek_url)': transfer closed with 1042 bytes remaining to read after 4 attempts"
 }
+
+@test "a KDS CEK with this chip's key but a broken signature is refused with exit 3" {
+	cp "$VIRTEE/tests-naples/cek.cert" "$T/cek.cert"
+	# a byte inside the first signature (the ASK's over the CEK)
+	printf '\x5a' | dd of="$T/cek.cert" bs=1 seek=1100 conv=notrunc status=none
+	kds_start ok "$T/cek.cert"
+	fetch_refused 3 "fetching CEK '$(cek_url)': no built-in AMD ASK signs it"
+	# so nothing bad was cached: a good KDS is asked again and trusted
+	kds_stop
+	kds_start ok "$VIRTEE/tests-naples/cek.cert"
+	run -0 --separate-stderr sevmig-certs fetch --kds-url "$KDS_URL" \
+		--cache-dir "$T/cache" -o "$T/b.json" "$SRC"
+	run -0 sevmig-certs verify "$T/b.json"
+}
