@@ -88,7 +88,9 @@ saved_pair() {
 @test "export: a VMM that hangs up mid-export is exit 4 and its guest survives" {
 	export_via device-state:hangup
 	assert_equal "$status" 4
-	[[ "$EXPORT_ERR" == "sevmig-export: cannot get the device state of VM '$T/ha.sock': 'device-state': connection closed by the peer; also cannot return the context: "* ]]
+	[[ "$EXPORT_ERR" == "sevmig-export: cannot get the device state of VM '$T/ha.sock': 'device-state': connection closed by the peer; also "*"cannot return the context: "* ]] || { echo "$EXPORT_ERR"; false; }
+	# (the exporter's own SEND_CANCEL may come second: the VMM, seeing the
+	# connection gone, may have cancelled first)
 	hostile_fired ha "device-state hangup"
 	assert_source_back paused
 }
