@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -342,6 +343,37 @@ static int get_u32(json_t *o, const char *op, const char *key,
 	return 0;
 }
 
+/*
+ * Every range must lie inside its memory file: mapping past the end of a
+ * memfd succeeds, but touching that page raises SIGBUS, so a VMM that
+ * announces more memory than it passes could otherwise crash the tool.
+ * (A VMM that shrinks the file later still can: it owns the file.)
+ */
+static int check_mem_fds(const struct sm_ep_hello *h, struct sm_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < h->nranges; i++) {
+		const struct sm_ep_range *g = &h->ranges[i];
+		struct stat st;
+
+		if (fstat(h->fds[g->fd_index], &st) != 0 ||
+		    !S_ISREG(st.st_mode))
+			return sm_err_set(e, SM_EXIT_IO,
+					  "bad reply to 'hello': memory fd %d is not a memory file",
+					  g->fd_index);
+		if (g->offset > (uint64_t)st.st_size ||
+		    g->size > (uint64_t)st.st_size - g->offset)
+			return sm_err_set(e, SM_EXIT_IO,
+					  "bad reply to 'hello': memory range %zu (0x%" PRIx64
+					  " bytes at offset 0x%" PRIx64
+					  ") ends beyond memory fd %d (%lld bytes)",
+					  i, g->size, g->offset, g->fd_index,
+					  (long long)st.st_size);
+	}
+	return 0;
+}
+
 static int parse_ranges(json_t *rep, struct sm_ep_hello *h, struct sm_err *e)
 {
 	json_t *mem = json_object_get(rep, "memory"), *r;
@@ -375,7 +407,7 @@ static int parse_ranges(json_t *rep, struct sm_ep_hello *h, struct sm_err *e)
 		h->mem_size += g->size;
 	}
 	h->nranges = json_array_size(mem);
-	return 0;
+	return check_mem_fds(h, e);
 }
 
 int sm_ep_hello(struct sm_ep *ep, struct sm_ep_hello *h, struct sm_err *e)

@@ -1011,6 +1011,8 @@ static int write_device_state(struct exp *x, struct sm_err *e)
 	uint8_t buf[65536];
 	uint64_t size = 0, done = 0;
 	double t = sm_now();
+	double tmo = (x->o->timeout > 0 ? x->o->timeout : 30) * 1000;
+	int timeout_ms = tmo < INT_MAX ? (int)tmo : INT_MAX;
 	int fd = -1, rc;
 
 	rc = sm_ep_device_state(x->ep, &fd, &size, e);
@@ -1027,8 +1029,16 @@ static int write_device_state(struct exp *x, struct sm_err *e)
 		ssize_t n;
 		int ready = 0;
 
-		if (wait_fd(x, fd, POLLIN, -1, &ready, e))
+		/* The VMM's pipe is bound by the endpoint timeout too. */
+		if (wait_fd(x, fd, POLLIN, timeout_ms, &ready, e))
 			goto err_close;
+		if (!ready) {
+			sm_err_set(e, SM_EXIT_IO,
+				   "device state of VM '%s': timed out after %" PRIu64
+				   " of %" PRIu64 " bytes",
+				   x->o->vm, done, size);
+			goto err_close;
+		}
 		n = read(fd, buf, want);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;

@@ -566,7 +566,19 @@ static int kds_check(const uint8_t *buf, size_t len, void *arg,
 	if (memcmp(c.raw + 8, plat->raw + 8, SM_SEV_BODY_LEN - 8))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "its public key is not the platform CEK's");
-	return 0;
+	/*
+	 * And AMD signed it: a damaged signature would otherwise be cached
+	 * and fail every later fetch, --offline included.
+	 */
+	for (int p = SM_PRODUCT_NAPLES; p < SM_PRODUCT_COUNT; p++) {
+		const struct sm_amd_cert *ask = sm_roots_ask((enum sm_product)p);
+		struct sm_err idle;
+
+		if (ask && sm_sev_cert_verify_by_amd(ask, &c, &idle) == 0)
+			return 0;
+	}
+	return sm_err_set(e, SM_EXIT_VERIFY,
+			  "no built-in AMD ASK signs it");
 }
 
 static int sign_cek(const struct sm_fetch_opts *o, struct sm_chain *ch,

@@ -342,8 +342,16 @@ static int receive_start(struct imp *x, struct sm_err *e)
 		rc = sm_fw_receive_start(x->fw, &a, e);
 	}
 	x->t_fw += sm_now() - t;
-	if (rc)
+	if (rc) {
+		/*
+		 * A session blob whose MACs fail (made for another PDH, or
+		 * for another policy than the manifest's) was damaged or
+		 * forged: verification, as for a packet.
+		 */
+		if (x->fw->fw_error == SM_FW_BAD_MEASUREMENT)
+			e->code = SM_EXIT_VERIFY;
 		return -1;
+	}
 	x->state = SM_IMP_STARTED;
 	return 0;
 }
@@ -672,16 +680,20 @@ static int read_trailer(struct imp *x, struct sm_err *e)
 	    t->counts.zero_pages != x->counts.zero_pages ||
 	    t->counts.vmsas != x->counts.vmsas || t->records != x->records ||
 	    t->chunks != x->chunks || t->device_state_size != x->dev_size)
-		return sm_err_set(
-			e, SM_EXIT_VERIFY,
-			"trailer counts (%" PRIu64 " private, %" PRIu64
-			" shared, %" PRIu64 " zero, %" PRIu64 " vmsa, %" PRIu64
-			" chunks) do not match the stream (%" PRIu64
-			", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ")",
-			t->counts.private_pages, t->counts.shared_pages,
-			t->counts.zero_pages, t->counts.vmsas, t->chunks,
-			x->counts.private_pages, x->counts.shared_pages,
-			x->counts.zero_pages, x->counts.vmsas, x->chunks);
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "trailer counts (%" PRIu64 " private, %" PRIu64
+				  " shared, %" PRIu64 " zero, %" PRIu64
+				  " vmsa, %" PRIu64 " chunks, %" PRIu64
+				  " device state bytes) do not match the stream (%" PRIu64
+				  ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
+				  ", %" PRIu64 ", %" PRIu64 ")",
+				  t->counts.private_pages,
+				  t->counts.shared_pages, t->counts.zero_pages,
+				  t->counts.vmsas, t->chunks,
+				  t->device_state_size,
+				  x->counts.private_pages,
+				  x->counts.shared_pages, x->counts.zero_pages,
+				  x->counts.vmsas, x->chunks, x->dev_size);
 	if (sm_ct_memcmp(t->digest, x->digest, sizeof(x->digest)) != 0)
 		return sm_err_set(
 			e, SM_EXIT_VERIFY,
@@ -699,16 +711,61 @@ static int read_trailer(struct imp *x, struct sm_err *e)
 
 /* ---- the end ---- */
 
+/*
+ * Write len bytes into the VMM's pipe, waiting at most until deadline for
+ * room: a VMM that stops reading must not hang the import.  fd is
+ * non-blocking.  -1 with errno set (ETIMEDOUT for the deadline).
+ */
+static int write_bounded(int fd, const uint8_t *p, size_t len,
+			 double deadline)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			return -1;
+		for (;;) {
+			struct pollfd pf = { .fd = fd, .events = POLLOUT };
+			double left = deadline - sm_now();
+			int rc;
+
+			if (left <= 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			rc = poll(&pf, 1, (int)(left * 1000) + 1);
+			if (rc > 0 || (rc < 0 && errno != EINTR))
+				break;
+		}
+	}
+	return 0;
+}
+
 static int load_device_state(struct imp *x, struct sm_err *e)
 {
 	uint8_t buf[65536];
 	uint64_t done = 0;
-	int fd = -1, rc;
+	double tmo = x->o->timeout > 0 ? x->o->timeout : 30;
+	int fd = -1, rc, fl;
 
 	if (sm_ep_load_device_state(x->ep, x->dev_size, &fd, e))
-		return sm_err_prefix(
-			e, "cannot load the device state into VM '%s'",
-			x->o->vm);
+		return sm_err_prefix(e, "cannot load the device state into VM '%s'",
+				     x->o->vm);
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		rc = sm_err_errno(e, SM_EXIT_VM, errno,
+				  "cannot load the device state into VM '%s'",
+				  x->o->vm);
+		close(fd);
+		return rc;
+	}
 	if (lseek(x->dev_fd, 0, SEEK_SET) < 0) {
 		rc = sm_err_errno(e, SM_EXIT_FAILURE, errno,
 				  "cannot read the device state spool");
@@ -726,11 +783,16 @@ static int load_device_state(struct imp *x, struct sm_err *e)
 			return sm_err_set(e, SM_EXIT_FAILURE,
 					  "cannot read the device state spool");
 		}
-		if (sm_write_full(fd, buf, n) < 0) {
-			rc = sm_err_errno(
-				e, SM_EXIT_VM, errno,
-				"cannot load the device state into VM '%s'",
-				x->o->vm);
+		if (write_bounded(fd, buf, n, sm_now() + tmo) < 0) {
+			if (errno == ETIMEDOUT)
+				rc = sm_err_set(e, SM_EXIT_IO,
+						"cannot load the device state into VM '%s': it stopped reading after %" PRIu64
+						" of %" PRIu64 " bytes",
+						x->o->vm, done, x->dev_size);
+			else
+				rc = sm_err_errno(e, SM_EXIT_VM, errno,
+						  "cannot load the device state into VM '%s'",
+						  x->o->vm);
 			close(fd);
 			return rc;
 		}

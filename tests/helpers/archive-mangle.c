@@ -13,6 +13,19 @@
  *   archive-mangle drop-entry NAME      leave an entry out
  *   archive-mangle edit NAME FROM TO    replace text FROM by TO in entry NAME
  *   archive-mangle copy                 rewrite unchanged
+ *   archive-mangle copy-data A B        record B gets A's packet header and
+ *                                       data (a replay of A's packet at B's
+ *                                       address; A < B, kinds must match)
+ *   archive-mangle swap-records A B     exchange two whole records (index
+ *                                       and gpa included), same chunk
+ *   archive-mangle drop-record N        leave record N out of its chunk
+ *                                       (the chunk's count and size follow)
+ *   archive-mangle set-kind N KIND      make record N private, shared or
+ *                                       zero (its data kept, or zeros)
+ *   archive-mangle replace-entry NAME FILE
+ *                                       entry NAME gets FILE's content
+ *   archive-mangle rename-entry NAME NEW
+ *                                       write entry NAME as NEW
  *
  * With --fix-trailer first, the trailer digest is recomputed over what is
  * written, as someone who can rewrite the whole stream would do.
@@ -47,6 +60,105 @@ static uint64_t pad512(uint64_t n)
 	return (n + 511) & ~511ull;
 }
 
+/*
+ * Read one whole chunk, apply op (copy-data, swap-records, drop-record,
+ * set-kind) and write it with its header and size recomputed.  *keep
+ * holds record A for copy-data across chunks.
+ */
+static int mangle_chunk(struct sm_archive_r *r, struct sm_archive_w *w,
+			const char *name, uint64_t size, const char *op,
+			uint64_t a, uint64_t b, uint32_t kind,
+			struct rec_buf **keep, struct sm_err *e)
+{
+	uint8_t ch[SM_CHUNK_HDR_LEN];
+	struct sm_chunk_hdr h;
+	struct rec_buf *v;
+	uint32_t i, n, ndata = 0;
+	int rc = -1;
+
+	(void)size;
+	if (sm_archive_r_read(r, ch, sizeof(ch), e) ||
+	    sm_chunk_hdr_decode(ch, &h, e))
+		return -1;
+	v = calloc(h.nrecords, sizeof(*v));
+	if (!v)
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	for (i = 0; i < h.nrecords; i++) {
+		if (sm_archive_r_read(r, v[i].hdr, SM_REC_HDR_LEN, e) ||
+		    sm_rec_decode(v[i].hdr, &v[i].r, e) ||
+		    (v[i].r.data_len &&
+		     sm_archive_r_read(r, v[i].data, v[i].r.data_len, e)))
+			goto out;
+	}
+	n = h.nrecords;
+	for (i = 0; i < n; i++) {
+		struct rec_buf *x = &v[i];
+
+		if (!strcmp(op, "copy-data") && x->r.index == a) {
+			**keep = *x;
+		} else if (!strcmp(op, "copy-data") && x->r.index == b) {
+			if ((*keep)->r.index != a || (*keep)->r.kind != x->r.kind) {
+				sm_err_set(e, SM_EXIT_USAGE,
+					   "copy-data needs A before B, both of one kind");
+				goto out;
+			}
+			memcpy(x->r.pkt_hdr, (*keep)->r.pkt_hdr,
+			       sizeof(x->r.pkt_hdr));
+			memcpy(x->data, (*keep)->data, PAGE);
+		} else if (!strcmp(op, "swap-records") && x->r.index == a) {
+			struct rec_buf t;
+			uint32_t j;
+
+			for (j = 0; j < n && v[j].r.index != b; j++)
+				;
+			if (j == n) {
+				sm_err_set(e, SM_EXIT_USAGE,
+					   "swap-records needs both records in one chunk");
+				goto out;
+			}
+			t = v[i];
+			v[i] = v[j];
+			v[j] = t;
+			break;
+		} else if (!strcmp(op, "drop-record") && x->r.index == a) {
+			memmove(x, x + 1, (n - i - 1) * sizeof(*x));
+			n--;
+			break;
+		} else if (!strcmp(op, "set-kind") && x->r.index == a) {
+			if (x->r.kind == SM_REC_ZERO)
+				memset(x->data, 0, PAGE);
+			x->r.kind = kind;
+			x->r.data_len = sm_rec_data_len(kind);
+			if (kind != SM_REC_PRIVATE)
+				memset(x->r.pkt_hdr, 0, sizeof(x->r.pkt_hdr));
+		}
+	}
+	if (n == 0) {
+		rc = 0; /* the only record went: so does the chunk */
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		sm_rec_encode(&v[i].r, v[i].hdr);
+		ndata += v[i].r.data_len != 0;
+	}
+	h.nrecords = n;
+	sm_chunk_hdr_encode(&h, ch);
+	if (w && (sm_archive_w_begin(w, name, sm_chunk_size(n, ndata), e) ||
+		  sm_archive_w_data(w, ch, sizeof(ch), e)))
+		goto out;
+	for (i = 0; w && i < n; i++)
+		if (sm_archive_w_data(w, v[i].hdr, SM_REC_HDR_LEN, e) ||
+		    (v[i].r.data_len &&
+		     sm_archive_w_data(w, v[i].data, v[i].r.data_len, e)))
+			goto out;
+	if (w && sm_archive_w_end(w, e))
+		goto out;
+	rc = 0;
+out:
+	free(v);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct sm_archive_r *r;
@@ -55,7 +167,8 @@ int main(int argc, char **argv)
 	struct rec_buf *held = NULL;
 	uint64_t a = 0, b = 0, gpa = 0, offset = 0;
 	const char *op, *drop = NULL, *edit = NULL, *from = NULL, *to = NULL;
-	int fix = 0, list, rc;
+	int fix = 0, list, rc, buffered = 0;
+	uint32_t kind = 0;
 	uint8_t *buf;
 
 	if (argc > 1 && strcmp(argv[1], "--fix-trailer") == 0) {
@@ -84,6 +197,29 @@ int main(int argc, char **argv)
 		edit = argv[2];
 		from = argv[3];
 		to = argv[4];
+	} else if ((!strcmp(op, "copy-data") || !strcmp(op, "swap-records")) &&
+		   argc == 4) {
+		a = strtoull(argv[2], NULL, 0);
+		b = strtoull(argv[3], NULL, 0);
+		buffered = 1;
+	} else if (!strcmp(op, "drop-record") && argc == 3) {
+		a = strtoull(argv[2], NULL, 0);
+		buffered = 1;
+	} else if (!strcmp(op, "set-kind") && argc == 4) {
+		a = strtoull(argv[2], NULL, 0);
+		kind = !strcmp(argv[3], "private") ? SM_REC_PRIVATE :
+		       !strcmp(argv[3], "shared")  ? SM_REC_SHARED :
+		       !strcmp(argv[3], "zero")    ? SM_REC_ZERO : 0;
+		if (!kind) {
+			fprintf(stderr, "archive-mangle: bad kind '%s'\n",
+				argv[3]);
+			return 2;
+		}
+		buffered = 1;
+	} else if ((!strcmp(op, "replace-entry") ||
+		    !strcmp(op, "rename-entry")) && argc == 4) {
+		edit = argv[2];
+		to = argv[3];
 	} else if (!list && strcmp(op, "copy") != 0) {
 		fprintf(stderr, "archive-mangle: bad operation\n");
 		return 2;
@@ -138,7 +274,20 @@ int main(int argc, char **argv)
 			}
 			if (sm_archive_r_read(r, buf, size, &e))
 				return fail(&e);
-			if (edit && !strcmp(nm, edit)) {
+			if (edit && !strcmp(nm, edit) &&
+			    !strcmp(op, "replace-entry")) {
+				uint8_t *fb;
+				size_t flen;
+
+				if (sm_read_file(to, 1 << 20, &fb, &flen, &e))
+					return fail(&e);
+				memcpy(buf, fb, flen);
+				size = flen;
+				free(fb);
+			} else if (edit && !strcmp(nm, edit) &&
+				   !strcmp(op, "rename-entry")) {
+				snprintf(nm, sizeof(nm), "%s", to);
+			} else if (edit && !strcmp(nm, edit)) {
 				char *p, *t = malloc(size + strlen(to) + 1);
 
 				buf[size] = 0;
@@ -157,6 +306,14 @@ int main(int argc, char **argv)
 				free(t);
 			}
 			if (w && sm_archive_w_entry(w, nm, buf, size, &e))
+				return fail(&e);
+			offset += 512 + pad512(size);
+			continue;
+		}
+		/* Record operations that change a chunk's shape: buffered. */
+		if (buffered) {
+			if (mangle_chunk(r, w, nm, size, op, a, b, kind, &held,
+					 &e))
 				return fail(&e);
 			offset += 512 + pad512(size);
 			continue;

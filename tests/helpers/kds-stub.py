@@ -12,6 +12,9 @@ last step repeats.  Steps:
   hang        read the request, never answer (until killed)
   big         200 with 100000 bytes
   short       200 with the first 100 bytes of --cek
+  garbage     200 with as many pseudo-random bytes as --cek has
+  html        200 with an HTML error page (a captive portal, a CDN)
+  cut         200 announcing all of --cek but sending half, then closing
 Any other path is 404.  The port (chosen by the kernel) is written to
 --port-file once the server listens; each request line is appended to
 --log as "METHOD PATH" so tests can count requests and check the id.
@@ -77,6 +80,21 @@ def main():
                 self.send(200, b"\0" * 100000)
             elif step == "short":
                 self.send(200, cek[:100])
+            elif step == "garbage":
+                rnd = bytes((i * 193 + 71) % 256 for i in range(len(cek)))
+                self.send(200, rnd)
+            elif step == "html":
+                self.send(200, b"<html><body><h1>Service Unavailable</h1>"
+                          b"</body></html>\n",
+                          [("Content-Type", "text/html")])
+            elif step == "cut":
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(cek)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(cek[:len(cek) // 2])
+                self.wfile.flush()
+                self.close_connection = True
             else:
                 code, _, ra = step.partition(":")
                 hdrs = [("Retry-After", ra)] if ra else []
