@@ -174,8 +174,15 @@ fuzz: deps
 lint-man:
 	$(Q)for m in $(MANPAGES); do mandoc -Tlint -W warning $$m || exit 1; done
 
+# Formatting of the lines changed since FORMAT_BASE (default: main), the way
+# git clang-format sees them; prints the diff it would apply and fails if
+# there is one.  The whole tree is not reformatted wholesale.
+FORMAT_BASE ?= main
 check-format:
-	$(Q)clang-format --dry-run --Werror $(LIB_SRCS) $(CMD_SRCS) lib/*.h
+	$(Q)out=$$(git clang-format-14 --quiet --diff $(FORMAT_BASE) -- \
+		'*.c' '*.h' 2>&1); \
+	if [ -n "$$out" ] && [ "$$out" != "no modified files to format" ]; \
+	then printf '%s\n' "$$out"; exit 1; fi
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASHCOMPDIR) \

@@ -96,7 +96,8 @@ static void on_progress(void *arg, const struct sm_progress *p)
 		eta = p->seconds * (double)(p->pages_total - p->pages_done) /
 		      (double)p->pages_done;
 	fprintf(stderr,
-		"\r%s: %" PRIu64 "/%" PRIu64 " pages, %.1f MiB, %.1f MiB/s, ETA %d:%02d ",
+		"\r%s: %" PRIu64 "/%" PRIu64
+		" pages, %.1f MiB, %.1f MiB/s, ETA %d:%02d ",
 		sm_progname, p->pages_done, p->pages_total,
 		(double)p->bytes / 1048576.0, rate / 1048576.0, (int)eta / 60,
 		(int)eta % 60);
@@ -139,9 +140,9 @@ static void print_plan(const struct sm_export_result *res, int json)
 	printf("guest policy 0x%x, %u vCPU%s%s, %" PRIu64
 	       " MiB in %zu range%s, %zu shared region%s\n",
 	       r->policy, r->vcpus, r->vcpus == 1 ? "" : "s",
-	       r->es ? ", SEV-ES" : "", r->mem_size >> 20,
-	       res->layout.nranges, res->layout.nranges == 1 ? "" : "s",
-	       res->nshared, res->nshared == 1 ? "" : "s");
+	       r->es ? ", SEV-ES" : "", r->mem_size >> 20, res->layout.nranges,
+	       res->layout.nranges == 1 ? "" : "s", res->nshared,
+	       res->nshared == 1 ? "" : "s");
 	printf("would pause it, take its context, SEND_START and send %" PRIu64
 	       " pages%s\n",
 	       r->mem_size / 4096, r->es ? " and the VMSAs" : "");
@@ -260,7 +261,8 @@ int main(int argc, char **argv)
 		return sm_cli_try_help();
 	}
 	if (o.exec && o.keep_source) {
-		fprintf(stderr, "%s: --exec and --keep-source exclude each other\n",
+		fprintf(stderr,
+			"%s: --exec and --keep-source exclude each other\n",
 			sm_progname);
 		return sm_cli_try_help();
 	}
@@ -284,8 +286,8 @@ int main(int argc, char **argv)
 			" VMSAs; source %s",
 			o.vm, res->report.counts.private_pages,
 			res->report.counts.shared_pages,
-			res->report.counts.zero_pages,
-			res->report.counts.vmsas, res->source_state);
+			res->report.counts.zero_pages, res->report.counts.vmsas,
+			res->source_state);
 	if (report) {
 		int rrc = write_report(report, &res->report);
 

@@ -76,7 +76,8 @@ static void on_progress(void *arg, const struct sm_progress *p)
 	double rate = p->seconds > 0 ? (double)p->bytes / p->seconds : 0;
 
 	(void)arg;
-	fprintf(stderr, "\r%s: %" PRIu64 "/%" PRIu64 " records, %.1f MiB, %.1f MiB/s ",
+	fprintf(stderr,
+		"\r%s: %" PRIu64 "/%" PRIu64 " records, %.1f MiB, %.1f MiB/s ",
 		sm_progname, p->pages_done, p->pages_total,
 		(double)p->bytes / 1048576.0, rate / 1048576.0);
 	if (p->final)

@@ -36,18 +36,18 @@ struct sm_archive_w {
 	struct archive *a;
 	struct archive_entry *ent;
 	int fd;
-	int wr_errno;		/* errno of the last failed write(2) */
+	int wr_errno; /* errno of the last failed write(2) */
 	int in_entry;
-	uint64_t size, done;	/* of the current entry */
+	uint64_t size, done; /* of the current entry */
 	char name[NAME_MAX_LEN + 1];
-	struct sm_sha256 *sha;	/* NULL once the digest was taken */
-	uint64_t written;	/* bytes handed to write(2) */
+	struct sm_sha256 *sha; /* NULL once the digest was taken */
+	uint64_t written; /* bytes handed to write(2) */
 	sm_archive_wait_fn wait;
 	void *wait_arg;
 	int wait_failed;
 	struct sm_err wait_err;
-	int closed;		/* sm_archive_w_close succeeded */
-	int discard;		/* being freed unclosed: write nothing more */
+	int closed; /* sm_archive_w_close succeeded */
+	int discard; /* being freed unclosed: write nothing more */
 };
 
 struct sm_archive_r {
@@ -55,14 +55,14 @@ struct sm_archive_r {
 	int fd;
 	int rd_errno;
 	int in_entry;
-	int pending_frame;	/* framing of the current entry not hashed */
+	int pending_frame; /* framing of the current entry not hashed */
 	int at_end;
 	uint64_t size, done;
 	char name[NAME_MAX_LEN + 1];
 	struct sm_sha256 *sha;
 	uint8_t buf[BLOCK_SIZE];
-	size_t last;		/* bytes of the last read(2), still in buf */
-	uint64_t consumed;	/* bytes read(2) from fd */
+	size_t last; /* bytes of the last read(2), still in buf */
+	uint64_t consumed; /* bytes read(2) from fd */
 };
 
 const char *sm_archive_lib_version(void)
@@ -88,8 +88,8 @@ static int hash_frame(struct sm_sha256 *sha, const char *name, uint64_t size)
 
 /* ---- writer ---- */
 
-static la_ssize_t w_write_cb(struct archive *a, void *client,
-			     const void *buf, size_t len)
+static la_ssize_t w_write_cb(struct archive *a, void *client, const void *buf,
+			     size_t len)
 {
 	struct sm_archive_w *w = client;
 	const uint8_t *p = buf;
@@ -181,8 +181,7 @@ int sm_archive_w_open(int fd, struct sm_archive_w **wp, struct sm_err *e)
 			   archive_error_string(w->a));
 		goto err_free;
 	}
-	if (archive_write_open(w->a, w, NULL, w_write_cb, NULL) !=
-	    ARCHIVE_OK) {
+	if (archive_write_open(w->a, w, NULL, w_write_cb, NULL) != ARCHIVE_OK) {
 		w_fail(w, e, "cannot open archive for writing");
 		goto err_free;
 	}
@@ -194,8 +193,8 @@ err_free:
 	return -1;
 }
 
-int sm_archive_w_begin(struct sm_archive_w *w, const char *name,
-		       uint64_t size, struct sm_err *e)
+int sm_archive_w_begin(struct sm_archive_w *w, const char *name, uint64_t size,
+		       struct sm_err *e)
 {
 	if (w->in_entry)
 		return sm_err_set(e, SM_EXIT_FAILURE,
@@ -253,10 +252,11 @@ int sm_archive_w_end(struct sm_archive_w *w, struct sm_err *e)
 	if (!w->in_entry)
 		return sm_err_set(e, SM_EXIT_FAILURE, "no archive entry open");
 	if (w->done != w->size)
-		return sm_err_set(e, SM_EXIT_FAILURE,
-				  "archive entry '%s' short: %llu of %llu bytes",
-				  w->name, (unsigned long long)w->done,
-				  (unsigned long long)w->size);
+		return sm_err_set(
+			e, SM_EXIT_FAILURE,
+			"archive entry '%s' short: %llu of %llu bytes", w->name,
+			(unsigned long long)w->done,
+			(unsigned long long)w->size);
 	if (archive_write_finish_entry(w->a) != ARCHIVE_OK)
 		return w_fail(w, e, "writing archive");
 	w->in_entry = 0;
@@ -273,8 +273,8 @@ int sm_archive_w_entry(struct sm_archive_w *w, const char *name,
 	return 0;
 }
 
-int sm_archive_w_digest(struct sm_archive_w *w, uint8_t out[SM_ARCHIVE_DIGEST_LEN],
-			struct sm_err *e)
+int sm_archive_w_digest(struct sm_archive_w *w,
+			uint8_t out[SM_ARCHIVE_DIGEST_LEN], struct sm_err *e)
 {
 	int rc;
 
@@ -324,8 +324,7 @@ void sm_archive_w_free(struct sm_archive_w *w)
 
 /* ---- reader ---- */
 
-static la_ssize_t r_read_cb(struct archive *a, void *client,
-			    const void **buf)
+static la_ssize_t r_read_cb(struct archive *a, void *client, const void **buf)
 {
 	struct sm_archive_r *r = client;
 	ssize_t n;
@@ -352,6 +351,10 @@ static int r_fail(struct sm_archive_r *r, struct sm_err *e, const char *what)
 
 	if (r->rd_errno)
 		return sm_err_errno(e, SM_EXIT_IO, r->rd_errno, "%s", what);
+	/* Usually the writer failed before its first byte: say so plainly. */
+	if (r->consumed == 0)
+		return sm_err_set(e, SM_EXIT_IO, "%s: the input is empty",
+				  what);
 	return sm_err_set(e, SM_EXIT_IO, "%s: %s", what,
 			  msg ? msg : "unknown libarchive error");
 }
@@ -450,8 +453,8 @@ static int drain(struct sm_archive_r *r, struct sm_err *e)
 	return flush_frame(r, e);
 }
 
-int sm_archive_r_next(struct sm_archive_r *r, const char **name,
-		      uint64_t *size, struct sm_err *e)
+int sm_archive_r_next(struct sm_archive_r *r, const char **name, uint64_t *size,
+		      struct sm_err *e)
 {
 	struct archive_entry *ent;
 	const char *pn;
@@ -474,16 +477,25 @@ int sm_archive_r_next(struct sm_archive_r *r, const char **name,
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "archive entry without a name");
 	if (!name_ok(pn))
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "refusing archive entry '%.300s': not a plain relative name",
-				  pn);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"refusing archive entry '%.300s': not a plain relative name",
+			pn);
 	if (archive_entry_filetype(ent) != AE_IFREG)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "refusing archive entry '%s': not a regular file",
-				  pn);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"refusing archive entry '%s': not a regular file", pn);
 	if (!archive_entry_size_is_set(ent) || archive_entry_size(ent) < 0)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "archive entry '%s' has no size", pn);
+	/*
+	 * A sparse entry (GNU or pax sparse headers) reads back its holes as
+	 * zeros: a few KiB could stand for gigabytes.  sevmig never writes
+	 * one.
+	 */
+	if (archive_entry_sparse_count(ent) > 0)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "refusing archive entry '%s': sparse", pn);
 	strcpy(r->name, pn);
 	r->size = (uint64_t)archive_entry_size(ent);
 	r->done = 0;
@@ -503,10 +515,10 @@ int sm_archive_r_read(struct sm_archive_r *r, void *buf, size_t len,
 		return sm_err_set(e, SM_EXIT_FAILURE,
 				  "archive read outside an entry");
 	if (len > r->size - r->done)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "archive entry '%s' too short: need %zu more bytes, %llu left",
-				  r->name, len,
-				  (unsigned long long)(r->size - r->done));
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"archive entry '%s' too short: need %zu more bytes, %llu left",
+			r->name, len, (unsigned long long)(r->size - r->done));
 	if (flush_frame(r, e))
 		return -1;
 	while (len > 0) {
@@ -515,11 +527,11 @@ int sm_archive_r_read(struct sm_archive_r *r, void *buf, size_t len,
 		if (n < 0)
 			return r_fail(r, e, "reading archive");
 		if (n == 0)
-			return sm_err_set(e, SM_EXIT_IO,
-					  "reading archive: entry '%s' truncated at %llu of %llu bytes",
-					  r->name,
-					  (unsigned long long)r->done,
-					  (unsigned long long)r->size);
+			return sm_err_set(
+				e, SM_EXIT_IO,
+				"reading archive: entry '%s' truncated at %llu of %llu bytes",
+				r->name, (unsigned long long)r->done,
+				(unsigned long long)r->size);
 		if (r->sha && sm_sha256_update(r->sha, p, (size_t)n))
 			return sm_err_set(e, SM_EXIT_FAILURE, "digest failed");
 		p += n;

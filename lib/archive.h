@@ -24,8 +24,8 @@ struct sm_archive_r;
 /* Writer on fd (not closed by the writer). */
 int sm_archive_w_open(int fd, struct sm_archive_w **w, struct sm_err *e);
 /* One entry whose size is known: begin, data (any number of calls), end. */
-int sm_archive_w_begin(struct sm_archive_w *w, const char *name,
-		       uint64_t size, struct sm_err *e);
+int sm_archive_w_begin(struct sm_archive_w *w, const char *name, uint64_t size,
+		       struct sm_err *e);
 int sm_archive_w_data(struct sm_archive_w *w, const void *buf, size_t len,
 		      struct sm_err *e);
 int sm_archive_w_end(struct sm_archive_w *w, struct sm_err *e);
@@ -73,8 +73,8 @@ int sm_archive_r_open(int fd, struct sm_archive_r **r, struct sm_err *e);
  * more bytes are already in the pipe, so a peer can wait for an answer
  * after sending the end of the archive.
  */
-int sm_archive_r_next(struct sm_archive_r *r, const char **name,
-		      uint64_t *size, struct sm_err *e);
+int sm_archive_r_next(struct sm_archive_r *r, const char **name, uint64_t *size,
+		      struct sm_err *e);
 /* Read exactly len bytes of the current entry (short: SM_EXIT_IO). */
 int sm_archive_r_read(struct sm_archive_r *r, void *buf, size_t len,
 		      struct sm_err *e);

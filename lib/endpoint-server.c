@@ -27,7 +27,7 @@
 
 #define MAX_CONNS 32
 #define IOBUF (64 * 1024)
-#define SEND_TIMEOUT 5.0
+#define CLOSE_FLUSH 1.0 /* seconds to flush replies when closing */
 #define REGIONS_PER_REPLY 8192
 
 struct conn {
@@ -45,6 +45,11 @@ struct conn {
 	uint64_t out_size, out_off;
 	uint8_t *out_buf;
 	size_t out_len, out_pos;
+	/* replies not yet taken by the client's socket */
+	uint8_t *obuf;
+	size_t olen, opos;
+	int ofds[SM_EP_MAX_FDS]; /* ride with obuf's first byte */
+	int nofds;
 	/* load-device-state stream from the client */
 	int in_fd;
 	uint64_t in_size, in_off;
@@ -93,11 +98,77 @@ static const char *code_of(const struct sm_err *e)
 	}
 }
 
-/* Send obj (stolen) with fds; a failure marks the connection dead. */
+static void out_drop(struct conn *c)
+{
+	free(c->obuf);
+	c->obuf = NULL;
+	c->olen = c->opos = 0;
+	sm_epw_close_fds(c->ofds, c->nofds);
+	c->nofds = 0;
+}
+
+/*
+ * Write as much of the queued output as the socket takes now.  The
+ * descriptors go with the first byte.  A failure marks the connection
+ * dead.
+ */
+static void out_flush(struct conn *c)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * SM_EP_MAX_FDS)];
+	} ctl;
+
+	while (c->opos < c->olen) {
+		struct iovec iov = { .iov_base = c->obuf + c->opos,
+				     .iov_len = c->olen - c->opos };
+		struct msghdr mh;
+		ssize_t n;
+
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		if (c->nofds) {
+			struct cmsghdr *cm;
+
+			memset(&ctl, 0, sizeof(ctl));
+			mh.msg_control = ctl.buf;
+			mh.msg_controllen = CMSG_SPACE(sizeof(int) * c->nofds);
+			cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int) * c->nofds);
+			memcpy(CMSG_DATA(cm), c->ofds, sizeof(int) * c->nofds);
+		}
+		n = sendmsg(c->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			pr_info("client %u: sending a reply: %s", c->id,
+				strerror(errno));
+			c->dead = 1;
+			return;
+		}
+		/* Passed: the client has its own copies now. */
+		sm_epw_close_fds(c->ofds, c->nofds);
+		c->nofds = 0;
+		c->opos += (size_t)n;
+	}
+	out_drop(c);
+}
+
+/*
+ * Queue obj (stolen) with copies of fds and send what goes now.  A
+ * failure marks the connection dead.
+ */
 static void send_obj(struct conn *c, json_t *obj, const int *fds, int nfds)
 {
-	struct sm_err e;
+	size_t len, pending;
+	uint8_t *buf;
 	char *text;
+	int i;
 
 	if (!obj) {
 		c->dead = 1;
@@ -110,12 +181,42 @@ static void send_obj(struct conn *c, json_t *obj, const int *fds, int nfds)
 		return;
 	}
 	pr_debug("client %u <- %s", c->id, text);
-	if (sm_epw_send(c->sock, text, strlen(text), fds, nfds,
-			sm_now() + SEND_TIMEOUT, &e)) {
-		pr_info("client %u: %s", c->id, e.msg);
+	len = strlen(text);
+	pending = c->olen - c->opos;
+	/* Descriptors must ride with the message's first byte. */
+	if ((nfds && pending) || nfds > SM_EP_MAX_FDS) {
 		c->dead = 1;
+		free(text);
+		return;
 	}
+	buf = malloc(pending + SM_EPW_HDR_LEN + len);
+	if (!buf) {
+		c->dead = 1;
+		free(text);
+		return;
+	}
+	if (pending)
+		memcpy(buf, c->obuf + c->opos, pending);
+	buf[pending] = (uint8_t)(len >> 24);
+	buf[pending + 1] = (uint8_t)(len >> 16);
+	buf[pending + 2] = (uint8_t)(len >> 8);
+	buf[pending + 3] = (uint8_t)len;
+	memcpy(buf + pending + SM_EPW_HDR_LEN, text, len);
 	free(text);
+	free(c->obuf);
+	c->obuf = buf;
+	c->olen = pending + SM_EPW_HDR_LEN + len;
+	c->opos = 0;
+	for (i = 0; i < nfds; i++) {
+		c->ofds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+		if (c->ofds[i] < 0) {
+			c->nofds = i;
+			c->dead = 1;
+			return;
+		}
+	}
+	c->nofds = nfds;
+	out_flush(c);
 }
 
 static void send_error(struct conn *c, const char *code, const char *msg)
@@ -810,6 +911,7 @@ static void conn_free(struct sm_eps *s, struct conn *c)
 	}
 	sm_epw_close_fds(c->fds, c->nfds);
 	reset_msg(c);
+	out_drop(c);
 	close(c->sock);
 	pr_info("client %u gone", c->id);
 	free(c);
@@ -827,6 +929,7 @@ static void do_accept(struct sm_eps *s)
 		struct conn tmp = { .sock = fd, .id = 0 };
 
 		send_error(&tmp, "busy", "too many clients");
+		out_drop(&tmp);
 		close(fd);
 		return;
 	}
@@ -881,9 +984,11 @@ int sm_eps_run(struct sm_eps *s, int stop_fd, struct sm_err *e)
 			kind[n] = K_STOP, who[n++] = NULL;
 		}
 		for (c = s->conns; c; c = c->next) {
+			/* A queued reply first: no new request until it is out. */
 			pfd[n] = (struct pollfd){
 				.fd = c->sock,
-				.events = c->in_fd >= 0 ? 0 : POLLIN,
+				.events = c->obuf ? POLLOUT :
+					  c->in_fd >= 0 ? 0 : POLLIN,
 			};
 			kind[n] = K_SOCK, who[n++] = c;
 			if (c->out_fd >= 0) {
@@ -919,7 +1024,9 @@ int sm_eps_run(struct sm_eps *s, int stop_fd, struct sm_err *e)
 				s->quit = 1;
 				break;
 			case K_SOCK:
-				if (c->in_fd >= 0)
+				if (c->obuf)
+					out_flush(c);
+				else if (c->in_fd >= 0)
 					c->dead = 1; /* hung up mid-load */
 				else
 					conn_read(s, c);
@@ -1023,10 +1130,19 @@ err_free:
 
 void sm_eps_close(struct sm_eps *s)
 {
+	struct conn *c;
 	struct stat st;
 
 	if (!s)
 		return;
+	/* Replies still queued (the quit reply) get a moment to leave. */
+	for (c = s->conns; c; c = c->next) {
+		double deadline = sm_now() + CLOSE_FLUSH;
+
+		while (c->obuf && !c->dead &&
+		       sm_epw_wait(c->sock, POLLOUT, deadline) == 0)
+			out_flush(c);
+	}
 	/* The holder first, so the VMM takes its context back. */
 	if (s->holder)
 		s->holder->dead = 1;

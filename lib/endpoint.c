@@ -6,6 +6,7 @@
 #include "endpoint.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -26,14 +27,38 @@
 struct sm_ep {
 	int sock;
 	double timeout;
+	/*
+	 * Set by a transport failure (timeout, broken frame, a reply that is
+	 * no reply): the stream may hold a late answer to an earlier request,
+	 * which must never pass for the answer to a later one.
+	 */
+	int broken;
 };
+
+/* After a transport failure on ep: no further call gets through. */
+static int broken(struct sm_ep *ep)
+{
+	ep->broken = 1;
+	return -1;
+}
+
+static int check_usable(struct sm_ep *ep, const char *op, struct sm_err *e)
+{
+	if (!ep->broken)
+		return 0;
+	return sm_err_set(e, SM_EXIT_IO,
+			  "'%s': the connection to the VMM is unusable after "
+			  "an earlier failure; reconnect",
+			  op);
+}
 
 int sm_ep_connect(const char *path, double timeout_s, struct sm_ep **out,
 		  struct sm_err *e)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct sm_ep *ep;
-	int err;
+	double deadline;
+	int err, flags;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return sm_err_set(e, SM_EXIT_USAGE,
@@ -44,15 +69,38 @@ int sm_ep_connect(const char *path, double timeout_s, struct sm_ep **out,
 		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
 				    "connecting to '%s'", path);
 	ep->timeout = timeout_s > 0 ? timeout_s : DEFAULT_TIMEOUT;
-	ep->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/*
+	 * Non-blocking: a unix socket whose listener stopped accepting
+	 * answers EAGAIN once its backlog is full, where a blocking connect
+	 * would wait for ever.  Retry until the timeout.
+	 */
+	ep->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			  0);
 	if (ep->sock < 0) {
 		err = errno;
 		goto err_free;
 	}
+	deadline = sm_now() + ep->timeout;
 	while (connect(ep->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		err = errno;
 		if (err == EINTR)
 			continue;
+		if (err != EAGAIN)
+			goto err_close;
+		if (sm_now() >= deadline) {
+			close(ep->sock);
+			free(ep);
+			return sm_err_set(e, SM_EXIT_IO,
+					  "cannot connect to '%s': timed out "
+					  "(the VMM does not accept connections)",
+					  path);
+		}
+		usleep(10000);
+	}
+	/* Every later send and receive is bounded with MSG_DONTWAIT. */
+	flags = fcntl(ep->sock, F_GETFL);
+	if (flags < 0 || fcntl(ep->sock, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		err = errno;
 		goto err_close;
 	}
 	*out = ep;
@@ -146,12 +194,18 @@ static int get_reply(struct sm_ep *ep, const char *op, double deadline,
 	size_t len;
 	json_t *rep;
 
-	if (sm_epw_recv(ep->sock, &text, &len, fds, &n, deadline, e))
-		return sm_err_prefix(e, "'%s'", op);
+	if (check_usable(ep, op, e))
+		return -1;
+	if (sm_epw_recv(ep->sock, &text, &len, fds, &n, deadline, e)) {
+		sm_err_prefix(e, "'%s'", op);
+		return broken(ep);
+	}
 	rep = parse_reply(op, text, e);
 	free(text);
-	if (!rep)
+	if (!rep) {
+		broken(ep);
 		goto err_close_fds;
+	}
 	if (!json_is_true(json_object_get(rep, "ok"))) {
 		refused(op, rep, e);
 		goto err_decref;
@@ -160,6 +214,7 @@ static int get_reply(struct sm_ep *ep, const char *op, double deadline,
 		sm_err_set(e, SM_EXIT_IO,
 			   "bad reply to '%s': %d file descriptors, expected %d",
 			   op, n, min_fds);
+		broken(ep);
 		goto err_decref;
 	}
 	if (max_fds)
@@ -188,6 +243,10 @@ static int call(struct sm_ep *ep, const char *op, json_t *req,
 	char *text;
 	int rc;
 
+	if (check_usable(ep, op, e)) {
+		json_decref(req);
+		return -1;
+	}
 	if (!req)
 		req = json_object();
 	if (!req || json_object_set_new(req, "version",
@@ -203,8 +262,10 @@ static int call(struct sm_ep *ep, const char *op, json_t *req,
 	pr_debug("-> %s", text);
 	rc = sm_epw_send(ep->sock, text, strlen(text), fds, nfds, deadline, e);
 	free(text);
-	if (rc)
-		return sm_err_prefix(e, "'%s'", op);
+	if (rc) {
+		sm_err_prefix(e, "'%s'", op);
+		return broken(ep);
+	}
 	return get_reply(ep, op, deadline, out, rfds, nrfds, min_fds, max_fds,
 			 e);
 }
@@ -444,6 +505,11 @@ static int add_regions(json_t *rep, struct sm_ep_region **r, size_t *n,
 					  "bad reply to 'shared-regions': region 0x%" PRIx64
 					  " unaligned, empty or out of order",
 					  g.gpa);
+		if (*n >= SM_EP_MAX_SHARED_REGIONS)
+			return sm_err_set(e, SM_EXIT_IO,
+					  "bad reply to 'shared-regions': more "
+					  "than %u regions",
+					  SM_EP_MAX_SHARED_REGIONS);
 		if (*n == *cap) {
 			size_t nc = *cap ? *cap * 2 : 256;
 			void *p = realloc(*r, nc * sizeof(**r));

@@ -11,6 +11,11 @@
  * Every call returns 0 or -1 with e filled: SM_EXIT_VM for an error reply
  * from the VMM (its message relayed), SM_EXIT_IO for a broken connection
  * or a timeout, SM_EXIT_UNSUPPORTED for an unknown protocol version.
+ * After a transport failure (timeout, broken frame, a reply that is not
+ * a reply, descriptors not asked for) the connection is unusable: every
+ * later call fails with SM_EXIT_IO, so a late reply can never pass for
+ * the answer to another request.  Reconnect.  An error reply from the
+ * VMM leaves the connection usable.
  */
 
 #include <limits.h>
@@ -24,6 +29,8 @@
 #define SM_EP_MAX_FDS 16
 #define SM_EP_MSG_MAX (1u << 20) /* larger messages are refused */
 #define SM_EP_PAGE 4096u /* GPA ranges are multiples of this */
+/* More shared regions than this from a VMM is an error (bounded memory). */
+#define SM_EP_MAX_SHARED_REGIONS (1u << 20)
 
 struct sm_ep;
 

@@ -24,7 +24,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,28 +37,27 @@
 #include "bundle.h"
 #include "cert.h"
 #include "endpoint.h"
+#include "fw-kvm.h"
 #include "fw-sim.h"
 #include "fw.h"
 #include "records.h"
+#include "transport.h"
 #include "util.h"
 
 #define PAGE SM_REC_PAGE_SIZE
 #define PIPE_SIZE (1 << 20)
 #define ACK_MAX 64
 
-extern char **environ;
-
 static const char *const state_names[] = {
-	[SM_EXP_INIT] = "init",		[SM_EXP_VERIFIED] = "verified",
+	[SM_EXP_INIT] = "init",		  [SM_EXP_VERIFIED] = "verified",
 	[SM_EXP_CONNECTED] = "connected", [SM_EXP_PAUSED] = "paused",
-	[SM_EXP_TAKEN] = "taken",	[SM_EXP_SENDING] = "sending",
-	[SM_EXP_WRITTEN] = "written",	[SM_EXP_READY] = "ready",
-	[SM_EXP_FINISHED] = "finished",	[SM_EXP_RELEASED] = "released",
+	[SM_EXP_TAKEN] = "taken",	  [SM_EXP_SENDING] = "sending",
+	[SM_EXP_WRITTEN] = "written",	  [SM_EXP_READY] = "ready",
+	[SM_EXP_FINISHED] = "finished",	  [SM_EXP_RELEASED] = "released",
 	[SM_EXP_DONE] = "done",
 };
 
-_Static_assert(sizeof(state_names) / sizeof(state_names[0]) ==
-		       SM_EXP_DONE + 1,
+_Static_assert(sizeof(state_names) / sizeof(state_names[0]) == SM_EXP_DONE + 1,
 	       "state_names covers every state");
 
 const char *sm_export_state_name(enum sm_export_state s)
@@ -92,10 +90,11 @@ struct exp {
 	/* output */
 	int out_fd;
 	int own_out;		/* we opened out_fd and close it */
-	char *final_path;	/* -o FILE */
-	char *tmp_path;		/* its temporary name while writing */
-	pid_t child;		/* --exec importer, or 0 */
-	int ack_fd;		/* its stdout */
+	struct sm_out file;	/* -o FILE, written complete or not at all */
+	int have_file;
+	char *final_path;	/* the regular file committed, NULL otherwise */
+	struct sm_child *child;	/* --exec importer, or NULL */
+	int ack_fd;		/* its stdout (owned by child) */
 	struct sm_archive_w *w;
 
 	/* what moved */
@@ -210,8 +209,7 @@ static void progress(struct exp *x, int final)
 	struct sm_progress p;
 	double now = sm_now();
 
-	if (!x->o->on_progress ||
-	    (!final && now - x->last_progress < 0.25))
+	if (!x->o->on_progress || (!final && now - x->last_progress < 0.25))
 		return;
 	x->last_progress = now;
 	p.pages_done = x->pages_done;
@@ -290,117 +288,55 @@ err_quote:
 }
 
 /*
- * Start the importer: stdin = the stream (our out_fd), stdout = the
- * acknowledgement channel (our ack_fd), stderr inherited.  Default signal
- * dispositions and an empty mask in the child (we ignore SIGPIPE and
- * block SIGINT/SIGTERM; it must not inherit that).
+ * Start the importer (lib/transport.h: no shell, default signal
+ * dispositions and an empty mask in the child): its stdin is the stream
+ * (our out_fd), its stdout the acknowledgement channel (our ack_fd), its
+ * stderr ours.
  */
 static int spawn_importer(struct exp *x, struct sm_err *e)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
-	sigset_t none, all;
 	char **argv = NULL;
-	int rc, err;
+	int rc;
 
 	if (sm_export_split_command(x->o->exec, &argv, e))
 		return -1;
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
-		err = errno;
-		sm_err_errno(e, SM_EXIT_IO, err, "cannot create pipes");
-		goto err_pipes;
-	}
+	rc = sm_child_spawn((const char *const *)argv,
+			    SM_CHILD_PIPE_STDIN | SM_CHILD_PIPE_STDOUT,
+			    &x->child, e);
+	free(argv);
+	if (rc)
+		return sm_err_prefix(e, "--exec");
 	/* Fewer wakeups; failure only costs speed. */
-	(void)fcntl(in[1], F_SETPIPE_SZ, PIPE_SIZE);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawnp(&x->child, argv[0], &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (rc) {
-		x->child = 0;
-		sm_err_errno(e, SM_EXIT_IO, rc, "cannot run '%s'", argv[0]);
-		goto err_pipes;
-	}
-	close(in[0]);
-	close(out[1]);
-	x->out_fd = in[1];
-	x->own_out = 1;
-	x->ack_fd = out[0];
-	free(argv);
+	(void)fcntl(x->child->in, F_SETPIPE_SZ, PIPE_SIZE);
+	x->out_fd = x->child->in;
+	x->ack_fd = x->child->out;
 	return 0;
-
-err_pipes:
-	if (in[0] >= 0) {
-		close(in[0]);
-		close(in[1]);
-	}
-	if (out[0] >= 0) {
-		close(out[0]);
-		close(out[1]);
-	}
-	free(argv);
-	return -1;
 }
 
-static void describe_status(int status, char *buf, size_t len)
-{
-	if (WIFEXITED(status))
-		snprintf(buf, len, "exited with status %d",
-			 WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
-	else
-		snprintf(buf, len, "stopped");
-}
-
-/* Reap the child, waiting at most timeout seconds; 1 if reaped. */
+/* Reap the child, waiting at most timeout seconds; 1 if it exited. */
 static int reap(struct exp *x, double timeout, int *status)
 {
-	double until = sm_now() + timeout;
+	struct sm_err e2;
 
-	if (!x->child)
+	if (!x->child || sm_child_wait(x->child, timeout, status, &e2))
 		return 0;
-	for (;;) {
-		pid_t p = waitpid(x->child, status, WNOHANG);
-
-		if (p == x->child) {
-			x->child = 0;
-			return 1;
-		}
-		if (p < 0 && errno != EINTR) {
-			x->child = 0;
-			return 0;
-		}
-		if (sm_now() >= until)
-			return 0;
-		usleep(10000);
-	}
+	return 1;
 }
 
+/* Give a failed importer a moment to say why, then stop it. */
 static void stop_child(struct exp *x)
 {
 	int status;
 
 	if (!x->child)
 		return;
-	if (reap(x, 2.0, &status))
-		return;
-	kill(x->child, SIGTERM);
-	if (reap(x, 2.0, &status))
-		return;
-	kill(x->child, SIGKILL);
-	reap(x, 5.0, &status);
+	/* An unfinished stream ends here: the importer sees it cut. */
+	sm_child_close_stdin(x->child);
+	reap(x, 2.0, &status);
+	sm_child_free(x->child);
+	x->child = NULL;
+	x->out_fd = -1;
+	x->ack_fd = -1;
 }
 
 /*
@@ -430,13 +366,15 @@ static int wait_ready(struct exp *x, int *ready, char *msg, size_t msglen,
 			if (reap(x, 5.0, &status)) {
 				char d[64];
 
-				describe_status(status, d, sizeof(d));
-				snprintf(msg, msglen,
-					 "the importer %s before answering \"ready\"",
-					 d);
+				sm_child_describe(status, d, sizeof(d));
+				snprintf(
+					msg, msglen,
+					"the importer %s before answering \"ready\"",
+					d);
 			} else {
-				snprintf(msg, msglen,
-					 "the importer closed its output before answering \"ready\"");
+				snprintf(
+					msg, msglen,
+					"the importer closed its output before answering \"ready\"");
 			}
 			return 0;
 		}
@@ -464,16 +402,15 @@ static int wait_ready(struct exp *x, int *ready, char *msg, size_t msglen,
 static int open_output(struct exp *x, struct sm_err *e)
 {
 	const char *path = x->o->output;
-	char *dup, *dir, *base;
-	int fd, err;
 
 	if (x->o->exec)
 		return spawn_importer(x, e);
 	if (!path || strcmp(path, "-") == 0) {
 		/* A binary stream on a terminal helps nobody (rule 25). */
 		if (isatty(STDOUT_FILENO) && !x->o->force)
-			return sm_err_set(e, SM_EXIT_USAGE,
-					  "refusing to write the archive to a terminal (use -o FILE or --force)");
+			return sm_err_set(
+				e, SM_EXIT_USAGE,
+				"refusing to write the archive to a terminal (use -o FILE or --force)");
 		x->out_fd = STDOUT_FILENO;
 		/*
 		 * A pipe of 1 MiB instead of 64 KiB: a third fewer context
@@ -484,75 +421,17 @@ static int open_output(struct exp *x, struct sm_err *e)
 		return 0;
 	}
 	/*
-	 * A file is written under a temporary name in the same directory and
-	 * renamed only when complete, so a failed export never leaves a file
-	 * that looks like an archive.
+	 * A file is written under a temporary name and renamed only when
+	 * complete, so a failed export never leaves a file that looks like an
+	 * archive; a device or FIFO (-o /dev/null) is written in place.
 	 */
-	dup = strdup(path);
-	x->final_path = strdup(path);
-	if (!dup || !x->final_path) {
-		free(dup);
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
-	}
-	dir = dirname(dup);
-	base = basename(x->final_path);
-	if (asprintf(&x->tmp_path, "%s/.%s.XXXXXX", dir, base) < 0) {
-		x->tmp_path = NULL;
-		free(dup);
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
-	}
-	free(dup);
-	/* basename may have pointed into final_path: rebuild it intact. */
-	free(x->final_path);
-	x->final_path = strdup(path);
-	if (!x->final_path)
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
-	fd = mkostemp(x->tmp_path, O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-		free(x->tmp_path);
-		x->tmp_path = NULL;
-		return sm_err_errno(e, SM_EXIT_IO, err, "cannot create '%s'",
-				    path);
-	}
-	(void)fchmod(fd, 0600);
-	x->out_fd = fd;
-	x->own_out = 1;
+	if (sm_out_open(&x->file, path, 0600, e))
+		return -1;
+	x->have_file = 1;
+	x->out_fd = x->file.fd;
+	x->own_out = 0;
 	return 0;
 }
-
-/* fsync, rename into place, fsync the directory. */
-static int commit_file(struct exp *x, struct sm_err *e)
-{
-	char *dup, *dir;
-	int dfd, err;
-
-	if (fsync(x->out_fd)) {
-		err = errno;
-		return sm_err_errno(e, SM_EXIT_IO, err, "cannot write '%s'",
-				    x->final_path);
-	}
-	if (rename(x->tmp_path, x->final_path)) {
-		err = errno;
-		return sm_err_errno(e, SM_EXIT_IO, err, "cannot rename to '%s'",
-				    x->final_path);
-	}
-	free(x->tmp_path);
-	x->tmp_path = NULL;
-	dup = strdup(x->final_path);
-	if (!dup)
-		return 0;
-	dir = dirname(dup);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	free(dup);
-	return 0;
-}
-
-/* ---- archive writing, timed ---- */
 
 static int a_entry(struct exp *x, const char *name, const void *buf,
 		   size_t len, struct sm_err *e)
@@ -574,8 +453,7 @@ static int a_begin(struct exp *x, const char *name, uint64_t size,
 	return rc;
 }
 
-static int a_data(struct exp *x, const void *buf, size_t len,
-		  struct sm_err *e)
+static int a_data(struct exp *x, const void *buf, size_t len, struct sm_err *e)
 {
 	double t = sm_now();
 	int rc = sm_archive_w_data(x->w, buf, len, e);
@@ -606,7 +484,8 @@ static int verify_bundle(struct exp *x, struct sm_err *e)
 
 	memset(&x->chain, 0, sizeof(x->chain));
 	if (sm_certs_load(certs, &x->chain, &x->info, e))
-		return sm_err_prefix(e, "cannot load the target's certificates");
+		return sm_err_prefix(e,
+				     "cannot load the target's certificates");
 	if (!(x->chain.have & SM_HAVE_PDH))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "no PDH in the target's certificates '%s'",
@@ -623,8 +502,9 @@ static int verify_bundle(struct exp *x, struct sm_err *e)
 	}
 	t.product = x->info.product;
 	if (sm_chain_verify(&x->chain, &t, &vr, e))
-		return sm_err_prefix(e, "target certificate chain '%s' does not verify",
-				     certs);
+		return sm_err_prefix(
+			e, "target certificate chain '%s' does not verify",
+			certs);
 	sm_sev_cert_fingerprint(&x->chain.pdh, fp, &fplen);
 	memcpy(x->target_fp, fp, SM_FP_LEN);
 	x->state = SM_EXP_VERIFIED;
@@ -648,16 +528,18 @@ static int hello(struct exp *x, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "VM '%s' is not a source (role '%s')",
 				  x->o->vm, x->hello.role);
-	if (strcmp(x->hello.platform, "sim") != 0)
+	if (strcmp(x->hello.platform, "sim") != 0 &&
+	    strcmp(x->hello.platform, "kvm") != 0)
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
-				  "VM '%s': platform '%s' is not supported by this build",
-				  x->o->vm, x->hello.platform);
+				  "VM '%s': unknown platform '%s'", x->o->vm,
+				  x->hello.platform);
 	x->policy = x->hello.policy;
 	/* NOSEND: the firmware would refuse SEND_START; take nothing. */
 	if (x->policy & SM_POLICY_NOSEND)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "refusing to export VM '%s': its policy 0x%x forbids sending (NOSEND)",
-				  x->o->vm, x->policy);
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"refusing to export VM '%s': its policy 0x%x forbids sending (NOSEND)",
+			x->o->vm, x->policy);
 	if (!(x->policy & (SM_POLICY_DOMAIN | SM_POLICY_SEV)))
 		warn(x,
 		     "guest policy 0x%x has neither DOMAIN nor SEV: the firmware does not check the target, only sevmig verified its chain",
@@ -667,17 +549,18 @@ static int hello(struct exp *x, struct sm_err *e)
 				  "VM '%s': es %d disagrees with policy 0x%x",
 				  x->o->vm, x->hello.es, x->policy);
 	if (x->hello.vcpus == 0 || x->hello.vcpus > SM_MAX_VCPUS)
-		return sm_err_set(e, SM_EXIT_VM, "VM '%s': %u vCPUs",
-				  x->o->vm, x->hello.vcpus);
+		return sm_err_set(e, SM_EXIT_VM, "VM '%s': %u vCPUs", x->o->vm,
+				  x->hello.vcpus);
 	/*
 	 * Without the guest's MSR_KVM_MIGRATION_CONTROL write its shared list
 	 * may be stale: a page it still treats as private would go out in
 	 * the clear (as ciphertext, but as the wrong kind) and arrive wrong.
 	 */
 	if (!x->hello.migration_ready && !x->o->assume_all_private)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "refusing to export VM '%s': the guest is not migration-ready, its shared-page list cannot be trusted (--assume-all-private sends every page through the firmware)",
-				  x->o->vm);
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"refusing to export VM '%s': the guest is not migration-ready, its shared-page list cannot be trusted (--assume-all-private sends every page through the firmware)",
+			x->o->vm);
 	if (x->hello.nranges > SM_MAX_RANGES)
 		return sm_err_set(e, SM_EXIT_VM, "VM '%s': too many ranges",
 				  x->o->vm);
@@ -720,7 +603,8 @@ static int get_shared(struct exp *x, struct sm_err *e)
 	x->shared.r = calloc(n ? n : 1, sizeof(*x->shared.r));
 	if (!x->shared.r) {
 		free(r);
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+				    "out of memory");
 	}
 	for (i = 0; i < n; i++) {
 		struct sm_layout one = { .nranges = 1 };
@@ -730,11 +614,12 @@ static int get_shared(struct exp *x, struct sm_err *e)
 		if (r[i].size == 0 || r[i].gpa % PAGE || r[i].size % PAGE ||
 		    (i && r[i].gpa < r[i - 1].gpa + r[i - 1].size) ||
 		    !sm_layout_fits(&one, &x->layout)) {
+			sm_err_set(e, SM_EXIT_VM,
+				   "VM '%s': bad shared region 0x%" PRIx64
+				   "+0x%" PRIx64,
+				   x->o->vm, r[i].gpa, r[i].size);
 			free(r);
-			return sm_err_set(e, SM_EXIT_VM,
-					  "VM '%s': bad shared region 0x%" PRIx64
-					  "+0x%" PRIx64,
-					  x->o->vm, r[i].gpa, r[i].size);
+			return -1;
 		}
 		x->shared.r[i].gpa = r[i].gpa;
 		x->shared.r[i].size = r[i].size;
@@ -767,6 +652,11 @@ static int pause_guest(struct exp *x, struct sm_err *e)
 	return 0;
 }
 
+static int is_kvm(const struct exp *x)
+{
+	return strcmp(x->hello.platform, "kvm") == 0;
+}
+
 static int take_context(struct exp *x, struct sm_err *e)
 {
 	double t = sm_now();
@@ -778,11 +668,34 @@ static int take_context(struct exp *x, struct sm_err *e)
 		return sm_err_prefix(e, "cannot take the context of VM '%s'",
 				     x->o->vm);
 	x->state = SM_EXP_TAKEN;
+	if (is_kvm(x)) {
+		/*
+		 * KVM only takes SEV commands from the VM's creator: move the
+		 * context into a VM of ours (docs/sevmig-kvm.7).
+		 */
+		struct sm_fw_kvm_opts ko = { .nvcpus = x->hello.vcpus,
+					     .es = x->hello.es,
+					     .vm_type = SM_KVM_VM_AUTO };
+
+		return sm_fw_kvm_open_source(x->ctx_fd, &ko, &x->fw, e);
+	}
 	if (sm_fw_sim_open(x->hello.platform_dir, &x->fw, e) ||
 	    sm_fw_sim_attach(x->fw, x->ctx_fd, e))
 		return sm_err_prefix(e, "simulated platform '%s'",
 				     x->hello.platform_dir);
 	return 0;
+}
+
+/*
+ * What to hand back to the VMM: sim shares the context memfd; on KVM the
+ * context now lives in our VM, which the VMM moves back from (if the
+ * move into ours never happened, its own VM still holds it).
+ */
+static int context_handle(struct exp *x)
+{
+	if (is_kvm(x) && x->fw)
+		return sm_fw_kvm_vm_fd(x->fw);
+	return x->ctx_fd;
 }
 
 static int send_start(struct exp *x, struct sm_err *e)
@@ -831,15 +744,17 @@ static int send_start(struct exp *x, struct sm_err *e)
 	if (rc == 0 || x->fw->fw_error != SM_FW_INVALID_LENGTH) {
 		x->t_fw += sm_now() - t;
 		if (rc == 0)
-			return sm_err_set(e, SM_EXIT_VM,
-					  "SEND_START length query succeeded unexpectedly");
+			return sm_err_set(
+				e, SM_EXIT_VM,
+				"SEND_START length query succeeded unexpectedly");
 		return -1;
 	}
 	if (a.session_len != SM_REC_SESSION_LEN) {
 		x->t_fw += sm_now() - t;
-		return sm_err_set(e, SM_EXIT_VM,
-				  "SEND_START wants a session of %u bytes, not %u",
-				  a.session_len, SM_REC_SESSION_LEN);
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"SEND_START wants a session of %u bytes, not %u",
+			a.session_len, SM_REC_SESSION_LEN);
 	}
 	rc = sm_fw_send_start(x->fw, &a, e);
 	x->t_fw += sm_now() - t;
@@ -882,10 +797,9 @@ static int write_header(struct exp *x, struct sm_err *e)
 	free(json);
 	if (rc)
 		return -1;
-	if (a_entry(x, "sevmig/source-pdh.cert", x->src_pdh,
-		    sizeof(x->src_pdh), e) ||
-	    a_entry(x, "sevmig/session.bin", x->session, sizeof(x->session),
-		    e))
+	if (a_entry(x, "sevmig/source-pdh.cert", x->src_pdh, sizeof(x->src_pdh),
+		    e) ||
+	    a_entry(x, "sevmig/session.bin", x->session, sizeof(x->session), e))
 		return -1;
 	if (sm_shared_encode(&x->shared, &json, &len, e))
 		return -1;
@@ -923,7 +837,7 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 	uint8_t *win;
 	int rc = -1;
 
-	win = mmap(NULL, wlen, PROT_READ, MAP_SHARED,
+	win = mmap(NULL, wlen, PROT_READ, MAP_SHARED | MAP_POPULATE,
 		   x->hello.fds[r->fd_index], (off_t)(r->offset + off));
 	if (win == MAP_FAILED)
 		return sm_err_errno(e, SM_EXIT_VM, errno,
@@ -973,7 +887,8 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 				sm_err_prefix(e, "page 0x%" PRIx64, rec.gpa);
 				goto out;
 			}
-			if (xf.trans_len != PAGE || xf.hdr_len != SM_REC_PKT_HDR_LEN) {
+			if (xf.trans_len != PAGE ||
+			    xf.hdr_len != SM_REC_PKT_HDR_LEN) {
 				sm_err_set(e, SM_EXIT_VM,
 					   "SEND_UPDATE_DATA of page 0x%" PRIx64
 					   " returned %u bytes",
@@ -1016,7 +931,8 @@ static int write_pages(struct exp *x, struct sm_err *e)
 	int rc = 0;
 
 	if (!kinds)
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+				    "out of memory");
 	for (ri = 0; ri < x->hello.nranges && rc == 0; ri++) {
 		uint64_t size = x->hello.ranges[ri].size, off;
 
@@ -1106,13 +1022,14 @@ static int write_device_state(struct exp *x, struct sm_err *e)
 	rc = sm_ep_device_state(x->ep, &fd, &size, e);
 	x->t_vmm += sm_now() - t;
 	if (rc)
-		return sm_err_prefix(e, "cannot get the device state of VM '%s'",
-				     x->o->vm);
+		return sm_err_prefix(
+			e, "cannot get the device state of VM '%s'", x->o->vm);
 	if (a_begin(x, "sevmig/device-state.bin", size, e))
 		goto err_close;
 	while (done < size) {
-		size_t want = size - done < sizeof(buf) ? (size_t)(size - done) :
-							    sizeof(buf);
+		size_t want = size - done < sizeof(buf) ?
+				      (size_t)(size - done) :
+				      sizeof(buf);
 		ssize_t n;
 		int ready = 0;
 
@@ -1128,10 +1045,11 @@ static int write_device_state(struct exp *x, struct sm_err *e)
 			goto err_close;
 		}
 		if (n == 0) {
-			sm_err_set(e, SM_EXIT_VM,
-				   "device state of VM '%s' ended after %" PRIu64
-				   " of %" PRIu64 " bytes",
-				   x->o->vm, done, size);
+			sm_err_set(
+				e, SM_EXIT_VM,
+				"device state of VM '%s' ended after %" PRIu64
+				" of %" PRIu64 " bytes",
+				x->o->vm, done, size);
 			goto err_close;
 		}
 		if (a_data(x, buf, (size_t)n, e))
@@ -1183,8 +1101,17 @@ static int write_stream(struct exp *x, struct sm_err *e)
 	    write_device_state(x, e) || write_trailer(x, e))
 		return -1;
 	progress(x, 1);
-	if (x->tmp_path && commit_file(x, e))
-		return -1;
+	if (x->have_file) {
+		char *path = x->file.tmp ? strdup(x->file.path) : NULL;
+
+		x->have_file = 0;
+		x->out_fd = -1;
+		if (sm_out_commit(&x->file, e)) {
+			free(path);
+			return -1;
+		}
+		x->final_path = path;
+	}
 	x->state = SM_EXP_WRITTEN;
 	return 0;
 }
@@ -1206,8 +1133,8 @@ static void also(struct sm_err *e, const char *what, const struct sm_err *e2)
 		return;
 	}
 	if (n < sizeof(e->msg) - 1)
-		snprintf(e->msg + n, sizeof(e->msg) - n, "; also %s: %.300s", what,
-			 e2->msg);
+		snprintf(e->msg + n, sizeof(e->msg) - n, "; also %s: %.300s",
+			 what, e2->msg);
 }
 
 static void give_back(struct exp *x, int resume, struct sm_err *e)
@@ -1217,15 +1144,20 @@ static void give_back(struct exp *x, int resume, struct sm_err *e)
 	if (x->state >= SM_EXP_SENDING && x->state < SM_EXP_FINISHED &&
 	    sm_fw_send_cancel(x->fw, &e2))
 		also(e, "SEND_CANCEL failed", &e2);
-	sm_fw_close(x->fw);
-	x->fw = NULL;
 	if (x->state >= SM_EXP_TAKEN && x->state < SM_EXP_FINISHED) {
-		if (sm_ep_return_context(x->ep, x->ctx_fd, &e2)) {
+		if (sm_ep_return_context(x->ep, context_handle(x), &e2)) {
 			also(e, "cannot return the context", &e2);
+			/*
+			 * Keep fw open: on KVM closing our VM would destroy
+			 * the guest; the VMM may still take it back.
+			 */
 			x->res->source_state = "context lost";
 			return;
 		}
 	}
+	/* Only now: on KVM our VM is empty after the move back. */
+	sm_fw_close(x->fw);
+	x->fw = NULL;
 	if (resume && x->we_paused && x->state >= SM_EXP_PAUSED) {
 		if (sm_ep_resume(x->ep, &e2)) {
 			also(e, "cannot resume the source", &e2);
@@ -1235,7 +1167,8 @@ static void give_back(struct exp *x, int resume, struct sm_err *e)
 		x->res->source_state = "running";
 		return;
 	}
-	x->res->source_state = x->state >= SM_EXP_PAUSED ? "paused" : "untouched";
+	x->res->source_state = x->state >= SM_EXP_PAUSED ? "paused" :
+							   "untouched";
 }
 
 static int finish(struct exp *x, struct sm_err *e)
@@ -1255,8 +1188,10 @@ static int finish(struct exp *x, struct sm_err *e)
 	x->t_vmm += sm_now() - t;
 	if (rc) {
 		*e = e2;
-		return sm_err_prefix(e, "SEND_FINISH done but VM '%s' did not release its guest",
-				     x->o->vm);
+		return sm_err_prefix(
+			e,
+			"SEND_FINISH done but VM '%s' did not release its guest",
+			x->o->vm);
 	}
 	x->state = SM_EXP_RELEASED;
 	x->res->source_state = "released";
@@ -1282,20 +1217,21 @@ static int two_way_end(struct exp *x, struct sm_err *e)
 	if (sm_write_full(x->out_fd, commit, sizeof(commit) - 1) < 0) {
 		int err = errno;
 
-		return sm_err_errno(e, SM_EXIT_IO, err,
-				    "the source was released but \"commit\" could not be sent to the importer; the target holds the guest paused, resume it there");
+		return sm_err_errno(
+			e, SM_EXIT_IO, err,
+			"the source was released but \"commit\" could not be sent to the importer; the target holds the guest paused, resume it there");
 	}
-	close(x->out_fd);
+	sm_child_close_stdin(x->child);
 	x->out_fd = -1;
-	x->own_out = 0;
 	if (!reap(x, 3600.0, &status))
 		return sm_err_set(e, SM_EXIT_IO,
 				  "the importer did not exit after \"commit\"");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		describe_status(status, d, sizeof(d));
-		return sm_err_set(e, SM_EXIT_IO,
-				  "the source was released and \"commit\" sent, but the importer %s; check the target",
-				  d);
+		sm_child_describe(status, d, sizeof(d));
+		return sm_err_set(
+			e, SM_EXIT_IO,
+			"the source was released and \"commit\" sent, but the importer %s; check the target",
+			d);
 	}
 	return 0;
 }
@@ -1343,15 +1279,11 @@ static void cleanup(struct exp *x)
 
 	sm_archive_w_free(x->w);
 	x->w = NULL;
-	if (x->tmp_path) {
-		unlink(x->tmp_path);
-		free(x->tmp_path);
-	}
+	if (x->have_file)
+		sm_out_abort(&x->file);
 	free(x->final_path);
 	if (x->own_out && x->out_fd >= 0)
 		close(x->out_fd);
-	if (x->ack_fd >= 0)
-		close(x->ack_fd);
 	stop_child(x);
 	sm_fw_close(x->fw);
 	if (x->ctx_fd >= 0)
@@ -1417,6 +1349,20 @@ int sm_export(const struct sm_export_opts *o, struct sm_export_result *res,
 	goto out;
 
 fail:
+	if (x.child && e->code == SM_EXIT_IO && x.state < SM_EXP_WRITTEN) {
+		int status;
+		char d[64];
+
+		/* Say why the pipe closed, if the importer has exited. */
+		sm_child_close_stdin(x.child);
+		if (reap(&x, 2.0, &status)) {
+			size_t n = strlen(e->msg);
+
+			sm_child_describe(status, d, sizeof(d));
+			snprintf(e->msg + n, sizeof(e->msg) - n,
+				 " (the importer %s)", d);
+		}
+	}
 	/*
 	 * Before SEND_FINISH the guest goes back to the source (resumed if we
 	 * paused it).  After it, there is nothing to give back: the message
@@ -1432,7 +1378,9 @@ fail:
 		 */
 		if (x.state == SM_EXP_WRITTEN && !o->exec && !x.final_path) {
 			resume = 0;
-			sm_err_prefix(e, "the whole stream was sent; the source is left paused, do not resume it unless the import failed");
+			sm_err_prefix(
+				e,
+				"the whole stream was sent; the source is left paused, do not resume it unless the import failed");
 		}
 		if (x.state == SM_EXP_WRITTEN && x.final_path) {
 			/* SEND_FINISH failed: the archive must not stay. */

@@ -23,35 +23,35 @@
 #include "manifest.h"
 
 enum sm_export_state {
-	SM_EXP_INIT,		/* nothing done */
-	SM_EXP_VERIFIED,	/* the target chain verified */
-	SM_EXP_CONNECTED,	/* hello done, guest checked */
-	SM_EXP_PAUSED,		/* the guest is paused (by us or before) */
-	SM_EXP_TAKEN,		/* we hold the context, guest RUNNING */
-	SM_EXP_SENDING,		/* SEND_START done: guest SUPDATE */
-	SM_EXP_WRITTEN,		/* the whole stream written and flushed */
-	SM_EXP_READY,		/* the importer answered "ready" */
-	SM_EXP_FINISHED,	/* SEND_FINISH done: guest SENT */
-	SM_EXP_RELEASED,	/* the source VMM released its guest */
-	SM_EXP_DONE,		/* committed (or, --keep-source, handed back) */
+	SM_EXP_INIT, /* nothing done */
+	SM_EXP_VERIFIED, /* the target chain verified */
+	SM_EXP_CONNECTED, /* hello done, guest checked */
+	SM_EXP_PAUSED, /* the guest is paused (by us or before) */
+	SM_EXP_TAKEN, /* we hold the context, guest RUNNING */
+	SM_EXP_SENDING, /* SEND_START done: guest SUPDATE */
+	SM_EXP_WRITTEN, /* the whole stream written and flushed */
+	SM_EXP_READY, /* the importer answered "ready" */
+	SM_EXP_FINISHED, /* SEND_FINISH done: guest SENT */
+	SM_EXP_RELEASED, /* the source VMM released its guest */
+	SM_EXP_DONE, /* committed (or, --keep-source, handed back) */
 };
 
 const char *sm_export_state_name(enum sm_export_state s);
 
 struct sm_export_opts {
-	const char *vm;		/* VM endpoint socket */
-	const char *certs;	/* target bundle; NULL or "-": stdin */
-	const char *ark;	/* trusted ARK file; NULL: built-in roots */
-	const char *output;	/* NULL or "-": stdout */
-	int force;		/* write the stream to a terminal */
-	const char *exec;	/* two-way: importer command, or NULL */
-	int keep_source;	/* SEND_CANCEL + return-context at the end */
-	int dry_run;		/* verify and plan, move nothing */
-	int assume_all_private;	/* guest not migration-ready: all private */
-	int progress;		/* progress line on stderr */
+	const char *vm; /* VM endpoint socket */
+	const char *certs; /* target bundle; NULL or "-": stdin */
+	const char *ark; /* trusted ARK file; NULL: built-in roots */
+	const char *output; /* NULL or "-": stdout */
+	int force; /* write the stream to a terminal */
+	const char *exec; /* two-way: importer command, or NULL */
+	int keep_source; /* SEND_CANCEL + return-context at the end */
+	int dry_run; /* verify and plan, move nothing */
+	int assume_all_private; /* guest not migration-ready: all private */
+	int progress; /* progress line on stderr */
 	uint32_t records_per_chunk; /* 0: SM_CHUNK_DEFAULT_RECORDS */
-	double timeout;		/* endpoint timeout, seconds; 0: default */
-	int sig_fd;		/* signalfd for SIGINT/SIGTERM/SIGHUP, or -1 */
+	double timeout; /* endpoint timeout, seconds; 0: default */
+	int sig_fd; /* signalfd for SIGINT/SIGTERM/SIGHUP, or -1 */
 	/* Called for each warning as it arises (the engine never prints). */
 	void (*on_warning)(void *arg, const char *msg);
 	/* Called every 0.25 s or so while pages move, and once at the end. */
@@ -66,11 +66,11 @@ struct sm_export_opts {
  * far as the export got, also on failure.
  */
 struct sm_export_result {
-	enum sm_export_state state;	/* the furthest state reached */
-	const char *source_state;	/* "released", "running", "paused", ... */
+	enum sm_export_state state; /* the furthest state reached */
+	const char *source_state; /* "released", "running", "paused", ... */
 	struct sm_report report;
 	struct sm_layout layout;
-	size_t nshared;			/* shared regions */
+	size_t nshared; /* shared regions */
 	char warn_buf[SM_EXPORT_MAX_WARNINGS][256];
 	const char *warnings[SM_EXPORT_MAX_WARNINGS + 1];
 	size_t nwarnings;

@@ -20,8 +20,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +47,12 @@
 #define SIM_BUILD 0
 /* VMSAs are kept encrypted under the VEK at a tweak no GPA uses. */
 #define VMSA_TWEAK(v) (0xffffffff00000000ull | ((uint64_t)(v) << 12))
-#define IV_POOL 256 /* one RAND_bytes call per 256 packets */
+/*
+ * Packet IVs are drawn from the DRBG a pool at a time: RAND_bytes costs
+ * about as much for 16 bytes as for 4 KiB, a fifth of a page's crypto.
+ * Each IV is used once and the pool is wiped when the channel closes.
+ */
+#define IV_POOL 4096u
 
 /*
  * A guest context: the first page of the memfd; VMSA pages follow.  Both
@@ -80,13 +85,12 @@ struct sim {
 	unsigned recv_nvcpus;
 
 	EVP_CIPHER_CTX *xts_enc, *xts_dec; /* keyed with ctx->vek */
-	struct sm_pkt *pkt;		   /* keyed with ctx->tek/tik */
+	struct sm_pkt *pkt;		   /* keyed with pkt_keys */
+	uint8_t pkt_keys[32];		   /* TEK||TIK pkt was made with */
 	uint8_t page[PAGE];		   /* plaintext scratch */
-
-	/* Packet IVs drawn IV_POOL at a time (see next_iv). */
-	uint8_t ivs[IV_POOL][16];
-	unsigned ivs_left;
-	unsigned ivs_gen;		   /* fork_gen when drawn */
+	uint8_t ivs[IV_POOL];		   /* unused packet IVs from ivpos */
+	unsigned ivs_gen;		   /* fork_gen when the pool was drawn */
+	size_t ivpos;
 };
 
 static struct sim *sim_of(struct sm_fw *fw)
@@ -594,12 +598,14 @@ static void ctx_unbind(struct sim *s)
 	s->xts_enc = s->xts_dec = NULL;
 	sm_pkt_free(s->pkt);
 	s->pkt = NULL;
+	sm_wipe(s->pkt_keys, sizeof(s->pkt_keys));
 }
+
+static int need_channel(struct sim *s, struct sm_err *e);
 
 /* Key the reusable contexts from the context's VEK and channel keys. */
 static int ctx_bind(struct sim *s, struct sm_err *e)
 {
-	struct sm_tk tk;
 	int rc;
 
 	ctx_unbind(s);
@@ -618,10 +624,7 @@ static int ctx_bind(struct sim *s, struct sm_err *e)
 	}
 	if (!s->ctx->channel)
 		return 0;
-	memcpy(tk.tek, s->ctx->tek, 16);
-	memcpy(tk.tik, s->ctx->tik, 16);
-	rc = sm_pkt_new(&s->pkt, &tk, e);
-	sm_wipe(&tk, sizeof(tk));
+	rc = need_channel(s, e);
 	if (rc)
 		ctx_unbind(s);
 	return rc;
@@ -663,11 +666,18 @@ static int ctx_create(struct sim *s, unsigned nvcpus, struct sm_err *e)
 	size_t size = (size_t)PAGE * (1 + nvcpus);
 	int fd, err;
 
-	fd = memfd_create("sevmig-sim-context", MFD_CLOEXEC);
+	fd = memfd_create("sevmig-sim-context", MFD_CLOEXEC |
+			  MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return sm_err_errno(e, SM_EXIT_VM, errno,
 				    "creating guest context failed");
-	if (ftruncate(fd, (off_t)size) != 0) {
+	/*
+	 * Sealed at its size: every process maps it, and one that shrank it
+	 * would make the others die of SIGBUS mid-command.
+	 */
+	if (ftruncate(fd, (off_t)size) != 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+				   F_SEAL_SEAL) != 0) {
 		err = errno;
 		close(fd);
 		return sm_err_errno(e, SM_EXIT_VM, err,
@@ -718,14 +728,15 @@ static void ctx_close_channel(struct sim *s)
 	s->ctx->channel = 0;
 	sm_pkt_free(s->pkt);
 	s->pkt = NULL;
+	sm_wipe(s->pkt_keys, sizeof(s->pkt_keys));
+	sm_wipe(s->ivs, sizeof(s->ivs));
+	s->ivpos = IV_POOL;
 }
 
 /*
- * Packet IVs.  One RAND_bytes call per packet cost as much as the AES
- * work of the packet (and a getpid per call), so they are drawn IV_POOL
- * at a time; each is used once and cleared.  A child forked after a draw
- * must not use its parent's IVs again under the same TEK: a fork bumps
- * fork_gen and the pool is drawn afresh.
+ * A child made by fork() inherits the parent's unused IVs: were both to
+ * seal under the same keys, an IV would repeat, which CTR mode must never
+ * do.  A fork bumps the child's generation, so its pool is drawn afresh.
  */
 static unsigned fork_gen;
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
@@ -740,20 +751,19 @@ static void fork_watch(void)
 	(void)pthread_atfork(NULL, NULL, on_fork_child);
 }
 
+/* A fresh random packet IV (the firmware's TRNG draw).  0 or -1. */
 static int next_iv(struct sim *s, uint8_t iv[16])
 {
-	uint8_t *slot;
-
-	if (s->ivs_left == 0 || s->ivs_gen != fork_gen) {
+	if (s->ivpos + 16 > IV_POOL || s->ivs_gen != fork_gen) {
 		(void)pthread_once(&fork_once, fork_watch);
 		if (sm_random(s->ivs, sizeof(s->ivs)))
 			return -1;
-		s->ivs_left = IV_POOL;
+		s->ivpos = 0;
 		s->ivs_gen = fork_gen;
 	}
-	slot = s->ivs[IV_POOL - s->ivs_left--];
-	memcpy(iv, slot, 16);
-	memset(slot, 0, 16);
+	memcpy(iv, s->ivs + s->ivpos, 16);
+	sm_wipe(s->ivs + s->ivpos, 16);
+	s->ivpos += 16;
 	return 0;
 }
 
@@ -772,6 +782,43 @@ static int xts(struct sim *s, int enc, uint64_t gpa, const uint8_t *in,
 	return 0;
 }
 
+/*
+ * The vCPU count as the mapping holds it: the size was checked at attach
+ * and is sealed, whereas the header field is shared memory any process
+ * holding the context can write.  Indexing by it could run off the map.
+ */
+static unsigned nvcpus_of(const struct sim *s)
+{
+	return (unsigned)(s->ctx_size / PAGE - 1);
+}
+
+/*
+ * The packet contexts for the channel in the shared context, (re)made
+ * when another process opened (or reopened) the channel since they were
+ * keyed: this process must never seal with a channel's old keys.  0, or
+ * -1 when there is no channel (the caller reports the guest state).
+ */
+static int need_channel(struct sim *s, struct sm_err *e)
+{
+	struct sm_tk tk;
+	int rc;
+
+	if (!s->ctx->channel)
+		return -1;
+	if (s->pkt && !sm_ct_memcmp(s->pkt_keys, s->ctx->tek, 16) &&
+	    !sm_ct_memcmp(s->pkt_keys + 16, s->ctx->tik, 16))
+		return 0;
+	sm_pkt_free(s->pkt);
+	s->pkt = NULL;
+	memcpy(tk.tek, s->ctx->tek, 16);
+	memcpy(tk.tik, s->ctx->tik, 16);
+	rc = sm_pkt_new(&s->pkt, &tk, e);
+	if (rc == 0)
+		memcpy(s->pkt_keys, &tk, sizeof(s->pkt_keys));
+	sm_wipe(&tk, sizeof(tk));
+	return rc;
+}
+
 static uint8_t *vmsa_slot(struct sim *s, unsigned vcpu)
 {
 	return (uint8_t *)s->ctx + (size_t)PAGE * (1 + vcpu);
@@ -782,7 +829,7 @@ int sm_fw_sim_attach(struct sm_fw *fw, int ctx_fd, struct sm_err *e)
 	struct sim *s = sim_of(fw);
 	struct simctx hdr;
 	struct stat st;
-	int fd;
+	int fd, seals;
 
 	if (s->ctx)
 		return sm_err_set(e, SM_EXIT_VM,
@@ -791,6 +838,13 @@ int sm_fw_sim_attach(struct sm_fw *fw, int ctx_fd, struct sm_err *e)
 	if (fstat(ctx_fd, &st) != 0)
 		return sm_err_errno(e, SM_EXIT_VM, errno,
 				    "attaching guest context failed");
+	/* Whoever handed it over must not be able to shrink it under us. */
+	seals = fcntl(ctx_fd, F_GET_SEALS);
+	if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) !=
+				 (F_SEAL_SHRINK | F_SEAL_GROW))
+		return sm_err_set(e, SM_EXIT_VM,
+				  "attaching guest context: not a sealed "
+				  "simulated guest context");
 	if (pread(ctx_fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
 	    memcmp(hdr.magic, CTX_MAGIC, 8) || hdr.version != CTX_VERSION ||
 	    hdr.nvcpus == 0 || hdr.nvcpus > SM_SIM_MAX_VCPUS ||
@@ -824,6 +878,13 @@ int sm_fw_sim_context_fd(struct sm_fw *fw)
 	struct sim *s = fw && fw->priv ? sim_of(fw) : NULL;
 
 	return s && s->ctx ? s->ctx_fd : -1;
+}
+
+unsigned sm_fw_sim_context_vcpus(struct sm_fw *fw)
+{
+	struct sim *s = fw && fw->priv ? sim_of(fw) : NULL;
+
+	return s && s->ctx ? nvcpus_of(s) : 0;
 }
 
 int sm_fw_sim_prepare_receive(struct sm_fw *fw, unsigned nvcpus,
@@ -916,10 +977,10 @@ static int vmsa_check(struct sim *s, unsigned vcpu, struct sm_err *e)
 	if (!s->ctx->es)
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
 				  "VMSA access: the guest is not SEV-ES");
-	if (vcpu >= s->ctx->nvcpus)
+	if (vcpu >= nvcpus_of(s))
 		return sm_err_set(e, SM_EXIT_FAILURE,
 				  "VMSA access: no vCPU %u (the guest has %u)",
-				  vcpu, s->ctx->nvcpus);
+				  vcpu, nvcpus_of(s));
 	return 0;
 }
 
@@ -947,6 +1008,8 @@ int sm_fw_sim_vmsa_read(struct sm_fw *fw, unsigned vcpu, uint8_t *plain,
 	return 0;
 }
 
+static int need_guest(struct sm_fw *fw, struct sm_err *e, const char *cmd);
+
 /* Decommission: the context is no guest any more. */
 static void ctx_decommission(struct sim *s)
 {
@@ -958,6 +1021,16 @@ static void ctx_decommission(struct sim *s)
 	s->ctx->asid = 0;
 	s->ctx->active = 0;
 	s->ctx->state = SM_GUEST_UNINIT;
+}
+
+int sm_fw_sim_decommission(struct sm_fw *fw, struct sm_err *e)
+{
+	fw->fw_error = 0;
+	fw->sys_errno = 0;
+	if (need_guest(fw, e, "DECOMMISSION"))
+		return -1;
+	ctx_decommission(sim_of(fw));
+	return 0;
 }
 
 int sm_fw_sim_recover(struct sm_fw *fw, struct sm_err *e)
@@ -1203,7 +1276,7 @@ static int op_send_start(struct sm_fw *fw, struct sm_fw_send_start *a,
 	memcpy(s->ctx->tek, tk.tek, 16);
 	memcpy(s->ctx->tik, tk.tik, 16);
 	s->ctx->channel = 1;
-	if (sm_pkt_new(&s->pkt, &tk, e)) {
+	if (need_channel(s, e)) {
 		ctx_close_channel(s);
 		goto out;
 	}
@@ -1226,12 +1299,12 @@ out:
  * simulation also needs the mapping's page offset to match the GPA's.
  */
 static int kvm_xfer_check(struct sm_fw *fw, struct sm_fw_xfer *x,
-			  const char *cmd, int send, struct sm_err *e)
+			  const char *cmd, struct sm_err *e)
 {
 	uintptr_t off = (uintptr_t)x->guest & (PAGE - 1);
 
-	/* KVM wants a non-zero guest_len only for SEND_UPDATE_DATA. */
-	if (!x->hdr || !x->guest || !x->trans || (send && !x->guest_len))
+	/* KVM wants every buffer and a non-zero guest_len (both ways). */
+	if (!x->hdr || !x->guest || !x->trans || !x->guest_len)
 		return kvm_einval(fw, e, cmd, "missing buffer");
 	if (x->guest_len > PAGE || off + x->guest_len > PAGE)
 		return kvm_einval(fw, e, cmd, "the range crosses a 4 KiB page");
@@ -1255,15 +1328,17 @@ static int send_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 		x->trans_len = 0;
 		return fw_status(fw, e, cmd, SM_FW_INVALID_LENGTH);
 	}
-	if (!vmsa && kvm_xfer_check(fw, x, cmd, 1, e))
+	if (!vmsa && kvm_xfer_check(fw, x, cmd, e))
 		return -1;
+	if (vmsa && (!x->hdr || !x->trans))
+		return kvm_einval(fw, e, cmd, "missing buffer");
 	if (need_guest(fw, e, cmd))
 		return -1;
 	if (x->hdr_len < SM_PKT_HDR_LEN) {
 		x->hdr_len = SM_PKT_HDR_LEN;
 		return fw_status(fw, e, cmd, SM_FW_INVALID_LENGTH);
 	}
-	if (s->ctx->state != SM_GUEST_SUPDATE)
+	if (s->ctx->state != SM_GUEST_SUPDATE || need_channel(s, e))
 		return fw_status(fw, e, cmd, SM_FW_INVALID_GUEST_STATE);
 	if (vmsa && !s->ctx->es)
 		return fw_status(fw, e, cmd, SM_FW_UNSUPPORTED);
@@ -1275,7 +1350,7 @@ static int send_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 	if (vmsa) {
 		if (x->guest_len != SM_VMSA_SIZE)
 			return fw_status(fw, e, cmd, SM_FW_INVALID_LENGTH);
-		if (x->vcpu >= s->ctx->nvcpus)
+		if (x->vcpu >= nvcpus_of(s))
 			return fw_status(fw, e, cmd, SM_FW_INVALID_PARAM);
 		if (xts(s, 0, VMSA_TWEAK(x->vcpu), vmsa_slot(s, x->vcpu),
 			s->page))
@@ -1437,11 +1512,13 @@ static int receive_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 		return kvm_einval(fw, e, cmd, "missing header or data");
 	if (x->hdr_len > KVM_BLOB_MAX || x->trans_len > KVM_BLOB_MAX)
 		return kvm_einval(fw, e, cmd, "header or data over 0x4000");
-	if (!vmsa && kvm_xfer_check(fw, x, cmd, 0, e))
+	if (!vmsa && kvm_xfer_check(fw, x, cmd, e))
 		return -1;
+	if (vmsa && (!x->hdr || !x->trans))
+		return kvm_einval(fw, e, cmd, "missing buffer");
 	if (need_guest(fw, e, cmd))
 		return -1;
-	if (s->ctx->state != SM_GUEST_RUPDATE)
+	if (s->ctx->state != SM_GUEST_RUPDATE || need_channel(s, e))
 		return fw_status(fw, e, cmd, SM_FW_INVALID_GUEST_STATE);
 	if (vmsa && !s->ctx->es)
 		return fw_status(fw, e, cmd, SM_FW_UNSUPPORTED);
@@ -1454,7 +1531,7 @@ static int receive_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 	if (vmsa) {
 		if (x->guest_len != SM_VMSA_SIZE)
 			return fw_status(fw, e, cmd, SM_FW_INVALID_LENGTH);
-		if (x->vcpu >= s->ctx->nvcpus)
+		if (x->vcpu >= nvcpus_of(s))
 			return fw_status(fw, e, cmd, SM_FW_INVALID_PARAM);
 		tweak = VMSA_TWEAK(x->vcpu);
 	} else {
@@ -1548,6 +1625,7 @@ int sm_fw_sim_open(const char *platform_dir, struct sm_fw **out,
 		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
 	}
 	s->ctx_fd = -1;
+	s->ivpos = IV_POOL;
 	fw->ops = &sim_ops;
 	fw->priv = s;
 	if (snprintf(s->dir, sizeof(s->dir), "%s", platform_dir) >=

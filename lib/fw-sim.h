@@ -81,6 +81,9 @@ int sm_fw_sim_prepare_receive(struct sm_fw *fw, unsigned nvcpus,
 /* The attached context's fd (owned by fw), or -1 if none. */
 int sm_fw_sim_context_fd(struct sm_fw *fw);
 
+/* The vCPUs (VMSA slots) the attached context holds, or 0 if none. */
+unsigned sm_fw_sim_context_vcpus(struct sm_fw *fw);
+
 /*
  * The LAUNCH_* sequence in one step, for the VMM: a new context with a
  * fresh VEK, in RUNNING.  policy is checked as firmware would (ES needs
@@ -115,6 +118,14 @@ int sm_fw_sim_vmsa_read(struct sm_fw *fw, unsigned vcpu, uint8_t *plain,
  * RUPDATE is decommissioned.  Returns the resulting state.
  */
 int sm_fw_sim_recover(struct sm_fw *fw, struct sm_err *e);
+
+/*
+ * DECOMMISSION (0x20): the guest is gone for good.  Allowed in every
+ * state but UNINIT (INVALID_GUEST): the VEK and channel keys are wiped in
+ * the shared context, so every process still attached to it finds no
+ * guest there any more.  What a VMM does when it releases a sent guest.
+ */
+int sm_fw_sim_decommission(struct sm_fw *fw, struct sm_err *e);
 
 /* Close the attached context (the fd given to attach stays open). */
 void sm_fw_sim_detach(struct sm_fw *fw);

@@ -31,6 +31,7 @@
 #include "archive.h"
 #include "cert.h"
 #include "endpoint.h"
+#include "fw-kvm.h"
 #include "fw-sim.h"
 #include "fw.h"
 #include "ossl.h"
@@ -52,8 +53,7 @@ static const char *const state_names[] = {
 	[SM_IMP_DONE] = "done",
 };
 
-_Static_assert(sizeof(state_names) / sizeof(state_names[0]) ==
-		       SM_IMP_DONE + 1,
+_Static_assert(sizeof(state_names) / sizeof(state_names[0]) == SM_IMP_DONE + 1,
 	       "state_names covers every state");
 
 const char *sm_import_state_name(enum sm_import_state s)
@@ -65,7 +65,7 @@ const char *sm_import_state_name(enum sm_import_state s)
 struct win {
 	uint8_t *p;
 	size_t len;
-	uint64_t gpa;		/* guest address of p[0] */
+	uint64_t gpa; /* guest address of p[0] */
 };
 
 struct imp {
@@ -77,7 +77,7 @@ struct imp {
 	int in_fd;
 	int own_in;
 	struct sm_archive_r *r;
-	const char *name;	/* current entry */
+	const char *name; /* current entry */
 	uint64_t size;
 
 	uint8_t src_pdh[SM_SEV_CERT_LEN];
@@ -91,7 +91,7 @@ struct imp {
 	struct sm_fw *fw;
 	struct win win;
 
-	int dev_fd;		/* device state spool (memfd) */
+	int dev_fd; /* device state spool (memfd) */
 	uint64_t dev_size;
 	struct sm_trailer trailer;
 	uint8_t digest[32];
@@ -163,9 +163,10 @@ static int expect_entry(struct imp *x, const char *want, uint64_t max,
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
-		return sm_err_set(e, SM_EXIT_IO,
-				  "archive ends before entry '%s' (truncated stream)",
-				  want);
+		return sm_err_set(
+			e, SM_EXIT_IO,
+			"archive ends before entry '%s' (truncated stream)",
+			want);
 	if (strcmp(x->name, want) != 0)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "unexpected entry '%s': expected '%s'",
@@ -205,7 +206,8 @@ static int read_small(struct imp *x, const char *want, char **out,
 		return -1;
 	buf = malloc(x->size + 1);
 	if (!buf)
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+				    "out of memory");
 	if (read_data(x, buf, x->size, e)) {
 		free(buf);
 		return -1;
@@ -233,13 +235,15 @@ static int connect_target(struct imp *x, struct sm_err *e)
 	x->have_hello = 1;
 	if (strcmp(x->hello.role, "incoming") != 0 ||
 	    strcmp(x->hello.state, "incoming") != 0)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "VM '%s' is not waiting for an incoming guest (role '%s', state '%s')",
-				  x->o->vm, x->hello.role, x->hello.state);
-	if (strcmp(x->hello.platform, "sim") != 0)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"VM '%s' is not waiting for an incoming guest (role '%s', state '%s')",
+			x->o->vm, x->hello.role, x->hello.state);
+	if (strcmp(x->hello.platform, "sim") != 0 &&
+	    strcmp(x->hello.platform, "kvm") != 0)
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
-				  "VM '%s': platform '%s' is not supported by this build",
-				  x->o->vm, x->hello.platform);
+				  "VM '%s': unknown platform '%s'", x->o->vm,
+				  x->hello.platform);
 	if (x->hello.nranges > SM_MAX_RANGES)
 		return sm_err_set(e, SM_EXIT_VM, "VM '%s': too many ranges",
 				  x->o->vm);
@@ -271,7 +275,8 @@ static int connect_target(struct imp *x, struct sm_err *e)
 				  x->m->es ? "SEV-ES" : "SEV", x->o->vm,
 				  x->hello.es ? "SEV-ES" : "SEV");
 	if (x->hello.policy && x->hello.policy != x->m->policy)
-		warn(x, "VM '%s' was set up for policy 0x%x; the guest's is 0x%x",
+		warn(x,
+		     "VM '%s' was set up for policy 0x%x; the guest's is 0x%x",
 		     x->o->vm, x->hello.policy, x->m->policy);
 	x->state = SM_IMP_CONNECTED;
 	return 0;
@@ -281,6 +286,11 @@ static int connect_target(struct imp *x, struct sm_err *e)
  * The archive names the PDH it was made for; refuse another platform's
  * before RECEIVE_START (which would fail too, less clearly).
  */
+static int is_kvm(const struct imp *x)
+{
+	return strcmp(x->hello.platform, "kvm") == 0;
+}
+
 static int check_target_pdh(struct imp *x, struct sm_err *e)
 {
 	uint8_t pdh[SM_SEV_CERT_LEN], chain[SM_SEV_CHAIN_LEN], fp[48];
@@ -288,9 +298,18 @@ static int check_target_pdh(struct imp *x, struct sm_err *e)
 	struct sm_sev_cert c;
 	size_t fplen;
 
-	if (sm_fw_sim_open(x->hello.platform_dir, &x->fw, e))
+	if (is_kvm(x)) {
+		/* A fresh SEV VM of ours; the VMM adopts it at the end. */
+		struct sm_fw_kvm_opts ko = { .nvcpus = x->m->vcpus,
+					     .es = x->m->es,
+					     .vm_type = SM_KVM_VM_AUTO };
+
+		if (sm_fw_kvm_open_receive(&ko, &x->fw, e))
+			return -1;
+	} else if (sm_fw_sim_open(x->hello.platform_dir, &x->fw, e)) {
 		return sm_err_prefix(e, "simulated platform '%s'",
 				     x->hello.platform_dir);
+	}
 	if (sm_fw_pdh_cert_export(x->fw, pdh, chain, e) ||
 	    sm_sev_cert_parse(pdh, sizeof(pdh), &c, e))
 		return sm_err_prefix(e, "target PDH");
@@ -298,9 +317,10 @@ static int check_target_pdh(struct imp *x, struct sm_err *e)
 	if (memcmp(fp, x->m->target_pdh_fp, SM_FP_LEN) != 0) {
 		sm_hex_encode(x->m->target_pdh_fp, SM_FP_LEN, want);
 		sm_hex_encode(fp, SM_FP_LEN, have);
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "the archive was made for PDH %s, but VM '%s' is on a platform with PDH %s",
-				  want, x->o->vm, have);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"the archive was made for PDH %s, but VM '%s' is on a platform with PDH %s",
+			want, x->o->vm, have);
 	}
 	return 0;
 }
@@ -311,7 +331,7 @@ static int receive_start(struct imp *x, struct sm_err *e)
 	double t = sm_now();
 	int rc;
 
-	rc = sm_fw_sim_prepare_receive(x->fw, x->m->vcpus, e);
+	rc = is_kvm(x) ? 0 : sm_fw_sim_prepare_receive(x->fw, x->m->vcpus, e);
 	if (rc == 0) {
 		a.handle = 0;
 		a.policy = x->m->policy;
@@ -365,6 +385,14 @@ static uint8_t *target_page(struct imp *x, uint64_t gpa, struct sm_err *e)
 		sm_err_errno(e, SM_EXIT_VM, errno,
 			     "cannot map the memory of VM '%s' at 0x%" PRIx64,
 			     x->o->vm, r->gpa + start);
+		return NULL;
+	}
+	/*
+	 * KVM: SEV ciphertext is bound to the host page, so the pages that
+	 * receive it are pinned to our context (they move with it).
+	 */
+	if (is_kvm(x) && sm_fw_kvm_register_region(x->fw, p, len, e)) {
+		munmap(p, len);
 		return NULL;
 	}
 	x->win.p = p;
@@ -422,8 +450,9 @@ static int read_header2(struct imp *x, struct sm_err *e)
 	if (rc)
 		return sm_err_prefix(e, "entry 'sevmig/shared-regions.json'");
 	if (!x->m->migration_ready && x->shared.n)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "entry 'sevmig/shared-regions.json': shared regions from a guest that was not migration-ready");
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"entry 'sevmig/shared-regions.json': shared regions from a guest that was not migration-ready");
 	if (sm_rec_seq_new(x->m, &x->shared, &x->seq, e))
 		return -1;
 	x->state = SM_IMP_HEADER;
@@ -432,9 +461,9 @@ static int read_header2(struct imp *x, struct sm_err *e)
 
 static int rec_fail(struct imp *x, const struct sm_rec *r, struct sm_err *e)
 {
-	return sm_err_prefix(e, "entry '%s': record %" PRIu64 " (%s, gpa 0x%" PRIx64 ")",
-			     x->name, r->index, sm_rec_kind_name(r->kind),
-			     r->gpa);
+	return sm_err_prefix(
+		e, "entry '%s': record %" PRIu64 " (%s, gpa 0x%" PRIx64 ")",
+		x->name, r->index, sm_rec_kind_name(r->kind), r->gpa);
 }
 
 /* Hand one record to the target. */
@@ -539,14 +568,16 @@ static int read_pages(struct imp *x, struct sm_err *e)
 	int rc = -1, n;
 
 	if (!data)
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+				    "out of memory");
 	for (;;) {
 		n = next_entry(x, e);
 		if (n < 0)
 			goto out;
 		if (n == 0) {
-			sm_err_set(e, SM_EXIT_IO,
-				   "archive ends inside the page records (truncated stream)");
+			sm_err_set(
+				e, SM_EXIT_IO,
+				"archive ends inside the page records (truncated stream)");
 			goto out;
 		}
 		if (strncmp(x->name, SM_CHUNK_NAME_PREFIX,
@@ -578,9 +609,10 @@ static int read_device_state(struct imp *x, struct sm_err *e)
 	uint64_t done = 0;
 
 	if (strcmp(x->name, "sevmig/device-state.bin") != 0)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "unexpected entry '%s': expected 'sevmig/device-state.bin'",
-				  x->name);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"unexpected entry '%s': expected 'sevmig/device-state.bin'",
+			x->name);
 	if (x->size > DEV_STATE_MAX)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "entry 'sevmig/device-state.bin' is %" PRIu64
@@ -618,12 +650,14 @@ static int read_trailer(struct imp *x, struct sm_err *e)
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
-		return sm_err_set(e, SM_EXIT_IO,
-				  "archive ends before entry 'sevmig/trailer.json' (truncated stream or missing trailer)");
+		return sm_err_set(
+			e, SM_EXIT_IO,
+			"archive ends before entry 'sevmig/trailer.json' (truncated stream or missing trailer)");
 	if (strcmp(x->name, "sevmig/trailer.json") != 0)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "unexpected entry '%s': expected 'sevmig/trailer.json'",
-				  x->name);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"unexpected entry '%s': expected 'sevmig/trailer.json'",
+			x->name);
 	if (x->size > SM_MANIFEST_MAX)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "entry 'sevmig/trailer.json' is too large");
@@ -632,7 +666,8 @@ static int read_trailer(struct imp *x, struct sm_err *e)
 		return -1;
 	json = malloc(x->size + 1);
 	if (!json)
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+				    "out of memory");
 	if (read_data(x, json, x->size, e)) {
 		free(json);
 		return -1;
@@ -646,21 +681,20 @@ static int read_trailer(struct imp *x, struct sm_err *e)
 	    t->counts.zero_pages != x->counts.zero_pages ||
 	    t->counts.vmsas != x->counts.vmsas || t->records != x->records ||
 	    t->chunks != x->chunks || t->device_state_size != x->dev_size)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "trailer counts (%" PRIu64 " private, %" PRIu64
-				  " shared, %" PRIu64 " zero, %" PRIu64
-				  " vmsa, %" PRIu64 " chunks) do not match the stream (%" PRIu64
-				  ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
-				  ", %" PRIu64 ")",
-				  t->counts.private_pages,
-				  t->counts.shared_pages, t->counts.zero_pages,
-				  t->counts.vmsas, t->chunks,
-				  x->counts.private_pages,
-				  x->counts.shared_pages, x->counts.zero_pages,
-				  x->counts.vmsas, x->chunks);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"trailer counts (%" PRIu64 " private, %" PRIu64
+			" shared, %" PRIu64 " zero, %" PRIu64 " vmsa, %" PRIu64
+			" chunks) do not match the stream (%" PRIu64
+			", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ")",
+			t->counts.private_pages, t->counts.shared_pages,
+			t->counts.zero_pages, t->counts.vmsas, t->chunks,
+			x->counts.private_pages, x->counts.shared_pages,
+			x->counts.zero_pages, x->counts.vmsas, x->chunks);
 	if (sm_ct_memcmp(t->digest, x->digest, sizeof(x->digest)) != 0)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "archive digest does not match the trailer: the stream was damaged");
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"archive digest does not match the trailer: the stream was damaged");
 	rc = next_entry(x, e);
 	if (rc < 0)
 		return -1;
@@ -681,8 +715,9 @@ static int load_device_state(struct imp *x, struct sm_err *e)
 	int fd = -1, rc;
 
 	if (sm_ep_load_device_state(x->ep, x->dev_size, &fd, e))
-		return sm_err_prefix(e, "cannot load the device state into VM '%s'",
-				     x->o->vm);
+		return sm_err_prefix(
+			e, "cannot load the device state into VM '%s'",
+			x->o->vm);
 	if (lseek(x->dev_fd, 0, SEEK_SET) < 0) {
 		rc = sm_err_errno(e, SM_EXIT_FAILURE, errno,
 				  "cannot read the device state spool");
@@ -701,9 +736,10 @@ static int load_device_state(struct imp *x, struct sm_err *e)
 					  "cannot read the device state spool");
 		}
 		if (sm_write_full(fd, buf, n) < 0) {
-			rc = sm_err_errno(e, SM_EXIT_VM, errno,
-					  "cannot load the device state into VM '%s'",
-					  x->o->vm);
+			rc = sm_err_errno(
+				e, SM_EXIT_VM, errno,
+				"cannot load the device state into VM '%s'",
+				x->o->vm);
 			close(fd);
 			return rc;
 		}
@@ -731,8 +767,9 @@ static int ack(struct imp *x, struct sm_err *e)
 	/* What the archive reader already took beyond the end, if anything. */
 	have = sm_archive_r_leftover(x->r, buf, sizeof(buf) - 1);
 	if (sm_write_full(x->o->ack_fd, ready, sizeof(ready) - 1) < 0)
-		return sm_err_errno(e, SM_EXIT_IO, errno,
-				    "cannot answer \"ready\"; the target stays paused");
+		return sm_err_errno(
+			e, SM_EXIT_IO, errno,
+			"cannot answer \"ready\"; the target stays paused");
 	x->state = SM_IMP_READY;
 	while (have < sizeof(buf) - 1 && !memchr(buf, '\n', have)) {
 		ssize_t n = read(x->in_fd, buf + have, 1);
@@ -740,9 +777,10 @@ static int ack(struct imp *x, struct sm_err *e)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return sm_err_errno(e, SM_EXIT_IO, errno,
-					    "no \"commit\" from the exporter; VM '%s' stays paused and will not resume on its own",
-					    x->o->vm);
+			return sm_err_errno(
+				e, SM_EXIT_IO, errno,
+				"no \"commit\" from the exporter; VM '%s' stays paused and will not resume on its own",
+				x->o->vm);
 		if (n == 0)
 			break;
 		have++;
@@ -751,9 +789,10 @@ static int ack(struct imp *x, struct sm_err *e)
 	}
 	buf[have] = '\0';
 	if (strcmp(buf, "commit\n") != 0)
-		return sm_err_set(e, SM_EXIT_IO,
-				  "no \"commit\" from the exporter; VM '%s' holds the guest paused and will not resume on its own",
-				  x->o->vm);
+		return sm_err_set(
+			e, SM_EXIT_IO,
+			"no \"commit\" from the exporter; VM '%s' holds the guest paused and will not resume on its own",
+			x->o->vm);
 	x->state = SM_IMP_COMMITTED;
 	return 0;
 }
@@ -785,7 +824,11 @@ static int complete(struct imp *x, struct sm_err *e)
 	rc = sm_ep_set_shared_regions(x->ep, regs, x->shared.n, e);
 	free(regs);
 	if (rc == 0)
-		rc = sm_ep_adopt_context(x->ep, sm_fw_sim_context_fd(x->fw), e);
+		rc = sm_ep_adopt_context(x->ep,
+					 is_kvm(x) ?
+						 sm_fw_kvm_vm_fd(x->fw) :
+						 sm_fw_sim_context_fd(x->fw),
+					 e);
 	x->t_vmm += sm_now() - t;
 	if (rc)
 		return sm_err_prefix(e, "VM '%s'", x->o->vm);
@@ -879,8 +922,7 @@ int sm_import(const struct sm_import_opts *o, struct sm_import_result *res,
 	}
 	if (sm_archive_r_open(x.in_fd, &x.r, e) || read_header(&x, e))
 		goto out;
-	if (!o->check &&
-	    (connect_target(&x, e) || check_target_pdh(&x, e)))
+	if (!o->check && (connect_target(&x, e) || check_target_pdh(&x, e)))
 		goto out;
 	if (read_header2(&x, e))
 		goto out;

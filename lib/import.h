@@ -22,39 +22,39 @@
 
 enum sm_import_state {
 	SM_IMP_INIT,
-	SM_IMP_MANIFEST,	/* manifest read and valid */
-	SM_IMP_CONNECTED,	/* target hello matches the manifest */
-	SM_IMP_HEADER,		/* source PDH, session, shared list valid */
-	SM_IMP_STARTED,		/* RECEIVE_START done: context RUPDATE */
-	SM_IMP_PAGES,		/* every record received */
-	SM_IMP_VERIFIED,	/* trailer counts and digest match */
-	SM_IMP_FINISHED,	/* RECEIVE_FINISH done */
-	SM_IMP_ADOPTED,		/* the incoming VMM holds the context */
-	SM_IMP_LOADED,		/* device state loaded */
-	SM_IMP_READY,		/* --ack: "ready" sent */
-	SM_IMP_COMMITTED,	/* --ack: "commit" received */
-	SM_IMP_DONE,		/* resumed (or left paused: --no-resume) */
+	SM_IMP_MANIFEST, /* manifest read and valid */
+	SM_IMP_CONNECTED, /* target hello matches the manifest */
+	SM_IMP_HEADER, /* source PDH, session, shared list valid */
+	SM_IMP_STARTED, /* RECEIVE_START done: context RUPDATE */
+	SM_IMP_PAGES, /* every record received */
+	SM_IMP_VERIFIED, /* trailer counts and digest match */
+	SM_IMP_FINISHED, /* RECEIVE_FINISH done */
+	SM_IMP_ADOPTED, /* the incoming VMM holds the context */
+	SM_IMP_LOADED, /* device state loaded */
+	SM_IMP_READY, /* --ack: "ready" sent */
+	SM_IMP_COMMITTED, /* --ack: "commit" received */
+	SM_IMP_DONE, /* resumed (or left paused: --no-resume) */
 };
 
 const char *sm_import_state_name(enum sm_import_state s);
 
 struct sm_import_opts {
-	const char *vm;		/* incoming VM endpoint; ignored with check */
-	const char *input;	/* NULL or "-": stdin */
-	int check;		/* no VM: validate the archive only */
-	int no_resume;		/* leave the target paused at the end */
-	int ack;		/* two-way: "ready" on ack_fd, then "commit" */
-	int ack_fd;		/* where "ready" goes (stdout) */
-	double timeout;		/* endpoint timeout, seconds; 0: default */
+	const char *vm; /* incoming VM endpoint; ignored with check */
+	const char *input; /* NULL or "-": stdin */
+	int check; /* no VM: validate the archive only */
+	int no_resume; /* leave the target paused at the end */
+	int ack; /* two-way: "ready" on ack_fd, then "commit" */
+	int ack_fd; /* where "ready" goes (stdout) */
+	double timeout; /* endpoint timeout, seconds; 0: default */
 	void (*on_warning)(void *arg, const char *msg);
 	void (*on_progress)(void *arg, const struct sm_progress *p);
 	void *cb_arg;
 };
 
 struct sm_import_result {
-	enum sm_import_state state;	/* the furthest state reached */
-	const char *target_state;	/* "running", "paused", "untouched" */
-	struct sm_manifest manifest;	/* valid from SM_IMP_MANIFEST */
+	enum sm_import_state state; /* the furthest state reached */
+	const char *target_state; /* "running", "paused", "untouched" */
+	struct sm_manifest manifest; /* valid from SM_IMP_MANIFEST */
 	struct sm_report report;
 	char warn_buf[4][256];
 	const char *warnings[5];

@@ -33,33 +33,36 @@ int sm_layout_check(const struct sm_layout *l, struct sm_err *e)
 	size_t i;
 
 	if (l->nranges == 0 || l->nranges > SM_MAX_RANGES)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "invalid memory layout: %zu ranges (1 to %u allowed)",
-				  l->nranges, SM_MAX_RANGES);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"invalid memory layout: %zu ranges (1 to %u allowed)",
+			l->nranges, SM_MAX_RANGES);
 	for (i = 0; i < l->nranges; i++) {
 		const struct sm_range *r = &l->ranges[i];
 
 		if (r->gpa % PAGE || r->size % PAGE || r->size == 0)
 			return sm_err_set(e, SM_EXIT_VERIFY,
 					  "invalid memory range 0x%" PRIx64
-					  "+0x%" PRIx64 ": not page aligned or empty",
+					  "+0x%" PRIx64
+					  ": not page aligned or empty",
 					  r->gpa, r->size);
 		if (r->gpa + r->size < r->gpa)
 			return sm_err_set(e, SM_EXIT_VERIFY,
 					  "invalid memory range 0x%" PRIx64
 					  "+0x%" PRIx64 ": wraps around",
 					  r->gpa, r->size);
-		if (i > 0 && r->gpa < l->ranges[i - 1].gpa +
-					      l->ranges[i - 1].size)
+		if (i > 0 &&
+		    r->gpa < l->ranges[i - 1].gpa + l->ranges[i - 1].size)
 			return sm_err_set(e, SM_EXIT_VERIFY,
 					  "invalid memory range 0x%" PRIx64
 					  ": overlaps or is out of order",
 					  r->gpa);
 		total += r->size;
 		if (total > SM_MAX_MEM)
-			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "invalid memory layout: more than %llu bytes",
-					  (unsigned long long)SM_MAX_MEM);
+			return sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"invalid memory layout: more than %llu bytes",
+				(unsigned long long)SM_MAX_MEM);
 	}
 	return 0;
 }
@@ -113,8 +116,7 @@ int sm_layout_fits(const struct sm_layout *inner, const struct sm_layout *outer)
 
 /* ---- helpers ---- */
 
-static int json_fail(struct sm_err *e, const char *doc,
-		     const json_error_t *je)
+static int json_fail(struct sm_err *e, const char *doc, const json_error_t *je)
 {
 	return sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: %d:%d: %s", doc,
 			  je->line, je->column, je->text);
@@ -127,8 +129,9 @@ static json_t *load(const void *buf, size_t len, const char *doc,
 	json_t *root;
 
 	if (len > SM_MANIFEST_MAX) {
-		sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: larger than %u bytes",
-			   doc, SM_MANIFEST_MAX);
+		sm_err_set(e, SM_EXIT_VERIFY,
+			   "invalid %s: larger than %u bytes", doc,
+			   SM_MANIFEST_MAX);
 		return NULL;
 	}
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
@@ -188,8 +191,8 @@ static int check_format(json_t *root, const char *doc, struct sm_err *e)
 	s = json_string_value(f);
 	if (strncmp(s, "sevmig/", 7) != 0)
 		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "invalid %s: format '%.64s' is not sevmig", doc,
-				  s);
+				  "invalid %s: format '%.64s' is not sevmig",
+				  doc, s);
 	p = s + 7;
 	if (*p < '0' || *p > '9')
 		return sm_err_set(e, SM_EXIT_VERIFY,
@@ -200,9 +203,10 @@ static int check_format(json_t *root, const char *doc, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "invalid %s: bad format '%.64s'", doc, s);
 	if (major != SM_FORMAT_MAJOR)
-		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
-				  "unsupported %s format '%.64s' (this sevmig reads %s)",
-				  doc, s, SM_FORMAT);
+		return sm_err_set(
+			e, SM_EXIT_UNSUPPORTED,
+			"unsupported %s format '%.64s' (this sevmig reads %s)",
+			doc, s, SM_FORMAT);
 	return 0;
 }
 
@@ -302,19 +306,20 @@ static int ranges_parse(json_t *a, const char *doc, struct sm_range *out,
 		const char *gpa;
 		json_int_t size;
 
-		if (json_unpack_ex(json_array_get(a, i), &je, 0,
-				   "{s:s, s:I !}", "gpa", &gpa, "size", &size))
+		if (json_unpack_ex(json_array_get(a, i), &je, 0, "{s:s, s:I !}",
+				   "gpa", &gpa, "size", &size))
 			return sm_err_set(e, SM_EXIT_VERIFY,
 					  "invalid %s: range %zu: %s", doc, i,
 					  je.text);
 		if (parse_addr(gpa, &out[i].gpa))
-			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "invalid %s: range %zu: bad gpa '%.40s'",
-					  doc, i, gpa);
+			return sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"invalid %s: range %zu: bad gpa '%.40s'", doc,
+				i, gpa);
 		if (get_u64(size, SM_MAX_MEM, &out[i].size))
 			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "invalid %s: range %zu: bad size", doc,
-					  i);
+					  "invalid %s: range %zu: bad size",
+					  doc, i);
 	}
 	*n = i;
 	return 0;
@@ -329,18 +334,20 @@ static int manifest_check(const struct sm_manifest *m, struct sm_err *e)
 	if (sm_layout_check(&m->layout, e))
 		return -1;
 	if (m->vcpus == 0 || m->vcpus > SM_MAX_VCPUS)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "invalid manifest: %u vCPUs (1 to %u allowed)",
-				  m->vcpus, SM_MAX_VCPUS);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"invalid manifest: %u vCPUs (1 to %u allowed)",
+			m->vcpus, SM_MAX_VCPUS);
 	if (!!m->es != !!(m->policy & 0x4u))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "invalid manifest: es %s but policy 0x%x",
 				  m->es ? "true" : "false", m->policy);
 	if (m->records_per_chunk == 0 ||
 	    m->records_per_chunk > SM_CHUNK_MAX_RECORDS)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "invalid manifest: %u records per chunk (1 to %u allowed)",
-				  m->records_per_chunk, SM_CHUNK_MAX_RECORDS);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"invalid manifest: %u records per chunk (1 to %u allowed)",
+			m->records_per_chunk, SM_CHUNK_MAX_RECORDS);
 	if (m->pages != sm_layout_pages(&m->layout))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "invalid manifest: %" PRIu64
@@ -353,9 +360,10 @@ static int manifest_check(const struct sm_manifest *m, struct sm_err *e)
 				  " records, expected %" PRIu64,
 				  m->records, want);
 	if (strcmp(m->platform, "sim") != 0 && strcmp(m->platform, "kvm") != 0)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "invalid manifest: unknown source platform '%s'",
-				  m->platform);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"invalid manifest: unknown source platform '%s'",
+			m->platform);
 	return 0;
 }
 
@@ -371,24 +379,22 @@ int sm_manifest_encode(const struct sm_manifest *m, char **out, size_t *len,
 		" s:{s:I, s:I, s:b, s:b},"
 		" s:{s:I, s:I, s:o},"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
-		"format", SM_FORMAT, "features",
-		"tool", "name", "sevmig", "version", m->tool_version,
-		"source", "platform", m->platform, "pdh_fingerprint",
-		hex_bytes(m->source_pdh_fp, SM_FP_LEN),
+		"format", SM_FORMAT, "features", "tool", "name", "sevmig",
+		"version", m->tool_version, "source", "platform", m->platform,
+		"pdh_fingerprint", hex_bytes(m->source_pdh_fp, SM_FP_LEN),
 		"target", "pdh_fingerprint",
-		hex_bytes(m->target_pdh_fp, SM_FP_LEN),
-		"guest", "policy", (json_int_t)m->policy, "vcpus",
-		(json_int_t)m->vcpus, "es", m->es, "migration_ready",
-		m->migration_ready,
-		"memory", "page_size", (json_int_t)PAGE, "pages",
-		(json_int_t)m->pages, "ranges",
-		ranges_json(m->layout.ranges, m->layout.nranges),
-		"transport", "packet_header_size", (json_int_t)SM_REC_PKT_HDR_LEN,
-		"session_size", (json_int_t)SM_REC_SESSION_LEN,
-		"record_header_size", (json_int_t)SM_REC_HDR_LEN,
-		"chunk_header_size", (json_int_t)SM_CHUNK_HDR_LEN,
-		"records_per_chunk", (json_int_t)m->records_per_chunk,
-		"records", (json_int_t)m->records);
+		hex_bytes(m->target_pdh_fp, SM_FP_LEN), "guest", "policy",
+		(json_int_t)m->policy, "vcpus", (json_int_t)m->vcpus, "es",
+		m->es, "migration_ready", m->migration_ready, "memory",
+		"page_size", (json_int_t)PAGE, "pages", (json_int_t)m->pages,
+		"ranges", ranges_json(m->layout.ranges, m->layout.nranges),
+		"transport", "packet_header_size",
+		(json_int_t)SM_REC_PKT_HDR_LEN, "session_size",
+		(json_int_t)SM_REC_SESSION_LEN, "record_header_size",
+		(json_int_t)SM_REC_HDR_LEN, "chunk_header_size",
+		(json_int_t)SM_CHUNK_HDR_LEN, "records_per_chunk",
+		(json_int_t)m->records_per_chunk, "records",
+		(json_int_t)m->records);
 	return dump(root, out, len, e);
 }
 
@@ -401,7 +407,8 @@ static int check_features(json_t *root, const char *doc, struct sm_err *e)
 		return 0;
 	if (!json_is_array(f))
 		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "invalid %s: \"features\" is not an array", doc);
+				  "invalid %s: \"features\" is not an array",
+				  doc);
 	/* No feature is defined yet in sevmig/1: any is unknown. */
 	for (i = 0; i < json_array_size(f); i++) {
 		json_t *v = json_array_get(f, i);
@@ -437,18 +444,16 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 			   " s:{s:I, s:I, s:b, s:b},"
 			   " s:{s:I, s:I, s:o},"
 			   " s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
-			   "tool", "version", &version,
-			   "source", "platform", &platform, "pdh_fingerprint",
-			   &sfp,
-			   "target", "pdh_fingerprint", &tfp,
-			   "guest", "policy", &policy, "vcpus", &vcpus, "es",
-			   &es, "migration_ready", &ready,
-			   "memory", "page_size", &page_size, "pages", &pages,
-			   "ranges", &ranges,
-			   "transport", "packet_header_size", &hdr,
-			   "session_size", &sess, "record_header_size", &rhdr,
-			   "chunk_header_size", &chdr, "records_per_chunk", &rpc,
-			   "records", &records)) {
+			   "tool", "version", &version, "source", "platform",
+			   &platform, "pdh_fingerprint", &sfp, "target",
+			   "pdh_fingerprint", &tfp, "guest", "policy", &policy,
+			   "vcpus", &vcpus, "es", &es, "migration_ready",
+			   &ready, "memory", "page_size", &page_size, "pages",
+			   &pages, "ranges", &ranges, "transport",
+			   "packet_header_size", &hdr, "session_size", &sess,
+			   "record_header_size", &rhdr, "chunk_header_size",
+			   &chdr, "records_per_chunk", &rpc, "records",
+			   &records)) {
 		sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: %s", doc, je.text);
 		goto out;
 	}
@@ -460,15 +465,17 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 	if (page_size != PAGE || hdr != SM_REC_PKT_HDR_LEN ||
 	    sess != SM_REC_SESSION_LEN || rhdr != SM_REC_HDR_LEN ||
 	    chdr != SM_CHUNK_HDR_LEN) {
-		sm_err_set(e, SM_EXIT_UNSUPPORTED,
-			   "unsupported %s: page %lld, packet header %lld, session %lld, record header %lld, chunk header %lld bytes",
-			   doc, (long long)page_size, (long long)hdr,
-			   (long long)sess, (long long)rhdr, (long long)chdr);
+		sm_err_set(
+			e, SM_EXIT_UNSUPPORTED,
+			"unsupported %s: page %lld, packet header %lld, session %lld, record header %lld, chunk header %lld bytes",
+			doc, (long long)page_size, (long long)hdr,
+			(long long)sess, (long long)rhdr, (long long)chdr);
 		goto out;
 	}
 	if (strlen(version) >= sizeof(m.tool_version) ||
 	    strlen(platform) >= sizeof(m.platform)) {
-		sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: tool version or platform too long",
+		sm_err_set(e, SM_EXIT_VERIFY,
+			   "invalid %s: tool version or platform too long",
 			   doc);
 		goto out;
 	}
@@ -624,8 +631,7 @@ int sm_trailer_encode(const struct sm_trailer *t, char **out, size_t *len,
 			      (json_int_t)t->counts.vmsas, "records",
 			      (json_int_t)t->records, "chunks",
 			      (json_int_t)t->chunks, "device_state_size",
-			      (json_int_t)t->device_state_size, "digest",
-			      hex),
+			      (json_int_t)t->device_state_size, "digest", hex),
 		    out, len, e);
 }
 
@@ -692,6 +698,30 @@ static int set_new(json_t *o, const char *k, json_t *v)
 	return v ? json_object_set_new(o, k, v) : -1;
 }
 
+/*
+ * A message as a JSON string.  It may not be UTF-8: it can quote an
+ * entry name from the archive, or be cut inside a character at the
+ * length limit of struct sm_err.  Then non-ASCII bytes become '?'.
+ */
+static json_t *text_json(const char *s)
+{
+	json_t *v = json_string(s);
+	char *c;
+	size_t i;
+
+	if (v)
+		return v;
+	c = strdup(s);
+	if (!c)
+		return NULL;
+	for (i = 0; c[i]; i++)
+		if ((unsigned char)c[i] >= 0x80)
+			c[i] = '?';
+	v = json_string(c);
+	free(c);
+	return v;
+}
+
 int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 		     struct sm_err *e)
 {
@@ -705,7 +735,7 @@ int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 	bad |= set_new(root, "schema", json_string(r->schema));
 	bad |= set_new(root, "result", json_string(r->result));
 	if (r->error)
-		bad |= set_new(root, "error", json_string(r->error));
+		bad |= set_new(root, "error", text_json(r->error));
 	if (r->mode)
 		bad |= set_new(root, "mode", json_string(r->mode));
 	if (r->source_state)
@@ -763,7 +793,7 @@ int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 
 		for (i = 0; w && r->warnings[i]; i++)
 			bad |= json_array_append_new(w,
-						     json_string(r->warnings[i]));
+						     text_json(r->warnings[i]));
 		bad |= set_new(root, "warnings", w);
 	}
 	if (bad) {

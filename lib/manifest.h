@@ -26,12 +26,12 @@
 #define SM_FORMAT_MAJOR 1
 #define SM_FORMAT "sevmig/1"
 
-#define SM_MAX_RANGES 64	     /* memory ranges in a layout */
-#define SM_MAX_SHARED 65536	     /* shared regions */
+#define SM_MAX_RANGES 64 /* memory ranges in a layout */
+#define SM_MAX_SHARED 65536 /* shared regions */
 #define SM_MAX_VCPUS 1024
-#define SM_MAX_MEM (1ull << 46)	     /* 64 TiB of guest memory */
-#define SM_FP_LEN 32		     /* SHA-256 fingerprints */
-#define SM_MANIFEST_MAX (1u << 20)   /* largest JSON entry read */
+#define SM_MAX_MEM (1ull << 46) /* 64 TiB of guest memory */
+#define SM_FP_LEN 32 /* SHA-256 fingerprints */
+#define SM_MANIFEST_MAX (1u << 20) /* largest JSON entry read */
 
 /* One guest memory range: [gpa, gpa + size), both page aligned. */
 struct sm_range {
@@ -47,22 +47,22 @@ struct sm_layout {
 
 struct sm_manifest {
 	char tool_version[32];
-	char platform[8];	/* source platform kind: "sim" or "kvm" */
+	char platform[8]; /* source platform kind: "sim" or "kvm" */
 	uint32_t policy;
 	unsigned vcpus;
 	int es;
 	struct sm_layout layout;
-	uint64_t pages;		/* pages in the layout */
+	uint64_t pages; /* pages in the layout */
 	uint32_t records_per_chunk;
-	uint64_t records;	/* page records plus VMSA records */
+	uint64_t records; /* page records plus VMSA records */
 	uint8_t target_pdh_fp[SM_FP_LEN]; /* fingerprint of the target PDH */
 	uint8_t source_pdh_fp[SM_FP_LEN]; /* of sevmig/source-pdh.cert */
-	int migration_ready;	/* the shared list came from the guest */
+	int migration_ready; /* the shared list came from the guest */
 };
 
 struct sm_shared {
 	size_t n;
-	struct sm_range *r;	/* malloc'd; sm_shared_free */
+	struct sm_range *r; /* malloc'd; sm_shared_free */
 };
 
 /* Record counts by kind (records.h). */
@@ -72,10 +72,10 @@ struct sm_counts {
 
 struct sm_trailer {
 	struct sm_counts counts;
-	uint64_t records;	/* sum of counts */
+	uint64_t records; /* sum of counts */
 	uint64_t chunks;
 	uint64_t device_state_size;
-	uint8_t digest[32];	/* entry digest of everything before */
+	uint8_t digest[32]; /* entry digest of everything before */
 };
 
 /* ---- layouts ---- */
@@ -93,7 +93,8 @@ uint64_t sm_layout_pages(const struct sm_layout *l);
  */
 int64_t sm_layout_page_index(const struct sm_layout *l, uint64_t gpa);
 /* 1 if every range of inner lies within some range of outer. */
-int sm_layout_fits(const struct sm_layout *inner, const struct sm_layout *outer);
+int sm_layout_fits(const struct sm_layout *inner,
+		   const struct sm_layout *outer);
 
 /* ---- manifest.json ---- */
 
@@ -138,10 +139,10 @@ int sm_trailer_decode(const void *buf, size_t len, struct sm_trailer *t,
 /* ---- reports (--report, --dry-run -J, --check -J) ---- */
 
 struct sm_report {
-	const char *schema;	/* "sevmig-export-report/1", ... */
-	const char *result;	/* "ok", "failed", "dry-run", "valid" */
-	const char *error;	/* message when failed, or NULL */
-	const char *mode;	/* "one-way", "two-way", ... or NULL */
+	const char *schema; /* "sevmig-export-report/1", ... */
+	const char *result; /* "ok", "failed", "dry-run", "valid" */
+	const char *error; /* message when failed, or NULL */
+	const char *mode; /* "one-way", "two-way", ... or NULL */
 	const char *source_state; /* what became of the source, or NULL */
 	const char *target_state; /* what became of the target, or NULL */
 	int have_policy;
@@ -152,7 +153,7 @@ struct sm_report {
 	struct sm_counts counts;
 	uint64_t records;
 	uint64_t chunks;
-	uint64_t bytes;		/* archive bytes written or read */
+	uint64_t bytes; /* archive bytes written or read */
 	uint64_t device_state_size;
 	double seconds;
 	double t_firmware, t_archive, t_io, t_vmm; /* per-stage seconds */
@@ -161,15 +162,15 @@ struct sm_report {
 	uint8_t source_pdh_fp[SM_FP_LEN];
 	uint8_t digest[32];
 	const struct sm_layout *layout; /* optional */
-	const char *const *warnings;	/* NULL-terminated, optional */
+	const char *const *warnings; /* NULL-terminated, optional */
 };
 
 /* Where a transfer stands, for progress lines. */
 struct sm_progress {
 	uint64_t pages_done, pages_total;
-	uint64_t bytes;		/* archive bytes so far */
-	double seconds;		/* since the start */
-	int final;		/* the last call */
+	uint64_t bytes; /* archive bytes so far */
+	double seconds; /* since the start */
+	int final; /* the last call */
 };
 
 /* Encode a report (sorted keys, indented, final newline). */

@@ -166,16 +166,16 @@ void sm_chunk_name(uint64_t chunk, char buf[SM_CHUNK_NAME_MAX])
 struct sm_rec_seq {
 	const struct sm_manifest *m;
 	const struct sm_shared *shared;
-	uint64_t next_index;	/* next record index */
+	uint64_t next_index; /* next record index */
 	uint64_t next_chunk;
-	size_t range;		/* cursor: range of the next page */
-	uint64_t offset;	/* and its offset in that range */
+	size_t range; /* cursor: range of the next page */
+	uint64_t offset; /* and its offset in that range */
 	unsigned next_vcpu;
 	int in_chunk;
 	struct sm_chunk_hdr cur;
-	uint32_t seen;		/* records of the current chunk */
-	uint32_t ndata;		/* ... that carry data */
-	uint64_t size;		/* entry size of the current chunk */
+	uint32_t seen; /* records of the current chunk */
+	uint32_t ndata; /* ... that carry data */
+	uint64_t size; /* entry size of the current chunk */
 	struct sm_counts counts;
 };
 
@@ -217,7 +217,8 @@ int sm_rec_seq_chunk(struct sm_rec_seq *s, const char *name, uint64_t size,
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "entry '%s': chunk %" PRIu64
 				  " starting at record %" PRIu64
-				  ", expected chunk %" PRIu64 " at record %" PRIu64,
+				  ", expected chunk %" PRIu64
+				  " at record %" PRIu64,
 				  name, h->chunk, h->first, s->next_chunk,
 				  s->next_index);
 	if (h->nrecords > s->m->records_per_chunk)
@@ -244,10 +245,10 @@ int sm_rec_seq_chunk(struct sm_rec_seq *s, const char *name, uint64_t size,
 	return 0;
 }
 
-#define REC_FAIL(s, r, fmt, ...)                                             \
-	sm_err_set(e, SM_EXIT_VERIFY,                                        \
-		   "record %" PRIu64 " (%s, gpa 0x%" PRIx64 "): " fmt,       \
-		   (r)->index, sm_rec_kind_name((r)->kind), (r)->gpa,        \
+#define REC_FAIL(s, r, fmt, ...)                                       \
+	sm_err_set(e, SM_EXIT_VERIFY,                                  \
+		   "record %" PRIu64 " (%s, gpa 0x%" PRIx64 "): " fmt, \
+		   (r)->index, sm_rec_kind_name((r)->kind), (r)->gpa,  \
 		   ##__VA_ARGS__)
 
 int sm_rec_seq_record(struct sm_rec_seq *s, const uint8_t raw[SM_REC_HDR_LEN],
@@ -260,7 +261,8 @@ int sm_rec_seq_record(struct sm_rec_seq *s, const uint8_t raw[SM_REC_HDR_LEN],
 	if (sm_rec_decode(raw, r, e))
 		return -1;
 	if (r->index != s->next_index)
-		return REC_FAIL(s, r, "out of sequence, expected record %" PRIu64,
+		return REC_FAIL(s, r,
+				"out of sequence, expected record %" PRIu64,
 				s->next_index);
 	if (r->kind == SM_REC_VMSA) {
 		if (!s->m->es)
@@ -277,15 +279,19 @@ int sm_rec_seq_record(struct sm_rec_seq *s, const uint8_t raw[SM_REC_HDR_LEN],
 		int shared;
 
 		if (s->range >= l->nranges)
-			return REC_FAIL(s, r, "page after the last page of the layout");
+			return REC_FAIL(
+				s, r, "page after the last page of the layout");
 		want = l->ranges[s->range].gpa + s->offset;
 		if (r->gpa != want)
-			return REC_FAIL(s, r, "expected gpa 0x%" PRIx64
-					" (duplicated, dropped or relocated record)",
-					want);
+			return REC_FAIL(
+				s, r,
+				"expected gpa 0x%" PRIx64
+				" (duplicated, dropped or relocated record)",
+				want);
 		shared = sm_shared_contains(s->shared, r->gpa);
 		if (r->kind == SM_REC_PRIVATE && shared)
-			return REC_FAIL(s, r, "private packet for a shared page");
+			return REC_FAIL(s, r,
+					"private packet for a shared page");
 		if (r->kind != SM_REC_PRIVATE && !shared)
 			return REC_FAIL(s, r, "plain data for a private page");
 		s->offset += SM_REC_PAGE_SIZE;
@@ -316,8 +322,8 @@ int sm_rec_seq_chunk_end(struct sm_rec_seq *s, struct sm_err *e)
 	sm_chunk_name(s->cur.chunk, name);
 	if (s->seen != s->cur.nrecords)
 		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "entry '%s': %u of %u records", name,
-				  s->seen, s->cur.nrecords);
+				  "entry '%s': %u of %u records", name, s->seen,
+				  s->cur.nrecords);
 	if (s->size != sm_chunk_size(s->cur.nrecords, s->ndata))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "entry '%s': size %" PRIu64
@@ -335,8 +341,8 @@ int sm_rec_seq_finish(struct sm_rec_seq *s, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_FAILURE, "chunk not ended");
 	if (s->next_index != s->m->records)
 		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "page records end after %" PRIu64 " of %" PRIu64
-				  " records",
+				  "page records end after %" PRIu64
+				  " of %" PRIu64 " records",
 				  s->next_index, s->m->records);
 	/* Implied by the count, kept as a second line of defence. */
 	if (s->range != s->m->layout.nranges ||

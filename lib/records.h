@@ -28,8 +28,8 @@
 #include "manifest.h"
 
 #define SM_REC_PAGE_SIZE 4096u
-#define SM_REC_PKT_HDR_LEN 0x34u	/* firmware packet header */
-#define SM_REC_SESSION_LEN 0x80u	/* SEND_START session blob */
+#define SM_REC_PKT_HDR_LEN 0x34u /* firmware packet header */
+#define SM_REC_SESSION_LEN 0x80u /* SEND_START session blob */
 #define SM_REC_HDR_LEN 80u
 #define SM_CHUNK_HDR_LEN 32u
 #define SM_CHUNK_MAGIC "SEVMIGPC"
@@ -40,10 +40,10 @@
 #define SM_CHUNK_NAME_MAX 32
 
 enum sm_rec_kind {
-	SM_REC_PRIVATE = 1,	/* SEND_UPDATE_DATA packet of a private page */
-	SM_REC_SHARED = 2,	/* a shared page, plain */
-	SM_REC_ZERO = 3,	/* a shared page of zeros: no data */
-	SM_REC_VMSA = 4,	/* SEND_UPDATE_VMSA packet; gpa is the vCPU */
+	SM_REC_PRIVATE = 1, /* SEND_UPDATE_DATA packet of a private page */
+	SM_REC_SHARED = 2, /* a shared page, plain */
+	SM_REC_ZERO = 3, /* a shared page of zeros: no data */
+	SM_REC_VMSA = 4, /* SEND_UPDATE_VMSA packet; gpa is the vCPU */
 };
 
 /*

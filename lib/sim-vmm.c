@@ -33,7 +33,7 @@
 #define DS_MAGIC "SEVMIG-SIM-DEV1\n"
 #define DS_F_READY 1u
 #define DS_F_ZERO_SHARED 2u
-#define MAX_VCPUS 256
+#define MAX_VCPUS SM_SIM_MAX_VCPUS /* what fw-sim can hold */
 
 enum vstate { V_RUNNING, V_PAUSED, V_INCOMING, V_RELEASED };
 static const char *const vstate_name[] = { "running", "paused", "incoming",
@@ -62,6 +62,7 @@ struct sm_sim_vmm {
 	int incoming;		/* role: waiting for (or still in) an import */
 	int held;		/* a client holds the context */
 	int devstate_ok;	/* incoming: device state loaded */
+	int stopping;		/* the VMM is exiting */
 	/* the guest's identity: options, or the loaded device state */
 	uint64_t seed;
 	int zero_shared, migration_ready, es;
@@ -598,7 +599,10 @@ static int vmm_load_device_state(void *arg, uint64_t size, struct sm_err *e)
 				  "device state of %" PRIu64
 				  " bytes is too short (at least %u)",
 				  size, SM_SIM_DEVSTATE_MIN);
-	load_free(v);
+	/* Another client's load is under way: leave it alone. */
+	if (v->ld)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "a device-state load is already in progress");
 	v->devstate_ok = 0;
 	v->ld = calloc(1, sizeof(*v->ld));
 	if (!v->ld || sm_sha256_new(&v->ld->sha)) {
@@ -782,11 +786,29 @@ static int vmm_return_context(void *arg, int ctx_fd, struct sm_err *e)
 	return 0;
 }
 
+/*
+ * Release: the export committed, the source discards its guest.  Only a
+ * guest the firmware has sent (SEND_FINISH ran, state SENT) may go: a
+ * release in RUNNING or SUPDATE would throw away the only live copy.
+ * The context is decommissioned, so the holder's copy of it is dead too.
+ */
 static int vmm_release(void *arg, struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
+	int gs;
 
-	(void)e;
+	if (v->state == V_RELEASED)
+		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
+	gs = guest_state(v, e);
+	if (gs < 0)
+		return -1;
+	if (gs != SM_GUEST_SENT)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the guest was not sent (firmware state %s): "
+				  "SEND_FINISH must run before release",
+				  sm_guest_state_name((unsigned)gs));
+	if (sm_fw_sim_decommission(v->fw, e))
+		return -1;
 	v->held = 0;
 	v->state = V_RELEASED;
 	sm_fw_close(v->fw);
@@ -807,6 +829,18 @@ static void vmm_context_lost(void *arg)
 	int gs;
 
 	v->held = 0;
+	/*
+	 * Exiting with a client still holding the context: the guest dies
+	 * with this VMM unless that client completes its export, so leave
+	 * the context alone (on KVM the VMM's exit cannot touch a moved
+	 * context either).  Cancelling the send here would kill the export
+	 * that is the guest's last chance.
+	 */
+	if (v->stopping) {
+		pr_warn("exiting while a client holds the guest context: "
+			"leaving it to that client");
+		return;
+	}
 	gs = sm_fw_sim_recover(v->fw, &e);
 	if (gs < 0) {
 		pr_err("recovering the guest context: %s", e.msg);
@@ -849,6 +883,13 @@ static int vmm_adopt_context(void *arg, int ctx_fd, struct sm_err *e)
 			   " %s SEV-ES, this VMM %s",
 			   gs.policy, v->es ? "lacks" : "has",
 			   v->es ? "runs an ES guest" : "does not");
+		goto err_close;
+	}
+	/* KVM moves an ES context only between VMs with as many vCPUs. */
+	if (v->es && sm_fw_sim_context_vcpus(fw) != v->vcpus) {
+		sm_err_set(e, SM_EXIT_VM,
+			   "the context holds %u VMSAs, this VMM runs %u vCPUs",
+			   sm_fw_sim_context_vcpus(fw), v->vcpus);
 		goto err_close;
 	}
 	sm_fw_close(v->fw);
@@ -969,8 +1010,15 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 	}
 	if (sm_fw_sim_open(v->platform_dir, &v->fw, e))
 		goto err_free;
-	v->ram_fd = memfd_create("sevmig-sim-ram", MFD_CLOEXEC);
-	if (v->ram_fd < 0 || ftruncate(v->ram_fd, (off_t)o->mem_size) < 0) {
+	/*
+	 * Sealed at its size: clients map it, and a RAM that could shrink
+	 * under them would kill them with SIGBUS mid-export.
+	 */
+	v->ram_fd = memfd_create("sevmig-sim-ram",
+				 MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (v->ram_fd < 0 || ftruncate(v->ram_fd, (off_t)o->mem_size) < 0 ||
+	    fcntl(v->ram_fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
 		sm_err_errno(e, SM_EXIT_FAILURE, errno,
 			     "allocating %" PRIu64 " bytes of guest RAM",
 			     o->mem_size);
@@ -1056,6 +1104,7 @@ int sm_sim_vmm_run(const struct sm_sim_vmm_opts *o, struct sm_err *e)
 		goto out_vmm;
 	pr_info("serving '%s'", o->socket);
 	rc = sm_eps_run(s, sfd, e);
+	v->stopping = 1;
 	sm_eps_close(s);
 	/* Consume the stop signal, or unblocking it below would kill us. */
 	while (read(sfd, &si, sizeof(si)) == sizeof(si))

@@ -111,11 +111,144 @@ err_read:
 	return sm_err_errno(e, SM_EXIT_IO, err, "cannot read '%s'", path);
 }
 
+int sm_out_open(struct sm_out *o, const char *path, mode_t mode,
+		struct sm_err *e)
+{
+	char *real = NULL, *dir = NULL, *d;
+	struct stat st;
+	int err;
+
+	o->fd = -1;
+	o->tmp = NULL;
+	o->path = strdup(path);
+	if (!o->path)
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			sm_err_errno(e, SM_EXIT_IO, EISDIR, "cannot write '%s'",
+				     path);
+			goto err_free;
+		}
+		o->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (o->fd < 0) {
+			sm_err_errno(e, SM_EXIT_IO, errno, "cannot open '%s'",
+				     path);
+			goto err_free;
+		}
+		return 0;
+	}
+	/* Follow a symlink, so the link stays and its target is replaced. */
+	real = realpath(path, NULL);
+	dir = strdup(real ? real : path);
+	if (!dir)
+		goto err_nomem;
+	d = dirname(dir);
+	if (asprintf(&o->tmp, "%s/.%s.tmp.XXXXXX", d,
+		     strrchr(real ? real : path, '/') ?
+			     strrchr(real ? real : path, '/') + 1 :
+			     (real ? real : path)) < 0) {
+		o->tmp = NULL;
+		goto err_nomem;
+	}
+	if (real) {
+		free(o->path);
+		o->path = real;
+		real = NULL;
+	}
+	free(dir);
+	o->fd = mkostemp(o->tmp, O_CLOEXEC);
+	if (o->fd < 0) {
+		sm_err_errno(e, SM_EXIT_IO, errno, "cannot create '%s'", o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		goto err_free;
+	}
+	if (fchmod(o->fd, mode) < 0) {
+		err = errno;
+		sm_out_abort(o);
+		return sm_err_errno(e, SM_EXIT_IO, err, "cannot write '%s'",
+				    path);
+	}
+	return 0;
+
+err_nomem:
+	free(dir);
+	free(real);
+	sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
+err_free:
+	free(o->path);
+	o->path = NULL;
+	return -1;
+}
+
+int sm_out_commit(struct sm_out *o, struct sm_err *e)
+{
+	char *dir;
+	int err, dfd;
+
+	if (!o->tmp) {
+		/* In place (a device or FIFO): nothing to sync or rename. */
+		if (o->fd >= 0 && close(o->fd) < 0) {
+			err = errno;
+			o->fd = -1;
+			return sm_err_errno(e, SM_EXIT_IO, err,
+					    "cannot write '%s'", o->path);
+		}
+		o->fd = -1;
+		free(o->path);
+		o->path = NULL;
+		return 0;
+	}
+	if (fsync(o->fd) < 0 || close(o->fd) < 0) {
+		err = errno;
+		o->fd = -1;
+		sm_err_errno(e, SM_EXIT_IO, err, "cannot write '%s'", o->path);
+		sm_out_abort(o);
+		return -1;
+	}
+	o->fd = -1;
+	if (rename(o->tmp, o->path) < 0) {
+		err = errno;
+		sm_err_errno(e, SM_EXIT_IO, err, "cannot rename to '%s'",
+			     o->path);
+		sm_out_abort(o);
+		return -1;
+	}
+	free(o->tmp);
+	o->tmp = NULL;
+	dir = strdup(o->path);
+	if (dir) {
+		dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		free(dir);
+	}
+	free(o->path);
+	o->path = NULL;
+	return 0;
+}
+
+void sm_out_abort(struct sm_out *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
+	if (o->tmp) {
+		unlink(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+	}
+	free(o->path);
+	o->path = NULL;
+}
+
 int sm_write_file_atomic(const char *path, const void *buf, size_t len,
 			 mode_t mode, struct sm_err *e)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	int fd, err, dfd;
+	struct sm_out o;
+	int err;
 
 	if (strcmp(path, "-") == 0) {
 		if (sm_write_full(STDOUT_FILENO, buf, len) < 0)
@@ -123,34 +256,15 @@ int sm_write_file_atomic(const char *path, const void *buf, size_t len,
 					    "cannot write to standard output");
 		return 0;
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
-	    (int)sizeof(tmp))
-		return sm_err_set(e, SM_EXIT_IO, "path '%s' is too long", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return sm_err_errno(e, SM_EXIT_IO, errno, "cannot create '%s'",
-				    tmp);
-	if (fchmod(fd, mode) < 0 || sm_write_full(fd, buf, len) < 0 ||
-	    fsync(fd) < 0) {
+	if (sm_out_open(&o, path, mode, e))
+		return -1;
+	if (sm_write_full(o.fd, buf, len) < 0) {
 		err = errno;
-		close(fd);
-		unlink(tmp);
+		sm_out_abort(&o);
 		return sm_err_errno(e, SM_EXIT_IO, err, "cannot write '%s'",
 				    path);
 	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		err = errno;
-		unlink(tmp);
-		return sm_err_errno(e, SM_EXIT_IO, err, "cannot write '%s'",
-				    path);
-	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	return sm_out_commit(&o, e);
 }
 
 void sm_hex_encode(const uint8_t *in, size_t n, char *out)

@@ -35,6 +35,27 @@ int sm_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen,
 int sm_write_file_atomic(const char *path, const void *buf, size_t len,
 			 mode_t mode, struct sm_err *e);
 
+/*
+ * An output written completely or not at all.  A regular file (or a new
+ * path) is written under a temporary name in the target's directory, with
+ * symlinks followed, and renamed into place by sm_out_commit; sm_out_abort
+ * removes it.  A path naming an existing device, FIFO or socket (/dev/null,
+ * /dev/stdout, a named pipe) is opened and written in place: renaming over
+ * it would replace the device node with a regular file.
+ */
+struct sm_out {
+	int fd;
+	char *path;	/* where the output ends up */
+	char *tmp;	/* temporary name, NULL when written in place */
+};
+
+int sm_out_open(struct sm_out *o, const char *path, mode_t mode,
+		struct sm_err *e);
+/* fsync, rename into place, fsync the directory; closes fd. */
+int sm_out_commit(struct sm_out *o, struct sm_err *e);
+/* Close and remove a temporary file; safe after commit or on a zeroed o. */
+void sm_out_abort(struct sm_out *o);
+
 /* Lowercase hex of n bytes into out, which must hold 2n+1 chars. */
 void sm_hex_encode(const uint8_t *in, size_t n, char *out);
 

@@ -1,55 +1,66 @@
-# Sourced by scripts/demo.sh: the migration part of the demo.  Uses $work,
-# $pids and step() from there; host-a and host-b exist already.
 # shellcheck shell=bash
+# Sourced by scripts/demo.sh (make demo) once sevmig-export and
+# sevmig-import are built: steps 4 and 5, a one-way pipe migration and a
+# two-way commit, on the hosts and bundle the earlier steps made
+# ($work/host-a, $work/host-b, $work/b.json).  Uses step() and pids from
+# demo.sh.
 
-step "4. A guest on host A: 64 MiB, 10% of its pages shared with the host"
-sevmig-sim run --platform "$work/host-a" --socket "$work/a.sock" \
-	--mem 64M --shared 10 --seed 42 &
-pids+=($!)
-sevmig-sim run --platform "$work/host-b" --socket "$work/b.sock" \
-	--mem 64M --incoming &
-pids+=($!)
-for s in a b; do
-	for _ in $(seq 100); do [ -S "$work/$s.sock" ] && break; sleep 0.1; done
-done
+demo_vmm() {
+	sevmig-sim run --platform "$1" --socket "$2" "${@:3}" \
+		>"$2.log" 2>&1 &
+	pids+=("$!")
+	for _ in $(seq 50); do [ -S "$2" ] && return 0; sleep 0.1; done
+	echo "VMM on '$2' did not start" >&2
+	return 1
+}
+
+demo_report() {
+	python3 - "$@" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+i = json.load(open(sys.argv[2]))
+c = e["counts"]
+mib = e["bytes"] / 1048576
+print(f"moved:    {c['records']} records ({c['private']} private packets, "
+      f"{c['shared']} shared pages, {c['zero']} zero pages, {c['vmsa']} VMSAs)")
+print(f"          {mib:.1f} MiB in {e['seconds']:.2f} s "
+      f"({e['bytes_per_second'] / 1048576:.1f} MiB/s); device state "
+      f"{e['device_state_size']} bytes")
+s = e["stages"]
+print(f"stages:   firmware {s['firmware']:.2f} s, archive {s['archive']:.2f} s, "
+      f"I/O wait {s['io_wait']:.2f} s, VMM {s['vmm']:.2f} s")
+print(f"verified: target chain PDH {e['fingerprints']['target_pdh'][:16]}... "
+      f"up to the ARK, before SEND_START (policy {e['policy']})")
+print(f"          every record's place in the sequence, every packet's MAC "
+      f"(target firmware), trailer {i['digest'][:23]}...")
+print(f"result:   source {e['source']}, target {i['target']}")
+PY
+}
+
+step "4. Migrate a guest from host A to host B through a pipe"
+demo_vmm "$work/host-a" "$work/a.sock" --mem 64M --vcpus 2 --es --policy 0x25
+demo_vmm "$work/host-b" "$work/b.sock" --mem 64M --vcpus 2 --es --incoming
 sevmig-sim ctl "$work/a.sock" status
-src_digest=$(sevmig-sim ctl "$work/a.sock" digest)
-echo "guest-visible memory digest on A: $src_digest"
-
-step "5. Migrate: sevmig-export -c b.json a.sock | sevmig-import b.sock"
+src=$(sevmig-sim ctl "$work/a.sock" digest)
+echo "\$ sevmig-export -c b.json --ark host-b/ark.cert a.sock | sevmig-import b.sock"
 sevmig-export -c "$work/b.json" --ark "$work/host-b/ark.cert" --progress \
 	--report "$work/export.json" "$work/a.sock" |
-	sevmig-import --progress --report "$work/import.json" "$work/b.sock"
-
-step "6. What moved and what was verified"
-python3 - "$work/export.json" "$work/import.json" <<'PY'
-import json, sys
-ex = json.load(open(sys.argv[1])); im = json.load(open(sys.argv[2]))
-c = ex["counts"]
-print(f"moved {ex['memory_size'] >> 20} MiB of guest memory in {ex['seconds']:.2f} s"
-      f" ({ex['bytes_per_second'] / 2**20:.0f} MiB/s of archive):")
-print(f"  {c['private']} private pages, only as firmware packets (SEND_UPDATE_DATA)")
-print(f"  {c['shared']} shared pages, {c['zero']} zero pages, {c['vmsa']} VMSAs")
-print(f"  device state: {ex['device_state_size']} bytes")
-print(f"verified: the target's chain before SEND_START; on import the manifest,")
-print(f"  every packet MAC (RECEIVE_UPDATE_DATA), every record's address, and the")
-print(f"  trailer ({im['digest']}) before RECEIVE_FINISH")
-print(f"source PDH {ex['fingerprints']['source_pdh'][:16]}...  "
-      f"target PDH {ex['fingerprints']['target_pdh'][:16]}...")
-print(f"export stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in ex["stages"].items()))
-PY
-echo
-echo "\$ sevmig-sim ctl b.sock check      (the guest reads every page back on B)"
+	sevmig-import --no-progress --report "$work/import.json" "$work/b.sock"
+echo "\$ sevmig-sim ctl b.sock check"
 sevmig-sim ctl "$work/b.sock" check
-dst_digest=$(sevmig-sim ctl "$work/b.sock" digest)
-echo "guest-visible memory digest on B: $dst_digest"
-if [ "$src_digest" != "$dst_digest" ]; then
-	echo "digests differ: the migration lost or changed data" >&2
-	exit 1
-fi
-echo "digests equal: every page arrived, at its address"
-echo "source now: $(sevmig-sim ctl "$work/a.sock" status | awk -F': *' '/vmm state/ {print $2}')" \
-	"(the guest lives on B only)"
-echo "target now: $(sevmig-sim ctl "$work/b.sock" status | awk -F': *' '/guest state/ {print $2}')"
-sevmig-sim ctl "$work/a.sock" quit >/dev/null 2>&1 || true
-sevmig-sim ctl "$work/b.sock" quit >/dev/null 2>&1 || true
+dst=$(sevmig-sim ctl "$work/b.sock" digest)
+[ "$src" = "$dst" ] || { echo "digests differ: $src $dst" >&2; exit 1; }
+echo "guest digest on B equals A's before the export: $dst"
+demo_report "$work/export.json" "$work/import.json"
+
+step "5. Back from B to A, committing only after A has everything"
+sevmig-certs fetch "sim:$work/host-a" -o "$work/a.json"
+demo_vmm "$work/host-a" "$work/a2.sock" --mem 64M --vcpus 2 --es --incoming
+echo "\$ sevmig-export -c a.json --exec 'sevmig-import --ack a2.sock' b.sock"
+sevmig-export -c "$work/a.json" --ark "$work/host-a/ark.cert" --progress \
+	--exec "sevmig-import --ack $work/a2.sock" \
+	--report "$work/export2.json" "$work/b.sock"
+sevmig-sim ctl "$work/a2.sock" check
+[ "$(sevmig-sim ctl "$work/a2.sock" digest)" = "$src" ]
+echo "back on A, same digest; B: $(sevmig-sim ctl "$work/b.sock" status | sed -n 's/^vmm state: *//p')"
+for s in a b a2; do sevmig-sim ctl "$work/$s.sock" quit >/dev/null 2>&1 || true; done

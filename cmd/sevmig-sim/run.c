@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fw-sim.h"
 #include "sim-vmm.h"
 #include "sim.h"
 #include "util.h"
@@ -107,7 +108,8 @@ int cmd_run(int argc, char **argv)
 				return bad_value("--mem-split", optarg);
 			break;
 		case OPT_VCPUS:
-			if (sm_parse_uint(optarg, 256, &v) || v == 0)
+			if (sm_parse_uint(optarg, SM_SIM_MAX_VCPUS, &v) ||
+			    v == 0)
 				return bad_value("--vcpus", optarg);
 			o.vcpus = (unsigned)v;
 			break;

@@ -104,5 +104,5 @@ setup() {
 	assert_equal "$stderr" "sevmig-certs: invalid bundle '$T/bad.json': bundle field 'pdh': wrong size 3 bytes, a SEV certificate has 2084"
 	[ -z "$(ls -A "$T/out")" ]
 	run -4 --separate-stderr sevmig-certs split --dir "$T/nodir" "$VIRTEE/tests-rome/pdh.cert"
-	[[ $stderr == "sevmig-certs: cannot create '$T/nodir/pdh.cert.tmp."*": No such file or directory" ]]
+	[[ $stderr == "sevmig-certs: cannot create '$T/nodir/.pdh.cert.tmp."*": No such file or directory" ]]
 }

@@ -113,11 +113,11 @@ teardown() {
 	assert_source_intact paused
 }
 
-@test "a failure after writing removes the output file" {
+@test "an output that is a directory is refused and nothing is left" {
 	pair --mem 4M
 	mkdir "$T/out.sevmig"
 	run -4 --separate-stderr sevmig-export $(certs_b) -o "$T/out.sevmig" "$T/a.sock"
-	[[ "$stderr" == *"sevmig-export: cannot rename to '$T/out.sevmig': Is a directory" ]]
+	[[ "$stderr" == *"sevmig-export: cannot write '$T/out.sevmig': Is a directory" ]]
 	run -0 find "$T" -maxdepth 1 -name '.out.sevmig.*'
 	assert_output ""
 	assert_source_intact running
@@ -174,6 +174,33 @@ teardown() {
 	kill "$reader"
 	assert_equal "$rc" 1
 	assert_equal "$(cat "$T/err")" "sevmig-export: interrupted by SIGTERM"
+	assert_source_intact running
+}
+
+@test "an exporter killed outright leaves the VMM to cancel the send" {
+	pair --mem 16M
+	save_digest
+	mkfifo "$T/fifo"
+	sleep 30 <"$T/fifo" 3>&- &
+	local reader=$!
+	sevmig-export -q $(certs_b) "$T/a.sock" >"$T/fifo" 2>/dev/null 3>&- &
+	local pid=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(sim_status a 'guest state')" = SUPDATE ] && break
+		sleep 0.1
+	done
+	assert_equal "$(sim_status a 'guest state')" SUPDATE
+	kill -KILL "$pid"
+	wait "$pid" || true
+	kill "$reader"
+	for ((i = 0; i < 50; i++)); do
+		[ "$(sim_status a 'context held')" = no ] && break
+		sleep 0.1
+	done
+	# the VMM ran SEND_CANCEL itself; the guest was left paused by us
+	assert_source_intact paused
+	run -0 sevmig-sim ctl "$T/a.sock" resume
 	assert_source_intact running
 }
 

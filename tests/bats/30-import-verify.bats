@@ -197,6 +197,22 @@ assert_migrated_from_file() {
 	assert_equal "$(sim_status c 'vmm state')" incoming
 }
 
+@test "an archive for another PDH that claims this one fails RECEIVE_START, target untouched" {
+	sim_platform pc
+	sim_run c pc --incoming --mem 4M
+	local fb fc
+	fb=$(sevmig-export -q -c "$T/pb" --ark "$T/pb/ark.cert" --dry-run -J "$T/a.sock" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["fingerprints"]["target_pdh"])')
+	fc=$(sevmig-export -q -c "$T/pc" --ark "$T/pc/ark.cert" --dry-run -J "$T/a.sock" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["fingerprints"]["target_pdh"])')
+	# made for b, relabelled for c: only the firmware can tell
+	archive-mangle --fix-trailer edit sevmig/manifest.json "$fb" "$fc" <"$T/guest.sevmig" >"$T/bad.sevmig"
+	run -5 --separate-stderr sevmig-import -i "$T/bad.sevmig" "$T/c.sock"
+	[[ "$stderr" == "sevmig-import: RECEIVE_START failed"* ]]
+	assert_equal "$(sim_status c 'vmm state')" incoming
+	assert_equal "$(sim_status c 'guest state')" none
+}
+
 @test "a guest larger than the target is refused" {
 	sim_run c pb --incoming --mem 2M
 	run -5 --separate-stderr sevmig-import -i "$T/guest.sevmig" "$T/c.sock"

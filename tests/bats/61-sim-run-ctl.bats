@@ -189,6 +189,8 @@ Try 'sevmig-sim run --help' for more information."
 	assert_equal "${stderr_lines[0]}" "sevmig-sim: invalid --shared value '101'"
 	run -2 --separate-stderr sevmig-sim run --platform "$P" --socket "$SRC" --mem 4M --vcpus 0
 	assert_equal "${stderr_lines[0]}" "sevmig-sim: invalid --vcpus value '0'"
+	run -2 --separate-stderr sevmig-sim run --platform "$P" --socket "$SRC" --mem 4M --vcpus 65
+	assert_equal "${stderr_lines[0]}" "sevmig-sim: invalid --vcpus value '65'"
 	run -2 --separate-stderr sevmig-sim run --platform "$P" --socket "$SRC" --mem 4M --policy zz
 	assert_equal "${stderr_lines[0]}" "sevmig-sim: invalid --policy value 'zz'"
 	run -2 --separate-stderr sevmig-sim run --platform "$P" --socket "$SRC" --mem 4M --mem-split 8G

@@ -120,19 +120,36 @@ teardown() {
 	grep -q "disconnected holding the guest context: taking it back" "$T/src.log"
 }
 
-@test "release discards the source guest for good" {
+@test "release is refused until SEND_FINISH ran, then discards the source guest for good" {
 	start_vmm src --mem 4M
-	run -0 ep-client "$SRC" pause take-context release op resume op take-context op pause op device-state op digest
-	assert_line --index 3 '{"ok":false,"error":"the guest was released","code":"state"}'
-	assert_line --index 4 '{"ok":false,"error":"the guest was released","code":"state"}'
-	assert_line --index 5 '{"ok":false,"error":"the guest was released","code":"state"}'
-	assert_line --index 6 '{"ok":false,"error":"no device state: the guest is released","code":"state"}'
-	assert_line --index 7 '{"ok":false,"error":"the guest was released","code":"state"}'
+	run -0 ep-client "$SRC" hello pause take-context op release send-start op release send-finish release op resume op take-context op pause op device-state op digest
+	assert_line --index 5 '{"ok":false,"error":"the guest was not sent (firmware state RUNNING): SEND_FINISH must run before release","code":"state"}'
+	assert_line --index 7 '{"ok":false,"error":"the guest was not sent (firmware state SUPDATE): SEND_FINISH must run before release","code":"state"}'
+	assert_line --index 9 ok
+	assert_line --index 10 '{"ok":false,"error":"the guest was released","code":"state"}'
+	assert_line --index 11 '{"ok":false,"error":"the guest was released","code":"state"}'
+	assert_line --index 12 '{"ok":false,"error":"the guest was released","code":"state"}'
+	assert_line --index 13 '{"ok":false,"error":"no device state: the guest is released","code":"state"}'
+	assert_line --index 14 '{"ok":false,"error":"the guest was released","code":"state"}'
 	run -0 sevmig-sim ctl "$SRC" status
 	assert_line "vmm state:        released"
 	assert_line "guest state:      none"
 	run -5 sevmig-sim ctl "$SRC" check
 	assert_output "sevmig-sim: vmm refused 'check': the guest was released"
+}
+
+@test "a release refused before SEND_FINISH leaves the guest intact" {
+	start_vmm src --mem 4M --shared 20
+	run -0 sevmig-sim ctl "$SRC" digest
+	before=$output
+	run -0 ep-client "$SRC" hello pause take-context send-start op release return-context resume
+	assert_line --index 6 '{"ok":false,"error":"the guest was not sent (firmware state SUPDATE): SEND_FINISH must run before release","code":"state"}'
+	run -0 sevmig-sim ctl "$SRC" status
+	assert_line "vmm state:        running"
+	assert_line "guest state:      RUNNING"
+	run -0 sevmig-sim ctl "$SRC" check
+	run -0 sevmig-sim ctl "$SRC" digest
+	assert_output "$before"
 }
 
 @test "adopt-context, set-shared-regions and load-device-state are refused on a source" {
@@ -170,12 +187,12 @@ teardown() {
 		shared-regions "$T/shared" device-state "$T/ds" \
 		connect "$DST" hello fill "$T/ram" op resume \
 		set-shared-regions "$T/shared" load-device-state "$T/ds" \
-		adopt-context opfd adopt-context 1 resume use 0 release
+		adopt-context opfd adopt-context 1 resume
 	assert_line "size=307200 received=307200"
 	assert_line '{"ok":false,"error":"no context adopted yet","code":"state"}'
 	assert_line '{"ok":false,"error":"a context was already adopted","code":"state"}'
-	run -0 sevmig-sim ctl "$SRC" status
-	assert_line "vmm state:        released"
+	# (No release of the source: this shortcut shares one context, and a
+	# release would decommission it; a real import receives a new one.)
 	run -0 sevmig-sim ctl "$DST" status
 	assert_line "vmm state:        running"
 	assert_line "role:             source"
@@ -328,6 +345,60 @@ teardown() {
 	wait_gone "$pid"
 	[ ! -e "$SRC" ]
 	run -0 wait "$pid"
+}
+
+@test "a VMM stopped while a client holds the context leaves the export to that client" {
+	start_vmm src --mem 4M
+	pid=$(cat "$T/src.pid")
+	ep-client "$SRC" hello pause take-context send-start sleep 3 send-finish >"$T/holder.out" 2>&1 3>&- &
+	holder=$!
+	echo $holder >>"$T/pids"
+	wait_status "$SRC" "guest state: *SUPDATE"
+	kill -TERM "$pid"
+	wait_gone "$pid"
+	# The send was not cancelled under the client: it can still finish.
+	wait "$holder"
+	run -0 tail -1 "$T/holder.out"
+	assert_output ok
+	grep -q "exiting while a client holds the guest context: leaving it to that client" "$T/src.log"
+}
+
+@test "a client that drops the device-state pipe early does not hurt the VMM" {
+	start_vmm src --mem 4M --device-state-size 8M
+	run -0 ep-client "$SRC" pause device-state-drop 70000 device-state-drop 0 status device-state "$T/ds"
+	assert_line --index 1 "size=8388608 dropped after 70000"
+	assert_line --index 2 "size=8388608 dropped after 0"
+	assert_line --index 3 --partial "vmm_state=paused"
+	assert_line "size=8388608 received=8388608"
+	run -0 sevmig-sim ctl "$SRC" check
+}
+
+@test "descriptors sent where none are expected are closed, not leaked" {
+	start_vmm src --mem 4M
+	pid=$(cat "$T/src.pid")
+	run -0 sevmig-sim ctl "$SRC" status
+	before=$(ls "/proc/$pid/fd" | wc -l)
+	run -0 ep-client "$SRC" opfd status 3 opfd hello 5 opfd pause 16 opfd return-context 1 opfd adopt-context 1 opfd quit 2 status
+	assert_line --index 0 '{"ok":false,"error":"'\''status'\'' takes 0 file descriptors, got 3","code":"fds"}'
+	assert_line --index 3 '{"ok":false,"error":"the context was not handed to this client","code":"state"}'
+	assert_line --index 4 '{"ok":false,"error":"adopt-context is for an incoming VMM","code":"state"}'
+	# A client that sends more than the limit, or vanishes mid-message.
+	run -0 python3 -c '
+import os, socket, struct, sys, array
+fds = array.array("i", [os.open("/dev/null", os.O_RDONLY) for _ in range(24)])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+req = b"{\"version\":1,\"op\":\"status\"}"
+s.sendmsg([struct.pack(">I", len(req)) + req], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+print(s.recv(4096)[4:].decode())
+s.close()
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendmsg([struct.pack(">I", 100) + b"{"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds[:4])])
+s.close()' "$SRC"
+	assert_output '{"ok":false,"error":"too many file descriptors (limit 16)","code":"fds"}'
+	run -0 sevmig-sim ctl "$SRC" status
+	[ "$(ls "/proc/$pid/fd" | wc -l)" = "$before" ]
 }
 
 @test "a second VMM on a live socket fails" {

@@ -7,10 +7,17 @@ SIM_PIDS=()
 SIM_SOCKS=()
 
 # sim_platform NAME [platform init options]: a simulated host $T/NAME.
+# Key generation takes seconds, so each (name, options) host is made once
+# per test file and copied into each test that asks for it.
 sim_platform() {
-	local name=$1
+	local name=$1 key cache=$BATS_FILE_TMPDIR/platforms
 	shift
-	sevmig-sim platform init "$@" "$T/$name" >/dev/null
+	key=$(printf '%s\n' "$name" "$@" | sha256sum | cut -c1-16)
+	if [ ! -d "$cache/$key" ]; then
+		mkdir -p "$cache"
+		sevmig-sim platform init "$@" "$cache/$key" >/dev/null || return
+	fi
+	cp -r "$cache/$key" "$T/$name"
 }
 
 # sim_run NAME PLATFORM [run options]: a VMM on $T/NAME.sock, in the

@@ -64,7 +64,8 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: archive-mangle [--fix-trailer] OP ...\n");
+		fprintf(stderr,
+			"usage: archive-mangle [--fix-trailer] OP ...\n");
 		return 2;
 	}
 	op = argv[1];
@@ -131,7 +132,8 @@ int main(int argc, char **argv)
 		if (strncmp(nm, SM_CHUNK_NAME_PREFIX,
 			    strlen(SM_CHUNK_NAME_PREFIX)) != 0) {
 			if (size > (1 << 20)) {
-				fprintf(stderr, "archive-mangle: entry too big\n");
+				fprintf(stderr,
+					"archive-mangle: entry too big\n");
 				return 1;
 			}
 			if (sm_archive_r_read(r, buf, size, &e))
@@ -142,7 +144,8 @@ int main(int argc, char **argv)
 				buf[size] = 0;
 				p = strstr((char *)buf, from);
 				if (!t || !p) {
-					fprintf(stderr, "archive-mangle: '%s' not in '%s'\n",
+					fprintf(stderr,
+						"archive-mangle: '%s' not in '%s'\n",
 						from, nm);
 					return 1;
 				}
@@ -206,32 +209,41 @@ int main(int argc, char **argv)
 						continue; /* written with B */
 					}
 					if (rb.r.index > a && rb.r.index < b) {
-						fprintf(stderr, "archive-mangle: swap-data needs adjacent records\n");
+						fprintf(stderr,
+							"archive-mangle: swap-data needs adjacent records\n");
 						return 1;
 					}
 					if (rb.r.index == b) {
 						struct rec_buf x = held[0];
 
-						memcpy(x.r.pkt_hdr, rb.r.pkt_hdr,
+						memcpy(x.r.pkt_hdr,
+						       rb.r.pkt_hdr,
 						       sizeof(x.r.pkt_hdr));
 						memcpy(x.data, rb.data, PAGE);
 						memcpy(rb.r.pkt_hdr,
 						       held[0].r.pkt_hdr,
 						       sizeof(rb.r.pkt_hdr));
-						memcpy(rb.data, held[0].data, PAGE);
+						memcpy(rb.data, held[0].data,
+						       PAGE);
 						sm_rec_encode(&x.r, x.hdr);
 						sm_rec_encode(&rb.r, rb.hdr);
-						if (sm_archive_w_data(w, x.hdr, SM_REC_HDR_LEN, &e) ||
+						if (sm_archive_w_data(
+							    w, x.hdr,
+							    SM_REC_HDR_LEN,
+							    &e) ||
 						    (x.r.data_len &&
-						     sm_archive_w_data(w, x.data, x.r.data_len, &e)))
+						     sm_archive_w_data(
+							     w, x.data,
+							     x.r.data_len, &e)))
 							return fail(&e);
 					}
 				}
-				if (w && (sm_archive_w_data(w, rb.hdr,
-							    SM_REC_HDR_LEN, &e) ||
-					  (rb.r.data_len &&
-					   sm_archive_w_data(w, rb.data,
-							     rb.r.data_len, &e))))
+				if (w &&
+				    (sm_archive_w_data(w, rb.hdr,
+						       SM_REC_HDR_LEN, &e) ||
+				     (rb.r.data_len &&
+				      sm_archive_w_data(w, rb.data,
+							rb.r.data_len, &e))))
 					return fail(&e);
 			}
 			if (w && sm_archive_w_end(w, &e))

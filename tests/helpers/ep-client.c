@@ -28,11 +28,15 @@
  *   shared-regions FILE  write "GPA SIZE" lines (hex, decimal) to FILE
  *   set-shared-regions FILE
  *   device-state FILE    stream the device state into FILE
+ *   device-state-drop N  ask for the device state, read N bytes of it
+ *                        and close the pipe (a client giving up)
  *   load-device-state FILE [N]
  *                        send FILE (only N bytes, but announce its size)
  *   send-start           attach the held context (platform from hello)
  *                        and run SEND_START to this platform's own PDH:
  *                        the guest goes to SUPDATE, as mid-export
+ *   send-finish          SEND_FINISH on it (after send-start): SENT, as
+ *                        an export that committed
  *   sleep SEC | die      wait, or SIGKILL ourselves
  *
  * API commands print "ok" (or their result) and stop the run at the first
@@ -330,6 +334,30 @@ static int do_device_state(struct st *s, const char *path, struct sm_err *e)
 	return 0;
 }
 
+static int do_device_state_drop(struct st *s, const char *count,
+				struct sm_err *e)
+{
+	uint8_t buf[4096];
+	uint64_t size, want, got = 0;
+	int fd;
+
+	if (sm_parse_uint(count, UINT64_MAX, &want))
+		return sm_err_set(e, SM_EXIT_USAGE, "bad count");
+	if (sm_ep_device_state(s->ep, &fd, &size, e))
+		return -1;
+	while (got < want) {
+		ssize_t n = read(fd, buf, want - got < sizeof(buf) ?
+					  want - got : sizeof(buf));
+
+		if (n <= 0)
+			break;
+		got += (uint64_t)n;
+	}
+	close(fd);
+	printf("size=%" PRIu64 " dropped after %" PRIu64 "\n", size, got);
+	return 0;
+}
+
 static int do_load(struct st *s, const char *path, const char *limit,
 		   struct sm_err *e)
 {
@@ -484,6 +512,11 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 		return rc;
 	} else if (!strcmp(c, "send-start")) {
 		rc = send_start(s, e);
+	} else if (!strcmp(c, "send-finish")) {
+		if (!s->fw)
+			return sm_err_set(e, SM_EXIT_USAGE,
+					  "send-finish needs send-start");
+		rc = sm_fw_send_finish(s->fw, e);
 	} else if (!strcmp(c, "take-context")) {
 		if (s->ctx_fd >= 0)
 			close(s->ctx_fd);
@@ -507,6 +540,9 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 	} else if (!strcmp(c, "device-state")) {
 		need(argc, *i, 1, c);
 		return do_device_state(s, argv[++*i], e);
+	} else if (!strcmp(c, "device-state-drop")) {
+		need(argc, *i, 1, c);
+		return do_device_state_drop(s, argv[++*i], e);
 	} else if (!strcmp(c, "load-device-state")) {
 		const char *lim = NULL;
 

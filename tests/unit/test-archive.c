@@ -73,9 +73,8 @@ static void write_sample(int fd, uint8_t digest[SM_ARCHIVE_DIGEST_LEN])
 	assert_int_equal(sm_archive_w_entry(w, "sevmig/manifest.json", "{}\n",
 					    3, &e),
 			 0);
-	assert_int_equal(sm_archive_w_begin(w, "sevmig/pages/00000000", BIG,
-					    &e),
-			 0);
+	assert_int_equal(
+		sm_archive_w_begin(w, "sevmig/pages/00000000", BIG, &e), 0);
 	while (off < BIG) {
 		size_t n = step < BIG - off ? step : BIG - off;
 
@@ -84,12 +83,10 @@ static void write_sample(int fd, uint8_t digest[SM_ARCHIVE_DIGEST_LEN])
 		step = step * 3 + 1;
 	}
 	assert_int_equal(sm_archive_w_end(w, &e), 0);
-	assert_int_equal(sm_archive_w_entry(w, "sevmig/empty", NULL, 0, &e),
-			 0);
+	assert_int_equal(sm_archive_w_entry(w, "sevmig/empty", NULL, 0, &e), 0);
 	assert_int_equal(sm_archive_w_digest(w, digest, &e), 0);
-	assert_int_equal(sm_archive_w_entry(w, "sevmig/trailer.json", "{}\n",
-					    3, &e),
-			 0);
+	assert_int_equal(
+		sm_archive_w_entry(w, "sevmig/trailer.json", "{}\n", 3, &e), 0);
 	assert_int_equal(sm_archive_w_close(w, &e), 0);
 	assert_true(sm_archive_w_bytes(w) > BIG);
 	sm_archive_w_free(w);
@@ -429,6 +426,30 @@ static void test_not_an_archive(void **state)
 	close(fd);
 }
 
+static void test_empty_input(void **state)
+{
+	struct sm_archive_r *r = NULL;
+	struct sm_err e = { 0 };
+	const char *n;
+	uint64_t size;
+	int fd = memfd(), rc;
+
+	(void)state;
+	rc = sm_archive_r_open(fd, &r, &e);
+	if (rc == 0)
+		rc = sm_archive_r_next(r, &n, &size, &e);
+	/* libarchive may take an empty input as an empty archive */
+	if (rc == -1) {
+		assert_int_equal(e.code, SM_EXIT_IO);
+		assert_string_equal(e.msg,
+				    "reading archive: the input is empty");
+	} else {
+		assert_int_equal(rc, 0);
+	}
+	sm_archive_r_free(r);
+	close(fd);
+}
+
 static void test_abandoned_writes_nothing_more(void **state)
 {
 	struct sm_archive_w *w;
@@ -521,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_abandoned_writes_nothing_more),
 		cmocka_unit_test(test_wait_hook_aborts),
 		cmocka_unit_test(test_leftover_after_end),
+		cmocka_unit_test(test_empty_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -738,6 +738,47 @@ static void test_device_state_stream(void **state)
 	sm_ep_close(ep);
 }
 
+/*
+ * A client that sends requests and never reads the (large) replies
+ * stalls only itself: another client is answered at once, and the slow
+ * one still gets every reply, whole and in order, when it reads.
+ */
+#define PIPELINED 40
+static void test_slow_client(void **state)
+{
+	static const char req[] = "{\"version\":1,\"op\":\"shared-regions\"}";
+	struct sm_ep *slow = conn(*state), *other = conn(*state);
+	int fds[SM_EP_MAX_FDS], n, i;
+	struct sm_ep_status st;
+	struct sm_ep_hello h;
+	struct sm_err e;
+	char *rep;
+	double t0;
+
+	for (i = 0; i < PIPELINED; i++)
+		assert_int_equal(sm_epw_send(sm_ep_socket(slow), req,
+					     strlen(req), NULL, 0,
+					     sm_now() + 2, &e),
+				 0);
+	usleep(200000);
+	t0 = sm_now();
+	assert_int_equal(sm_ep_status(other, &st, &e), 0);
+	assert_true(sm_now() - t0 < 1.0);
+	for (i = 0; i < PIPELINED; i++) {
+		assert_int_equal(sm_ep_recv_raw(slow, &rep, fds, &n, &e), 0);
+		assert_int_equal(n, 0);
+		assert_non_null(strstr(rep, "\"next\":\"0x5ffe000\""));
+		assert_true(strlen(rep) > 200000);
+		free(rep);
+	}
+	/* The connection is in step: a reply with a descriptor works. */
+	assert_int_equal(sm_ep_hello(slow, &h, &e), 0);
+	assert_int_equal(h.nfds, 1);
+	close(h.fds[0]);
+	sm_ep_close(slow);
+	sm_ep_close(other);
+}
+
 static void test_quit(void **state)
 {
 	struct srv *s = *state;
@@ -773,6 +814,42 @@ static void test_open_refuses_live_socket(void **state)
 	assert_non_null(strstr(e.msg, "not a socket"));
 }
 
+/*
+ * A VMM that stops accepting (stopped, wedged): once its backlog is full,
+ * connecting gives up at the timeout instead of blocking for ever.
+ */
+static void test_client_connect_timeout(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/sevmig-ep-XXXXXX";
+	struct sm_ep *eps[8];
+	struct sm_err e;
+	int l, i, n = 0, rc = 0;
+	double t0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/full.sock", dir);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(l, 0), 0);
+	t0 = sm_now();
+	for (i = 0; i < 8 && rc == 0; i++) {
+		rc = sm_ep_connect(sa.sun_path, 0.3, &eps[n], &e);
+		if (rc == 0)
+			n++;
+	}
+	assert_int_equal(rc, -1);
+	assert_true(sm_now() - t0 < 3);
+	assert_int_equal(e.code, SM_EXIT_IO);
+	assert_non_null(strstr(e.msg, "timed out"));
+	while (n > 0)
+		sm_ep_close(eps[--n]);
+	close(l);
+	unlink(sa.sun_path);
+	rmdir(dir);
+}
+
 /* A peer that accepts but never answers: the client times out. */
 static void test_client_timeout(void **state)
 {
@@ -804,6 +881,291 @@ static void test_client_timeout(void **state)
 	assert_non_null(strstr(e.msg, "cannot connect to"));
 }
 
+
+/* ---- the client against a hostile or broken VMM ---- */
+
+/*
+ * A scripted VMM: the test holds the accepted end and answers by hand.
+ * Replies can be queued before the client asks, or sent late.
+ */
+struct hostile {
+	char dir[32];
+	char path[108];
+	int lsock, peer;
+	struct sm_ep *ep;
+};
+
+static void hostile_open(struct hostile *h, double timeout)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sm_err e;
+
+	snprintf(h->dir, sizeof(h->dir), "/tmp/sevmig-ep-XXXXXX");
+	assert_non_null(mkdtemp(h->dir));
+	snprintf(h->path, sizeof(h->path), "%s/vmm.sock", h->dir);
+	memcpy(sa.sun_path, h->path, strlen(h->path) + 1);
+	h->lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(h->lsock, (struct sockaddr *)&sa, sizeof(sa)),
+			 0);
+	assert_int_equal(listen(h->lsock, 4), 0);
+	assert_int_equal(sm_ep_connect(h->path, timeout, &h->ep, &e), 0);
+	h->peer = accept4(h->lsock, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(h->peer >= 0);
+}
+
+static void hostile_close(struct hostile *h)
+{
+	sm_ep_close(h->ep);
+	close(h->peer);
+	close(h->lsock);
+	unlink(h->path);
+	rmdir(h->dir);
+}
+
+/* Queue one reply frame (text) with nfds fds. */
+static void hostile_reply(struct hostile *h, const char *text, const int *fds,
+			  int nfds)
+{
+	struct sm_err e;
+
+	assert_int_equal(sm_epw_send(h->peer, text, strlen(text), fds, nfds,
+				     sm_now() + 2, &e),
+			 0);
+}
+
+/* Read and drop one request the client sent. */
+static void hostile_eat(struct hostile *h)
+{
+	int fds[SM_EP_MAX_FDS], n = 0;
+	struct sm_err e;
+	size_t len;
+	char *body;
+
+	assert_int_equal(sm_epw_recv(h->peer, &body, &len, fds, &n,
+				     sm_now() + 2, &e),
+			 0);
+	free(body);
+	sm_epw_close_fds(fds, n);
+}
+
+/*
+ * A reply that arrives after the client gave up must never be taken for
+ * the reply to its next request: a late "ok" to take-context would pass
+ * for an "ok" to release.  After a timeout the connection is unusable.
+ */
+static void test_client_late_reply(void **state)
+{
+	struct sm_ep_status st;
+	struct hostile h;
+	struct sm_err e;
+
+	(void)state;
+	hostile_open(&h, 0.2);
+	assert_int_equal(sm_ep_status(h.ep, &st, &e), -1);
+	assert_string_equal(e.msg, "'status': timed out waiting for a reply");
+	hostile_eat(&h);
+	hostile_reply(&h, "{\"ok\":true}", NULL, 0);
+	assert_int_equal(sm_ep_release(h.ep, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_IO);
+	assert_string_equal(e.msg, "'release': the connection to the VMM is "
+				   "unusable after an earlier failure; "
+				   "reconnect");
+	assert_int_equal(sm_ep_pause(h.ep, &e), -1);
+	hostile_close(&h);
+}
+
+/* Is fd still open in this process? */
+static int fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/*
+ * Malformed replies, huge lengths, missing fields, wrong types and
+ * descriptors nobody asked for: each is an error (SM_EXIT_IO), none
+ * hangs, crashes or leaks a descriptor.
+ */
+static void test_client_hostile_replies(void **state)
+{
+	static const char *const bad[] = {
+		"not json",
+		"[true]",
+		"{\"ok\":\"yes\"}",
+		"{\"ok\":true,\"ok\":true}",
+	};
+	struct sm_ep_status st;
+	struct sm_ep_hello *hl;
+	struct hostile h;
+	struct sm_err e;
+	uint8_t huge[4] = { 0xff, 0xff, 0xff, 0xff };
+	int p[2], fd = -1, before;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < SM_ARRAY_SIZE(bad); i++) {
+		hostile_open(&h, 2);
+		hostile_reply(&h, bad[i], NULL, 0);
+		assert_int_equal(sm_ep_pause(h.ep, &e), -1);
+		assert_int_equal(e.code, SM_EXIT_IO);
+		assert_non_null(strstr(e.msg, "bad reply to 'pause'"));
+		hostile_close(&h);
+	}
+
+	/* A 4 GiB length: refused at once, nothing allocated or awaited. */
+	hostile_open(&h, 2);
+	assert_int_equal(write(h.peer, huge, 4), 4);
+	assert_int_equal(sm_ep_pause(h.ep, &e), -1);
+	assert_non_null(strstr(e.msg, "bad message length 4294967295"));
+	hostile_close(&h);
+
+	/* Cut short: the VMM dies mid-frame. */
+	hostile_open(&h, 2);
+	assert_int_equal(write(h.peer, "\0\0\0\x20{\"ok\"", 9), 9);
+	close(h.peer);
+	h.peer = open("/dev/null", O_RDONLY);
+	assert_int_equal(sm_ep_pause(h.ep, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_IO);
+	/* Sending may already fail (EPIPE), or reading the cut frame. */
+	assert_true(strstr(e.msg, "connection closed by the peer") ||
+		    strstr(e.msg, "Broken pipe") ||
+		    strstr(e.msg, "Connection reset"));
+	hostile_close(&h);
+
+	/* Missing and mistyped fields. */
+	hostile_open(&h, 2);
+	hostile_reply(&h, "{\"ok\":true,\"vmm_state\":\"running\"}", NULL,
+		      0);
+	assert_int_equal(sm_ep_status(h.ep, &st, &e), -1);
+	assert_string_equal(e.msg, "bad reply to 'status': field "
+				   "'guest_state'");
+	hostile_reply(&h, "{\"ok\":true,\"sha256\":7,\"pages\":1}", NULL,
+		      0);
+	{
+		uint8_t d[32];
+		uint64_t pages;
+
+		assert_int_equal(sm_ep_digest(h.ep, d, &pages, &e), -1);
+		assert_string_equal(e.msg, "bad reply to 'digest': field "
+					   "'sha256'");
+	}
+	hostile_close(&h);
+
+	/* hello naming a memory fd it did not pass; fds closed on error. */
+	hostile_open(&h, 2);
+	assert_int_equal(pipe(p), 0);
+	hostile_reply(&h,
+		      "{\"ok\":true,\"version\":1,\"platform\":\"kvm\","
+		      "\"role\":\"source\",\"state\":\"paused\",\"vcpus\":1,"
+		      "\"es\":false,\"policy\":1,\"migration_ready\":true,"
+		      "\"memory\":[{\"gpa\":\"0x0\",\"size\":4096,\"fd\":1,"
+		      "\"offset\":\"0x0\"}]}",
+		      &p[1], 1);
+	close(p[1]);
+	hl = calloc(1, sizeof(*hl));
+	assert_non_null(hl);
+	assert_int_equal(sm_ep_hello(h.ep, hl, &e), -1);
+	assert_non_null(strstr(e.msg, "memory fd 1 not passed"));
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	/* The client's copy of the write end is closed: EOF. */
+	assert_int_equal(read(p[0], &before, 1), 0);
+	close(p[0]);
+	free(hl);
+	hostile_close(&h);
+
+	/* A descriptor with a reply that carries none: refused and closed. */
+	hostile_open(&h, 2);
+	assert_int_equal(pipe(p), 0);
+	hostile_reply(&h, "{\"ok\":true}", &p[1], 1);
+	close(p[1]);
+	assert_int_equal(sm_ep_pause(h.ep, &e), -1);
+	assert_string_equal(e.msg, "bad reply to 'pause': 1 file "
+				   "descriptors, expected 0");
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	assert_int_equal(read(p[0], &before, 1), 0);
+	close(p[0]);
+	hostile_close(&h);
+
+	/* take-context without the context: an error, not fd -1 or junk. */
+	hostile_open(&h, 2);
+	hostile_reply(&h, "{\"ok\":true}", NULL, 0);
+	assert_int_equal(sm_ep_take_context(h.ep, &fd, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_IO);
+	assert_false(fd_open(fd) && fd > 2);
+	hostile_close(&h);
+
+	/* An error reply that passes descriptors: they are closed. */
+	hostile_open(&h, 2);
+	assert_int_equal(pipe(p), 0);
+	hostile_reply(&h, "{\"ok\":false,\"error\":\"no\",\"code\":\"state\"}",
+		      &p[1], 1);
+	close(p[1]);
+	assert_int_equal(sm_ep_pause(h.ep, &e), -1);
+	assert_string_equal(e.msg, "vmm refused 'pause': no");
+	assert_int_equal(e.code, SM_EXIT_VM);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	assert_int_equal(read(p[0], &before, 1), 0);
+	close(p[0]);
+	/* ...and an error reply leaves the connection usable. */
+	hostile_reply(&h, "{\"ok\":true}", NULL, 0);
+	assert_int_equal(sm_ep_pause(h.ep, &e), 0);
+	hostile_close(&h);
+}
+
+/*
+ * A VMM that lists shared regions without end (each reply valid, each
+ * "next" further on): the client stops at SM_EP_MAX_SHARED_REGIONS
+ * instead of growing without bound.
+ */
+static void test_client_endless_regions(void **state)
+{
+	struct sm_ep_region *r = NULL;
+	struct hostile h;
+	struct sm_err e;
+	pid_t pid;
+	size_t n = 0;
+
+	(void)state;
+	hostile_open(&h, 10);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static char buf[8192 * 40 + 64];
+		uint64_t gpa = 0;
+		size_t len;
+		int i;
+
+		for (;;) {
+			int fds[SM_EP_MAX_FDS], nf = 0;
+			char *body;
+
+			if (sm_epw_recv(h.peer, &body, &len, fds, &nf,
+					sm_now() + 20, &e))
+				_exit(0);
+			free(body);
+			len = (size_t)snprintf(buf, sizeof(buf),
+					       "{\"ok\":true,\"regions\":[");
+			for (i = 0; i < 8192; i++, gpa += 0x2000)
+				len += (size_t)snprintf(
+					buf + len, sizeof(buf) - len,
+					"%s{\"gpa\":\"0x%llx\",\"size\":4096}",
+					i ? "," : "", (unsigned long long)gpa);
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+						"],\"next\":\"0x%llx\"}",
+						(unsigned long long)gpa);
+			if (sm_epw_send(h.peer, buf, len, NULL, 0,
+					sm_now() + 20, &e))
+				_exit(0);
+		}
+	}
+	assert_int_equal(sm_ep_shared_regions(h.ep, &r, &n, &e), -1);
+	assert_null(r);
+	assert_string_equal(e.msg, "bad reply to 'shared-regions': more than "
+				   "1048576 regions");
+	hostile_close(&h);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -813,6 +1175,10 @@ int main(void)
 		cmocka_unit_test(test_wire_too_many_fds),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_client_timeout),
+		cmocka_unit_test(test_client_connect_timeout),
+		cmocka_unit_test(test_client_late_reply),
+		cmocka_unit_test(test_client_hostile_replies),
+		cmocka_unit_test(test_client_endless_regions),
 		cmocka_unit_test_setup_teardown(test_hello, srv_setup,
 						srv_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, srv_setup,
@@ -825,6 +1191,8 @@ int main(void)
 						srv_setup, srv_teardown),
 		cmocka_unit_test_setup_teardown(test_device_state_stream,
 						srv_setup, srv_teardown),
+		cmocka_unit_test_setup_teardown(test_slow_client, srv_setup,
+						srv_teardown),
 		cmocka_unit_test_setup_teardown(test_quit, srv_setup,
 						srv_teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses_live_socket,

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +228,11 @@ static void xfer(struct sm_fw_xfer *x, uint8_t *hdr, void *guest,
 	x->trans_len = len;
 }
 
+static void unhex48(const char *hex, uint8_t out[48])
+{
+	assert_int_equal(sm_hex_decode(hex, out, 48), 48);
+}
+
 /* ---- platform ---- */
 
 static void test_platform_files(void **state)
@@ -374,8 +380,34 @@ static void test_attach_rules(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, 8192), 0);
 	assert_int_equal(sm_fw_sim_attach(c, fd, &e), -1);
-	assert_non_null(strstr(e.msg, "not a simulated guest context"));
+	assert_non_null(strstr(e.msg, "not a sealed simulated guest context"));
 	close(fd);
+	/*
+	 * A byte-exact copy of a real context, but in a memfd its sender
+	 * could shrink under us (SIGBUS mid-command): refused.
+	 */
+	{
+		uint8_t copy[2 * PG];
+		struct sm_fw *a2 = open_fw(dir_a);
+
+		assert_int_equal(pread(sm_fw_sim_context_fd(a), copy,
+				       sizeof(copy), 0),
+				 (ssize_t)sizeof(copy));
+		fd = memfd_create("copy", MFD_ALLOW_SEALING);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, copy, sizeof(copy)),
+				 (ssize_t)sizeof(copy));
+		assert_int_equal(sm_fw_sim_attach(a2, fd, &e), -1);
+		assert_non_null(strstr(e.msg, "not a sealed"));
+		/* Sealed, the same bytes are accepted. */
+		assert_int_equal(fcntl(fd, F_ADD_SEALS,
+				       F_SEAL_SHRINK | F_SEAL_GROW),
+				 0);
+		must(sm_fw_sim_attach(a2, fd, &e), &e);
+		assert_int_equal(ftruncate(sm_fw_sim_context_fd(a), 0), -1);
+		sm_fw_close(a2);
+		close(fd);
+	}
 	/* One context at a time. */
 	assert_int_equal(sm_fw_sim_launch(a, 0x1, 1, &e), -1);
 	/* ES needs a platform with ES. */
@@ -578,6 +610,139 @@ static void test_migrate_and_states_receive(void **state)
 	sm_fw_close(fw);
 }
 
+
+/*
+ * The whole state machine: every guest command in every state.  Allowed
+ * ones are skipped; every other one is refused with INVALID_GUEST_STATE
+ * (INVALID_GUEST where the handle names no guest, UNINIT) and changes
+ * nothing.  An ES guest, so that the VMSA variants reach the state check.
+ */
+enum { C_SEND_START, C_SEND_DATA, C_SEND_VMSA, C_SEND_FINISH, C_SEND_CANCEL,
+       C_RECV_START, C_RECV_DATA, C_RECV_VMSA, C_RECV_FINISH, C_N };
+
+static int run_cmd(struct sm_fw *fw, int cmd, struct migration *m,
+		   uint8_t *page, struct sm_err *e)
+{
+	uint8_t session[SM_SESSION_LEN], hdr[SM_PKT_HDR_LEN];
+	static uint8_t trans[PG];
+	struct sm_fw_receive_start rs;
+	struct sm_fw_xfer x;
+
+	xfer(&x, m->hdr[0], page, PG, GPA0, m->trans[0]);
+	switch (cmd) {
+	case C_SEND_START:
+		return send_start_to(fw, dir_b, session, e);
+	case C_SEND_DATA:
+		xfer(&x, hdr, page, PG, GPA0, trans);
+		return sm_fw_send_update_data(fw, &x, e);
+	case C_SEND_VMSA:
+		xfer(&x, hdr, NULL, PG, 0, trans);
+		return sm_fw_send_update_vmsa(fw, &x, e);
+	case C_SEND_FINISH:
+		return sm_fw_send_finish(fw, e);
+	case C_SEND_CANCEL:
+		return sm_fw_send_cancel(fw, e);
+	case C_RECV_START:
+		/* (fw-sim holds one context per fw: a live one refuses) */
+		memset(&rs, 0, sizeof(rs));
+		rs.policy = m->policy;
+		rs.pdh = m->src_pdh;
+		rs.pdh_len = SM_SEV_CERT_LEN;
+		rs.session = m->session;
+		rs.session_len = SM_SESSION_LEN;
+		return sm_fw_receive_start(fw, &rs, e);
+	case C_RECV_DATA:
+		return sm_fw_receive_update_data(fw, &x, e);
+	case C_RECV_VMSA:
+		xfer(&x, m->hdr[0], NULL, PG, 0, m->trans[0]);
+		return sm_fw_receive_update_vmsa(fw, &x, e);
+	default:
+		return sm_fw_receive_finish(fw, e);
+	}
+}
+
+/* A fw whose context is in state st (UNINIT: decommissioned). */
+static struct sm_fw *in_state(int st, struct migration *m)
+{
+	uint8_t session[SM_SESSION_LEN];
+	struct sm_fw *fw;
+	struct sm_err e;
+	int rc;
+
+	if (st == SM_GUEST_RUPDATE || st == SM_GUEST_UNINIT) {
+		fw = receive_start(dir_b, m, &e, &rc);
+		must(rc, &e);
+		if (st == SM_GUEST_UNINIT)
+			must(sm_fw_sim_decommission(fw, &e), &e);
+		return fw;
+	}
+	fw = open_fw(dir_a);
+	must(sm_fw_sim_launch(fw, SM_POLICY_ES, 1, &e), &e);
+	if (st != SM_GUEST_RUNNING)
+		must(send_start_to(fw, dir_b, session, &e), &e);
+	if (st == SM_GUEST_SENT)
+		must(sm_fw_send_finish(fw, &e), &e);
+	return fw;
+}
+
+static void test_state_matrix(void **state)
+{
+	static const int states[] = { SM_GUEST_RUNNING, SM_GUEST_SUPDATE,
+				      SM_GUEST_SENT, SM_GUEST_RUPDATE,
+				      SM_GUEST_UNINIT };
+	static const unsigned allowed[] = {
+		[SM_GUEST_RUNNING] = 1u << C_SEND_START,
+		[SM_GUEST_SUPDATE] = 1u << C_SEND_DATA | 1u << C_SEND_VMSA |
+				     1u << C_SEND_FINISH | 1u << C_SEND_CANCEL,
+		[SM_GUEST_SENT] = 0,
+		[SM_GUEST_RUPDATE] = 1u << C_RECV_DATA | 1u << C_RECV_VMSA |
+				     1u << C_RECV_FINISH,
+		[SM_GUEST_UNINIT] = 1u << C_RECV_START,
+	};
+	uint8_t plain[NPAGES][PG], *page;
+	static struct migration m;
+	struct sm_fw_guest_status gs;
+	struct sm_fw *fw;
+	struct sm_err e;
+	size_t i;
+	int cmd, checked = 0;
+
+	(void)state;
+	send_all(dir_a, dir_b, SM_POLICY_ES, &m, plain);
+	page = aligned_alloc(PG, PG);
+	assert_non_null(page);
+	memset(page, 0, PG);
+	for (i = 0; i < SM_ARRAY_SIZE(states); i++) {
+		int st = states[i];
+
+		fw = in_state(st, &m);
+		for (cmd = 0; cmd < C_N; cmd++) {
+			if (allowed[st] & (1u << cmd))
+				continue;
+			if (run_cmd(fw, cmd, &m, page, &e) == 0)
+				fail_msg("command %d succeeded in state %s",
+					 cmd, sm_guest_state_name(st));
+			if (fw->fw_error != (st == SM_GUEST_UNINIT ?
+						     SM_FW_INVALID_GUEST :
+						     SM_FW_INVALID_GUEST_STATE))
+				fail_msg("command %d in state %s: %s", cmd,
+					 sm_guest_state_name(st), e.msg);
+			if (st == SM_GUEST_UNINIT) {
+				assert_int_equal(sm_fw_guest_status(fw, &gs,
+								    &e),
+						 -1);
+			} else {
+				must(sm_fw_guest_status(fw, &gs, &e), &e);
+				assert_int_equal(gs.state, st);
+			}
+			checked++;
+		}
+		sm_fw_close(fw);
+	}
+	assert_int_equal(checked, 8 + 5 + 9 + 6 + 8);
+	free(page);
+}
+
 /* ---- policy ---- */
 
 static void test_policy_nosend(void **state)
@@ -675,6 +840,54 @@ static void test_policy_sev(void **state)
 	assert_int_equal(try_send(dir_a, API(9, 9), dir_b, NULL, &fw), 0);
 	sm_fw_close(fw);
 
+	/*
+	 * The version compared is the receiver's PEK's, nothing else's: a
+	 * PEK re-issued (validly, by the OCA and CEK) for another API than
+	 * its PDH and the platform.
+	 */
+	{
+		static const uint8_t ver[2][2] = { { 2, 0 }, { 0, 17 } };
+		struct sm_key *oca_key = NULL, *cek_key = NULL;
+		struct sm_sev_cert pek;
+		struct sm_err e;
+		char path[400];
+		int i;
+
+		snprintf(path, sizeof(path), "%s/oca.key", dir_a);
+		must(sm_key_load_pem(path, &oca_key, &e), &e);
+		snprintf(path, sizeof(path), "%s/cek.key", dir_b);
+		must(sm_key_load_pem(path, &cek_key, &e), &e);
+		for (i = 0; i < 2; i++) {
+			load_target(dir_b, &t);
+			t.plat[0x04] = ver[i][0];
+			t.plat[0x05] = ver[i][1];
+			must(sm_sev_cert_parse(t.plat, SM_SEV_CERT_LEN, &pek,
+					       &e),
+			     &e);
+			must(sm_sev_cert_sign(&pek, 0, oca_key, SM_USAGE_OCA,
+					      &e),
+			     &e);
+			must(sm_sev_cert_sign(&pek, 1, cek_key, SM_USAGE_CEK,
+					      &e),
+			     &e);
+			memcpy(t.plat, pek.raw, SM_SEV_CERT_LEN);
+			if (i == 0) {
+				/* PEK 2.0, PDH and platform 1.55 */
+				assert_int_equal(try_send(dir_a,
+							  SM_POLICY_SEV |
+								  API(1, 60),
+							  NULL, &t, &fw),
+						 0);
+				sm_fw_close(fw);
+			} else {
+				/* PEK 0.17, PDH and platform 1.55 */
+				expect_send(dir_a, SM_POLICY_SEV | API(1, 0),
+					    NULL, &t, SM_FW_POLICY_FAILURE);
+			}
+		}
+		sm_key_free(oca_key);
+		sm_key_free(cek_key);
+	}
 	/* A flipped bit in the PEK's body breaks PEK<-CEK and PDH<-PEK. */
 	load_target(dir_b, &t);
 	t.plat[0x20] ^= 1;
@@ -742,6 +955,41 @@ static void test_policy_domain(void **state)
 				  dir_b, NULL, &fw),
 			 0);
 	sm_fw_close(fw);
+	/*
+	 * The same owner key in a re-issued OCA (other bytes, every
+	 * signature valid): DOMAIN wants the OCA byte-identical, not just
+	 * the same key.
+	 */
+	{
+		struct sm_sev_cert oca2, pek2;
+		struct sm_key *oca_key = NULL;
+		struct sm_err e;
+		char path[400];
+
+		load_target(dir_b, &t);
+		snprintf(path, sizeof(path), "%s/oca.key", dir_a);
+		must(sm_key_load_pem(path, &oca_key, &e), &e);
+		must(sm_sev_cert_init(&oca2, oca_key, SM_USAGE_OCA,
+				      SM_ALGO_ECDSA_SHA256, 0, 24, &e),
+		     &e);
+		must(sm_sev_cert_sign(&oca2, 0, oca_key, SM_USAGE_OCA, &e),
+		     &e);
+		must(sm_sev_cert_parse(t.plat, SM_SEV_CERT_LEN, &pek2, &e), &e);
+		must(sm_sev_cert_sign(&pek2, 0, oca_key, SM_USAGE_OCA, &e), &e);
+		must(sm_sev_cert_verify(&oca2, &pek2, &e), &e);
+		memcpy(t.plat, pek2.raw, SM_SEV_CERT_LEN);
+		memcpy(t.plat + SM_SEV_CERT_LEN, oca2.raw, SM_SEV_CERT_LEN);
+		expect_send(dir_a, SM_POLICY_DOMAIN, NULL, &t,
+			    SM_FW_INVALID_CERTIFICATE);
+		/* The original OCA with that PEK still passes. */
+		load_target(dir_b, &t);
+		memcpy(t.plat, pek2.raw, SM_SEV_CERT_LEN);
+		assert_int_equal(try_send(dir_a, SM_POLICY_DOMAIN, NULL, &t,
+					  &fw),
+				 0);
+		sm_fw_close(fw);
+		sm_key_free(oca_key);
+	}
 	/* A's own OCA, but a PEK it did not sign. */
 	load_target(dir_d, &t);
 	{
@@ -876,6 +1124,55 @@ static void test_update_limits(void **state)
 	xfer(&x, hdr, ram, PG, 0, trans);
 	expect_fw(sm_fw_send_update_vmsa(fw, &x, &e), fw, SM_FW_UNSUPPORTED);
 	assert_int_equal(state_of(fw), SM_GUEST_SUPDATE);
+	free(ram);
+	sm_fw_close(fw);
+}
+
+/*
+ * Every packet gets a fresh random IV (the firmware draws one from its
+ * TRNG per SEND_UPDATE_DATA), also across refills of fw-sim's IV pool:
+ * the same page sent again never repeats an IV or a keystream.
+ */
+#define NIV 600
+static int cmp_iv(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+static void test_fresh_iv_per_packet(void **state)
+{
+	static uint8_t ivs[NIV][16], first[PG];
+	uint8_t session[SM_SESSION_LEN], hdr[SM_PKT_HDR_LEN], trans[PG];
+	struct sm_fw_xfer x;
+	struct sm_fw *fw;
+	struct sm_err e;
+	uint8_t *ram;
+	unsigned i;
+
+	(void)state;
+	fw = open_fw(dir_a);
+	must(sm_fw_sim_launch(fw, 0x1, 1, &e), &e);
+	ram = guest_ram(fw, 9);
+	must(send_start_to(fw, dir_b, session, &e), &e);
+	for (i = 0; i < NIV; i++) {
+		xfer(&x, hdr, ram, PG, GPA0, trans);
+		must(sm_fw_send_update_data(fw, &x, &e), &e);
+		memcpy(ivs[i], hdr + 4, 16);
+		if (i == 0)
+			memcpy(first, trans, PG);
+		else
+			assert_memory_not_equal(trans, first, PG);
+	}
+	/* A cancelled and restarted send draws new IVs too. */
+	must(sm_fw_send_cancel(fw, &e), &e);
+	must(send_start_to(fw, dir_b, session, &e), &e);
+	xfer(&x, hdr, ram, PG, GPA0, trans);
+	must(sm_fw_send_update_data(fw, &x, &e), &e);
+	qsort(ivs, NIV, 16, cmp_iv);
+	for (i = 1; i < NIV; i++)
+		assert_memory_not_equal(ivs[i - 1], ivs[i], 16);
+	for (i = 0; i < NIV; i++)
+		assert_memory_not_equal(ivs[i], hdr + 4, 16);
 	free(ram);
 	sm_fw_close(fw);
 }
@@ -1058,9 +1355,9 @@ static void test_receive_update_checks(void **state)
 	xfer(&x, m.hdr[0], ram + 16, PG, GPA0 + 16, m.trans[0]);
 	expect_einval(sm_fw_receive_update_data(fw, &x, &e), fw);
 	xfer(&x, m.hdr[0], ram, PG, GPA0, m.trans[0]);
+	/* KVM (sev_receive_update_data) refuses a zero guest_len itself. */
 	x.guest_len = 0;
-	expect_fw(sm_fw_receive_update_data(fw, &x, &e), fw,
-		  SM_FW_INVALID_LENGTH);
+	expect_einval(sm_fw_receive_update_data(fw, &x, &e), fw);
 	x.trans_len = 0;
 	expect_einval(sm_fw_receive_update_data(fw, &x, &e), fw);
 	/* A packet for one page is accepted at another GPA (no GPA in MAC). */
@@ -1105,6 +1402,12 @@ static void test_vmsa(void **state)
 	xfer(&x, hdr[0], NULL, PG, 0, trans[0]);
 	x.vcpu = 2;
 	expect_fw(sm_fw_send_update_vmsa(fw, &x, &e), fw, SM_FW_INVALID_PARAM);
+	/* Missing header or transport buffer: refused, no crash. */
+	xfer(&x, NULL, NULL, PG, 0, trans[0]);
+	expect_einval(sm_fw_send_update_vmsa(fw, &x, &e), fw);
+	xfer(&x, hdr[0], NULL, PG, 0, NULL);
+	expect_einval(sm_fw_send_update_vmsa(fw, &x, &e), fw);
+	xfer(&x, hdr[0], NULL, PG, 0, trans[0]);
 	x.vcpu = 0;
 	x.guest_len = 2048;
 	expect_fw(sm_fw_send_update_vmsa(fw, &x, &e), fw, SM_FW_INVALID_LENGTH);
@@ -1125,6 +1428,10 @@ static void test_vmsa(void **state)
 		rc = sm_fw_receive_start(fw, &rs, &e);
 		must(rc, &e);
 	}
+	xfer(&x, NULL, NULL, PG, 0, trans[0]);
+	expect_einval(sm_fw_receive_update_vmsa(fw, &x, &e), fw);
+	xfer(&x, hdr[0], NULL, PG, 0, NULL);
+	expect_einval(sm_fw_receive_update_vmsa(fw, &x, &e), fw);
 	for (v = 0; v < 2; v++) {
 		xfer(&x, hdr[v], NULL, PG, 0, trans[v]);
 		x.vcpu = v;
@@ -1250,6 +1557,254 @@ static void test_cross_software_sender(void **state)
 	sm_key_free(key);
 }
 
+
+
+/*
+ * The ECDH shared secret the simulated firmware feeds the KDF is the
+ * 48-byte big-endian X coordinate, from a peer key read little-endian out
+ * of a SEV certificate: NIST CAVS KAS ECC CDH P-384 vector 0 (dIUT,
+ * QCAVS -> ZIUT), the peer point written as a PDH certificate would
+ * carry it.
+ */
+static const char cavs_key_pem[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDA8wxIqaPDZUCetOMBn\n"
+	"kWug64w4iU0i4bFWGLaBimYXdK1GOyBdqIz2matNQ8nPmKGhZANiAASYA4B/L20v\n"
+	"2WbN0CkL1BDAGQNS++x/9iR94TAt+G8l00/kqXvvYM/1SDVcAV27Pl+6Jspp7C9b\n"
+	"XZ2tIMydpxE4Op2+NOo/paKvdbRlAmKa1U3Yt9c6irsGo6O+R9ZQzJk=\n"
+	"-----END PRIVATE KEY-----\n";
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static void test_ecdh_vector(void **state)
+{
+	uint8_t qx[48], qy[48], want[48], z[48], raw[SM_SEV_CERT_LEN];
+	struct sm_sev_cert peer;
+	struct sm_key *key = NULL;
+	struct sm_err e;
+	char path[400];
+	size_t i;
+
+	(void)state;
+	unhex48("a7c76b970c3b5fe8b05d2838ae04ab47697b9eaf52e764592efda27f"
+		"e7513272734466b400091adbf2d68c58e0c50066", qx);
+	unhex48("ac68f19f2e1cb879aed43a9969b91a0839c4c38a49749b661efedf24"
+		"3451915ed0905a32b060992b468c64766fc8437a", qy);
+	unhex48("5f9d29dc5e31a163060356213669c8ce132e22f57c9a04f40ba7fcea"
+		"d493b457e5621e766c40a2e3d4d6a04b25e533f1", want);
+	snprintf(path, sizeof(path), "%s/cavs.key", root);
+	must(sm_write_file_atomic(path, cavs_key_pem, strlen(cavs_key_pem),
+				  0600, &e),
+	     &e);
+	must(sm_key_load_pem(path, &key, &e), &e);
+	memset(raw, 0, sizeof(raw));
+	put_le32(raw + 0x00, 1);
+	put_le32(raw + 0x08, SM_USAGE_PDH);
+	put_le32(raw + 0x0c, SM_ALGO_ECDH_SHA256);
+	put_le32(raw + 0x10, 2);
+	for (i = 0; i < 48; i++) {
+		raw[0x14 + i] = qx[47 - i]; /* little-endian in the cert */
+		raw[0x5c + i] = qy[47 - i];
+	}
+	put_le32(raw + 0x414, SM_USAGE_INVALID);
+	put_le32(raw + 0x61c, SM_USAGE_INVALID);
+	must(sm_sev_cert_pdh_sane(raw, sizeof(raw), &e), &e);
+	must(sm_sev_cert_parse(raw, sizeof(raw), &peer, &e), &e);
+	must(sm_key_ecdh(key, &peer, z, &e), &e);
+	assert_memory_equal(z, want, 48);
+	sm_key_free(key);
+}
+
+/* ---- channel keys are wiped when the channel closes ---- */
+
+/* Does the context memfd of fw hold the 16 bytes key anywhere? */
+static int ctx_holds(struct sm_fw *fw, const uint8_t key[16])
+{
+	static uint8_t buf[PG * 4];
+	ssize_t n = pread(sm_fw_sim_context_fd(fw), buf, sizeof(buf), 0);
+
+	assert_true(n >= (ssize_t)PG);
+	return memmem(buf, (size_t)n, key, 16) != NULL;
+}
+
+/* TEK and TIK of a session for b, as b's software receiver sees them. */
+static void keys_for_b(const uint8_t session[SM_SESSION_LEN],
+		       const uint8_t src_pdh[SM_SEV_CERT_LEN], uint32_t policy,
+		       struct sm_tk *tk)
+{
+	uint8_t z[SM_ECDH_Z_LEN];
+	struct sm_sev_cert pdh;
+	struct sm_key *key = NULL;
+	struct sm_err e;
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/pdh.key", dir_b);
+	must(sm_key_load_pem(path, &key, &e), &e);
+	must(sm_sev_cert_parse(src_pdh, SM_SEV_CERT_LEN, &pdh, &e), &e);
+	must(sm_key_ecdh(key, &pdh, z, &e), &e);
+	must(sm_session_open(z, sizeof(z), session, policy, tk, &e), &e);
+	sm_key_free(key);
+}
+
+/*
+ * SEND_FINISH, SEND_CANCEL and RECEIVE_FINISH zero the channel: TEK and
+ * TIK are nowhere in the context afterwards (and were there before, or
+ * this test could not tell).
+ */
+static void test_channel_keys_wiped(void **state)
+{
+	uint8_t session[SM_SESSION_LEN], pdh[SM_SEV_CERT_LEN];
+	uint8_t chain[SM_SEV_CHAIN_LEN];
+	struct sm_fw_receive_start rs;
+	struct sm_fw *fw;
+	struct sm_tk tk;
+	struct sm_err e;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		fw = open_fw(dir_a);
+		must(sm_fw_sim_launch(fw, 0x1, 1, &e), &e);
+		must(sm_fw_pdh_cert_export(fw, pdh, chain, &e), &e);
+		must(send_start_to(fw, dir_b, session, &e), &e);
+		keys_for_b(session, pdh, 0x1, &tk);
+		assert_true(ctx_holds(fw, tk.tek));
+		assert_true(ctx_holds(fw, tk.tik));
+		if (round == 0)
+			must(sm_fw_send_cancel(fw, &e), &e);
+		else
+			must(sm_fw_send_finish(fw, &e), &e);
+		assert_false(ctx_holds(fw, tk.tek));
+		assert_false(ctx_holds(fw, tk.tik));
+		sm_fw_close(fw);
+	}
+
+	/* The receiving side, with the last session. */
+	fw = open_fw(dir_b);
+	memset(&rs, 0, sizeof(rs));
+	rs.policy = 0x1;
+	rs.pdh = pdh;
+	rs.pdh_len = SM_SEV_CERT_LEN;
+	rs.session = session;
+	rs.session_len = SM_SESSION_LEN;
+	must(sm_fw_receive_start(fw, &rs, &e), &e);
+	assert_true(ctx_holds(fw, tk.tek));
+	assert_true(ctx_holds(fw, tk.tik));
+	must(sm_fw_receive_finish(fw, &e), &e);
+	assert_false(ctx_holds(fw, tk.tek));
+	assert_false(ctx_holds(fw, tk.tik));
+	sm_fw_close(fw);
+}
+
+
+/*
+ * Whoever holds a context can write its shared header.  A process
+ * attached to it must not index memory by those bytes (a vCPU count far
+ * beyond the mapping) nor trip over a channel another process opened.
+ * Offsets of struct simctx: nvcpus 12, state 88, channel 104.
+ */
+static void put_ctx32(struct sm_fw *fw, off_t off, uint32_t v)
+{
+	assert_int_equal(pwrite(sm_fw_sim_context_fd(fw), &v, 4, off), 4);
+}
+
+static void test_shared_header_tampering(void **state)
+{
+	uint8_t session[SM_SESSION_LEN], hdr[SM_PKT_HDR_LEN], trans[PG];
+	uint8_t vmsa[PG];
+	struct sm_fw *vmm, *tool, *other;
+	struct sm_fw_xfer x;
+	struct sm_err e;
+	uint8_t *ram;
+
+	(void)state;
+	vmm = open_fw(dir_a);
+	must(sm_fw_sim_launch(vmm, SM_POLICY_ES, 1, &e), &e);
+	ram = guest_ram(vmm, 4);
+	tool = open_fw(dir_a);
+	must(sm_fw_sim_attach(tool, sm_fw_sim_context_fd(vmm), &e), &e);
+	other = open_fw(dir_a);
+	must(sm_fw_sim_attach(other, sm_fw_sim_context_fd(vmm), &e), &e);
+
+	/* A vCPU count of 1000 in a context mapped for 1. */
+	put_ctx32(tool, 12, 1000);
+	assert_int_equal(sm_fw_sim_vmsa_read(vmm, 500, vmsa, &e), -1);
+	assert_int_equal(sm_fw_sim_vmsa_write(vmm, 500, vmsa, &e), -1);
+	must(sm_fw_sim_vmsa_read(vmm, 0, vmsa, &e), &e);
+
+	/* The channel opened by another process than the one sending. */
+	must(send_start_to(other, dir_b, session, &e), &e);
+	xfer(&x, hdr, ram, PG, GPA0, trans);
+	must(sm_fw_send_update_data(tool, &x, &e), &e);
+	xfer(&x, hdr, NULL, PG, 0, trans);
+	x.vcpu = 500;
+	expect_fw(sm_fw_send_update_vmsa(tool, &x, &e), tool,
+		  SM_FW_INVALID_PARAM);
+	must(sm_fw_send_cancel(other, &e), &e);
+
+	/* SUPDATE written by hand, without a channel: no crash. */
+	put_ctx32(tool, 88, SM_GUEST_SUPDATE);
+	put_ctx32(tool, 104, 0);
+	xfer(&x, hdr, ram, PG, GPA0, trans);
+	expect_fw(sm_fw_send_update_data(vmm, &x, &e), vmm,
+		  SM_FW_INVALID_GUEST_STATE);
+	put_ctx32(tool, 88, SM_GUEST_RUPDATE);
+	expect_fw(sm_fw_receive_update_data(vmm, &x, &e), vmm,
+		  SM_FW_INVALID_GUEST_STATE);
+	free(ram);
+	sm_fw_close(other);
+	sm_fw_close(tool);
+	sm_fw_close(vmm);
+}
+
+/*
+ * A channel cancelled and reopened by another process: the next packet
+ * this process seals uses the new channel's keys, never the old ones
+ * (which the target could not open).
+ */
+static void test_channel_reopened_elsewhere(void **state)
+{
+	uint8_t s1[SM_SESSION_LEN], s2[SM_SESSION_LEN], hdr[SM_PKT_HDR_LEN];
+	uint8_t trans[PG], out[PG], plain[PG], pdh[SM_SEV_CERT_LEN];
+	uint8_t chain[SM_SEV_CHAIN_LEN];
+	struct sm_fw *a, *b;
+	struct sm_fw_xfer x;
+	struct sm_pkt *p;
+	struct sm_tk tk;
+	struct sm_err e;
+	uint8_t *ram;
+
+	(void)state;
+	a = open_fw(dir_a);
+	must(sm_fw_sim_launch(a, 0x1, 1, &e), &e);
+	must(sm_fw_pdh_cert_export(a, pdh, chain, &e), &e);
+	ram = guest_ram(a, 6);
+	must(sm_fw_sim_guest_read(a, GPA0, ram, plain, &e), &e);
+	b = open_fw(dir_a);
+	must(sm_fw_sim_attach(b, sm_fw_sim_context_fd(a), &e), &e);
+	must(send_start_to(a, dir_b, s1, &e), &e);
+	xfer(&x, hdr, ram, PG, GPA0, trans);
+	must(sm_fw_send_update_data(a, &x, &e), &e);
+	must(sm_fw_send_cancel(b, &e), &e);
+	must(send_start_to(b, dir_b, s2, &e), &e);
+	xfer(&x, hdr, ram, PG, GPA0, trans);
+	must(sm_fw_send_update_data(a, &x, &e), &e);
+	keys_for_b(s2, pdh, 0x1, &tk);
+	must(sm_pkt_new(&p, &tk, &e), &e);
+	must(sm_pkt_open(p, hdr, trans, PG, out, &e), &e);
+	assert_memory_equal(out, plain, PG);
+	sm_pkt_free(p);
+	free(ram);
+	sm_fw_close(b);
+	sm_fw_close(a);
+}
+
 /* ---- recovery and hand-off ---- */
 
 static void test_recover(void **state)
@@ -1301,6 +1856,7 @@ int main(void)
 		cmocka_unit_test(test_attach_rules),
 		cmocka_unit_test(test_states_send),
 		cmocka_unit_test(test_migrate_and_states_receive),
+		cmocka_unit_test(test_state_matrix),
 		cmocka_unit_test(test_policy_nosend),
 		cmocka_unit_test(test_policy_sev),
 		cmocka_unit_test(test_policy_domain),
@@ -1308,11 +1864,16 @@ int main(void)
 		cmocka_unit_test(test_send_start_lengths),
 		cmocka_unit_test(test_update_limits),
 		cmocka_unit_test(test_partial_page),
+		cmocka_unit_test(test_fresh_iv_per_packet),
 		cmocka_unit_test(test_receive_start_checks),
 		cmocka_unit_test(test_receive_update_checks),
 		cmocka_unit_test(test_vmsa),
 		cmocka_unit_test(test_cross_software_receiver),
 		cmocka_unit_test(test_cross_software_sender),
+		cmocka_unit_test(test_ecdh_vector),
+		cmocka_unit_test(test_channel_keys_wiped),
+		cmocka_unit_test(test_shared_header_tampering),
+		cmocka_unit_test(test_channel_reopened_elsewhere),
 		cmocka_unit_test(test_recover),
 	};
 

@@ -83,8 +83,7 @@ static void test_manifest_roundtrip(void **state)
 	free(json2);
 }
 
-static void expect_decode(const char *json, enum sm_exit code,
-			  const char *what)
+static void expect_decode(const char *json, enum sm_exit code, const char *what)
 {
 	struct sm_manifest m;
 	struct sm_err e = { 0 };
@@ -130,8 +129,8 @@ static void test_manifest_strict(void **state)
 	expect_subst(json, "\"packet_header_size\": 52",
 		     "\"packet_header_size\": 48", SM_EXIT_UNSUPPORTED,
 		     "packet header 48");
-	expect_subst(json, "\"vcpus\": 4", "\"vcpus\": \"4\"",
-		     SM_EXIT_VERIFY, "invalid manifest");
+	expect_subst(json, "\"vcpus\": 4", "\"vcpus\": \"4\"", SM_EXIT_VERIFY,
+		     "invalid manifest");
 	expect_subst(json, "\"vcpus\": 4", "\"vcpus\": 0", SM_EXIT_VERIFY,
 		     "0 vCPUs");
 	expect_subst(json, "\"es\": true", "\"es\": false", SM_EXIT_VERIFY,
@@ -150,25 +149,26 @@ static void test_manifest_strict(void **state)
 		     SM_EXIT_VERIFY, "bad gpa");
 	expect_subst(json, "\"records\": 676", "\"records\": 675",
 		     SM_EXIT_VERIFY, "expected 676");
-	expect_subst(json, "\"pages\": 672", "\"pages\": 673",
-		     SM_EXIT_VERIFY, "layout holds 672");
+	expect_subst(json, "\"pages\": 672", "\"pages\": 673", SM_EXIT_VERIFY,
+		     "layout holds 672");
 	expect_subst(json, "\"records_per_chunk\": 256",
 		     "\"records_per_chunk\": 100000", SM_EXIT_VERIFY,
 		     "bad counts");
-	expect_subst(json, "\"platform\": \"sim\"",
-		     "\"platform\": \"xen\"", SM_EXIT_VERIFY,
-		     "unknown source platform");
+	expect_subst(json, "\"platform\": \"sim\"", "\"platform\": \"xen\"",
+		     SM_EXIT_VERIFY, "unknown source platform");
 	expect_subst(json, "\"policy\": 5", "\"policy\": -1", SM_EXIT_VERIFY,
 		     "bad policy");
 	expect_subst(json, "\"tool\": {", "\"tool\": 1, \"x\": {",
 		     SM_EXIT_VERIFY, "invalid manifest");
 	expect_subst(json, "\"memory\"", "\"memory\": 1, \"memory\"",
 		     SM_EXIT_VERIFY, "duplicate");
-	expect_subst(json, "\"target\": {", "\"target\": {\"pdh_fingerprint\": \"ab\"}, \"x\": {",
+	expect_subst(json, "\"target\": {",
+		     "\"target\": {\"pdh_fingerprint\": \"ab\"}, \"x\": {",
 		     SM_EXIT_VERIFY, "bad PDH fingerprint");
 	/* an unknown optional key at the top level is accepted */
 	{
-		char *ok = subst(json, "\"features\"", "\"comment\": \"hi\", \"features\"");
+		char *ok = subst(json, "\"features\"",
+				 "\"comment\": \"hi\", \"features\"");
 		struct sm_manifest back;
 
 		assert_int_equal(sm_manifest_decode(ok, strlen(ok), &back, &e),

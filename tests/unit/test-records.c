@@ -40,11 +40,11 @@ static void init_manifest(struct sm_manifest *m, int es, unsigned rpc)
 	m->migration_ready = 1;
 }
 
-static const uint64_t gpas[] = { 0, 0x1000, 0x2000, 0x3000, 0x100000,
-				 0x101000 };
-static const uint32_t kinds[] = { SM_REC_PRIVATE, SM_REC_PRIVATE,
-				  SM_REC_ZERO,	  SM_REC_PRIVATE,
-				  SM_REC_PRIVATE, SM_REC_SHARED };
+static const uint64_t gpas[] = { 0, 0x1000, 0x2000, 0x3000, 0x100000, 0x101000 };
+static const uint32_t kinds[] = {
+	SM_REC_PRIVATE, SM_REC_PRIVATE, SM_REC_ZERO,
+	SM_REC_PRIVATE, SM_REC_PRIVATE, SM_REC_SHARED
+};
 
 static void raw_rec(uint64_t index, uint64_t gpa, uint32_t kind,
 		    uint8_t out[SM_REC_HDR_LEN])
@@ -152,8 +152,8 @@ struct rec3 {
 	uint32_t kind;
 };
 
-static int feed(const struct sm_manifest *m, const struct rec3 *recs,
-		size_t n, struct sm_err *e, struct sm_counts *c)
+static int feed(const struct sm_manifest *m, const struct rec3 *recs, size_t n,
+		struct sm_err *e, struct sm_counts *c)
 {
 	struct sm_rec_seq *s;
 	size_t i = 0;
@@ -174,9 +174,9 @@ static int feed(const struct sm_manifest *m, const struct rec3 *recs,
 			ndata += recs[i + k].kind != SM_REC_ZERO;
 		sm_chunk_hdr_encode(&h, raw);
 		sm_chunk_name(chunk, name);
-		rc = sm_rec_seq_chunk(s, name, sm_chunk_size((uint32_t)cnt,
-							    ndata),
-				      raw, &h, e);
+		rc = sm_rec_seq_chunk(s, name,
+				      sm_chunk_size((uint32_t)cnt, ndata), raw,
+				      &h, e);
 		for (k = 0; k < cnt && rc == 0; k++) {
 			uint8_t rr[SM_REC_HDR_LEN];
 			struct sm_rec r;
@@ -237,8 +237,8 @@ static void test_seq_good(void **state)
 	}
 }
 
-static void expect_seq_fail(struct sm_manifest *m, struct rec3 *recs,
-			    size_t n, const char *what)
+static void expect_seq_fail(struct sm_manifest *m, struct rec3 *recs, size_t n,
+			    const char *what)
 {
 	struct sm_err e = { 0 };
 
@@ -323,8 +323,8 @@ static void test_seq_chunk_checks(void **state)
 	assert_int_equal(sm_rec_seq_new(&m, &shared, &s, &e), 0);
 	sm_chunk_hdr_encode(&h, raw);
 	/* wrong name */
-	assert_int_equal(sm_rec_seq_chunk(s, "sevmig/pages/00000001", 100,
-					  raw, &h, &e),
+	assert_int_equal(sm_rec_seq_chunk(s, "sevmig/pages/00000001", 100, raw,
+					  &h, &e),
 			 -1);
 	assert_non_null(strstr(e.msg, "expected 'sevmig/pages/00000000'"));
 	/* oversize: more than records_per_chunk */
@@ -338,8 +338,7 @@ static void test_seq_chunk_checks(void **state)
 	h.nrecords = 2;
 	sm_chunk_hdr_encode(&h, raw);
 	assert_int_equal(sm_rec_seq_chunk(s, "sevmig/pages/00000000",
-					  sm_chunk_size(2, 2) + 1, raw, &h,
-					  &e),
+					  sm_chunk_size(2, 2) + 1, raw, &h, &e),
 			 -1);
 	/* size that does not match the records' kinds */
 	assert_int_equal(sm_rec_seq_chunk(s, "sevmig/pages/00000000",

@@ -7,10 +7,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -130,6 +132,59 @@ static void test_files(void **state)
 	rmdir(dir);
 }
 
+/*
+ * Writing to a device or through a symlink must not replace it: renaming a
+ * temporary file over /dev/null turned it into a regular file once.
+ */
+static void test_atomic_keeps_devices_and_links(void **state)
+{
+	char dir[] = "/tmp/sevmig-test-XXXXXX", dev[64], file[64], link[64];
+	struct sm_err e;
+	struct stat st;
+	uint8_t *buf;
+	size_t len;
+	int rfd;
+	char c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(dev, sizeof(dev), "%s/null", dir);
+	snprintf(file, sizeof(file), "%s/target", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	if (mknod(dev, S_IFCHR | 0666, makedev(1, 3)) == 0) {
+		assert_int_equal(sm_write_file_atomic(dev, "x", 1, 0600, &e), 0);
+		assert_int_equal(lstat(dev, &st), 0);
+		assert_true(S_ISCHR(st.st_mode));
+		unlink(dev);
+	}
+	assert_int_equal(mkfifo(dev, 0600), 0);
+	rfd = open(dev, O_RDONLY | O_NONBLOCK); /* a reader, so open(W) does not block */
+	assert_true(rfd >= 0);
+	assert_int_equal(sm_write_file_atomic(dev, "y", 1, 0600, &e), 0);
+	assert_int_equal(read(rfd, &c, 1), 1);
+	assert_int_equal(c, 'y');
+	close(rfd);
+	assert_int_equal(lstat(dev, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	unlink(dev);
+
+	assert_int_equal(sm_write_file_atomic(file, "old", 3, 0600, &e), 0);
+	assert_int_equal(symlink("target", link), 0);
+	assert_int_equal(sm_write_file_atomic(link, "new", 3, 0600, &e), 0);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(sm_read_file(file, 100, &buf, &len, &e), 0);
+	assert_int_equal(len, 3);
+	assert_memory_equal(buf, "new", 3);
+	free(buf);
+	unlink(link);
+	unlink(file);
+
+	assert_int_equal(sm_write_file_atomic(dir, "x", 1, 0600, &e), -1);
+	assert_non_null(strstr(e.msg, "Is a directory"));
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_err),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_atomic_keeps_devices_and_links),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,52 @@
+#!/usr/bin/env bats
+# Output paths that name a device, a FIFO or a symlink are written through,
+# never replaced: a temporary file renamed over /dev/null once turned it
+# into a regular file for the whole machine.
+
+load helpers
+load archive
+bats_require_minimum_version 1.8.0
+
+teardown() {
+	sim_stop_all
+}
+
+make_null() {
+	mknod "$1" c 1 3 2>/dev/null || skip "cannot make a device node here"
+}
+
+@test "export -o to a character device writes through it and leaves the node" {
+	pair --mem 4M
+	make_null "$T/null"
+	run -0 --separate-stderr sevmig-export $(certs_b) -q -o "$T/null" "$T/a.sock"
+	[ -c "$T/null" ] || fail "'$T/null' is no longer a character device"
+	[ -z "$(find "$T" -maxdepth 1 -name '.null*')" ] || fail "a temporary file was left"
+}
+
+@test "export -o through a symlink replaces the target and keeps the link" {
+	pair --mem 4M
+	echo old >"$T/target.sevmig"
+	ln -s target.sevmig "$T/link.sevmig"
+	run -0 --separate-stderr sevmig-export $(certs_b) -q --keep-source -o "$T/link.sevmig" "$T/a.sock"
+	[ -L "$T/link.sevmig" ] || fail "the symlink was replaced"
+	run -0 sevmig-import --check -i "$T/target.sevmig"
+}
+
+@test "export -o to a FIFO streams into it for an importer" {
+	pair --mem 4M
+	save_digest
+	mkfifo "$T/fifo"
+	sevmig-import -q -i "$T/fifo" "$T/b.sock" 3>&- &
+	local imp=$!
+	run -0 --separate-stderr sevmig-export $(certs_b) -q -o "$T/fifo" "$T/a.sock"
+	wait "$imp"
+	[ -p "$T/fifo" ] || fail "the FIFO was replaced"
+	assert_migrated
+}
+
+@test "certs fetch -o to a character device leaves the node" {
+	sim_platform pb
+	make_null "$T/null"
+	run -0 sevmig-certs fetch -q -o "$T/null" "sim:$T/pb"
+	[ -c "$T/null" ] || fail "fetch -o replaced the device node"
+}
