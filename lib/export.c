@@ -837,7 +837,12 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 	uint8_t *win;
 	int rc = -1;
 
-	win = mmap(NULL, wlen, PROT_READ, MAP_SHARED | MAP_POPULATE,
+	/*
+	 * No MAP_POPULATE here: read faults map 16 pages at a time (fault
+	 * around), cheaper than populating page by page (make bench, 1 GiB
+	 * private: 0.16 s more system time with it).
+	 */
+	win = mmap(NULL, wlen, PROT_READ, MAP_SHARED,
 		   x->hello.fds[r->fd_index], (off_t)(r->offset + off));
 	if (win == MAP_FAILED)
 		return sm_err_errno(e, SM_EXIT_VM, errno,
