@@ -72,7 +72,8 @@ HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
 MANPAGES := $(sort $(wildcard docs/*.[1-8]))
 
-.PHONY: all deps check check-unit check-bats demo bench fuzz fuzz-build \
+
+.PHONY: all deps check check-unit check-bats check-valgrind install-files demo bench fuzz fuzz-build \
 	install clean check-format lint-man
 
 all: $(CMD_BINS) $(UNIT_BINS) $(HELPER_BINS)
@@ -119,9 +120,16 @@ deps:
 
 # check and demo install what is missing first, so a fresh machine needs
 # only this one command.  The sub-make re-reads pkg-config after install.
+# Without sanitizers, the unit tests also run once under valgrind memcheck
+# (the two cannot be combined).
+VALGRIND_PASS := $(if $(SANITIZE),0,1)
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)BUILD=$(BUILD) tests/run-tests.sh all
+	$(Q)BUILD=$(BUILD) SEVMIG_VALGRIND_PASS=$(VALGRIND_PASS) \
+		tests/run-tests.sh all
+
+check-valgrind: all
+	$(Q)BUILD=$(BUILD) tests/run-tests.sh valgrind
 
 check-unit: all
 	$(Q)BUILD=$(BUILD) tests/run-tests.sh unit
@@ -185,6 +193,10 @@ check-format:
 	then printf '%s\n' "$$out"; exit 1; fi
 
 install: all
+	$(Q)$(MAKE) --no-print-directory install-files
+
+# Copy what `all` built; builds nothing (the install test uses it).
+install-files:
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 $(CMD_BINS) $(DESTDIR)$(BINDIR)/

@@ -837,7 +837,12 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 	uint8_t *win;
 	int rc = -1;
 
-	win = mmap(NULL, wlen, PROT_READ, MAP_SHARED | MAP_POPULATE,
+	/*
+	 * No MAP_POPULATE here: read faults map 16 pages at a time (fault
+	 * around), cheaper than populating page by page (make bench, 1 GiB
+	 * private: 0.16 s more system time with it).
+	 */
+	win = mmap(NULL, wlen, PROT_READ, MAP_SHARED,
 		   x->hello.fds[r->fd_index], (off_t)(r->offset + off));
 	if (win == MAP_FAILED)
 		return sm_err_errno(e, SM_EXIT_VM, errno,
@@ -864,11 +869,12 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 				      .gpa = r->gpa + off + (uint64_t)i * PAGE,
 				      .kind = kinds[i] };
 		const uint8_t *data = win + (size_t)i * PAGE;
+		double t = sm_now(), t1;
+		int arc;
 
 		rec.data_len = sm_rec_data_len(rec.kind);
 		if (rec.kind == SM_REC_PRIVATE) {
 			struct sm_fw_xfer xf = { 0 };
-			double t = sm_now();
 			int frc;
 
 			xf.hdr = rec.pkt_hdr;
@@ -879,7 +885,9 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 			xf.trans = trans;
 			xf.trans_len = PAGE;
 			frc = sm_fw_send_update_data(x->fw, &xf, e);
-			x->t_fw += sm_now() - t;
+			t1 = sm_now();
+			x->t_fw += t1 - t;
+			t = t1;
 			if (frc) {
 				sm_err_prefix(e, "page 0x%" PRIx64, rec.gpa);
 				goto out;
@@ -899,9 +907,12 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 		} else {
 			x->counts.zero_pages++;
 		}
+		/* One clock read per record for the archive stage, not two. */
 		sm_rec_encode(&rec, rhdr);
-		if (a_data(x, rhdr, sizeof(rhdr), e) ||
-		    (rec.data_len && a_data(x, data, PAGE, e)))
+		arc = sm_archive_w_data(x->w, rhdr, sizeof(rhdr), e) ||
+		      (rec.data_len && sm_archive_w_data(x->w, data, PAGE, e));
+		x->t_arch += sm_now() - t;
+		if (arc)
 			goto out;
 		x->records++;
 		x->pages_done++;

@@ -227,14 +227,20 @@ cat = [open(os.path.join(rdir, f"cat-{r}")).read().split()
 cat_bytes = int(cat[0][0])
 cat_t = med(float(c[1]) for c in cat)
 cat_mibs = cat_bytes / cat_t / MiB
-fw = {"export": [], "import": []}
+# bench-fw: export, import, digest loops; "both" is one core doing the
+# export and the import work of every page (the sum of the two loops).
+fw = {"export": [], "import": [], "digest": [], "both": []}
 for r in range(1, runs + 1):
+    got = {}
     for line in open(os.path.join(rdir, f"fw-{r}")):
         side, pages, wall, cpu = line.split()
-        fw[side].append((int(pages), float(wall), float(cpu)))
+        got[side] = (int(pages), float(wall), float(cpu))
+        fw[side].append(got[side])
+    fw["both"].append((got["export"][0],
+                       got["export"][1] + got["import"][1],
+                       got["export"][2] + got["import"][2]))
 fw_pps = {s: med(p / w for p, w, _ in v) for s, v in fw.items()}
 fw_cpu = {s: med(p / c for p, _, c in v) for s, v in fw.items()}
-fw_base = min(fw_pps.values())
 
 def gib(size):
     return size.replace("G", " GiB").replace("M", " MiB")
@@ -254,12 +260,16 @@ elif big != "0":
     print(f"export | import {gib(big)}, all private   {big_note}")
 print(f"{'cat FILE | cat >/dev/null':<40} {cat_t:8.3f} "
       f"{cat_mibs:8.1f} {'':>9}  {cat_bytes / MiB:.1f} MiB file")
-for s in ("export", "import"):
+for s, name in (("export", "firmware work, 1 core, export side"),
+                ("import", "firmware work, 1 core, import side"),
+                ("both", "firmware work, 1 core, both sides"),
+                ("digest", "archive digest alone, 1 core, SHA-256")):
     w = med(x[1] for x in fw[s])
-    print(f"{'firmware work, one core, ' + s:<40} {w:8.3f} "
+    print(f"{name:<40} {w:8.3f} "
           f"{fw_pps[s] * 4096 / MiB:8.1f} {fw_pps[s]:9.0f}  "
-          f"CPU-bound rate {fw_cpu[s]:.0f} pages/s")
-print("(MiB/s: guest memory moved per second; stream: archive bytes)")
+          f"CPU-bound {fw_cpu[s]:.0f} pages/s")
+print("(MiB/s: guest memory moved per second; stream: archive bytes;")
+print(" CPU-bound: the loop's rate per CPU second it got)")
 
 print()
 print("where the time goes (seconds, median; CPU = user + system)")
@@ -290,8 +300,10 @@ def target(name, value, ok, fmt="{:.2f}"):
 p, sh, z = S["private"], S["shared"], S["zero"]
 r = p["mibs"] / cat_mibs
 target("private >= 0.6 x cat | cat (same bytes)", r, r >= 0.6)
-r = p["pps"] / fw_base
-target("private >= 0.7 x firmware work (slower side, 1 core)", r, r >= 0.7)
+r = p["pps"] / fw_pps["both"]
+target("private >= 0.7 x firmware work (1 core, both sides)", r, r >= 0.7)
+r = p["pps"] / min(fw_pps["export"], fw_pps["import"])
+target("  stricter: >= 0.7 x the slower side alone", r, r >= 0.7)
 r = sh["mibs"] / cat_mibs
 target("shared >= 1.0 x cat | cat (same bytes)", r, r >= 1.0)
 r = z["pps"] / sh["pps"]

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Run the unit tests (cmocka) and/or the bats tests and end with one line
 #   N passed, N failed, N skipped
-# Usage: tests/run-tests.sh all|unit|bats
+# Usage: tests/run-tests.sh all|unit|bats|valgrind
 # Environment: BUILD (build dir), SEVMIG_HW=1 to include hardware tests,
 # SEVMIG_VALGRIND=1 to run the unit tests under valgrind memcheck,
+# SEVMIG_VALGRIND_PASS=1 to add, after `all`, one more pass of the unit
+# tests under valgrind (make check does, for a build without sanitizers),
 # BATS_FILTER=regex to run only some bats tests.
 set -u
 mode=${1:-all}
@@ -40,7 +42,7 @@ run_unit() {
 			f=1
 		fi
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-		[ "$f" -gt 0 ] && failures+=("unit: $(basename "$t") (exit $rc)")
+		[ "$f" -gt 0 ] && failures+=("unit${SEVMIG_VALGRIND:+ (valgrind)}: $(basename "$t") (exit $rc)")
 	done
 }
 
@@ -61,11 +63,25 @@ run_bats() {
 	done < <(cd "$root" && bats "${args[@]}" "${files[@]}" 2>&1)
 }
 
+run_valgrind() {
+	if ! command -v valgrind >/dev/null; then
+		echo "valgrind is not installed: no valgrind pass"
+		return 0
+	fi
+	echo "# the unit tests again, under valgrind memcheck"
+	SEVMIG_VALGRIND=1 run_unit
+}
+
 case $mode in
-all) run_unit; run_bats ;;
+all)
+	run_unit
+	run_bats
+	[ "${SEVMIG_VALGRIND_PASS:-}" = 1 ] && run_valgrind
+	;;
 unit) run_unit ;;
 bats) run_bats ;;
-*) echo "usage: $0 all|unit|bats" >&2; exit 2 ;;
+valgrind) run_valgrind ;;
+*) echo "usage: $0 all|unit|bats|valgrind" >&2; exit 2 ;;
 esac
 
 if [ ${#failures[@]} -gt 0 ]; then

@@ -1,13 +1,13 @@
 #!/usr/bin/env bats
-# make install puts every command, man page and completion under
+# make install (all, then install-files) puts every command, man page and completion under
 # DESTDIR/PREFIX, and the installed commands run.
 
 load helpers
 bats_require_minimum_version 1.8.0
 
-@test "make install DESTDIR=... installs commands, man pages and completions" {
+@test "make install-files DESTDIR=... installs commands, man pages and completions" {
 	local d=$BATS_TEST_TMPDIR/root c m
-	run -0 make -s -C "$SEVMIG_ROOT" install BUILD="$SEVMIG_BUILD" \
+	run -0 make -s -C "$SEVMIG_ROOT" install-files BUILD="$SEVMIG_BUILD" \
 		DESTDIR="$d" PREFIX=/usr SEVMIG_SKIP_DEPS=1
 	for c in "$SEVMIG_ROOT"/cmd/sevmig-*.c; do
 		c=$(basename "$c" .c)
