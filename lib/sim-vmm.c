@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -792,6 +793,62 @@ static int vmm_return_context(void *arg, int ctx_fd, struct sm_err *e)
  * release in RUNNING or SUPDATE would throw away the only live copy.
  * The context is decommissioned, so the holder's copy of it is dead too.
  */
+/* Punch a released guest's RAM out of its memfd (a dup), then close it. */
+struct discard {
+	int fd;
+	off_t size;
+};
+
+static void *discard_ram(void *arg)
+{
+	struct discard *d = arg;
+
+	if (fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+		      d->size) < 0)
+		pr_debug("discarding guest RAM: %s", strerror(errno));
+	close(d->fd);
+	free(d);
+	return NULL;
+}
+
+/*
+ * Give the memory back in a thread: freeing a large guest takes 0.1 s per
+ * GiB, and the exporter waits for release's answer (the migration's end),
+ * not for the source host to have tidied up.  Without a thread, inline.
+ */
+static void discard_guest(struct sm_sim_vmm *v)
+{
+	struct discard *d = malloc(sizeof(*d));
+	pthread_attr_t attr;
+	pthread_t t;
+	int ok = 0;
+
+	if (!d)
+		goto inline_discard;
+	d->size = (off_t)v->o.mem_size;
+	d->fd = fcntl(v->ram_fd, F_DUPFD_CLOEXEC, 0);
+	if (d->fd < 0) {
+		free(d);
+		goto inline_discard;
+	}
+	if (pthread_attr_init(&attr) == 0) {
+		if (pthread_attr_setdetachstate(&attr,
+						PTHREAD_CREATE_DETACHED) == 0 &&
+		    pthread_create(&t, &attr, discard_ram, d) == 0)
+			ok = 1;
+		pthread_attr_destroy(&attr);
+	}
+	if (ok)
+		return;
+	discard_ram(d);
+	return;
+
+inline_discard:
+	if (fallocate(v->ram_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+		      (off_t)v->o.mem_size) < 0)
+		pr_debug("discarding guest RAM: %s", strerror(errno));
+}
+
 static int vmm_release(void *arg, struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
@@ -815,9 +872,7 @@ static int vmm_release(void *arg, struct sm_err *e)
 	v->fw = NULL;
 	v->has_ctx = 0;
 	/* Discard the guest's memory; the size stays for status. */
-	if (fallocate(v->ram_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
-		      (off_t)v->o.mem_size) < 0)
-		pr_debug("discarding guest RAM: %s", strerror(errno));
+	discard_guest(v);
 	pr_info("guest released");
 	return 0;
 }

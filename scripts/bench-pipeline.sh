@@ -209,6 +209,8 @@ def summary(rs):
     t = med(r["wall"] for r in rs)
     b, p = rs[0]["bytes"], rs[0]["pages"]
     return dict(t=t, bytes=b, pages=p, mibs=b / t / MiB,
+                tmin=min(r["wall"] for r in rs),
+                tmax=max(r["wall"] for r in rs),
                 gmibs=p * 4096 / t / MiB, pps=p / t,
                 ex_rss=max(r["ex_rss"] for r in rs),
                 im_rss=max(r["im_rss"] for r in rs),
@@ -250,7 +252,8 @@ print(f"{'measurement (median of %d)' % runs:<40} {'seconds':>8} "
       f"{'MiB/s':>8} {'pages/s':>9}  stream")
 def row(name, s):
     print(f"{name:<40} {s['t']:8.3f} {s['gmibs']:8.1f} {s['pps']:9.0f}  "
-          f"{s['bytes'] / MiB:.1f} MiB at {s['mibs']:.1f} MiB/s")
+          f"{s['bytes'] / MiB:.1f} MiB at {s['mibs']:.1f} MiB/s "
+          f"({s['tmin']:.2f}-{s['tmax']:.2f} s)")
 for k, what in (("private", "all private"), ("shared", "all shared"),
                 ("zero", "all shared, zero")):
     row(f"export | import {gib(mem)}, {what}", S[k])
@@ -258,8 +261,10 @@ if B:
     row(f"export | import {gib(big)}, all private", B)
 elif big != "0":
     print(f"export | import {gib(big)}, all private   {big_note}")
+cat_ts = [float(c[1]) for c in cat]
 print(f"{'cat FILE | cat >/dev/null':<40} {cat_t:8.3f} "
-      f"{cat_mibs:8.1f} {'':>9}  {cat_bytes / MiB:.1f} MiB file")
+      f"{cat_mibs:8.1f} {'':>9}  {cat_bytes / MiB:.1f} MiB file "
+      f"({min(cat_ts):.2f}-{max(cat_ts):.2f} s)")
 for s, name in (("export", "firmware work, 1 core, export side"),
                 ("import", "firmware work, 1 core, import side"),
                 ("both", "firmware work, 1 core, both sides"),
@@ -268,7 +273,8 @@ for s, name in (("export", "firmware work, 1 core, export side"),
     print(f"{name:<40} {w:8.3f} "
           f"{fw_pps[s] * 4096 / MiB:8.1f} {fw_pps[s]:9.0f}  "
           f"CPU-bound {fw_cpu[s]:.0f} pages/s")
-print("(MiB/s: guest memory moved per second; stream: archive bytes;")
+print("(MiB/s: guest memory moved per second; stream: archive bytes, and")
+print(" the fastest and slowest run;")
 print(" CPU-bound: the loop's rate per CPU second it got)")
 
 print()
