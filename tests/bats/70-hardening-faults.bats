@@ -209,3 +209,23 @@ assert_import_recovers() {
 	assert_source_intact running
 	assert_target_waiting
 }
+
+@test "the exporter killed mid-stream in a pipe: the importer stops with exit 4, the target waits" {
+	h_pair --mem 4M
+	save_digest
+	# every page goes through; the device state comes late, so the
+	# exporter is killed with the importer in the middle of the archive
+	hostile_start ha a device-state:delay:60
+	h_bg imp bash -c "sevmig-export -q $(certs_b) '$T/ha.sock' | sevmig-import -q '$T/b.sock'; echo \"\${PIPESTATUS[*]}\" >'$T/pipe.status'"
+	h_until 20 hostile_fired ha "device-state delay"
+	kill -9 "$(pgrep -P "$imp_PID" -x sevmig-export)"
+	h_wait "$imp_PID" 20
+	assert_equal "$(cat "$T/pipe.status")" "137 4"
+	# (where the stream stops depends on what the exporter had buffered)
+	[[ "$(cat "$T/imp.err")" == "sevmig-import: entry 'sevmig/pages/"*"): reading archive: Truncated tar archive" ||
+		"$(cat "$T/imp.err")" == "sevmig-import: archive ends inside the page records (truncated stream)" ]]
+	assert_target_waiting
+	assert_source_back paused
+	sevmig-sim ctl "$T/a.sock" resume
+	assert_exports_again
+}

@@ -94,7 +94,10 @@ core() {
 	# the firmware's debug paths that say why
 	n=$(archive-mangle list <"$T/guest.sevmig" | awk '$1 == "record" && $4 == "private" {print $5; exit}')
 	cp "$T/guest.sevmig" "$T/bad1.sevmig"
-	printf '\xff' | dd of="$T/bad1.sevmig" bs=1 seek=$((n + 7)) conv=notrunc status=none
+	# (xor, so the byte surely changes)
+	local b
+	b=$(od -An -tu1 -j $((n + 7)) -N1 "$T/bad1.sevmig" | tr -d ' ')
+	printf "\\x$(printf %02x $((b ^ 0x5a)))" | dd of="$T/bad1.sevmig" bs=1 seek=$((n + 7)) conv=notrunc status=none
 	run -3 --separate-stderr sevmig-import -vvvv -i "$T/bad1.sevmig" "$T/b.sock"
 	echo "$stderr" >"$T/import1.log"
 	archive-mangle edit sevmig/manifest.json '"policy": 1' '"policy": 3' <"$T/guest.sevmig" >"$T/bad2.sevmig"
