@@ -41,7 +41,7 @@ teardown() {
 	mkdir "$T/bad"
 	cp "$T"/pb/*.cert "$T/bad/"
 	# flip one byte of the PEK's first signature (r, inside its 48 bytes)
-	printf '\x55' | dd of="$T/bad/pek.cert" bs=1 seek=1062 conv=notrunc status=none
+	flip_byte "$T/bad/pek.cert" 1062
 	run -3 --separate-stderr bash -c "sevmig-export -c '$T/bad' --ark '$T/pb/ark.cert' '$T/a.sock' >/dev/null"
 	[[ "$stderr" == "sevmig-export: target certificate chain '$T/bad' does not verify: "* ]]
 	assert_source_intact running

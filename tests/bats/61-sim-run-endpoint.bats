@@ -223,11 +223,11 @@ teardown() {
 	start_vmm other --incoming --mem 8M
 	run -0 ep-client "$SRC" pause device-state "$T/ds"
 	cp "$T/ds" "$T/flip"
-	printf '\x55' | dd of="$T/flip" bs=1 seek=5000 conv=notrunc status=none
+	flip_byte "$T/flip" 5000
 	run -5 ep-client "$DST" load-device-state "$T/flip"
 	assert_output "ep-client: vmm refused 'load-device-state': device state padding corrupt at byte 5000"
 	cp "$T/ds" "$T/tail"
-	printf '\x55' | dd of="$T/tail" bs=1 seek=102390 conv=notrunc status=none
+	flip_byte "$T/tail" 102390
 	run -5 ep-client "$DST" load-device-state "$T/tail"
 	assert_output "ep-client: vmm refused 'load-device-state': device state digest mismatch"
 	run -5 ep-client "$DST" load-device-state "$T/ds" 50000

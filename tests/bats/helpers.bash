@@ -37,3 +37,14 @@ wait_for_path() {
 	echo "timed out waiting for '$1'" >&2
 	return 1
 }
+
+# flip_byte FILE OFFSET: change one byte for sure (xor 0x5a); writing a
+# constant leaves it unchanged when it already held that value.
+flip_byte() {
+	local b
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	[ -n "$b" ] || { echo "flip_byte: offset $2 is beyond '$1'" >&2; return 1; }
+	# shellcheck disable=SC2059
+	printf "\\x$(printf %02x $((b ^ 0x5a)))" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}

@@ -154,6 +154,10 @@ static int cmd_session(const char *keypath, const char *archive)
 			print_hex("session", session, sizeof(session));
 			print_hex("tek", tk.tek, sizeof(tk.tek));
 			print_hex("tik", tk.tik, sizeof(tk.tik));
+			sm_pkt_free(pkt);
+			sm_archive_r_free(r);
+			sm_key_free(key);
+			fclose(f);
 			return 0;
 		}
 	}
