@@ -68,7 +68,11 @@ int sm_fw_sim_platform_init(const char *dir,
 int sm_fw_sim_open(const char *platform_dir, struct sm_fw **fw,
 		   struct sm_err *e);
 
-/* Attach an existing context memfd (dup'd; the caller keeps its fd). */
+/*
+ * Attach an existing context memfd (dup'd; the caller keeps its fd).  It
+ * must be sealed against shrinking and growing, as every context fw-sim
+ * makes is: a holder that could shrink it would crash the others.
+ */
 int sm_fw_sim_attach(struct sm_fw *fw, int ctx_fd, struct sm_err *e);
 
 /*

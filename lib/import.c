@@ -258,13 +258,27 @@ static int connect_target(struct imp *x, struct sm_err *e)
 		tl.ranges[i].gpa = r->gpa;
 		tl.ranges[i].size = r->size;
 	}
-	if (!sm_layout_fits(&x->m->layout, &tl))
+	if (!sm_layout_fits(&x->m->layout, &tl) &&
+	    x->m->pages > (tl.nranges ? sm_layout_pages(&tl) : 0))
 		return sm_err_set(e, SM_EXIT_VM,
 				  "the guest's memory (%" PRIu64
 				  " pages) does not fit VM '%s' (%" PRIu64
 				  " pages)",
 				  x->m->pages, x->o->vm,
 				  tl.nranges ? sm_layout_pages(&tl) : 0);
+	/* Enough pages, but not at the guest's addresses: name the range. */
+	for (i = 0; i < x->m->layout.nranges; i++) {
+		struct sm_layout one = { .nranges = 1 };
+
+		one.ranges[0] = x->m->layout.ranges[i];
+		if (!sm_layout_fits(&one, &tl))
+			return sm_err_set(e, SM_EXIT_VM,
+					  "the guest's memory range 0x%" PRIx64
+					  "+0x%" PRIx64
+					  " is not in the memory of VM '%s'",
+					  one.ranges[0].gpa, one.ranges[0].size,
+					  x->o->vm);
+	}
 	if (x->hello.vcpus != x->m->vcpus)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "the guest has %u vCPUs, VM '%s' has %u",

@@ -215,7 +215,7 @@ P0=sevmig/pages/00000000
 
 @test "a manifest moving the memory above the target's is refused before RECEIVE_START" {
 	archive-mangle edit sevmig/manifest.json '"gpa": "0x0"' '"gpa": "0x100000000"' <"$T/guest.sevmig" >"$T/bad.sevmig"
-	CHECK=no refused 5 "the guest's memory (1024 pages) does not fit VM '$T/b.sock' (1024 pages)"
+	CHECK=no refused 5 "the guest's memory range 0x100000000+0x400000 is not in the memory of VM '$T/b.sock'"
 }
 
 @test "the session blob of another export to the same target fails every packet's MAC" {

@@ -14,9 +14,10 @@
 #                        (another AMD), in $BATS_FILE_TMPDIR
 #   h_setup              link them into $T, so certs_b and sim_run work
 #   h_pair [RUN OPTS]    a source VMM a (on pa) and an incoming b (on pb)
-#   h_bg NAME CMD...     run CMD in the background (stdout NAME.out,
-#                        stderr NAME.err in $T), remember its pid in
-#                        $NAME_PID and for h_teardown
+#   h_bg NAME CMD...     run CMD in the background in a process group
+#                        of its own (stdout NAME.out, stderr NAME.err in
+#                        $T), remember its pid in $NAME_PID and for
+#                        h_teardown, which kills the whole group
 #   h_wait PID SEC       wait up to SEC seconds for PID (our child) to
 #                        exit; its status in $H_RC (124 if it did not)
 #   h_until SEC CMD...   retry CMD every 0.1 s for up to SEC seconds
@@ -66,8 +67,9 @@ h_pair() {
 h_bg() {
 	local name=$1
 	shift
-	# (an explicit stdin: a background job would get /dev/null)
-	"$@" <&0 >"$T/$name.out" 2>"$T/$name.err" 3>&- &
+	# (an explicit stdin: a background job would get /dev/null; a
+	# process group of its own, so teardown stops its children too)
+	setsid "$@" <&0 >"$T/$name.out" 2>"$T/$name.err" 3>&- &
 	printf -v "${name}_PID" '%s' "$!"
 	H_PIDS+=("$!")
 }
@@ -105,7 +107,7 @@ status_is() {
 h_teardown() {
 	local p
 	for p in "${H_PIDS[@]}"; do
-		kill -9 "$p" 2>/dev/null
+		kill -9 -- "-$p" 2>/dev/null || kill -9 "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
 	H_PIDS=()
