@@ -14,6 +14,7 @@
 #include "archive.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,6 +64,7 @@ struct sm_archive_r {
 	uint8_t buf[BLOCK_SIZE];
 	size_t last; /* bytes of the last read(2), still in buf */
 	uint64_t consumed; /* bytes read(2) from fd */
+	double t_read; /* seconds spent in read(2) and waiting for input */
 };
 
 const char *sm_archive_lib_version(void)
@@ -327,18 +329,26 @@ void sm_archive_w_free(struct sm_archive_w *w)
 static la_ssize_t r_read_cb(struct archive *a, void *client, const void **buf)
 {
 	struct sm_archive_r *r = client;
+	double t = sm_now();
 	ssize_t n;
 
 	for (;;) {
+		struct pollfd p = { .fd = r->fd, .events = POLLIN };
+
 		n = read(r->fd, r->buf, sizeof(r->buf));
 		if (n >= 0)
 			break;
-		if (errno == EINTR || errno == EAGAIN)
+		if (errno == EINTR)
+			continue;
+		/* A non-blocking input: wait for it rather than spin. */
+		if (errno == EAGAIN && (poll(&p, 1, -1) >= 0 || errno == EINTR))
 			continue;
 		r->rd_errno = errno;
+		r->t_read += sm_now() - t;
 		archive_set_error(a, r->rd_errno, "%s", strerror(r->rd_errno));
 		return -1;
 	}
+	r->t_read += sm_now() - t;
 	r->consumed += (uint64_t)n;
 	r->last = (size_t)n;
 	*buf = r->buf;
@@ -579,6 +589,11 @@ size_t sm_archive_r_leftover(struct sm_archive_r *r, void *buf, size_t max)
 uint64_t sm_archive_r_bytes(const struct sm_archive_r *r)
 {
 	return r->consumed;
+}
+
+double sm_archive_r_read_seconds(const struct sm_archive_r *r)
+{
+	return r->t_read;
 }
 
 void sm_archive_r_free(struct sm_archive_r *r)

@@ -90,6 +90,12 @@ int sm_archive_r_digest(struct sm_archive_r *r,
 size_t sm_archive_r_leftover(struct sm_archive_r *r, void *buf, size_t max);
 /* Bytes read(2) from the fd so far (libarchive reads ahead). */
 uint64_t sm_archive_r_bytes(const struct sm_archive_r *r);
+/*
+ * Seconds spent in read(2) so far, waiting for input included (on a
+ * non-blocking fd the reader polls rather than spins): a slow peer or
+ * network shows up here rather than as archive work.
+ */
+double sm_archive_r_read_seconds(const struct sm_archive_r *r);
 void sm_archive_r_free(struct sm_archive_r *r);
 
 #endif

@@ -247,6 +247,14 @@ assert_migrated_from_file() {
 	assert_output "failed not resumed 1024"
 }
 
+@test "an input that comes late shows in the import report as io_wait, not archive work" {
+	{ sleep 1; cat "$T/guest.sevmig"; } |
+		sevmig-import -q --report "$T/r.json" "$T/b.sock"
+	run -0 python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["stages"]; print(s["io_wait"] >= 0.8, s["archive"] < 0.8)' "$T/r.json"
+	assert_output "True True"
+	assert_migrated_from_file
+}
+
 @test "bad invocations exit 2 with the try-help line" {
 	run -2 --separate-stderr sevmig-import
 	assert_equal "$stderr" "sevmig-import: no VM given

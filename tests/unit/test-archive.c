@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* libarchive itself, only to craft hostile archives. */
@@ -526,6 +528,82 @@ static void test_leftover_after_end(void **state)
 	free(buf);
 }
 
+static double cpu_seconds(void)
+{
+	struct rusage u;
+
+	assert_int_equal(getrusage(RUSAGE_SELF, &u), 0);
+	return (double)u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 +
+	       (double)u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
+}
+
+/*
+ * A non-blocking input that has nothing yet: the reader waits in poll
+ * (it used to retry read(2) on EAGAIN, a busy loop), and the wait shows
+ * up in sm_archive_r_read_seconds.
+ */
+static void test_nonblocking_input_waits(void **state)
+{
+	uint8_t d[32], got[32];
+	struct sm_err e = { 0 };
+	int p[2], rc, status, have;
+	double cpu;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		close(p[0]);
+		usleep(500 * 1000);
+		write_sample(p[1], d);
+		_exit(0);
+	}
+	close(p[1]);
+	assert_int_equal(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	cpu = cpu_seconds();
+	assert_int_equal(read_sample(p[0], &rc, &e, got, &have), 4);
+	assert_int_equal(rc, 0);
+	assert_true(have);
+	/* half a second of waiting, next to no CPU (a spin took it all) */
+	assert_true(cpu_seconds() - cpu < 0.25);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(p[0]);
+}
+
+static void test_read_seconds(void **state)
+{
+	struct sm_archive_r *r;
+	struct sm_err e = { 0 };
+	int p[2], status;
+	uint8_t d[32];
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		close(p[0]);
+		usleep(300 * 1000);
+		write_sample(p[1], d);
+		_exit(0);
+	}
+	close(p[1]);
+	assert_int_equal(sm_archive_r_open(p[0], &r, &e), 0);
+	assert_true(sm_archive_r_read_seconds(r) >= 0.25);
+	assert_true(sm_archive_r_read_seconds(r) < 30);
+	sm_archive_r_free(r);
+	while (read(p[0], d, sizeof(d)) > 0)
+		; /* let the writer finish */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(p[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +621,8 @@ int main(void)
 		cmocka_unit_test(test_wait_hook_aborts),
 		cmocka_unit_test(test_leftover_after_end),
 		cmocka_unit_test(test_empty_input),
+		cmocka_unit_test(test_nonblocking_input_waits),
+		cmocka_unit_test(test_read_seconds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
