@@ -726,9 +726,59 @@ int sm_certs_load_buf(const uint8_t *buf, size_t len, const char *name,
 	return load_buf(buf, len, name, ch, info, 0, e);
 }
 
+/*
+ * Merge what a multi-certificate file of a directory holds into ch.  A
+ * slot the single files already filled must hold the same bytes.
+ */
+static int merge_dir_file(struct sm_chain *ch, const struct sm_chain *one,
+			  const char *file, struct sm_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < SM_ARRAY_SIZE(slots); i++) {
+		const struct sm_sev_cert *c = NULL, *had = NULL;
+		const struct sm_amd_cert *a = NULL, *hada = NULL;
+		int same;
+
+		if (!(one->have & slots[i].bit))
+			continue;
+		if (slots[i].amd) {
+			a = slots[i].usage == SM_USAGE_ASK ? &one->ask :
+							     &one->ark;
+			hada = slots[i].usage == SM_USAGE_ASK ? &ch->ask :
+								&ch->ark;
+		} else {
+			c = sev_slot((struct sm_chain *)one, slots[i].usage);
+			had = sev_slot(ch, slots[i].usage);
+		}
+		if (ch->have & slots[i].bit) {
+			same = a ? a->len == hada->len &&
+					   !memcmp(a->raw, hada->raw, a->len) :
+				   !memcmp(c->raw, had->raw, sizeof(c->raw));
+			if (!same)
+				return sm_err_set(
+					e, SM_EXIT_VERIFY,
+					"'%s' holds another %s than %s.cert",
+					file, sm_usage_name(slots[i].usage),
+					slots[i].key);
+			continue;
+		}
+		if (a)
+			set_amd(ch, a);
+		else
+			set_sev(ch, c);
+	}
+	return 0;
+}
+
 static int load_dir(const char *path, struct sm_chain *ch,
 		    struct sm_bundle_info *info, struct sm_err *e)
 {
+	/*
+	 * What sev-tool writes beside the single files: --pdh_cert_export's
+	 * PEK||OCA||CEK and the ASK||ARK file it names ask_ark.cert.
+	 */
+	static const char *const multi[] = { "cert_chain", "ask_ark" };
 	char file[4096];
 	size_t i, found = 0;
 
@@ -768,9 +818,36 @@ static int load_dir(const char *path, struct sm_chain *ch,
 			set_sev(ch, sev_slot(&one, slots[i].usage));
 		found++;
 	}
+	for (i = 0; i < SM_ARRAY_SIZE(multi); i++) {
+		struct sm_chain one;
+		struct sm_bundle_info oi;
+		uint8_t *buf;
+		size_t len;
+		int rc;
+
+		if (snprintf(file, sizeof(file), "%s/%s.cert", path,
+			     multi[i]) >= (int)sizeof(file))
+			return sm_err_set(e, SM_EXIT_IO,
+					  "path '%s' is too long", path);
+		if (access(file, F_OK) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return sm_err_errno(e, SM_EXIT_IO, errno,
+					    "cannot access '%s'", file);
+		}
+		if (sm_read_file(file, INPUT_MAX, &buf, &len, e) < 0)
+			return -1;
+		memset(&one, 0, sizeof(one));
+		memset(&oi, 0, sizeof(oi));
+		rc = load_buf(buf, len, file, &one, &oi, 0, e);
+		free(buf);
+		if (rc < 0 || merge_dir_file(ch, &one, file, e) < 0)
+			return -1;
+		found++;
+	}
 	if (!found)
 		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "no certificate in directory '%s' (expected pdh.cert pek.cert oca.cert cek.cert ask.cert ark.cert)",
+				  "no certificate in directory '%s' (expected pdh.cert pek.cert oca.cert cek.cert ask.cert ark.cert, or sev-tool's cert_chain.cert and ask_ark.cert)",
 				  path);
 	set_source(info, "directory", path);
 	api_from_chain(ch, info);

@@ -159,6 +159,41 @@ setup() {
 	assert_line --regexp "^unsigned ASK signs CEK: "
 }
 
+@test "verify: sev-tool's --pdh_cert_export directory is read as it is (pdh.cert and cert_chain.cert)" {
+	run -3 sevmig-certs verify --product milan "$AMD_CERTS/naos-sev-tool/milan-export-2782152"
+	assert_line "ok       PEK signs PDH"
+	assert_line "ok       OCA signs PEK"
+	assert_line "ok       OCA signs itself"
+	assert_line "ok       CEK signs PEK"
+	assert_line --regexp "^unsigned ASK signs CEK: "
+	assert_line "ok       ARK signs ASK"
+	# pek_csr.cert beside it is not taken for the PEK
+	run -0 sevmig-certs show "$AMD_CERTS/naos-sev-tool/milan-export-2782152"
+	assert_output --partial "PEK (SEV certificate)"
+	assert_output --partial "signature 1     by OCA"
+}
+
+@test "verify: a directory's ask_ark.cert gives the ASK and the ARK" {
+	mkdir "$T/c"
+	cp "$VIRTEE/naples-ask_ark/ask_ark.cert" "$T/c/"
+	run -3 sevmig-certs verify "$T/c"
+	assert_line "product: naples"
+	assert_line "ok       ARK signs ASK"
+	assert_line "ok       ARK signs itself"
+}
+
+@test "verify: a directory whose cert_chain.cert and pek.cert disagree is refused" {
+	mkdir "$T/c"
+	run -0 sevmig-certs split --dir "$T/c" "$AMD_CERTS/naos-sev-tool/milan-export-2782152/cert_chain.cert"
+	cp "$AMD_CERTS/naos-sev-tool/milan-export-11447ac/cert_chain.cert" "$T/c/"
+	run -3 --separate-stderr sevmig-certs verify "$T/c"
+	assert_equal "$stderr" "sevmig-certs: '$T/c/cert_chain.cert' holds another PEK than pek.cert"
+	# the same bytes twice are fine
+	run -0 sevmig-certs split --dir "$T/c" "$T/c/cert_chain.cert"
+	run -3 sevmig-certs verify --product milan "$T/c"
+	assert_line "ok       OCA signs PEK"
+}
+
 @test "verify: a chain missing certificates names the missing links" {
 	mkdir "$T/c"
 	cp "$VIRTEE/tests-rome/"{pek,oca}.cert "$T/c/"

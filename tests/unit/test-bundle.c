@@ -281,6 +281,16 @@ static void test_load_files(void **state)
 	assert_non_null(strstr(e.msg, "invalid certificate '"));
 	assert_non_null(strstr(e.msg, "cek_ask.cert': signature slot 2 usage is 0x0010 instead of 0x1000 (empty): the 2019 KDS bug AMDESE/AMDSEV#18 (the input was hex text)"));
 
+	/* sev-tool's --pdh_cert_export directory: pdh.cert, cert_chain.cert */
+	memset(&ch, 0, sizeof(ch));
+	snprintf(path, sizeof(path), "%s/naos-sev-tool/milan-export-2782152",
+		 certs_dir());
+	assert_int_equal(sm_certs_load(path, &ch, NULL, &e), 0);
+	assert_int_equal(ch.have, SM_HAVE_PDH | SM_HAVE_PEK | SM_HAVE_OCA |
+					  SM_HAVE_CEK);
+	assert_true(sm_sev_cert_is_unsigned(&ch.cek));
+	assert_false(sm_sev_cert_is_unsigned(&ch.pek));
+
 	/* missing file */
 	assert_int_equal(sm_certs_load("/nonexistent/x", &ch, NULL, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_IO);
@@ -290,7 +300,7 @@ static void test_load_dir_errors(void **state)
 {
 	struct sm_chain ch;
 	struct sm_err e;
-	char path[4096], sub[4096];
+	char path[4096], sub[4096], p2[4096];
 	size_t len;
 	uint8_t *b;
 
@@ -312,6 +322,22 @@ static void test_load_dir_errors(void **state)
 	assert_int_equal(sm_certs_load(sub, &ch, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "d/ark.cert"));
 	unlink(path);
+	/* ask_ark.cert alone; then an ark.cert that is another ARK */
+	b = rd("virtee-sev/naples-ask_ark/ask_ark.cert", &len);
+	write_tmp("d/ask_ark.cert", b, len, path, sizeof(path));
+	free(b);
+	memset(&ch, 0, sizeof(ch));
+	assert_int_equal(sm_certs_load(sub, &ch, NULL, &e), 0);
+	assert_int_equal(ch.have, SM_HAVE_ASK | SM_HAVE_ARK);
+	b = rd("virtee-sev/builtin-rome/ark.cert", &len);
+	write_tmp("d/ark.cert", b, len, p2, sizeof(p2));
+	free(b);
+	memset(&ch, 0, sizeof(ch));
+	assert_int_equal(sm_certs_load(sub, &ch, NULL, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_VERIFY);
+	assert_non_null(strstr(e.msg, "ask_ark.cert' holds another ARK than ark.cert"));
+	unlink(path);
+	unlink(p2);
 	rmdir(sub);
 }
 
