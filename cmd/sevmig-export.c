@@ -27,6 +27,7 @@ enum {
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_TIMEOUT,
+	OPT_STALL_TIMEOUT,
 };
 
 static const struct option longopts[] = {
@@ -43,6 +44,7 @@ static const struct option longopts[] = {
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
 	{ "json", no_argument, NULL, 'J' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -72,6 +74,9 @@ static void usage(void)
 	      "     --progress             show progress on stderr\n"
 	      "     --no-progress          do not show progress\n"
 	      "     --timeout SECONDS      VM endpoint timeout (default: 30)\n"
+	      "     --stall-timeout SECONDS\n"
+	      "                            give up when the output takes nothing or the\n"
+	      "                            importer does not answer (default: 300; 0: never)\n"
 	      " -J, --json                 with --dry-run, print the plan as JSON\n"
 	      " -v, --verbose              say more (repeatable)\n"
 	      " -q, --quiet                print errors only\n"
@@ -225,6 +230,15 @@ int main(int argc, char **argv)
 				return sm_cli_try_help();
 			}
 			o.timeout = (double)n;
+			break;
+		case OPT_STALL_TIMEOUT:
+			if (sm_parse_uint(optarg, 86400, &n)) {
+				fprintf(stderr,
+					"%s: invalid stall timeout '%s': 0 to 86400 seconds\n",
+					sm_progname, optarg);
+				return sm_cli_try_help();
+			}
+			o.stall_timeout = n ? (double)n : -1;
 			break;
 		case 'J':
 			json = 1;

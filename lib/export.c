@@ -192,16 +192,89 @@ static int wait_fd(struct exp *x, int fd, short events, int timeout_ms,
 	return 0;
 }
 
-/* The archive's wait hook: block for room in the output, or a signal. */
+/* --stall-timeout in milliseconds for poll(2); -1: for ever. */
+static int stall_ms(const struct exp *x)
+{
+	double s = x->o->stall_timeout;
+
+	if (s < 0)
+		return -1;
+	if (s == 0)
+		s = SM_EXPORT_STALL_DEFAULT;
+	return s * 1000 < INT_MAX ? (int)(s * 1000) : INT_MAX;
+}
+
+/*
+ * Wait until fd is ready for events (0, *ready = 1), a signal arrives
+ * (-1), or the stall timeout passes (0, *ready = 0).
+ */
+static int wait_stall(struct exp *x, int fd, short events, int *ready,
+		      struct sm_err *e)
+{
+	int ms = stall_ms(x);
+	double end = sm_now() + ms / 1000.0;
+
+	*ready = 0;
+	for (;;) {
+		double left = end - sm_now();
+
+		if (ms >= 0 && left <= 0)
+			return 0;
+		if (wait_fd(x, fd, events, ms < 0 ? -1 : (int)(left * 1000) + 1,
+			    ready, e))
+			return -1;
+		if (*ready)
+			return 0;
+	}
+}
+
+/*
+ * The archive's wait hook: block for room in the output, a signal, or
+ * the stall timeout (the reader took nothing for that long).
+ */
 static int out_wait(void *arg, int fd, struct sm_err *e)
 {
 	struct exp *x = arg;
-	int ready = 0;
+	int ready = 0, ms = stall_ms(x);
 
-	while (!ready)
-		if (wait_fd(x, fd, POLLOUT, -1, &ready, e))
-			return -1;
+	if (wait_stall(x, fd, POLLOUT, &ready, e))
+		return -1;
+	if (!ready)
+		return sm_err_set(
+			e, SM_EXIT_IO,
+			"the output took nothing for %d s (--stall-timeout): the reader, pipe or network is stuck",
+			ms / 1000);
 	return 0;
+}
+
+/*
+ * Writes to the output must never block: the signals that should stop
+ * us (SIGINT...) only arrive on a signalfd we poll, and a stuck reader
+ * would otherwise hold the guest paused for ever.  A pipe we did not
+ * create is opened again through /proc (a file description of our own,
+ * so O_NONBLOCK does not reach whoever shares the original); when that
+ * is not possible the output stays blocking, as before.
+ */
+static void out_nonblock(struct exp *x)
+{
+	char path[64];
+	struct stat st;
+	int fd, fl;
+
+	if (x->own_out || x->have_file) {
+		fl = fcntl(x->out_fd, F_GETFL);
+		if (fl >= 0)
+			(void)fcntl(x->out_fd, F_SETFL, fl | O_NONBLOCK);
+		return;
+	}
+	if (fstat(x->out_fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", x->out_fd);
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	x->out_fd = fd;
+	x->own_out = 1;
 }
 
 static void progress(struct exp *x, int final)
@@ -310,6 +383,9 @@ static int spawn_importer(struct exp *x, struct sm_err *e)
 	(void)fcntl(x->child->in, F_SETPIPE_SZ, PIPE_SIZE);
 	x->out_fd = x->child->in;
 	x->ack_fd = x->child->out;
+	rc = fcntl(x->out_fd, F_GETFL);
+	if (rc >= 0)
+		(void)fcntl(x->out_fd, F_SETFL, rc | O_NONBLOCK);
 	return 0;
 }
 
@@ -355,8 +431,14 @@ static int wait_ready(struct exp *x, int *ready, char *msg, size_t msglen,
 		int ok = 0;
 		ssize_t n;
 
-		if (wait_fd(x, x->ack_fd, POLLIN, -1, &ok, e))
+		if (wait_stall(x, x->ack_fd, POLLIN, &ok, e))
 			return -1;
+		if (!ok) {
+			snprintf(msg, msglen,
+				 "the importer did not answer \"ready\" within %d s (--stall-timeout)",
+				 stall_ms(x) / 1000);
+			return 0;
+		}
 		n = read(x->ack_fd, buf + have, sizeof(buf) - 1 - have);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
@@ -418,6 +500,7 @@ static int open_output(struct exp *x, struct sm_err *e)
 		 * not allowed: only speed is lost.
 		 */
 		(void)fcntl(x->out_fd, F_SETPIPE_SZ, PIPE_SIZE);
+		out_nonblock(x);
 		return 0;
 	}
 	/*
@@ -430,6 +513,7 @@ static int open_output(struct exp *x, struct sm_err *e)
 	x->have_file = 1;
 	x->out_fd = x->file.fd;
 	x->own_out = 0;
+	out_nonblock(x);
 	return 0;
 }
 
@@ -1229,6 +1313,10 @@ static int two_way_end(struct exp *x, struct sm_err *e)
 		/* No commit: the target stays paused and says so. */
 		return -1;
 	}
+	/* The importer read everything; a blocking write of 7 bytes. */
+	status = fcntl(x->out_fd, F_GETFL);
+	if (status >= 0)
+		(void)fcntl(x->out_fd, F_SETFL, status & ~O_NONBLOCK);
 	if (sm_write_full(x->out_fd, commit, sizeof(commit) - 1) < 0) {
 		int err = errno;
 

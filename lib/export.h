@@ -38,6 +38,8 @@ enum sm_export_state {
 
 const char *sm_export_state_name(enum sm_export_state s);
 
+#define SM_EXPORT_STALL_DEFAULT 300.0
+
 struct sm_export_opts {
 	const char *vm; /* VM endpoint socket */
 	const char *certs; /* target bundle; NULL or "-": stdin */
@@ -51,6 +53,12 @@ struct sm_export_opts {
 	int progress; /* progress line on stderr */
 	uint32_t records_per_chunk; /* 0: SM_CHUNK_DEFAULT_RECORDS */
 	double timeout; /* endpoint timeout, seconds; 0: default */
+	/*
+	 * Give up (and give the guest back) when the output takes no byte,
+	 * or a two-way importer does not answer "ready", for this many
+	 * seconds; 0: SM_EXPORT_STALL_DEFAULT, < 0: wait for ever.
+	 */
+	double stall_timeout;
 	int sig_fd; /* signalfd for SIGINT/SIGTERM/SIGHUP, or -1 */
 	/* Called for each warning as it arises (the engine never prints). */
 	void (*on_warning)(void *arg, const char *msg);

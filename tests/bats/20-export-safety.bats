@@ -177,6 +177,73 @@ teardown() {
 	assert_source_intact running
 }
 
+# A reader that takes a little, then nothing: the exporter's next write
+# finds room for part of a block only (the case where a blocking write(2)
+# used to hang with SIGINT held back on the signalfd).
+stalled_reader() {
+	mkfifo "$T/fifo"
+	bash -c 'head -c 70000 >/dev/null; exec sleep 60' <"$T/fifo" 3>&- &
+	READER=$!
+}
+
+# Wait up to $2 seconds for pid $1 (our child) to exit; its status in RC.
+wait_exit() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1"
+		RC=timeout
+	else
+		RC=0
+	fi
+	wait "$1" || RC=$?
+}
+
+@test "SIGINT while a write to a stalled reader is half done gives the guest back at once" {
+	pair --mem 16M
+	save_digest
+	stalled_reader
+	sevmig-export -q $(certs_b) "$T/a.sock" >"$T/fifo" 2>"$T/err" 3>&- &
+	local pid=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(sim_status a 'guest state')" = SUPDATE ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -INT "$pid"
+	wait_exit "$pid" 5
+	kill "$READER"
+	assert_equal "$RC" 1
+	assert_equal "$(cat "$T/err")" "sevmig-export: interrupted by SIGINT"
+	assert_source_intact running
+}
+
+@test "--stall-timeout gives the guest back when the output takes nothing" {
+	pair --mem 16M
+	save_digest
+	stalled_reader
+	sevmig-export -q $(certs_b) --stall-timeout 1 "$T/a.sock" >"$T/fifo" 2>"$T/err" 3>&- &
+	local pid=$!
+	wait_exit "$pid" 20
+	kill "$READER"
+	assert_equal "$RC" 4
+	assert_equal "$(cat "$T/err")" "sevmig-export: the output took nothing for 1 s (--stall-timeout): the reader, pipe or network is stuck"
+	assert_source_intact running
+}
+
+@test "--stall-timeout gives the guest back when the --exec importer never answers ready" {
+	pair --mem 4M
+	save_digest
+	run -4 --separate-stderr sevmig-export -q $(certs_b) --stall-timeout 1 --exec "bash -c 'cat >/dev/null; exit 0'" "$T/a.sock"
+	assert_equal "$stderr" "sevmig-export: the importer did not answer \"ready\" within 1 s (--stall-timeout)"
+	assert_source_intact running
+	assert_target_untouched
+}
+
 @test "an exporter killed outright leaves the VMM to cancel the send" {
 	pair --mem 16M
 	save_digest
@@ -222,6 +289,9 @@ Try 'sevmig-export --help' for more information."
 	run -2 --separate-stderr sevmig-export -J vm
 	run -2 --separate-stderr sevmig-export --records-per-chunk 0 vm
 	run -2 --separate-stderr sevmig-export --records-per-chunk 4097 vm
+	run -2 --separate-stderr sevmig-export --stall-timeout x vm
+	[[ "$stderr" == "sevmig-export: invalid stall timeout 'x': 0 to 86400 seconds"* ]]
+	run -2 --separate-stderr sevmig-export --stall-timeout 86401 vm
 	run -2 --separate-stderr sevmig-export a b
 }
 
