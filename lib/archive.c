@@ -17,6 +17,8 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <archive.h>
@@ -37,6 +39,7 @@ struct sm_archive_w {
 	struct archive *a;
 	struct archive_entry *ent;
 	int fd;
+	int sock; /* fd is a socket: every send is MSG_DONTWAIT */
 	int wr_errno; /* errno of the last failed write(2) */
 	int in_entry;
 	uint64_t size, done; /* of the current entry */
@@ -112,7 +115,15 @@ static la_ssize_t w_write_cb(struct archive *a, void *client, const void *buf,
 			return -1;
 		}
 		need_wait = 0;
-		n = write(w->fd, p + done, len - done);
+		/*
+		 * A socket never blocks here, whatever its file flags, so a
+		 * stalled peer leaves the wait hook in charge (signals).
+		 */
+		if (w->sock)
+			n = send(w->fd, p + done, len - done,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		else
+			n = write(w->fd, p + done, len - done);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -165,6 +176,11 @@ int sm_archive_w_open(int fd, struct sm_archive_w **wp, struct sm_err *e)
 		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
 				    "cannot allocate archive writer");
 	w->fd = fd;
+	{
+		struct stat st;
+
+		w->sock = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+	}
 	if (sm_sha256_new(&w->sha)) {
 		sm_err_set(e, SM_EXIT_FAILURE, "cannot allocate digest");
 		goto err_free;

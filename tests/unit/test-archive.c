@@ -8,12 +8,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -499,6 +501,53 @@ static void test_wait_hook_aborts(void **state)
 	free(buf);
 }
 
+/*
+ * A blocking socket whose peer stops reading: the writer does not block in
+ * send(2) but comes back to the wait hook, which can give up.  (alarm:
+ * a writer that blocks is killed rather than hanging the suite.)
+ */
+static int refuse_when_full(void *arg, int fd, struct sm_err *e)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int *calls = arg;
+
+	if (poll(&p, 1, 0) == 1)
+		return 0;
+	++*calls;
+	return sm_err_set(e, SM_EXIT_FAILURE, "interrupted by SIGINT");
+}
+
+static void test_socket_never_blocks(void **state)
+{
+	struct sm_archive_w *w;
+	struct sm_err e = { 0 };
+	uint8_t *buf = calloc(1, 4 << 20);
+	int sv[2], calls = 0, rc, small = 4096;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	/* small buffers: a 64 KiB block never fits whole */
+	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small,
+				    sizeof(small)),
+			 0);
+	assert_int_equal(sm_archive_w_open(sv[0], &w, &e), 0);
+	sm_archive_w_set_wait(w, refuse_when_full, &calls);
+	alarm(10);
+	rc = sm_archive_w_entry(w, "sevmig/big", buf, 4 << 20, &e);
+	alarm(0);
+	assert_int_equal(rc, -1);
+	assert_int_equal(calls, 1);
+	assert_string_equal(e.msg, "interrupted by SIGINT");
+	/* what the socket took, and not all of it */
+	assert_true(sm_archive_w_bytes(w) > 0);
+	assert_true(sm_archive_w_bytes(w) < (4u << 20));
+	sm_archive_w_free(w);
+	close(sv[0]);
+	close(sv[1]);
+	free(buf);
+}
+
 static void test_leftover_after_end(void **state)
 {
 	uint8_t d[32], left[64];
@@ -620,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_abandoned_writes_nothing_more),
 		cmocka_unit_test(test_wait_hook_aborts),
 		cmocka_unit_test(test_leftover_after_end),
+		cmocka_unit_test(test_socket_never_blocks),
 		cmocka_unit_test(test_empty_input),
 		cmocka_unit_test(test_nonblocking_input_waits),
 		cmocka_unit_test(test_read_seconds),
