@@ -771,6 +771,35 @@ static int merge_dir_file(struct sm_chain *ch, const struct sm_chain *one,
 	return 0;
 }
 
+/*
+ * Load DIR/NAME.cert into one (its path in file): 1, or 0 when there is
+ * no such file, -1 on error.
+ */
+static int load_dir_file(const char *dir, const char *name, char *file,
+			 size_t filesz, struct sm_chain *one, struct sm_err *e)
+{
+	struct sm_bundle_info oi;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (snprintf(file, filesz, "%s/%s.cert", dir, name) >= (int)filesz)
+		return sm_err_set(e, SM_EXIT_IO, "path '%s' is too long", dir);
+	if (access(file, F_OK) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return sm_err_errno(e, SM_EXIT_IO, errno, "cannot access '%s'",
+				    file);
+	}
+	if (sm_read_file(file, INPUT_MAX, &buf, &len, e) < 0)
+		return -1;
+	memset(one, 0, sizeof(*one));
+	memset(&oi, 0, sizeof(oi));
+	rc = load_buf(buf, len, file, one, &oi, 0, e);
+	free(buf);
+	return rc < 0 ? -1 : 1;
+}
+
 static int load_dir(const char *path, struct sm_chain *ch,
 		    struct sm_bundle_info *info, struct sm_err *e)
 {
@@ -780,33 +809,17 @@ static int load_dir(const char *path, struct sm_chain *ch,
 	 */
 	static const char *const multi[] = { "cert_chain", "ask_ark" };
 	char file[4096];
+	struct sm_chain one;
 	size_t i, found = 0;
+	int rc;
 
 	for (i = 0; i < SM_ARRAY_SIZE(slots); i++) {
-		struct sm_chain one;
-		struct sm_bundle_info oi;
-		uint8_t *buf;
-		size_t len;
-		int rc;
-
-		if (snprintf(file, sizeof(file), "%s/%s.cert", path,
-			     slots[i].key) >= (int)sizeof(file))
-			return sm_err_set(e, SM_EXIT_IO,
-					  "path '%s' is too long", path);
-		if (access(file, F_OK) < 0) {
-			if (errno == ENOENT)
-				continue;
-			return sm_err_errno(e, SM_EXIT_IO, errno,
-					    "cannot access '%s'", file);
-		}
-		if (sm_read_file(file, INPUT_MAX, &buf, &len, e) < 0)
-			return -1;
-		memset(&one, 0, sizeof(one));
-		memset(&oi, 0, sizeof(oi));
-		rc = load_buf(buf, len, file, &one, &oi, 0, e);
-		free(buf);
+		rc = load_dir_file(path, slots[i].key, file, sizeof(file),
+				   &one, e);
 		if (rc < 0)
 			return -1;
+		if (rc == 0)
+			continue;
 		if (one.have != slots[i].bit)
 			return sm_err_set(e, SM_EXIT_VERIFY,
 					  "invalid certificate '%s': it does not hold exactly one %s",
@@ -819,31 +832,10 @@ static int load_dir(const char *path, struct sm_chain *ch,
 		found++;
 	}
 	for (i = 0; i < SM_ARRAY_SIZE(multi); i++) {
-		struct sm_chain one;
-		struct sm_bundle_info oi;
-		uint8_t *buf;
-		size_t len;
-		int rc;
-
-		if (snprintf(file, sizeof(file), "%s/%s.cert", path,
-			     multi[i]) >= (int)sizeof(file))
-			return sm_err_set(e, SM_EXIT_IO,
-					  "path '%s' is too long", path);
-		if (access(file, F_OK) < 0) {
-			if (errno == ENOENT)
-				continue;
-			return sm_err_errno(e, SM_EXIT_IO, errno,
-					    "cannot access '%s'", file);
-		}
-		if (sm_read_file(file, INPUT_MAX, &buf, &len, e) < 0)
+		rc = load_dir_file(path, multi[i], file, sizeof(file), &one, e);
+		if (rc < 0 || (rc > 0 && merge_dir_file(ch, &one, file, e) < 0))
 			return -1;
-		memset(&one, 0, sizeof(one));
-		memset(&oi, 0, sizeof(oi));
-		rc = load_buf(buf, len, file, &one, &oi, 0, e);
-		free(buf);
-		if (rc < 0 || merge_dir_file(ch, &one, file, e) < 0)
-			return -1;
-		found++;
+		found += (size_t)rc;
 	}
 	if (!found)
 		return sm_err_set(e, SM_EXIT_VERIFY,

@@ -131,61 +131,6 @@ teardown() {
 	assert_line -n 1 --partial "No space left on device"
 }
 
-@test "SIGINT while blocked on the output gives the guest back" {
-	pair --mem 16M
-	save_digest
-	mkfifo "$T/fifo"
-	# a reader that opens the pipe and never reads
-	sleep 30 <"$T/fifo" 3>&- &
-	local reader=$!
-	sevmig-export -q $(certs_b) "$T/a.sock" >"$T/fifo" 2>"$T/err" 3>&- &
-	local pid=$!
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(sim_status a 'context held')" = yes ] && break
-		sleep 0.1
-	done
-	sleep 0.3
-	kill -INT "$pid"
-	local rc=0
-	wait "$pid" || rc=$?
-	kill "$reader"
-	assert_equal "$rc" 1
-	assert_equal "$(cat "$T/err")" "sevmig-export: interrupted by SIGINT"
-	assert_source_intact running
-}
-
-@test "SIGTERM while blocked on the output gives the guest back" {
-	pair --mem 16M
-	mkfifo "$T/fifo"
-	sleep 30 <"$T/fifo" 3>&- &
-	local reader=$!
-	sevmig-export -q $(certs_b) "$T/a.sock" >"$T/fifo" 2>"$T/err" 3>&- &
-	local pid=$!
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(sim_status a 'context held')" = yes ] && break
-		sleep 0.1
-	done
-	sleep 0.3
-	kill -TERM "$pid"
-	local rc=0
-	wait "$pid" || rc=$?
-	kill "$reader"
-	assert_equal "$rc" 1
-	assert_equal "$(cat "$T/err")" "sevmig-export: interrupted by SIGTERM"
-	assert_source_intact running
-}
-
-# A reader that takes a little, then nothing: the exporter's next write
-# finds room for part of a block only (the case where a blocking write(2)
-# used to hang with SIGINT held back on the signalfd).
-stalled_reader() {
-	mkfifo "$T/fifo"
-	bash -c 'head -c 70000 >/dev/null; exec sleep 60' <"$T/fifo" 3>&- &
-	READER=$!
-}
-
 # Wait up to $2 seconds for pid $1 (our child) to exit; its status in RC.
 wait_exit() {
 	local i
@@ -202,30 +147,61 @@ wait_exit() {
 	wait "$1" || RC=$?
 }
 
-@test "SIGINT while a write to a stalled reader is half done gives the guest back at once" {
-	pair --mem 16M
-	save_digest
-	stalled_reader
+# stalled_reader CMD: a reader of $T/fifo running the bash command CMD
+# (its pid in READER).
+stalled_reader() {
+	mkfifo "$T/fifo"
+	bash -c "$1" <"$T/fifo" 3>&- &
+	READER=$!
+}
+
+# signal_stalled_export SIG CMD: export into a reader running CMD, send
+# SIG once the guest is being sent, and expect exit 1 within 5 s with
+# the guest back and running.
+signal_stalled_export() {
+	local pid i
+	stalled_reader "$2"
 	sevmig-export -q $(certs_b) "$T/a.sock" >"$T/fifo" 2>"$T/err" 3>&- &
-	local pid=$!
-	local i
+	pid=$!
 	for ((i = 0; i < 100; i++)); do
 		[ "$(sim_status a 'guest state')" = SUPDATE ] && break
 		sleep 0.1
 	done
 	sleep 0.5
-	kill -INT "$pid"
+	kill "-$1" "$pid"
 	wait_exit "$pid" 5
 	kill "$READER"
 	assert_equal "$RC" 1
-	assert_equal "$(cat "$T/err")" "sevmig-export: interrupted by SIGINT"
+	assert_equal "$(cat "$T/err")" "sevmig-export: interrupted by SIG$1"
 	assert_source_intact running
+}
+
+@test "SIGINT while blocked on the output gives the guest back" {
+	pair --mem 16M
+	save_digest
+	# a reader that opens the pipe and never reads
+	signal_stalled_export INT 'exec sleep 60'
+}
+
+@test "SIGTERM while blocked on the output gives the guest back" {
+	pair --mem 16M
+	save_digest
+	signal_stalled_export TERM 'exec sleep 60'
+}
+
+@test "SIGINT while a write to a stalled reader is half done gives the guest back at once" {
+	pair --mem 16M
+	save_digest
+	# A reader that takes a little, then nothing: the next write finds
+	# room for part of a block only (where a blocking write(2) used to
+	# hang with SIGINT held back on the signalfd).
+	signal_stalled_export INT 'head -c 70000 >/dev/null; exec sleep 60'
 }
 
 @test "--stall-timeout gives the guest back when the output takes nothing" {
 	pair --mem 16M
 	save_digest
-	stalled_reader
+	stalled_reader 'head -c 70000 >/dev/null; exec sleep 60'
 	sevmig-export -q $(certs_b) --stall-timeout 1 "$T/a.sock" >"$T/fifo" 2>"$T/err" 3>&- &
 	local pid=$!
 	wait_exit "$pid" 20

@@ -586,6 +586,26 @@ static double cpu_seconds(void)
 	       (double)u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
 }
 
+/* A child that writes the sample into a new pipe p after ms milliseconds. */
+static pid_t late_writer(int p[2], unsigned ms)
+{
+	uint8_t d[32];
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		close(p[0]);
+		usleep(ms * 1000);
+		write_sample(p[1], d);
+		_exit(0);
+	}
+	close(p[1]);
+	return pid;
+}
+
 /*
  * A non-blocking input that has nothing yet: the reader waits in poll
  * (it used to retry read(2) on EAGAIN, a busy loop), and the wait shows
@@ -593,24 +613,14 @@ static double cpu_seconds(void)
  */
 static void test_nonblocking_input_waits(void **state)
 {
-	uint8_t d[32], got[32];
+	uint8_t got[32];
 	struct sm_err e = { 0 };
 	int p[2], rc, status, have;
 	double cpu;
 	pid_t pid;
 
 	(void)state;
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		close(p[0]);
-		usleep(500 * 1000);
-		write_sample(p[1], d);
-		_exit(0);
-	}
-	close(p[1]);
+	pid = late_writer(p, 500);
 	assert_int_equal(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
 	cpu = cpu_seconds();
 	assert_int_equal(read_sample(p[0], &rc, &e, got, &have), 4);
@@ -632,17 +642,7 @@ static void test_read_seconds(void **state)
 	pid_t pid;
 
 	(void)state;
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		close(p[0]);
-		usleep(300 * 1000);
-		write_sample(p[1], d);
-		_exit(0);
-	}
-	close(p[1]);
+	pid = late_writer(p, 300);
 	assert_int_equal(sm_archive_r_open(p[0], &r, &e), 0);
 	assert_true(sm_archive_r_read_seconds(r) >= 0.25);
 	assert_true(sm_archive_r_read_seconds(r) < 30);
