@@ -14,6 +14,7 @@
 #include "archive.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ struct sm_archive_w {
 	struct archive_entry *ent;
 	int fd;
 	int sock; /* fd is a socket: every send is MSG_DONTWAIT */
+	int nonblock; /* writes cannot block: wait only on EAGAIN */
 	int wr_errno; /* errno of the last failed write(2) */
 	int in_entry;
 	uint64_t size, done; /* of the current entry */
@@ -99,7 +101,7 @@ static la_ssize_t w_write_cb(struct archive *a, void *client, const void *buf,
 	struct sm_archive_w *w = client;
 	const uint8_t *p = buf;
 	size_t done = 0;
-	int need_wait = 1;
+	int need_wait = !w->nonblock;
 
 	if (w->discard) {
 		archive_set_error(a, ECANCELED, "archive abandoned");
@@ -179,7 +181,10 @@ int sm_archive_w_open(int fd, struct sm_archive_w **wp, struct sm_err *e)
 	{
 		struct stat st;
 
+		int fl = fcntl(fd, F_GETFL);
+
 		w->sock = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+		w->nonblock = w->sock || (fl >= 0 && (fl & O_NONBLOCK));
 	}
 	if (sm_sha256_new(&w->sha)) {
 		sm_err_set(e, SM_EXIT_FAILURE, "cannot allocate digest");

@@ -50,9 +50,9 @@ void sm_archive_w_free(struct sm_archive_w *w);
 int sm_archive_w_digest(struct sm_archive_w *w,
 			uint8_t out[SM_ARCHIVE_DIGEST_LEN], struct sm_err *e);
 /*
- * Optional wait hook, called before every write(2) and again whenever the
- * fd would block (EAGAIN on a non-blocking fd or a socket, which is always
- * written with MSG_DONTWAIT): it may poll the fd and
+ * Optional wait hook, called whenever the fd would block (EAGAIN on a
+ * non-blocking fd or a socket, which is always written with MSG_DONTWAIT)
+ * and, on a blocking fd, before every write(2) too: it may poll the fd and
  * other things (a signalfd) and returns 0 to go on, or -1 with e filled
  * to abort the write; that error is what the failing sm_archive_w_* call
  * then reports.

@@ -548,6 +548,38 @@ static void test_socket_never_blocks(void **state)
 	free(buf);
 }
 
+static int count_calls(void *arg, int fd, struct sm_err *e)
+{
+	(void)fd;
+	(void)e;
+	++*(int *)arg;
+	return 0;
+}
+
+/* On a non-blocking fd the hook runs only when a write would block. */
+static void test_nonblocking_output_waits_only_when_full(void **state)
+{
+	struct sm_archive_w *w;
+	struct sm_err e = { 0 };
+	uint8_t *buf = calloc(1, 256 << 10);
+	int p[2], calls = 0;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	if (fcntl(p[1], F_SETPIPE_SZ, 1 << 20) < (1 << 20))
+		skip(); /* cannot grow the pipe here */
+	assert_int_equal(sm_archive_w_open(p[1], &w, &e), 0);
+	sm_archive_w_set_wait(w, count_calls, &calls);
+	assert_int_equal(sm_archive_w_entry(w, "sevmig/a", buf, 256 << 10, &e),
+			 0);
+	assert_int_equal(calls, 0);
+	sm_archive_w_free(w);
+	close(p[0]);
+	close(p[1]);
+	free(buf);
+}
+
 static void test_leftover_after_end(void **state)
 {
 	uint8_t d[32], left[64];
@@ -670,6 +702,7 @@ int main(void)
 		cmocka_unit_test(test_wait_hook_aborts),
 		cmocka_unit_test(test_leftover_after_end),
 		cmocka_unit_test(test_socket_never_blocks),
+		cmocka_unit_test(test_nonblocking_output_waits_only_when_full),
 		cmocka_unit_test(test_empty_input),
 		cmocka_unit_test(test_nonblocking_input_waits),
 		cmocka_unit_test(test_read_seconds),
