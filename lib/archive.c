@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ struct sm_archive_w {
 	int fd;
 	int sock; /* fd is a socket: every send is MSG_DONTWAIT */
 	int nonblock; /* writes cannot block: wait only on EAGAIN */
+	int fifo_block; /* a blocking pipe: with a wait hook, page writes */
 	int wr_errno; /* errno of the last failed write(2) */
 	int in_entry;
 	uint64_t size, done; /* of the current entry */
@@ -102,30 +104,41 @@ static la_ssize_t w_write_cb(struct archive *a, void *client, const void *buf,
 	const uint8_t *p = buf;
 	size_t done = 0;
 	int need_wait = !w->nonblock;
+	/*
+	 * A blocking pipe that has room (POLLOUT: a free page) takes a
+	 * page without blocking, but a 64 KiB write may sleep in write(2)
+	 * for ever if the reader stops, out of the wait hook's reach: so a
+	 * page at a time, each after the hook.  Slower; only for a pipe
+	 * the caller could not make non-blocking.
+	 */
+	int paged = w->fifo_block && w->wait;
 
 	if (w->discard) {
 		archive_set_error(a, ECANCELED, "archive abandoned");
 		return -1;
 	}
 	while (done < len) {
+		size_t want = len - done;
 		ssize_t n;
 
+		if (paged && want > PIPE_BUF)
+			want = PIPE_BUF;
 		if (need_wait && w->wait &&
 		    w->wait(w->wait_arg, w->fd, &w->wait_err)) {
 			w->wait_failed = 1;
 			archive_set_error(a, EINTR, "%s", w->wait_err.msg);
 			return -1;
 		}
-		need_wait = 0;
+		need_wait = paged;
 		/*
 		 * A socket never blocks here, whatever its file flags, so a
 		 * stalled peer leaves the wait hook in charge (signals).
 		 */
 		if (w->sock)
-			n = send(w->fd, p + done, len - done,
+			n = send(w->fd, p + done, want,
 				 MSG_DONTWAIT | MSG_NOSIGNAL);
 		else
-			n = write(w->fd, p + done, len - done);
+			n = write(w->fd, p + done, want);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -183,8 +196,11 @@ int sm_archive_w_open(int fd, struct sm_archive_w **wp, struct sm_err *e)
 
 		int fl = fcntl(fd, F_GETFL);
 
-		w->sock = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+		int st_ok = fstat(fd, &st) == 0;
+
+		w->sock = st_ok && S_ISSOCK(st.st_mode);
 		w->nonblock = w->sock || (fl >= 0 && (fl & O_NONBLOCK));
+		w->fifo_block = st_ok && S_ISFIFO(st.st_mode) && !w->nonblock;
 	}
 	if (sm_sha256_new(&w->sha)) {
 		sm_err_set(e, SM_EXIT_FAILURE, "cannot allocate digest");

@@ -52,7 +52,9 @@ int sm_archive_w_digest(struct sm_archive_w *w,
 /*
  * Optional wait hook, called whenever the fd would block (EAGAIN on a
  * non-blocking fd or a socket, which is always written with MSG_DONTWAIT)
- * and, on a blocking fd, before every write(2) too: it may poll the fd and
+ * and, on a blocking fd, before every write(2) too (a blocking pipe is
+ * then written a page at a time, so no write(2) can sleep once the hook
+ * saw room): it may poll the fd and
  * other things (a signalfd) and returns 0 to go on, or -1 with e filled
  * to abort the write; that error is what the failing sm_archive_w_* call
  * then reports.

@@ -40,6 +40,7 @@
 #include "fw-kvm.h"
 #include "fw-sim.h"
 #include "fw.h"
+#include "log.h"
 #include "records.h"
 #include "transport.h"
 #include "util.h"
@@ -105,6 +106,7 @@ struct exp {
 
 	/* time */
 	double t0, t_fw, t_arch, t_io, t_vmm, last_progress;
+	double t_out_wait; /* the part of t_io inside archive calls */
 };
 
 /* ---- small helpers ---- */
@@ -235,9 +237,12 @@ static int wait_stall(struct exp *x, int fd, short events, int *ready,
 static int out_wait(void *arg, int fd, struct sm_err *e)
 {
 	struct exp *x = arg;
-	int ready = 0, ms = stall_ms(x);
+	int ready = 0, ms = stall_ms(x), rc;
+	double t = sm_now();
 
-	if (wait_stall(x, fd, POLLOUT, &ready, e))
+	rc = wait_stall(x, fd, POLLOUT, &ready, e);
+	x->t_out_wait += sm_now() - t;
+	if (rc)
 		return -1;
 	if (!ready)
 		return sm_err_set(
@@ -253,7 +258,8 @@ static int out_wait(void *arg, int fd, struct sm_err *e)
  * would otherwise hold the guest paused for ever.  A pipe we did not
  * create is opened again through /proc (a file description of our own,
  * so O_NONBLOCK does not reach whoever shares the original); when that
- * is not possible the output stays blocking, as before.
+ * is not possible (another user's pipe, no /proc) the archive writer
+ * writes the blocking pipe a page at a time, each after a poll.
  */
 static void out_nonblock(struct exp *x)
 {
@@ -271,8 +277,11 @@ static void out_nonblock(struct exp *x)
 		return;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", x->out_fd);
 	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		pr_info("cannot open the output pipe again non-blocking (%s): writing it a page at a time",
+			strerror(errno));
 		return;
+	}
 	x->out_fd = fd;
 	x->own_out = 1;
 }
@@ -481,9 +490,43 @@ static int wait_ready(struct exp *x, int *ready, char *msg, size_t msglen,
 
 /* ---- output ---- */
 
+/*
+ * -o FIFO: opening it for writing blocks until a reader comes, out of
+ * reach of our signals.  Try non-blocking every 0.1 s instead, checking
+ * for signals, for at most the stall timeout.
+ */
+static int open_fifo(struct exp *x, const char *path, struct sm_err *e)
+{
+	int ms = stall_ms(x);
+	double end = sm_now() + ms / 1000.0;
+
+	for (;;) {
+		int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+		if (fd >= 0) {
+			x->out_fd = fd;
+			x->own_out = 1;
+			(void)fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
+			return 0;
+		}
+		if (errno != ENXIO && errno != EINTR)
+			return sm_err_errno(e, SM_EXIT_IO, errno,
+					    "cannot open '%s'", path);
+		if (check_signal(x, e))
+			return -1;
+		if (ms >= 0 && sm_now() >= end)
+			return sm_err_set(
+				e, SM_EXIT_IO,
+				"nobody opened FIFO '%s' for reading within %d s (--stall-timeout)",
+				path, ms / 1000);
+		usleep(100 * 1000);
+	}
+}
+
 static int open_output(struct exp *x, struct sm_err *e)
 {
 	const char *path = x->o->output;
+	struct stat st;
 
 	if (x->o->exec)
 		return spawn_importer(x, e);
@@ -503,10 +546,12 @@ static int open_output(struct exp *x, struct sm_err *e)
 		out_nonblock(x);
 		return 0;
 	}
+	if (stat(path, &st) == 0 && S_ISFIFO(st.st_mode))
+		return open_fifo(x, path, e);
 	/*
 	 * A file is written under a temporary name and renamed only when
 	 * complete, so a failed export never leaves a file that looks like an
-	 * archive; a device or FIFO (-o /dev/null) is written in place.
+	 * archive; a device (-o /dev/null) is written in place.
 	 */
 	if (sm_out_open(&x->file, path, 0600, e))
 		return -1;
@@ -1297,12 +1342,46 @@ static int finish(struct exp *x, struct sm_err *e)
 	return 0;
 }
 
+/*
+ * "commit" to the importer, after the source was released: the pipe stays
+ * non-blocking and a full one is waited for like any output (signals, the
+ * stall timeout), so an importer that answered "ready" without reading
+ * everything cannot hang us.
+ */
+static int send_commit(struct exp *x, struct sm_err *e)
+{
+	static const char commit[] = "commit\n";
+	static const char lost[] =
+		"the source was released but \"commit\" could not be sent to the importer; the target holds the guest paused, resume it there";
+	size_t off = 0;
+
+	while (off < sizeof(commit) - 1) {
+		ssize_t n = write(x->out_fd, commit + off,
+				  sizeof(commit) - 1 - off);
+		int ok = 0;
+
+		if (n >= 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return sm_err_errno(e, SM_EXIT_IO, errno, "%s", lost);
+		if (wait_stall(x, x->out_fd, POLLOUT, &ok, e))
+			return sm_err_prefix(e, "%s", lost);
+		if (!ok)
+			return sm_err_set(e, SM_EXIT_IO, "%s (--stall-timeout)",
+					  lost);
+	}
+	return 0;
+}
+
 static int two_way_end(struct exp *x, struct sm_err *e)
 {
 	char msg[200] = "";
 	int ready = 0, status;
 	char d[64];
-	static const char commit[] = "commit\n";
 
 	if (wait_ready(x, &ready, msg, sizeof(msg), e))
 		return -1;
@@ -1313,17 +1392,8 @@ static int two_way_end(struct exp *x, struct sm_err *e)
 		/* No commit: the target stays paused and says so. */
 		return -1;
 	}
-	/* The importer read everything; a blocking write of 7 bytes. */
-	status = fcntl(x->out_fd, F_GETFL);
-	if (status >= 0)
-		(void)fcntl(x->out_fd, F_SETFL, status & ~O_NONBLOCK);
-	if (sm_write_full(x->out_fd, commit, sizeof(commit) - 1) < 0) {
-		int err = errno;
-
-		return sm_err_errno(
-			e, SM_EXIT_IO, err,
-			"the source was released but \"commit\" could not be sent to the importer; the target holds the guest paused, resume it there");
-	}
+	if (send_commit(x, e))
+		return -1;
 	sm_child_close_stdin(x->child);
 	x->out_fd = -1;
 	if (!reap(x, 3600.0, &status))
@@ -1364,7 +1434,9 @@ static void fill_report(struct exp *x, int ok, const struct sm_err *e)
 	r->seconds = sm_now() - x->t0;
 	r->t_firmware = x->t_fw;
 	r->t_io = x->t_io;
-	r->t_archive = x->t_arch > x->t_io ? x->t_arch - x->t_io : 0;
+	/* Waiting for the output happens inside archive calls. */
+	r->t_archive = x->t_arch > x->t_out_wait ? x->t_arch - x->t_out_wait :
+						   0;
 	r->t_vmm = x->t_vmm;
 	r->have_target_fp = x->state >= SM_EXP_VERIFIED;
 	memcpy(r->target_pdh_fp, x->target_fp, SM_FP_LEN);
@@ -1452,20 +1524,6 @@ int sm_export(const struct sm_export_opts *o, struct sm_export_result *res,
 	goto out;
 
 fail:
-	if (x.child && e->code == SM_EXIT_IO && x.state < SM_EXP_WRITTEN) {
-		int status;
-		char d[64];
-
-		/* Say why the pipe closed, if the importer has exited. */
-		sm_child_close_stdin(x.child);
-		if (reap(&x, 2.0, &status)) {
-			size_t n = strlen(e->msg);
-
-			sm_child_describe(status, d, sizeof(d));
-			snprintf(e->msg + n, sizeof(e->msg) - n,
-				 " (the importer %s)", d);
-		}
-	}
 	/*
 	 * Before SEND_FINISH the guest goes back to the source (resumed if we
 	 * paused it).  After it, there is nothing to give back: the message
@@ -1491,6 +1549,23 @@ fail:
 		}
 		if (x.state >= SM_EXP_PAUSED)
 			give_back(&x, resume, e);
+	}
+	if (x.child && e->code == SM_EXIT_IO && x.state < SM_EXP_WRITTEN) {
+		int status;
+		char d[64];
+
+		/*
+		 * Say why the pipe closed, if the importer has exited; only
+		 * now, so a stuck importer does not keep the guest paused.
+		 */
+		sm_child_close_stdin(x.child);
+		if (reap(&x, 2.0, &status)) {
+			size_t n = strlen(e->msg);
+
+			sm_child_describe(status, d, sizeof(d));
+			snprintf(e->msg + n, sizeof(e->msg) - n,
+				 " (the importer %s)", d);
+		}
 	}
 out:
 	fill_report(&x, rc == 0, e);

@@ -849,8 +849,13 @@ static int ack(struct imp *x, struct sm_err *e)
 	x->state = SM_IMP_READY;
 	while (have < sizeof(buf) - 1 && !memchr(buf, '\n', have)) {
 		ssize_t n = read(x->in_fd, buf + have, 1);
+		struct pollfd pf = { .fd = x->in_fd, .events = POLLIN };
 
 		if (n < 0 && errno == EINTR)
+			continue;
+		/* A non-blocking input: wait for the exporter's answer. */
+		if (n < 0 && errno == EAGAIN &&
+		    (poll(&pf, 1, -1) >= 0 || errno == EINTR))
 			continue;
 		if (n < 0)
 			return sm_err_errno(

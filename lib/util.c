@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,13 @@ ssize_t sm_write_full(int fd, const void *buf, size_t len)
 		ssize_t n = write(fd, p + done, len - done);
 
 		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			struct pollfd pf = { .fd = fd, .events = POLLOUT };
+
+			if (errno == EINTR)
+				continue;
+			/* A non-blocking fd: wait for room, do not spin. */
+			if (errno == EAGAIN &&
+			    (poll(&pf, 1, -1) >= 0 || errno == EINTR))
 				continue;
 			return -1;
 		}

@@ -50,3 +50,36 @@ make_null() {
 	run -0 sevmig-certs fetch -q -o "$T/null" "sim:$T/pb"
 	[ -c "$T/null" ] || fail "fetch -o replaced the device node"
 }
+
+@test "export -o to a FIFO nobody opens: SIGINT ends the wait at once, the guest untouched" {
+	pair --mem 4M
+	save_digest
+	mkfifo "$T/fifo"
+	sevmig-export $(certs_b) -q -o "$T/fifo" "$T/a.sock" 2>"$T/err" 3>&- &
+	local pid=$! i
+	sleep 1
+	kill -INT "$pid"
+	for ((i = 0; i < 30; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		fail "the exporter did not stop within 3 s of SIGINT"
+	fi
+	local rc=0
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 1
+	assert_equal "$(cat "$T/err")" "sevmig-export: interrupted by SIGINT"
+	[ -p "$T/fifo" ] || fail "the FIFO was replaced"
+	assert_source_intact running
+}
+
+@test "export -o to a FIFO nobody opens gives up after --stall-timeout" {
+	pair --mem 4M
+	save_digest
+	mkfifo "$T/fifo"
+	run -4 --separate-stderr sevmig-export $(certs_b) -q --stall-timeout 1 -o "$T/fifo" "$T/a.sock"
+	assert_equal "$stderr" "sevmig-export: nobody opened FIFO '$T/fifo' for reading within 1 s (--stall-timeout)"
+	assert_source_intact running
+}

@@ -24,6 +24,33 @@ teardown() {
 	assert_migrated
 }
 
+@test "--exec with an importer whose standard input and output are non-blocking" {
+	pair --mem 16M
+	save_digest
+	cat >"$T/nonblock.py" <<'EOF'
+import fcntl, os, sys
+for fd in (0, 1):
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+os.execvp(sys.argv[1], sys.argv[1:])
+EOF
+	run -0 --separate-stderr sevmig-export -q $(certs_b) --exec "python3 $T/nonblock.py sevmig-import --ack $T/b.sock" "$T/a.sock"
+	assert_equal "$stderr" ""
+	assert_migrated
+}
+
+@test "--exec: the wait for ready is io_wait in the export report, not taken from archive" {
+	pair --mem 16M
+	save_digest
+	# the importer's "ready" reaches the exporter 2 s late
+	cat >"$T/late.sh" <<'EOF'
+sevmig-import --ack "$1" | { IFS= read -r l; sleep 2; printf '%s\n' "$l"; cat; }
+EOF
+	run -0 sevmig-export -q $(certs_b) --report "$T/r.json" --exec "bash $T/late.sh $T/b.sock" "$T/a.sock"
+	assert_migrated
+	run -0 python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["stages"]; print(s["io_wait"] >= 1.5, s["archive"] > 0)' "$T/r.json"
+	assert_output "True True"
+}
+
 @test "--exec moves an SEV-ES guest" {
 	pair --mem 8M --vcpus 2 --es
 	save_digest

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -556,6 +557,54 @@ static int count_calls(void *arg, int fd, struct sm_err *e)
 	return 0;
 }
 
+/*
+ * A blocking pipe whose reader took a little and stopped: written a page
+ * at a time after the hook, the writer never sleeps in write(2) and the
+ * hook can give up.  (alarm: a writer that blocks is killed.)
+ */
+static void test_blocking_pipe_never_blocks(void **state)
+{
+	struct sm_archive_w *w;
+	struct sm_err e = { 0 };
+	uint8_t *buf = calloc(1, 4 << 20);
+	int p[2], calls = 0, rc, status;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static uint8_t junk[70000];
+		size_t got = 0;
+		ssize_t n;
+
+		/* gone with the test, even if alarm kills it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(p[1]);
+		while (got < sizeof(junk) &&
+		       (n = read(p[0], junk, sizeof(junk) - got)) > 0)
+			got += (size_t)n;
+		pause(); /* and read no more */
+		_exit(0);
+	}
+	close(p[0]);
+	assert_int_equal(sm_archive_w_open(p[1], &w, &e), 0);
+	sm_archive_w_set_wait(w, refuse_when_full, &calls);
+	alarm(10);
+	rc = sm_archive_w_entry(w, "sevmig/big", buf, 4 << 20, &e);
+	alarm(0);
+	assert_int_equal(rc, -1);
+	assert_int_equal(calls, 1);
+	assert_string_equal(e.msg, "interrupted by SIGINT");
+	sm_archive_w_free(w);
+	close(p[1]);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	free(buf);
+}
+
 /* On a non-blocking fd the hook runs only when a write would block. */
 static void test_nonblocking_output_waits_only_when_full(void **state)
 {
@@ -702,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_wait_hook_aborts),
 		cmocka_unit_test(test_leftover_after_end),
 		cmocka_unit_test(test_socket_never_blocks),
+		cmocka_unit_test(test_blocking_pipe_never_blocks),
 		cmocka_unit_test(test_nonblocking_output_waits_only_when_full),
 		cmocka_unit_test(test_empty_input),
 		cmocka_unit_test(test_nonblocking_input_waits),

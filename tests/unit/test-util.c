@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -185,6 +187,47 @@ static void test_atomic_keeps_devices_and_links(void **state)
 	rmdir(dir);
 }
 
+static double cpu_seconds(void)
+{
+	struct rusage u;
+
+	assert_int_equal(getrusage(RUSAGE_SELF, &u), 0);
+	return (double)u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 +
+	       (double)u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
+}
+
+/* sm_write_full on a full non-blocking pipe waits in poll, not a spin. */
+static void test_write_full_nonblocking(void **state)
+{
+	static uint8_t buf[128 << 10];
+	int p[2], status;
+	double cpu;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	while (write(p[1], buf, sizeof(buf)) > 0)
+		; /* full */
+	assert_int_equal(errno, EAGAIN);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[1]);
+		usleep(500 * 1000);
+		while (read(p[0], buf, sizeof(buf)) != 0)
+			;
+		_exit(0);
+	}
+	close(p[0]);
+	cpu = cpu_seconds();
+	assert_int_equal(sm_write_full(p[1], buf, sizeof(buf)),
+			 (ssize_t)sizeof(buf));
+	/* half a second of waiting, next to no CPU (a spin took it all) */
+	assert_true(cpu_seconds() - cpu < 0.25);
+	close(p[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_err),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_atomic_keeps_devices_and_links),
+		cmocka_unit_test(test_write_full_nonblocking),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
