@@ -193,9 +193,7 @@ int sm_archive_w_open(int fd, struct sm_archive_w **wp, struct sm_err *e)
 	w->fd = fd;
 	{
 		struct stat st;
-
 		int fl = fcntl(fd, F_GETFL);
-
 		int st_ok = fstat(fd, &st) == 0;
 
 		w->sock = st_ok && S_ISSOCK(st.st_mode);

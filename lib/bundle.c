@@ -753,7 +753,8 @@ static int merge_dir_file(struct sm_chain *ch, const struct sm_chain *one,
 		}
 		if (ch->have & slots[i].bit) {
 			same = a ? a->len == hada->len &&
-					   !memcmp(a->raw, hada->raw, a->len) :
+					       !memcmp(a->raw, hada->raw,
+						       a->len) :
 				   !memcmp(c->raw, had->raw, sizeof(c->raw));
 			if (!same)
 				return sm_err_set(
@@ -814,8 +815,8 @@ static int load_dir(const char *path, struct sm_chain *ch,
 	int rc;
 
 	for (i = 0; i < SM_ARRAY_SIZE(slots); i++) {
-		rc = load_dir_file(path, slots[i].key, file, sizeof(file),
-				   &one, e);
+		rc = load_dir_file(path, slots[i].key, file, sizeof(file), &one,
+				   e);
 		if (rc < 0)
 			return -1;
 		if (rc == 0)
@@ -838,9 +839,10 @@ static int load_dir(const char *path, struct sm_chain *ch,
 		found += (size_t)rc;
 	}
 	if (!found)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "no certificate in directory '%s' (expected pdh.cert pek.cert oca.cert cek.cert ask.cert ark.cert, or sev-tool's cert_chain.cert and ask_ark.cert)",
-				  path);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"no certificate in directory '%s' (expected pdh.cert pek.cert oca.cert cek.cert ask.cert ark.cert, or sev-tool's cert_chain.cert and ask_ark.cert)",
+			path);
 	set_source(info, "directory", path);
 	api_from_chain(ch, info);
 	return 0;

@@ -443,9 +443,10 @@ static int wait_ready(struct exp *x, int *ready, char *msg, size_t msglen,
 		if (wait_stall(x, x->ack_fd, POLLIN, &ok, e))
 			return -1;
 		if (!ok) {
-			snprintf(msg, msglen,
-				 "the importer did not answer \"ready\" within %d s (--stall-timeout)",
-				 stall_ms(x) / 1000);
+			snprintf(
+				msg, msglen,
+				"the importer did not answer \"ready\" within %d s (--stall-timeout)",
+				stall_ms(x) / 1000);
 			return 0;
 		}
 		n = read(x->ack_fd, buf + have, sizeof(buf) - 1 - have);

@@ -286,8 +286,8 @@ static void test_load_files(void **state)
 	snprintf(path, sizeof(path), "%s/naos-sev-tool/milan-export-2782152",
 		 certs_dir());
 	assert_int_equal(sm_certs_load(path, &ch, NULL, &e), 0);
-	assert_int_equal(ch.have, SM_HAVE_PDH | SM_HAVE_PEK | SM_HAVE_OCA |
-					  SM_HAVE_CEK);
+	assert_int_equal(ch.have,
+			 SM_HAVE_PDH | SM_HAVE_PEK | SM_HAVE_OCA | SM_HAVE_CEK);
 	assert_true(sm_sev_cert_is_unsigned(&ch.cek));
 	assert_false(sm_sev_cert_is_unsigned(&ch.pek));
 
@@ -335,7 +335,8 @@ static void test_load_dir_errors(void **state)
 	memset(&ch, 0, sizeof(ch));
 	assert_int_equal(sm_certs_load(sub, &ch, NULL, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_VERIFY);
-	assert_non_null(strstr(e.msg, "ask_ark.cert' holds another ARK than ark.cert"));
+	assert_non_null(
+		strstr(e.msg, "ask_ark.cert' holds another ARK than ark.cert"));
 	unlink(path);
 	unlink(p2);
 	rmdir(sub);
