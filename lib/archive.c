@@ -368,15 +368,12 @@ static la_ssize_t r_read_cb(struct archive *a, void *client, const void **buf)
 	ssize_t n;
 
 	for (;;) {
-		struct pollfd p = { .fd = r->fd, .events = POLLIN };
-
 		n = read(r->fd, r->buf, sizeof(r->buf));
 		if (n >= 0)
 			break;
-		if (errno == EINTR)
-			continue;
 		/* A non-blocking input: wait for it rather than spin. */
-		if (errno == EAGAIN && (poll(&p, 1, -1) >= 0 || errno == EINTR))
+		if (errno == EINTR ||
+		    (errno == EAGAIN && sm_wait_io(r->fd, POLLIN) == 0))
 			continue;
 		r->rd_errno = errno;
 		r->t_read += sm_now() - t;

@@ -265,12 +265,10 @@ static void out_nonblock(struct exp *x)
 {
 	char path[64];
 	struct stat st;
-	int fd, fl;
+	int fd;
 
 	if (x->own_out || x->have_file) {
-		fl = fcntl(x->out_fd, F_GETFL);
-		if (fl >= 0)
-			(void)fcntl(x->out_fd, F_SETFL, fl | O_NONBLOCK);
+		(void)sm_set_nonblock(x->out_fd);
 		return;
 	}
 	if (fstat(x->out_fd, &st) < 0 || !S_ISFIFO(st.st_mode))
@@ -392,9 +390,7 @@ static int spawn_importer(struct exp *x, struct sm_err *e)
 	(void)fcntl(x->child->in, F_SETPIPE_SZ, PIPE_SIZE);
 	x->out_fd = x->child->in;
 	x->ack_fd = x->child->out;
-	rc = fcntl(x->out_fd, F_GETFL);
-	if (rc >= 0)
-		(void)fcntl(x->out_fd, F_SETFL, rc | O_NONBLOCK);
+	(void)sm_set_nonblock(x->out_fd);
 	return 0;
 }
 

@@ -776,13 +776,12 @@ static int load_device_state(struct imp *x, struct sm_err *e)
 	uint8_t buf[65536];
 	uint64_t done = 0;
 	double tmo = x->o->timeout > 0 ? x->o->timeout : 30;
-	int fd = -1, rc, fl;
+	int fd = -1, rc;
 
 	if (sm_ep_load_device_state(x->ep, x->dev_size, &fd, e))
 		return sm_err_prefix(e, "cannot load the device state into VM '%s'",
 				     x->o->vm);
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+	if (sm_set_nonblock(fd) < 0) {
 		rc = sm_err_errno(e, SM_EXIT_VM, errno,
 				  "cannot load the device state into VM '%s'",
 				  x->o->vm);
@@ -849,13 +848,11 @@ static int ack(struct imp *x, struct sm_err *e)
 	x->state = SM_IMP_READY;
 	while (have < sizeof(buf) - 1 && !memchr(buf, '\n', have)) {
 		ssize_t n = read(x->in_fd, buf + have, 1);
-		struct pollfd pf = { .fd = x->in_fd, .events = POLLIN };
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		/* A non-blocking input: wait for the exporter's answer. */
-		if (n < 0 && errno == EAGAIN &&
-		    (poll(&pf, 1, -1) >= 0 || errno == EINTR))
+		if (n < 0 &&
+		    (errno == EINTR ||
+		     (errno == EAGAIN && sm_wait_io(x->in_fd, POLLIN) == 0)))
 			continue;
 		if (n < 0)
 			return sm_err_errno(

@@ -43,19 +43,32 @@ ssize_t sm_write_full(int fd, const void *buf, size_t len)
 		ssize_t n = write(fd, p + done, len - done);
 
 		if (n < 0) {
-			struct pollfd pf = { .fd = fd, .events = POLLOUT };
-
-			if (errno == EINTR)
-				continue;
-			/* A non-blocking fd: wait for room, do not spin. */
-			if (errno == EAGAIN &&
-			    (poll(&pf, 1, -1) >= 0 || errno == EINTR))
+			if (errno == EINTR ||
+			    (errno == EAGAIN && sm_wait_io(fd, POLLOUT) == 0))
 				continue;
 			return -1;
 		}
 		done += (size_t)n;
 	}
 	return (ssize_t)done;
+}
+
+int sm_wait_io(int fd, short events)
+{
+	struct pollfd pf = { .fd = fd, .events = events };
+
+	if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+		return -1;
+	return 0;
+}
+
+int sm_set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	return 0;
 }
 
 int sm_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen,

@@ -17,8 +17,21 @@
  */
 ssize_t sm_read_full(int fd, void *buf, size_t len);
 
-/* Write all len bytes or fail.  Returns len, or -1 with errno set. */
+/*
+ * Write all len bytes or fail.  Returns len, or -1 with errno set.  On a
+ * non-blocking fd it waits for room (sm_wait_io).
+ */
 ssize_t sm_write_full(int fd, const void *buf, size_t len);
+
+/*
+ * After EAGAIN on a non-blocking fd: wait in poll(2) until fd is ready
+ * for events, rather than retry in a loop.  0 to retry the call, -1 with
+ * errno set if poll failed (an interrupted poll also means retry).
+ */
+int sm_wait_io(int fd, short events);
+
+/* Set O_NONBLOCK on fd's file description: 0, or -1 with errno set. */
+int sm_set_nonblock(int fd);
 
 /*
  * Read a whole file ("-" is stdin) of at most max bytes into a new buffer

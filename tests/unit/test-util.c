@@ -205,7 +205,10 @@ static void test_write_full_nonblocking(void **state)
 	pid_t pid;
 
 	(void)state;
-	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(sm_set_nonblock(p[0]), 0);
+	assert_int_equal(sm_set_nonblock(p[1]), 0);
+	assert_true(fcntl(p[1], F_GETFL) & O_NONBLOCK);
 	while (write(p[1], buf, sizeof(buf)) > 0)
 		; /* full */
 	assert_int_equal(errno, EAGAIN);
