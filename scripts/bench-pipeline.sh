@@ -19,6 +19,7 @@ bp_runs=${BENCH_RUNS:-5}
 bp_bin=$BUILD/bin
 bp_helpers=$BUILD/tests/helpers
 bp_work=$(mktemp -d "${TMPDIR:-/tmp}/sevmig-bench.XXXXXX")
+export SEVMIG_STATE_DIR=$bp_work/state
 bp_vmms=()
 
 bp_cleanup() {

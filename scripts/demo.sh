@@ -11,6 +11,8 @@ case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
 export PATH=$BUILD/bin:$PATH
 amd=${SEVMIG_AMD_CERTS:-$root/../shared/testdata/amd-certs}
 work=$(mktemp -d "${TMPDIR:-/tmp}/sevmig-demo.XXXXXX")
+# the importer's replay journal goes with the demo, not into /var/lib/sevmig
+export SEVMIG_STATE_DIR=$work/state
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done

@@ -10,11 +10,12 @@ set -eu
 # tests: cmocka, bats (+ support/assert/file), an ssh server and client,
 #        QEMU for the QMP error path, python3 for the loopback KDS server,
 #        mandoc to lint man pages, valgrind, clang for libFuzzer, util-linux
-#        and e2fsprogs for the disk-full test, procps for ps/pkill
+#        and e2fsprogs for the disk-full test, procps for ps/pkill,
+#        strace for the exporter's fsync-before-stream-written test
 PKGS="gcc make pkg-config libssl-dev libcurl4-openssl-dev libjansson-dev
 libarchive-dev libcmocka-dev bats bats-support bats-assert bats-file
 openssh-server openssh-client qemu-system-x86 python3 mandoc valgrind
-clang libclang-rt-14-dev util-linux procps socat"
+clang libclang-rt-14-dev util-linux procps socat strace"
 
 missing=
 for p in $PKGS; do
