@@ -21,6 +21,7 @@ enum {
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_TIMEOUT,
+	OPT_ALLOW_REPLAY,
 };
 
 static const struct option longopts[] = {
@@ -32,6 +33,7 @@ static const struct option longopts[] = {
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "allow-replay", no_argument, NULL, OPT_ALLOW_REPLAY },
 	{ "json", no_argument, NULL, 'J' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -57,6 +59,7 @@ static void usage(void)
 	      "     --progress         show progress on stderr\n"
 	      "     --no-progress      do not show progress\n"
 	      "     --timeout SECONDS  VM endpoint timeout (default: 30)\n"
+	      "     --allow-replay     import an archive this host imported before\n"
 	      " -J, --json             with --check, print the result as JSON\n"
 	      " -v, --verbose          say more (repeatable)\n"
 	      " -q, --quiet            print errors only\n"
@@ -164,6 +167,9 @@ int main(int argc, char **argv)
 				return sm_cli_try_help();
 			}
 			o.timeout = (double)n;
+			break;
+		case OPT_ALLOW_REPLAY:
+			o.allow_replay = 1;
 			break;
 		case 'J':
 			json = 1;

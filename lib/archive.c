@@ -509,6 +509,20 @@ int sm_archive_r_next(struct sm_archive_r *r, const char **name, uint64_t *size,
 	r->in_entry = 0;
 	rc = archive_read_next_header(r->a, &ent);
 	if (rc == ARCHIVE_EOF) {
+		/*
+		 * libarchive takes a stream that stops after an entry, or
+		 * after one zero block, as complete.  Not here: a writer
+		 * sends both zero blocks last, and a stream cut anywhere
+		 * before them (a killed exporter, the end taken back by one)
+		 * must never import.
+		 */
+		int64_t at = archive_read_header_position(r->a);
+		int64_t pos = archive_filter_bytes(r->a, 0);
+
+		if (at < 0 || pos < at || pos - at < 2 * 512)
+			return sm_err_set(
+				e, SM_EXIT_IO,
+				"the archive ends without its end-of-archive marker (truncated stream)");
 		r->at_end = 1;
 		return 0;
 	}

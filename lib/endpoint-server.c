@@ -65,7 +65,8 @@ struct sm_eps {
 	const struct sm_eps_ops *ops;
 	void *vmm;
 	struct conn *conns;
-	struct conn *holder;
+	struct conn *holder; /* holds the context; always the claimant */
+	struct conn *claimant; /* the one client that may touch the guest */
 	int quit;
 	unsigned next_id, nconns;
 	uint8_t *buf;
@@ -261,15 +262,36 @@ static json_t *hexstr(uint64_t v)
 	return json_string(buf);
 }
 
+/* Claim the VMM for c: the guest, its memory and its context are c's. */
+static int claim(struct sm_eps *s, struct conn *c, struct call *k,
+		 struct sm_err *e)
+{
+	if (s->claimant == c)
+		return 0;
+	if (s->claimant)
+		return fail(
+			k, "busy", e,
+			"the VM is claimed by another client (client %u): an export or import is under way",
+			s->claimant->id);
+	if (s->ops->claim && s->ops->claim(s->vmm, e))
+		return -1;
+	s->claimant = c;
+	pr_info("client %u claimed the VM", c->id);
+	return 0;
+}
+
 static int op_hello(struct sm_eps *s, struct conn *c, struct call *k,
 		    struct sm_err *e)
 {
 	struct sm_ep_hello *h;
-	json_t *mem;
+	json_t *mem, *cl = json_object_get(k->req, "claim");
 	size_t i;
 	int rc = -1;
 
-	(void)c;
+	if (cl && !json_is_boolean(cl))
+		return fail(k, "malformed", e, "'claim' must be a boolean");
+	if (json_is_true(cl) && claim(s, c, k, e))
+		return -1;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
@@ -300,8 +322,11 @@ static int op_hello(struct sm_eps *s, struct conn *c, struct call *k,
 	set(k, "migration_ready", json_boolean(h->migration_ready));
 	set(k, "mem_size", json_integer((json_int_t)h->mem_size));
 	set(k, "memory", mem);
-	memcpy(k->rfds, h->fds, sizeof(int) * h->nfds);
-	k->nrfds = h->nfds;
+	/* The memory itself only for the claimant. */
+	if (s->claimant == c) {
+		memcpy(k->rfds, h->fds, sizeof(int) * h->nfds);
+		k->nrfds = h->nfds;
+	}
 	rc = 0;
 out:
 	free(h);
@@ -327,6 +352,10 @@ static int op_status(struct sm_eps *s, struct conn *c, struct call *k,
 	set(k, "es", json_boolean(st.es));
 	set(k, "migration_ready", json_boolean(st.migration_ready));
 	set(k, "context_held", json_boolean(s->holder != NULL));
+	set(k, "claimed", json_boolean(s->claimant != NULL));
+	set(k, "hold", json_string(st.hold));
+	if (st.hold_reason[0])
+		set(k, "hold_reason", json_string(st.hold_reason));
 	return 0;
 }
 
@@ -338,12 +367,29 @@ static int op_pause(struct sm_eps *s, struct conn *c, struct call *k,
 	return s->ops->pause(s->vmm, e);
 }
 
+/* An optional boolean field of the request (0 when absent). */
+static int opt_bool(struct call *k, const char *key, int *v, struct sm_err *e)
+{
+	json_t *x = json_object_get(k->req, key);
+
+	*v = 0;
+	if (!x)
+		return 0;
+	if (!json_is_boolean(x))
+		return fail(k, "malformed", e, "'%s' must be a boolean", key);
+	*v = json_is_true(x);
+	return 0;
+}
+
 static int op_resume(struct sm_eps *s, struct conn *c, struct call *k,
 		     struct sm_err *e)
 {
+	int force;
+
 	(void)c;
-	(void)k;
-	return s->ops->resume(s->vmm, e);
+	if (opt_bool(k, "force", &force, e))
+		return -1;
+	return s->ops->resume(s->vmm, force, e);
 }
 
 static int op_shared_regions(struct sm_eps *s, struct conn *c,
@@ -509,10 +555,16 @@ static int op_take_context(struct sm_eps *s, struct conn *c, struct call *k,
 static int op_return_context(struct sm_eps *s, struct conn *c,
 			     struct call *k, struct sm_err *e)
 {
+	json_t *d = json_object_get(k->req, "in_doubt");
+
 	if (s->holder != c)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "the context was not handed to this client");
-	if (s->ops->return_context(s->vmm, k->own[1], e))
+	if (d && (!json_is_string(d) || !json_string_value(d)[0]))
+		return fail(k, "malformed", e,
+			    "'in_doubt' must be a non-empty string");
+	if (s->ops->return_context(s->vmm, k->own[1],
+				   d ? json_string_value(d) : NULL, e))
 		return -1;
 	s->holder = NULL;
 	pr_info("client %u returned the context", c->id);
@@ -533,11 +585,43 @@ static int op_release(struct sm_eps *s, struct conn *c, struct call *k,
 	return 0;
 }
 
+/* stream-written, target-ready: only the holder reports its progress. */
+static int op_progress(struct sm_eps *s, struct conn *c, struct call *k,
+		       struct sm_err *e)
+{
+	if (s->holder != c)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the context was not handed to this client");
+	if (!strcmp(k->op, "stream-written"))
+		return s->ops->stream_written(s->vmm, e);
+	return s->ops->target_ready(s->vmm, e);
+}
+
 static int op_adopt_context(struct sm_eps *s, struct conn *c, struct call *k,
 			    struct sm_err *e)
 {
+	int pending;
+
 	(void)c;
-	return s->ops->adopt_context(s->vmm, k->own[1], e);
+	if (opt_bool(k, "pending", &pending, e))
+		return -1;
+	return s->ops->adopt_context(s->vmm, k->own[1], pending, e);
+}
+
+static int op_commit(struct sm_eps *s, struct conn *c, struct call *k,
+		     struct sm_err *e)
+{
+	(void)c;
+	(void)k;
+	return s->ops->commit(s->vmm, e);
+}
+
+static int op_discard(struct sm_eps *s, struct conn *c, struct call *k,
+		      struct sm_err *e)
+{
+	(void)c;
+	(void)k;
+	return s->ops->discard(s->vmm, e);
 }
 
 static int op_digest(struct sm_eps *s, struct conn *c, struct call *k,
@@ -593,8 +677,11 @@ static int op_quit(struct sm_eps *s, struct conn *c, struct call *k,
 
 /*
  * The operations.  nfds: descriptors the request must carry.  shared:
- * allowed while another client holds the context (read-only ones).
- * cb: offset of the callback that must exist (NULL: "unsupported").
+ * allowed while another client claims the VM (read-only ones).  claim:
+ * it touches the guest, its memory or its context, so it claims the VM
+ * for this client (hello claims only when asked; those for the context's
+ * holder check that, which implies the claim).  cb: offset of the callback that must exist (NULL:
+ * "unsupported").
  */
 #define CB(name) offsetof(struct sm_eps_ops, name)
 static const struct op {
@@ -603,25 +690,30 @@ static const struct op {
 		  struct sm_err *e);
 	int nfds;
 	int shared;
+	int claim;
 	size_t cb;
 } optab[] = {
-	{ "hello", op_hello, 0, 1, CB(hello) },
-	{ "status", op_status, 0, 1, CB(status) },
-	{ "shared-regions", op_shared_regions, 0, 1, CB(shared_regions) },
-	{ "pause", op_pause, 0, 0, CB(pause) },
-	{ "resume", op_resume, 0, 0, CB(resume) },
-	{ "set-shared-regions", op_set_shared_regions, 0, 0,
+	{ "hello", op_hello, 0, 1, 0, CB(hello) },
+	{ "status", op_status, 0, 1, 0, CB(status) },
+	{ "shared-regions", op_shared_regions, 0, 1, 0, CB(shared_regions) },
+	{ "pause", op_pause, 0, 0, 0, CB(pause) },
+	{ "resume", op_resume, 0, 0, 0, CB(resume) },
+	{ "set-shared-regions", op_set_shared_regions, 0, 0, 1,
 	  CB(set_shared_regions) },
-	{ "device-state", op_device_state, 0, 0, CB(device_state_read) },
-	{ "load-device-state", op_load_device_state, 0, 0,
+	{ "device-state", op_device_state, 0, 0, 1, CB(device_state_read) },
+	{ "load-device-state", op_load_device_state, 0, 0, 1,
 	  CB(load_device_state_end) },
-	{ "take-context", op_take_context, 0, 0, CB(take_context) },
-	{ "return-context", op_return_context, 1, 0, CB(return_context) },
-	{ "release", op_release, 0, 0, CB(release) },
-	{ "adopt-context", op_adopt_context, 1, 0, CB(adopt_context) },
-	{ "digest", op_digest, 0, 0, CB(digest) },
-	{ "check", op_check, 0, 0, CB(check) },
-	{ "quit", op_quit, 0, 0, CB(quit) },
+	{ "take-context", op_take_context, 0, 0, 1, CB(take_context) },
+	{ "return-context", op_return_context, 1, 0, 0, CB(return_context) },
+	{ "release", op_release, 0, 0, 0, CB(release) },
+	{ "stream-written", op_progress, 0, 0, 0, CB(stream_written) },
+	{ "target-ready", op_progress, 0, 0, 0, CB(target_ready) },
+	{ "adopt-context", op_adopt_context, 1, 0, 1, CB(adopt_context) },
+	{ "commit", op_commit, 0, 0, 1, CB(commit) },
+	{ "discard", op_discard, 0, 0, 0, CB(discard) },
+	{ "digest", op_digest, 0, 0, 0, CB(digest) },
+	{ "check", op_check, 0, 0, 0, CB(check) },
+	{ "quit", op_quit, 0, 0, 0, CB(quit) },
 };
 
 static int has_cb(const struct sm_eps_ops *ops, size_t off)
@@ -683,6 +775,14 @@ static int dispatch(struct sm_eps *s, struct conn *c, struct call *k,
 	if (s->holder && s->holder != c && !op->shared)
 		return fail(k, "busy", e,
 			    "the guest context is held by another client");
+	if (s->claimant && s->claimant != c && !op->shared)
+		return fail(
+			k, "busy", e,
+			"the VM is claimed by another client (client %u): an export or import is under way",
+			s->claimant->id);
+	/* The first request that touches the guest claims the VM. */
+	if (op->claim && claim(s, c, k, e))
+		return -1;
 	if (!has_cb(s->ops, op->cb))
 		return fail(k, "unsupported", e,
 			    "operation '%s' is not supported by this VMM",
@@ -908,6 +1008,12 @@ static void conn_free(struct sm_eps *s, struct conn *c)
 		s->holder = NULL;
 		if (s->ops->context_lost)
 			s->ops->context_lost(s->vmm);
+	}
+	if (s->claimant == c) {
+		s->claimant = NULL;
+		pr_info("client %u no longer claims the VM", c->id);
+		if (s->ops->unclaim)
+			s->ops->unclaim(s->vmm);
 	}
 	sm_epw_close_fds(c->fds, c->nfds);
 	reset_msg(c);

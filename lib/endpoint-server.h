@@ -6,9 +6,11 @@
  * The VM endpoint, server side, for any VMM: it listens on a unix socket,
  * serves several clients with poll(), frames and parses messages, passes
  * descriptors, streams device state through pipes, enforces the generic
- * rules (one context holder; other clients get "busy" for anything but
- * hello, status and shared-regions; a holder that vanishes makes the VMM
- * take the context back) and calls the VMM's callbacks for the rest.
+ * rules (one claimant, which alone gets the memory and may touch the
+ * guest; one context holder, always the claimant; other clients get
+ * "busy" for anything but hello, status and shared-regions; a holder that
+ * vanishes makes the VMM take the context back, a claimant that vanishes
+ * makes it unclaim) and calls the VMM's callbacks for the rest.
  * The protocol is in docs/sevmig-endpoint.7.  Outside dependency: jansson.
  *
  * Callbacks return 0, or -1 with e filled; the message goes to the client
@@ -32,10 +34,20 @@
 struct sm_eps_ops {
 	/* hello: fill h (fds borrowed; version is set by the server). */
 	int (*hello)(void *vmm, struct sm_ep_hello *h, struct sm_err *e);
-	/* status: fill st (context_held is set by the server). */
+	/* status: fill st (context_held and claimed are set by the server). */
 	int (*status)(void *vmm, struct sm_ep_status *st, struct sm_err *e);
+	/*
+	 * A client claims the VMM (hello with "claim"): refuse when the VMM
+	 * cannot be claimed in its state (released; incoming but holding a
+	 * received guest).  The server has already refused a second
+	 * claimant.  unclaim: the claimant's connection closed (after
+	 * context_lost when it also held the context).
+	 */
+	int (*claim)(void *vmm, struct sm_err *e);
+	void (*unclaim)(void *vmm);
 	int (*pause)(void *vmm, struct sm_err *e);
-	int (*resume)(void *vmm, struct sm_err *e);
+	/* force: the operator overrides a hold (uncommitted, in doubt). */
+	int (*resume)(void *vmm, int force, struct sm_err *e);
 	/*
 	 * The shared regions with gpa >= from, sorted, at most max of them;
 	 * *more says whether others follow.  *r points into the VMM's own
@@ -72,12 +84,30 @@ struct sm_eps_ops {
 				     struct sm_err *e);
 	/* Hand out the context fd (borrowed); the VMM stops using it. */
 	int (*take_context)(void *vmm, int *ctx_fd, struct sm_err *e);
-	/* The holder gives it back (ctx_fd is closed by the server). */
-	int (*return_context)(void *vmm, int ctx_fd, struct sm_err *e);
+	/*
+	 * The holder gives it back (ctx_fd is closed by the server).
+	 * in_doubt (NULL: none): the whole stream left and may be imported,
+	 * so the guest goes on hold and resume needs force.
+	 */
+	int (*return_context)(void *vmm, int ctx_fd, const char *in_doubt,
+			      struct sm_err *e);
 	/* The holder committed the export: discard the guest. */
 	int (*release)(void *vmm, struct sm_err *e);
-	/* Incoming: take ctx_fd (dup it to keep it; the server closes it). */
-	int (*adopt_context)(void *vmm, int ctx_fd, struct sm_err *e);
+	/*
+	 * The holder's progress (see sm_ep_stream_written): what the VMM
+	 * must do if the holder vanishes from here on.
+	 */
+	int (*stream_written)(void *vmm, struct sm_err *e);
+	int (*target_ready)(void *vmm, struct sm_err *e);
+	/*
+	 * Incoming: take ctx_fd (dup it to keep it; the server closes it).
+	 * pending: uncommitted until commit.  discard: drop a received guest
+	 * that never ran and wait for an import again.
+	 */
+	int (*adopt_context)(void *vmm, int ctx_fd, int pending,
+			     struct sm_err *e);
+	int (*commit)(void *vmm, struct sm_err *e);
+	int (*discard)(void *vmm, struct sm_err *e);
 	/* The holder disconnected without returning or releasing. */
 	void (*context_lost)(void *vmm);
 	/* Optional: digest and check of guest memory (sevmig-sim). */

@@ -36,7 +36,11 @@ struct sm_ep {
 	int broken;
 };
 
-/* After a transport failure on ep: no further call gets through. */
+/*
+ * After a transport failure on ep, or a reply that does not answer the
+ * request (a missing or wrong field: the VMM and we are out of step): no
+ * further call gets through, so no later reply is taken for another's.
+ */
 static int broken(struct sm_ep *ep)
 {
 	ep->broken = 1;
@@ -392,7 +396,8 @@ static int parse_ranges(json_t *rep, struct sm_ep_hello *h, struct sm_err *e)
 		    get_u64(r, "hello", "fd", &fdi, e) ||
 		    get_hex(r, "hello", "offset", &g->offset, e))
 			return -1;
-		if (fdi >= (uint64_t)h->nfds)
+		/* Without a claim no memory comes: the layout is all. */
+		if (h->claimed && fdi >= (uint64_t)h->nfds)
 			return sm_err_set(e, SM_EXIT_IO,
 					  "bad reply to 'hello': memory fd %" PRIu64
 					  " not passed",
@@ -403,25 +408,28 @@ static int parse_ranges(json_t *rep, struct sm_ep_hello *h, struct sm_err *e)
 			return sm_err_set(e, SM_EXIT_IO,
 					  "bad reply to 'hello': memory range %zu not page aligned",
 					  i);
-		g->fd_index = (int)fdi;
+		g->fd_index = h->claimed ? (int)fdi : -1;
 		h->mem_size += g->size;
 	}
 	h->nranges = json_array_size(mem);
-	return check_mem_fds(h, e);
+	return h->claimed ? check_mem_fds(h, e) : 0;
 }
 
-int sm_ep_hello(struct sm_ep *ep, struct sm_ep_hello *h, struct sm_err *e)
+static int hello(struct sm_ep *ep, struct sm_ep_hello *h, int claim,
+		 struct sm_err *e)
 {
-	json_t *rep, *req = json_pack("{s:s}", "client", "sevmig " SEVMIG_VERSION);
+	json_t *rep, *req = json_pack("{s:s,s:b}", "client",
+				      "sevmig " SEVMIG_VERSION, "claim", claim);
 	uint64_t v;
 	int i;
 
 	memset(h, 0, sizeof(*h));
 	for (i = 0; i < SM_EP_MAX_FDS; i++)
 		h->fds[i] = -1;
-	if (call(ep, "hello", req, NULL, 0, &rep, h->fds, &h->nfds, 1,
-		 SM_EP_MAX_FDS, e))
+	if (call(ep, "hello", req, NULL, 0, &rep, h->fds, &h->nfds,
+		 claim ? 1 : 0, claim ? SM_EP_MAX_FDS : 0, e))
 		return -1;
+	h->claimed = claim;
 	if (get_u64(rep, "hello", "version", &v, e))
 		goto err;
 	if (v != SM_EP_VERSION) {
@@ -462,7 +470,17 @@ err:
 	json_decref(rep);
 	sm_epw_close_fds(h->fds, h->nfds);
 	h->nfds = 0;
-	return -1;
+	return broken(ep);
+}
+
+int sm_ep_hello(struct sm_ep *ep, struct sm_ep_hello *h, struct sm_err *e)
+{
+	return hello(ep, h, 0, e);
+}
+
+int sm_ep_claim(struct sm_ep *ep, struct sm_ep_hello *h, struct sm_err *e)
+{
+	return hello(ep, h, 1, e);
 }
 
 int sm_ep_pause(struct sm_ep *ep, struct sm_err *e)
@@ -473,6 +491,31 @@ int sm_ep_pause(struct sm_ep *ep, struct sm_err *e)
 int sm_ep_resume(struct sm_ep *ep, struct sm_err *e)
 {
 	return simple(ep, "resume", NULL, NULL, 0, e);
+}
+
+int sm_ep_resume_forced(struct sm_ep *ep, struct sm_err *e)
+{
+	return simple(ep, "resume", json_pack("{s:b}", "force", 1), NULL, 0, e);
+}
+
+int sm_ep_stream_written(struct sm_ep *ep, struct sm_err *e)
+{
+	return simple(ep, "stream-written", NULL, NULL, 0, e);
+}
+
+int sm_ep_target_ready(struct sm_ep *ep, struct sm_err *e)
+{
+	return simple(ep, "target-ready", NULL, NULL, 0, e);
+}
+
+int sm_ep_commit(struct sm_ep *ep, struct sm_err *e)
+{
+	return simple(ep, "commit", NULL, NULL, 0, e);
+}
+
+int sm_ep_discard(struct sm_ep *ep, struct sm_err *e)
+{
+	return simple(ep, "discard", NULL, NULL, 0, e);
 }
 
 int sm_ep_release(struct sm_ep *ep, struct sm_err *e)
@@ -508,11 +551,20 @@ int sm_ep_status(struct sm_ep *ep, struct sm_ep_status *st, struct sm_err *e)
 		     e) ||
 	    get_bool(rep, "status", "context_held", &st->context_held, e))
 		goto out;
+	/* Newer fields: absent from an older VMM, which has no holds. */
+	if ((json_object_get(rep, "claimed") &&
+	     get_bool(rep, "status", "claimed", &st->claimed, e)) ||
+	    (json_object_get(rep, "hold") &&
+	     get_str(rep, "status", "hold", st->hold, sizeof(st->hold), e)) ||
+	    (json_object_get(rep, "hold_reason") &&
+	     get_str(rep, "status", "hold_reason", st->hold_reason,
+		     sizeof(st->hold_reason), e)))
+		goto out;
 	st->vcpus = (unsigned)(v > UINT32_MAX ? UINT32_MAX : v);
 	rc = 0;
 out:
 	json_decref(rep);
-	return rc;
+	return rc ? broken(ep) : 0;
 }
 
 /* Append one reply's regions to *r; *next gets "next" or 0 when absent. */
@@ -522,8 +574,11 @@ static int add_regions(json_t *rep, struct sm_ep_region **r, size_t *n,
 	json_t *arr = json_object_get(rep, "regions"), *x;
 	size_t i;
 
-	if (!json_is_array(arr))
-		return bad_field("shared-regions", "regions", e);
+	/* No list at all: not an answer to shared-regions (out of step). */
+	if (!json_is_array(arr)) {
+		bad_field("shared-regions", "regions", e);
+		return 1;
+	}
 	json_array_foreach(arr, i, x) {
 		struct sm_ep_region g;
 
@@ -586,6 +641,8 @@ int sm_ep_shared_regions(struct sm_ep *ep, struct sm_ep_region **r,
 		rc = add_regions(rep, &v, &nv, &cap, &next, e);
 		more = json_object_get(rep, "next") != NULL;
 		json_decref(rep);
+		if (rc > 0)
+			broken(ep);
 		if (rc)
 			goto err;
 		if (more && next <= from) {
@@ -643,7 +700,7 @@ int sm_ep_device_state(struct sm_ep *ep, int *fd, uint64_t *size,
 		close(*fd);
 		*fd = -1;
 		json_decref(rep);
-		return -1;
+		return broken(ep);
 	}
 	json_decref(rep);
 	return 0;
@@ -691,9 +748,19 @@ int sm_ep_return_context(struct sm_ep *ep, int ctx_fd, struct sm_err *e)
 	return simple(ep, "return-context", NULL, &ctx_fd, 1, e);
 }
 
-int sm_ep_adopt_context(struct sm_ep *ep, int ctx_fd, struct sm_err *e)
+int sm_ep_return_context_in_doubt(struct sm_ep *ep, int ctx_fd,
+				  const char *reason, struct sm_err *e)
 {
-	return simple(ep, "adopt-context", NULL, &ctx_fd, 1, e);
+	return simple(ep, "return-context",
+		      json_pack("{s:s}", "in_doubt", reason), &ctx_fd, 1, e);
+}
+
+int sm_ep_adopt_context(struct sm_ep *ep, int ctx_fd, int pending,
+			struct sm_err *e)
+{
+	return simple(ep, "adopt-context",
+		      pending ? json_pack("{s:b}", "pending", 1) : NULL,
+		      &ctx_fd, 1, e);
 }
 
 int sm_ep_digest(struct sm_ep *ep, uint8_t sha256[32], uint64_t *pages,
@@ -715,7 +782,7 @@ int sm_ep_digest(struct sm_ep *ep, uint8_t sha256[32], uint64_t *pages,
 	rc = 0;
 out:
 	json_decref(rep);
-	return rc;
+	return rc ? broken(ep) : 0;
 }
 
 int sm_ep_check(struct sm_ep *ep, struct sm_ep_check *c, struct sm_err *e)
@@ -753,5 +820,5 @@ int sm_ep_check(struct sm_ep *ep, struct sm_ep_check *c, struct sm_err *e)
 	rc = 0;
 out:
 	json_decref(rep);
-	return rc;
+	return rc ? broken(ep) : 0;
 }

@@ -46,7 +46,14 @@ struct sm_ep_hello {
 	char platform[8];	  /* "sim" or "kvm" */
 	char platform_dir[PATH_MAX]; /* sim: the simulated host directory */
 	char role[16];		  /* "source" or "incoming" */
-	char state[16];		  /* VMM state: running, paused, incoming, released */
+	/*
+	 * VMM state.  Source: running, paused, released.  Incoming:
+	 * incoming (waiting), receiving (claimed by an importer),
+	 * received-paused (a context adopted, not resumed yet), then
+	 * running like any VMM.
+	 */
+	char state[20];
+	int claimed; /* this connection holds the VMM's claim */
 	unsigned vcpus;
 	int es;
 	uint32_t policy;
@@ -58,8 +65,11 @@ struct sm_ep_hello {
 	int fds[SM_EP_MAX_FDS];	  /* memory fds; the caller closes them */
 };
 
+/* Why a guest waits for an explicit decision (status "hold"). */
+#define SM_EP_HOLD_MAX 240
+
 struct sm_ep_status {
-	char vmm_state[16];	/* running, paused, incoming, released */
+	char vmm_state[20]; /* as sm_ep_hello.state */
 	char guest_state[16];	/* RUNNING, SUPDATE, SENT, RUPDATE, ... */
 	uint32_t policy;
 	uint32_t handle;
@@ -70,6 +80,16 @@ struct sm_ep_status {
 	unsigned vcpus;
 	int es;
 	int migration_ready;
+	int claimed; /* a client holds the VMM's claim */
+	/*
+	 * "" when the guest may simply be resumed; else "uncommitted" (a
+	 * received guest whose export was never confirmed: the source may
+	 * still hold it) or "in-doubt" (a source whose exporter vanished
+	 * after the whole stream left: a target may run the guest).  Either
+	 * way resume needs force; hold_reason says why, for an operator.
+	 */
+	char hold[16];
+	char hold_reason[SM_EP_HOLD_MAX];
 };
 
 /* The optional "check" operation (sevmig-sim): the guest checks its pages. */
@@ -96,9 +116,23 @@ int sm_ep_connect(const char *path, double timeout_s, struct sm_ep **ep,
 		  struct sm_err *e);
 void sm_ep_close(struct sm_ep *ep);
 
+/*
+ * hello: what the VMM is, its state and its memory layout, without the
+ * memory itself (h->nfds is 0).  claim: the same, and the VMM becomes
+ * this connection's alone until it closes: every other client gets
+ * "busy" for anything but hello and status; an incoming VMM goes from
+ * incoming to receiving, and back (its memory cleared) if the connection
+ * closes before it adopted a context.  Only a claim passes the memory
+ * fds (h->nfds >= 1).  A VMM that is claimed by another client answers
+ * "busy"; one that cannot be claimed in its state (released, holding a
+ * received guest) answers "state".
+ */
 int sm_ep_hello(struct sm_ep *ep, struct sm_ep_hello *h, struct sm_err *e);
+int sm_ep_claim(struct sm_ep *ep, struct sm_ep_hello *h, struct sm_err *e);
 int sm_ep_pause(struct sm_ep *ep, struct sm_err *e);
 int sm_ep_resume(struct sm_ep *ep, struct sm_err *e);
+/* Resume a guest on hold (uncommitted or in doubt): the operator decided. */
+int sm_ep_resume_forced(struct sm_ep *ep, struct sm_err *e);
 int sm_ep_status(struct sm_ep *ep, struct sm_ep_status *st, struct sm_err *e);
 
 /* Shared regions, sorted by gpa; *r is malloc'd, the caller frees it. */
@@ -129,8 +163,32 @@ int sm_ep_load_device_state_done(struct sm_ep *ep, struct sm_err *e);
  */
 int sm_ep_take_context(struct sm_ep *ep, int *ctx_fd, struct sm_err *e);
 int sm_ep_return_context(struct sm_ep *ep, int ctx_fd, struct sm_err *e);
+/*
+ * Give the context back, but leave the guest on hold ("in-doubt"): the
+ * whole stream left and an importer may run the guest elsewhere.
+ */
+int sm_ep_return_context_in_doubt(struct sm_ep *ep, int ctx_fd,
+				  const char *reason, struct sm_err *e);
 int sm_ep_release(struct sm_ep *ep, struct sm_err *e);
-int sm_ep_adopt_context(struct sm_ep *ep, int ctx_fd, struct sm_err *e);
+/*
+ * The holder's progress through the point where the guest may exist
+ * twice, so the source VMM knows it (state, not a guess) if the holder
+ * vanishes: stream-written, the whole stream left (one-way: an importer
+ * may complete it); target-ready, an importer holds a complete copy
+ * (two-way: the VMM then completes the send itself).
+ */
+int sm_ep_stream_written(struct sm_ep *ep, struct sm_err *e);
+int sm_ep_target_ready(struct sm_ep *ep, struct sm_err *e);
+/*
+ * Incoming: adopt the received context.  pending: the export is not
+ * committed yet (two-way, before "commit"): the guest stays on hold
+ * ("uncommitted") until sm_ep_commit, and resume needs force.
+ */
+int sm_ep_adopt_context(struct sm_ep *ep, int ctx_fd, int pending,
+			struct sm_err *e);
+int sm_ep_commit(struct sm_ep *ep, struct sm_err *e);
+/* Incoming: drop a received guest that never ran; wait for an import. */
+int sm_ep_discard(struct sm_ep *ep, struct sm_err *e);
 
 /*
  * Optional operations (the simulated VMM implements them; a VMM without

@@ -6,14 +6,23 @@
  *   1. verify the target chain ourselves, whatever the policy: with none
  *      of NOSEND/DOMAIN/SEV the firmware checks nothing but the PDH's form
  *      (SEV API SEND_START), so this is the only check there is;
- *   2. hello: refuse NOSEND and an unready guest before taking anything;
- *   3. pause (if running), take the context, SEND_START (length query
- *      first), every page, VMSAs, device state, trailer;
- *   4. finish only once the stream is complete: one-way after the last
- *      byte is written (a file: fsynced and renamed), two-way after the
- *      importer's "ready".  QEMU's series calls SEND_FINISH on failure
- *      too, leaving the source unrunnable; here every failure before the
- *      finish runs SEND_CANCEL and hands the context back.
+ *   2. hello, claiming the VM (no other client may touch it until we
+ *      are gone): refuse NOSEND and an unready guest before taking
+ *      anything;
+ *   3. pause (if running), then the shared list (of the paused guest),
+ *      take the context, SEND_START (length query first), every page,
+ *      VMSAs, device state, trailer;
+ *   4. finish only once the stream is complete and cannot be taken
+ *      back: one-way once the reader has taken every byte (a file:
+ *      fsynced, and renamed into place; stdout that is a file: fsynced;
+ *      a pipe or socket: drained), two-way after the importer's "ready".
+ *      Before the last bytes leave, the source VMM is told
+ *      (stream-written), so if we vanish it holds the guest in doubt
+ *      instead of running it next to a target that completed the
+ *      import.  QEMU's series calls SEND_FINISH on failure too, leaving
+ *      the source unrunnable; here every failure before the finish runs
+ *      SEND_CANCEL and hands the context back (in doubt when the whole
+ *      stream may have been imported).
  */
 #include "export.h"
 
@@ -27,6 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -97,6 +108,9 @@ struct exp {
 	struct sm_child *child;	/* --exec importer, or NULL */
 	int ack_fd;		/* its stdout (owned by child) */
 	struct sm_archive_w *w;
+	/* Set when the guest may run elsewhere: give it back on hold. */
+	const char *doubt;
+	int settled; /* one-way: the reader has taken the whole stream */
 
 	/* what moved */
 	struct sm_counts counts;
@@ -644,8 +658,10 @@ static int hello(struct exp *x, struct sm_err *e)
 	int rc;
 
 	rc = sm_ep_connect(x->o->vm, x->o->timeout, &x->ep, e);
+	/* A dry run looks; an export claims the VM (and gets its memory). */
 	if (rc == 0)
-		rc = sm_ep_hello(x->ep, &x->hello, e);
+		rc = x->o->dry_run ? sm_ep_hello(x->ep, &x->hello, e) :
+				     sm_ep_claim(x->ep, &x->hello, e);
 	x->t_vmm += sm_now() - t;
 	if (rc)
 		return sm_err_prefix(e, "VM '%s'", x->o->vm);
@@ -694,7 +710,8 @@ static int hello(struct exp *x, struct sm_err *e)
 	for (i = 0; i < x->hello.nranges; i++) {
 		const struct sm_ep_range *r = &x->hello.ranges[i];
 
-		if (r->fd_index < 0 || r->fd_index >= x->hello.nfds)
+		if (x->hello.claimed &&
+		    (r->fd_index < 0 || r->fd_index >= x->hello.nfds))
 			return sm_err_set(e, SM_EXIT_VM,
 					  "VM '%s': range %zu has no memory fd",
 					  x->o->vm, i);
@@ -917,6 +934,8 @@ static int write_header(struct exp *x, struct sm_err *e)
 	memcpy(m.target_pdh_fp, x->target_fp, SM_FP_LEN);
 	memcpy(m.source_pdh_fp, x->source_fp, SM_FP_LEN);
 	m.migration_ready = x->hello.migration_ready;
+	m.two_way = x->o->exec != NULL;
+	m.snapshot = x->o->keep_source;
 	if (sm_manifest_encode(&m, &json, &len, e))
 		return -1;
 	rc = a_entry(x, "sevmig/manifest.json", json, len, e);
@@ -1227,6 +1246,19 @@ static int write_trailer(struct exp *x, struct sm_err *e)
 	free(json);
 	if (rc)
 		return -1;
+	/*
+	 * One-way, the end-of-archive marker makes the stream importable
+	 * (sevmig-import refuses a stream without it): the source VMM learns
+	 * first, so if we vanish from here on it keeps the guest in doubt
+	 * rather than running it beside a target that imported it.
+	 */
+	if (!x->o->exec && !x->o->keep_source) {
+		t = sm_now();
+		rc = sm_ep_stream_written(x->ep, e);
+		x->t_vmm += sm_now() - t;
+		if (rc)
+			return sm_err_prefix(e, "VM '%s'", x->o->vm);
+	}
 	t = sm_now();
 	rc = sm_archive_w_close(x->w, e);
 	x->t_arch += sm_now() - t;
@@ -1255,6 +1287,134 @@ static int write_stream(struct exp *x, struct sm_err *e)
 	}
 	x->state = SM_EXP_WRITTEN;
 	return 0;
+}
+
+/* ---- one-way: the reader must have taken all of it ---- */
+
+/* Bytes in a pipe or socket the reader has not taken yet; -1: not one. */
+static long long out_unread(int fd)
+{
+	struct stat st;
+	int n = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (S_ISFIFO(st.st_mode))
+		return ioctl(fd, FIONREAD, &n) < 0 ? -1 : n;
+	if (S_ISSOCK(st.st_mode))
+		return ioctl(fd, SIOCOUTQ, &n) < 0 ? -1 : n;
+	return -1;
+}
+
+/*
+ * The reader stopped, or a signal came, with part of the stream unread:
+ * read the rest back out of the pipe ourselves (a pipe opened again
+ * through /proc reads the same buffer), so the importer can never see
+ * the end of the stream and no import of it can complete.  Then the
+ * guest may go back to the source.  Where that is impossible (a socket)
+ * the guest goes back in doubt.  0 when the reader took everything after
+ * all (finish), else -1 with e set.
+ */
+static int take_back(struct exp *x, const char *why, struct sm_err *e)
+{
+	char path[64], buf[65536];
+	long long got = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", x->out_fd);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			got += n;
+		close(fd);
+	}
+	if (got > 0)
+		return sm_err_set(
+			e, SM_EXIT_IO,
+			"%s; the %lld bytes the reader had not taken were taken back, so no import of this stream can complete",
+			why, got);
+	if (fd >= 0 && out_unread(x->out_fd) == 0) {
+		warn(x,
+		     "%s, but the reader had taken the whole stream: finishing",
+		     why);
+		x->settled = 1;
+		return 0;
+	}
+	x->doubt =
+		"the whole stream had been written when the export stopped, and what the reader had not taken could not be taken back: an importer may still complete it; resume here with force only if no target runs the guest";
+	return sm_err_set(
+		e, SM_EXIT_IO,
+		"%s, and what it had not taken cannot be taken back: the source holds the guest in doubt (it resumes only when forced); resume it there only if the import failed",
+		why);
+}
+
+/*
+ * One-way, the whole stream written: settle the output before
+ * SEND_FINISH.  stdout that is a file is fsynced (-o FILE was, and
+ * renamed).  A pipe, FIFO or socket is waited on until the reader took
+ * every byte: a sevmig-import reading it has then seen the whole stream,
+ * and checked the target, before the source is released.  A reader that
+ * closes early cannot import it; one that stalls (--stall-timeout), or a
+ * signal meanwhile, gets the rest taken back (take_back).  0: finish.
+ */
+static int settle(struct exp *x, struct sm_err *e)
+{
+	double since = sm_now();
+	long long left, last = -1;
+	int ms = stall_ms(x);
+	struct stat st;
+
+	if (x->final_path || x->out_fd < 0 || fstat(x->out_fd, &st) < 0) {
+		x->settled = 1;
+		return 0;
+	}
+	if (S_ISREG(st.st_mode)) {
+		if (fsync(x->out_fd) < 0 && errno != EINVAL)
+			return sm_err_errno(
+				e, SM_EXIT_IO, errno,
+				"cannot flush the archive to the output file");
+		x->settled = 1;
+		return 0;
+	}
+	left = out_unread(x->out_fd);
+	if (left > 0)
+		pr_info("the whole stream is written: waiting for the reader to take the last %lld bytes before the source is released",
+			left);
+	for (;;) {
+		int ready = 0;
+
+		left = out_unread(x->out_fd);
+		if (left <= 0) {
+			x->settled = 1;
+			return 0;
+		}
+		if (left != last) {
+			last = left;
+			since = sm_now();
+		}
+		if (ms >= 0 && sm_now() - since >= ms / 1000.0) {
+			char why[128];
+
+			snprintf(
+				why, sizeof(why),
+				"the reader took nothing for %d s (--stall-timeout) with %lld bytes of the stream left",
+				ms / 1000, left);
+			return take_back(x, why, e);
+		}
+		/* POLLERR/POLLHUP: the reader is gone; a signal: stop. */
+		if (wait_fd(x, x->out_fd, 0, 20, &ready, e)) {
+			char why[SM_ERR_MSG_MAX];
+
+			snprintf(why, sizeof(why), "%s", e->msg);
+			return take_back(x, why, e);
+		}
+		if (ready && out_unread(x->out_fd) > 0)
+			return sm_err_set(
+				e, SM_EXIT_IO,
+				"the reader closed the stream with %lld bytes unread: it cannot import it",
+				out_unread(x->out_fd));
+	}
 }
 
 /* ---- the end: commit or give back ---- */
@@ -1286,7 +1446,11 @@ static void give_back(struct exp *x, int resume, struct sm_err *e)
 	    sm_fw_send_cancel(x->fw, &e2))
 		also(e, "SEND_CANCEL failed", &e2);
 	if (x->state >= SM_EXP_TAKEN && x->state < SM_EXP_FINISHED) {
-		if (sm_ep_return_context(x->ep, context_handle(x), &e2)) {
+		if (x->doubt ? sm_ep_return_context_in_doubt(x->ep,
+							     context_handle(x),
+							     x->doubt, &e2) :
+			       sm_ep_return_context(x->ep, context_handle(x),
+						    &e2)) {
 			also(e, "cannot return the context", &e2);
 			/*
 			 * Keep fw open: on KVM closing our VM would destroy
@@ -1299,6 +1463,10 @@ static void give_back(struct exp *x, int resume, struct sm_err *e)
 	/* Only now: on KVM our VM is empty after the move back. */
 	sm_fw_close(x->fw);
 	x->fw = NULL;
+	if (x->doubt) {
+		x->res->source_state = "in doubt";
+		return;
+	}
 	if (resume && x->we_paused && x->state >= SM_EXP_PAUSED) {
 		if (sm_ep_resume(x->ep, &e2)) {
 			also(e, "cannot resume the source", &e2);
@@ -1385,6 +1553,13 @@ static int two_way_end(struct exp *x, struct sm_err *e)
 	if (!ready)
 		return sm_err_set(e, SM_EXIT_IO, "%s", msg);
 	x->state = SM_EXP_READY;
+	/*
+	 * The target holds a complete copy: the source VMM learns it first,
+	 * so if we vanish now it finishes the send itself (only the target's
+	 * copy remains) instead of running the guest beside it.
+	 */
+	if (sm_ep_target_ready(x->ep, e))
+		return sm_err_prefix(e, "VM '%s'", x->o->vm);
 	if (finish(x, e)) {
 		/* No commit: the target stays paused and says so. */
 		return -1;
@@ -1489,16 +1664,19 @@ int sm_export(const struct sm_export_opts *o, struct sm_export_result *res,
 			   SM_CHUNK_MAX_RECORDS);
 		goto out;
 	}
-	if (verify_bundle(&x, e) || check_signal(&x, e) || hello(&x, e) ||
-	    get_shared(&x, e))
+	if (verify_bundle(&x, e) || check_signal(&x, e) || hello(&x, e))
 		goto out;
 	if (o->dry_run) {
-		rc = 0;
+		rc = get_shared(&x, e) ? -1 : 0;
 		goto out;
 	}
-	/* Cheap failures (terminal, importer cannot start) before pausing. */
+	/*
+	 * Cheap failures (terminal, importer cannot start) before pausing;
+	 * the shared list after it, so it describes the paused guest.
+	 */
 	if (open_output(&x, e) || check_signal(&x, e) || pause_guest(&x, e) ||
-	    take_context(&x, e) || send_start(&x, e) || write_stream(&x, e))
+	    get_shared(&x, e) || take_context(&x, e) || send_start(&x, e) ||
+	    write_stream(&x, e))
 		goto fail;
 	if (o->keep_source) {
 		/* A snapshot: the guest goes back to RUNNING on the source. */
@@ -1513,7 +1691,7 @@ int sm_export(const struct sm_export_opts *o, struct sm_export_result *res,
 	if (o->exec) {
 		if (two_way_end(&x, e))
 			goto fail;
-	} else if (finish(&x, e)) {
+	} else if (settle(&x, e) || finish(&x, e)) {
 		goto fail;
 	}
 	x.state = SM_EXP_DONE;
@@ -1530,15 +1708,18 @@ fail:
 		int resume = 1;
 
 		/*
-		 * A one-way stream already out when SEND_FINISH failed may be
-		 * running on the target: hand the context back but do not
-		 * resume, and say so.
+		 * A one-way stream the reader took whole, when SEND_FINISH
+		 * failed, may be running on the target: hand the context back
+		 * in doubt (the VMM resumes it only when forced), and say so.
 		 */
-		if (x.state == SM_EXP_WRITTEN && !o->exec && !x.final_path) {
+		if (x.state == SM_EXP_WRITTEN && !o->exec && !x.final_path &&
+		    !x.doubt && x.settled) {
 			resume = 0;
+			x.doubt =
+				"the whole stream had been sent when SEND_FINISH failed: an importer may run the guest; resume here with force only if the import failed";
 			sm_err_prefix(
 				e,
-				"the whole stream was sent; the source is left paused, do not resume it unless the import failed");
+				"the whole stream was sent; the source holds the guest in doubt, do not resume it unless the import failed");
 		}
 		if (x.state == SM_EXP_WRITTEN && x.final_path) {
 			/* SEND_FINISH failed: the archive must not stay. */

@@ -3,18 +3,29 @@
  * The import engine (sevmig-import).
  *
  * Order, and why:
- *   1. the manifest, checked whole, then against the target (layout fits
- *      its memory, vCPUs, ES) and the target's PDH: nothing reaches the
- *      target's firmware before the archive says it is for this target;
- *   2. source PDH form, session size, shared list inside the layout;
- *   3. RECEIVE_START with the manifest's policy (the firmware checks it
+ *   1. the manifest, checked whole; a two-way stream needs --ack;
+ *   2. the target claimed (no other client may touch it from here on)
+ *      and checked against the manifest: the same memory layout, vCPUs,
+ *      ES, a platform whose PDH the archive was made for, whose
+ *      firmware and ES support the guest's policy needs.  Everything an
+ *      importer can refuse about the target is refused here, while a
+ *      one-way exporter still writes the stream (it finishes only once
+ *      the importer has read all of it);
+ *   3. source PDH form, session size, shared list inside the layout; the
+ *      replay journal (an archive imported here before is refused); the
+ *      shared list to the VMM;
+ *   4. RECEIVE_START with the manifest's policy (the firmware checks it
  *      against the session's POLICY_MAC);
- *   4. every record checked for its place in the sequence before it is
+ *   5. every record checked for its place in the sequence before it is
  *      used (the firmware MAC does not cover the GPA), private ones
  *      through RECEIVE_UPDATE_DATA, shared ones written directly;
- *   5. the trailer's counts and digest, and only then RECEIVE_FINISH,
- *      set-shared-regions, adopt-context, device state, resume.
- * A failure anywhere leaves the target not resumed.
+ *   6. the device state, streamed into the VMM, which checks it as it
+ *      comes;
+ *   7. the trailer's counts and digest and the end-of-archive marker,
+ *      and only then RECEIVE_FINISH and adopt-context, back to back, with
+ *      the stop signals held: from RECEIVE_FINISH on the context is never
+ *      thrown away (import.h).
+ * A failure before RECEIVE_FINISH leaves the target not resumed.
  */
 #include "import.h"
 
@@ -22,6 +33,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,19 +48,21 @@
 #include "fw.h"
 #include "ossl.h"
 #include "records.h"
+#include "replay.h"
 #include "util.h"
 
 #define PAGE SM_REC_PAGE_SIZE
 #define WINDOW (1u << 20)
 #define PIPE_SIZE (1 << 20)
 #define DEV_STATE_MAX (1ull << 32)
+#define HOLD_NOTICE 30.0 /* seconds between "still waiting" notices */
 
 static const char *const state_names[] = {
 	[SM_IMP_INIT] = "init",		  [SM_IMP_MANIFEST] = "manifest",
 	[SM_IMP_CONNECTED] = "connected", [SM_IMP_HEADER] = "header",
 	[SM_IMP_STARTED] = "started",	  [SM_IMP_PAGES] = "pages",
-	[SM_IMP_VERIFIED] = "verified",	  [SM_IMP_FINISHED] = "finished",
-	[SM_IMP_ADOPTED] = "adopted",	  [SM_IMP_LOADED] = "loaded",
+	[SM_IMP_LOADED] = "loaded",	  [SM_IMP_VERIFIED] = "verified",
+	[SM_IMP_FINISHED] = "finished",	  [SM_IMP_ADOPTED] = "adopted",
 	[SM_IMP_READY] = "ready",	  [SM_IMP_COMMITTED] = "committed",
 	[SM_IMP_DONE] = "done",
 };
@@ -89,9 +103,13 @@ struct imp {
 	struct sm_ep_hello hello;
 	int have_hello;
 	struct sm_fw *fw;
+	uint32_t handle; /* the context RECEIVE_START made */
 	struct win win;
+	struct sm_replay *replay;
+	sigset_t old_mask; /* while the stop signals are held */
+	int holding;
+	int stop_sig; /* a stop signal that came while held, or 0 */
 
-	int dev_fd; /* device state spool (memfd) */
 	uint64_t dev_size;
 	struct sm_trailer trailer;
 	uint8_t digest[32];
@@ -219,6 +237,70 @@ static int read_small(struct imp *x, const char *want, char **out,
 
 /* ---- the target ---- */
 
+/* "0x0+0x10000000, 0x100000000+0x1000000" for messages. */
+static void layout_str(const struct sm_layout *l, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->nranges && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n,
+				      "%s0x%" PRIx64 "+0x%" PRIx64,
+				      i ? ", " : "", l->ranges[i].gpa,
+				      l->ranges[i].size);
+}
+
+/*
+ * The target must be the guest's twin in what the guest depends on: the
+ * same memory layout (not only enough of it: the guest's firmware tables
+ * and the VMM's device state describe exactly this memory), vCPUs, ES.
+ */
+static int check_layout(struct imp *x, const struct sm_layout *tl,
+			struct sm_err *e)
+{
+	char want[256], have[256];
+	size_t i;
+
+	if (!sm_layout_fits(&x->m->layout, tl) &&
+	    x->m->pages > sm_layout_pages(tl))
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the guest's memory (%" PRIu64
+				  " pages) does not fit VM '%s' (%" PRIu64
+				  " pages)",
+				  x->m->pages, x->o->vm, sm_layout_pages(tl));
+	/* Enough pages, but not at the guest's addresses: name the range. */
+	for (i = 0; i < x->m->layout.nranges; i++) {
+		struct sm_layout one = { .nranges = 1 };
+
+		one.ranges[0] = x->m->layout.ranges[i];
+		if (!sm_layout_fits(&one, tl))
+			return sm_err_set(e, SM_EXIT_VM,
+					  "the guest's memory range 0x%" PRIx64
+					  "+0x%" PRIx64
+					  " is not in the memory of VM '%s'",
+					  one.ranges[0].gpa, one.ranges[0].size,
+					  x->o->vm);
+	}
+	if (tl->nranges == x->m->layout.nranges &&
+	    !memcmp(tl->ranges, x->m->layout.ranges,
+		    tl->nranges * sizeof(tl->ranges[0])))
+		return 0;
+	layout_str(&x->m->layout, want, sizeof(want));
+	layout_str(tl, have, sizeof(have));
+	return sm_err_set(
+		e, SM_EXIT_VM,
+		"VM '%s' has %" PRIu64
+		" MiB of memory at %s, the guest %" PRIu64
+		" MiB at %s: start the target with the guest's memory layout",
+		x->o->vm, sm_layout_pages(tl) * PAGE >> 20, have,
+		x->m->pages * PAGE >> 20, want);
+}
+
+/*
+ * Claim the target (from here on no other client may touch it, and it
+ * clears what it got from us if we go away before it adopted the guest),
+ * then check it against the manifest.
+ */
 static int connect_target(struct imp *x, struct sm_err *e)
 {
 	struct sm_layout tl = { 0 };
@@ -228,13 +310,13 @@ static int connect_target(struct imp *x, struct sm_err *e)
 
 	rc = sm_ep_connect(x->o->vm, x->o->timeout, &x->ep, e);
 	if (rc == 0)
-		rc = sm_ep_hello(x->ep, &x->hello, e);
+		rc = sm_ep_claim(x->ep, &x->hello, e);
 	x->t_vmm += sm_now() - t;
 	if (rc)
 		return sm_err_prefix(e, "VM '%s'", x->o->vm);
 	x->have_hello = 1;
 	if (strcmp(x->hello.role, "incoming") != 0 ||
-	    strcmp(x->hello.state, "incoming") != 0)
+	    strcmp(x->hello.state, "receiving") != 0)
 		return sm_err_set(
 			e, SM_EXIT_VM,
 			"VM '%s' is not waiting for an incoming guest (role '%s', state '%s')",
@@ -244,9 +326,9 @@ static int connect_target(struct imp *x, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
 				  "VM '%s': unknown platform '%s'", x->o->vm,
 				  x->hello.platform);
-	if (x->hello.nranges > SM_MAX_RANGES)
-		return sm_err_set(e, SM_EXIT_VM, "VM '%s': too many ranges",
-				  x->o->vm);
+	if (x->hello.nranges > SM_MAX_RANGES || x->hello.nranges == 0)
+		return sm_err_set(e, SM_EXIT_VM, "VM '%s': %zu memory ranges",
+				  x->o->vm, x->hello.nranges);
 	tl.nranges = x->hello.nranges;
 	for (i = 0; i < tl.nranges; i++) {
 		const struct sm_ep_range *r = &x->hello.ranges[i];
@@ -258,27 +340,8 @@ static int connect_target(struct imp *x, struct sm_err *e)
 		tl.ranges[i].gpa = r->gpa;
 		tl.ranges[i].size = r->size;
 	}
-	if (!sm_layout_fits(&x->m->layout, &tl) &&
-	    x->m->pages > (tl.nranges ? sm_layout_pages(&tl) : 0))
-		return sm_err_set(e, SM_EXIT_VM,
-				  "the guest's memory (%" PRIu64
-				  " pages) does not fit VM '%s' (%" PRIu64
-				  " pages)",
-				  x->m->pages, x->o->vm,
-				  tl.nranges ? sm_layout_pages(&tl) : 0);
-	/* Enough pages, but not at the guest's addresses: name the range. */
-	for (i = 0; i < x->m->layout.nranges; i++) {
-		struct sm_layout one = { .nranges = 1 };
-
-		one.ranges[0] = x->m->layout.ranges[i];
-		if (!sm_layout_fits(&one, &tl))
-			return sm_err_set(e, SM_EXIT_VM,
-					  "the guest's memory range 0x%" PRIx64
-					  "+0x%" PRIx64
-					  " is not in the memory of VM '%s'",
-					  one.ranges[0].gpa, one.ranges[0].size,
-					  x->o->vm);
-	}
+	if (check_layout(x, &tl, e))
+		return -1;
 	if (x->hello.vcpus != x->m->vcpus)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "the guest has %u vCPUs, VM '%s' has %u",
@@ -296,19 +359,24 @@ static int connect_target(struct imp *x, struct sm_err *e)
 	return 0;
 }
 
-/*
- * The archive names the PDH it was made for; refuse another platform's
- * before RECEIVE_START (which would fail too, less clearly).
- */
 static int is_kvm(const struct imp *x)
 {
 	return strcmp(x->hello.platform, "kvm") == 0;
 }
 
+/*
+ * The target's platform: the archive names the PDH it was made for
+ * (another platform's would fail RECEIVE_START too, less clearly), and
+ * the firmware must be new enough for the guest's policy and offer ES to
+ * an ES guest (RECEIVE_START would refuse: better said before).
+ */
 static int check_target_pdh(struct imp *x, struct sm_err *e)
 {
 	uint8_t pdh[SM_SEV_CERT_LEN], chain[SM_SEV_CHAIN_LEN], fp[48];
 	char want[2 * SM_FP_LEN + 1], have[2 * SM_FP_LEN + 1];
+	struct sm_fw_platform_status ps;
+	unsigned maj = SM_POLICY_API_MAJOR(x->m->policy),
+		 min = SM_POLICY_API_MINOR(x->m->policy);
 	struct sm_sev_cert c;
 	size_t fplen;
 
@@ -336,6 +404,64 @@ static int check_target_pdh(struct imp *x, struct sm_err *e)
 			"the archive was made for PDH %s, but VM '%s' is on a platform with PDH %s",
 			want, x->o->vm, have);
 	}
+	if (sm_fw_platform_status(x->fw, &ps, e))
+		return sm_err_prefix(e, "target platform");
+	if (ps.api_major < maj || (ps.api_major == maj && ps.api_minor < min))
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest's policy 0x%x needs SEV API %u.%u, the platform of VM '%s' runs %u.%u",
+			x->m->policy, maj, min, x->o->vm, ps.api_major,
+			ps.api_minor);
+	if (x->m->es && !ps.es)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest is SEV-ES, the platform of VM '%s' does not offer SEV-ES",
+			x->o->vm);
+	return 0;
+}
+
+/*
+ * The replay journal: refuse an archive this host imported before, then
+ * give the VMM the shared list, all before RECEIVE_START.
+ */
+static int before_start(struct imp *x, struct sm_err *e)
+{
+	uint8_t id[SM_REPLAY_ID_LEN];
+	char dirbuf[PATH_MAX], warn_msg[512];
+	const char *dir = x->o->state_dir;
+	struct sm_ep_region *regs = NULL;
+	double t;
+	size_t i;
+	int rc;
+
+	if (!dir)
+		dir = sm_replay_default_dir(dirbuf, sizeof(dirbuf));
+	if (sm_sha256(x->session, sizeof(x->session), id))
+		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
+	if (!dir)
+		warn(x,
+		     "no directory for the replay journal (set SEVMIG_STATE_DIR): a second import of this archive would not be noticed");
+	else if (sm_replay_begin(dir, id, x->o->vm, x->o->allow_replay,
+				 &x->replay, warn_msg, sizeof(warn_msg), e))
+		return -1;
+	else if (warn_msg[0])
+		warn(x, "%s", warn_msg);
+	if (x->shared.n) {
+		regs = calloc(x->shared.n, sizeof(*regs));
+		if (!regs)
+			return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+					    "out of memory");
+		for (i = 0; i < x->shared.n; i++) {
+			regs[i].gpa = x->shared.r[i].gpa;
+			regs[i].size = x->shared.r[i].size;
+		}
+	}
+	t = sm_now();
+	rc = sm_ep_set_shared_regions(x->ep, regs, x->shared.n, e);
+	x->t_vmm += sm_now() - t;
+	free(regs);
+	if (rc)
+		return sm_err_prefix(e, "VM '%s'", x->o->vm);
 	return 0;
 }
 
@@ -366,6 +492,7 @@ static int receive_start(struct imp *x, struct sm_err *e)
 			e->code = SM_EXIT_VERIFY;
 		return -1;
 	}
+	x->handle = a.handle;
 	x->state = SM_IMP_STARTED;
 	return 0;
 }
@@ -622,13 +749,54 @@ out:
 }
 
 /*
- * The device state arrives before the trailer but may only be loaded
- * after it is verified: spool it into a memfd meanwhile.
+ * Write len bytes into the VMM's pipe, waiting at most until deadline for
+ * room: a VMM that stops reading must not hang the import.  fd is
+ * non-blocking.  -1 with errno set (ETIMEDOUT for the deadline).
+ */
+static int write_bounded(int fd, const uint8_t *p, size_t len, double deadline)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			return -1;
+		for (;;) {
+			struct pollfd pf = { .fd = fd, .events = POLLOUT };
+			double left = deadline - sm_now();
+			int rc;
+
+			if (left <= 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			rc = poll(&pf, 1, (int)(left * 1000) + 1);
+			if (rc > 0 || (rc < 0 && errno != EINTR))
+				break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The device state, streamed from the archive into the VMM as it comes
+ * (the VMM checks it on the way and gives its verdict at the end): any
+ * refusal happens before the trailer, so before a one-way exporter could
+ * have finished.  The archive digest still covers it; if the trailer then
+ * fails, the VMM forgets it with the rest of the claim.  --check: read.
  */
 static int read_device_state(struct imp *x, struct sm_err *e)
 {
 	uint8_t buf[65536];
 	uint64_t done = 0;
+	double tmo = x->o->timeout > 0 ? x->o->timeout : 30, t;
+	int fd = -1, rc = -1;
 
 	if (strcmp(x->name, "sevmig/device-state.bin") != 0)
 		return sm_err_set(
@@ -642,24 +810,66 @@ static int read_device_state(struct imp *x, struct sm_err *e)
 				  x->size);
 	x->dev_size = x->size;
 	if (!x->o->check) {
-		x->dev_fd = memfd_create("sevmig-device-state", MFD_CLOEXEC);
-		if (x->dev_fd < 0)
-			return sm_err_errno(e, SM_EXIT_FAILURE, errno,
-					    "cannot spool the device state");
+		t = sm_now();
+		rc = sm_ep_load_device_state(x->ep, x->dev_size, &fd, e);
+		x->t_vmm += sm_now() - t;
+		if (rc)
+			return sm_err_prefix(
+				e, "cannot load the device state into VM '%s'",
+				x->o->vm);
+		if (sm_set_nonblock(fd) < 0) {
+			rc = sm_err_errno(
+				e, SM_EXIT_VM, errno,
+				"cannot load the device state into VM '%s'",
+				x->o->vm);
+			goto out;
+		}
 	}
+	rc = -1;
 	while (done < x->dev_size) {
 		size_t n = x->dev_size - done < sizeof(buf) ?
 				   (size_t)(x->dev_size - done) :
 				   sizeof(buf);
 
 		if (read_data(x, buf, n, e))
-			return -1;
-		if (x->dev_fd >= 0 && sm_write_full(x->dev_fd, buf, n) < 0)
-			return sm_err_errno(e, SM_EXIT_FAILURE, errno,
-					    "cannot spool the device state");
+			goto out;
+		t = sm_now();
+		if (fd >= 0 && write_bounded(fd, buf, n, t + tmo) < 0) {
+			x->t_vmm += sm_now() - t;
+			if (errno == ETIMEDOUT)
+				sm_err_set(
+					e, SM_EXIT_IO,
+					"cannot load the device state into VM '%s': it stopped reading after %" PRIu64
+					" of %" PRIu64 " bytes",
+					x->o->vm, done, x->dev_size);
+			else
+				sm_err_errno(
+					e, SM_EXIT_VM, errno,
+					"cannot load the device state into VM '%s'",
+					x->o->vm);
+			goto out;
+		}
+		x->t_vmm += sm_now() - t;
 		done += n;
 	}
-	return 0;
+	if (fd >= 0) {
+		close(fd);
+		fd = -1;
+		t = sm_now();
+		rc = sm_ep_load_device_state_done(x->ep, e);
+		x->t_vmm += sm_now() - t;
+		if (rc) {
+			sm_err_prefix(e, "VM '%s' refused the device state",
+				      x->o->vm);
+			goto out;
+		}
+	}
+	x->state = SM_IMP_LOADED;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static int read_trailer(struct imp *x, struct sm_err *e)
@@ -735,116 +945,220 @@ static int read_trailer(struct imp *x, struct sm_err *e)
 /* ---- the end ---- */
 
 /*
- * Write len bytes into the VMM's pipe, waiting at most until deadline for
- * room: a VMM that stops reading must not hang the import.  fd is
- * non-blocking.  -1 with errno set (ETIMEDOUT for the deadline).
+ * From RECEIVE_FINISH until a VMM holds the guest it exists only in this
+ * process: SIGINT, SIGTERM and SIGHUP wait (and act, if they came, once
+ * the VMM has it).
  */
-static int write_bounded(int fd, const uint8_t *p, size_t len,
-			 double deadline)
+static void hold_signals(struct imp *x)
 {
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+	sigset_t set;
 
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN)
-			return -1;
-		for (;;) {
-			struct pollfd pf = { .fd = fd, .events = POLLOUT };
-			double left = deadline - sm_now();
-			int rc;
-
-			if (left <= 0) {
-				errno = ETIMEDOUT;
-				return -1;
-			}
-			rc = poll(&pf, 1, (int)(left * 1000) + 1);
-			if (rc > 0 || (rc < 0 && errno != EINTR))
-				break;
-		}
-	}
-	return 0;
+	if (x->holding)
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, &x->old_mask) == 0)
+		x->holding = 1;
 }
 
-static int load_device_state(struct imp *x, struct sm_err *e)
+/*
+ * The VMM holds the guest (or it is lost): let the stop signals act
+ * again.  One that came meanwhile is taken here, not left to kill us
+ * mid-sentence: the import stops at the next step and says where the
+ * guest is (stop_sig).
+ */
+static void release_signals(struct imp *x)
 {
-	uint8_t buf[65536];
-	uint64_t done = 0;
-	double tmo = x->o->timeout > 0 ? x->o->timeout : 30;
-	int fd = -1, rc;
+	struct timespec zero = { 0, 0 };
+	sigset_t set;
+	int sig;
 
-	if (sm_ep_load_device_state(x->ep, x->dev_size, &fd, e))
-		return sm_err_prefix(e, "cannot load the device state into VM '%s'",
-				     x->o->vm);
-	if (sm_set_nonblock(fd) < 0) {
-		rc = sm_err_errno(e, SM_EXIT_VM, errno,
-				  "cannot load the device state into VM '%s'",
-				  x->o->vm);
-		close(fd);
-		return rc;
-	}
-	if (lseek(x->dev_fd, 0, SEEK_SET) < 0) {
-		rc = sm_err_errno(e, SM_EXIT_FAILURE, errno,
-				  "cannot read the device state spool");
-		close(fd);
-		return rc;
-	}
-	while (done < x->dev_size) {
-		size_t n = x->dev_size - done < sizeof(buf) ?
-				   (size_t)(x->dev_size - done) :
-				   sizeof(buf);
-		ssize_t got = sm_read_full(x->dev_fd, buf, n);
+	if (!x->holding)
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	while ((sig = sigtimedwait(&set, NULL, &zero)) > 0)
+		if (!x->stop_sig)
+			x->stop_sig = sig;
+	x->holding = 0;
+	sigprocmask(SIG_SETMASK, &x->old_mask, NULL);
+}
 
-		if (got != (ssize_t)n) {
-			close(fd);
-			return sm_err_set(e, SM_EXIT_FAILURE,
-					  "cannot read the device state spool");
+static const char *sig_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
+}
+
+/* A notice while waiting, not kept with the run's warnings. */
+static void notice(struct imp *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void notice(struct imp *x, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!x->o->on_warning)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	x->o->on_warning(x->o->cb_arg, msg);
+}
+
+enum probe {
+	P_ADOPTED, /* the VMM holds our guest */
+	P_WAITING, /* still receiving, or not answering: it may yet */
+	P_GONE, /* no VMM, or one that will not take it */
+};
+
+/*
+ * Over a connection of its own (ours may be broken), ask the VMM whether
+ * it adopted the context we made.
+ */
+static enum probe probe(struct imp *x)
+{
+	struct sm_ep_status st;
+	struct sm_ep *ep;
+	struct sm_err e2;
+	enum probe p;
+
+	if (sm_ep_connect(x->o->vm, x->o->timeout, &ep, &e2))
+		return strstr(e2.msg, "timed out") ? P_WAITING : P_GONE;
+	if (sm_ep_status(ep, &st, &e2))
+		p = P_WAITING;
+	else if (!strcmp(st.vmm_state, "received-paused") &&
+		 st.handle == x->handle && !strcmp(st.guest_state, "RUNNING"))
+		p = P_ADOPTED;
+	else if (!strcmp(st.vmm_state, "receiving"))
+		p = P_WAITING;
+	else
+		p = P_GONE;
+	sm_ep_close(ep);
+	return p;
+}
+
+/* Drop an uncommitted copy over a fresh connection (ours is broken). */
+static int discard_fresh(struct imp *x)
+{
+	struct sm_ep *ep;
+	struct sm_err e2;
+	int rc;
+
+	/* Our claim ends with our connection; the VMM keeps the guest. */
+	sm_ep_close(x->ep);
+	x->ep = NULL;
+	if (sm_ep_connect(x->o->vm, x->o->timeout, &ep, &e2))
+		return -1;
+	rc = sm_ep_discard(ep, &e2);
+	sm_ep_close(ep);
+	return rc;
+}
+
+/*
+ * Hand the received context to the VMM.  It must not be lost: a VMM
+ * that fails to answer is asked again, over a new connection, whether
+ * it took it, and waited for while it still may; only a VMM that is gone
+ * or refuses for good loses it.  A VMM that took it but answered badly
+ * keeps it paused: one-way, the operator resumes it there; two-way, the
+ * copy is discarded (no "ready" was sent, so the exporter gives the
+ * source back).
+ */
+static int adopt(struct imp *x, struct sm_err *e)
+{
+	char what[SM_ERR_MSG_MAX];
+	enum sm_exit code;
+	double t = sm_now(), next = t + HOLD_NOTICE;
+	int fd = is_kvm(x) ? sm_fw_kvm_vm_fd(x->fw) :
+			     sm_fw_sim_context_fd(x->fw);
+	int rc;
+
+	rc = sm_ep_adopt_context(x->ep, fd, x->o->ack, e);
+	x->t_vmm += sm_now() - t;
+	if (rc == 0)
+		return 0;
+	snprintf(what, sizeof(what), "%s", e->msg);
+	code = e->code;
+	for (;;) {
+		enum probe p = probe(x);
+
+		if (p == P_ADOPTED)
+			break;
+		if (p == P_GONE || code != SM_EXIT_IO) {
+			/* Gone, or an answer that says no: it will not. */
+			x->res->target_state = "lost";
+			return sm_err_set(
+				e, code,
+				"VM '%s' did not take the received guest (%s): it ends with this import; if its source was released, restore the guest from a saved archive",
+				x->o->vm, what);
 		}
-		if (write_bounded(fd, buf, n, sm_now() + tmo) < 0) {
-			if (errno == ETIMEDOUT)
-				rc = sm_err_set(e, SM_EXIT_IO,
-						"cannot load the device state into VM '%s': it stopped reading after %" PRIu64
-						" of %" PRIu64 " bytes",
-						x->o->vm, done, x->dev_size);
-			else
-				rc = sm_err_errno(e, SM_EXIT_VM, errno,
-						  "cannot load the device state into VM '%s'",
-						  x->o->vm);
-			close(fd);
-			return rc;
+		if (sm_now() >= next) {
+			notice(x,
+			       "VM '%s' has not taken the received guest for %.0f s (%s); still waiting: this process holds the guest, do not kill it",
+			       x->o->vm, sm_now() - t, what);
+			next = sm_now() + HOLD_NOTICE;
 		}
-		done += n;
+		usleep(200 * 1000);
 	}
-	close(fd);
-	if (sm_ep_load_device_state_done(x->ep, e))
-		return sm_err_prefix(e, "VM '%s' refused the device state",
-				     x->o->vm);
-	x->state = SM_IMP_LOADED;
-	return 0;
+	x->state = SM_IMP_ADOPTED;
+	x->t_vmm += sm_now() - t;
+	if (x->o->ack) {
+		if (discard_fresh(x) == 0) {
+			x->res->target_state = "untouched";
+			return sm_err_set(
+				e, code,
+				"VM '%s': %s; it took the guest after all, but no \"ready\" was sent: the copy was discarded and the source keeps the guest",
+				x->o->vm, what);
+		}
+		x->res->target_state = "uncommitted";
+		return sm_err_set(
+			e, code,
+			"VM '%s': %s; it holds the guest, uncommitted, but no \"ready\" was sent, so the source keeps it: discard this copy (sevmig-sim ctl '%s' discard)",
+			x->o->vm, what, x->o->vm);
+	}
+	x->res->target_state = "paused";
+	return sm_err_set(
+		e, code,
+		"VM '%s': %s; it holds the received guest paused: resume it there (sevmig-sim ctl '%s' resume)",
+		x->o->vm, what, x->o->vm);
 }
 
 /*
  * Two-way: "ready" on ack_fd, then exactly "commit\n" on the stream after
  * the end of the archive.  Anything else (end of stream, garbage) leaves
- * the target paused.
+ * the target holding the guest uncommitted: it resumes only when forced.
  */
 static int ack(struct imp *x, struct sm_err *e)
 {
 	static const char ready[] = "ready\n";
 	char buf[16];
 	size_t have;
+	int err;
 
 	/* What the archive reader already took beyond the end, if anything. */
 	have = sm_archive_r_leftover(x->r, buf, sizeof(buf) - 1);
-	if (sm_write_full(x->o->ack_fd, ready, sizeof(ready) - 1) < 0)
+	if (sm_write_full(x->o->ack_fd, ready, sizeof(ready) - 1) < 0) {
+		struct sm_err e2;
+
+		/* The exporter never saw "ready": it gives the source back. */
+		err = errno;
+		if (sm_ep_discard(x->ep, &e2) == 0) {
+			sm_replay_undo(x->replay);
+			x->res->target_state = "untouched";
+			return sm_err_errno(
+				e, SM_EXIT_IO, err,
+				"cannot answer \"ready\": the received copy was discarded, VM '%s' waits for an import again and the source keeps the guest",
+				x->o->vm);
+		}
 		return sm_err_errno(
-			e, SM_EXIT_IO, errno,
-			"cannot answer \"ready\"; the target stays paused");
+			e, SM_EXIT_IO, err,
+			"cannot answer \"ready\", so the source keeps the guest; VM '%s' holds an uncommitted copy: discard it (sevmig-sim ctl '%s' discard)",
+			x->o->vm, x->o->vm);
+	}
 	x->state = SM_IMP_READY;
 	while (have < sizeof(buf) - 1 && !memchr(buf, '\n', have)) {
 		ssize_t n = read(x->in_fd, buf + have, 1);
@@ -854,12 +1168,7 @@ static int ack(struct imp *x, struct sm_err *e)
 		    (errno == EINTR ||
 		     (errno == EAGAIN && sm_wait_io(x->in_fd, POLLIN) == 0)))
 			continue;
-		if (n < 0)
-			return sm_err_errno(
-				e, SM_EXIT_IO, errno,
-				"no \"commit\" from the exporter; VM '%s' stays paused and will not resume on its own",
-				x->o->vm);
-		if (n == 0)
+		if (n <= 0)
 			break;
 		have++;
 		if (buf[have - 1] == '\n')
@@ -869,64 +1178,91 @@ static int ack(struct imp *x, struct sm_err *e)
 	if (strcmp(buf, "commit\n") != 0)
 		return sm_err_set(
 			e, SM_EXIT_IO,
-			"no \"commit\" from the exporter; VM '%s' holds the guest paused and will not resume on its own",
-			x->o->vm);
+			"no \"commit\" from the exporter%s: VM '%s' holds the guest paused, uncommitted, and will not resume on its own. Either the export finished (the source VM's status says released: resume here with sevmig-sim ctl '%s' resume --force) or it did not (the source still holds the guest: resume it there and discard this copy with sevmig-sim ctl '%s' discard); sevmig-sim ctl SOURCE-SOCKET status tells which",
+			x->m->two_way ?
+				"" :
+				" (a one-way stream: no exporter waited for \"ready\")",
+			x->o->vm, x->o->vm, x->o->vm);
 	x->state = SM_IMP_COMMITTED;
+	if (sm_ep_commit(x->ep, e))
+		return sm_err_prefix(
+			e,
+			"the export committed, but VM '%s' holds the guest uncommitted: resume it with sevmig-sim ctl '%s' resume --force",
+			x->o->vm, x->o->vm);
+	x->res->target_state = "paused";
 	return 0;
+}
+
+/*
+ * A stop signal came while the guest reached the VMM: stop here.  One-way
+ * the VMM keeps it paused; two-way no "ready" went out, so the source
+ * keeps the guest and this copy goes.
+ */
+static int interrupted(struct imp *x, struct sm_err *e)
+{
+	const char *sig = sig_name(x->stop_sig);
+	struct sm_err e2;
+
+	if (!x->o->ack)
+		return sm_err_set(
+			e, SM_EXIT_FAILURE,
+			"interrupted by %s once VM '%s' held the guest: it holds it paused; resume it there (sevmig-sim ctl '%s' resume)",
+			sig, x->o->vm, x->o->vm);
+	if (sm_ep_discard(x->ep, &e2) == 0) {
+		sm_replay_undo(x->replay);
+		x->res->target_state = "untouched";
+		return sm_err_set(
+			e, SM_EXIT_FAILURE,
+			"interrupted by %s before \"ready\": the received copy was discarded and the source keeps the guest",
+			sig);
+	}
+	return sm_err_set(
+		e, SM_EXIT_FAILURE,
+		"interrupted by %s before \"ready\", so the source keeps the guest; VM '%s' holds an uncommitted copy: discard it (sevmig-sim ctl '%s' discard)",
+		sig, x->o->vm, x->o->vm);
 }
 
 static int complete(struct imp *x, struct sm_err *e)
 {
-	struct sm_ep_region *regs = NULL;
+	struct sm_err e2;
 	double t;
-	size_t i;
 	int rc;
 
+	/* From here on the guest is never thrown away (import.h). */
+	hold_signals(x);
 	t = sm_now();
 	rc = sm_fw_receive_finish(x->fw, e);
 	x->t_fw += sm_now() - t;
 	if (rc)
 		return -1;
 	x->state = SM_IMP_FINISHED;
-	t = sm_now();
-	if (x->shared.n) {
-		regs = calloc(x->shared.n, sizeof(*regs));
-		if (!regs)
-			return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
-					    "out of memory");
-		for (i = 0; i < x->shared.n; i++) {
-			regs[i].gpa = x->shared.r[i].gpa;
-			regs[i].size = x->shared.r[i].size;
-		}
-	}
-	rc = sm_ep_set_shared_regions(x->ep, regs, x->shared.n, e);
-	free(regs);
-	if (rc == 0)
-		rc = sm_ep_adopt_context(x->ep,
-					 is_kvm(x) ?
-						 sm_fw_kvm_vm_fd(x->fw) :
-						 sm_fw_sim_context_fd(x->fw),
-					 e);
-	x->t_vmm += sm_now() - t;
-	if (rc)
-		return sm_err_prefix(e, "VM '%s'", x->o->vm);
-	x->state = SM_IMP_ADOPTED;
-	t = sm_now();
-	rc = load_device_state(x, e);
-	x->t_vmm += sm_now() - t;
-	if (rc)
+	if (adopt(x, e))
 		return -1;
+	x->state = SM_IMP_ADOPTED;
+	x->res->target_state = x->o->ack ? "uncommitted" : "paused";
+	/* Said where it matters: the guest is about to run here. */
+	if (x->m->snapshot)
+		warn(x,
+		     "this archive is a snapshot (sevmig-export --keep-source): its source may still be running the guest, and resuming it here makes a second running copy");
+	if (sm_replay_commit(x->replay, &e2))
+		warn(x,
+		     "%s: a second import of this archive would not be noticed",
+		     e2.msg);
+	/* The VMM holds the guest: a stop signal may act now. */
+	release_signals(x);
+	if (x->stop_sig)
+		return interrupted(x, e);
 	if (x->o->ack && ack(x, e))
 		return -1;
-	if (x->o->no_resume) {
-		x->res->target_state = "paused";
-	} else {
+	if (!x->o->no_resume) {
 		t = sm_now();
 		rc = sm_ep_resume(x->ep, e);
 		x->t_vmm += sm_now() - t;
 		if (rc)
-			return sm_err_prefix(e, "cannot resume VM '%s'",
-					     x->o->vm);
+			return sm_err_prefix(
+				e,
+				"cannot resume VM '%s'; it holds the guest paused (sevmig-sim ctl '%s' resume)",
+				x->o->vm, x->o->vm);
 		x->res->target_state = "running";
 	}
 	x->state = SM_IMP_DONE;
@@ -974,6 +1310,19 @@ static void fill_report(struct imp *x, int ok, const struct sm_err *e)
 	x->res->state = x->state;
 }
 
+/*
+ * What the manifest says about how the stream was sent, checked before
+ * the target is touched.
+ */
+static int check_mode(struct imp *x, struct sm_err *e)
+{
+	if (x->m->two_way && !x->o->ack)
+		return sm_err_set(
+			e, SM_EXIT_USAGE,
+			"this stream is two-way (sevmig-export --exec waits for \"ready\" and commits only then): import it with sevmig-import --ack");
+	return 0;
+}
+
 int sm_import(const struct sm_import_opts *o, struct sm_import_result *res,
 	      struct sm_err *e)
 {
@@ -986,7 +1335,6 @@ int sm_import(const struct sm_import_opts *o, struct sm_import_result *res,
 	x.o = o;
 	x.res = res;
 	x.m = &res->manifest;
-	x.dev_fd = -1;
 	x.t0 = sm_now();
 	res->target_state = "untouched";
 
@@ -1012,16 +1360,17 @@ int sm_import(const struct sm_import_opts *o, struct sm_import_result *res,
 		if (orc || read_header(&x, e))
 			goto out;
 	}
-	if (!o->check && (connect_target(&x, e) || check_target_pdh(&x, e)))
+	if (!o->check && (check_mode(&x, e) || connect_target(&x, e) ||
+			  check_target_pdh(&x, e)))
 		goto out;
 	if (read_header2(&x, e))
 		goto out;
-	if (!o->check && receive_start(&x, e))
+	if (!o->check && (before_start(&x, e) || receive_start(&x, e)))
 		goto out;
 	/*
-	 * From here on the target's memory is being written: whatever fails,
-	 * the target is not resumed (it stays incoming, or paused once it
-	 * adopted the context).
+	 * From here on the target's memory is being written: whatever fails
+	 * before RECEIVE_FINISH, the target is not resumed and, once we are
+	 * gone, clears it and waits again.
 	 */
 	if (read_pages(&x, e) || read_device_state(&x, e) ||
 	    read_trailer(&x, e))
@@ -1032,19 +1381,16 @@ int sm_import(const struct sm_import_opts *o, struct sm_import_result *res,
 	x.state = SM_IMP_DONE;
 	rc = 0;
 out:
-	if (rc && !o->check) {
-		if (x.state >= SM_IMP_ADOPTED)
-			res->target_state = "paused";
-		else if (x.state >= SM_IMP_STARTED)
-			res->target_state = "not resumed";
-	}
+	if (rc && !o->check && x.state >= SM_IMP_STARTED &&
+	    x.state < SM_IMP_FINISHED)
+		res->target_state = "not resumed";
+	release_signals(&x);
 	fill_report(&x, rc == 0, e);
 	if (x.win.p)
 		munmap(x.win.p, x.win.len);
 	/* Before adopt-context this discards the half-received context. */
 	sm_fw_close(x.fw);
-	if (x.dev_fd >= 0)
-		close(x.dev_fd);
+	sm_replay_end(x.replay);
 	sm_rec_seq_free(x.seq);
 	sm_shared_free(&x.shared);
 	sm_archive_r_free(x.r);

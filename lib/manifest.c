@@ -375,44 +375,63 @@ int sm_manifest_encode(const struct sm_manifest *m, char **out, size_t *len,
 	if (manifest_check(m, e))
 		return -1;
 	root = json_pack(
-		"{s:s, s:[], s:{s:s, s:s}, s:{s:s, s:o}, s:{s:o},"
+		"{s:s, s:o, s:{s:s, s:s}, s:{s:s, s:o}, s:{s:o},"
 		" s:{s:I, s:I, s:b, s:b},"
 		" s:{s:I, s:I, s:o},"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
-		"format", SM_FORMAT, "features", "tool", "name", "sevmig",
-		"version", m->tool_version, "source", "platform", m->platform,
-		"pdh_fingerprint", hex_bytes(m->source_pdh_fp, SM_FP_LEN),
-		"target", "pdh_fingerprint",
-		hex_bytes(m->target_pdh_fp, SM_FP_LEN), "guest", "policy",
-		(json_int_t)m->policy, "vcpus", (json_int_t)m->vcpus, "es",
-		m->es, "migration_ready", m->migration_ready, "memory",
-		"page_size", (json_int_t)PAGE, "pages", (json_int_t)m->pages,
-		"ranges", ranges_json(m->layout.ranges, m->layout.nranges),
-		"transport", "packet_header_size",
-		(json_int_t)SM_REC_PKT_HDR_LEN, "session_size",
-		(json_int_t)SM_REC_SESSION_LEN, "record_header_size",
-		(json_int_t)SM_REC_HDR_LEN, "chunk_header_size",
-		(json_int_t)SM_CHUNK_HDR_LEN, "records_per_chunk",
-		(json_int_t)m->records_per_chunk, "records",
-		(json_int_t)m->records);
+		"format", SM_FORMAT, "features",
+		m->two_way ? json_pack("[s]", SM_FEATURE_TWO_WAY) :
+			     json_array(),
+		"tool", "name", "sevmig", "version", m->tool_version, "source",
+		"platform", m->platform, "pdh_fingerprint",
+		hex_bytes(m->source_pdh_fp, SM_FP_LEN), "target",
+		"pdh_fingerprint", hex_bytes(m->target_pdh_fp, SM_FP_LEN),
+		"guest", "policy", (json_int_t)m->policy, "vcpus",
+		(json_int_t)m->vcpus, "es", m->es, "migration_ready",
+		m->migration_ready, "memory", "page_size", (json_int_t)PAGE,
+		"pages", (json_int_t)m->pages, "ranges",
+		ranges_json(m->layout.ranges, m->layout.nranges), "transport",
+		"packet_header_size", (json_int_t)SM_REC_PKT_HDR_LEN,
+		"session_size", (json_int_t)SM_REC_SESSION_LEN,
+		"record_header_size", (json_int_t)SM_REC_HDR_LEN,
+		"chunk_header_size", (json_int_t)SM_CHUNK_HDR_LEN,
+		"records_per_chunk", (json_int_t)m->records_per_chunk,
+		"records", (json_int_t)m->records);
+	if (root && m->snapshot &&
+	    json_object_set_new(root, "snapshot", json_true())) {
+		json_decref(root);
+		root = NULL;
+	}
 	return dump(root, out, len, e);
 }
 
-static int check_features(json_t *root, const char *doc, struct sm_err *e)
+/*
+ * The features a reader must know.  sevmig/1 defines one, "two-way"
+ * (sets *two_way); any other is unknown, and an importer that does not
+ * know a feature must not go on.
+ */
+static int check_features(json_t *root, const char *doc, int *two_way,
+			  struct sm_err *e)
 {
 	json_t *f = json_object_get(root, "features");
 	size_t i;
 
+	*two_way = 0;
 	if (!f)
 		return 0;
 	if (!json_is_array(f))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "invalid %s: \"features\" is not an array",
 				  doc);
-	/* No feature is defined yet in sevmig/1: any is unknown. */
 	for (i = 0; i < json_array_size(f); i++) {
 		json_t *v = json_array_get(f, i);
 
+		if (json_is_string(v) &&
+		    !strcmp(json_string_value(v), SM_FEATURE_TWO_WAY) &&
+		    !*two_way) {
+			*two_way = 1;
+			continue;
+		}
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
 				  "unsupported %s feature '%.64s'", doc,
 				  json_is_string(v) ? json_string_value(v) :
@@ -429,7 +448,7 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 	json_int_t policy, vcpus, page_size, pages, hdr, sess, rhdr, chdr, rpc,
 		records;
 	const char *version, *platform, *sfp, *tfp;
-	int es, ready;
+	int es, ready, two_way, snapshot = 0;
 	json_t *root, *ranges;
 	json_error_t je;
 	int rc = -1;
@@ -437,8 +456,13 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 	root = load(buf, len, doc, e);
 	if (!root)
 		return -1;
-	if (check_format(root, doc, e) || check_features(root, doc, e))
+	if (check_format(root, doc, e) ||
+	    check_features(root, doc, &two_way, e))
 		goto out;
+	if (json_unpack_ex(root, &je, 0, "{s?b}", "snapshot", &snapshot)) {
+		sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: %s", doc, je.text);
+		goto out;
+	}
 	if (json_unpack_ex(root, &je, 0,
 			   "{s:{s:s}, s:{s:s, s:s}, s:{s:s},"
 			   " s:{s:I, s:I, s:b, s:b},"
@@ -499,6 +523,8 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 	m.vcpus = (unsigned)vcpus;
 	m.es = es;
 	m.migration_ready = ready;
+	m.two_way = two_way;
+	m.snapshot = snapshot;
 	if (get_u64(pages, SM_MAX_MEM / PAGE, &m.pages) ||
 	    get_u64(records, SM_MAX_MEM, &m.records) || rpc < 0 ||
 	    rpc > SM_CHUNK_MAX_RECORDS) {

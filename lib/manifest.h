@@ -58,7 +58,19 @@ struct sm_manifest {
 	uint8_t target_pdh_fp[SM_FP_LEN]; /* fingerprint of the target PDH */
 	uint8_t source_pdh_fp[SM_FP_LEN]; /* of sevmig/source-pdh.cert */
 	int migration_ready; /* the shared list came from the guest */
+	/*
+	 * Two-way (sevmig-export --exec): the exporter commits only after
+	 * the importer's "ready", so an importer must answer it and never
+	 * resume before "commit".  Written as the feature "two-way", which
+	 * an importer that does not know it refuses.
+	 */
+	int two_way;
+	/* A snapshot (--keep-source): the source may still run the guest. */
+	int snapshot;
 };
+
+/* The manifest feature of a two-way stream. */
+#define SM_FEATURE_TWO_WAY "two-way"
 
 struct sm_shared {
 	size_t n;

@@ -36,9 +36,26 @@
 #define DS_F_ZERO_SHARED 2u
 #define MAX_VCPUS SM_SIM_MAX_VCPUS /* what fw-sim can hold */
 
-enum vstate { V_RUNNING, V_PAUSED, V_INCOMING, V_RELEASED };
-static const char *const vstate_name[] = { "running", "paused", "incoming",
-					   "released" };
+/*
+ * VMM states.  A source: running, paused, released.  An incoming VMM:
+ * incoming (waiting for an importer), receiving (an importer claimed it
+ * and writes its memory), received (a context adopted, paused; "held"
+ * until resumed), then running or paused like any VMM.
+ */
+enum vstate {
+	V_RUNNING,
+	V_PAUSED,
+	V_INCOMING,
+	V_RECEIVING,
+	V_RECEIVED,
+	V_RELEASED
+};
+static const char *const vstate_name[] = { "running",	      "paused",
+					   "incoming",	      "receiving",
+					   "received-paused", "released" };
+
+/* How far the holder of a source context got (see sm_ep_stream_written). */
+enum stage { STAGE_NONE, STAGE_WRITTEN, STAGE_READY };
 
 /* What the incoming side has learned so far from a device-state blob. */
 struct load {
@@ -62,8 +79,16 @@ struct sm_sim_vmm {
 	enum vstate state;
 	int incoming;		/* role: waiting for (or still in) an import */
 	int held;		/* a client holds the context */
+	enum stage stage; /* the holder's progress */
 	int devstate_ok;	/* incoming: device state loaded */
 	int stopping;		/* the VMM is exiting */
+	/*
+	 * A hold: the guest may exist elsewhere too, so it resumes only when
+	 * forced.  pending: received, the export not committed; in_doubt: a
+	 * source whose stream may have been imported.
+	 */
+	int pending;
+	char in_doubt[SM_EP_HOLD_MAX];
 	/* the guest's identity: options, or the loaded device state */
 	uint64_t seed;
 	int zero_shared, migration_ready, es;
@@ -344,10 +369,31 @@ static int vmm_hello(void *arg, struct sm_ep_hello *h, struct sm_err *e)
 	return 0;
 }
 
+/* Why resume needs force, if it does: "" or a sentence for the operator. */
+static const char *hold_reason(const struct sm_sim_vmm *v, char *buf,
+			       size_t len)
+{
+	if (v->pending)
+		snprintf(
+			buf, len,
+			"received, but the export that sent it was never confirmed: the source may still hold this guest; resume with force only once the source says released, else discard this copy");
+	else if (v->in_doubt[0])
+		snprintf(buf, len, "%s", v->in_doubt);
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
 static int vmm_status(void *arg, struct sm_ep_status *st, struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
 	struct sm_fw_guest_status gs;
+
+	snprintf(st->hold, sizeof(st->hold), "%s",
+		 v->pending	? "uncommitted" :
+		 v->in_doubt[0] ? "in-doubt" :
+				  "");
+	hold_reason(v, st->hold_reason, sizeof(st->hold_reason));
 
 	snprintf(st->vmm_state, sizeof(st->vmm_state), "%s",
 		 vstate_name[v->state]);
@@ -374,13 +420,24 @@ static int vmm_pause(void *arg, struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
 
-	if (v->state == V_INCOMING)
+	switch (v->state) {
+	case V_INCOMING:
 		return sm_err_set(e, SM_EXIT_VM,
 				  "no guest is running: the VMM is waiting for an import");
-	if (v->state == V_RELEASED)
+	case V_RECEIVING:
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"no guest is running: an import is under way");
+	case V_RECEIVED:
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the received guest has not run yet: it is paused");
+	case V_RELEASED:
 		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
-	v->state = V_PAUSED;
-	return 0;
+	default:
+		v->state = V_PAUSED;
+		return 0;
+	}
 }
 
 static int guest_state(struct sm_sim_vmm *v, struct sm_err *e)
@@ -392,24 +449,37 @@ static int guest_state(struct sm_sim_vmm *v, struct sm_err *e)
 	return gs.state;
 }
 
-static int vmm_resume(void *arg, struct sm_err *e)
+static int vmm_resume(void *arg, int force, struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
+	char why[SM_EP_HOLD_MAX];
 	int gs;
 
-	if (v->state == V_RELEASED)
+	switch (v->state) {
+	case V_RELEASED:
 		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
+	case V_INCOMING:
+		return sm_err_set(e, SM_EXIT_VM,
+				  "no guest: the VMM is waiting for an import");
+	case V_RECEIVING:
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"no context adopted yet: an import is under way");
+	default:
+		break;
+	}
 	if (v->held)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "the guest context is handed out: return it first");
-	if (v->state == V_INCOMING) {
-		if (!v->has_ctx)
-			return sm_err_set(e, SM_EXIT_VM,
-					  "no context adopted yet");
-		if (!v->devstate_ok)
-			return sm_err_set(e, SM_EXIT_VM,
-					  "no device state loaded yet");
-	}
+	if (v->state == V_RECEIVED && !v->devstate_ok)
+		return sm_err_set(e, SM_EXIT_VM, "no device state loaded yet");
+	hold_reason(v, why, sizeof(why));
+	if (why[0] && !force)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest is on hold (%s): %s (sevmig-sim ctl %s resume --force)",
+			v->pending ? "uncommitted" : "in doubt", why,
+			v->o.socket ? v->o.socket : "SOCKET");
 	gs = guest_state(v, e);
 	if (gs < 0)
 		return -1;
@@ -417,7 +487,11 @@ static int vmm_resume(void *arg, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "the firmware guest state is %s, not RUNNING",
 				  sm_guest_state_name((unsigned)gs));
-	if (v->state == V_INCOMING) {
+	if (why[0])
+		pr_warn("resumed on the operator's word although %s", why);
+	v->pending = 0;
+	v->in_doubt[0] = '\0';
+	if (v->state == V_RECEIVED) {
 		/* Imported: from now on an ordinary VMM that can export. */
 		v->incoming = 0;
 		pr_info("incoming guest resumed");
@@ -468,9 +542,10 @@ static int vmm_set_shared_regions(void *arg, const struct sm_ep_region *r,
 	struct sm_ep_region *p;
 	size_t i, base = append ? v->nshared : 0;
 
-	if (v->state != V_INCOMING)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "set-shared-regions is for an incoming VMM before resume");
+	if (v->state != V_RECEIVING && v->state != V_RECEIVED)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"set-shared-regions is for an incoming VMM that is receiving, before resume");
 	for (i = 0; i < n; i++)
 		if (!in_layout(v, r[i].gpa, r[i].size))
 			return sm_err_set(e, SM_EXIT_USAGE,
@@ -592,9 +667,10 @@ static int vmm_load_device_state(void *arg, uint64_t size, struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
 
-	if (v->state != V_INCOMING)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "load-device-state is for an incoming VMM before resume");
+	if (v->state != V_RECEIVING && v->state != V_RECEIVED)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"load-device-state is for an incoming VMM that is receiving, before resume");
 	if (size < SM_SIM_DEVSTATE_MIN)
 		return sm_err_set(e, SM_EXIT_USAGE,
 				  "device state of %" PRIu64
@@ -759,12 +835,19 @@ static int vmm_take_context(void *arg, int *ctx_fd, struct sm_err *e)
 				  "the guest is running: pause it first");
 	if (v->held)
 		return sm_err_set(e, SM_EXIT_VM, "the context is handed out");
+	if (v->in_doubt[0])
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest is in doubt (%s): resume it with force before exporting it again",
+			v->in_doubt);
 	*ctx_fd = sm_fw_sim_context_fd(v->fw);
 	v->held = 1;
+	v->stage = STAGE_NONE;
 	return 0;
 }
 
-static int vmm_return_context(void *arg, int ctx_fd, struct sm_err *e)
+static int vmm_return_context(void *arg, int ctx_fd, const char *in_doubt,
+			      struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
 	int gs;
@@ -784,7 +867,45 @@ static int vmm_return_context(void *arg, int ctx_fd, struct sm_err *e)
 			return -1;
 	}
 	v->held = 0;
+	v->stage = STAGE_NONE;
+	if (in_doubt) {
+		snprintf(v->in_doubt, sizeof(v->in_doubt), "%s", in_doubt);
+		pr_warn("context returned in doubt: %s", v->in_doubt);
+	}
 	return 0;
+}
+
+/* The holder reports how far it got: state for context_lost. */
+static int progress(struct sm_sim_vmm *v, enum stage to, struct sm_err *e)
+{
+	int gs;
+
+	if (!v->held)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the context is not handed out");
+	gs = guest_state(v, e);
+	if (gs < 0)
+		return -1;
+	if (gs != SM_GUEST_SUPDATE)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest is not being sent (firmware state %s)",
+			sm_guest_state_name((unsigned)gs));
+	if (to < v->stage)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the send went further already");
+	v->stage = to;
+	return 0;
+}
+
+static int vmm_stream_written(void *arg, struct sm_err *e)
+{
+	return progress(arg, STAGE_WRITTEN, e);
+}
+
+static int vmm_target_ready(void *arg, struct sm_err *e)
+{
+	return progress(arg, STAGE_READY, e);
 }
 
 /*
@@ -867,6 +988,7 @@ static int vmm_release(void *arg, struct sm_err *e)
 	if (sm_fw_sim_decommission(v->fw, e))
 		return -1;
 	v->held = 0;
+	v->stage = STAGE_NONE;
 	v->state = V_RELEASED;
 	sm_fw_close(v->fw);
 	v->fw = NULL;
@@ -880,10 +1002,12 @@ static int vmm_release(void *arg, struct sm_err *e)
 static void vmm_context_lost(void *arg)
 {
 	struct sm_sim_vmm *v = arg;
+	enum stage stage = v->stage;
 	struct sm_err e;
 	int gs;
 
 	v->held = 0;
+	v->stage = STAGE_NONE;
 	/*
 	 * Exiting with a client still holding the context: the guest dies
 	 * with this VMM unless that client completes its export, so leave
@@ -896,6 +1020,20 @@ static void vmm_context_lost(void *arg)
 			"leaving it to that client");
 		return;
 	}
+	/*
+	 * The target said it holds a complete copy: finish the send as the
+	 * exporter would have, so only the target's copy remains (it waits,
+	 * uncommitted, for an operator to resume it there).
+	 */
+	if (stage == STAGE_READY && guest_state(v, &e) == SM_GUEST_SUPDATE) {
+		if (sm_fw_send_finish(v->fw, &e) == 0) {
+			pr_warn("the exporter vanished after the target acknowledged a complete copy: SEND_FINISH, releasing the guest (the target holds it)");
+			vmm_release(v, &e);
+			return;
+		}
+		pr_err("finishing the send the exporter left: %s", e.msg);
+		stage = STAGE_WRITTEN;
+	}
 	gs = sm_fw_sim_recover(v->fw, &e);
 	if (gs < 0) {
 		pr_err("recovering the guest context: %s", e.msg);
@@ -906,11 +1044,20 @@ static void vmm_context_lost(void *arg)
 		vmm_release(v, &e);
 		return;
 	}
+	if (stage >= STAGE_WRITTEN) {
+		snprintf(
+			v->in_doubt, sizeof(v->in_doubt),
+			"the exporter vanished after the whole stream had left: an importer may run this guest elsewhere; resume it here with force only if no target does");
+		pr_warn("took the guest context back, in doubt: %s",
+			v->in_doubt);
+		return;
+	}
 	pr_warn("took the guest context back (firmware state %s)",
 		sm_guest_state_name((unsigned)gs));
 }
 
-static int vmm_adopt_context(void *arg, int ctx_fd, struct sm_err *e)
+static int vmm_adopt_context(void *arg, int ctx_fd, int pending,
+			     struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
 	struct sm_fw_guest_status gs;
@@ -921,6 +1068,10 @@ static int vmm_adopt_context(void *arg, int ctx_fd, struct sm_err *e)
 				  "adopt-context is for an incoming VMM");
 	if (v->has_ctx)
 		return sm_err_set(e, SM_EXIT_VM, "a context was already adopted");
+	if (v->state != V_RECEIVING)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"adopt-context needs a VMM that is receiving (claimed by the importer)");
 	if (sm_fw_sim_open(v->platform_dir, &fw, e))
 		return -1;
 	if (sm_fw_sim_attach(fw, ctx_fd, e) ||
@@ -951,12 +1102,112 @@ static int vmm_adopt_context(void *arg, int ctx_fd, struct sm_err *e)
 	v->fw = fw;
 	v->has_ctx = 1;
 	v->policy = gs.policy;
-	pr_info("context adopted (handle %" PRIu32 ")", gs.handle);
+	v->state = V_RECEIVED;
+	v->pending = pending;
+	pr_info("context adopted (handle %" PRIu32 ")%s", gs.handle,
+		pending ? ", uncommitted until the export commits" : "");
 	return 0;
 
 err_close:
 	sm_fw_close(fw);
 	return -1;
+}
+
+static int vmm_commit(void *arg, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+
+	if (v->state != V_RECEIVED)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"commit is for a received guest before it resumes (the VMM is %s)",
+			vstate_name[v->state]);
+	if (v->pending)
+		pr_info("the export committed: the received guest may run");
+	v->pending = 0;
+	return 0;
+}
+
+/*
+ * Back to waiting for an import: the half-received (or received, never
+ * run) guest goes, memory cleared, context decommissioned.
+ */
+static int reset_incoming(struct sm_sim_vmm *v, const char *why,
+			  struct sm_err *e)
+{
+	struct sm_fw *fw;
+
+	load_free(v);
+	if (v->has_ctx) {
+		if (sm_fw_sim_open(v->platform_dir, &fw, e))
+			return -1;
+		if (sm_fw_sim_decommission(v->fw, e))
+			pr_warn("decommissioning the received guest: %s",
+				e->msg);
+		sm_fw_close(v->fw);
+		v->fw = fw;
+		v->has_ctx = 0;
+	}
+	v->devstate_ok = 0;
+	v->pending = 0;
+	free(v->shared);
+	v->shared = NULL;
+	v->nshared = 0;
+	v->policy = 0;
+	v->migration_ready = 0;
+	if (zero_ram(v, e))
+		return -1;
+	v->state = V_INCOMING;
+	pr_info("%s: memory cleared, waiting for an import again", why);
+	return 0;
+}
+
+static int vmm_discard(void *arg, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+
+	if (v->state == V_INCOMING)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"nothing to discard: the VMM is waiting for an import");
+	if (v->state != V_RECEIVING && v->state != V_RECEIVED)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"discard is for a received guest that never ran (the VMM is %s)",
+			vstate_name[v->state]);
+	return reset_incoming(v, "received guest discarded", e);
+}
+
+static int vmm_claim(void *arg, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+
+	switch (v->state) {
+	case V_RELEASED:
+		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
+	case V_INCOMING:
+		v->state = V_RECEIVING;
+		pr_info("an importer claimed the VM: receiving");
+		return 0;
+	case V_RECEIVED:
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the VM holds a received guest, paused%s: it is not waiting for an import (resume it, or discard it to import again)",
+			v->pending ? " and uncommitted" : "");
+	default:
+		return 0;
+	}
+}
+
+static void vmm_unclaim(void *arg)
+{
+	struct sm_sim_vmm *v = arg;
+	struct sm_err e;
+
+	if (v->state == V_RECEIVING &&
+	    reset_incoming(v, "the importer left before the guest was adopted",
+			   &e))
+		pr_err("clearing the incoming VMM: %s", e.msg);
 }
 
 static int vmm_quit(void *arg, struct sm_err *e)
@@ -982,7 +1233,13 @@ static const struct sm_eps_ops vmm_ops = {
 	.take_context = vmm_take_context,
 	.return_context = vmm_return_context,
 	.release = vmm_release,
+	.stream_written = vmm_stream_written,
+	.target_ready = vmm_target_ready,
 	.adopt_context = vmm_adopt_context,
+	.commit = vmm_commit,
+	.discard = vmm_discard,
+	.claim = vmm_claim,
+	.unclaim = vmm_unclaim,
 	.context_lost = vmm_context_lost,
 	.digest = vmm_digest,
 	.check = vmm_check,

@@ -13,7 +13,7 @@
 #include "util.h"
 
 const char cmd_ctl_synopsis[] =
-	" sevmig-sim ctl [options] SOCKET status|digest|check|pause|resume|quit\n";
+	" sevmig-sim ctl [options] SOCKET status|digest|check|pause|resume|discard|quit\n";
 
 static void ctl_usage(void)
 {
@@ -21,6 +21,7 @@ static void ctl_usage(void)
 	printf("\nQuery or drive a VMM through its VM endpoint.\n");
 	printf("\nOptions:\n");
 	printf(" -J, --json           print the result as JSON\n");
+	printf("     --force          resume a guest on hold (uncommitted or in doubt)\n");
 	printf("     --timeout SEC    give up waiting after SEC seconds (default 30)\n");
 	printf(" -v, --verbose        more messages (repeat for more)\n");
 	printf(" -q, --quiet          report errors only\n");
@@ -31,6 +32,25 @@ static void ctl_usage(void)
 static const char *yn(int b, int json)
 {
 	return json ? (b ? "true" : "false") : (b ? "yes" : "no");
+}
+
+/* A JSON string (or null) on stdout. */
+static void json_str(const char *v)
+{
+	if (!v) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			printf("\\%c", *v);
+		else if ((unsigned char)*v < 0x20)
+			printf("\\u%04x", (unsigned char)*v);
+		else
+			putchar(*v);
+	}
+	putchar('"');
 }
 
 static int do_status(struct sm_ep *ep, int json, struct sm_err *e)
@@ -44,10 +64,15 @@ static int do_status(struct sm_ep *ep, int json, struct sm_err *e)
 		       "\"role\":\"%s\",\"guest_state\":\"%s\",\"policy\":%" PRIu32
 		       ",\"handle\":%" PRIu32 ",\"mem_size\":%" PRIu64
 		       ",\"vcpus\":%u,\"es\":%s,\"migration_ready\":%s,"
-		       "\"context_held\":%s}\n",
+		       "\"context_held\":%s,\"claimed\":%s,\"hold\":",
 		       st.vmm_state, st.role, st.guest_state, st.policy,
 		       st.handle, st.mem_size, st.vcpus, yn(st.es, 1),
-		       yn(st.migration_ready, 1), yn(st.context_held, 1));
+		       yn(st.migration_ready, 1), yn(st.context_held, 1),
+		       yn(st.claimed, 1));
+		json_str(st.hold[0] ? st.hold : NULL);
+		fputs(",\"hold_reason\":", stdout);
+		json_str(st.hold[0] ? st.hold_reason : NULL);
+		fputs("}\n", stdout);
 		return 0;
 	}
 	printf("vmm state:        %s\n", st.vmm_state);
@@ -60,6 +85,11 @@ static int do_status(struct sm_ep *ep, int json, struct sm_err *e)
 	printf("es:               %s\n", yn(st.es, 0));
 	printf("migration ready:  %s\n", yn(st.migration_ready, 0));
 	printf("context held:     %s\n", yn(st.context_held, 0));
+	printf("claimed:          %s\n", yn(st.claimed, 0));
+	if (st.hold[0])
+		printf("hold:             %s: %s\n", st.hold, st.hold_reason);
+	else
+		printf("hold:             none\n");
 	return 0;
 }
 
@@ -118,9 +148,10 @@ static int do_check(struct sm_ep *ep, int json, struct sm_err *e)
 
 int cmd_ctl(int argc, char **argv)
 {
-	enum { OPT_TIMEOUT = CHAR_MAX + 1 };
+	enum { OPT_TIMEOUT = CHAR_MAX + 1, OPT_FORCE };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -129,12 +160,13 @@ int cmd_ctl(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const verbs[] = { "status", "digest", "check",
-					     "pause",  "resume", "quit" };
+					     "pause",  "resume", "quit",
+					     "discard" };
 	struct sm_err e;
 	struct sm_ep *ep;
 	const char *verb;
 	double timeout = 30;
-	int c, json = 0, verbose = 0, quiet = 0, rc;
+	int c, json = 0, verbose = 0, quiet = 0, force = 0, rc;
 	size_t i;
 	char *end;
 
@@ -143,6 +175,9 @@ int cmd_ctl(int argc, char **argv)
 		switch (c) {
 		case 'J':
 			json = 1;
+			break;
+		case OPT_FORCE:
+			force = 1;
 			break;
 		case OPT_TIMEOUT:
 			timeout = strtod(optarg, &end);
@@ -181,8 +216,12 @@ int cmd_ctl(int argc, char **argv)
 			break;
 	if (i == SM_ARRAY_SIZE(verbs)) {
 		fprintf(stderr,
-			"%s: unknown ctl command '%s' (status, digest, check, pause, resume, quit)\n",
+			"%s: unknown ctl command '%s' (status, digest, check, pause, resume, discard, quit)\n",
 			sm_progname, verb);
+		return sim_try_help("ctl");
+	}
+	if (force && i != 4) {
+		fprintf(stderr, "%s: --force goes with resume\n", sm_progname);
 		return sim_try_help("ctl");
 	}
 	sm_cli_set_verbosity(verbose, quiet);
@@ -202,10 +241,13 @@ int cmd_ctl(int argc, char **argv)
 		rc = sm_ep_pause(ep, &e);
 		break;
 	case 4:
-		rc = sm_ep_resume(ep, &e);
+		rc = force ? sm_ep_resume_forced(ep, &e) : sm_ep_resume(ep, &e);
+		break;
+	case 5:
+		rc = sm_ep_quit(ep, &e);
 		break;
 	default:
-		rc = sm_ep_quit(ep, &e);
+		rc = sm_ep_discard(ep, &e);
 		break;
 	}
 	sm_ep_close(ep);

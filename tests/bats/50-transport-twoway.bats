@@ -135,7 +135,10 @@ EOF
 	assert_equal "$(sim_status b 'guest state')" RUNNING
 	[ "$(sim_status b 'vmm state')" != running ]
 	run -0 sevmig-sim ctl "$T/b.sock" check
-	run -0 sevmig-sim ctl "$T/b.sock" resume
+	# uncommitted: it resumes only when the operator says so
+	run -5 sevmig-sim ctl "$T/b.sock" resume
+	assert_output --partial "the guest is on hold (uncommitted)"
+	run -0 sevmig-sim ctl --force "$T/b.sock" resume
 	assert_equal "$(sim_digest b)" "$(cat "$T/a.digest")"
 }
 
@@ -145,7 +148,8 @@ EOF
 	save_archive
 	run -4 --separate-stderr sevmig-import --ack -i "$T/guest.sevmig" "$T/b.sock"
 	assert_output "ready"
-	assert_equal "$stderr" "sevmig-import: no \"commit\" from the exporter; VM '$T/b.sock' holds the guest paused and will not resume on its own"
+	assert_equal "$stderr" "sevmig-import: warning: this archive is a snapshot (sevmig-export --keep-source): its source may still be running the guest, and resuming it here makes a second running copy
+sevmig-import: no \"commit\" from the exporter (a one-way stream: no exporter waited for \"ready\"): VM '$T/b.sock' holds the guest paused, uncommitted, and will not resume on its own. Either the export finished (the source VM's status says released: resume here with sevmig-sim ctl '$T/b.sock' resume --force) or it did not (the source still holds the guest: resume it there and discard this copy with sevmig-sim ctl '$T/b.sock' discard); sevmig-sim ctl SOURCE-SOCKET status tells which"
 	[ "$(sim_status b 'vmm state')" != running ]
 	run -0 sevmig-sim ctl "$T/b.sock" check
 }

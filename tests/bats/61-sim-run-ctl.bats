@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# sevmig-sim ctl (status, digest, check, pause, resume, quit) and the
+# sevmig-sim ctl (status, digest, check, pause, resume, discard, quit) and the
 # usage errors of run and ctl.
 
 load helpers
@@ -33,14 +33,16 @@ memory:           8388608 bytes
 vcpus:            2
 es:               no
 migration ready:  yes
-context held:     no"
+context held:     no
+claimed:          no
+hold:             none"
 	[ -z "$stderr" ]
 }
 
 @test "ctl status -J prints one JSON document" {
 	start_vmm src --mem 8M --es --no-migration-ready
 	run -0 --separate-stderr sevmig-sim ctl "$SRC" status -J
-	assert_output --regexp '^\{"schema":"sevmig-sim-status/1","vmm_state":"running","role":"source","guest_state":"RUNNING","policy":5,"handle":[0-9]+,"mem_size":8388608,"vcpus":1,"es":true,"migration_ready":false,"context_held":false\}$'
+	assert_output --regexp '^\{"schema":"sevmig-sim-status/1","vmm_state":"running","role":"source","guest_state":"RUNNING","policy":5,"handle":[0-9]+,"mem_size":8388608,"vcpus":1,"es":true,"migration_ready":false,"context_held":false,"claimed":false,"hold":null,"hold_reason":null\}$'
 	run -0 python3 -c 'import json,sys; json.loads(sys.argv[1])' "$output"
 }
 
@@ -154,7 +156,7 @@ Try 'sevmig-sim ctl --help' for more information."
 	run -2 --separate-stderr sevmig-sim ctl "$SRC" status extra
 	assert_equal "${stderr_lines[0]}" "sevmig-sim: ctl needs a socket and one command"
 	run -2 --separate-stderr sevmig-sim ctl "$SRC" reboot
-	assert_equal "${stderr_lines[0]}" "sevmig-sim: unknown ctl command 'reboot' (status, digest, check, pause, resume, quit)"
+	assert_equal "${stderr_lines[0]}" "sevmig-sim: unknown ctl command 'reboot' (status, digest, check, pause, resume, discard, quit)"
 	run -2 --separate-stderr sevmig-sim ctl --timeout x "$SRC" status
 	assert_equal "${stderr_lines[0]}" "sevmig-sim: invalid --timeout value 'x'"
 	run -2 --separate-stderr sevmig-sim ctl --bogus "$SRC" status
@@ -164,9 +166,10 @@ Try 'sevmig-sim ctl --help' for more information."
 @test "ctl --help lists its options" {
 	run -0 --separate-stderr sevmig-sim ctl --help
 	assert_line --index 0 "Usage:"
-	assert_line --index 1 " sevmig-sim ctl [options] SOCKET status|digest|check|pause|resume|quit"
+	assert_line --index 1 " sevmig-sim ctl [options] SOCKET status|digest|check|pause|resume|discard|quit"
 	assert_line --partial -- "--json"
 	assert_line --partial -- "--timeout SEC"
+	assert_line --partial -- "--force"
 	[ -z "$stderr" ]
 }
 

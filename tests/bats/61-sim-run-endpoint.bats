@@ -91,8 +91,8 @@ teardown() {
 	for i in 0 1 2 3 4 5; do
 		assert_line --index $i '{"ok":false,"error":"the guest context is held by another client","code":"busy"}'
 	done
-	# Looking is fine.
-	run -0 ep-client "$SRC" status hello shared-regions "$T/r"
+	# Looking is fine (a hello that does not claim the VM).
+	run -0 ep-client "$SRC" status peek shared-regions "$T/r"
 	assert_line --index 0 --regexp "^vmm_state=paused guest_state=RUNNING role=source held=1 policy=0x1 handle=[0-9]+$"
 	run -5 sevmig-sim ctl "$SRC" quit
 	assert_output "sevmig-sim: vmm refused 'quit': the guest context is held by another client"
@@ -157,18 +157,24 @@ teardown() {
 	run -5 ep-client "$SRC" pause take-context adopt-context
 	assert_output --partial "ep-client: vmm refused 'adopt-context': adopt-context is for an incoming VMM"
 	run -0 ep-client "$SRC" op set-shared-regions '{"regions":[]}' op load-device-state '{"size":200}'
-	assert_line --index 0 '{"ok":false,"error":"set-shared-regions is for an incoming VMM before resume","code":"state"}'
-	assert_line --index 1 '{"ok":false,"error":"load-device-state is for an incoming VMM before resume","code":"state"}'
+	assert_line --index 0 '{"ok":false,"error":"set-shared-regions is for an incoming VMM that is receiving, before resume","code":"state"}'
+	assert_line --index 1 '{"ok":false,"error":"load-device-state is for an incoming VMM that is receiving, before resume","code":"state"}'
 }
 
 @test "an incoming VMM waits with empty RAM and refuses to run without a guest" {
 	start_vmm dst --incoming --mem 4M
+	# Unclaimed it waits; a hello that claims it (the only way to its
+	# memory) makes it receiving, for this client alone.
+	run -0 ep-client "$DST" peek op pause op resume
+	assert_line --index 0 "version=1 platform=sim role=incoming state=incoming vcpus=1 es=0 policy=0x0 migration_ready=0 mem_size=4194304 ranges=1 fds=0"
+	assert_line --index 3 '{"ok":false,"error":"no guest is running: the VMM is waiting for an import","code":"state"}'
+	assert_line --index 4 '{"ok":false,"error":"no guest: the VMM is waiting for an import","code":"state"}'
 	run -0 ep-client "$DST" hello dump "$T/ram" op pause op resume op take-context op device-state op check
-	assert_line --index 0 "version=1 platform=sim role=incoming state=incoming vcpus=1 es=0 policy=0x0 migration_ready=0 mem_size=4194304 ranges=1 fds=1"
-	assert_line --index 4 '{"ok":false,"error":"no guest is running: the VMM is waiting for an import","code":"state"}'
-	assert_line --index 5 '{"ok":false,"error":"no context adopted yet","code":"state"}'
+	assert_line --index 0 "version=1 platform=sim role=incoming state=receiving vcpus=1 es=0 policy=0x0 migration_ready=0 mem_size=4194304 ranges=1 fds=1"
+	assert_line --index 4 '{"ok":false,"error":"no guest is running: an import is under way","code":"state"}'
+	assert_line --index 5 '{"ok":false,"error":"no context adopted yet: an import is under way","code":"state"}'
 	assert_line --index 6 '{"ok":false,"error":"take-context is for a source VMM","code":"state"}'
-	assert_line --index 7 '{"ok":false,"error":"no device state: the guest is incoming","code":"state"}'
+	assert_line --index 7 '{"ok":false,"error":"no device state: the guest is receiving","code":"state"}'
 	assert_line --index 8 '{"ok":false,"error":"no guest yet: the incoming VMM has not adopted a context","code":"state"}'
 	cmp "$T/ram" <(head -c 4194304 /dev/zero)
 	run -0 sevmig-sim ctl "$DST" status
@@ -189,7 +195,7 @@ teardown() {
 		set-shared-regions "$T/shared" load-device-state "$T/ds" \
 		adopt-context opfd adopt-context 1 resume
 	assert_line "size=307200 received=307200"
-	assert_line '{"ok":false,"error":"no context adopted yet","code":"state"}'
+	assert_line '{"ok":false,"error":"no context adopted yet: an import is under way","code":"state"}'
 	assert_line '{"ok":false,"error":"a context was already adopted","code":"state"}'
 	# (No release of the source: this shortcut shares one context, and a
 	# release would decommission it; a real import receives a new one.)

@@ -39,7 +39,7 @@ saved_pair() {
 assert_import_recovers() {
 	assert_target_waiting
 	run -0 --separate-stderr sevmig-import -i "$T/guest.sevmig" "$T/b.sock"
-	assert_equal "$stderr" ""
+	assert_equal "$stderr" "$SNAPSHOT_WARNING"
 	run -0 sevmig-sim ctl "$T/b.sock" check
 	assert_equal "$(sim_digest b)" "$(cat "$T/a.digest")"
 	assert_equal "$(sim_status b 'vmm state')" running
@@ -76,16 +76,26 @@ assert_import_recovers() {
 	assert_import_recovers
 }
 
-@test "a stream that ends right after the trailer still imports: the trailer vouches for it" {
+@test "a stream that ends right after the trailer is refused: only the end-of-archive marker makes it complete" {
 	# What the importer saw above, but its input closed there: only the
-	# end-of-archive blocks are missing, the verified trailer proves the
-	# guest complete.
+	# end-of-archive blocks are missing.  An exporter killed at that point
+	# has not finished, so its VMM takes the guest back: the cut stream
+	# must not import, or the guest would run twice.
 	saved_pair
 	local off size
 	off=$(entry_offset sevmig/trailer.json "$T/guest.sevmig")
 	size=$(entry_size sevmig/trailer.json "$T/guest.sevmig")
 	head -c $((off + (size + 511) / 512 * 512)) "$T/guest.sevmig" >"$T/cut.sevmig"
-	run -0 --separate-stderr sevmig-import -i "$T/cut.sevmig" "$T/b.sock"
+	run -4 --separate-stderr sevmig-import -i "$T/cut.sevmig" "$T/b.sock"
+	assert_equal "$stderr" "sevmig-import: the archive ends without its end-of-archive marker (truncated stream)"
+	assert_target_waiting
+	# one zero block of the two is not enough either
+	head -c $((off + (size + 511) / 512 * 512 + 512)) "$T/guest.sevmig" >"$T/cut.sevmig"
+	run -4 --separate-stderr sevmig-import -i "$T/cut.sevmig" "$T/b.sock"
+	assert_equal "$stderr" "sevmig-import: the archive ends without its end-of-archive marker (truncated stream)"
+	assert_target_waiting
+	# the whole stream imports
+	run -0 --separate-stderr sevmig-import -i "$T/guest.sevmig" "$T/b.sock"
 	run -0 sevmig-sim ctl "$T/b.sock" check
 	assert_equal "$(sim_digest b)" "$(cat "$T/a.digest")"
 }

@@ -99,6 +99,9 @@ assert_target_untouched() {
 	assert_equal "$(sim_status b 'vmm state')" incoming
 }
 
+# What sevmig-import says when it resumes an archive made --keep-source.
+SNAPSHOT_WARNING="sevmig-import: warning: this archive is a snapshot (sevmig-export --keep-source): its source may still be running the guest, and resuming it here makes a second running copy"
+
 # Export a's guest to a file $T/guest.sevmig with --keep-source.
 save_archive() {
 	sevmig-export $(certs_b) --keep-source -o "$T/guest.sevmig" "$T/a.sock"

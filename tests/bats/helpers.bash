@@ -13,6 +13,8 @@ PATH=$SEVMIG_BUILD/bin:$SEVMIG_BUILD/tests/helpers:$PATH
 export PATH SEVMIG_ROOT SEVMIG_BUILD AMD_CERTS FIXTURES
 # Keep every test away from the user's cache and from the real KDS.
 export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
+# ... and each test's imports away from the host's replay journal.
+export SEVMIG_STATE_DIR=$BATS_TEST_TMPDIR/state
 export SEVMIG_KDS_URL=http://127.0.0.1:9/
 VIRTEE=$AMD_CERTS/virtee-sev
 

@@ -124,10 +124,11 @@ static int v_pause(void *p, struct sm_err *e)
 	return 0;
 }
 
-static int v_resume(void *p, struct sm_err *e)
+static int v_resume(void *p, int force, struct sm_err *e)
 {
 	struct vmm *v = p;
 
+	(void)force;
 	if (v->held || v->released)
 		return sm_err_set(e, SM_EXIT_VM, "the context is away");
 	v->paused = 0;
@@ -254,10 +255,11 @@ static int v_take(void *p, int *fd, struct sm_err *e)
 	return 0;
 }
 
-static int v_return(void *p, int fd, struct sm_err *e)
+static int v_return(void *p, int fd, const char *in_doubt, struct sm_err *e)
 {
 	struct vmm *v = p;
 
+	(void)in_doubt;
 	(void)e;
 	if (fd < 0 || !v->held)
 		fz_fail("context returned (fd %d) while not held", fd);
@@ -277,8 +279,9 @@ static int v_release(void *p, struct sm_err *e)
 	return 0;
 }
 
-static int v_adopt(void *p, int fd, struct sm_err *e)
+static int v_adopt(void *p, int fd, int pending, struct sm_err *e)
 {
+	(void)pending;
 	(void)p;
 	(void)e;
 	if (fd < 0)

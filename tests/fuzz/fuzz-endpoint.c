@@ -138,7 +138,7 @@ static void session(struct sm_ep *ep)
 	if (rc == 0)
 		close_if(&fd);
 	check(sm_ep_return_context(ep, devnull, &e), &e, "return-context");
-	check(sm_ep_adopt_context(ep, devnull, &e), &e, "adopt-context");
+	check(sm_ep_adopt_context(ep, devnull, 0, &e), &e, "adopt-context");
 	check(sm_ep_release(ep, &e), &e, "release");
 	check(sm_ep_resume(ep, &e), &e, "resume");
 	check(sm_ep_digest(ep, sha, &pages, &e), &e, "digest");

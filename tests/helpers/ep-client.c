@@ -16,15 +16,21 @@
  *   opfd NAME N [JSON]   the same with N descriptors of /dev/null attached
  *   frame TEXT           send TEXT as one message body, print the reply
  *   rawhex HEX           send raw bytes, print the reply (if any, 2 s)
- *   hello                print the hello reply fields, keep the memory fds
+ *   hello                claim the VM: print the hello reply fields, keep
+ *                        the memory fds
+ *   peek                 hello without a claim (no memory fds)
  *   dump FILE            write the first memory fd's whole content to FILE
  *   fill FILE            write FILE into the first memory fd from offset 0
  *   poke OFFSET          flip the lowest bit of one byte of the memory fd
- *   pause | resume | release | quit | status
+ *   pause | resume | resume-force | release | quit | status
+ *   holds                print the VMM state, claim and hold
+ *   commit | discard | stream-written | target-ready
  *   take-context         take the context and hold its fd
  *   return-context       give the held fd back
+ *   return-doubt REASON  give it back, the guest left in doubt
  *   return-other         return a descriptor that is not the context
  *   adopt-context        hand the held fd to the (incoming) VMM
+ *   adopt-pending        the same, uncommitted (as a two-way import)
  *   shared-regions FILE  write "GPA SIZE" lines (hex, decimal) to FILE
  *   set-shared-regions FILE
  *   device-state FILE    stream the device state into FILE
@@ -223,14 +229,17 @@ static int send_start(struct st *s, struct sm_err *e)
 	return sm_fw_send_start(s->fw, &a, e);
 }
 
-static int do_hello(struct st *s, struct sm_err *e)
+static int do_hello(struct st *s, int claim, struct sm_err *e)
 {
 	struct sm_ep_hello *h = calloc(1, sizeof(*h));
 	size_t i;
 	int k;
 
-	if (!h || sm_ep_hello(s->ep, h, e))
+	if (!h ||
+	    (claim ? sm_ep_claim(s->ep, h, e) : sm_ep_hello(s->ep, h, e))) {
+		free(h);
 		return -1;
+	}
 	printf("version=%d platform=%s role=%s state=%s vcpus=%u es=%d "
 	       "policy=0x%" PRIx32 " migration_ready=%d mem_size=%" PRIu64
 	       " ranges=%zu fds=%d\n",
@@ -243,9 +252,10 @@ static int do_hello(struct st *s, struct sm_err *e)
 		       " fd=%d offset=0x%" PRIx64 "\n",
 		       h->ranges[i].gpa, h->ranges[i].size,
 		       h->ranges[i].fd_index, h->ranges[i].offset);
-	if (s->mem_fd >= 0)
+	if (h->nfds && s->mem_fd >= 0)
 		close(s->mem_fd);
-	s->mem_fd = h->fds[0];
+	if (h->nfds)
+		s->mem_fd = h->fds[0];
 	memcpy(s->platform_dir, h->platform_dir, sizeof(s->platform_dir));
 	for (k = 1; k < h->nfds; k++)
 		close(h->fds[k]);
@@ -482,7 +492,9 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 		need(argc, *i, 1, c);
 		rc = do_rawhex(s, argv[++*i], e);
 	} else if (!strcmp(c, "hello")) {
-		rc = do_hello(s, e);
+		rc = do_hello(s, 1, e);
+	} else if (!strcmp(c, "peek")) {
+		rc = do_hello(s, 0, e);
 	} else if (!strcmp(c, "dump")) {
 		need(argc, *i, 1, c);
 		rc = dump(s, argv[++*i], e);
@@ -496,6 +508,16 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 		rc = sm_ep_pause(s->ep, e);
 	} else if (!strcmp(c, "resume")) {
 		rc = sm_ep_resume(s->ep, e);
+	} else if (!strcmp(c, "resume-force")) {
+		rc = sm_ep_resume_forced(s->ep, e);
+	} else if (!strcmp(c, "commit")) {
+		rc = sm_ep_commit(s->ep, e);
+	} else if (!strcmp(c, "discard")) {
+		rc = sm_ep_discard(s->ep, e);
+	} else if (!strcmp(c, "stream-written")) {
+		rc = sm_ep_stream_written(s->ep, e);
+	} else if (!strcmp(c, "target-ready")) {
+		rc = sm_ep_target_ready(s->ep, e);
 	} else if (!strcmp(c, "release")) {
 		rc = sm_ep_release(s->ep, e);
 	} else if (!strcmp(c, "quit")) {
@@ -509,6 +531,15 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 			       "policy=0x%" PRIx32 " handle=%" PRIu32 "\n",
 			       st.vmm_state, st.guest_state, st.role,
 			       st.context_held, st.policy, st.handle);
+		return rc;
+	} else if (!strcmp(c, "holds")) {
+		struct sm_ep_status st;
+
+		rc = sm_ep_status(s->ep, &st, e);
+		if (!rc)
+			printf("vmm_state=%s claimed=%d hold=%s\n",
+			       st.vmm_state, st.claimed,
+			       st.hold[0] ? st.hold : "-");
 		return rc;
 	} else if (!strcmp(c, "send-start")) {
 		rc = send_start(s, e);
@@ -524,13 +555,19 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 		rc = sm_ep_take_context(s->ep, &s->ctx_fd, e);
 	} else if (!strcmp(c, "return-context")) {
 		rc = sm_ep_return_context(s->ep, s->ctx_fd, e);
+	} else if (!strcmp(c, "return-doubt")) {
+		need(argc, *i, 1, c);
+		rc = sm_ep_return_context_in_doubt(s->ep, s->ctx_fd, argv[++*i],
+						   e);
 	} else if (!strcmp(c, "return-other")) {
 		int fd = memfd_create("other", MFD_CLOEXEC);
 
 		rc = sm_ep_return_context(s->ep, fd, e);
 		close(fd);
 	} else if (!strcmp(c, "adopt-context")) {
-		rc = sm_ep_adopt_context(s->ep, s->ctx_fd, e);
+		rc = sm_ep_adopt_context(s->ep, s->ctx_fd, 0, e);
+	} else if (!strcmp(c, "adopt-pending")) {
+		rc = sm_ep_adopt_context(s->ep, s->ctx_fd, 1, e);
 	} else if (!strcmp(c, "shared-regions")) {
 		need(argc, *i, 1, c);
 		return do_shared(s, argv[++*i], e);
@@ -560,8 +597,8 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 		exit(2);
 	}
 	if (!rc && strcmp(c, "op") && strcmp(c, "opfd") && strcmp(c, "frame") &&
-	    strcmp(c, "rawhex") && strcmp(c, "hello") && strcmp(c, "dump") &&
-	    strcmp(c, "fill") && strcmp(c, "poke") &&
+	    strcmp(c, "rawhex") && strcmp(c, "hello") && strcmp(c, "peek") &&
+	    strcmp(c, "dump") && strcmp(c, "fill") && strcmp(c, "poke") &&
 	    strcmp(c, "close"))
 		printf("ok\n");
 	return rc;

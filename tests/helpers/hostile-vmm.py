@@ -14,7 +14,8 @@ one operation, as a broken or malicious VMM would:
 OP is a request's "op", or "load-device-state.verdict" for the verdict that
 follows a load-device-state reply.  A RULE on ">OP" acts on the request
 instead, before the real VMM sees it: only mute (never forward it, so no
-reply comes) and hangup.  ACTIONS:
+reply comes), hangup and delay:SEC (forward it SEC seconds late: a VMM
+slow to get to it).  ACTIONS:
 
   mute            swallow the reply and stay connected: the VMM goes silent
   hangup          close the client's connection instead of replying
@@ -191,7 +192,11 @@ class Session:
                     op = "?"
                 rule = next((r for r in self.rules if r.matches(">" + op)),
                             None)
-                if rule is not None:
+                if rule is not None and rule.action == "delay":
+                    # a VMM slow to take the request: forward it late
+                    log(self.args.log, ">%s %s" % (op, rule.action))
+                    time.sleep(float(rule.arg))
+                elif rule is not None:
                     log(self.args.log, ">%s %s" % (op, rule.action))
                     close_fds(fds)
                     if rule.action == "hangup":

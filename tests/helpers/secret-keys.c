@@ -193,7 +193,8 @@ static int cmd_vek(const char *sock)
 	int ctx = -1, paused = 0, rc = 1;
 	const uint8_t *mem;
 
-	if (!hl || sm_ep_connect(sock, 10, &ep, &e) || sm_ep_hello(ep, hl, &e) ||
+	if (!hl || sm_ep_connect(sock, 10, &ep, &e) ||
+	    sm_ep_claim(ep, hl, &e) ||
 	    sm_ep_shared_regions(ep, &sr, &nsr, &e) ||
 	    sm_ep_status(ep, &st, &e))
 		return fail("talking to the VMM", &e);

@@ -249,10 +249,11 @@ static int f_pause(void *a, struct sm_err *e)
 	return 0;
 }
 
-static int f_resume(void *a, struct sm_err *e)
+static int f_resume(void *a, int force, struct sm_err *e)
 {
 	struct fake *f = a;
 
+	(void)force;
 	if (f->held)
 		return sm_err_set(e, SM_EXIT_VM, "context handed out");
 	f->paused = 0;
@@ -360,11 +361,12 @@ static int f_take(void *a, int *fd, struct sm_err *e)
 	return 0;
 }
 
-static int f_return(void *a, int fd, struct sm_err *e)
+static int f_return(void *a, int fd, const char *in_doubt, struct sm_err *e)
 {
 	struct fake *f = a;
 	struct stat x, y;
 
+	(void)in_doubt;
 	fstat(fd, &x);
 	fstat(f->ctx_fd, &y);
 	if (x.st_ino != y.st_ino)
@@ -492,6 +494,22 @@ static struct sm_ep *conn(struct srv *s)
 	return ep;
 }
 
+/* A connection that claimed the VM (memory fds closed at once). */
+static struct sm_ep *claimed(struct srv *s)
+{
+	struct sm_ep *ep = conn(s);
+	struct sm_ep_hello *h = calloc(1, sizeof(*h));
+	struct sm_err e;
+	int i;
+
+	assert_non_null(h);
+	assert_int_equal(sm_ep_claim(ep, h, &e), 0);
+	for (i = 0; i < h->nfds; i++)
+		close(h->fds[i]);
+	free(h);
+	return ep;
+}
+
 /* Raw call; returns the reply text (caller frees). */
 static char *raw(struct sm_ep *ep, const char *req, const int *fds, int n)
 {
@@ -520,12 +538,19 @@ static void expect_err(struct sm_ep *ep, const char *req, const char *code,
 
 static void test_hello(void **state)
 {
-	struct sm_ep *ep = conn(*state);
+	struct sm_ep *ep = conn(*state), *other = conn(*state);
 	struct sm_ep_hello h;
 	struct stat st;
 	struct sm_err e;
 
-	assert_int_equal(sm_ep_hello(ep, &h, &e), 0);
+	/* Without a claim: the layout, not the memory. */
+	assert_int_equal(sm_ep_hello(other, &h, &e), 0);
+	assert_false(h.claimed);
+	assert_int_equal(h.nranges, 2);
+	assert_int_equal(h.nfds, 0);
+	assert_int_equal(h.ranges[0].fd_index, -1);
+	assert_int_equal(sm_ep_claim(ep, &h, &e), 0);
+	assert_true(h.claimed);
 	assert_int_equal(h.version, 1);
 	assert_string_equal(h.platform, "sim");
 	assert_string_equal(h.platform_dir, "/nowhere");
@@ -541,12 +566,27 @@ static void test_hello(void **state)
 	assert_int_equal(fstat(h.fds[0], &st), 0);
 	assert_int_equal(st.st_size, 0x200000);
 	close(h.fds[0]);
+	/* One claimant: the other may look, not claim or touch. */
+	assert_int_equal(sm_ep_claim(other, &h, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_VM);
+	assert_string_equal(
+		e.msg,
+		"the VM is claimed by another client (client 1): an export or import is under way");
+	assert_int_equal(sm_ep_pause(other, &e), -1);
+	assert_non_null(strstr(e.msg, "claimed by another client"));
+	assert_int_equal(sm_ep_hello(other, &h, &e), 0);
+	/* The claim ends with its connection. */
 	sm_ep_close(ep);
+	sm_ep_close(other);
+	other = conn(*state);
+	assert_int_equal(sm_ep_claim(other, &h, &e), 0);
+	close(h.fds[0]);
+	sm_ep_close(other);
 }
 
 static void test_bad_requests(void **state)
 {
-	struct sm_ep *ep = conn(*state);
+	struct sm_ep *ep = claimed(*state);
 	struct sm_ep_status st;
 	struct sm_err e;
 	int fd = open("/dev/null", O_RDONLY);
@@ -626,7 +666,7 @@ static void test_oversize_and_empty(void **state)
 
 static void test_context_busy_and_lost(void **state)
 {
-	struct sm_ep *a = conn(*state), *b = conn(*state);
+	struct sm_ep *a = claimed(*state), *b = conn(*state);
 	struct sm_ep_status st;
 	struct sm_err e;
 	int fd, other = memfd_create("x", 0);
@@ -668,7 +708,7 @@ static void test_context_busy_and_lost(void **state)
 
 static void test_shared_regions_paged(void **state)
 {
-	struct sm_ep *ep = conn(*state);
+	struct sm_ep *ep = claimed(*state);
 	struct sm_ep_region *r, *big;
 	struct sm_err e;
 	size_t n, i;
@@ -693,7 +733,7 @@ static void test_shared_regions_paged(void **state)
 
 static void test_device_state_stream(void **state)
 {
-	struct sm_ep *ep = conn(*state);
+	struct sm_ep *ep = claimed(*state);
 	uint8_t *buf = malloc(DS_SIZE + 1);
 	uint64_t size, got = 0, i;
 	struct sm_err e;
@@ -780,7 +820,7 @@ static void test_slow_client(void **state)
 		free(rep);
 	}
 	/* The connection is in step: a reply with a descriptor works. */
-	assert_int_equal(sm_ep_hello(slow, &h, &e), 0);
+	assert_int_equal(sm_ep_claim(slow, &h, &e), 0);
 	assert_int_equal(h.nfds, 1);
 	close(h.fds[0]);
 	sm_ep_close(slow);
@@ -1071,7 +1111,7 @@ static void test_client_hostile_replies(void **state)
 	close(p[1]);
 	hl = calloc(1, sizeof(*hl));
 	assert_non_null(hl);
-	assert_int_equal(sm_ep_hello(h.ep, hl, &e), -1);
+	assert_int_equal(sm_ep_claim(h.ep, hl, &e), -1);
 	assert_non_null(strstr(e.msg, "memory fd 1 not passed"));
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	/* The client's copy of the write end is closed: EOF. */

@@ -177,9 +177,9 @@ static void test_release_needs_sent(void **state)
 	expect_vmm_state(v, "paused");
 	expect_guest(v, "SUPDATE");
 	/* Given back, the send is cancelled and the guest runs on. */
-	must(ops->return_context(v, fd, &e), &e);
+	must(ops->return_context(v, fd, NULL, &e), &e);
 	expect_guest(v, "RUNNING");
-	must(ops->resume(v, &e), &e);
+	must(ops->resume(v, 0, &e), &e);
 	expect_vmm_state(v, "running");
 	sm_fw_close(tool);
 	sm_sim_vmm_free(v);
@@ -205,7 +205,7 @@ static void test_release_after_send_finish(void **state)
 	tool_send_start(tool);
 	must(sm_fw_send_finish(tool, &e), &e);
 	/* A sent guest cannot be handed back. */
-	assert_int_equal(ops->return_context(v, fd, &e), -1);
+	assert_int_equal(ops->return_context(v, fd, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "release it instead"));
 	must(ops->release(v, &e), &e);
 	expect_vmm_state(v, "released");
@@ -233,7 +233,7 @@ static void test_context_lost(void **state)
 	sm_fw_close(tool);
 	ops->context_lost(v);
 	expect_guest(v, "RUNNING");
-	must(ops->resume(v, &e), &e);
+	must(ops->resume(v, 0, &e), &e);
 
 	fd = take(v);
 	tool = tool_attach(fd);
@@ -263,6 +263,7 @@ static void test_one_load_at_a_time(void **state)
 	blob = malloc(size);
 	assert_non_null(blob);
 	must(ops->device_state_read(src, 0, blob, size, &e), &e);
+	must(ops->claim(dst, &e), &e);
 	must(ops->load_device_state(dst, size, &e), &e);
 	must(ops->load_device_state_data(dst, 0, blob, 100, &e), &e);
 	/* A second load while the first runs is refused... */
@@ -324,24 +325,147 @@ static void test_adopt_rules(void **state)
 	o.incoming = 1;
 	must(sm_sim_vmm_new(&o, &v, &e), &e);
 	ops = sm_sim_vmm_ops();
+	must(ops->claim(v, &e), &e);
 	must(sm_fw_sim_open(plat, &tool, &e), &e);
 	must(sm_fw_sim_launch(tool, SM_POLICY_ES, 1, &e), &e);
-	assert_int_equal(ops->adopt_context(v, sm_fw_sim_context_fd(tool),
-					    &e),
-			 -1);
+	assert_int_equal(
+		ops->adopt_context(v, sm_fw_sim_context_fd(tool), 0, &e), -1);
 	assert_string_equal(e.msg, "the context holds 1 VMSAs, this VMM runs "
 				   "2 vCPUs");
 	sm_fw_close(tool);
 	must(sm_fw_sim_open(plat, &tool, &e), &e);
 	must(sm_fw_sim_launch(tool, 0x1, 2, &e), &e);
-	assert_int_equal(ops->adopt_context(v, sm_fw_sim_context_fd(tool),
-					    &e),
-			 -1);
+	assert_int_equal(
+		ops->adopt_context(v, sm_fw_sim_context_fd(tool), 0, &e), -1);
 	assert_non_null(strstr(e.msg, "lacks SEV-ES"));
 	sm_fw_close(tool);
 	must(sm_fw_sim_open(plat, &tool, &e), &e);
 	must(sm_fw_sim_launch(tool, SM_POLICY_ES, 2, &e), &e);
-	must(ops->adopt_context(v, sm_fw_sim_context_fd(tool), &e), &e);
+	must(ops->adopt_context(v, sm_fw_sim_context_fd(tool), 0, &e), &e);
+	sm_fw_close(tool);
+	sm_sim_vmm_free(v);
+}
+
+static void expect_hold(struct sm_sim_vmm *v, const char *hold)
+{
+	struct sm_ep_status st;
+	struct sm_err e;
+
+	memset(&st, 0, sizeof(st));
+	must(ops->status(v, &st, &e), &e);
+	assert_string_equal(st.hold, hold);
+	assert_int_equal(!!st.hold_reason[0], !!hold[0]);
+}
+
+/*
+ * The holder's progress decides what a vanished holder leaves: after
+ * stream-written the guest comes back in doubt (resume needs force),
+ * after target-ready the VMM finishes the send itself and lets it go.
+ */
+static void test_progress_and_holds(void **state)
+{
+	struct sm_sim_vmm *v = new_vmm(0);
+	struct sm_fw *tool;
+	struct sm_err e;
+	int fd;
+
+	(void)state;
+	fd = take(v);
+	/* Progress only while the send runs. */
+	assert_int_equal(ops->stream_written(v, &e), -1);
+	assert_non_null(strstr(e.msg, "not being sent"));
+	tool = tool_attach(fd);
+	tool_send_start(tool);
+	must(ops->stream_written(v, &e), &e);
+	sm_fw_close(tool);
+	ops->context_lost(v);
+	expect_guest(v, "RUNNING");
+	expect_hold(v, "in-doubt");
+	assert_int_equal(ops->resume(v, 0, &e), -1);
+	assert_non_null(strstr(e.msg, "the guest is on hold (in doubt)"));
+	/* In doubt, it is not exported again before the operator decides. */
+	assert_int_equal(ops->take_context(v, &fd, &e), -1);
+	must(ops->resume(v, 1, &e), &e);
+	expect_hold(v, "");
+	expect_vmm_state(v, "running");
+
+	/* target-ready, then gone: SEND_FINISH by the VMM, released. */
+	fd = take(v);
+	tool = tool_attach(fd);
+	tool_send_start(tool);
+	must(ops->target_ready(v, &e), &e);
+	/* no going back a stage */
+	assert_int_equal(ops->stream_written(v, &e), -1);
+	sm_fw_close(tool);
+	ops->context_lost(v);
+	expect_vmm_state(v, "released");
+	sm_sim_vmm_free(v);
+}
+
+/* A context returned in doubt stays on hold; a plain return clears it. */
+static void test_return_in_doubt(void **state)
+{
+	struct sm_sim_vmm *v = new_vmm(0);
+	struct sm_fw *tool;
+	struct sm_err e;
+	int fd;
+
+	(void)state;
+	fd = take(v);
+	tool = tool_attach(fd);
+	tool_send_start(tool);
+	must(ops->stream_written(v, &e), &e);
+	must(ops->return_context(v, fd, "the reader may have it", &e), &e);
+	sm_fw_close(tool);
+	expect_guest(v, "RUNNING");
+	expect_hold(v, "in-doubt");
+	assert_int_equal(ops->resume(v, 0, &e), -1);
+	assert_non_null(strstr(e.msg, "the reader may have it"));
+	must(ops->resume(v, 1, &e), &e);
+	sm_sim_vmm_free(v);
+}
+
+/*
+ * An incoming VMM: claim makes it receiving; unclaim before adopt clears
+ * it; an adopted pending guest resumes only when forced or after commit;
+ * discard makes it wait again; a VMM holding a guest cannot be claimed.
+ */
+static void test_incoming_states(void **state)
+{
+	struct sm_sim_vmm *v = new_vmm(1);
+	struct sm_fw *tool;
+	struct sm_err e;
+
+	(void)state;
+	expect_vmm_state(v, "incoming");
+	must(ops->claim(v, &e), &e);
+	expect_vmm_state(v, "receiving");
+	ops->unclaim(v);
+	expect_vmm_state(v, "incoming");
+	/* adopt needs the claim (receiving) */
+	must(sm_fw_sim_open(plat, &tool, &e), &e);
+	must(sm_fw_sim_launch(tool, 0x1, 1, &e), &e);
+	assert_int_equal(
+		ops->adopt_context(v, sm_fw_sim_context_fd(tool), 1, &e), -1);
+	must(ops->claim(v, &e), &e);
+	must(ops->adopt_context(v, sm_fw_sim_context_fd(tool), 1, &e), &e);
+	expect_vmm_state(v, "received-paused");
+	expect_hold(v, "uncommitted");
+	/* the claim ends: a received guest stays */
+	ops->unclaim(v);
+	expect_vmm_state(v, "received-paused");
+	assert_int_equal(ops->claim(v, &e), -1);
+	assert_non_null(strstr(
+		e.msg, "holds a received guest, paused and uncommitted"));
+	/* no device state loaded: even forced it cannot run */
+	assert_int_equal(ops->resume(v, 1, &e), -1);
+	assert_string_equal(e.msg, "no device state loaded yet");
+	must(ops->commit(v, &e), &e);
+	expect_hold(v, "");
+	must(ops->discard(v, &e), &e);
+	expect_vmm_state(v, "incoming");
+	expect_hold(v, "");
+	assert_int_equal(ops->discard(v, &e), -1);
 	sm_fw_close(tool);
 	sm_sim_vmm_free(v);
 }
@@ -355,6 +479,9 @@ int main(void)
 		cmocka_unit_test(test_one_load_at_a_time),
 		cmocka_unit_test(test_memory_sealed),
 		cmocka_unit_test(test_adopt_rules),
+		cmocka_unit_test(test_progress_and_holds),
+		cmocka_unit_test(test_return_in_doubt),
+		cmocka_unit_test(test_incoming_states),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
