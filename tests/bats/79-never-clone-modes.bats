@@ -55,6 +55,12 @@ TWO_WAY_REFUSAL="sevmig-import: this stream is two-way (sevmig-export --exec wai
 
 # A reader that stops itself before it reads a byte; SIGCONT makes it
 # the importer.
+# is_stopped PID: the process has stopped itself (state T), so a SIGCONT
+# sent now cannot come before its SIGSTOP and be lost.
+is_stopped() {
+	[ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" = T ]
+}
+
 stopped_importer() {
 	cat >"$T/stop.py" <<-'PY'
 		import os, signal, sys
@@ -76,6 +82,7 @@ stopped_importer() {
 	assert_equal "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
 	assert_source_intact running
 	# the reader, woken, finds nothing to import
+	h_until 10 is_stopped "$imp_PID"
 	kill -CONT "$imp_PID"
 	h_wait "$imp_PID" 20
 	assert_equal "$H_RC" 4
@@ -210,6 +217,7 @@ NO_COMMIT_TAIL="holds the guest paused, uncommitted, and will not resume on its 
 	h_until 10 status_is a 'context held' no
 	[[ "$(sim_status a hold)" == "in-doubt: "* ]]
 	run -5 sevmig-sim ctl "$T/a.sock" resume
+	h_until 10 is_stopped "$imp_PID"
 	kill -CONT "$imp_PID"
 	h_wait "$imp_PID" 20
 	assert_equal "$H_RC" 0

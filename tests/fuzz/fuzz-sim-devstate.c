@@ -9,7 +9,7 @@
  * temporary directory: 8 KiB of RAM, two vCPUs, SEV-ES, as the es archive
  * seed's source guest.  Each input is loaded through the VMM's endpoint
  * callbacks the way the endpoint server drives them: load_device_state
- * with the input's size, the bytes in pieces (the first input byte picks
+ * after the importer's claim, with the input's size, the bytes in pieces (the first input byte picks
  * the piece size, as pipe reads would cut them), then the end with
  * complete set.
  *
@@ -64,6 +64,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (sm_sim_vmm_new(&vo, &vmm, &e) < 0)
 		fz_fail("incoming VMM: %s", e.msg);
 	ops = sm_sim_vmm_ops();
+	/* An importer claims the VM before it loads anything. */
+	if (ops->claim(vmm, &e) < 0)
+		fz_fail("claim: %s", e.msg);
 	return 0;
 }
 

@@ -571,7 +571,7 @@ static void test_hello(void **state)
 	assert_int_equal(e.code, SM_EXIT_VM);
 	assert_string_equal(
 		e.msg,
-		"the VM is claimed by another client (client 1): an export or import is under way");
+		"vmm refused 'hello': the VM is claimed by another client (client 1): an export or import is under way");
 	assert_int_equal(sm_ep_pause(other, &e), -1);
 	assert_non_null(strstr(e.msg, "claimed by another client"));
 	assert_int_equal(sm_ep_hello(other, &h, &e), 0);
@@ -1086,6 +1086,11 @@ static void test_client_hostile_replies(void **state)
 	assert_int_equal(sm_ep_status(h.ep, &st, &e), -1);
 	assert_string_equal(e.msg, "bad reply to 'status': field "
 				   "'guest_state'");
+	/* Out of step with the VMM: nothing more goes through. */
+	assert_int_equal(sm_ep_pause(h.ep, &e), -1);
+	assert_non_null(strstr(e.msg, "unusable after an earlier failure"));
+	hostile_close(&h);
+	hostile_open(&h, 2);
 	hostile_reply(&h, "{\"ok\":true,\"sha256\":7,\"pages\":1}", NULL,
 		      0);
 	{
