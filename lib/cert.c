@@ -213,6 +213,94 @@ static int parse_slot(const uint8_t *raw, int i, struct sm_err *e)
 	return 0;
 }
 
+/*
+ * The P-384 public key in a SEV certificate's raw bytes as an EVP_PKEY.
+ * The import refuses a coordinate of p or more and a point off the
+ * curve; the point at infinity has no affine encoding (0, 0 is not on
+ * P-384), so it is refused too.
+ */
+static EVP_PKEY *sev_raw_pubkey(const uint8_t *raw, uint32_t usage,
+				struct sm_err *e)
+{
+	char group[] = SN_secp384r1;
+	uint8_t pt[1 + 2 * P384_LEN];
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pkey = NULL;
+
+	pt[0] = 0x04; /* uncompressed point */
+	reverse(pt + 1, raw + SEV_QX, P384_LEN);
+	reverse(pt + 1 + P384_LEN, raw + SEV_QY, P384_LEN);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+						     group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+						      pt, sizeof(pt));
+	params[2] = OSSL_PARAM_construct_end();
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+		sm_err_ossl(e, SM_EXIT_VERIFY,
+			    "%s public key is not a valid P-384 point",
+			    sm_usage_name(usage));
+		pkey = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	return pkey;
+}
+
+/* 1 when the little-endian P-384 coordinate at le is p or more. */
+static int coord_too_big(const uint8_t *le)
+{
+	/* p = 2^384 - 2^128 - 2^96 + 2^32 - 1, big-endian */
+	static const uint8_t p[P384_LEN] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xfe, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+	};
+	uint8_t be[P384_LEN];
+
+	reverse(be, le, P384_LEN);
+	return memcmp(be, p, P384_LEN) >= 0;
+}
+
+/*
+ * Every certificate's own key is checked when it is parsed, not only when
+ * it signs: a PDH is never a signer, and a key at infinity, with a
+ * coordinate of p or more, or off the curve, signed by a genuine PEK, must
+ * not pass for a platform's key.  EVP_PKEY_public_check adds the full
+ * check (on the curve, not infinity, order n) to what the import refuses.
+ */
+static int sev_key_check(const uint8_t *raw, uint32_t usage, struct sm_err *e)
+{
+	const char *un = sm_usage_name(usage);
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pub;
+	int ok;
+
+	if (all_zero(raw + SEV_QX, P384_LEN) &&
+	    all_zero(raw + SEV_QY, P384_LEN))
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "%s public key is the point at infinity", un);
+	if (coord_too_big(raw + SEV_QX) || coord_too_big(raw + SEV_QY))
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"%s public key has a coordinate not below the P-384 prime",
+			un);
+	pub = sev_raw_pubkey(raw, usage, e);
+	ctx = pub ? EVP_PKEY_CTX_new_from_pkey(NULL, pub, NULL) : NULL;
+	ok = ctx && EVP_PKEY_public_check(ctx) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pub);
+	if (ok)
+		return 0;
+	sm_ossl_clear_errors();
+	return sm_err_set(e, SM_EXIT_VERIFY,
+			  "%s public key is not a point on the P-384 curve",
+			  un);
+}
+
 int sm_sev_cert_parse(const uint8_t *buf, size_t len, struct sm_sev_cert *c,
 		      struct sm_err *e)
 {
@@ -269,6 +357,8 @@ int sm_sev_cert_parse(const uint8_t *buf, size_t len, struct sm_sev_cert *c,
 	for (i = 0; i < 2; i++)
 		if (parse_slot(raw, i, e) < 0)
 			return -1;
+	if (sev_key_check(raw, u, e) < 0)
+		return -1;
 
 	memmove(c->raw, buf, SM_SEV_CERT_LEN);
 	c->version = v;
@@ -298,30 +388,7 @@ int sm_sev_cert_is_unsigned(const struct sm_sev_cert *c)
 /* The P-384 public key of a SEV certificate as an EVP_PKEY. */
 static EVP_PKEY *sev_pubkey(const struct sm_sev_cert *c, struct sm_err *e)
 {
-	char group[] = SN_secp384r1;
-	uint8_t pt[1 + 2 * P384_LEN];
-	OSSL_PARAM params[3];
-	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *pkey = NULL;
-
-	pt[0] = 0x04; /* uncompressed point */
-	reverse(pt + 1, c->raw + SEV_QX, P384_LEN);
-	reverse(pt + 1 + P384_LEN, c->raw + SEV_QY, P384_LEN);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-						     group, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-						      pt, sizeof(pt));
-	params[2] = OSSL_PARAM_construct_end();
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-		sm_err_ossl(e, SM_EXIT_VERIFY,
-			    "%s public key is not a valid P-384 point",
-			    sm_usage_name(c->usage));
-		pkey = NULL;
-	}
-	EVP_PKEY_CTX_free(ctx);
-	return pkey;
+	return sev_raw_pubkey(c->raw, c->usage, e);
 }
 
 /* RSA public key from little-endian modulus and exponent fields. */
@@ -506,6 +573,29 @@ static const EVP_MD *amd_md(const struct sm_amd_cert *c)
 	return c->modulus_bits == 4096 ? EVP_sha384() : EVP_sha256();
 }
 
+/*
+ * An AMD certificate's RSA key, checked when it is parsed: the modulus
+ * has the size it claims (top bit set) and is odd, the exponent is odd
+ * and at least 3.  A short or even modulus, or an exponent of 0 or 1,
+ * makes signatures meaningless.
+ */
+static int amd_key_check(const uint8_t *buf, uint32_t u, uint32_t pe,
+			 uint32_t mb, struct sm_err *e)
+{
+	const uint8_t *x = buf + AMD_PUBEXP, *n = x + pe / 8;
+
+	if (!(n[mb / 8 - 1] & 0x80) || !(n[0] & 1))
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "%s RSA modulus is not a %u-bit odd number",
+				  sm_usage_name(u), mb);
+	if (!(x[0] & 1) || (x[0] == 1 && all_zero(x + 1, pe / 8 - 1)))
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"%s RSA public exponent is not an odd number of at least 3",
+			sm_usage_name(u));
+	return 0;
+}
+
 int sm_amd_cert_parse(const uint8_t *buf, size_t len, struct sm_amd_cert *c,
 		      size_t *used, struct sm_err *e)
 {
@@ -550,6 +640,8 @@ int sm_amd_cert_parse(const uint8_t *buf, size_t len, struct sm_amd_cert *c,
 				  "truncated %s: %zu bytes, expected %zu",
 				  sm_usage_name(u), len, size);
 	}
+	if (amd_key_check(buf, u, pe, mb, e) < 0)
+		return -1;
 	memcpy(c->raw, buf, size);
 	c->len = size;
 	memcpy(c->key_id, buf + AMD_KEY_ID, SM_KEY_ID_LEN);
@@ -1364,10 +1456,8 @@ int sm_key_ecdh(const struct sm_key *k, const struct sm_sev_cert *peer,
 int sm_sev_cert_pdh_sane(const uint8_t *buf, size_t len, struct sm_err *e)
 {
 	struct sm_sev_cert c;
-	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *pub;
-	int ok;
 
+	/* The parse checks the key is a valid P-384 point. */
 	if (sm_sev_cert_parse(buf, len, &c, e) < 0)
 		return -1;
 	if (c.usage != SM_USAGE_PDH)
@@ -1378,15 +1468,5 @@ int sm_sev_cert_pdh_sane(const uint8_t *buf, size_t len, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "PDH algorithm is %s, expected ECDH_SHA256",
 				  sm_algo_name(c.algo));
-	pub = sev_pubkey(&c, e);
-	if (!pub)
-		return -1;
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pub, NULL);
-	ok = ctx && EVP_PKEY_public_check(ctx) == 1;
-	EVP_PKEY_CTX_free(ctx);
-	EVP_PKEY_free(pub);
-	if (!ok)
-		return sm_err_ossl(e, SM_EXIT_VERIFY,
-				   "PDH public key is not a valid P-384 point");
 	return 0;
 }

@@ -375,8 +375,12 @@ static void test_random_input(void **state)
 						 &c, &e),
 					 -1);
 	}
-	/* a header that claims a valid AMD certificate over random bytes */
+	/* a header that claims a valid AMD certificate over random bytes,
+	 * with a key of the right shape (odd, full size, exponent >= 3) */
 	memcpy(buf, sm_roots_ark(SM_PRODUCT_ROME)->raw, 0x40);
+	buf[0x40] |= 3;
+	buf[0x40 + 512] |= 1;
+	buf[0x40 + 1023] |= 0x80;
 	assert_int_equal(sm_amd_cert_parse(buf, SM_AMD_CERT_4K, &a, &used, &e),
 			 0);
 	assert_int_equal(sm_amd_cert_verify(&a, &a, &e), -1);
@@ -443,6 +447,79 @@ static void test_strict_fields(void **state)
 				 sm_roots_ask(SM_PRODUCT_MILAN), &c, &e),
 			 -1);
 	assert_string_equal(e.msg, "CEK slot 1 algorithm RSA_SHA256 does not match the 4096-bit ASK (RSA_SHA384)");
+}
+
+/*
+ * A certificate's own key is checked at parse time (issue 11 item 9): a
+ * PDH is never a signer, so a bad point signed by a genuine PEK was only
+ * caught when a firmware used it.  RSA keys: the size they claim, odd,
+ * an exponent of at least 3.
+ */
+static void test_bad_keys(void **state)
+{
+	static const uint8_t p_le[48] = {
+		0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	struct sm_chain ch;
+	struct sm_sev_cert c;
+	struct sm_amd_cert a;
+	struct sm_err e;
+	uint8_t raw[SM_SEV_CERT_LEN], *buf;
+	size_t len, used;
+
+	(void)state;
+	rd_chain("milan", &ch);
+	memcpy(raw, ch.pdh.raw, sizeof(raw));
+	raw[0x5C] ^= 1; /* Qy: off the curve */
+	assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &c, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_VERIFY);
+	assert_string_equal(e.msg,
+			    "PDH public key is not a point on the P-384 curve");
+	memcpy(raw, ch.pdh.raw, sizeof(raw));
+	memset(raw + 0x14, 0, 48);
+	memset(raw + 0x5C, 0, 48);
+	assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &c, &e), -1);
+	assert_string_equal(e.msg, "PDH public key is the point at infinity");
+	memcpy(raw, ch.pek.raw, sizeof(raw));
+	memcpy(raw + 0x14, p_le, sizeof(p_le));
+	assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &c, &e), -1);
+	assert_string_equal(
+		e.msg,
+		"PEK public key has a coordinate not below the P-384 prime");
+	/* p - 1 is a coordinate, just not of a point on the curve */
+	memcpy(raw + 0x14, p_le, sizeof(p_le));
+	raw[0x14] = 0xfe;
+	assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &c, &e), -1);
+	assert_string_equal(e.msg,
+			    "PEK public key is not a point on the P-384 curve");
+	/* the real ones parse */
+	assert_int_equal(sm_sev_cert_parse(ch.pdh.raw, sizeof(raw), &c, &e), 0);
+
+	buf = rd("virtee-sev/builtin-rome/ark.cert", &len);
+	buf[0x40] = 1; /* exponent 65537 (01 00 01) becomes 1 */
+	buf[0x42] = 0;
+	assert_int_equal(sm_amd_cert_parse(buf, len, &a, &used, &e), -1);
+	assert_string_equal(
+		e.msg,
+		"ARK RSA public exponent is not an odd number of at least 3");
+	buf[0x40] = 2;
+	assert_int_equal(sm_amd_cert_parse(buf, len, &a, &used, &e), -1);
+	buf[0x40] = 1;
+	buf[0x42] = 1;
+	buf[0x40 + 512] ^= 1; /* modulus low byte: even */
+	assert_int_equal(sm_amd_cert_parse(buf, len, &a, &used, &e), -1);
+	assert_string_equal(e.msg,
+			    "ARK RSA modulus is not a 4096-bit odd number");
+	buf[0x40 + 512] ^= 1;
+	buf[0x40 + 1023] &= 0x7f; /* top bit clear: a shorter key */
+	assert_int_equal(sm_amd_cert_parse(buf, len, &a, &used, &e), -1);
+	assert_string_equal(e.msg,
+			    "ARK RSA modulus is not a 4096-bit odd number");
+	free(buf);
 }
 
 static void test_unsigned_cek(void **state)
@@ -829,8 +906,12 @@ static void test_ecdh(void **state)
 	memcpy(raw, ch.pdh.raw, sizeof(raw));
 	raw[0x14] ^= 1;
 	assert_int_equal(sm_sev_cert_pdh_sane(raw, sizeof(raw), &e), -1);
-	assert_non_null(strstr(e.msg, "not a valid P-384 point"));
-	assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &cb, &e), 0);
+	assert_string_equal(e.msg,
+			    "PDH public key is not a point on the P-384 curve");
+	/* parsing refuses it; ECDH on one made by hand refuses it too */
+	assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &cb, &e), -1);
+	cb = ch.pdh;
+	cb.raw[0x14] ^= 1;
 	assert_int_equal(sm_key_ecdh(a, &cb, za, &e), -1);
 	assert_int_equal(sm_sev_cert_pdh_sane(ch.pek.raw, SM_SEV_CERT_LEN, &e),
 			 -1);
@@ -878,6 +959,7 @@ int main(void)
 		cmocka_unit_test(test_key_pem),
 		cmocka_unit_test(test_ecdh),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_bad_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
