@@ -64,7 +64,8 @@ static void usage(void)
 	      " -c, --certs FILE           the target's certificate bundle (default: stdin)\n"
 	      "     --ark FILE             trust this ARK instead of AMD's roots\n"
 	      " -o, --output FILE          write the archive to FILE (default: stdout)\n"
-	      "     --force                write the archive even to a terminal\n"
+	      "     --force                write to a terminal, over an existing file\n"
+	      "                            or into /dev/null (releasing the source)\n"
 	      "     --exec 'CMD ARGS'      pipe into an importer, commit after its \"ready\"\n"
 	      "     --keep-source          give the guest back to the source at the end\n"
 	      "     --dry-run              verify and plan, move nothing\n"
@@ -165,6 +166,38 @@ static int signals_to_fd(void)
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -1;
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/*
+ * Inputs and outputs that cannot work, said before anything is touched:
+ * a standard stream the tool was started without, and one output written
+ * over another or over the certificate bundle.  0, or 2 once said.
+ */
+static int check_paths(const struct sm_export_opts *o, const char *report)
+{
+	const char *certs = o->certs && strcmp(o->certs, "-") ? o->certs : NULL;
+	const char *out = o->output && strcmp(o->output, "-") ? o->output :
+								NULL;
+	const char *why = NULL;
+
+	if (!certs && sm_cli_stdio_closed(STDIN_FILENO))
+		why = "standard input is closed: give the certificate bundle with -c FILE";
+	else if (!out && !o->exec && !o->dry_run &&
+		 sm_cli_stdio_closed(STDOUT_FILENO))
+		why = "standard output is closed: name the archive with -o FILE";
+	else if (report && !strcmp(report, "-") && !out && !o->exec &&
+		 !o->dry_run)
+		why = "--report - would mix the report into the archive on standard output";
+	else if (out && report && sm_path_same(out, report))
+		why = "--report and --output name the same file";
+	else if (o->ark && ((out && sm_path_same(o->ark, out)) ||
+			    (report && sm_path_same(o->ark, report))))
+		why = "--output or --report would overwrite the --ark file";
+	else if (certs && out && sm_path_same(certs, out))
+		why = "--output would overwrite the certificate bundle (-c)";
+	else if (certs && report && sm_path_same(certs, report))
+		why = "--report would overwrite the certificate bundle (-c)";
+	return why ? sm_cli_usage_error(why) : 0;
 }
 
 int main(int argc, char **argv)
@@ -280,6 +313,10 @@ int main(int argc, char **argv)
 			sm_progname);
 		return sm_cli_try_help();
 	}
+	if (report && sm_out_check_planted(report, &e))
+		return sm_cli_report(&e);
+	if (check_paths(&o, report))
+		return SM_EXIT_USAGE;
 	sm_cli_set_verbosity(verbose, quiet);
 	o.progress = progress < 0 ? isatty(STDERR_FILENO) : progress;
 	o.on_warning = on_warning;

@@ -127,6 +127,27 @@ static void print_check(const struct sm_report *r, int json, int quiet)
 	       r->counts.zero_pages, r->counts.vmsas, r->chunks, digest);
 }
 
+/*
+ * A standard stream the tool was started without, and a report written
+ * over the archive it reads, refused before anything is touched.  0, or 2
+ * once said.
+ */
+static int check_paths(const struct sm_import_opts *o, const char *report)
+{
+	const char *in = o->input && strcmp(o->input, "-") ? o->input : NULL;
+	const char *why = NULL;
+
+	if (!in && sm_cli_stdio_closed(STDIN_FILENO))
+		why = "standard input is closed: name the archive with -i FILE";
+	else if (o->ack && sm_cli_stdio_closed(STDOUT_FILENO))
+		why = "standard output is closed: --ack answers \"ready\" there";
+	else if (o->ack && report && !strcmp(report, "-"))
+		why = "--report - would mix the report into the \"ready\" answers on standard output";
+	else if (in && report && sm_path_same(in, report))
+		why = "--report would overwrite the archive (-i)";
+	return why ? sm_cli_usage_error(why) : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sm_import_opts o = { 0 };
@@ -216,6 +237,10 @@ int main(int argc, char **argv)
 			return sm_cli_try_help();
 		}
 	}
+	if (report && sm_out_check_planted(report, &e))
+		return sm_cli_report(&e);
+	if (check_paths(&o, report))
+		return SM_EXIT_USAGE;
 	sm_cli_set_verbosity(verbose, quiet);
 	if (progress < 0)
 		progress = isatty(STDERR_FILENO);

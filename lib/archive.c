@@ -397,8 +397,15 @@ static int r_fail(struct sm_archive_r *r, struct sm_err *e, const char *what)
 	if (r->consumed == 0)
 		return sm_err_set(e, SM_EXIT_IO, "%s: the input is empty",
 				  what);
-	return sm_err_set(e, SM_EXIT_IO, "%s: %s", what,
-			  msg ? msg : "unknown libarchive error");
+	/*
+	 * libarchive gives no reason for some malformed input (a GNU sparse
+	 * map that does not parse, for one): say what we know.
+	 */
+	return sm_err_set(
+		e, SM_EXIT_IO, "%s: %s", what,
+		msg && *msg ?
+			msg :
+			"libarchive stopped without a reason (a malformed header, a sparse map or another tar extension sevmig never writes)");
 }
 
 int sm_archive_r_open(int fd, struct sm_archive_r **rp, struct sm_err *e)

@@ -1135,3 +1135,18 @@ int sm_bundle_show_report(const struct sm_show_item *items, size_t n,
 				    "cannot encode the report");
 	return 0;
 }
+
+int sm_trust_load(const char *path, struct sm_chain *tc, struct sm_trust *t,
+		  struct sm_err *e)
+{
+	memset(tc, 0, sizeof(*tc));
+	if (sm_certs_load(path, tc, NULL, e) < 0)
+		return sm_err_prefix(e, "cannot load the trusted root");
+	if (!(tc->have & SM_HAVE_ARK))
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "no ARK in '%s' given with --ark", path);
+	t->ark = &tc->ark;
+	if (tc->have & SM_HAVE_ASK)
+		t->ask = &tc->ask;
+	return 0;
+}

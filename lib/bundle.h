@@ -62,6 +62,14 @@ int sm_certs_load_buf(const uint8_t *buf, size_t len, const char *name,
 		      struct sm_err *e);
 
 /*
+ * --ark FILE: load the trusted root from anything sm_certs_load accepts
+ * (an ARK, AMD's ASK||ARK file, a directory, a bundle) into tc, and point
+ * t->ark (and t->ask when there is one) into it.
+ */
+int sm_trust_load(const char *path, struct sm_chain *tc, struct sm_trust *t,
+		  struct sm_err *e);
+
+/*
  * The -J reports of sevmig-certs, built here so that only JSON modules use
  * jansson.  Each *out is a malloc'd document (sorted keys, indented, final
  * newline) the caller frees.

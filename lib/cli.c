@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,11 +12,41 @@
 #include "kds.h"
 #include "ossl.h"
 
+static unsigned stdio_closed;
+
+static void reserve_stdio(void)
+{
+	int fd;
+
+	for (fd = 0; fd < 3; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/*
+		 * The lowest free number: fd itself.  Not close-on-exec: a
+		 * child (--exec, ssh) must find the number taken too.
+		 */
+		n = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (n == fd)
+			stdio_closed |= 1u << fd;
+		else if (n >= 0)
+			close(n);
+	}
+}
+
+int sm_cli_stdio_closed(int fd)
+{
+	return fd >= 0 && fd < 3 && (stdio_closed >> fd) & 1;
+}
+
 void sm_cli_init(const char *progname)
 {
+	reserve_stdio();
 	sm_progname = progname;
 	sm_log_level = SM_LOG_WARN;
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 }
 
@@ -33,6 +64,12 @@ int sm_cli_try_help(void)
 	fprintf(stderr, "Try '%s --help' for more information.\n",
 		sm_progname);
 	return SM_EXIT_USAGE;
+}
+
+int sm_cli_usage_error(const char *why)
+{
+	fprintf(stderr, "%s: %s\n", sm_progname, why);
+	return sm_cli_try_help();
 }
 
 int sm_cli_report(const struct sm_err *e)

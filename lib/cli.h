@@ -22,9 +22,17 @@
 
 /*
  * Set the program name, default log level, ignore SIGPIPE (a closed pipe
- * must become EPIPE and exit 4, never a silent death), line-buffer stderr.
+ * must become EPIPE and exit 4, never a silent death) and SIGXFSZ (a file
+ * size limit must become EFBIG, handled like a full disk), line-buffer
+ * stderr.  A descriptor 0, 1 or 2 the tool was started without is taken
+ * by /dev/null opened the wrong way round (reads and writes fail), so no
+ * socket or file opened later gets that number and receives what was meant
+ * for standard output; sm_cli_stdio_closed tells which were.
  */
 void sm_cli_init(const char *progname);
+
+/* 1 when descriptor fd (0, 1 or 2) was closed when the tool started. */
+int sm_cli_stdio_closed(int fd);
 
 /* -V: the tool version plus the linked OpenSSL, libcurl, libarchive and
  * jansson versions, on stdout. */
@@ -32,6 +40,9 @@ void sm_cli_print_version(void);
 
 /* "Try 'prog --help' for more information." on stderr; returns 2. */
 int sm_cli_try_help(void);
+
+/* "prog: why" and the try-help line on stderr; returns 2. */
+int sm_cli_usage_error(const char *why);
 
 /* Print "prog: <msg>" for e and return its exit code (1 if unset). */
 int sm_cli_report(const struct sm_err *e);

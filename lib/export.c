@@ -41,6 +41,7 @@
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,6 +84,7 @@ struct exp {
 	enum sm_export_state state;
 
 	struct sm_chain chain;
+	struct sm_chain trust; /* --ark */
 	struct sm_bundle_info info;
 	uint8_t target_fp[SM_FP_LEN];
 
@@ -534,6 +536,25 @@ static int open_fifo(struct exp *x, const char *path, struct sm_err *e)
 	}
 }
 
+/*
+ * A character device of the memory class that takes writes (/dev/null,
+ * /dev/zero, /dev/urandom...) keeps nothing: an archive written there can
+ * never be imported, so a migration into it would end the guest.  A
+ * snapshot (--keep-source) loses nothing and may go there.  /dev/full
+ * (1, 7) refuses every write, which gives the guest back by itself.
+ */
+static int check_sink(struct exp *x, const struct stat *st, const char *what,
+		      struct sm_err *e)
+{
+	if (!S_ISCHR(st->st_mode) || major(st->st_rdev) != 1 ||
+	    minor(st->st_rdev) == 7 || x->o->keep_source || x->o->force)
+		return 0;
+	return sm_err_set(
+		e, SM_EXIT_USAGE,
+		"refusing to migrate into %s: nothing can restore the guest from it, and the source would be released (--keep-source writes a snapshot and keeps the guest; --force releases it anyway)",
+		what);
+}
+
 static int open_output(struct exp *x, struct sm_err *e)
 {
 	const char *path = x->o->output;
@@ -547,6 +568,11 @@ static int open_output(struct exp *x, struct sm_err *e)
 			return sm_err_set(
 				e, SM_EXIT_USAGE,
 				"refusing to write the archive to a terminal (use -o FILE or --force)");
+		if (fstat(STDOUT_FILENO, &st) == 0 &&
+		    check_sink(x, &st,
+			       "standard output, a memory device like /dev/null",
+			       e))
+			return -1;
 		x->out_fd = STDOUT_FILENO;
 		/*
 		 * A pipe of 1 MiB instead of 64 KiB: a third fewer context
@@ -557,8 +583,24 @@ static int open_output(struct exp *x, struct sm_err *e)
 		out_nonblock(x);
 		return 0;
 	}
-	if (stat(path, &st) == 0 && S_ISFIFO(st.st_mode))
-		return open_fifo(x, path, e);
+	if (sm_out_check_planted(path, e))
+		return -1;
+	if (stat(path, &st) == 0) {
+		char what[PATH_MAX + 64];
+
+		snprintf(what, sizeof(what), "'%s', a memory device", path);
+		if (check_sink(x, &st, what, e))
+			return -1;
+		if (S_ISFIFO(st.st_mode))
+			return open_fifo(x, path, e);
+		/* An archive (or anything) already there is not replaced
+		 * by mistake. */
+		if (S_ISREG(st.st_mode) && !x->o->force)
+			return sm_err_set(
+				e, SM_EXIT_USAGE,
+				"refusing to replace '%s', which exists (use --force to replace it)",
+				path);
+	}
 	/*
 	 * A file is written under a temporary name and renamed only when
 	 * complete, so a failed export never leaves a file that looks like an
@@ -566,7 +608,14 @@ static int open_output(struct exp *x, struct sm_err *e)
 	 */
 	if (sm_out_open(&x->file, path, 0600, e))
 		return -1;
+	/* A file that appears meanwhile is not replaced either. */
+	x->file.noreplace = !x->o->force;
 	x->have_file = 1;
+	if (isatty(x->file.fd) && !x->o->force)
+		return sm_err_set(
+			e, SM_EXIT_USAGE,
+			"refusing to write the archive to a terminal ('%s'; use --force)",
+			path);
 	x->out_fd = x->file.fd;
 	x->own_out = 0;
 	out_nonblock(x);
@@ -616,11 +665,10 @@ static int a_end(struct exp *x, struct sm_err *e)
 static int verify_bundle(struct exp *x, struct sm_err *e)
 {
 	const char *certs = x->o->certs ? x->o->certs : "-";
-	struct sm_amd_cert ark;
 	struct sm_verify_result vr;
 	struct sm_trust t = { 0 };
-	uint8_t *buf = NULL, fp[48];
-	size_t len, used, fplen;
+	uint8_t fp[48];
+	size_t fplen;
 
 	memset(&x->chain, 0, sizeof(x->chain));
 	if (sm_certs_load(certs, &x->chain, &x->info, e))
@@ -630,16 +678,8 @@ static int verify_bundle(struct exp *x, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "no PDH in the target's certificates '%s'",
 				  certs);
-	if (x->o->ark) {
-		if (sm_read_file(x->o->ark, 65536, &buf, &len, e))
-			return -1;
-		if (sm_amd_cert_parse(buf, len, &ark, &used, e)) {
-			free(buf);
-			return sm_err_prefix(e, "invalid ARK '%s'", x->o->ark);
-		}
-		free(buf);
-		t.ark = &ark;
-	}
+	if (x->o->ark && sm_trust_load(x->o->ark, &x->trust, &t, e))
+		return -1;
 	t.product = x->info.product;
 	if (sm_chain_verify(&x->chain, &t, &vr, e))
 		return sm_err_prefix(

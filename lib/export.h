@@ -45,7 +45,7 @@ struct sm_export_opts {
 	const char *certs; /* target bundle; NULL or "-": stdin */
 	const char *ark; /* trusted ARK file; NULL: built-in roots */
 	const char *output; /* NULL or "-": stdout */
-	int force; /* write the stream to a terminal */
+	int force; /* write to a terminal, over a file, into /dev/null */
 	const char *exec; /* two-way: importer command, or NULL */
 	int keep_source; /* SEND_CANCEL + return-context at the end */
 	int dry_run; /* verify and plan, move nothing */

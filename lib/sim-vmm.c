@@ -1278,6 +1278,90 @@ static int layout(struct sm_sim_vmm *v, struct sm_err *e)
 	return 0;
 }
 
+/*
+ * The guest's RAM is a memfd the VMM fills (or the import fills): one
+ * larger than the memory and swap the machine has free would be ended by
+ * the OOM killer, maybe with other processes.  Refuse it up front.
+ */
+/* One number from a cgroup file; UINT64_MAX for "max" or unreadable. */
+static uint64_t cgroup_value(const char *dir, const char *name)
+{
+	char path[PATH_MAX], buf[32];
+	uint64_t v = UINT64_MAX;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		return v;
+	if (fgets(buf, sizeof(buf), f) && strncmp(buf, "max", 3) &&
+	    sscanf(buf, "%" SCNu64, &v) != 1)
+		v = UINT64_MAX;
+	fclose(f);
+	return v;
+}
+
+/*
+ * What the process's cgroup (v2) still lets it use: memory.max less
+ * memory.current; UINT64_MAX without a limit.  In a container MemAvailable
+ * is the host's figure, and the cgroup's limit is the one the OOM killer
+ * enforces.
+ */
+static uint64_t cgroup_room(void)
+{
+	char line[PATH_MAX + 8];
+	uint64_t max, cur;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int found = 0;
+
+	if (!f)
+		return UINT64_MAX;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = '\0';
+			found = 1;
+			break;
+		}
+	fclose(f);
+	if (!found)
+		return UINT64_MAX;
+	max = cgroup_value(line + 3, "memory.max");
+	if (max == UINT64_MAX)
+		return max;
+	cur = cgroup_value(line + 3, "memory.current");
+	return cur == UINT64_MAX || cur >= max ? 0 : max - cur;
+}
+
+static int check_room(uint64_t size, struct sm_err *e)
+{
+	uint64_t avail = 0, swap = 0, kb, room;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return 0; /* nothing to judge by */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemAvailable: %" SCNu64 " kB", &kb) == 1)
+			avail = kb << 10;
+		else if (sscanf(line, "SwapFree: %" SCNu64 " kB", &kb) == 1)
+			swap = kb << 10;
+	}
+	fclose(f);
+	if (!avail)
+		return 0;
+	avail += swap;
+	room = cgroup_room();
+	if (room < avail)
+		avail = room;
+	if (size <= avail)
+		return 0;
+	return sm_err_set(e, SM_EXIT_USAGE,
+			  "--mem %" PRIu64
+			  " MiB is more than this machine can hold: %" PRIu64
+			  " MiB of memory and swap are available",
+			  size >> 20, avail >> 20);
+}
+
 int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 		   struct sm_err *e)
 {
@@ -1308,7 +1392,7 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 		sm_err_set(e, SM_EXIT_USAGE, "at most %d vCPUs", MAX_VCPUS);
 		goto err_free;
 	}
-	if (layout(v, e))
+	if (layout(v, e) || check_room(v->o.mem_size, e))
 		goto err_free;
 	if (!realpath(o->platform_dir, v->platform_dir)) {
 		sm_err_errno(e, SM_EXIT_IO, errno, "cannot open platform '%s'",

@@ -131,18 +131,194 @@ err_read:
 	return sm_err_errno(e, SM_EXIT_IO, err, "cannot read '%s'", path);
 }
 
+static const char *node_kind(mode_t m)
+{
+	if (S_ISLNK(m))
+		return "symlink";
+	if (S_ISFIFO(m))
+		return "FIFO";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "device node";
+	if (S_ISSOCK(m))
+		return "socket";
+	return NULL;
+}
+
+/* One path (not followed): planted by another user where others write? */
+static int check_planted_one(const char *path, struct sm_err *e)
+{
+	struct stat st, ds;
+	const char *kind;
+	char *dir;
+	int foreign;
+
+	if (lstat(path, &st) < 0)
+		return 0;
+	kind = node_kind(st.st_mode);
+	if (!kind || st.st_uid == geteuid())
+		return 0;
+	dir = strdup(path);
+	if (!dir)
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+				    "out of memory");
+	if (stat(dirname(dir), &ds) < 0) {
+		free(dir);
+		return 0;
+	}
+	free(dir);
+	/* The directory's owner may place what it likes there. */
+	foreign = st.st_uid != ds.st_uid &&
+		  (ds.st_mode & (S_ISVTX | S_IWGRP | S_IWOTH));
+	if (!foreign)
+		return 0;
+	return sm_err_set(
+		e, SM_EXIT_USAGE,
+		"refusing to write '%s': it is a %s owned by another user (uid %u) in a directory others can write to; remove it or choose another path",
+		path, kind, (unsigned)st.st_uid);
+}
+
+#define MAX_LINKS 40 /* as the kernel's ELOOP limit */
+
+/*
+ * Walk path as open(2) would, component by component, following every
+ * symlink: each symlink met (a directory on the way as well as the last
+ * component), and a FIFO, device or socket at the end, must pass
+ * check_planted_one.  *out (may be NULL) gets the path with every symlink
+ * replaced by where it leads, so that a dangling link of one's own names
+ * the file to create.  Between this walk and the open another user could
+ * still swap a component (a race the kernel's O_NOFOLLOW walk would close);
+ * the walk stops the planted nodes that are already there.
+ */
+static int walk_out(const char *path, char **out, struct sm_err *e)
+{
+	char *cur = strdup(path), *next = NULL;
+	int hops;
+
+	if (!cur)
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+				    "out of memory");
+	for (hops = 0; hops < MAX_LINKS; hops++) {
+		size_t len = strlen(cur), i;
+		char target[PATH_MAX];
+		struct stat st;
+		int found = 0;
+
+		for (i = 1; i <= len && !found; i++) {
+			ssize_t n;
+			char *dir;
+
+			if (i < len && cur[i] != '/')
+				continue;
+			if (cur[i - 1] == '/')
+				continue;
+			cur[i] = '\0'; /* the prefix up to this component */
+			if (lstat(cur, &st) == 0 && S_ISLNK(st.st_mode)) {
+				if (check_planted_one(cur, e))
+					goto err;
+				n = readlink(cur, target, sizeof(target) - 1);
+				if (n > 0) {
+					target[n] = '\0';
+					found = 1;
+				}
+			}
+			if (!found) {
+				if (i < len)
+					cur[i] = '/';
+				continue;
+			}
+			/* Replace the prefix by where the link leads. */
+			dir = strdup(cur);
+			if (!dir)
+				goto nomem;
+			if (i < len)
+				cur[i] = '/';
+			if (asprintf(&next, "%s%s%s%s",
+				     target[0] == '/' ? "" : dirname(dir),
+				     target[0] == '/' ? "" : "/", target,
+				     cur + i) < 0) {
+				next = NULL;
+				free(dir);
+				goto nomem;
+			}
+			free(dir);
+		}
+		if (!found)
+			break;
+		free(cur);
+		cur = next;
+		next = NULL;
+	}
+	/* The last component, no longer a symlink: a planted FIFO or device? */
+	if (check_planted_one(cur, e))
+		goto err;
+	if (out)
+		*out = cur;
+	else
+		free(cur);
+	return 0;
+
+nomem:
+	sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
+err:
+	free(cur);
+	return -1;
+}
+
+int sm_out_check_planted(const char *path, struct sm_err *e)
+{
+	return walk_out(path, NULL, e);
+}
+
+/* path with its directory resolved; the caller frees it. */
+static char *canon_path(const char *path)
+{
+	char *real = realpath(path, NULL), *d, *b, *dr, *out = NULL;
+
+	if (real)
+		return real;
+	d = strdup(path);
+	b = strdup(path);
+	if (d && b) {
+		dr = realpath(dirname(d), NULL);
+		if (dr && asprintf(&out, "%s/%s", dr, basename(b)) < 0)
+			out = NULL;
+		free(dr);
+	}
+	free(d);
+	free(b);
+	return out;
+}
+
+int sm_path_same(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char *ca, *cb;
+	int same;
+
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	ca = canon_path(a);
+	cb = canon_path(b);
+	same = ca && cb ? !strcmp(ca, cb) : !strcmp(a, b);
+	free(ca);
+	free(cb);
+	return same;
+}
+
 int sm_out_open(struct sm_out *o, const char *path, mode_t mode,
 		struct sm_err *e)
 {
 	char *real = NULL, *dir = NULL, *d;
 	struct stat st;
-	int err;
 
 	o->fd = -1;
 	o->tmp = NULL;
-	o->path = strdup(path);
-	if (!o->path)
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "out of memory");
+	o->path = NULL;
+	o->noreplace = 0;
+	/* Every symlink on the way checked and followed (walk_out). */
+	if (walk_out(path, &o->path, e))
+		return -1;
+	path = o->path;
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		if (S_ISDIR(st.st_mode)) {
 			sm_err_errno(e, SM_EXIT_IO, EISDIR, "cannot write '%s'",
@@ -184,10 +360,9 @@ int sm_out_open(struct sm_out *o, const char *path, mode_t mode,
 		goto err_free;
 	}
 	if (fchmod(o->fd, mode) < 0) {
-		err = errno;
+		sm_err_errno(e, SM_EXIT_IO, errno, "cannot write '%s'", path);
 		sm_out_abort(o);
-		return sm_err_errno(e, SM_EXIT_IO, err, "cannot write '%s'",
-				    path);
+		return -1;
 	}
 	return 0;
 
@@ -199,6 +374,22 @@ err_free:
 	free(o->path);
 	o->path = NULL;
 	return -1;
+}
+
+/*
+ * rename(2) that never replaces: RENAME_NOREPLACE, or where the file
+ * system lacks it, a hard link and an unlink (EEXIST either way).
+ */
+static int rename_noreplace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (link(from, to) < 0)
+		return -1;
+	unlink(from);
+	return 0;
 }
 
 int sm_out_commit(struct sm_out *o, struct sm_err *e)
@@ -227,10 +418,16 @@ int sm_out_commit(struct sm_out *o, struct sm_err *e)
 		return -1;
 	}
 	o->fd = -1;
-	if (rename(o->tmp, o->path) < 0) {
+	if (o->noreplace ? rename_noreplace(o->tmp, o->path) :
+			   rename(o->tmp, o->path)) {
 		err = errno;
-		sm_err_errno(e, SM_EXIT_IO, err, "cannot rename to '%s'",
-			     o->path);
+		if (err == EEXIST)
+			sm_err_set(e, SM_EXIT_IO,
+				   "'%s' appeared while it was being written: not replaced",
+				   o->path);
+		else
+			sm_err_errno(e, SM_EXIT_IO, err,
+				     "cannot rename to '%s'", o->path);
 		sm_out_abort(o);
 		return -1;
 	}

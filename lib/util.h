@@ -60,10 +60,26 @@ struct sm_out {
 	int fd;
 	char *path;	/* where the output ends up */
 	char *tmp;	/* temporary name, NULL when written in place */
+	int noreplace;	/* commit fails (EEXIST) if path appeared meanwhile */
 };
 
 int sm_out_open(struct sm_out *o, const char *path, mode_t mode,
 		struct sm_err *e);
+/*
+ * Refuse (SM_EXIT_USAGE) an output path on whose way lies a symlink, or
+ * that ends in a FIFO, device or socket, owned by another user (not the
+ * directory's owner) in a directory others can write to (sticky, or group
+ * or world writable), much as fs.protected_symlinks and protected_fifos
+ * would, and stricter: as root, following it would write wherever that
+ * user chose.  sm_out_open calls it; callers that open a FIFO themselves
+ * call it first.
+ */
+int sm_out_check_planted(const char *path, struct sm_err *e);
+/*
+ * 1 when a and b name the same file: the same inode when both exist, else
+ * the same path once the directories are resolved.
+ */
+int sm_path_same(const char *a, const char *b);
 /* fsync, rename into place, fsync the directory; closes fd. */
 int sm_out_commit(struct sm_out *o, struct sm_err *e);
 /* Close and remove a temporary file; safe after commit or on a zeroed o. */

@@ -48,13 +48,6 @@ int certs_parse_product(const char *sub, const char *name,
 /* Apply a subcommand's -v count and -q on top of the global ones. */
 void certs_verbosity(int verbose, int quiet);
 
-/*
- * --ark FILE: load any input holding an ARK (and maybe its ASK) into tc
- * and point t at it.  -1 with e set when it holds no ARK.
- */
-int certs_load_trust(const char *path, struct sm_chain *tc,
-		     struct sm_trust *t, struct sm_err *e);
-
 /* Warn about links that hold with a note (the completed Naples ARK). */
 void certs_warn_notes(const struct sm_verify_result *r);
 

@@ -83,21 +83,6 @@ const char *certs_amd_fp(const struct sm_amd_cert *c, char *buf)
 	return buf;
 }
 
-int certs_load_trust(const char *path, struct sm_chain *tc,
-		     struct sm_trust *t, struct sm_err *e)
-{
-	memset(tc, 0, sizeof(*tc));
-	if (sm_certs_load(path, tc, NULL, e) < 0)
-		return sm_err_prefix(e, "cannot load the trusted root");
-	if (!(tc->have & SM_HAVE_ARK))
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "no ARK in '%s' given with --ark", path);
-	t->ark = &tc->ark;
-	if (tc->have & SM_HAVE_ASK)
-		t->ask = &tc->ask;
-	return 0;
-}
-
 void certs_warn_notes(const struct sm_verify_result *r)
 {
 	int l;

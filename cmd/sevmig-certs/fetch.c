@@ -159,6 +159,13 @@ int certs_fetch(int argc, char **argv)
 		return certs_usage("fetch", "too many arguments");
 	if (optind < argc)
 		a.source = argv[optind];
+	if (strcmp(a.output, "-") &&
+	    ((a.source && !strncmp(a.source, "file:", 5) &&
+	      sm_path_same(a.source + 5, a.output)) ||
+	     (a.ark && sm_path_same(a.ark, a.output))))
+		return certs_usage(
+			"fetch",
+			"--output would overwrite an input of the fetch");
 	return sm_cli_close_stdout(run_fetch(&a));
 }
 
@@ -178,7 +185,7 @@ static int run_fetch(const struct fetch_args *a)
 	struct sm_err e;
 	char *text;
 
-	if (a->ark && certs_load_trust(a->ark, &tc, &t, &e) < 0)
+	if (a->ark && sm_trust_load(a->ark, &tc, &t, &e) < 0)
 		return sm_cli_report(&e);
 	if (sm_fetch(a->source, &a->o, &ch, &info, &sim_ark, &have_sim, &e) <
 	    0)

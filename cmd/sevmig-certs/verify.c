@@ -147,7 +147,7 @@ int certs_verify(int argc, char **argv)
 
 	memset(&ch, 0, sizeof(ch));
 	memset(&info, 0, sizeof(info));
-	if (ark && certs_load_trust(ark, &tc, &t, &e) < 0)
+	if (ark && sm_trust_load(ark, &tc, &t, &e) < 0)
 		return sm_cli_report(&e);
 	if (sm_certs_load(in, &ch, &info, &e) < 0)
 		return sm_cli_report(&e);

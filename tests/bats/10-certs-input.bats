@@ -51,11 +51,12 @@ verify_flip() {
 	verify_flip oca.cert 0x41D "failed   OCA signs itself: bad OCA signature on the OCA in slot 1"
 	# the padding after the key is signed, but is not the key
 	verify_flip oca.cert 0x3FF "failed   OCA signs itself: bad OCA signature on the OCA in slot 1" "ok       OCA signs PEK"
-	# the key itself: no longer the point that signed anything
+	# the key itself: no longer a point of the curve, refused when the
+	# certificate is read, before any link is tried (issue 11 item 9)
 	flip_byte "$T/c/oca.cert" 0x20
 	run -3 sevmig-certs verify "$T/c"
-	assert_line --regexp "^failed   OCA signs itself: "
-	assert_line --regexp "^failed   OCA signs PEK: "
+	assert_line "sevmig-certs: invalid certificate '$T/c/oca.cert': OCA public key is not a point on the P-384 curve"
+	refute_line --regexp "^ok       OCA signs (itself|PEK)"
 }
 
 @test "input: a flipped byte in the CEK's RSA signature or body fails ASK signs CEK" {

@@ -18,7 +18,8 @@ make_null() {
 @test "export -o to a character device writes through it and leaves the node" {
 	pair --mem 4M
 	make_null "$T/null"
-	run -0 --separate-stderr sevmig-export $(certs_b) -q -o "$T/null" "$T/a.sock"
+	# (a null device keeps nothing: --force, or it is refused)
+	run -0 --separate-stderr sevmig-export $(certs_b) -q --force -o "$T/null" "$T/a.sock"
 	[ -c "$T/null" ] || fail "'$T/null' is no longer a character device"
 	[ -z "$(find "$T" -maxdepth 1 -name '.null*')" ] || fail "a temporary file was left"
 }
@@ -27,7 +28,7 @@ make_null() {
 	pair --mem 4M
 	echo old >"$T/target.sevmig"
 	ln -s target.sevmig "$T/link.sevmig"
-	run -0 --separate-stderr sevmig-export $(certs_b) -q --keep-source -o "$T/link.sevmig" "$T/a.sock"
+	run -0 --separate-stderr sevmig-export $(certs_b) -q --keep-source --force -o "$T/link.sevmig" "$T/a.sock"
 	[ -L "$T/link.sevmig" ] || fail "the symlink was replaced"
 	run -0 sevmig-import --check -i "$T/target.sevmig"
 }

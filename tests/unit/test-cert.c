@@ -496,8 +496,21 @@ static void test_bad_keys(void **state)
 	assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &c, &e), -1);
 	assert_string_equal(e.msg,
 			    "PEK public key is not a point on the P-384 curve");
+	/* the same in an OCA and a CEK */
+	memcpy(raw, ch.oca.raw, sizeof(raw));
+	raw[0x5C] ^= 1;
+	assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &c, &e), -1);
+	assert_string_equal(e.msg,
+			    "OCA public key is not a point on the P-384 curve");
+	memcpy(raw, ch.cek.raw, sizeof(raw));
+	memset(raw + 0x14, 0, 48);
+	memset(raw + 0x5C, 0, 48);
+	assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &c, &e), -1);
+	assert_string_equal(e.msg, "CEK public key is the point at infinity");
 	/* the real ones parse */
 	assert_int_equal(sm_sev_cert_parse(ch.pdh.raw, sizeof(raw), &c, &e), 0);
+	assert_int_equal(sm_sev_cert_parse(ch.oca.raw, sizeof(raw), &c, &e), 0);
+	assert_int_equal(sm_sev_cert_parse(ch.cek.raw, sizeof(raw), &c, &e), 0);
 
 	buf = rd("virtee-sev/builtin-rome/ark.cert", &len);
 	buf[0x40] = 1; /* exponent 65537 (01 00 01) becomes 1 */
@@ -508,6 +521,8 @@ static void test_bad_keys(void **state)
 		"ARK RSA public exponent is not an odd number of at least 3");
 	buf[0x40] = 2;
 	assert_int_equal(sm_amd_cert_parse(buf, len, &a, &used, &e), -1);
+	assert_string_equal(
+		e.msg, "ARK RSA public exponent is not an odd number of at least 3");
 	buf[0x40] = 1;
 	buf[0x42] = 1;
 	buf[0x40 + 512] ^= 1; /* modulus low byte: even */
