@@ -457,7 +457,8 @@ static int hello(struct sm_ep *ep, struct sm_ep_hello *h, int claim,
 	    get_str(rep, "hello", "platform_dir", h->platform_dir,
 		    sizeof(h->platform_dir), e))
 		goto err;
-	if (!strcmp(h->platform, "sim") && !h->platform_dir[0]) {
+	h->kind = sm_platform_parse(h->platform);
+	if (h->kind == SM_PLATFORM_SIM && !h->platform_dir[0]) {
 		bad_field("hello", "platform_dir", e);
 		goto err;
 	}

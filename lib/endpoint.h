@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "platform.h"
 
 #define SM_EP_VERSION 1
 #define SM_EP_MAX_RANGES 64
@@ -43,7 +44,8 @@ struct sm_ep_range {
 
 struct sm_ep_hello {
 	int version;
-	char platform[8];	  /* "sim" or "kvm" */
+	char platform[8];	  /* "sim" or "kvm", as the VMM said */
+	enum sm_platform kind;	  /* platform, parsed; UNKNOWN if neither */
 	char platform_dir[PATH_MAX]; /* sim: the simulated host directory */
 	char role[16];		  /* "source" or "incoming" */
 	/*

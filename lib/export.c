@@ -49,8 +49,6 @@
 #include "bundle.h"
 #include "cert.h"
 #include "endpoint.h"
-#include "fw-kvm.h"
-#include "fw-sim.h"
 #include "fw.h"
 #include "log.h"
 #include "records.h"
@@ -710,8 +708,7 @@ static int hello(struct exp *x, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "VM '%s' is not a source (role '%s')",
 				  x->o->vm, x->hello.role);
-	if (strcmp(x->hello.platform, "sim") != 0 &&
-	    strcmp(x->hello.platform, "kvm") != 0)
+	if (x->hello.kind == SM_PLATFORM_UNKNOWN)
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
 				  "VM '%s': unknown platform '%s'", x->o->vm,
 				  x->hello.platform);
@@ -835,13 +832,12 @@ static int pause_guest(struct exp *x, struct sm_err *e)
 	return 0;
 }
 
-static int is_kvm(const struct exp *x)
-{
-	return strcmp(x->hello.platform, "kvm") == 0;
-}
-
 static int take_context(struct exp *x, struct sm_err *e)
 {
+	const struct sm_fw_vm vm = { .platform = x->hello.kind,
+				     .platform_dir = x->hello.platform_dir,
+				     .nvcpus = x->hello.vcpus,
+				     .es = x->hello.es };
 	double t = sm_now();
 	int rc;
 
@@ -851,34 +847,19 @@ static int take_context(struct exp *x, struct sm_err *e)
 		return sm_err_prefix(e, "cannot take the context of VM '%s'",
 				     x->o->vm);
 	x->state = SM_EXP_TAKEN;
-	if (is_kvm(x)) {
-		/*
-		 * KVM only takes SEV commands from the VM's creator: move the
-		 * context into a VM of ours (docs/sevmig-kvm.7).
-		 */
-		struct sm_fw_kvm_opts ko = { .nvcpus = x->hello.vcpus,
-					     .es = x->hello.es,
-					     .vm_type = SM_KVM_VM_AUTO };
-
-		return sm_fw_kvm_open_source(x->ctx_fd, &ko, &x->fw, e);
-	}
-	if (sm_fw_sim_open(x->hello.platform_dir, &x->fw, e) ||
-	    sm_fw_sim_attach(x->fw, x->ctx_fd, e))
-		return sm_err_prefix(e, "simulated platform '%s'",
-				     x->hello.platform_dir);
-	return 0;
+	return sm_fw_open_send(&vm, x->ctx_fd, &x->fw, e);
 }
 
 /*
- * What to hand back to the VMM: sim shares the context memfd; on KVM the
- * context now lives in our VM, which the VMM moves back from (if the
- * move into ours never happened, its own VM still holds it).
+ * What to hand back to the VMM: the firmware's context handle (sim: the
+ * context memfd; KVM: our VM, which the VMM moves the context back from),
+ * or, when the firmware never took it, what the VMM handed over.
  */
 static int context_handle(struct exp *x)
 {
-	if (is_kvm(x) && x->fw)
-		return sm_fw_kvm_vm_fd(x->fw);
-	return x->ctx_fd;
+	int fd = sm_fw_context_fd(x->fw);
+
+	return fd >= 0 ? fd : x->ctx_fd;
 }
 
 static int send_start(struct exp *x, struct sm_err *e)

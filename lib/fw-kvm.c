@@ -1306,5 +1306,7 @@ static const struct sm_fw_ops kvm_ops = {
 	.receive_update_data = kvm_receive_update_data,
 	.receive_update_vmsa = kvm_receive_update_vmsa,
 	.receive_finish = kvm_receive_finish,
+	.register_region = sm_fw_kvm_register_region,
+	.context_fd = sm_fw_kvm_vm_fd,
 	.close = kvm_close,
 };

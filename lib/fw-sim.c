@@ -1606,6 +1606,8 @@ static const struct sm_fw_ops sim_ops = {
 	.receive_update_data = op_receive_update_data,
 	.receive_update_vmsa = op_receive_update_vmsa,
 	.receive_finish = op_receive_finish,
+	.prepare_receive = sm_fw_sim_prepare_receive,
+	.context_fd = sm_fw_sim_context_fd,
 	.close = op_close,
 };
 

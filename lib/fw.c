@@ -213,3 +213,26 @@ void sm_fw_close(struct sm_fw *fw)
 	if (fw && fw->ops && fw->ops->close)
 		fw->ops->close(fw);
 }
+
+int sm_fw_prepare_receive(struct sm_fw *fw, unsigned nvcpus,
+			  struct sm_err *e)
+{
+	if (!fw || !fw->ops || !fw->ops->prepare_receive)
+		return 0;
+	return fw->ops->prepare_receive(fw, nvcpus, e);
+}
+
+int sm_fw_register_region(struct sm_fw *fw, void *addr, size_t len,
+			  struct sm_err *e)
+{
+	if (!fw || !fw->ops || !fw->ops->register_region)
+		return 0;
+	return fw->ops->register_region(fw, addr, len, e);
+}
+
+int sm_fw_context_fd(struct sm_fw *fw)
+{
+	if (!fw || !fw->ops || !fw->ops->context_fd)
+		return -1;
+	return fw->ops->context_fd(fw);
+}

@@ -20,6 +20,7 @@
 
 #include "cert.h"
 #include "err.h"
+#include "platform.h"
 
 /* Firmware status codes (SEV API, SEV_RET_*). */
 enum sm_fw_status {
@@ -163,6 +164,20 @@ struct sm_fw_ops {
 	int (*receive_update_vmsa)(struct sm_fw *fw, struct sm_fw_xfer *x,
 				   struct sm_err *e);
 	int (*receive_finish)(struct sm_fw *fw, struct sm_err *e);
+	/*
+	 * Backend-specific steps the engines ask for without knowing the
+	 * backend; NULL where a backend has nothing to do.
+	 * prepare_receive: before RECEIVE_START, the vCPUs the context
+	 * will hold (sim).  register_region: pin this mapping of guest
+	 * memory to the context (KVM: ciphertext is bound to host pages).
+	 * context_fd: what the VMM takes back or adopts (the simulated
+	 * context's memfd, KVM's VM fd), or -1 when there is none.
+	 */
+	int (*prepare_receive)(struct sm_fw *fw, unsigned nvcpus,
+			       struct sm_err *e);
+	int (*register_region)(struct sm_fw *fw, void *addr, size_t len,
+			       struct sm_err *e);
+	int (*context_fd)(struct sm_fw *fw);
 	void (*close)(struct sm_fw *fw);
 };
 
@@ -203,5 +218,34 @@ int sm_fw_receive_update_vmsa(struct sm_fw *fw, struct sm_fw_xfer *x,
 			      struct sm_err *e);
 int sm_fw_receive_finish(struct sm_fw *fw, struct sm_err *e);
 void sm_fw_close(struct sm_fw *fw); /* NULL is fine */
+
+int sm_fw_prepare_receive(struct sm_fw *fw, unsigned nvcpus,
+			  struct sm_err *e);
+int sm_fw_register_region(struct sm_fw *fw, void *addr, size_t len,
+			  struct sm_err *e);
+/* The context's handle for the VMM, or -1 (also for fw NULL). */
+int sm_fw_context_fd(struct sm_fw *fw);
+
+/*
+ * Opening the firmware for a VM, the backend chosen here from the
+ * platform its VMM's hello named (fw-open.c); the engines never see which.
+ */
+struct sm_fw_vm {
+	enum sm_platform platform;
+	const char *platform_dir; /* SM_PLATFORM_SIM: the simulated host */
+	unsigned nvcpus;
+	int es;
+};
+
+/*
+ * For sending: attach to the guest context ctx_fd the VMM handed over
+ * (sim: the context memfd; KVM: the VMM's VM, whose context moves into a
+ * VM of ours, since KVM takes SEV commands only from the VM's creator).
+ */
+int sm_fw_open_send(const struct sm_fw_vm *vm, int ctx_fd, struct sm_fw **fw,
+		    struct sm_err *e);
+/* For receiving: a firmware that RECEIVE_START will make a context on. */
+int sm_fw_open_receive(const struct sm_fw_vm *vm, struct sm_fw **fw,
+		       struct sm_err *e);
 
 #endif

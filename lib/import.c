@@ -43,8 +43,6 @@
 #include "archive.h"
 #include "cert.h"
 #include "endpoint.h"
-#include "fw-kvm.h"
-#include "fw-sim.h"
 #include "fw.h"
 #include "ossl.h"
 #include "records.h"
@@ -321,8 +319,7 @@ static int connect_target(struct imp *x, struct sm_err *e)
 			e, SM_EXIT_VM,
 			"VM '%s' is not waiting for an incoming guest (role '%s', state '%s')",
 			x->o->vm, x->hello.role, x->hello.state);
-	if (strcmp(x->hello.platform, "sim") != 0 &&
-	    strcmp(x->hello.platform, "kvm") != 0)
+	if (x->hello.kind == SM_PLATFORM_UNKNOWN)
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
 				  "VM '%s': unknown platform '%s'", x->o->vm,
 				  x->hello.platform);
@@ -359,11 +356,6 @@ static int connect_target(struct imp *x, struct sm_err *e)
 	return 0;
 }
 
-static int is_kvm(const struct imp *x)
-{
-	return strcmp(x->hello.platform, "kvm") == 0;
-}
-
 /*
  * The target's platform: the archive names the PDH it was made for
  * (another platform's would fail RECEIVE_START too, less clearly), and
@@ -377,21 +369,15 @@ static int check_target_pdh(struct imp *x, struct sm_err *e)
 	struct sm_fw_platform_status ps;
 	unsigned maj = SM_POLICY_API_MAJOR(x->m->policy),
 		 min = SM_POLICY_API_MINOR(x->m->policy);
+	const struct sm_fw_vm vm = { .platform = x->hello.kind,
+				     .platform_dir = x->hello.platform_dir,
+				     .nvcpus = x->m->vcpus,
+				     .es = x->m->es };
 	struct sm_sev_cert c;
 	size_t fplen;
 
-	if (is_kvm(x)) {
-		/* A fresh SEV VM of ours; the VMM adopts it at the end. */
-		struct sm_fw_kvm_opts ko = { .nvcpus = x->m->vcpus,
-					     .es = x->m->es,
-					     .vm_type = SM_KVM_VM_AUTO };
-
-		if (sm_fw_kvm_open_receive(&ko, &x->fw, e))
-			return -1;
-	} else if (sm_fw_sim_open(x->hello.platform_dir, &x->fw, e)) {
-		return sm_err_prefix(e, "simulated platform '%s'",
-				     x->hello.platform_dir);
-	}
+	if (sm_fw_open_receive(&vm, &x->fw, e))
+		return -1;
 	if (sm_fw_pdh_cert_export(x->fw, pdh, chain, e) ||
 	    sm_sev_cert_parse(pdh, sizeof(pdh), &c, e))
 		return sm_err_prefix(e, "target PDH");
@@ -471,7 +457,7 @@ static int receive_start(struct imp *x, struct sm_err *e)
 	double t = sm_now();
 	int rc;
 
-	rc = is_kvm(x) ? 0 : sm_fw_sim_prepare_receive(x->fw, x->m->vcpus, e);
+	rc = sm_fw_prepare_receive(x->fw, x->m->vcpus, e);
 	if (rc == 0) {
 		a.handle = 0;
 		a.policy = x->m->policy;
@@ -540,7 +526,7 @@ static uint8_t *target_page(struct imp *x, uint64_t gpa, struct sm_err *e)
 	 * KVM: SEV ciphertext is bound to the host page, so the pages that
 	 * receive it are pinned to our context (they move with it).
 	 */
-	if (is_kvm(x) && sm_fw_kvm_register_region(x->fw, p, len, e)) {
+	if (sm_fw_register_region(x->fw, p, len, e)) {
 		munmap(p, len);
 		return NULL;
 	}
@@ -1073,8 +1059,7 @@ static int adopt(struct imp *x, struct sm_err *e)
 	char what[SM_ERR_MSG_MAX];
 	enum sm_exit code;
 	double t = sm_now(), next = t + HOLD_NOTICE;
-	int fd = is_kvm(x) ? sm_fw_kvm_vm_fd(x->fw) :
-			     sm_fw_sim_context_fd(x->fw);
+	int fd = sm_fw_context_fd(x->fw);
 	int rc;
 
 	rc = sm_ep_adopt_context(x->ep, fd, x->o->ack, e);

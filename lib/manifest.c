@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "platform.h"
 #include "records.h"
 #include "util.h"
 
@@ -359,7 +360,7 @@ static int manifest_check(const struct sm_manifest *m, struct sm_err *e)
 				  "invalid manifest: %" PRIu64
 				  " records, expected %" PRIu64,
 				  m->records, want);
-	if (strcmp(m->platform, "sim") != 0 && strcmp(m->platform, "kvm") != 0)
+	if (sm_platform_parse(m->platform) == SM_PLATFORM_UNKNOWN)
 		return sm_err_set(
 			e, SM_EXIT_VERIFY,
 			"invalid manifest: unknown source platform '%s'",
