@@ -7,9 +7,10 @@
 #   make WERROR=0   do not turn warnings into errors
 #   make SANITIZE=address,undefined check
 #
-# Adding a library module or command needs no edit here: lib/*.c goes into
-# libsevmig.a, cmd/sevmig-*.c becomes a binary, tests/unit/test-*.c a unit
-# test and tests/helpers/*.c a test helper program.
+# Adding a library module or command needs no edit here: lib/LAYER/*.c goes
+# into libsevmig.a (docs/architecture.md says which layer), cmd/sevmig-*.c
+# becomes a binary, tests/unit/test-*.c a unit test and tests/helpers/*.c a
+# test helper program.
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
@@ -57,7 +58,7 @@ Q := @
 E := @echo
 endif
 
-LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_SRCS := $(sort $(wildcard lib/*/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libsevmig.a
 
@@ -74,7 +75,7 @@ MANPAGES := $(sort $(wildcard docs/*.[1-8]))
 
 
 .PHONY: all deps check check-unit check-bats check-valgrind install-files demo bench fuzz fuzz-build \
-	install clean check-format lint-man
+	install clean check-format check-layers lint-man
 
 all: $(CMD_BINS) $(UNIT_BINS) $(HELPER_BINS)
 
@@ -125,6 +126,7 @@ deps:
 VALGRIND_PASS := $(if $(SANITIZE),0,1)
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory check-layers
 	$(Q)BUILD=$(BUILD) SEVMIG_VALGRIND_PASS=$(VALGRIND_PASS) \
 		tests/run-tests.sh all
 
@@ -178,6 +180,12 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz.sh $(FUZZ_BINS)
+
+# The layering rules of docs/architecture.md: folders, include direction,
+# no backend header in an engine, no platform name compared outside its
+# parser and the firmware layer.
+check-layers:
+	$(Q)python3 scripts/check-layers.py .
 
 lint-man:
 	$(Q)for m in $(MANPAGES); do mandoc -Tlint -W warning $$m || exit 1; done

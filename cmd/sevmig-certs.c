@@ -2,7 +2,7 @@
 /*
  * sevmig-certs: fetch, verify, show and split AMD SEV certificate chains.
  * Adding a subcommand: a row in cmds[] below, its function and synopsis in
- * cmd/sevmig-certs/certs.h, then the checklist in lib/cli.h.
+ * cmd/sevmig-certs/certs.h, then the checklist in lib/cli/cli.h.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "sevmig-certs/certs.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 static const struct {
 	const char *name;

@@ -10,10 +10,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "export.h"
-#include "manifest.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "engine/export.h"
+#include "archive/manifest.h"
+#include "base/util.h"
 
 enum {
 	OPT_ARK = CHAR_MAX + 1,

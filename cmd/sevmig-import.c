@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "import.h"
-#include "manifest.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "engine/import.h"
+#include "archive/manifest.h"
+#include "base/util.h"
 
 enum {
 	OPT_CHECK = CHAR_MAX + 1,

@@ -10,10 +10,10 @@
 
 #include <stdio.h>
 
-#include "bundle.h"
-#include "fetch.h"
-#include "cert.h"
-#include "cli.h"
+#include "certs/bundle.h"
+#include "fetch/fetch.h"
+#include "certs/cert.h"
+#include "cli/cli.h"
 
 int certs_verify(int argc, char **argv);
 int certs_show(int argc, char **argv);

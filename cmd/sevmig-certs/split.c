@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 static void split_usage(void)
 {

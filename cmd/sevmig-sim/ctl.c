@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "endpoint.h"
+#include "cli/cli.h"
+#include "endpoint/endpoint.h"
 #include "sim.h"
-#include "util.h"
+#include "base/util.h"
 
 const char cmd_ctl_synopsis[] =
 	" sevmig-sim ctl [options] SOCKET status|digest|check|pause|resume|discard|quit\n";

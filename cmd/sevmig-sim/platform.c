@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "fw-sim.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "fw/fw-sim.h"
+#include "base/util.h"
 #include "sim.h"
 
 const char cmd_platform_synopsis[] =

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "fw-sim.h"
-#include "sim-vmm.h"
+#include "cli/cli.h"
+#include "fw/fw-sim.h"
+#include "sim/sim-vmm.h"
 #include "sim.h"
-#include "util.h"
+#include "base/util.h"
 
 const char cmd_run_synopsis[] =
 	" sevmig-sim run [options] --platform DIR --socket PATH --mem SIZE\n";

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# sevmig-certs fetch: what the command adds around lib/fetch.c (verify
+# sevmig-certs fetch: what the command adds around lib/fetch/fetch.c (verify
 # before printing, -o, trust for sim: and --ark).  KDS, QMP and ssh
 # transports are tested in 11-certs-fetch-*.
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2154 # $stderr comes from bats' run --separate-stderr
-# The real KVM backend (lib/fw-kvm.c) on this very host, through the
+# The real KVM backend (lib/fw/fw-kvm.c) on this very host, through the
 # fw-kvm-probe helper: the exact error of every step where KVM exists but
 # SEV does not, skips with a reason where /dev/kvm is absent, and real-SEV
 # checks tagged hw (run with SEVMIG_HW=1 on a host with /dev/sev).

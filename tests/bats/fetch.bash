@@ -19,7 +19,7 @@
 #                            chip_id $ID_HEX and no ASK/ARK
 #   dead_port                a TCP port on 127.0.0.1 nobody listens on
 #   need_fetch               skip (visibly) while sevmig-certs fetch is the
-#                            placeholder that predates lib/fetch.c
+#                            placeholder that predates lib/fetch/fetch.c
 #   fetch_stop_all           stop every process these helpers started
 # shellcheck shell=bash
 

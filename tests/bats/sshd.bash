@@ -18,7 +18,7 @@
 #                              and a known_hosts holding the host key
 #                              (StrictHostKeyChecking yes, BatchMode yes)
 #                  SEVMIG_SSH  "ssh -F $SSH_CONFIG", the ssh command
-#                              sevmig uses (lib/fetch.h)
+#                              sevmig uses (lib/fetch/fetch.h)
 #   sshd_stop    Stop that sshd (it runs in the foreground, -D, as a
 #                child of the test: $SSHD_PID) and wait until it is gone.
 #                Call it from the same setup/teardown process; safe when

@@ -10,8 +10,8 @@
  */
 #include "fuzz-common.h"
 
-#include "cert.h"
-#include "roots.h"
+#include "certs/cert.h"
+#include "certs/roots.h"
 
 /* A CEK claiming RSA_SHA256 (slot 1) and RSA_SHA384 (slot 2) by an ASK. */
 static struct sm_sev_cert cek;

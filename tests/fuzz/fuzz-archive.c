@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz-archive: a whole sevmig archive stream, as sevmig-import reads it
- * from a file, a pipe or ssh: the pax reader (lib/archive.c, libarchive),
+ * from a file, a pipe or ssh: the pax reader (lib/archive/archive.c, libarchive),
  * the entry order and names, the manifest, source PDH, session, shared
  * regions, every chunk and record checked against the manifest, the
- * device state and the trailer's counts and digest (lib/import.c with
+ * device state and the trailer's counts and digest (lib/engine/import.c with
  * --check, so no VM and no firmware).  Then the report sevmig-import
  * writes with --report or -J (sm_report_encode), which must never fail.
  *
@@ -20,9 +20,9 @@
 
 #include <sys/mman.h>
 
-#include "import.h"
-#include "manifest.h"
-#include "util.h"
+#include "engine/import.h"
+#include "archive/manifest.h"
+#include "base/util.h"
 
 #define IMPORT_ERRS                                                          \
 	(FZ(SM_EXIT_VERIFY) | FZ(SM_EXIT_IO) | FZ(SM_EXIT_UNSUPPORTED))

@@ -16,8 +16,8 @@
  */
 #include "fuzz-common.h"
 
-#include "bundle.h"
-#include "cert.h"
+#include "certs/bundle.h"
+#include "certs/cert.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bundle.h"
-#include "cert.h"
-#include "roots.h"
+#include "certs/bundle.h"
+#include "certs/cert.h"
+#include "certs/roots.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,9 +16,9 @@
  */
 #include "fuzz-common.h"
 
-#include "bundle.h"
-#include "cert.h"
-#include "roots.h"
+#include "certs/bundle.h"
+#include "certs/cert.h"
+#include "certs/roots.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

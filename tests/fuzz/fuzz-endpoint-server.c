@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz-endpoint-server: what clients send to a VMM's endpoint, as the
- * server side (lib/endpoint-server.c, used by sevmig-sim run and any
+ * server side (lib/endpoint/endpoint-server.c, used by sevmig-sim run and any
  * VMM) reads it.
  *
  * Per input the harness opens a server on a socket in a private
@@ -27,9 +27,9 @@
 #include <signal.h>
 #include <sys/un.h>
 
-#include "endpoint-server.h"
-#include "endpoint.h"
-#include "util.h"
+#include "endpoint/endpoint-server.h"
+#include "endpoint/endpoint.h"
+#include "base/util.h"
 
 #define WAIT_MS 8000
 #define DS_SIZE 70000u		/* more than the server's 64 KiB buffer */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz-endpoint: what a VMM sends back on the VM endpoint, as the client
- * (lib/endpoint.c, used by sevmig-export and sevmig-import) reads it.
+ * (lib/endpoint/endpoint.c, used by sevmig-export and sevmig-import) reads it.
  *
  * A thread plays the VMM on a unix socket in a private temporary
  * directory (fz_peer_serve): it sends the input's frames (fuzz-common.h:
@@ -21,8 +21,8 @@
 #include <signal.h>
 #include <sys/un.h>
 
-#include "endpoint.h"
-#include "util.h"
+#include "endpoint/endpoint.h"
+#include "base/util.h"
 
 #define EP_TIMEOUT 5.0
 #define CLIENT_ERRS (FZ(SM_EXIT_IO) | FZ(SM_EXIT_VM) | FZ(SM_EXIT_UNSUPPORTED))

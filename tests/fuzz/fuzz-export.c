@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz-export: a hostile or broken source VMM, as the export engine
- * (lib/export.c, sevmig-export) sees it.  The replies are the input's
+ * (lib/engine/export.c, sevmig-export) sees it.  The replies are the input's
  * frames, served by a scripted VMM on a unix socket (fz_peer_serve in
  * fuzz-common.h); bit 6 of the first frame's ctl byte asks for a dry
  * run.  The target's chain is a simulated host made once at start-up (a
@@ -28,10 +28,10 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include "export.h"
-#include "fw-sim.h"
-#include "manifest.h"
-#include "util.h"
+#include "engine/export.h"
+#include "fw/fw-sim.h"
+#include "archive/manifest.h"
+#include "base/util.h"
 
 #define EP_TIMEOUT 5.0
 #define EXPORT_ERRS                                                          \

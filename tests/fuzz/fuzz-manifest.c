@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz-manifest: the JSON documents of an archive, each decoded by its
- * own parser (lib/manifest.c): sevmig/manifest.json, shared-regions.json
+ * own parser (lib/archive/manifest.c): sevmig/manifest.json, shared-regions.json
  * (inside a fixed two-range layout and inside the layout of the input
  * itself when it is a manifest) and trailer.json.
  *
@@ -12,7 +12,7 @@
  */
 #include "fuzz-common.h"
 
-#include "manifest.h"
+#include "archive/manifest.h"
 
 #define ALL_ERRS                                                             \
 	(FZ(SM_EXIT_VERIFY) | FZ(SM_EXIT_UNSUPPORTED))

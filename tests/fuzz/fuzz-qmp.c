@@ -20,8 +20,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "qmp.h"
-#include "util.h"
+#include "fetch/qmp.h"
+#include "base/util.h"
 
 #define QMP_TIMEOUT 5.0
 

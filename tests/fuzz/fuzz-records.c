@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz-records: page chunks and records (lib/records.c) checked against
+ * fuzz-records: page chunks and records (lib/archive/records.c) checked against
  * a manifest and shared regions the way the importer does, without the
  * pax layer and the digest in the way.
  *
@@ -21,8 +21,8 @@
  */
 #include "fuzz-common.h"
 
-#include "manifest.h"
-#include "records.h"
+#include "archive/manifest.h"
+#include "archive/records.h"
 
 #define ALL_ERRS (FZ(SM_EXIT_VERIFY) | FZ(SM_EXIT_UNSUPPORTED))
 

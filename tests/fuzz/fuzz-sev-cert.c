@@ -10,8 +10,8 @@
  */
 #include "fuzz-common.h"
 
-#include "cert.h"
-#include "roots.h"
+#include "certs/cert.h"
+#include "certs/roots.h"
 
 #define SLOT_USAGE(i) (0x414 + (i) * 0x208)
 #define SLOT_ALGO(i) (0x418 + (i) * 0x208)

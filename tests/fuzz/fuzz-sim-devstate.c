@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz-sim-devstate: the device state an incoming simulated VMM
- * (sevmig-sim run --incoming, lib/sim-vmm.c) loads.  It comes from the
+ * (sevmig-sim run --incoming, lib/sim/sim-vmm.c) loads.  It comes from the
  * archive, carried unchanged by sevmig-import, so whoever wrote the
  * archive chooses it; the VMM must validate it (sevmig-endpoint(7)).
  *
@@ -17,9 +17,9 @@
  */
 #include "fuzz-common.h"
 
-#include "endpoint-server.h"
-#include "fw-sim.h"
-#include "sim-vmm.h"
+#include "endpoint/endpoint-server.h"
+#include "fw/fw-sim.h"
+#include "sim/sim-vmm.h"
 
 static char dir[] = "/tmp/sevmig-fuzz-sim.XXXXXX";
 static char plat[sizeof(dir) + 8];

@@ -36,10 +36,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "archive.h"
-#include "manifest.h"
-#include "records.h"
-#include "util.h"
+#include "archive/archive.h"
+#include "archive/manifest.h"
+#include "archive/records.h"
+#include "base/util.h"
 
 #define PAGE 4096u
 

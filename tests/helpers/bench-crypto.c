@@ -23,10 +23,10 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
-#include "fw-sim.h"
-#include "fw.h"
-#include "sevcrypto.h"
-#include "util.h"
+#include "fw/fw-sim.h"
+#include "fw/fw.h"
+#include "fw/sevcrypto.h"
+#include "base/util.h"
 
 #define PG 4096u
 #define RING 64 /* pages cycled through, so caches behave like a guest's */

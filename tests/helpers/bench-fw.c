@@ -3,7 +3,7 @@
  * bench-fw [PAGES]: the firmware-work baseline of make bench (not a test).
  *
  * One core, one loop, only what the simulated firmware must do per 4 KiB
- * private page, with the OpenSSL calls lib/fw-sim.c and lib/sevcrypto.c
+ * private page, with the OpenSSL calls lib/fw/fw-sim.c and lib/fw/sevcrypto.c
  * make (reused contexts, the IV or tweak set by a re-init per page):
  *   export  AES-128-XTS decrypt under the VEK (tweak = GPA), a random IV
  *           (drawn 256 at a time, as fw-sim does), AES-128-CTR encrypt
@@ -17,7 +17,7 @@
  *
  * A third loop measures what the archive format adds on each side: the
  * trailer digest, SHA-256 over every byte of the stream (here the record
- * header and the page, through EVP_DigestUpdate as lib/ossl.c does).
+ * header and the page, through EVP_DigestUpdate as lib/base/ossl.c does).
  *
  * Prints "export PAGES WALL CPU", "import PAGES WALL CPU" and "digest
  * PAGES WALL CPU": wall-clock and CPU seconds for PAGES pages (default

@@ -60,14 +60,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cert.h"
-#include "endpoint.h"
-#include "err.h"
-#include "fw-sim.h"
-#include "fw.h"
-#include "sevcrypto.h"
-#include "log.h"
-#include "util.h"
+#include "certs/cert.h"
+#include "endpoint/endpoint.h"
+#include "base/err.h"
+#include "fw/fw-sim.h"
+#include "fw/fw.h"
+#include "fw/sevcrypto.h"
+#include "base/log.h"
+#include "base/util.h"
 
 #define MAX_CONN 8
 

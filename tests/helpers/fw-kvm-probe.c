@@ -33,9 +33,9 @@
 
 #include <linux/kvm.h>
 
-#include "err.h"
-#include "fw-kvm.h"
-#include "fw.h"
+#include "base/err.h"
+#include "fw/fw-kvm.h"
+#include "fw/fw.h"
 
 
 static const char *kvm_dev = SM_KVM_DEV;

@@ -31,14 +31,14 @@
 
 #include <openssl/evp.h>
 
-#include "archive.h"
-#include "cert.h"
-#include "endpoint.h"
-#include "manifest.h"
-#include "records.h"
-#include "sevcrypto.h"
-#include "sim-guest.h"
-#include "util.h"
+#include "archive/archive.h"
+#include "certs/cert.h"
+#include "endpoint/endpoint.h"
+#include "archive/manifest.h"
+#include "archive/records.h"
+#include "fw/sevcrypto.h"
+#include "sim/sim-guest.h"
+#include "base/util.h"
 
 #define PAGE 4096u
 /* struct simctx (fw-sim.c): magic, version, nvcpus, chip_id[64], seven

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cert.h"
-#include "util.h"
+#include "certs/cert.h"
+#include "base/util.h"
 
 static int rd(const char *dir, const char *name, uint8_t **buf, size_t *len,
 	      struct sm_err *e)

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cert.h"
-#include "util.h"
+#include "certs/cert.h"
+#include "base/util.h"
 
 static inline const char *certs_dir(void)
 {

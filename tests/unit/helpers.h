@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "transport.h"
-#include "util.h"
+#include "base/transport.h"
+#include "base/util.h"
 
 static inline int rm_one(const char *p, const struct stat *st, int flag,
 		  struct FTW *ftw)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for lib/archive.c: the pax stream writer and reader. */
+/* Unit tests for lib/archive/archive.c: the pax stream writer and reader. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -24,9 +24,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "archive.h"
-#include "err.h"
-#include "ossl.h"
+#include "archive/archive.h"
+#include "base/err.h"
+#include "base/ossl.h"
 
 #define BIG (300u * 1024u + 17u)
 

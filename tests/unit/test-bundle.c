@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for lib/bundle.c and lib/json.c. */
+/* Unit tests for lib/certs/bundle.c and lib/base/json.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bundle.h"
-#include "cert.h"
-#include "ossl.h"
-#include "roots.h"
-#include "util.h"
+#include "certs/bundle.h"
+#include "certs/cert.h"
+#include "base/ossl.h"
+#include "certs/roots.h"
+#include "base/util.h"
 
 #include "certs-common.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for lib/cert.c against the real AMD certificates. */
+/* Unit tests for lib/certs/cert.c against the real AMD certificates. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cert.h"
-#include "ossl.h"
-#include "roots.h"
-#include "util.h"
+#include "certs/cert.h"
+#include "base/ossl.h"
+#include "certs/roots.h"
+#include "base/util.h"
 
 #include "certs-common.h"
 

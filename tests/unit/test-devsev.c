@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for lib/devsev.c without SEV hardware: a missing device is
+ * Unit tests for lib/fw/devsev.c without SEV hardware: a missing device is
  * "unsupported" naming it, a file that is not a SEV device (ENOTTY) too,
  * and anything else that cannot be opened is an I/O error.
  */
@@ -12,8 +12,8 @@
 
 #include <string.h>
 
-#include "devsev.h"
-#include "err.h"
+#include "fw/devsev.h"
+#include "base/err.h"
 
 static void test_missing_device(void **state)
 {

@@ -23,10 +23,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "endpoint-server.h"
-#include "endpoint-wire.h"
-#include "endpoint.h"
-#include "util.h"
+#include "endpoint/endpoint-server.h"
+#include "endpoint/endpoint-wire.h"
+#include "endpoint/endpoint.h"
+#include "base/util.h"
 
 /* ---- framing ---- */
 

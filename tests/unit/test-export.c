@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for lib/export.c pieces that need no VM: --exec splitting. */
+/* Unit tests for lib/engine/export.c pieces that need no VM: --exec splitting. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "export.h"
+#include "base/err.h"
+#include "engine/export.h"
 
 static void expect_split(const char *cmd, const char *const *want)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for lib/fetch.c with the real AMD test certificates: every
+ * Unit tests for lib/fetch/fetch.c with the real AMD test certificates: every
  * source (file:, qmp: through the scripted QMP peer, sim:, ssh:// through
  * a fake ssh that records its argv, local without a device), the KDS
  * replacement of an unsigned CEK (the Naples chip whose firmware-exported
@@ -15,13 +15,13 @@
 
 #include <signal.h>
 
-#include "bundle.h"
-#include "cert.h"
-#include "err.h"
-#include "fetch.h"
-#include "roots.h"
-#include "transport.h"
-#include "util.h"
+#include "certs/bundle.h"
+#include "certs/cert.h"
+#include "base/err.h"
+#include "fetch/fetch.h"
+#include "certs/roots.h"
+#include "base/transport.h"
+#include "base/util.h"
 
 #include "helpers.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for lib/fw-kvm.c without /dev/kvm or /dev/sev: the UAPI
+ * Unit tests for lib/fw/fw-kvm.c without /dev/kvm or /dev/sev: the UAPI
  * layouts against reference section 3.2, and every op and open path
  * against a fake KVM (the backend's ioctl hook) that records what the
  * kernel would have been given and answers as KVM and the firmware do.
@@ -23,10 +23,10 @@
 
 #include <linux/kvm.h>
 
-#include "err.h"
-#include "fw-kvm.h"
-#include "fw.h"
-#include "sevcrypto.h"
+#include "base/err.h"
+#include "fw/fw-kvm.h"
+#include "fw/fw.h"
+#include "fw/sevcrypto.h"
 
 
 #define MAX_CALLS 64

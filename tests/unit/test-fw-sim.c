@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for lib/fw-sim.c: every firmware rule of
+ * Unit tests for lib/fw/fw-sim.c: every firmware rule of
  * sev-migration-protocol.md section 1 the simulated PSP applies, and the
  * two cross-checks with lib/sevcrypto (a software receiver opens fw-sim's
  * packets; fw-sim accepts a software sender's packets).
@@ -28,11 +28,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cert.h"
-#include "fw-sim.h"
-#include "fw.h"
-#include "sevcrypto.h"
-#include "util.h"
+#include "certs/cert.h"
+#include "fw/fw-sim.h"
+#include "fw/fw.h"
+#include "fw/sevcrypto.h"
+#include "base/util.h"
 
 #define PG 4096u
 #define NPAGES 4

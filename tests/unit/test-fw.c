@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for lib/fw.c: names, sm_fw_fail and the wrappers. */
+/* Unit tests for lib/fw/fw.c: names, sm_fw_fail and the wrappers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fw.h"
+#include "fw/fw.h"
 
 static void test_status_names(void **state)
 {

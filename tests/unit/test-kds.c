@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for lib/kds.c against tests/helpers/kds-stub.py, a scripted
+ * Unit tests for lib/fetch/kds.c against tests/helpers/kds-stub.py, a scripted
  * HTTP server on 127.0.0.1 (never the real network): success, the cache,
  * offline mode, Retry-After on 429, AMD's 400, 500, 404, a hanging server,
  * oversized and rejected answers, bad URLs.
@@ -11,10 +11,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "err.h"
-#include "kds.h"
-#include "transport.h"
-#include "util.h"
+#include "base/err.h"
+#include "fetch/kds.h"
+#include "base/transport.h"
+#include "base/util.h"
 
 #include "helpers.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for lib/manifest.c: manifest, shared regions, trailer. */
+/* Unit tests for lib/archive/manifest.c: manifest, shared regions, trailer. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "manifest.h"
-#include "records.h"
+#include "base/err.h"
+#include "archive/manifest.h"
+#include "archive/records.h"
 
 static void init_manifest(struct sm_manifest *m)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for lib/qmp.c: a scripted QMP peer (tests/helpers/qmp-peer.py)
+ * Unit tests for lib/fetch/qmp.c: a scripted QMP peer (tests/helpers/qmp-peer.py)
  * serving the real Milan PDH_CERT_EXPORT output from the AMD test data,
  * its failure modes (QEMU error, silence, closed connection, garbage,
  * malformed fields), and a real QEMU (-machine none, no KVM) for QEMU's
@@ -14,10 +14,10 @@
 
 #include <signal.h>
 
-#include "err.h"
-#include "qmp.h"
-#include "transport.h"
-#include "util.h"
+#include "base/err.h"
+#include "fetch/qmp.h"
+#include "base/transport.h"
+#include "base/util.h"
 
 #include "helpers.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for lib/records.c: chunk and record format, sequence checks. */
+/* Unit tests for lib/archive/records.c: chunk and record format, sequence checks. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "err.h"
-#include "manifest.h"
-#include "records.h"
+#include "base/err.h"
+#include "archive/manifest.h"
+#include "archive/records.h"
 
 #define PG 4096u
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for lib/replay.c: the importing host's replay journal. */
+/* Unit tests for lib/engine/replay.c: the importing host's replay journal. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "replay.h"
-#include "util.h"
+#include "engine/replay.h"
+#include "base/util.h"
 
 static char dir[64];
 static const uint8_t id1[SM_REPLAY_ID_LEN] = { 1 },

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for lib/roots.c and the generated lib/roots-data.c. */
+/* Unit tests for lib/certs/roots.c and the generated lib/certs/roots-data.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cert.h"
-#include "roots.h"
-#include "util.h"
+#include "certs/cert.h"
+#include "certs/roots.h"
+#include "base/util.h"
 
 #include "certs-common.h"
 

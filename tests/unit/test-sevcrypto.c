@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for lib/sevcrypto.c: the section 2.7 vectors of
+ * Unit tests for lib/fw/sevcrypto.c: the section 2.7 vectors of
  * sev-migration-protocol.md bit for bit, vectors for a 48-byte Z and for
  * packets computed independently (Python hmac + cryptography AES-CTR from
  * the definitions in section 2.2-2.4), and tamper tests.
@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "sevcrypto.h"
-#include "util.h"
+#include "base/err.h"
+#include "fw/sevcrypto.h"
+#include "base/util.h"
 
 static void unhex(const char *hex, uint8_t *out, size_t len)
 {

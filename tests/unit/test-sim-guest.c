@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for lib/sim-guest.c: page content, padding stream, shares. */
+/* Unit tests for lib/sim/sim-guest.c: page content, padding stream, shares. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim-guest.h"
+#include "sim/sim-guest.h"
 
 static void test_page_header_and_determinism(void **state)
 {

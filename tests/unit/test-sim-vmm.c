@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for lib/sim-vmm.c, driving the endpoint callbacks directly
+ * Unit tests for lib/sim/sim-vmm.c, driving the endpoint callbacks directly
  * (no socket): the hand-off rules that decide whether a guest survives a
  * tool that fails, vanishes or misbehaves.
  */
@@ -18,13 +18,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cert.h"
-#include "endpoint-server.h"
-#include "fw-sim.h"
-#include "fw.h"
-#include "sevcrypto.h"
-#include "sim-vmm.h"
-#include "util.h"
+#include "certs/cert.h"
+#include "endpoint/endpoint-server.h"
+#include "fw/fw-sim.h"
+#include "fw/fw.h"
+#include "fw/sevcrypto.h"
+#include "sim/sim-vmm.h"
+#include "base/util.h"
 
 static char root[256], plat[300];
 

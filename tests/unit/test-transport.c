@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for lib/transport.c: spawning, pipes, timeouts, killing. */
+/* Unit tests for lib/base/transport.c: spawning, pipes, timeouts, killing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "transport.h"
-#include "util.h"
+#include "base/err.h"
+#include "base/transport.h"
+#include "base/util.h"
 
 static void test_stdout_and_status(void **state)
 {

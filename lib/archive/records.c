@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Page chunk and record format, and the importer's sequence checks.
+ *
+ * Why record i must be page i of the layout: the firmware MAC covers
+ * neither the guest physical address nor any sequence number (SEV API,
+ * SEND_UPDATE_DATA), so nothing but the archive's own structure ties a
+ * packet to a place in guest memory.  Fixing the order makes every GPA
+ * appear exactly once and lets a reader check that in constant memory.
+ */
+#include "archive/records.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+const char *sm_rec_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case SM_REC_PRIVATE:
+		return "private";
+	case SM_REC_SHARED:
+		return "shared";
+	case SM_REC_ZERO:
+		return "zero";
+	case SM_REC_VMSA:
+		return "vmsa";
+	}
+	return "unknown";
+}
+
+uint32_t sm_rec_data_len(uint32_t kind)
+{
+	return kind == SM_REC_ZERO ? 0 : SM_REC_PAGE_SIZE;
+}
+
+void sm_rec_encode(const struct sm_rec *r, uint8_t out[SM_REC_HDR_LEN])
+{
+	memset(out, 0, SM_REC_HDR_LEN);
+	put64(out + 0x00, r->index);
+	put64(out + 0x08, r->gpa);
+	put32(out + 0x10, r->kind);
+	put32(out + 0x14, r->data_len);
+	memcpy(out + 0x18, r->pkt_hdr, SM_REC_PKT_HDR_LEN);
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+int sm_rec_decode(const uint8_t in[SM_REC_HDR_LEN], struct sm_rec *r,
+		  struct sm_err *e)
+{
+	r->index = get64(in + 0x00);
+	r->gpa = get64(in + 0x08);
+	r->kind = get32(in + 0x10);
+	r->data_len = get32(in + 0x14);
+	memcpy(r->pkt_hdr, in + 0x18, SM_REC_PKT_HDR_LEN);
+	if (r->kind < SM_REC_PRIVATE || r->kind > SM_REC_VMSA)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "record %" PRIu64 ": unknown kind %u",
+				  r->index, r->kind);
+	if (r->data_len != sm_rec_data_len(r->kind))
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "record %" PRIu64 " (%s, gpa 0x%" PRIx64
+				  "): data length %u",
+				  r->index, sm_rec_kind_name(r->kind), r->gpa,
+				  r->data_len);
+	if (get32(in + 0x4c) != 0)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "record %" PRIu64 ": reserved bytes set",
+				  r->index);
+	if (r->kind != SM_REC_VMSA && r->gpa % SM_REC_PAGE_SIZE)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "record %" PRIu64 ": gpa 0x%" PRIx64
+				  " not page aligned",
+				  r->index, r->gpa);
+	if ((r->kind == SM_REC_SHARED || r->kind == SM_REC_ZERO) &&
+	    !all_zero(r->pkt_hdr, SM_REC_PKT_HDR_LEN))
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "record %" PRIu64 " (%s, gpa 0x%" PRIx64
+				  "): packet header on a plain page",
+				  r->index, sm_rec_kind_name(r->kind), r->gpa);
+	return 0;
+}
+
+void sm_chunk_hdr_encode(const struct sm_chunk_hdr *h,
+			 uint8_t out[SM_CHUNK_HDR_LEN])
+{
+	memcpy(out, SM_CHUNK_MAGIC, 8);
+	put32(out + 0x08, SM_CHUNK_VERSION);
+	put32(out + 0x0c, h->nrecords);
+	put64(out + 0x10, h->chunk);
+	put64(out + 0x18, h->first);
+}
+
+int sm_chunk_hdr_decode(const uint8_t in[SM_CHUNK_HDR_LEN],
+			struct sm_chunk_hdr *h, struct sm_err *e)
+{
+	uint32_t version;
+
+	if (memcmp(in, SM_CHUNK_MAGIC, 8) != 0)
+		return sm_err_set(e, SM_EXIT_VERIFY, "bad chunk magic");
+	version = get32(in + 0x08);
+	if (version != SM_CHUNK_VERSION)
+		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
+				  "unsupported chunk version %u", version);
+	h->nrecords = get32(in + 0x0c);
+	h->chunk = get64(in + 0x10);
+	h->first = get64(in + 0x18);
+	if (h->nrecords == 0 || h->nrecords > SM_CHUNK_MAX_RECORDS)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "chunk %" PRIu64 ": %u records", h->chunk,
+				  h->nrecords);
+	return 0;
+}
+
+uint64_t sm_chunk_size(uint32_t nrecords, uint32_t ndata)
+{
+	return SM_CHUNK_HDR_LEN + (uint64_t)nrecords * SM_REC_HDR_LEN +
+	       (uint64_t)ndata * SM_REC_PAGE_SIZE;
+}
+
+void sm_chunk_name(uint64_t chunk, char buf[SM_CHUNK_NAME_MAX])
+{
+	snprintf(buf, SM_CHUNK_NAME_MAX, SM_CHUNK_NAME_PREFIX "%08llu",
+		 (unsigned long long)chunk);
+}
+
+/* ---- sequence ---- */
+
+struct sm_rec_seq {
+	const struct sm_manifest *m;
+	const struct sm_shared *shared;
+	uint64_t next_index; /* next record index */
+	uint64_t next_chunk;
+	size_t range; /* cursor: range of the next page */
+	uint64_t offset; /* and its offset in that range */
+	unsigned next_vcpu;
+	int in_chunk;
+	struct sm_chunk_hdr cur;
+	uint32_t seen; /* records of the current chunk */
+	uint32_t ndata; /* ... that carry data */
+	uint64_t size; /* entry size of the current chunk */
+	struct sm_counts counts;
+};
+
+int sm_rec_seq_new(const struct sm_manifest *m, const struct sm_shared *shared,
+		   struct sm_rec_seq **sp, struct sm_err *e)
+{
+	struct sm_rec_seq *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return sm_err_set(e, SM_EXIT_FAILURE,
+				  "cannot allocate record sequence");
+	s->m = m;
+	s->shared = shared;
+	*sp = s;
+	return 0;
+}
+
+void sm_rec_seq_free(struct sm_rec_seq *s)
+{
+	free(s);
+}
+
+int sm_rec_seq_chunk(struct sm_rec_seq *s, const char *name, uint64_t size,
+		     const uint8_t raw[SM_CHUNK_HDR_LEN],
+		     struct sm_chunk_hdr *h, struct sm_err *e)
+{
+	char want[SM_CHUNK_NAME_MAX];
+
+	if (s->in_chunk)
+		return sm_err_set(e, SM_EXIT_FAILURE, "chunk not ended");
+	sm_chunk_name(s->next_chunk, want);
+	if (strcmp(name, want) != 0)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "unexpected entry '%s': expected '%s'", name,
+				  want);
+	if (sm_chunk_hdr_decode(raw, h, e))
+		return sm_err_prefix(e, "entry '%s'", name);
+	if (h->chunk != s->next_chunk || h->first != s->next_index)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "entry '%s': chunk %" PRIu64
+				  " starting at record %" PRIu64
+				  ", expected chunk %" PRIu64
+				  " at record %" PRIu64,
+				  name, h->chunk, h->first, s->next_chunk,
+				  s->next_index);
+	if (h->nrecords > s->m->records_per_chunk)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "entry '%s': %u records, at most %u allowed",
+				  name, h->nrecords, s->m->records_per_chunk);
+	if (h->nrecords > s->m->records - s->next_index)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "entry '%s': %u records, only %" PRIu64
+				  " left of %" PRIu64,
+				  name, h->nrecords,
+				  s->m->records - s->next_index, s->m->records);
+	if (size < sm_chunk_size(h->nrecords, 0) ||
+	    size > sm_chunk_size(h->nrecords, h->nrecords))
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "entry '%s': size %" PRIu64
+				  " does not fit %u records",
+				  name, size, h->nrecords);
+	s->cur = *h;
+	s->size = size;
+	s->seen = 0;
+	s->ndata = 0;
+	s->in_chunk = 1;
+	return 0;
+}
+
+#define REC_FAIL(s, r, fmt, ...)                                       \
+	sm_err_set(e, SM_EXIT_VERIFY,                                  \
+		   "record %" PRIu64 " (%s, gpa 0x%" PRIx64 "): " fmt, \
+		   (r)->index, sm_rec_kind_name((r)->kind), (r)->gpa,  \
+		   ##__VA_ARGS__)
+
+int sm_rec_seq_record(struct sm_rec_seq *s, const uint8_t raw[SM_REC_HDR_LEN],
+		      struct sm_rec *r, struct sm_err *e)
+{
+	const struct sm_layout *l = &s->m->layout;
+
+	if (!s->in_chunk || s->seen >= s->cur.nrecords)
+		return sm_err_set(e, SM_EXIT_FAILURE, "record outside a chunk");
+	if (sm_rec_decode(raw, r, e))
+		return -1;
+	if (r->index != s->next_index)
+		return REC_FAIL(s, r,
+				"out of sequence, expected record %" PRIu64,
+				s->next_index);
+	if (r->kind == SM_REC_VMSA) {
+		if (!s->m->es)
+			return REC_FAIL(s, r, "VMSA in a guest without SEV-ES");
+		if (s->range < l->nranges)
+			return REC_FAIL(s, r, "VMSA before the last page");
+		if (r->gpa != s->next_vcpu)
+			return REC_FAIL(s, r, "expected the VMSA of vCPU %u",
+					s->next_vcpu);
+		s->next_vcpu++;
+		s->counts.vmsas++;
+	} else {
+		uint64_t want;
+		int shared;
+
+		if (s->range >= l->nranges)
+			return REC_FAIL(
+				s, r, "page after the last page of the layout");
+		want = l->ranges[s->range].gpa + s->offset;
+		if (r->gpa != want)
+			return REC_FAIL(
+				s, r,
+				"expected gpa 0x%" PRIx64
+				" (duplicated, dropped or relocated record)",
+				want);
+		shared = sm_shared_contains(s->shared, r->gpa);
+		if (r->kind == SM_REC_PRIVATE && shared)
+			return REC_FAIL(s, r,
+					"private packet for a shared page");
+		if (r->kind != SM_REC_PRIVATE && !shared)
+			return REC_FAIL(s, r, "plain data for a private page");
+		s->offset += SM_REC_PAGE_SIZE;
+		if (s->offset == l->ranges[s->range].size) {
+			s->range++;
+			s->offset = 0;
+		}
+		if (r->kind == SM_REC_PRIVATE)
+			s->counts.private_pages++;
+		else if (r->kind == SM_REC_SHARED)
+			s->counts.shared_pages++;
+		else
+			s->counts.zero_pages++;
+	}
+	if (r->data_len)
+		s->ndata++;
+	s->seen++;
+	s->next_index++;
+	return 0;
+}
+
+int sm_rec_seq_chunk_end(struct sm_rec_seq *s, struct sm_err *e)
+{
+	char name[SM_CHUNK_NAME_MAX];
+
+	if (!s->in_chunk)
+		return sm_err_set(e, SM_EXIT_FAILURE, "no chunk open");
+	sm_chunk_name(s->cur.chunk, name);
+	if (s->seen != s->cur.nrecords)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "entry '%s': %u of %u records", name, s->seen,
+				  s->cur.nrecords);
+	if (s->size != sm_chunk_size(s->cur.nrecords, s->ndata))
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "entry '%s': size %" PRIu64
+				  " does not match its records (%" PRIu64 ")",
+				  name, s->size,
+				  sm_chunk_size(s->cur.nrecords, s->ndata));
+	s->in_chunk = 0;
+	s->next_chunk++;
+	return 0;
+}
+
+int sm_rec_seq_finish(struct sm_rec_seq *s, struct sm_err *e)
+{
+	if (s->in_chunk)
+		return sm_err_set(e, SM_EXIT_FAILURE, "chunk not ended");
+	if (s->next_index != s->m->records)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "page records end after %" PRIu64
+				  " of %" PRIu64 " records",
+				  s->next_index, s->m->records);
+	/* Implied by the count, kept as a second line of defence. */
+	if (s->range != s->m->layout.nranges ||
+	    (s->m->es && s->next_vcpu != s->m->vcpus))
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "page records do not cover the guest");
+	return 0;
+}
+
+void sm_rec_seq_counts(const struct sm_rec_seq *s, struct sm_counts *c,
+		       uint64_t *records, uint64_t *chunks)
+{
+	if (c)
+		*c = s->counts;
+	if (records)
+		*records = s->next_index;
+	if (chunks)
+		*chunks = s->next_chunk;
+}

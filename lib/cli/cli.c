@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "archive/archive.h"
+#include "base/json.h"
+#include "fetch/kds.h"
+#include "base/ossl.h"
+
+static unsigned stdio_closed;
+
+static void reserve_stdio(void)
+{
+	int fd;
+
+	for (fd = 0; fd < 3; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/*
+		 * The lowest free number: fd itself.  Not close-on-exec: a
+		 * child (--exec, ssh) must find the number taken too.
+		 */
+		n = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (n == fd)
+			stdio_closed |= 1u << fd;
+		else if (n >= 0)
+			close(n);
+	}
+}
+
+int sm_cli_stdio_closed(int fd)
+{
+	return fd >= 0 && fd < 3 && (stdio_closed >> fd) & 1;
+}
+
+void sm_cli_init(const char *progname)
+{
+	reserve_stdio();
+	sm_progname = progname;
+	sm_log_level = SM_LOG_WARN;
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+}
+
+void sm_cli_print_version(void)
+{
+	printf("%s (sevmig) %s\n", sm_progname, SEVMIG_VERSION);
+	printf("%s\n", sm_ossl_version());
+	printf("%s\n", sm_kds_curl_version());
+	printf("%s\n", sm_archive_lib_version());
+	printf("%s\n", sm_json_lib_version());
+}
+
+int sm_cli_try_help(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n",
+		sm_progname);
+	return SM_EXIT_USAGE;
+}
+
+int sm_cli_usage_error(const char *why)
+{
+	fprintf(stderr, "%s: %s\n", sm_progname, why);
+	return sm_cli_try_help();
+}
+
+int sm_cli_report(const struct sm_err *e)
+{
+	int code = e->code == SM_EXIT_OK ? SM_EXIT_FAILURE : (int)e->code;
+
+	fprintf(stderr, "%s: %s\n", sm_progname,
+		e->msg[0] ? e->msg : "unknown error");
+	return code;
+}
+
+int sm_cli_close_stdout(int rc)
+{
+	int err = 0;
+
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err = errno ? errno : EIO;
+	if (fclose(stdout) != 0 && !err)
+		err = errno;
+	if (err) {
+		if (err == EPIPE)
+			fprintf(stderr, "%s: output closed early\n",
+				sm_progname);
+		else
+			fprintf(stderr, "%s: write error: %s\n", sm_progname,
+				strerror(err));
+		return rc ? rc : SM_EXIT_IO;
+	}
+	return rc;
+}
+
+void sm_cli_set_verbosity(int verbose, int quiet)
+{
+	if (quiet)
+		sm_log_level = SM_LOG_ERR;
+	else
+		sm_log_level = SM_LOG_WARN + verbose;
+	if (sm_log_level > SM_LOG_TRACE)
+		sm_log_level = SM_LOG_TRACE;
+}

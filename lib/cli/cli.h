@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SEVMIG_CLI_H
+#define SEVMIG_CLI_H
+
+/*
+ * Shared helpers for the thin mains in cmd/.
+ *
+ * Adding a command or option (git builtin.h style checklist):
+ *   1. a longopts row (long-only options numbered from CHAR_MAX + 1);
+ *   2. its line in the command's usage text (same text as the man SYNOPSIS
+ *      and OPTIONS: tests/bats/00-cli-contract.bats compares them);
+ *   3. the man page entry in docs/;
+ *   4. the completion word in completions/bash and completions/zsh;
+ *   5. a bats test of the behaviour;
+ *   6. a unit test for the lib function it calls.
+ */
+
+#include <stdio.h>
+
+#include "base/err.h"
+#include "base/log.h"
+
+/*
+ * Set the program name, default log level, ignore SIGPIPE (a closed pipe
+ * must become EPIPE and exit 4, never a silent death) and SIGXFSZ (a file
+ * size limit must become EFBIG, handled like a full disk), line-buffer
+ * stderr.  A descriptor 0, 1 or 2 the tool was started without is taken
+ * by /dev/null opened the wrong way round (reads and writes fail), so no
+ * socket or file opened later gets that number and receives what was meant
+ * for standard output; sm_cli_stdio_closed tells which were.
+ */
+void sm_cli_init(const char *progname);
+
+/* 1 when descriptor fd (0, 1 or 2) was closed when the tool started. */
+int sm_cli_stdio_closed(int fd);
+
+/* -V: the tool version plus the linked OpenSSL, libcurl, libarchive and
+ * jansson versions, on stdout. */
+void sm_cli_print_version(void);
+
+/* "Try 'prog --help' for more information." on stderr; returns 2. */
+int sm_cli_try_help(void);
+
+/* "prog: why" and the try-help line on stderr; returns 2. */
+int sm_cli_usage_error(const char *why);
+
+/* Print "prog: <msg>" for e and return its exit code (1 if unset). */
+int sm_cli_report(const struct sm_err *e);
+
+/*
+ * Flush and close stdout; a failure (EPIPE, ENOSPC) is reported and turns
+ * the result into 4 (util-linux close_stdout, but EPIPE is an error here).
+ * Returns the exit code to use: rc unless closing failed.
+ */
+int sm_cli_close_stdout(int rc);
+
+/* Apply -v/-q counts to the log level. */
+void sm_cli_set_verbosity(int verbose, int quiet);
+
+#endif

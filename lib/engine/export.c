@@ -1,0 +1,1773 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The export engine (sevmig-export).
+ *
+ * Order, and why:
+ *   1. verify the target chain ourselves, whatever the policy: with none
+ *      of NOSEND/DOMAIN/SEV the firmware checks nothing but the PDH's form
+ *      (SEV API SEND_START), so this is the only check there is;
+ *   2. hello, claiming the VM (no other client may touch it until we
+ *      are gone): refuse NOSEND and an unready guest before taking
+ *      anything;
+ *   3. pause (if running), then the shared list (of the paused guest),
+ *      take the context, SEND_START (length query first), every page,
+ *      VMSAs, device state, trailer;
+ *   4. finish only once the stream is complete and cannot be taken
+ *      back: one-way once the reader has taken every byte (a file:
+ *      fsynced, and renamed into place; stdout that is a file: fsynced;
+ *      a pipe or socket: drained), two-way after the importer's "ready".
+ *      Before the last bytes leave, the source VMM is told
+ *      (stream-written), so if we vanish it holds the guest in doubt
+ *      instead of running it next to a target that completed the
+ *      import.  QEMU's series calls SEND_FINISH on failure too, leaving
+ *      the source unrunnable; here every failure before the finish runs
+ *      SEND_CANCEL and hands the context back (in doubt when the whole
+ *      stream may have been imported).
+ */
+#include "engine/export.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "archive/archive.h"
+#include "certs/bundle.h"
+#include "certs/cert.h"
+#include "endpoint/endpoint.h"
+#include "fw/fw.h"
+#include "base/log.h"
+#include "archive/records.h"
+#include "base/transport.h"
+#include "base/util.h"
+
+#define PAGE SM_REC_PAGE_SIZE
+#define PIPE_SIZE (1 << 20)
+#define ACK_MAX 64
+
+static const char *const state_names[] = {
+	[SM_EXP_INIT] = "init",		  [SM_EXP_VERIFIED] = "verified",
+	[SM_EXP_CONNECTED] = "connected", [SM_EXP_PAUSED] = "paused",
+	[SM_EXP_TAKEN] = "taken",	  [SM_EXP_SENDING] = "sending",
+	[SM_EXP_WRITTEN] = "written",	  [SM_EXP_READY] = "ready",
+	[SM_EXP_FINISHED] = "finished",	  [SM_EXP_RELEASED] = "released",
+	[SM_EXP_DONE] = "done",
+};
+
+_Static_assert(sizeof(state_names) / sizeof(state_names[0]) == SM_EXP_DONE + 1,
+	       "state_names covers every state");
+
+const char *sm_export_state_name(enum sm_export_state s)
+{
+	return (unsigned)s <= SM_EXP_DONE ? state_names[s] : "unknown";
+}
+
+struct exp {
+	const struct sm_export_opts *o;
+	struct sm_export_result *res;
+	enum sm_export_state state;
+
+	struct sm_chain chain;
+	struct sm_chain trust; /* --ark */
+	struct sm_bundle_info info;
+	uint8_t target_fp[SM_FP_LEN];
+
+	struct sm_ep *ep;
+	struct sm_ep_hello hello;
+	int have_hello;
+	struct sm_shared shared;
+	struct sm_layout layout;
+	int we_paused;
+	int ctx_fd;
+	struct sm_fw *fw;
+	uint32_t policy;
+	uint8_t session[SM_REC_SESSION_LEN];
+	uint8_t src_pdh[SM_SEV_CERT_LEN];
+	uint8_t source_fp[SM_FP_LEN];
+
+	/* output */
+	int out_fd;
+	int own_out;		/* we opened out_fd and close it */
+	struct sm_out file;	/* -o FILE, written complete or not at all */
+	int have_file;
+	char *final_path;	/* the regular file committed, NULL otherwise */
+	struct sm_child *child;	/* --exec importer, or NULL */
+	int ack_fd;		/* its stdout (owned by child) */
+	struct sm_archive_w *w;
+	/* Set when the guest may run elsewhere: give it back on hold. */
+	const char *doubt;
+	int settled; /* one-way: the reader has taken the whole stream */
+
+	/* what moved */
+	struct sm_counts counts;
+	uint64_t records, chunks, dev_size;
+	uint64_t pages_done, total_pages;
+	uint8_t digest[32];
+
+	/* time */
+	double t0, t_fw, t_arch, t_io, t_vmm, last_progress;
+	double t_out_wait; /* the part of t_io inside archive calls */
+};
+
+/* ---- small helpers ---- */
+
+static void warn(struct exp *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void warn(struct exp *x, const char *fmt, ...)
+{
+	struct sm_export_result *r = x->res;
+	va_list ap;
+
+	if (r->nwarnings >= SM_EXPORT_MAX_WARNINGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->warn_buf[r->nwarnings], sizeof(r->warn_buf[0]), fmt, ap);
+	va_end(ap);
+	if (x->o->on_warning)
+		x->o->on_warning(x->o->cb_arg, r->warn_buf[r->nwarnings]);
+	r->warnings[r->nwarnings] = r->warn_buf[r->nwarnings];
+	r->nwarnings++;
+	r->warnings[r->nwarnings] = NULL;
+}
+
+static const char *sig_name(int sig)
+{
+	switch (sig) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	}
+	return "a signal";
+}
+
+/* A pending signal on sig_fd is an interruption: SM_EXIT_FAILURE. */
+static int check_signal(struct exp *x, struct sm_err *e)
+{
+	struct signalfd_siginfo si;
+	struct pollfd p;
+
+	if (x->o->sig_fd < 0)
+		return 0;
+	p.fd = x->o->sig_fd;
+	p.events = POLLIN;
+	if (poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
+		return 0;
+	if (read(x->o->sig_fd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	return sm_err_set(e, SM_EXIT_FAILURE, "interrupted by %s",
+			  sig_name((int)si.ssi_signo));
+}
+
+/*
+ * Wait until fd is ready for events, a signal arrives (error), or
+ * timeout_ms passes (returns 0 with *ready = 0).  Time spent is I/O wait.
+ */
+static int wait_fd(struct exp *x, int fd, short events, int timeout_ms,
+		   int *ready, struct sm_err *e)
+{
+	struct pollfd p[2];
+	double t = sm_now();
+	int n = 1, rc;
+
+	p[0].fd = fd;
+	p[0].events = events;
+	p[0].revents = 0;
+	if (x->o->sig_fd >= 0) {
+		p[1].fd = x->o->sig_fd;
+		p[1].events = POLLIN;
+		p[1].revents = 0;
+		n = 2;
+	}
+	do
+		rc = poll(p, (nfds_t)n, timeout_ms);
+	while (rc < 0 && errno == EINTR);
+	x->t_io += sm_now() - t;
+	if (rc < 0)
+		return sm_err_errno(e, SM_EXIT_IO, errno, "poll failed");
+	if (n == 2 && (p[1].revents & POLLIN) && check_signal(x, e))
+		return -1;
+	*ready = rc > 0 && p[0].revents != 0;
+	return 0;
+}
+
+/* --stall-timeout in milliseconds for poll(2); -1: for ever. */
+static int stall_ms(const struct exp *x)
+{
+	double s = x->o->stall_timeout;
+
+	if (s < 0)
+		return -1;
+	if (s == 0)
+		s = SM_EXPORT_STALL_DEFAULT;
+	return s * 1000 < INT_MAX ? (int)(s * 1000) : INT_MAX;
+}
+
+/*
+ * Wait until fd is ready for events (0, *ready = 1), a signal arrives
+ * (-1), or the stall timeout passes (0, *ready = 0).
+ */
+static int wait_stall(struct exp *x, int fd, short events, int *ready,
+		      struct sm_err *e)
+{
+	int ms = stall_ms(x);
+	double end = sm_now() + ms / 1000.0;
+
+	*ready = 0;
+	for (;;) {
+		double left = end - sm_now();
+
+		if (ms >= 0 && left <= 0)
+			return 0;
+		if (wait_fd(x, fd, events, ms < 0 ? -1 : (int)(left * 1000) + 1,
+			    ready, e))
+			return -1;
+		if (*ready)
+			return 0;
+	}
+}
+
+/*
+ * The archive's wait hook: block for room in the output, a signal, or
+ * the stall timeout (the reader took nothing for that long).
+ */
+static int out_wait(void *arg, int fd, struct sm_err *e)
+{
+	struct exp *x = arg;
+	int ready = 0, ms = stall_ms(x), rc;
+	double t = sm_now();
+
+	rc = wait_stall(x, fd, POLLOUT, &ready, e);
+	x->t_out_wait += sm_now() - t;
+	if (rc)
+		return -1;
+	if (!ready)
+		return sm_err_set(
+			e, SM_EXIT_IO,
+			"the output took nothing for %d s (--stall-timeout): the reader, pipe or network is stuck",
+			ms / 1000);
+	return 0;
+}
+
+/*
+ * Writes to the output must never block: the signals that should stop
+ * us (SIGINT...) only arrive on a signalfd we poll, and a stuck reader
+ * would otherwise hold the guest paused for ever.  A pipe we did not
+ * create is opened again through /proc (a file description of our own,
+ * so O_NONBLOCK does not reach whoever shares the original); when that
+ * is not possible (another user's pipe, no /proc) the archive writer
+ * writes the blocking pipe a page at a time, each after a poll.
+ */
+static void out_nonblock(struct exp *x)
+{
+	char path[64];
+	struct stat st;
+	int fd;
+
+	if (x->own_out || x->have_file) {
+		(void)sm_set_nonblock(x->out_fd);
+		return;
+	}
+	if (fstat(x->out_fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", x->out_fd);
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		pr_info("cannot open the output pipe again non-blocking (%s): writing it a page at a time",
+			strerror(errno));
+		return;
+	}
+	x->out_fd = fd;
+	x->own_out = 1;
+}
+
+static void progress(struct exp *x, int final)
+{
+	struct sm_progress p;
+	double now = sm_now();
+
+	if (!x->o->on_progress || (!final && now - x->last_progress < 0.25))
+		return;
+	x->last_progress = now;
+	p.pages_done = x->pages_done;
+	p.pages_total = x->total_pages;
+	p.bytes = x->w ? sm_archive_w_bytes(x->w) : 0;
+	p.seconds = now - x->t0;
+	p.final = final;
+	x->o->on_progress(x->o->cb_arg, &p);
+}
+
+/* ---- command splitting and the importer child ---- */
+
+int sm_export_split_command(const char *cmd, char ***argvp, struct sm_err *e)
+{
+	size_t len = strlen(cmd), nwords = 0;
+	char **argv, *buf, *out;
+	const char *p = cmd;
+	int in_word = 0;
+
+	/* Worst case: every other byte starts a word. */
+	argv = malloc((len / 2 + 2) * sizeof(char *) + len + 1);
+	if (!argv)
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+				    "cannot split command");
+	buf = (char *)(argv + len / 2 + 2);
+	out = buf;
+	while (*p) {
+		if (*p == ' ' || *p == '\t' || *p == '\n') {
+			if (in_word) {
+				*out++ = '\0';
+				in_word = 0;
+			}
+			p++;
+			continue;
+		}
+		if (!in_word) {
+			argv[nwords++] = out;
+			in_word = 1;
+		}
+		if (*p == '\'') {
+			for (p++; *p && *p != '\''; p++)
+				*out++ = *p;
+			if (!*p)
+				goto err_quote;
+			p++;
+		} else if (*p == '"') {
+			for (p++; *p && *p != '"'; p++) {
+				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+					p++;
+				*out++ = *p;
+			}
+			if (!*p)
+				goto err_quote;
+			p++;
+		} else if (*p == '\\' && p[1]) {
+			*out++ = p[1];
+			p += 2;
+		} else {
+			*out++ = *p++;
+		}
+	}
+	if (in_word)
+		*out++ = '\0';
+	if (nwords == 0) {
+		free(argv);
+		return sm_err_set(e, SM_EXIT_USAGE, "empty --exec command");
+	}
+	argv[nwords] = NULL;
+	*argvp = argv;
+	return 0;
+
+err_quote:
+	free(argv);
+	return sm_err_set(e, SM_EXIT_USAGE,
+			  "unterminated quote in --exec command '%s'", cmd);
+}
+
+/*
+ * Start the importer (lib/base/transport.h: no shell, default signal
+ * dispositions and an empty mask in the child): its stdin is the stream
+ * (our out_fd), its stdout the acknowledgement channel (our ack_fd), its
+ * stderr ours.
+ */
+static int spawn_importer(struct exp *x, struct sm_err *e)
+{
+	char **argv = NULL;
+	int rc;
+
+	if (sm_export_split_command(x->o->exec, &argv, e))
+		return -1;
+	rc = sm_child_spawn((const char *const *)argv,
+			    SM_CHILD_PIPE_STDIN | SM_CHILD_PIPE_STDOUT,
+			    &x->child, e);
+	free(argv);
+	if (rc)
+		return sm_err_prefix(e, "--exec");
+	/* Fewer wakeups; failure only costs speed. */
+	(void)fcntl(x->child->in, F_SETPIPE_SZ, PIPE_SIZE);
+	x->out_fd = x->child->in;
+	x->ack_fd = x->child->out;
+	(void)sm_set_nonblock(x->out_fd);
+	return 0;
+}
+
+/* Reap the child, waiting at most timeout seconds; 1 if it exited. */
+static int reap(struct exp *x, double timeout, int *status)
+{
+	struct sm_err e2;
+
+	if (!x->child || sm_child_wait(x->child, timeout, status, &e2))
+		return 0;
+	return 1;
+}
+
+/* Give a failed importer a moment to say why, then stop it. */
+static void stop_child(struct exp *x)
+{
+	int status;
+
+	if (!x->child)
+		return;
+	/* An unfinished stream ends here: the importer sees it cut. */
+	sm_child_close_stdin(x->child);
+	reap(x, 2.0, &status);
+	sm_child_free(x->child);
+	x->child = NULL;
+	x->out_fd = -1;
+	x->ack_fd = -1;
+}
+
+/*
+ * Two-way: wait for "ready\n" on the importer's stdout.  0 and *ready = 1
+ * when it came; 0 and *ready = 0 when the importer closed it or said
+ * something else (msg says what); -1 on a signal.
+ */
+static int wait_ready(struct exp *x, int *ready, char *msg, size_t msglen,
+		      struct sm_err *e)
+{
+	char buf[ACK_MAX];
+	size_t have = 0;
+
+	*ready = 0;
+	for (;;) {
+		int ok = 0;
+		ssize_t n;
+
+		if (wait_stall(x, x->ack_fd, POLLIN, &ok, e))
+			return -1;
+		if (!ok) {
+			snprintf(
+				msg, msglen,
+				"the importer did not answer \"ready\" within %d s (--stall-timeout)",
+				stall_ms(x) / 1000);
+			return 0;
+		}
+		n = read(x->ack_fd, buf + have, sizeof(buf) - 1 - have);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0) {
+			int status;
+
+			if (reap(x, 5.0, &status)) {
+				char d[64];
+
+				sm_child_describe(status, d, sizeof(d));
+				snprintf(
+					msg, msglen,
+					"the importer %s before answering \"ready\"",
+					d);
+			} else {
+				snprintf(
+					msg, msglen,
+					"the importer closed its output before answering \"ready\"");
+			}
+			return 0;
+		}
+		have += (size_t)n;
+		buf[have] = '\0';
+		if (memchr(buf, '\n', have) || have == sizeof(buf) - 1)
+			break;
+	}
+	if (strcmp(buf, "ready\n") != 0) {
+		char *nl = strchr(buf, '\n');
+
+		if (nl)
+			*nl = '\0';
+		snprintf(msg, msglen,
+			 "the importer answered '%.40s' instead of \"ready\"",
+			 buf);
+		return 0;
+	}
+	*ready = 1;
+	return 0;
+}
+
+/* ---- output ---- */
+
+/*
+ * -o FIFO: opening it for writing blocks until a reader comes, out of
+ * reach of our signals.  Try non-blocking every 0.1 s instead, checking
+ * for signals, for at most the stall timeout.
+ */
+static int open_fifo(struct exp *x, const char *path, struct sm_err *e)
+{
+	int ms = stall_ms(x);
+	double end = sm_now() + ms / 1000.0;
+
+	for (;;) {
+		int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+		if (fd >= 0) {
+			x->out_fd = fd;
+			x->own_out = 1;
+			(void)fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
+			return 0;
+		}
+		if (errno != ENXIO && errno != EINTR)
+			return sm_err_errno(e, SM_EXIT_IO, errno,
+					    "cannot open '%s'", path);
+		if (check_signal(x, e))
+			return -1;
+		if (ms >= 0 && sm_now() >= end)
+			return sm_err_set(
+				e, SM_EXIT_IO,
+				"nobody opened FIFO '%s' for reading within %d s (--stall-timeout)",
+				path, ms / 1000);
+		usleep(100 * 1000);
+	}
+}
+
+/*
+ * A character device of the memory class that takes writes (/dev/null,
+ * /dev/zero, /dev/urandom...) keeps nothing: an archive written there can
+ * never be imported, so a migration into it would end the guest.  A
+ * snapshot (--keep-source) loses nothing and may go there.  /dev/full
+ * (1, 7) refuses every write, which gives the guest back by itself.
+ */
+static int check_sink(struct exp *x, const struct stat *st, const char *what,
+		      struct sm_err *e)
+{
+	if (!S_ISCHR(st->st_mode) || major(st->st_rdev) != 1 ||
+	    minor(st->st_rdev) == 7 || x->o->keep_source || x->o->force)
+		return 0;
+	return sm_err_set(
+		e, SM_EXIT_USAGE,
+		"refusing to migrate into %s: nothing can restore the guest from it, and the source would be released (--keep-source writes a snapshot and keeps the guest; --force releases it anyway)",
+		what);
+}
+
+static int open_output(struct exp *x, struct sm_err *e)
+{
+	const char *path = x->o->output;
+	struct stat st;
+
+	if (x->o->exec)
+		return spawn_importer(x, e);
+	if (!path || strcmp(path, "-") == 0) {
+		/* A binary stream on a terminal helps nobody (rule 25). */
+		if (isatty(STDOUT_FILENO) && !x->o->force)
+			return sm_err_set(
+				e, SM_EXIT_USAGE,
+				"refusing to write the archive to a terminal (use -o FILE or --force)");
+		if (fstat(STDOUT_FILENO, &st) == 0 &&
+		    check_sink(x, &st,
+			       "standard output, a memory device like /dev/null",
+			       e))
+			return -1;
+		x->out_fd = STDOUT_FILENO;
+		/*
+		 * A pipe of 1 MiB instead of 64 KiB: a third fewer context
+		 * switches on both sides (make bench, 1 GiB).  Not a pipe, or
+		 * not allowed: only speed is lost.
+		 */
+		(void)fcntl(x->out_fd, F_SETPIPE_SZ, PIPE_SIZE);
+		out_nonblock(x);
+		return 0;
+	}
+	if (sm_out_check_planted(path, e))
+		return -1;
+	if (stat(path, &st) == 0) {
+		char what[PATH_MAX + 64];
+
+		snprintf(what, sizeof(what), "'%s', a memory device", path);
+		if (check_sink(x, &st, what, e))
+			return -1;
+		if (S_ISFIFO(st.st_mode))
+			return open_fifo(x, path, e);
+		/* An archive (or anything) already there is not replaced
+		 * by mistake. */
+		if (S_ISREG(st.st_mode) && !x->o->force)
+			return sm_err_set(
+				e, SM_EXIT_USAGE,
+				"refusing to replace '%s', which exists (use --force to replace it)",
+				path);
+	}
+	/*
+	 * A file is written under a temporary name and renamed only when
+	 * complete, so a failed export never leaves a file that looks like an
+	 * archive; a device (-o /dev/null) is written in place.
+	 */
+	if (sm_out_open(&x->file, path, 0600, e))
+		return -1;
+	/* A file that appears meanwhile is not replaced either. */
+	x->file.noreplace = !x->o->force;
+	x->have_file = 1;
+	if (isatty(x->file.fd) && !x->o->force)
+		return sm_err_set(
+			e, SM_EXIT_USAGE,
+			"refusing to write the archive to a terminal ('%s'; use --force)",
+			path);
+	x->out_fd = x->file.fd;
+	x->own_out = 0;
+	out_nonblock(x);
+	return 0;
+}
+
+static int a_entry(struct exp *x, const char *name, const void *buf,
+		   size_t len, struct sm_err *e)
+{
+	double t = sm_now();
+	int rc = sm_archive_w_entry(x->w, name, buf, len, e);
+
+	x->t_arch += sm_now() - t;
+	return rc;
+}
+
+static int a_begin(struct exp *x, const char *name, uint64_t size,
+		   struct sm_err *e)
+{
+	double t = sm_now();
+	int rc = sm_archive_w_begin(x->w, name, size, e);
+
+	x->t_arch += sm_now() - t;
+	return rc;
+}
+
+static int a_data(struct exp *x, const void *buf, size_t len, struct sm_err *e)
+{
+	double t = sm_now();
+	int rc = sm_archive_w_data(x->w, buf, len, e);
+
+	x->t_arch += sm_now() - t;
+	return rc;
+}
+
+static int a_end(struct exp *x, struct sm_err *e)
+{
+	double t = sm_now();
+	int rc = sm_archive_w_end(x->w, e);
+
+	x->t_arch += sm_now() - t;
+	return rc;
+}
+
+/* ---- steps ---- */
+
+static int verify_bundle(struct exp *x, struct sm_err *e)
+{
+	const char *certs = x->o->certs ? x->o->certs : "-";
+	struct sm_verify_result vr;
+	struct sm_trust t = { 0 };
+	uint8_t fp[48];
+	size_t fplen;
+
+	memset(&x->chain, 0, sizeof(x->chain));
+	if (sm_certs_load(certs, &x->chain, &x->info, e))
+		return sm_err_prefix(e,
+				     "cannot load the target's certificates");
+	if (!(x->chain.have & SM_HAVE_PDH))
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "no PDH in the target's certificates '%s'",
+				  certs);
+	if (x->o->ark && sm_trust_load(x->o->ark, &x->trust, &t, e))
+		return -1;
+	t.product = x->info.product;
+	if (sm_chain_verify(&x->chain, &t, &vr, e))
+		return sm_err_prefix(
+			e, "target certificate chain '%s' does not verify",
+			certs);
+	sm_sev_cert_fingerprint(&x->chain.pdh, fp, &fplen);
+	memcpy(x->target_fp, fp, SM_FP_LEN);
+	x->state = SM_EXP_VERIFIED;
+	return 0;
+}
+
+static int hello(struct exp *x, struct sm_err *e)
+{
+	double t = sm_now();
+	size_t i;
+	int rc;
+
+	rc = sm_ep_connect(x->o->vm, x->o->timeout, &x->ep, e);
+	/* A dry run looks; an export claims the VM (and gets its memory). */
+	if (rc == 0)
+		rc = x->o->dry_run ? sm_ep_hello(x->ep, &x->hello, e) :
+				     sm_ep_claim(x->ep, &x->hello, e);
+	x->t_vmm += sm_now() - t;
+	if (rc)
+		return sm_err_prefix(e, "VM '%s'", x->o->vm);
+	x->have_hello = 1;
+	if (strcmp(x->hello.role, "source") != 0)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "VM '%s' is not a source (role '%s')",
+				  x->o->vm, x->hello.role);
+	if (x->hello.kind == SM_PLATFORM_UNKNOWN)
+		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
+				  "VM '%s': unknown platform '%s'", x->o->vm,
+				  x->hello.platform);
+	x->policy = x->hello.policy;
+	/* NOSEND: the firmware would refuse SEND_START; take nothing. */
+	if (x->policy & SM_POLICY_NOSEND)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"refusing to export VM '%s': its policy 0x%x forbids sending (NOSEND)",
+			x->o->vm, x->policy);
+	if (!(x->policy & (SM_POLICY_DOMAIN | SM_POLICY_SEV)))
+		warn(x,
+		     "guest policy 0x%x has neither DOMAIN nor SEV: the firmware does not check the target, only sevmig verified its chain",
+		     x->policy);
+	if (!!x->hello.es != !!(x->policy & SM_POLICY_ES))
+		return sm_err_set(e, SM_EXIT_VM,
+				  "VM '%s': es %d disagrees with policy 0x%x",
+				  x->o->vm, x->hello.es, x->policy);
+	if (x->hello.vcpus == 0 || x->hello.vcpus > SM_MAX_VCPUS)
+		return sm_err_set(e, SM_EXIT_VM, "VM '%s': %u vCPUs", x->o->vm,
+				  x->hello.vcpus);
+	/*
+	 * Without the guest's MSR_KVM_MIGRATION_CONTROL write its shared list
+	 * may be stale: a page it still treats as private would go out in
+	 * the clear (as ciphertext, but as the wrong kind) and arrive wrong.
+	 */
+	if (!x->hello.migration_ready && !x->o->assume_all_private)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"refusing to export VM '%s': the guest is not migration-ready, its shared-page list cannot be trusted (--assume-all-private sends every page through the firmware)",
+			x->o->vm);
+	if (x->hello.nranges > SM_MAX_RANGES)
+		return sm_err_set(e, SM_EXIT_VM, "VM '%s': too many ranges",
+				  x->o->vm);
+	x->layout.nranges = x->hello.nranges;
+	for (i = 0; i < x->hello.nranges; i++) {
+		const struct sm_ep_range *r = &x->hello.ranges[i];
+
+		if (x->hello.claimed &&
+		    (r->fd_index < 0 || r->fd_index >= x->hello.nfds))
+			return sm_err_set(e, SM_EXIT_VM,
+					  "VM '%s': range %zu has no memory fd",
+					  x->o->vm, i);
+		x->layout.ranges[i].gpa = r->gpa;
+		x->layout.ranges[i].size = r->size;
+	}
+	if (sm_layout_check(&x->layout, e))
+		return sm_err_prefix(e, "VM '%s'", x->o->vm);
+	x->total_pages = sm_layout_pages(&x->layout);
+	x->res->layout = x->layout;
+	x->state = SM_EXP_CONNECTED;
+	return 0;
+}
+
+static int get_shared(struct exp *x, struct sm_err *e)
+{
+	struct sm_ep_region *r = NULL;
+	double t;
+	size_t n = 0, i;
+	int rc;
+
+	if (x->o->assume_all_private && !x->hello.migration_ready) {
+		x->shared.n = 0;
+		x->shared.r = NULL;
+		return 0;
+	}
+	t = sm_now();
+	rc = sm_ep_shared_regions(x->ep, &r, &n, e);
+	x->t_vmm += sm_now() - t;
+	if (rc)
+		return sm_err_prefix(e, "VM '%s'", x->o->vm);
+	x->shared.r = calloc(n ? n : 1, sizeof(*x->shared.r));
+	if (!x->shared.r) {
+		free(r);
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+				    "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		struct sm_layout one = { .nranges = 1 };
+
+		one.ranges[0].gpa = r[i].gpa;
+		one.ranges[0].size = r[i].size;
+		if (r[i].size == 0 || r[i].gpa % PAGE || r[i].size % PAGE ||
+		    (i && r[i].gpa < r[i - 1].gpa + r[i - 1].size) ||
+		    !sm_layout_fits(&one, &x->layout)) {
+			sm_err_set(e, SM_EXIT_VM,
+				   "VM '%s': bad shared region 0x%" PRIx64
+				   "+0x%" PRIx64,
+				   x->o->vm, r[i].gpa, r[i].size);
+			free(r);
+			return -1;
+		}
+		x->shared.r[i].gpa = r[i].gpa;
+		x->shared.r[i].size = r[i].size;
+	}
+	x->shared.n = n;
+	x->res->nshared = n;
+	free(r);
+	return 0;
+}
+
+static int pause_guest(struct exp *x, struct sm_err *e)
+{
+	struct sm_ep_status st;
+	double t = sm_now();
+	int rc;
+
+	rc = sm_ep_status(x->ep, &st, e);
+	if (rc == 0 && strcmp(st.vmm_state, "running") == 0) {
+		rc = sm_ep_pause(x->ep, e);
+		if (rc == 0)
+			x->we_paused = 1;
+	} else if (rc == 0 && strcmp(st.vmm_state, "paused") != 0) {
+		rc = sm_err_set(e, SM_EXIT_VM, "VM '%s' is %s, not running",
+				x->o->vm, st.vmm_state);
+	}
+	x->t_vmm += sm_now() - t;
+	if (rc)
+		return sm_err_prefix(e, "cannot pause VM '%s'", x->o->vm);
+	x->state = SM_EXP_PAUSED;
+	return 0;
+}
+
+static int take_context(struct exp *x, struct sm_err *e)
+{
+	const struct sm_fw_vm vm = { .platform = x->hello.kind,
+				     .platform_dir = x->hello.platform_dir,
+				     .nvcpus = x->hello.vcpus,
+				     .es = x->hello.es };
+	double t = sm_now();
+	int rc;
+
+	rc = sm_ep_take_context(x->ep, &x->ctx_fd, e);
+	x->t_vmm += sm_now() - t;
+	if (rc)
+		return sm_err_prefix(e, "cannot take the context of VM '%s'",
+				     x->o->vm);
+	x->state = SM_EXP_TAKEN;
+	return sm_fw_open_send(&vm, x->ctx_fd, &x->fw, e);
+}
+
+/*
+ * What to hand back to the VMM: the firmware's context handle (sim: the
+ * context memfd; KVM: our VM, which the VMM moves the context back from),
+ * or, when the firmware never took it, what the VMM handed over.
+ */
+static int context_handle(struct exp *x)
+{
+	int fd = sm_fw_context_fd(x->fw);
+
+	return fd >= 0 ? fd : x->ctx_fd;
+}
+
+static int send_start(struct exp *x, struct sm_err *e)
+{
+	uint8_t plat[SM_SEV_CHAIN_LEN], amd[2 * SM_AMD_CERT_MAX];
+	uint8_t chain_buf[SM_SEV_CHAIN_LEN], fp[48];
+	struct sm_fw_send_start a = { 0 };
+	struct sm_sev_cert src;
+	size_t amd_len = 0, fplen;
+	double t = sm_now();
+	int rc;
+
+	/* The source PDH goes into the archive for RECEIVE_START. */
+	rc = sm_fw_pdh_cert_export(x->fw, x->src_pdh, chain_buf, e);
+	if (rc == 0)
+		rc = sm_sev_cert_parse(x->src_pdh, sizeof(x->src_pdh), &src, e);
+	if (rc) {
+		x->t_fw += sm_now() - t;
+		return sm_err_prefix(e, "source PDH");
+	}
+	sm_sev_cert_fingerprint(&src, fp, &fplen);
+	memcpy(x->source_fp, fp, SM_FP_LEN);
+
+	memcpy(plat, x->chain.pek.raw, SM_SEV_CERT_LEN);
+	memcpy(plat + SM_SEV_CERT_LEN, x->chain.oca.raw, SM_SEV_CERT_LEN);
+	memcpy(plat + 2 * SM_SEV_CERT_LEN, x->chain.cek.raw, SM_SEV_CERT_LEN);
+	if (x->chain.have & SM_HAVE_ASK) {
+		memcpy(amd, x->chain.ask.raw, x->chain.ask.len);
+		amd_len = x->chain.ask.len;
+	}
+	if (x->chain.have & SM_HAVE_ARK) {
+		memcpy(amd + amd_len, x->chain.ark.raw, x->chain.ark.len);
+		amd_len += x->chain.ark.len;
+	}
+	a.pdh = x->chain.pdh.raw;
+	a.pdh_len = SM_SEV_CERT_LEN;
+	a.plat_certs = plat;
+	a.plat_certs_len = sizeof(plat);
+	a.amd_certs = amd;
+	a.amd_certs_len = amd_len;
+	a.session = x->session;
+
+	/* Length query first, as the SEV API describes for SEND_START. */
+	a.session_len = 0;
+	rc = sm_fw_send_start(x->fw, &a, e);
+	if (rc == 0 || x->fw->fw_error != SM_FW_INVALID_LENGTH) {
+		x->t_fw += sm_now() - t;
+		if (rc == 0)
+			return sm_err_set(
+				e, SM_EXIT_VM,
+				"SEND_START length query succeeded unexpectedly");
+		return -1;
+	}
+	if (a.session_len != SM_REC_SESSION_LEN) {
+		x->t_fw += sm_now() - t;
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"SEND_START wants a session of %u bytes, not %u",
+			a.session_len, SM_REC_SESSION_LEN);
+	}
+	rc = sm_fw_send_start(x->fw, &a, e);
+	x->t_fw += sm_now() - t;
+	if (rc)
+		return -1;
+	x->state = SM_EXP_SENDING;
+	if (a.policy != x->policy) {
+		warn(x, "the firmware reports policy 0x%x, the VMM said 0x%x",
+		     a.policy, x->policy);
+		x->policy = a.policy;
+	}
+	return 0;
+}
+
+static int write_header(struct exp *x, struct sm_err *e)
+{
+	struct sm_manifest m;
+	char *json = NULL;
+	size_t len;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	snprintf(m.tool_version, sizeof(m.tool_version), "%s", SEVMIG_VERSION);
+	snprintf(m.platform, sizeof(m.platform), "%s", x->hello.platform);
+	m.policy = x->policy;
+	m.vcpus = x->hello.vcpus;
+	m.es = !!(x->policy & SM_POLICY_ES);
+	m.layout = x->layout;
+	m.pages = x->total_pages;
+	m.records_per_chunk = x->o->records_per_chunk ?
+				      x->o->records_per_chunk :
+				      SM_CHUNK_DEFAULT_RECORDS;
+	m.records = m.pages + (m.es ? m.vcpus : 0);
+	memcpy(m.target_pdh_fp, x->target_fp, SM_FP_LEN);
+	memcpy(m.source_pdh_fp, x->source_fp, SM_FP_LEN);
+	m.migration_ready = x->hello.migration_ready;
+	m.two_way = x->o->exec != NULL;
+	m.snapshot = x->o->keep_source;
+	if (sm_manifest_encode(&m, &json, &len, e))
+		return -1;
+	rc = a_entry(x, "sevmig/manifest.json", json, len, e);
+	free(json);
+	if (rc)
+		return -1;
+	if (a_entry(x, "sevmig/source-pdh.cert", x->src_pdh, sizeof(x->src_pdh),
+		    e) ||
+	    a_entry(x, "sevmig/session.bin", x->session, sizeof(x->session), e))
+		return -1;
+	if (sm_shared_encode(&x->shared, &json, &len, e))
+		return -1;
+	rc = a_entry(x, "sevmig/shared-regions.json", json, len, e);
+	free(json);
+	return rc;
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+	const uint64_t *q = (const uint64_t *)(const void *)p;
+	size_t i;
+
+	for (i = 0; i < n / 8; i++)
+		if (q[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * One chunk of n pages starting at page off of range ri: map the window,
+ * classify every page (so the entry size is known), then write the
+ * records, private pages through SEND_UPDATE_DATA one page per call.
+ */
+static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
+		       uint8_t *kinds, struct sm_err *e)
+{
+	const struct sm_ep_range *r = &x->hello.ranges[ri];
+	uint8_t chdr[SM_CHUNK_HDR_LEN], rhdr[SM_REC_HDR_LEN];
+	uint8_t trans[PAGE];
+	struct sm_chunk_hdr ch = { n, x->chunks, x->records };
+	char name[SM_CHUNK_NAME_MAX];
+	uint32_t i, ndata = 0;
+	size_t wlen = (size_t)n * PAGE;
+	uint8_t *win;
+	int rc = -1;
+
+	/*
+	 * No MAP_POPULATE here: read faults map 16 pages at a time (fault
+	 * around), cheaper than populating page by page (make bench, 1 GiB
+	 * private: 0.16 s more system time with it).
+	 */
+	win = mmap(NULL, wlen, PROT_READ, MAP_SHARED,
+		   x->hello.fds[r->fd_index], (off_t)(r->offset + off));
+	if (win == MAP_FAILED)
+		return sm_err_errno(e, SM_EXIT_VM, errno,
+				    "cannot map guest memory at 0x%" PRIx64,
+				    r->gpa + off);
+	for (i = 0; i < n; i++) {
+		uint64_t gpa = r->gpa + off + (uint64_t)i * PAGE;
+
+		if (!sm_shared_contains(&x->shared, gpa))
+			kinds[i] = SM_REC_PRIVATE;
+		else if (all_zero(win + (size_t)i * PAGE, PAGE))
+			kinds[i] = SM_REC_ZERO;
+		else
+			kinds[i] = SM_REC_SHARED;
+		ndata += kinds[i] != SM_REC_ZERO;
+	}
+	sm_chunk_name(x->chunks, name);
+	sm_chunk_hdr_encode(&ch, chdr);
+	if (a_begin(x, name, sm_chunk_size(n, ndata), e) ||
+	    a_data(x, chdr, sizeof(chdr), e))
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct sm_rec rec = { .index = x->records,
+				      .gpa = r->gpa + off + (uint64_t)i * PAGE,
+				      .kind = kinds[i] };
+		const uint8_t *data = win + (size_t)i * PAGE;
+		double t = sm_now(), t1;
+		int arc;
+
+		rec.data_len = sm_rec_data_len(rec.kind);
+		if (rec.kind == SM_REC_PRIVATE) {
+			struct sm_fw_xfer xf = { 0 };
+			int frc;
+
+			xf.hdr = rec.pkt_hdr;
+			xf.hdr_len = SM_REC_PKT_HDR_LEN;
+			xf.guest = (void *)(uintptr_t)data;
+			xf.guest_len = PAGE;
+			xf.gpa = rec.gpa;
+			xf.trans = trans;
+			xf.trans_len = PAGE;
+			frc = sm_fw_send_update_data(x->fw, &xf, e);
+			t1 = sm_now();
+			x->t_fw += t1 - t;
+			t = t1;
+			if (frc) {
+				sm_err_prefix(e, "page 0x%" PRIx64, rec.gpa);
+				goto out;
+			}
+			if (xf.trans_len != PAGE ||
+			    xf.hdr_len != SM_REC_PKT_HDR_LEN) {
+				sm_err_set(e, SM_EXIT_VM,
+					   "SEND_UPDATE_DATA of page 0x%" PRIx64
+					   " returned %u bytes",
+					   rec.gpa, xf.trans_len);
+				goto out;
+			}
+			data = trans;
+			x->counts.private_pages++;
+		} else if (rec.kind == SM_REC_SHARED) {
+			x->counts.shared_pages++;
+		} else {
+			x->counts.zero_pages++;
+		}
+		/* One clock read per record for the archive stage, not two. */
+		sm_rec_encode(&rec, rhdr);
+		arc = sm_archive_w_data(x->w, rhdr, sizeof(rhdr), e) ||
+		      (rec.data_len && sm_archive_w_data(x->w, data, PAGE, e));
+		x->t_arch += sm_now() - t;
+		if (arc)
+			goto out;
+		x->records++;
+		x->pages_done++;
+	}
+	if (a_end(x, e))
+		goto out;
+	x->chunks++;
+	rc = 0;
+out:
+	sm_wipe(trans, sizeof(trans));
+	munmap(win, wlen);
+	return rc;
+}
+
+static int write_pages(struct exp *x, struct sm_err *e)
+{
+	uint32_t rpc = x->o->records_per_chunk ? x->o->records_per_chunk :
+						 SM_CHUNK_DEFAULT_RECORDS;
+	uint8_t *kinds = malloc(rpc);
+	size_t ri;
+	int rc = 0;
+
+	if (!kinds)
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
+				    "out of memory");
+	for (ri = 0; ri < x->hello.nranges && rc == 0; ri++) {
+		uint64_t size = x->hello.ranges[ri].size, off;
+
+		/* A chunk never spans two ranges: one mapping per chunk. */
+		for (off = 0; off < size && rc == 0;) {
+			uint64_t left = (size - off) / PAGE;
+			uint32_t n = left < rpc ? (uint32_t)left : rpc;
+
+			rc = check_signal(x, e);
+			if (rc == 0)
+				rc = write_chunk(x, ri, off, n, kinds, e);
+			off += (uint64_t)n * PAGE;
+			progress(x, 0);
+		}
+	}
+	free(kinds);
+	return rc;
+}
+
+/* SEV-ES: one SEND_UPDATE_VMSA record per vCPU, after every page. */
+static int write_vmsas(struct exp *x, struct sm_err *e)
+{
+	uint32_t rpc = x->o->records_per_chunk ? x->o->records_per_chunk :
+						 SM_CHUNK_DEFAULT_RECORDS;
+	uint8_t chdr[SM_CHUNK_HDR_LEN], rhdr[SM_REC_HDR_LEN], trans[PAGE];
+	unsigned v = 0;
+	int rc = -1;
+
+	if (!(x->policy & SM_POLICY_ES))
+		return 0;
+	while (v < x->hello.vcpus) {
+		unsigned left = x->hello.vcpus - v;
+		uint32_t n = left < rpc ? left : rpc, i;
+		struct sm_chunk_hdr ch = { n, x->chunks, x->records };
+		char name[SM_CHUNK_NAME_MAX];
+
+		sm_chunk_name(x->chunks, name);
+		sm_chunk_hdr_encode(&ch, chdr);
+		if (a_begin(x, name, sm_chunk_size(n, n), e) ||
+		    a_data(x, chdr, sizeof(chdr), e))
+			goto out;
+		for (i = 0; i < n; i++, v++) {
+			struct sm_rec rec = { .index = x->records,
+					      .gpa = v,
+					      .kind = SM_REC_VMSA,
+					      .data_len = PAGE };
+			struct sm_fw_xfer xf = { 0 };
+			double t = sm_now();
+			int frc;
+
+			xf.hdr = rec.pkt_hdr;
+			xf.hdr_len = SM_REC_PKT_HDR_LEN;
+			xf.guest_len = SM_VMSA_SIZE;
+			xf.trans = trans;
+			xf.trans_len = PAGE;
+			xf.vcpu = v;
+			frc = sm_fw_send_update_vmsa(x->fw, &xf, e);
+			x->t_fw += sm_now() - t;
+			if (frc) {
+				sm_err_prefix(e, "vCPU %u", v);
+				goto out;
+			}
+			sm_rec_encode(&rec, rhdr);
+			if (a_data(x, rhdr, sizeof(rhdr), e) ||
+			    a_data(x, trans, PAGE, e))
+				goto out;
+			x->records++;
+			x->counts.vmsas++;
+		}
+		if (a_end(x, e))
+			goto out;
+		x->chunks++;
+	}
+	rc = 0;
+out:
+	sm_wipe(trans, sizeof(trans));
+	return rc;
+}
+
+static int write_device_state(struct exp *x, struct sm_err *e)
+{
+	uint8_t buf[65536];
+	uint64_t size = 0, done = 0;
+	double t = sm_now();
+	double tmo = (x->o->timeout > 0 ? x->o->timeout : 30) * 1000;
+	int timeout_ms = tmo < INT_MAX ? (int)tmo : INT_MAX;
+	int fd = -1, rc;
+
+	rc = sm_ep_device_state(x->ep, &fd, &size, e);
+	x->t_vmm += sm_now() - t;
+	if (rc)
+		return sm_err_prefix(
+			e, "cannot get the device state of VM '%s'", x->o->vm);
+	if (a_begin(x, "sevmig/device-state.bin", size, e))
+		goto err_close;
+	while (done < size) {
+		size_t want = size - done < sizeof(buf) ?
+				      (size_t)(size - done) :
+				      sizeof(buf);
+		ssize_t n;
+		int ready = 0;
+
+		/* The VMM's pipe is bound by the endpoint timeout too. */
+		if (wait_fd(x, fd, POLLIN, timeout_ms, &ready, e))
+			goto err_close;
+		if (!ready) {
+			sm_err_set(e, SM_EXIT_IO,
+				   "device state of VM '%s': timed out after %" PRIu64
+				   " of %" PRIu64 " bytes",
+				   x->o->vm, done, size);
+			goto err_close;
+		}
+		n = read(fd, buf, want);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0) {
+			sm_err_errno(e, SM_EXIT_VM, errno,
+				     "cannot read the device state of VM '%s'",
+				     x->o->vm);
+			goto err_close;
+		}
+		if (n == 0) {
+			sm_err_set(
+				e, SM_EXIT_VM,
+				"device state of VM '%s' ended after %" PRIu64
+				" of %" PRIu64 " bytes",
+				x->o->vm, done, size);
+			goto err_close;
+		}
+		if (a_data(x, buf, (size_t)n, e))
+			goto err_close;
+		done += (uint64_t)n;
+	}
+	close(fd);
+	x->dev_size = size;
+	return a_end(x, e);
+
+err_close:
+	close(fd);
+	return -1;
+}
+
+static int write_trailer(struct exp *x, struct sm_err *e)
+{
+	struct sm_trailer tr = { 0 };
+	char *json;
+	size_t len;
+	double t;
+	int rc;
+
+	if (sm_archive_w_digest(x->w, x->digest, e))
+		return -1;
+	tr.counts = x->counts;
+	tr.records = x->records;
+	tr.chunks = x->chunks;
+	tr.device_state_size = x->dev_size;
+	memcpy(tr.digest, x->digest, sizeof(tr.digest));
+	if (sm_trailer_encode(&tr, &json, &len, e))
+		return -1;
+	rc = a_entry(x, "sevmig/trailer.json", json, len, e);
+	free(json);
+	if (rc)
+		return -1;
+	/*
+	 * One-way, the end-of-archive marker makes the stream importable
+	 * (sevmig-import refuses a stream without it): the source VMM learns
+	 * first, so if we vanish from here on it keeps the guest in doubt
+	 * rather than running it beside a target that imported it.
+	 */
+	if (!x->o->exec && !x->o->keep_source) {
+		t = sm_now();
+		rc = sm_ep_stream_written(x->ep, e);
+		x->t_vmm += sm_now() - t;
+		if (rc)
+			return sm_err_prefix(e, "VM '%s'", x->o->vm);
+	}
+	t = sm_now();
+	rc = sm_archive_w_close(x->w, e);
+	x->t_arch += sm_now() - t;
+	return rc;
+}
+
+static int write_stream(struct exp *x, struct sm_err *e)
+{
+	if (sm_archive_w_open(x->out_fd, &x->w, e))
+		return -1;
+	sm_archive_w_set_wait(x->w, out_wait, x);
+	if (write_header(x, e) || write_pages(x, e) || write_vmsas(x, e) ||
+	    write_device_state(x, e) || write_trailer(x, e))
+		return -1;
+	progress(x, 1);
+	if (x->have_file) {
+		char *path = x->file.tmp ? strdup(x->file.path) : NULL;
+
+		x->have_file = 0;
+		x->out_fd = -1;
+		if (sm_out_commit(&x->file, e)) {
+			free(path);
+			return -1;
+		}
+		x->final_path = path;
+	}
+	x->state = SM_EXP_WRITTEN;
+	return 0;
+}
+
+/* ---- one-way: the reader must have taken all of it ---- */
+
+/* Bytes in a pipe or socket the reader has not taken yet; -1: not one. */
+static long long out_unread(int fd)
+{
+	struct stat st;
+	int n = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (S_ISFIFO(st.st_mode))
+		return ioctl(fd, FIONREAD, &n) < 0 ? -1 : n;
+	if (S_ISSOCK(st.st_mode))
+		return ioctl(fd, SIOCOUTQ, &n) < 0 ? -1 : n;
+	return -1;
+}
+
+/*
+ * The reader stopped, or a signal came, with part of the stream unread:
+ * read the rest back out of the pipe ourselves (a pipe opened again
+ * through /proc reads the same buffer), so the importer can never see
+ * the end of the stream and no import of it can complete.  Then the
+ * guest may go back to the source.  Where that is impossible (a socket)
+ * the guest goes back in doubt.  0 when the reader took everything after
+ * all (finish), else -1 with e set.
+ */
+static int take_back(struct exp *x, const char *why, struct sm_err *e)
+{
+	char path[64], buf[65536];
+	long long got = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", x->out_fd);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			got += n;
+		close(fd);
+	}
+	if (got > 0)
+		return sm_err_set(
+			e, SM_EXIT_IO,
+			"%s; the %lld bytes the reader had not taken were taken back, so no import of this stream can complete",
+			why, got);
+	if (fd >= 0 && out_unread(x->out_fd) == 0) {
+		warn(x,
+		     "%s, but the reader had taken the whole stream: finishing",
+		     why);
+		x->settled = 1;
+		return 0;
+	}
+	x->doubt =
+		"the whole stream had been written when the export stopped, and what the reader had not taken could not be taken back: an importer may still complete it; resume here with force only if no target runs the guest";
+	return sm_err_set(
+		e, SM_EXIT_IO,
+		"%s, and what it had not taken cannot be taken back: the source holds the guest in doubt (it resumes only when forced); resume it there only if the import failed",
+		why);
+}
+
+/*
+ * One-way, the whole stream written: settle the output before
+ * SEND_FINISH.  stdout that is a file is fsynced (-o FILE was, and
+ * renamed).  A pipe, FIFO or socket is waited on until the reader took
+ * every byte: a sevmig-import reading it has then seen the whole stream,
+ * and checked the target, before the source is released.  A reader that
+ * closes early cannot import it; one that stalls (--stall-timeout), or a
+ * signal meanwhile, gets the rest taken back (take_back).  0: finish.
+ */
+static int settle(struct exp *x, struct sm_err *e)
+{
+	double since = sm_now();
+	long long left, last = -1;
+	int ms = stall_ms(x);
+	struct stat st;
+
+	if (x->final_path || x->out_fd < 0 || fstat(x->out_fd, &st) < 0) {
+		x->settled = 1;
+		return 0;
+	}
+	if (S_ISREG(st.st_mode)) {
+		if (fsync(x->out_fd) < 0 && errno != EINVAL)
+			return sm_err_errno(
+				e, SM_EXIT_IO, errno,
+				"cannot flush the archive to the output file");
+		x->settled = 1;
+		return 0;
+	}
+	left = out_unread(x->out_fd);
+	if (left > 0)
+		pr_info("the whole stream is written: waiting for the reader to take the last %lld bytes before the source is released",
+			left);
+	for (;;) {
+		int ready = 0;
+
+		left = out_unread(x->out_fd);
+		if (left <= 0) {
+			x->settled = 1;
+			return 0;
+		}
+		if (left != last) {
+			last = left;
+			since = sm_now();
+		}
+		if (ms >= 0 && sm_now() - since >= ms / 1000.0) {
+			char why[128];
+
+			snprintf(
+				why, sizeof(why),
+				"the reader took nothing for %d s (--stall-timeout) with %lld bytes of the stream left",
+				ms / 1000, left);
+			return take_back(x, why, e);
+		}
+		/* POLLERR/POLLHUP: the reader is gone; a signal: stop. */
+		if (wait_fd(x, x->out_fd, 0, 20, &ready, e)) {
+			char why[SM_ERR_MSG_MAX];
+
+			snprintf(why, sizeof(why), "%s", e->msg);
+			return take_back(x, why, e);
+		}
+		if (ready && out_unread(x->out_fd) > 0)
+			return sm_err_set(
+				e, SM_EXIT_IO,
+				"the reader closed the stream with %lld bytes unread: it cannot import it",
+				out_unread(x->out_fd));
+	}
+}
+
+/* ---- the end: commit or give back ---- */
+
+/*
+ * Give the guest back after a failure or for --keep-source: SEND_CANCEL
+ * (SUPDATE -> RUNNING), hand the context back, resume if we paused it.
+ * Errors here are reported but do not replace the original one.
+ */
+static void also(struct sm_err *e, const char *what, const struct sm_err *e2)
+{
+	size_t n = strlen(e->msg);
+
+	if (n == 0) {
+		/* Nothing failed before (--keep-source): this is the error. */
+		sm_err_set(e, SM_EXIT_VM, "%s: %.900s", what, e2->msg);
+		return;
+	}
+	if (n < sizeof(e->msg) - 1)
+		snprintf(e->msg + n, sizeof(e->msg) - n, "; also %s: %.300s",
+			 what, e2->msg);
+}
+
+static void give_back(struct exp *x, int resume, struct sm_err *e)
+{
+	struct sm_err e2 = { 0 };
+
+	if (x->state >= SM_EXP_SENDING && x->state < SM_EXP_FINISHED &&
+	    sm_fw_send_cancel(x->fw, &e2))
+		also(e, "SEND_CANCEL failed", &e2);
+	if (x->state >= SM_EXP_TAKEN && x->state < SM_EXP_FINISHED) {
+		if (x->doubt ? sm_ep_return_context_in_doubt(x->ep,
+							     context_handle(x),
+							     x->doubt, &e2) :
+			       sm_ep_return_context(x->ep, context_handle(x),
+						    &e2)) {
+			also(e, "cannot return the context", &e2);
+			/*
+			 * Keep fw open: on KVM closing our VM would destroy
+			 * the guest; the VMM may still take it back.
+			 */
+			x->res->source_state = "context lost";
+			return;
+		}
+	}
+	/* Only now: on KVM our VM is empty after the move back. */
+	sm_fw_close(x->fw);
+	x->fw = NULL;
+	if (x->doubt) {
+		x->res->source_state = "in doubt";
+		return;
+	}
+	if (resume && x->we_paused && x->state >= SM_EXP_PAUSED) {
+		if (sm_ep_resume(x->ep, &e2)) {
+			also(e, "cannot resume the source", &e2);
+			x->res->source_state = "paused";
+			return;
+		}
+		x->res->source_state = "running";
+		return;
+	}
+	x->res->source_state = x->state >= SM_EXP_PAUSED ? "paused" :
+							   "untouched";
+}
+
+static int finish(struct exp *x, struct sm_err *e)
+{
+	struct sm_err e2 = { 0 };
+	double t = sm_now();
+	int rc;
+
+	rc = sm_fw_send_finish(x->fw, e);
+	x->t_fw += sm_now() - t;
+	if (rc)
+		return -1;
+	x->state = SM_EXP_FINISHED;
+	x->res->source_state = "sent";
+	t = sm_now();
+	rc = sm_ep_release(x->ep, &e2);
+	x->t_vmm += sm_now() - t;
+	if (rc) {
+		*e = e2;
+		return sm_err_prefix(
+			e,
+			"SEND_FINISH done but VM '%s' did not release its guest",
+			x->o->vm);
+	}
+	x->state = SM_EXP_RELEASED;
+	x->res->source_state = "released";
+	return 0;
+}
+
+/*
+ * "commit" to the importer, after the source was released: the pipe stays
+ * non-blocking and a full one is waited for like any output (signals, the
+ * stall timeout), so an importer that answered "ready" without reading
+ * everything cannot hang us.
+ */
+static int send_commit(struct exp *x, struct sm_err *e)
+{
+	static const char commit[] = "commit\n";
+	static const char lost[] =
+		"the source was released but \"commit\" could not be sent to the importer; the target holds the guest paused, resume it there";
+	size_t off = 0;
+
+	while (off < sizeof(commit) - 1) {
+		ssize_t n = write(x->out_fd, commit + off,
+				  sizeof(commit) - 1 - off);
+		int ok = 0;
+
+		if (n >= 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return sm_err_errno(e, SM_EXIT_IO, errno, "%s", lost);
+		if (wait_stall(x, x->out_fd, POLLOUT, &ok, e))
+			return sm_err_prefix(e, "%s", lost);
+		if (!ok)
+			return sm_err_set(e, SM_EXIT_IO, "%s (--stall-timeout)",
+					  lost);
+	}
+	return 0;
+}
+
+static int two_way_end(struct exp *x, struct sm_err *e)
+{
+	char msg[200] = "";
+	int ready = 0, status;
+	char d[64];
+
+	if (wait_ready(x, &ready, msg, sizeof(msg), e))
+		return -1;
+	if (!ready)
+		return sm_err_set(e, SM_EXIT_IO, "%s", msg);
+	x->state = SM_EXP_READY;
+	/*
+	 * The target holds a complete copy: the source VMM learns it first,
+	 * so if we vanish now it finishes the send itself (only the target's
+	 * copy remains) instead of running the guest beside it.
+	 */
+	if (sm_ep_target_ready(x->ep, e))
+		return sm_err_prefix(e, "VM '%s'", x->o->vm);
+	if (finish(x, e)) {
+		/* No commit: the target stays paused and says so. */
+		return -1;
+	}
+	if (send_commit(x, e))
+		return -1;
+	sm_child_close_stdin(x->child);
+	x->out_fd = -1;
+	if (!reap(x, 3600.0, &status))
+		return sm_err_set(e, SM_EXIT_IO,
+				  "the importer did not exit after \"commit\"");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		sm_child_describe(status, d, sizeof(d));
+		return sm_err_set(
+			e, SM_EXIT_IO,
+			"the source was released and \"commit\" sent, but the importer %s; check the target",
+			d);
+	}
+	return 0;
+}
+
+static void fill_report(struct exp *x, int ok, const struct sm_err *e)
+{
+	struct sm_report *r = &x->res->report;
+
+	r->schema = "sevmig-export-report/1";
+	r->result = ok ? (x->o->dry_run ? "dry-run" : "ok") : "failed";
+	r->error = ok ? NULL : e->msg;
+	r->mode = x->o->exec ? "two-way" : "one-way";
+	r->source_state = x->res->source_state;
+	if (x->have_hello) {
+		r->have_policy = 1;
+		r->policy = x->policy;
+		r->vcpus = x->hello.vcpus;
+		r->es = !!(x->policy & SM_POLICY_ES);
+		r->mem_size = x->total_pages * PAGE;
+		r->layout = &x->res->layout;
+	}
+	r->counts = x->counts;
+	r->records = x->records;
+	r->chunks = x->chunks;
+	r->bytes = x->w ? sm_archive_w_bytes(x->w) : 0;
+	r->device_state_size = x->dev_size;
+	r->seconds = sm_now() - x->t0;
+	r->t_firmware = x->t_fw;
+	r->t_io = x->t_io;
+	/* Waiting for the output happens inside archive calls. */
+	r->t_archive = x->t_arch > x->t_out_wait ? x->t_arch - x->t_out_wait :
+						   0;
+	r->t_vmm = x->t_vmm;
+	r->have_target_fp = x->state >= SM_EXP_VERIFIED;
+	memcpy(r->target_pdh_fp, x->target_fp, SM_FP_LEN);
+	r->have_source_fp = x->state >= SM_EXP_SENDING;
+	memcpy(r->source_pdh_fp, x->source_fp, SM_FP_LEN);
+	r->have_digest = x->state >= SM_EXP_WRITTEN;
+	memcpy(r->digest, x->digest, sizeof(r->digest));
+	r->warnings = x->res->nwarnings ? x->res->warnings : NULL;
+	x->res->state = x->state;
+}
+
+static void cleanup(struct exp *x)
+{
+	size_t i;
+
+	sm_archive_w_free(x->w);
+	x->w = NULL;
+	if (x->have_file)
+		sm_out_abort(&x->file);
+	free(x->final_path);
+	if (x->own_out && x->out_fd >= 0)
+		close(x->out_fd);
+	stop_child(x);
+	sm_fw_close(x->fw);
+	if (x->ctx_fd >= 0)
+		close(x->ctx_fd);
+	if (x->have_hello)
+		for (i = 0; i < (size_t)x->hello.nfds; i++)
+			close(x->hello.fds[i]);
+	sm_ep_close(x->ep);
+	sm_shared_free(&x->shared);
+}
+
+int sm_export(const struct sm_export_opts *o, struct sm_export_result *res,
+	      struct sm_err *e)
+{
+	struct exp x;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	memset(&x, 0, sizeof(x));
+	x.o = o;
+	x.res = res;
+	x.ctx_fd = -1;
+	x.out_fd = -1;
+	x.ack_fd = -1;
+	x.t0 = sm_now();
+	res->source_state = "untouched";
+
+	if (o->records_per_chunk > SM_CHUNK_MAX_RECORDS) {
+		sm_err_set(e, SM_EXIT_USAGE,
+			   "records per chunk must be 1 to %u",
+			   SM_CHUNK_MAX_RECORDS);
+		goto out;
+	}
+	if (verify_bundle(&x, e) || check_signal(&x, e) || hello(&x, e))
+		goto out;
+	if (o->dry_run) {
+		rc = get_shared(&x, e) ? -1 : 0;
+		goto out;
+	}
+	/*
+	 * Cheap failures (terminal, importer cannot start) before pausing;
+	 * the shared list after it, so it describes the paused guest.
+	 */
+	if (open_output(&x, e) || check_signal(&x, e) || pause_guest(&x, e) ||
+	    get_shared(&x, e) || take_context(&x, e) || send_start(&x, e) ||
+	    write_stream(&x, e))
+		goto fail;
+	if (o->keep_source) {
+		/* A snapshot: the guest goes back to RUNNING on the source. */
+		e->msg[0] = '\0';
+		give_back(&x, 1, e);
+		if (e->msg[0])
+			goto out;
+		x.state = SM_EXP_DONE;
+		rc = 0;
+		goto out;
+	}
+	if (o->exec) {
+		if (two_way_end(&x, e))
+			goto fail;
+	} else if (settle(&x, e) || finish(&x, e)) {
+		goto fail;
+	}
+	x.state = SM_EXP_DONE;
+	rc = 0;
+	goto out;
+
+fail:
+	/*
+	 * Before SEND_FINISH the guest goes back to the source (resumed if we
+	 * paused it).  After it, there is nothing to give back: the message
+	 * says where the guest is.
+	 */
+	if (x.state < SM_EXP_FINISHED) {
+		int resume = 1;
+
+		/*
+		 * A one-way stream the reader took whole, when SEND_FINISH
+		 * failed, may be running on the target: hand the context back
+		 * in doubt (the VMM resumes it only when forced), and say so.
+		 */
+		if (x.state == SM_EXP_WRITTEN && !o->exec && !x.final_path &&
+		    !x.doubt && x.settled) {
+			resume = 0;
+			x.doubt =
+				"the whole stream had been sent when SEND_FINISH failed: an importer may run the guest; resume here with force only if the import failed";
+			sm_err_prefix(
+				e,
+				"the whole stream was sent; the source holds the guest in doubt, do not resume it unless the import failed");
+		}
+		if (x.state == SM_EXP_WRITTEN && x.final_path) {
+			/* SEND_FINISH failed: the archive must not stay. */
+			unlink(x.final_path);
+		}
+		if (x.state >= SM_EXP_PAUSED)
+			give_back(&x, resume, e);
+	}
+	if (x.child && e->code == SM_EXIT_IO && x.state < SM_EXP_WRITTEN) {
+		int status;
+		char d[64];
+
+		/*
+		 * Say why the pipe closed, if the importer has exited; only
+		 * now, so a stuck importer does not keep the guest paused.
+		 */
+		sm_child_close_stdin(x.child);
+		if (reap(&x, 2.0, &status)) {
+			size_t n = strlen(e->msg);
+
+			sm_child_describe(status, d, sizeof(d));
+			snprintf(e->msg + n, sizeof(e->msg) - n,
+				 " (the importer %s)", d);
+		}
+	}
+out:
+	fill_report(&x, rc == 0, e);
+	cleanup(&x);
+	return rc;
+}

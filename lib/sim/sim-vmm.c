@@ -1,0 +1,1515 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The simulated VMM: a guest on fw-sim with its RAM in a memfd, served on
+ * the VM endpoint.  RAM is only ever touched through a 1 MiB window
+ * buffer, so memory use does not grow with the guest beyond the memfd
+ * itself and the shared-region list.
+ */
+#include "sim/sim-vmm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fw/fw-sim.h"
+#include "base/log.h"
+#include "base/ossl.h"
+#include "sim/sim-guest.h"
+#include "base/util.h"
+
+#define WINDOW (1u << 20)
+#define HIGH_BASE (4ull << 30)
+#define DS_HDR 128u
+#define DS_SHA 32u
+#define DS_MAGIC "SEVMIG-SIM-DEV1\n"
+#define DS_F_READY 1u
+#define DS_F_ZERO_SHARED 2u
+#define MAX_VCPUS SM_SIM_MAX_VCPUS /* what fw-sim can hold */
+
+/*
+ * VMM states.  A source: running, paused, released.  An incoming VMM:
+ * incoming (waiting for an importer), receiving (an importer claimed it
+ * and writes its memory), received (a context adopted, paused; "held"
+ * until resumed), then running or paused like any VMM.
+ */
+enum vstate {
+	V_RUNNING,
+	V_PAUSED,
+	V_INCOMING,
+	V_RECEIVING,
+	V_RECEIVED,
+	V_RELEASED
+};
+static const char *const vstate_name[] = { "running",	      "paused",
+					   "incoming",	      "receiving",
+					   "received-paused", "released" };
+
+/* How far the holder of a source context got (see sm_ep_stream_written). */
+enum stage { STAGE_NONE, STAGE_WRITTEN, STAGE_READY };
+
+/* What the incoming side has learned so far from a device-state blob. */
+struct load {
+	uint64_t size, got, pad;
+	uint8_t hdr[DS_HDR];
+	uint8_t tail[DS_SHA];
+	struct sm_sha256 *sha;
+};
+
+struct sm_sim_vmm {
+	struct sm_sim_vmm_opts o;
+	char platform_dir[PATH_MAX];
+	struct sm_fw *fw;
+	int has_ctx;		/* fw has a guest context attached */
+	int ram_fd;
+	struct sm_ep_range ranges[2];
+	size_t nranges;
+	uint64_t pages;
+	struct sm_ep_region *shared;
+	size_t nshared;
+	enum vstate state;
+	int incoming;		/* role: waiting for (or still in) an import */
+	int held;		/* a client holds the context */
+	enum stage stage; /* the holder's progress */
+	int devstate_ok;	/* incoming: device state loaded */
+	int stopping;		/* the VMM is exiting */
+	/*
+	 * A hold: the guest may exist elsewhere too, so it resumes only when
+	 * forced.  pending: received, the export not committed; in_doubt: a
+	 * source whose stream may have been imported.
+	 */
+	int pending;
+	char in_doubt[SM_EP_HOLD_MAX];
+	/* the guest's identity: options, or the loaded device state */
+	uint64_t seed;
+	int zero_shared, migration_ready, es;
+	unsigned vcpus;
+	uint32_t policy;
+	/* device state being sent */
+	uint8_t ds_hdr[DS_HDR];
+	uint8_t ds_sha[DS_SHA];
+	uint64_t ds_pad;
+	/* device state being received */
+	struct load *ld;
+	uint8_t *win;
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static int ram_io(struct sm_sim_vmm *v, uint64_t off, void *buf, size_t len,
+		  int write, struct sm_err *e)
+{
+	ssize_t n;
+
+	if (write)
+		n = pwrite(v->ram_fd, buf, len, (off_t)off);
+	else
+		n = pread(v->ram_fd, buf, len, (off_t)off);
+	if (n != (ssize_t)len)
+		return sm_err_errno(e, SM_EXIT_FAILURE, n < 0 ? errno : EIO,
+				    "%s guest RAM at 0x%" PRIx64,
+				    write ? "writing" : "reading", off);
+	return 0;
+}
+
+/*
+ * Write an incoming guest's RAM with zeros once, 1 MiB at a time.  A
+ * fallocated page is only cleared when first touched; SEV pins (and so
+ * faults in) all of a guest's memory when QEMU registers it at start, so
+ * this is where that cost belongs, not inside an import's downtime.
+ */
+static int zero_ram(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	uint64_t off;
+
+	memset(v->win, 0, WINDOW);
+	for (off = 0; off < v->o.mem_size; off += WINDOW) {
+		size_t len = v->o.mem_size - off < WINDOW ?
+				     (size_t)(v->o.mem_size - off) : WINDOW;
+
+		if (ram_io(v, off, v->win, len, 1, e))
+			return -1;
+	}
+	return 0;
+}
+
+/* Is gpa shared?  *si walks the sorted list along with ascending gpas. */
+static int is_shared(const struct sm_sim_vmm *v, size_t *si, uint64_t gpa)
+{
+	while (*si < v->nshared &&
+	       v->shared[*si].gpa + v->shared[*si].size <= gpa)
+		(*si)++;
+	return *si < v->nshared && v->shared[*si].gpa <= gpa;
+}
+
+/*
+ * Visit every page in GPA order through the window: fn gets each page
+ * (plaintext view when decrypt is set: private pages through the VEK) and
+ * may change it; write puts the window back.
+ */
+typedef int (*page_fn)(struct sm_sim_vmm *v, uint64_t gpa, int shared,
+		       uint8_t *page, void *arg, struct sm_err *e);
+
+static int walk(struct sm_sim_vmm *v, int load, int decrypt, int store,
+		page_fn fn, void *arg, struct sm_err *e)
+{
+	size_t r, si = 0;
+
+	for (r = 0; r < v->nranges; r++) {
+		const struct sm_ep_range *g = &v->ranges[r];
+		uint64_t w;
+
+		for (w = 0; w < g->size; w += WINDOW) {
+			size_t len = g->size - w < WINDOW ? (size_t)(g->size - w)
+							  : WINDOW;
+			size_t p;
+
+			if (load && ram_io(v, g->offset + w, v->win, len, 0, e))
+				return -1;
+			for (p = 0; p < len; p += SM_SIM_PAGE) {
+				uint64_t gpa = g->gpa + w + p;
+				uint8_t *pg = v->win + p;
+				int sh = is_shared(v, &si, gpa);
+
+				if (decrypt && !sh &&
+				    sm_fw_sim_guest_read(v->fw, gpa, pg, pg, e))
+					return -1;
+				if (fn(v, gpa, sh, pg, arg, e))
+					return -1;
+				if (store && !sh &&
+				    sm_fw_sim_guest_write(v->fw, gpa, pg, pg, e))
+					return -1;
+			}
+			if (store &&
+			    ram_io(v, g->offset + w, v->win, len, 1, e))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int fill_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
+		     uint8_t *page, void *arg, struct sm_err *e)
+{
+	(void)arg;
+	(void)e;
+	if (shared && v->zero_shared)
+		memset(page, 0, SM_SIM_PAGE);
+	else
+		sm_sim_page_fill(v->seed, gpa, shared, page);
+	return 0;
+}
+
+static int fill_guest(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	uint8_t page[SM_SIM_PAGE];
+	unsigned i;
+
+	if (walk(v, 0, 0, 1, fill_page, NULL, e))
+		return -1;
+	for (i = 0; v->es && i < v->vcpus; i++) {
+		sm_sim_vmsa_fill(v->seed, i, page);
+		if (sm_fw_sim_vmsa_write(v->fw, i, page, e))
+			return -1;
+	}
+	return 0;
+}
+
+static int hash_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
+		     uint8_t *page, void *arg, struct sm_err *e)
+{
+	(void)v;
+	(void)gpa;
+	(void)shared;
+	if (sm_sha256_update(arg, page, SM_SIM_PAGE))
+		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
+	return 0;
+}
+
+static int check_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
+		      uint8_t *page, void *arg, struct sm_err *e)
+{
+	struct sm_ep_check *c = arg;
+	uint8_t want[SM_SIM_PAGE];
+
+	(void)e;
+	if (shared && v->zero_shared)
+		memset(want, 0, sizeof(want));
+	else
+		sm_sim_page_fill(v->seed, gpa, shared, want);
+	c->pages++;
+	if (memcmp(want, page, SM_SIM_PAGE)) {
+		if (c->nfirst < SM_EP_CHECK_FIRST)
+			c->first_bad[c->nfirst++] = gpa;
+		c->bad++;
+	}
+	return 0;
+}
+
+/* The guest has a context and this VMM may look at it. */
+static int need_guest(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	if (v->state == V_RELEASED)
+		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
+	if (!v->has_ctx)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "no guest yet: the incoming VMM has not adopted a context");
+	return 0;
+}
+
+static int vmm_digest(void *arg, uint8_t out[32], uint64_t *pages,
+		      struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	struct sm_sha256 *h;
+	uint8_t page[SM_SIM_PAGE];
+	unsigned i;
+	int rc = -1;
+
+	if (need_guest(v, e))
+		return -1;
+	if (sm_sha256_new(&h))
+		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
+	if (walk(v, 1, 1, 0, hash_page, h, e))
+		goto out;
+	for (i = 0; v->es && i < v->vcpus; i++)
+		if (sm_fw_sim_vmsa_read(v->fw, i, page, e) ||
+		    hash_page(v, 0, 0, page, h, e))
+			goto out;
+	if (sm_sha256_final(h, out)) {
+		sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
+		goto out;
+	}
+	*pages = v->pages;
+	rc = 0;
+out:
+	sm_sha256_free(h);
+	return rc;
+}
+
+static int vmm_check(void *arg, struct sm_ep_check *c, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	uint8_t page[SM_SIM_PAGE], want[SM_SIM_PAGE];
+	unsigned i;
+
+	if (need_guest(v, e))
+		return -1;
+	if (v->incoming && !v->devstate_ok)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "no device state loaded: the guest's seed is unknown");
+	memset(c, 0, sizeof(*c));
+	if (walk(v, 1, 1, 0, check_page, c, e))
+		return -1;
+	for (i = 0; v->es && i < v->vcpus; i++) {
+		if (sm_fw_sim_vmsa_read(v->fw, i, page, e))
+			return -1;
+		sm_sim_vmsa_fill(v->seed, i, want);
+		c->vmsas++;
+		if (memcmp(page, want, sizeof(page)))
+			c->bad_vmsas++;
+	}
+	return 0;
+}
+
+static int vmm_hello(void *arg, struct sm_ep_hello *h, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	size_t i;
+
+	(void)e;
+	snprintf(h->platform, sizeof(h->platform), "sim");
+	snprintf(h->platform_dir, sizeof(h->platform_dir), "%s",
+		 v->platform_dir);
+	snprintf(h->role, sizeof(h->role), "%s",
+		 v->incoming ? "incoming" : "source");
+	snprintf(h->state, sizeof(h->state), "%s", vstate_name[v->state]);
+	h->vcpus = v->vcpus;
+	h->es = v->es;
+	h->policy = v->policy;
+	h->migration_ready = v->migration_ready;
+	h->mem_size = v->o.mem_size;
+	h->nranges = v->nranges;
+	for (i = 0; i < v->nranges; i++)
+		h->ranges[i] = v->ranges[i];
+	h->nfds = 1;
+	h->fds[0] = v->ram_fd;
+	return 0;
+}
+
+/* Why resume needs force, if it does: "" or a sentence for the operator. */
+static const char *hold_reason(const struct sm_sim_vmm *v, char *buf,
+			       size_t len)
+{
+	if (v->pending)
+		snprintf(
+			buf, len,
+			"received, but the export that sent it was never confirmed: the source may still hold this guest; resume with force only once the source says released, else discard this copy");
+	else if (v->in_doubt[0])
+		snprintf(buf, len, "%s", v->in_doubt);
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
+static int vmm_status(void *arg, struct sm_ep_status *st, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	struct sm_fw_guest_status gs;
+
+	snprintf(st->hold, sizeof(st->hold), "%s",
+		 v->pending	? "uncommitted" :
+		 v->in_doubt[0] ? "in-doubt" :
+				  "");
+	hold_reason(v, st->hold_reason, sizeof(st->hold_reason));
+
+	snprintf(st->vmm_state, sizeof(st->vmm_state), "%s",
+		 vstate_name[v->state]);
+	snprintf(st->role, sizeof(st->role), "%s",
+		 v->incoming ? "incoming" : "source");
+	snprintf(st->guest_state, sizeof(st->guest_state), "none");
+	st->policy = v->policy;
+	if (v->has_ctx) {
+		if (sm_fw_guest_status(v->fw, &gs, e))
+			return -1;
+		snprintf(st->guest_state, sizeof(st->guest_state), "%s",
+			 sm_guest_state_name(gs.state));
+		st->handle = gs.handle;
+		st->policy = gs.policy;
+	}
+	st->mem_size = v->o.mem_size;
+	st->vcpus = v->vcpus;
+	st->es = v->es;
+	st->migration_ready = v->migration_ready;
+	return 0;
+}
+
+static int vmm_pause(void *arg, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+
+	switch (v->state) {
+	case V_INCOMING:
+		return sm_err_set(e, SM_EXIT_VM,
+				  "no guest is running: the VMM is waiting for an import");
+	case V_RECEIVING:
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"no guest is running: an import is under way");
+	case V_RECEIVED:
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the received guest has not run yet: it is paused");
+	case V_RELEASED:
+		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
+	default:
+		v->state = V_PAUSED;
+		return 0;
+	}
+}
+
+static int guest_state(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	struct sm_fw_guest_status gs;
+
+	if (sm_fw_guest_status(v->fw, &gs, e))
+		return -1;
+	return gs.state;
+}
+
+static int vmm_resume(void *arg, int force, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	char why[SM_EP_HOLD_MAX];
+	int gs;
+
+	switch (v->state) {
+	case V_RELEASED:
+		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
+	case V_INCOMING:
+		return sm_err_set(e, SM_EXIT_VM,
+				  "no guest: the VMM is waiting for an import");
+	case V_RECEIVING:
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"no context adopted yet: an import is under way");
+	default:
+		break;
+	}
+	if (v->held)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the guest context is handed out: return it first");
+	if (v->state == V_RECEIVED && !v->devstate_ok)
+		return sm_err_set(e, SM_EXIT_VM, "no device state loaded yet");
+	hold_reason(v, why, sizeof(why));
+	if (why[0] && !force)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest is on hold (%s): %s (sevmig-sim ctl %s resume --force)",
+			v->pending ? "uncommitted" : "in doubt", why,
+			v->o.socket ? v->o.socket : "SOCKET");
+	gs = guest_state(v, e);
+	if (gs < 0)
+		return -1;
+	if (gs != SM_GUEST_RUNNING)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the firmware guest state is %s, not RUNNING",
+				  sm_guest_state_name((unsigned)gs));
+	if (why[0])
+		pr_warn("resumed on the operator's word although %s", why);
+	v->pending = 0;
+	v->in_doubt[0] = '\0';
+	if (v->state == V_RECEIVED) {
+		/* Imported: from now on an ordinary VMM that can export. */
+		v->incoming = 0;
+		pr_info("incoming guest resumed");
+	}
+	v->state = V_RUNNING;
+	return 0;
+}
+
+static int vmm_shared_regions(void *arg, uint64_t from, size_t max,
+			      const struct sm_ep_region **r, size_t *n,
+			      int *more, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	size_t lo = 0, hi = v->nshared;
+
+	if (!v->migration_ready)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the guest has not declared itself migration-ready: its shared regions are unknown");
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v->shared[mid].gpa < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*r = v->shared + lo;
+	*n = v->nshared - lo < max ? v->nshared - lo : max;
+	*more = lo + *n < v->nshared;
+	return 0;
+}
+
+static int in_layout(const struct sm_sim_vmm *v, uint64_t gpa, uint64_t size)
+{
+	size_t i;
+
+	for (i = 0; i < v->nranges; i++)
+		if (gpa >= v->ranges[i].gpa &&
+		    gpa + size <= v->ranges[i].gpa + v->ranges[i].size)
+			return 1;
+	return 0;
+}
+
+static int vmm_set_shared_regions(void *arg, const struct sm_ep_region *r,
+				  size_t n, int append, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	struct sm_ep_region *p;
+	size_t i, base = append ? v->nshared : 0;
+
+	if (v->state != V_RECEIVING && v->state != V_RECEIVED)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"set-shared-regions is for an incoming VMM that is receiving, before resume");
+	for (i = 0; i < n; i++)
+		if (!in_layout(v, r[i].gpa, r[i].size))
+			return sm_err_set(e, SM_EXIT_USAGE,
+					  "region 0x%" PRIx64 "+0x%" PRIx64
+					  " is outside guest RAM",
+					  r[i].gpa, r[i].size);
+	if (n && base && r[0].gpa < v->shared[base - 1].gpa +
+				  v->shared[base - 1].size)
+		return sm_err_set(e, SM_EXIT_USAGE,
+				  "region 0x%" PRIx64
+				  " overlaps or precedes the regions already set",
+				  r[0].gpa);
+	p = realloc(v->shared, (base + n + 1) * sizeof(*p));
+	if (!p)
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	memcpy(p + base, r, n * sizeof(*p));
+	v->shared = p;
+	v->nshared = base + n;
+	return 0;
+}
+
+static void ds_build_header(struct sm_sim_vmm *v, uint8_t *h, uint64_t pad)
+{
+	memset(h, 0, DS_HDR);
+	memcpy(h, DS_MAGIC, 16);
+	put64(h + 16, v->seed);
+	put64(h + 24, v->o.mem_size);
+	put64(h + 32, v->o.mem_split);
+	put32(h + 40, v->vcpus);
+	put32(h + 44, (uint32_t)v->es);
+	put32(h + 48, v->policy);
+	put32(h + 52, (v->migration_ready ? DS_F_READY : 0) |
+			      (v->zero_shared ? DS_F_ZERO_SHARED : 0));
+	put64(h + 56, pad);
+}
+
+static int vmm_device_state(void *arg, uint64_t *size, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	struct sm_sha256 *h;
+	uint64_t off;
+	int rc = -1;
+
+	if (v->state == V_RUNNING)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the guest is running: pause it first");
+	if (v->state != V_PAUSED)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "no device state: the guest is %s",
+				  vstate_name[v->state]);
+	v->ds_pad = v->o.device_state_size > SM_SIM_DEVSTATE_MIN
+			    ? v->o.device_state_size - SM_SIM_DEVSTATE_MIN
+			    : 0;
+	ds_build_header(v, v->ds_hdr, v->ds_pad);
+	if (sm_sha256_new(&h))
+		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
+	if (sm_sha256_update(h, v->ds_hdr, DS_HDR))
+		goto out;
+	for (off = 0; off < v->ds_pad; off += WINDOW) {
+		size_t len = v->ds_pad - off < WINDOW ? (size_t)(v->ds_pad - off)
+						      : WINDOW;
+
+		sm_sim_stream_fill(v->seed, off, v->win, len);
+		if (sm_sha256_update(h, v->win, len))
+			goto out;
+	}
+	if (sm_sha256_final(h, v->ds_sha))
+		goto out;
+	*size = DS_HDR + v->ds_pad + DS_SHA;
+	rc = 0;
+out:
+	if (rc)
+		sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
+	sm_sha256_free(h);
+	return rc;
+}
+
+static int vmm_device_state_read(void *arg, uint64_t off, void *buf,
+				 size_t len, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	uint8_t *p = buf;
+
+	(void)e;
+	while (len) {
+		size_t k;
+
+		if (off < DS_HDR) {
+			k = DS_HDR - off < len ? (size_t)(DS_HDR - off) : len;
+			memcpy(p, v->ds_hdr + off, k);
+		} else if (off < DS_HDR + v->ds_pad) {
+			uint64_t po = off - DS_HDR;
+
+			k = v->ds_pad - po < len ? (size_t)(v->ds_pad - po) : len;
+			sm_sim_stream_fill(v->seed, po, p, k);
+		} else {
+			uint64_t to = off - DS_HDR - v->ds_pad;
+
+			k = DS_SHA - to < len ? (size_t)(DS_SHA - to) : len;
+			memcpy(p, v->ds_sha + to, k);
+		}
+		p += k;
+		off += k;
+		len -= k;
+	}
+	return 0;
+}
+
+static void load_free(struct sm_sim_vmm *v)
+{
+	if (!v->ld)
+		return;
+	sm_sha256_free(v->ld->sha);
+	free(v->ld);
+	v->ld = NULL;
+}
+
+static int vmm_load_device_state(void *arg, uint64_t size, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+
+	if (v->state != V_RECEIVING && v->state != V_RECEIVED)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"load-device-state is for an incoming VMM that is receiving, before resume");
+	if (size < SM_SIM_DEVSTATE_MIN)
+		return sm_err_set(e, SM_EXIT_USAGE,
+				  "device state of %" PRIu64
+				  " bytes is too short (at least %u)",
+				  size, SM_SIM_DEVSTATE_MIN);
+	/* Another client's load is under way: leave it alone. */
+	if (v->ld)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "a device-state load is already in progress");
+	v->devstate_ok = 0;
+	v->ld = calloc(1, sizeof(*v->ld));
+	if (!v->ld || sm_sha256_new(&v->ld->sha)) {
+		load_free(v);
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	}
+	v->ld->size = size;
+	return 0;
+}
+
+/* The header is complete: it must describe this VMM's guest. */
+static int load_header(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	const uint8_t *h = v->ld->hdr;
+	size_t i;
+
+	if (memcmp(h, DS_MAGIC, 16))
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "not a sevmig-sim device state");
+	for (i = 64; i < DS_HDR; i++)
+		if (h[i])
+			return sm_err_set(e, SM_EXIT_VERIFY,
+					  "device state header has reserved bytes set");
+	v->ld->pad = get64(h + 56);
+	if (v->ld->pad > v->ld->size ||
+	    v->ld->size != DS_HDR + v->ld->pad + DS_SHA)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "device state size %" PRIu64
+				  " does not match its header",
+				  v->ld->size);
+	if (get64(h + 24) != v->o.mem_size || get64(h + 32) != v->o.mem_split)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "device state is for a guest of %" PRIu64
+				  " bytes (split 0x%" PRIx64 "), this VMM has %" PRIu64
+				  " (split 0x%" PRIx64 ")",
+				  get64(h + 24), get64(h + 32), v->o.mem_size,
+				  v->o.mem_split);
+	if (get32(h + 40) != v->vcpus || (int)get32(h + 44) != v->es)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "device state is for %" PRIu32
+				  " vCPUs%s, this VMM has %u%s",
+				  get32(h + 40), get32(h + 44) ? " (ES)" : "",
+				  v->vcpus, v->es ? " (ES)" : "");
+	return 0;
+}
+
+static int vmm_load_data(void *arg, uint64_t off, const void *buf,
+			 size_t len, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	struct load *ld = v->ld;
+	const uint8_t *p = buf;
+
+	if (!ld || off != ld->got)
+		return sm_err_set(e, SM_EXIT_FAILURE, "no device state load");
+	while (len) {
+		size_t k;
+
+		if (ld->got < DS_HDR) {
+			k = DS_HDR - ld->got < len ? (size_t)(DS_HDR - ld->got)
+						   : len;
+			memcpy(ld->hdr + ld->got, p, k);
+			if (sm_sha256_update(ld->sha, p, k))
+				return sm_err_set(e, SM_EXIT_FAILURE,
+						  "SHA-256 failed");
+			if (ld->got + k == DS_HDR && load_header(v, e))
+				return -1;
+		} else if (ld->got < DS_HDR + ld->pad) {
+			uint64_t po = ld->got - DS_HDR;
+
+			k = ld->pad - po < len ? (size_t)(ld->pad - po) : len;
+			if (k > WINDOW)
+				k = WINDOW;
+			sm_sim_stream_fill(get64(ld->hdr + 16), po, v->win, k);
+			if (memcmp(v->win, p, k)) {
+				size_t j = 0;
+
+				while (v->win[j] == p[j])
+					j++;
+				return sm_err_set(e, SM_EXIT_VERIFY,
+						  "device state padding corrupt at byte %" PRIu64,
+						  ld->got + j);
+			}
+			if (sm_sha256_update(ld->sha, p, k))
+				return sm_err_set(e, SM_EXIT_FAILURE,
+						  "SHA-256 failed");
+		} else {
+			uint64_t to = ld->got - DS_HDR - ld->pad;
+
+			k = DS_SHA - to < len ? (size_t)(DS_SHA - to) : len;
+			memcpy(ld->tail + to, p, k);
+		}
+		p += k;
+		len -= k;
+		ld->got += k;
+	}
+	return 0;
+}
+
+static int vmm_load_end(void *arg, int complete, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	struct load *ld = v->ld;
+	uint8_t d[DS_SHA];
+	const uint8_t *h;
+
+	if (!complete || !ld) {
+		load_free(v);
+		return 0;
+	}
+	if (sm_sha256_final(ld->sha, d)) {
+		load_free(v);
+		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
+	}
+	if (sm_ct_memcmp(d, ld->tail, DS_SHA)) {
+		load_free(v);
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "device state digest mismatch");
+	}
+	h = ld->hdr;
+	v->seed = get64(h + 16);
+	v->policy = get32(h + 48);
+	v->migration_ready = !!(get32(h + 52) & DS_F_READY);
+	v->zero_shared = !!(get32(h + 52) & DS_F_ZERO_SHARED);
+	/* Carry the padding on, so the next export sends the same blob. */
+	if (ld->size > v->o.device_state_size)
+		v->o.device_state_size = ld->size;
+	v->devstate_ok = 1;
+	load_free(v);
+	pr_info("device state loaded");
+	return 0;
+}
+
+static int same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int vmm_take_context(void *arg, int *ctx_fd, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+
+	if (v->incoming)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "take-context is for a source VMM");
+	if (v->state == V_RELEASED)
+		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
+	if (v->state == V_RUNNING)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the guest is running: pause it first");
+	if (v->held)
+		return sm_err_set(e, SM_EXIT_VM, "the context is handed out");
+	if (v->in_doubt[0])
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest is in doubt (%s): resume it with force before exporting it again",
+			v->in_doubt);
+	*ctx_fd = sm_fw_sim_context_fd(v->fw);
+	v->held = 1;
+	v->stage = STAGE_NONE;
+	return 0;
+}
+
+static int vmm_return_context(void *arg, int ctx_fd, const char *in_doubt,
+			      struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	int gs;
+
+	if (!same_file(ctx_fd, sm_fw_sim_context_fd(v->fw)))
+		return sm_err_set(e, SM_EXIT_USAGE,
+				  "the descriptor is not this guest's context");
+	gs = guest_state(v, e);
+	if (gs < 0)
+		return -1;
+	if (gs == SM_GUEST_SENT)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the guest was sent (SEND_FINISH ran): release it instead");
+	if (gs == SM_GUEST_SUPDATE) {
+		pr_warn("context returned in SUPDATE: cancelling the send");
+		if (sm_fw_sim_recover(v->fw, e) < 0)
+			return -1;
+	}
+	v->held = 0;
+	v->stage = STAGE_NONE;
+	if (in_doubt) {
+		snprintf(v->in_doubt, sizeof(v->in_doubt), "%s", in_doubt);
+		pr_warn("context returned in doubt: %s", v->in_doubt);
+	}
+	return 0;
+}
+
+/* The holder reports how far it got: state for context_lost. */
+static int progress(struct sm_sim_vmm *v, enum stage to, struct sm_err *e)
+{
+	int gs;
+
+	if (!v->held)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the context is not handed out");
+	gs = guest_state(v, e);
+	if (gs < 0)
+		return -1;
+	if (gs != SM_GUEST_SUPDATE)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest is not being sent (firmware state %s)",
+			sm_guest_state_name((unsigned)gs));
+	if (to < v->stage)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the send went further already");
+	v->stage = to;
+	return 0;
+}
+
+static int vmm_stream_written(void *arg, struct sm_err *e)
+{
+	return progress(arg, STAGE_WRITTEN, e);
+}
+
+static int vmm_target_ready(void *arg, struct sm_err *e)
+{
+	return progress(arg, STAGE_READY, e);
+}
+
+/*
+ * Release: the export committed, the source discards its guest.  Only a
+ * guest the firmware has sent (SEND_FINISH ran, state SENT) may go: a
+ * release in RUNNING or SUPDATE would throw away the only live copy.
+ * The context is decommissioned, so the holder's copy of it is dead too.
+ */
+/* Punch a released guest's RAM out of its memfd (a dup), then close it. */
+struct discard {
+	int fd;
+	off_t size;
+};
+
+static void *discard_ram(void *arg)
+{
+	struct discard *d = arg;
+
+	if (fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+		      d->size) < 0)
+		pr_debug("discarding guest RAM: %s", strerror(errno));
+	close(d->fd);
+	free(d);
+	return NULL;
+}
+
+/*
+ * Give the memory back in a thread: freeing a large guest takes 0.1 s per
+ * GiB, and the exporter waits for release's answer (the migration's end),
+ * not for the source host to have tidied up.  Without a thread, inline.
+ */
+static void discard_guest(struct sm_sim_vmm *v)
+{
+	struct discard *d = malloc(sizeof(*d));
+	pthread_attr_t attr;
+	pthread_t t;
+	int ok = 0;
+
+	if (!d)
+		goto inline_discard;
+	d->size = (off_t)v->o.mem_size;
+	d->fd = fcntl(v->ram_fd, F_DUPFD_CLOEXEC, 0);
+	if (d->fd < 0) {
+		free(d);
+		goto inline_discard;
+	}
+	if (pthread_attr_init(&attr) == 0) {
+		if (pthread_attr_setdetachstate(&attr,
+						PTHREAD_CREATE_DETACHED) == 0 &&
+		    pthread_create(&t, &attr, discard_ram, d) == 0)
+			ok = 1;
+		pthread_attr_destroy(&attr);
+	}
+	if (ok)
+		return;
+	discard_ram(d);
+	return;
+
+inline_discard:
+	if (fallocate(v->ram_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+		      (off_t)v->o.mem_size) < 0)
+		pr_debug("discarding guest RAM: %s", strerror(errno));
+}
+
+static int vmm_release(void *arg, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	int gs;
+
+	if (v->state == V_RELEASED)
+		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
+	gs = guest_state(v, e);
+	if (gs < 0)
+		return -1;
+	if (gs != SM_GUEST_SENT)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the guest was not sent (firmware state %s): "
+				  "SEND_FINISH must run before release",
+				  sm_guest_state_name((unsigned)gs));
+	if (sm_fw_sim_decommission(v->fw, e))
+		return -1;
+	v->held = 0;
+	v->stage = STAGE_NONE;
+	v->state = V_RELEASED;
+	sm_fw_close(v->fw);
+	v->fw = NULL;
+	v->has_ctx = 0;
+	/* Discard the guest's memory; the size stays for status. */
+	discard_guest(v);
+	pr_info("guest released");
+	return 0;
+}
+
+static void vmm_context_lost(void *arg)
+{
+	struct sm_sim_vmm *v = arg;
+	enum stage stage = v->stage;
+	struct sm_err e;
+	int gs;
+
+	v->held = 0;
+	v->stage = STAGE_NONE;
+	/*
+	 * Exiting with a client still holding the context: the guest dies
+	 * with this VMM unless that client completes its export, so leave
+	 * the context alone (on KVM the VMM's exit cannot touch a moved
+	 * context either).  Cancelling the send here would kill the export
+	 * that is the guest's last chance.
+	 */
+	if (v->stopping) {
+		pr_warn("exiting while a client holds the guest context: "
+			"leaving it to that client");
+		return;
+	}
+	/*
+	 * The target said it holds a complete copy: finish the send as the
+	 * exporter would have, so only the target's copy remains (it waits,
+	 * uncommitted, for an operator to resume it there).
+	 */
+	if (stage == STAGE_READY && guest_state(v, &e) == SM_GUEST_SUPDATE) {
+		if (sm_fw_send_finish(v->fw, &e) == 0) {
+			pr_warn("the exporter vanished after the target acknowledged a complete copy: SEND_FINISH, releasing the guest (the target holds it)");
+			vmm_release(v, &e);
+			return;
+		}
+		pr_err("finishing the send the exporter left: %s", e.msg);
+		stage = STAGE_WRITTEN;
+	}
+	gs = sm_fw_sim_recover(v->fw, &e);
+	if (gs < 0) {
+		pr_err("recovering the guest context: %s", e.msg);
+		return;
+	}
+	if (gs == SM_GUEST_SENT) {
+		pr_warn("the guest was sent before its holder vanished: releasing it");
+		vmm_release(v, &e);
+		return;
+	}
+	if (stage >= STAGE_WRITTEN) {
+		snprintf(
+			v->in_doubt, sizeof(v->in_doubt),
+			"the exporter vanished after the whole stream had left: an importer may run this guest elsewhere; resume it here with force only if no target does");
+		pr_warn("took the guest context back, in doubt: %s",
+			v->in_doubt);
+		return;
+	}
+	pr_warn("took the guest context back (firmware state %s)",
+		sm_guest_state_name((unsigned)gs));
+}
+
+static int vmm_adopt_context(void *arg, int ctx_fd, int pending,
+			     struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	struct sm_fw_guest_status gs;
+	struct sm_fw *fw;
+
+	if (!v->incoming)
+		return sm_err_set(e, SM_EXIT_VM,
+				  "adopt-context is for an incoming VMM");
+	if (v->has_ctx)
+		return sm_err_set(e, SM_EXIT_VM, "a context was already adopted");
+	if (v->state != V_RECEIVING)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"adopt-context needs a VMM that is receiving (claimed by the importer)");
+	if (sm_fw_sim_open(v->platform_dir, &fw, e))
+		return -1;
+	if (sm_fw_sim_attach(fw, ctx_fd, e) ||
+	    sm_fw_guest_status(fw, &gs, e))
+		goto err_close;
+	if (gs.state != SM_GUEST_RUNNING) {
+		sm_err_set(e, SM_EXIT_VM,
+			   "the context is in state %s: RECEIVE_FINISH has not run",
+			   sm_guest_state_name(gs.state));
+		goto err_close;
+	}
+	if (!!(gs.policy & SM_POLICY_ES) != v->es) {
+		sm_err_set(e, SM_EXIT_VM,
+			   "the context's policy 0x%" PRIx32
+			   " %s SEV-ES, this VMM %s",
+			   gs.policy, v->es ? "lacks" : "has",
+			   v->es ? "runs an ES guest" : "does not");
+		goto err_close;
+	}
+	/* KVM moves an ES context only between VMs with as many vCPUs. */
+	if (v->es && sm_fw_sim_context_vcpus(fw) != v->vcpus) {
+		sm_err_set(e, SM_EXIT_VM,
+			   "the context holds %u VMSAs, this VMM runs %u vCPUs",
+			   sm_fw_sim_context_vcpus(fw), v->vcpus);
+		goto err_close;
+	}
+	sm_fw_close(v->fw);
+	v->fw = fw;
+	v->has_ctx = 1;
+	v->policy = gs.policy;
+	v->state = V_RECEIVED;
+	v->pending = pending;
+	pr_info("context adopted (handle %" PRIu32 ")%s", gs.handle,
+		pending ? ", uncommitted until the export commits" : "");
+	return 0;
+
+err_close:
+	sm_fw_close(fw);
+	return -1;
+}
+
+static int vmm_commit(void *arg, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+
+	if (v->state != V_RECEIVED)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"commit is for a received guest before it resumes (the VMM is %s)",
+			vstate_name[v->state]);
+	if (v->pending)
+		pr_info("the export committed: the received guest may run");
+	v->pending = 0;
+	return 0;
+}
+
+/*
+ * Back to waiting for an import: the half-received (or received, never
+ * run) guest goes, memory cleared, context decommissioned.
+ */
+static int reset_incoming(struct sm_sim_vmm *v, const char *why,
+			  struct sm_err *e)
+{
+	struct sm_fw *fw;
+
+	load_free(v);
+	if (v->has_ctx) {
+		if (sm_fw_sim_open(v->platform_dir, &fw, e))
+			return -1;
+		if (sm_fw_sim_decommission(v->fw, e))
+			pr_warn("decommissioning the received guest: %s",
+				e->msg);
+		sm_fw_close(v->fw);
+		v->fw = fw;
+		v->has_ctx = 0;
+	}
+	v->devstate_ok = 0;
+	v->pending = 0;
+	free(v->shared);
+	v->shared = NULL;
+	v->nshared = 0;
+	v->policy = 0;
+	v->migration_ready = 0;
+	if (zero_ram(v, e))
+		return -1;
+	v->state = V_INCOMING;
+	pr_info("%s: memory cleared, waiting for an import again", why);
+	return 0;
+}
+
+static int vmm_discard(void *arg, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+
+	if (v->state == V_INCOMING)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"nothing to discard: the VMM is waiting for an import");
+	if (v->state != V_RECEIVING && v->state != V_RECEIVED)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"discard is for a received guest that never ran (the VMM is %s)",
+			vstate_name[v->state]);
+	return reset_incoming(v, "received guest discarded", e);
+}
+
+static int vmm_claim(void *arg, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+
+	switch (v->state) {
+	case V_RELEASED:
+		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
+	case V_INCOMING:
+		v->state = V_RECEIVING;
+		pr_info("an importer claimed the VM: receiving");
+		return 0;
+	case V_RECEIVED:
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the VM holds a received guest, paused%s: it is not waiting for an import (resume it, or discard it to import again)",
+			v->pending ? " and uncommitted" : "");
+	default:
+		return 0;
+	}
+}
+
+static void vmm_unclaim(void *arg)
+{
+	struct sm_sim_vmm *v = arg;
+	struct sm_err e;
+
+	if (v->state == V_RECEIVING &&
+	    reset_incoming(v, "the importer left before the guest was adopted",
+			   &e))
+		pr_err("clearing the incoming VMM: %s", e.msg);
+}
+
+static int vmm_quit(void *arg, struct sm_err *e)
+{
+	(void)arg;
+	(void)e;
+	pr_info("quit requested");
+	return 0;
+}
+
+static const struct sm_eps_ops vmm_ops = {
+	.hello = vmm_hello,
+	.status = vmm_status,
+	.pause = vmm_pause,
+	.resume = vmm_resume,
+	.shared_regions = vmm_shared_regions,
+	.set_shared_regions = vmm_set_shared_regions,
+	.device_state = vmm_device_state,
+	.device_state_read = vmm_device_state_read,
+	.load_device_state = vmm_load_device_state,
+	.load_device_state_data = vmm_load_data,
+	.load_device_state_end = vmm_load_end,
+	.take_context = vmm_take_context,
+	.return_context = vmm_return_context,
+	.release = vmm_release,
+	.stream_written = vmm_stream_written,
+	.target_ready = vmm_target_ready,
+	.adopt_context = vmm_adopt_context,
+	.commit = vmm_commit,
+	.discard = vmm_discard,
+	.claim = vmm_claim,
+	.unclaim = vmm_unclaim,
+	.context_lost = vmm_context_lost,
+	.digest = vmm_digest,
+	.check = vmm_check,
+	.quit = vmm_quit,
+};
+
+const struct sm_eps_ops *sm_sim_vmm_ops(void)
+{
+	return &vmm_ops;
+}
+
+static int layout(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	uint64_t mem = v->o.mem_size, split = v->o.mem_split;
+
+	if (mem == 0 || mem % SM_SIM_PAGE)
+		return sm_err_set(e, SM_EXIT_USAGE,
+				  "memory size %" PRIu64
+				  " is not a positive multiple of 4 KiB",
+				  mem);
+	if (split == 0 || split % SM_SIM_PAGE || split > HIGH_BASE)
+		return sm_err_set(e, SM_EXIT_USAGE,
+				  "memory split 0x%" PRIx64
+				  " is not a multiple of 4 KiB up to 4 GiB",
+				  split);
+	v->ranges[0] = (struct sm_ep_range){ .gpa = 0, .offset = 0,
+					     .size = mem < split ? mem : split };
+	v->nranges = 1;
+	if (mem > split) {
+		v->ranges[1] = (struct sm_ep_range){ .gpa = HIGH_BASE,
+						     .offset = split,
+						     .size = mem - split };
+		v->nranges = 2;
+	}
+	v->pages = mem / SM_SIM_PAGE;
+	return 0;
+}
+
+/*
+ * The guest's RAM is a memfd the VMM fills (or the import fills): one
+ * larger than the memory and swap the machine has free would be ended by
+ * the OOM killer, maybe with other processes.  Refuse it up front.
+ */
+/* One number from a cgroup file; UINT64_MAX for "max" or unreadable. */
+static uint64_t cgroup_value(const char *dir, const char *name)
+{
+	char path[PATH_MAX], buf[32];
+	uint64_t v = UINT64_MAX;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		return v;
+	if (fgets(buf, sizeof(buf), f) && strncmp(buf, "max", 3) &&
+	    sscanf(buf, "%" SCNu64, &v) != 1)
+		v = UINT64_MAX;
+	fclose(f);
+	return v;
+}
+
+/*
+ * What the process's cgroup (v2) still lets it use: memory.max less
+ * memory.current; UINT64_MAX without a limit.  In a container MemAvailable
+ * is the host's figure, and the cgroup's limit is the one the OOM killer
+ * enforces.
+ */
+static uint64_t cgroup_room(void)
+{
+	char line[PATH_MAX + 8];
+	uint64_t max, cur;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int found = 0;
+
+	if (!f)
+		return UINT64_MAX;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = '\0';
+			found = 1;
+			break;
+		}
+	fclose(f);
+	if (!found)
+		return UINT64_MAX;
+	max = cgroup_value(line + 3, "memory.max");
+	if (max == UINT64_MAX)
+		return max;
+	cur = cgroup_value(line + 3, "memory.current");
+	return cur == UINT64_MAX || cur >= max ? 0 : max - cur;
+}
+
+static int check_room(uint64_t size, struct sm_err *e)
+{
+	uint64_t avail = 0, swap = 0, kb, room;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return 0; /* nothing to judge by */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemAvailable: %" SCNu64 " kB", &kb) == 1)
+			avail = kb << 10;
+		else if (sscanf(line, "SwapFree: %" SCNu64 " kB", &kb) == 1)
+			swap = kb << 10;
+	}
+	fclose(f);
+	if (!avail)
+		return 0;
+	avail += swap;
+	room = cgroup_room();
+	if (room < avail)
+		avail = room;
+	if (size <= avail)
+		return 0;
+	return sm_err_set(e, SM_EXIT_USAGE,
+			  "--mem %" PRIu64
+			  " MiB is more than this machine can hold: %" PRIu64
+			  " MiB of memory and swap are available",
+			  size >> 20, avail >> 20);
+}
+
+int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
+		   struct sm_err *e)
+{
+	struct sm_sim_vmm *v;
+	double t0 = sm_now();
+
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	v->o = *o;
+	v->ram_fd = -1;
+	if (!v->o.mem_split)
+		v->o.mem_split = SM_SIM_DEFAULT_SPLIT;
+	if (!v->o.vcpus)
+		v->o.vcpus = 1;
+	if (v->o.policy & SM_POLICY_ES)
+		v->o.es = 1;
+	if (v->o.es)
+		v->o.policy |= SM_POLICY_ES;
+	v->vcpus = v->o.vcpus;
+	v->es = v->o.es;
+	v->seed = v->o.seed;
+	v->zero_shared = v->o.zero_shared;
+	v->migration_ready = !v->o.no_migration_ready;
+	v->incoming = v->o.incoming;
+	v->state = v->incoming ? V_INCOMING : V_RUNNING;
+	if (v->vcpus > MAX_VCPUS) {
+		sm_err_set(e, SM_EXIT_USAGE, "at most %d vCPUs", MAX_VCPUS);
+		goto err_free;
+	}
+	if (layout(v, e) || check_room(v->o.mem_size, e))
+		goto err_free;
+	if (!realpath(o->platform_dir, v->platform_dir)) {
+		sm_err_errno(e, SM_EXIT_IO, errno, "cannot open platform '%s'",
+			     o->platform_dir);
+		goto err_free;
+	}
+	v->win = malloc(WINDOW);
+	if (!v->win) {
+		sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+		goto err_free;
+	}
+	if (sm_fw_sim_open(v->platform_dir, &v->fw, e))
+		goto err_free;
+	/*
+	 * Sealed at its size: clients map it, and a RAM that could shrink
+	 * under them would kill them with SIGBUS mid-export.
+	 */
+	v->ram_fd = memfd_create("sevmig-sim-ram",
+				 MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (v->ram_fd < 0 || ftruncate(v->ram_fd, (off_t)o->mem_size) < 0 ||
+	    fcntl(v->ram_fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		sm_err_errno(e, SM_EXIT_FAILURE, errno,
+			     "allocating %" PRIu64 " bytes of guest RAM",
+			     o->mem_size);
+		goto err_free;
+	}
+	/*
+	 * Allocate all of RAM in one call, an incoming guest's too (as SEV
+	 * pins a guest's memory when it registers it): much faster than
+	 * page by page on first write (for an import, inside the guest's
+	 * downtime), and a host short of memory fails here, not with
+	 * SIGBUS later.
+	 */
+	if (fallocate(v->ram_fd, 0, 0, (off_t)o->mem_size) < 0) {
+		sm_err_errno(e, SM_EXIT_FAILURE, errno,
+			     "allocating %" PRIu64 " bytes of guest RAM",
+			     o->mem_size);
+		goto err_free;
+	}
+	if (v->incoming) {
+		if (zero_ram(v, e))
+			goto err_free;
+		v->policy = 0;
+		v->migration_ready = 0;
+		*out = v;
+		return 0;
+	}
+	v->policy = v->o.policy;
+	if (sm_fw_sim_launch(v->fw, v->policy, v->vcpus, e))
+		goto err_free;
+	v->has_ctx = 1;
+	if (sm_sim_shared_choose(v->seed, o->shared_pct, v->ranges, v->nranges,
+				 &v->shared, &v->nshared)) {
+		sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+		goto err_free;
+	}
+	if (fill_guest(v, e))
+		goto err_free;
+	pr_info("guest of %" PRIu64 " pages (%zu shared regions) ready in %.2f s",
+		v->pages, v->nshared, sm_now() - t0);
+	*out = v;
+	return 0;
+
+err_free:
+	sm_sim_vmm_free(v);
+	return -1;
+}
+
+void sm_sim_vmm_free(struct sm_sim_vmm *v)
+{
+	if (!v)
+		return;
+	load_free(v);
+	sm_fw_close(v->fw);
+	if (v->ram_fd >= 0)
+		close(v->ram_fd);
+	free(v->shared);
+	free(v->win);
+	free(v);
+}
+
+int sm_sim_vmm_run(const struct sm_sim_vmm_opts *o, struct sm_err *e)
+{
+	struct sm_sim_vmm *v;
+	struct sm_eps *s;
+	struct signalfd_siginfo si;
+	sigset_t set, old;
+	int sfd, rc = -1;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
+		return sm_err_errno(e, SM_EXIT_FAILURE, errno, "blocking signals");
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		sm_err_errno(e, SM_EXIT_FAILURE, errno, "signalfd");
+		goto out_mask;
+	}
+	if (sm_sim_vmm_new(o, &v, e))
+		goto out_sfd;
+	if (sm_eps_open(o->socket, &vmm_ops, v, &s, e))
+		goto out_vmm;
+	pr_info("serving '%s'", o->socket);
+	rc = sm_eps_run(s, sfd, e);
+	v->stopping = 1;
+	sm_eps_close(s);
+	/* Consume the stop signal, or unblocking it below would kill us. */
+	while (read(sfd, &si, sizeof(si)) == sizeof(si))
+		pr_info("stopped by signal %u", si.ssi_signo);
+out_vmm:
+	sm_sim_vmm_free(v);
+out_sfd:
+	close(sfd);
+out_mask:
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SEVMIG_SIM_VMM_H
+#define SEVMIG_SIM_VMM_H
+
+/*
+ * The simulated VMM behind `sevmig-sim run`: one guest on a simulated
+ * platform (fw-sim), its RAM in a memfd, served on the VM endpoint
+ * (endpoint-server.h).  A source VMM launches the guest and fills its
+ * RAM (private pages encrypted under the VEK, shared pages plain, content
+ * from sim-guest.h); an incoming one starts with empty RAM and waits for
+ * an import to adopt a context, set the shared regions, load the device
+ * state and resume it.
+ *
+ * Guest RAM layout: one range at GPA 0 up to split bytes, the rest at
+ * 4 GiB (the PC hole), both in the one memfd.
+ *
+ * Device state: a 128-byte header (magic "SEVMIG-SIM-DEV1\n", seed, RAM
+ * size and split, vCPUs, ES, policy, flags, padding length, all
+ * little-endian), then the padding (a seeded stream), then the SHA-256 of
+ * everything before it.  The incoming VMM checks all of it as it arrives.
+ */
+
+#include <stdint.h>
+
+#include "endpoint/endpoint-server.h"
+#include "base/err.h"
+
+#define SM_SIM_DEFAULT_SPLIT (3ull << 30)
+#define SM_SIM_DEVSTATE_MIN 160u
+
+struct sm_sim_vmm_opts {
+	const char *platform_dir;
+	const char *socket;
+	uint64_t mem_size;	/* bytes, page multiple */
+	uint64_t mem_split;	/* 0: SM_SIM_DEFAULT_SPLIT */
+	unsigned vcpus;		/* 0: 1 */
+	uint32_t policy;
+	int es;			/* also implied by SM_POLICY_ES in policy */
+	unsigned shared_pct;
+	uint64_t seed;
+	int no_migration_ready;
+	int incoming;
+	int zero_shared;	/* shared pages all zero */
+	uint64_t device_state_size; /* pad the blob up to this size */
+};
+
+struct sm_sim_vmm;
+
+/*
+ * Build the VMM: open the platform, make the RAM memfd and, for a source,
+ * launch and fill the guest.  Blocks for as long as filling takes (about
+ * a second per GiB).  *vmm is freed with sm_sim_vmm_free.
+ */
+int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **vmm,
+		   struct sm_err *e);
+void sm_sim_vmm_free(struct sm_sim_vmm *vmm);
+
+/* The endpoint callbacks; pass the vmm as their argument. */
+const struct sm_eps_ops *sm_sim_vmm_ops(void);
+
+/*
+ * sevmig-sim run: build the VMM, then serve o->socket in the foreground
+ * until a quit request or SIGINT/SIGTERM/SIGHUP.  The socket appears only
+ * once the guest is ready.
+ */
+int sm_sim_vmm_run(const struct sm_sim_vmm_opts *o, struct sm_err *e);
+
+#endif
