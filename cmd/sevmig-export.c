@@ -111,22 +111,6 @@ static void on_progress(void *arg, const struct sm_progress *p)
 		fputc('\n', stderr);
 }
 
-static int write_report(const char *path, const struct sm_report *r)
-{
-	struct sm_err e = { 0 };
-	char *json;
-	size_t len;
-
-	if (sm_report_encode(r, &json, &len, &e) ||
-	    sm_write_file_atomic(path, json, len, 0644, &e)) {
-		if (json)
-			free(json);
-		return sm_cli_report(&e);
-	}
-	free(json);
-	return 0;
-}
-
 static void print_plan(const struct sm_export_result *res, int json)
 {
 	const struct sm_report *r = &res->report;
@@ -340,7 +324,7 @@ int main(int argc, char **argv)
 			res->report.counts.zero_pages, res->report.counts.vmsas,
 			res->source_state);
 	if (report) {
-		int rrc = write_report(report, &res->report);
+		int rrc = sm_cli_write_report(report, &res->report);
 
 		if (rc == 0)
 			rc = rrc;

@@ -87,21 +87,6 @@ static void on_progress(void *arg, const struct sm_progress *p)
 		fputc('\n', stderr);
 }
 
-static int write_report(const char *path, const struct sm_report *r)
-{
-	struct sm_err e = { 0 };
-	char *json = NULL;
-	size_t len;
-
-	if (sm_report_encode(r, &json, &len, &e) ||
-	    sm_write_file_atomic(path, json, len, 0644, &e)) {
-		free(json);
-		return sm_cli_report(&e);
-	}
-	free(json);
-	return 0;
-}
-
 static void print_check(const struct sm_report *r, int json, int quiet)
 {
 	struct sm_err e = { 0 };
@@ -261,7 +246,7 @@ int main(int argc, char **argv)
 		pr_info("imported into VM '%s': %" PRIu64 " records; target %s",
 			o.vm, res->report.records, res->target_state);
 	if (report) {
-		int rrc = write_report(report, &res->report);
+		int rrc = sm_cli_write_report(report, &res->report);
 
 		if (rc == 0)
 			rc = rrc;

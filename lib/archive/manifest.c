@@ -213,39 +213,10 @@ static int check_format(json_t *root, const char *doc, struct sm_err *e)
 
 static json_t *hex_addr(uint64_t v)
 {
-	char buf[24];
+	char buf[19];
 
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+	sm_fmt_hex_u64(buf, v);
 	return json_string(buf);
-}
-
-/* "0x" and 1 to 16 hex digits. */
-static int parse_addr(const char *s, uint64_t *v)
-{
-	uint64_t x = 0;
-	size_t i, n;
-
-	if (strncmp(s, "0x", 2) != 0)
-		return -1;
-	s += 2;
-	n = strlen(s);
-	if (n == 0 || n > 16)
-		return -1;
-	for (i = 0; i < n; i++) {
-		int d;
-
-		if (s[i] >= '0' && s[i] <= '9')
-			d = s[i] - '0';
-		else if (s[i] >= 'a' && s[i] <= 'f')
-			d = s[i] - 'a' + 10;
-		else if (s[i] >= 'A' && s[i] <= 'F')
-			d = s[i] - 'A' + 10;
-		else
-			return -1;
-		x = x << 4 | (uint64_t)d;
-	}
-	*v = x;
-	return 0;
 }
 
 static json_t *hex_bytes(const uint8_t *b, size_t n)
@@ -312,7 +283,7 @@ static int ranges_parse(json_t *a, const char *doc, struct sm_range *out,
 			return sm_err_set(e, SM_EXIT_VERIFY,
 					  "invalid %s: range %zu: %s", doc, i,
 					  je.text);
-		if (parse_addr(gpa, &out[i].gpa))
+		if (sm_parse_hex_u64(gpa, &out[i].gpa))
 			return sm_err_set(
 				e, SM_EXIT_VERIFY,
 				"invalid %s: range %zu: bad gpa '%.40s'", doc,

@@ -15,32 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
+#include "base/bytes.h"
 
 const char *sm_rec_kind_name(uint32_t kind)
 {
@@ -65,30 +40,20 @@ uint32_t sm_rec_data_len(uint32_t kind)
 void sm_rec_encode(const struct sm_rec *r, uint8_t out[SM_REC_HDR_LEN])
 {
 	memset(out, 0, SM_REC_HDR_LEN);
-	put64(out + 0x00, r->index);
-	put64(out + 0x08, r->gpa);
-	put32(out + 0x10, r->kind);
-	put32(out + 0x14, r->data_len);
+	sm_put_le64(out + 0x00, r->index);
+	sm_put_le64(out + 0x08, r->gpa);
+	sm_put_le32(out + 0x10, r->kind);
+	sm_put_le32(out + 0x14, r->data_len);
 	memcpy(out + 0x18, r->pkt_hdr, SM_REC_PKT_HDR_LEN);
-}
-
-static int all_zero(const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
 }
 
 int sm_rec_decode(const uint8_t in[SM_REC_HDR_LEN], struct sm_rec *r,
 		  struct sm_err *e)
 {
-	r->index = get64(in + 0x00);
-	r->gpa = get64(in + 0x08);
-	r->kind = get32(in + 0x10);
-	r->data_len = get32(in + 0x14);
+	r->index = sm_get_le64(in + 0x00);
+	r->gpa = sm_get_le64(in + 0x08);
+	r->kind = sm_get_le32(in + 0x10);
+	r->data_len = sm_get_le32(in + 0x14);
 	memcpy(r->pkt_hdr, in + 0x18, SM_REC_PKT_HDR_LEN);
 	if (r->kind < SM_REC_PRIVATE || r->kind > SM_REC_VMSA)
 		return sm_err_set(e, SM_EXIT_VERIFY,
@@ -100,7 +65,7 @@ int sm_rec_decode(const uint8_t in[SM_REC_HDR_LEN], struct sm_rec *r,
 				  "): data length %u",
 				  r->index, sm_rec_kind_name(r->kind), r->gpa,
 				  r->data_len);
-	if (get32(in + 0x4c) != 0)
+	if (sm_get_le32(in + 0x4c) != 0)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "record %" PRIu64 ": reserved bytes set",
 				  r->index);
@@ -110,7 +75,7 @@ int sm_rec_decode(const uint8_t in[SM_REC_HDR_LEN], struct sm_rec *r,
 				  " not page aligned",
 				  r->index, r->gpa);
 	if ((r->kind == SM_REC_SHARED || r->kind == SM_REC_ZERO) &&
-	    !all_zero(r->pkt_hdr, SM_REC_PKT_HDR_LEN))
+	    !sm_all_zero(r->pkt_hdr, SM_REC_PKT_HDR_LEN))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "record %" PRIu64 " (%s, gpa 0x%" PRIx64
 				  "): packet header on a plain page",
@@ -122,10 +87,10 @@ void sm_chunk_hdr_encode(const struct sm_chunk_hdr *h,
 			 uint8_t out[SM_CHUNK_HDR_LEN])
 {
 	memcpy(out, SM_CHUNK_MAGIC, 8);
-	put32(out + 0x08, SM_CHUNK_VERSION);
-	put32(out + 0x0c, h->nrecords);
-	put64(out + 0x10, h->chunk);
-	put64(out + 0x18, h->first);
+	sm_put_le32(out + 0x08, SM_CHUNK_VERSION);
+	sm_put_le32(out + 0x0c, h->nrecords);
+	sm_put_le64(out + 0x10, h->chunk);
+	sm_put_le64(out + 0x18, h->first);
 }
 
 int sm_chunk_hdr_decode(const uint8_t in[SM_CHUNK_HDR_LEN],
@@ -135,13 +100,13 @@ int sm_chunk_hdr_decode(const uint8_t in[SM_CHUNK_HDR_LEN],
 
 	if (memcmp(in, SM_CHUNK_MAGIC, 8) != 0)
 		return sm_err_set(e, SM_EXIT_VERIFY, "bad chunk magic");
-	version = get32(in + 0x08);
+	version = sm_get_le32(in + 0x08);
 	if (version != SM_CHUNK_VERSION)
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
 				  "unsupported chunk version %u", version);
-	h->nrecords = get32(in + 0x0c);
-	h->chunk = get64(in + 0x10);
-	h->first = get64(in + 0x18);
+	h->nrecords = sm_get_le32(in + 0x0c);
+	h->chunk = sm_get_le64(in + 0x10);
+	h->first = sm_get_le64(in + 0x18);
 	if (h->nrecords == 0 || h->nrecords > SM_CHUNK_MAX_RECORDS)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "chunk %" PRIu64 ": %u records", h->chunk,

@@ -85,6 +85,14 @@ int sm_out_commit(struct sm_out *o, struct sm_err *e);
 /* Close and remove a temporary file; safe after commit or on a zeroed o. */
 void sm_out_abort(struct sm_out *o);
 
+/*
+ * A 64-bit address or size as the endpoint and the archive write it:
+ * "0x" (or "0X") and 1 to 16 hex digits of either case.  0, or -1 (also
+ * for s NULL).  sm_fmt_hex_u64 writes "0x%" PRIx64 into buf (19 bytes).
+ */
+int sm_parse_hex_u64(const char *s, uint64_t *v);
+void sm_fmt_hex_u64(char buf[19], uint64_t v);
+
 /* Lowercase hex of n bytes into out, which must hold 2n+1 chars. */
 void sm_hex_encode(const uint8_t *in, size_t n, char *out);
 

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "base/bytes.h"
 #include "base/json.h"
 #include "certs/roots.h"
 #include "base/util.h"
@@ -597,12 +598,6 @@ static int load_amd(const uint8_t *buf, size_t len, const char *name,
 	return 0;
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 /* A size an AMD certificate or ASK||ARK file has. */
 static int amd_size(size_t len)
 {
@@ -633,9 +628,9 @@ static int load_binary(const uint8_t *buf, size_t len, const char *name,
 			return -1;
 		return load_amd(buf + sev4, len - sev4, name, ch, e);
 	}
-	if (len >= 12 && le32(buf) == 1) {
-		uint32_t sev_usage = le32(buf + 8);
-		uint32_t amd_usage = len >= 0x28 ? le32(buf + 0x24) : 0xffff;
+	if (len >= 12 && sm_get_le32(buf) == 1) {
+		uint32_t sev_usage = sm_get_le32(buf + 8);
+		uint32_t amd_usage = len >= 0x28 ? sm_get_le32(buf + 0x24) : 0xffff;
 
 		if (sev_usage >= SM_USAGE_OCA && sev_usage <= SM_USAGE_CEK) {
 			struct sm_sev_cert c;

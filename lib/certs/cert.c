@@ -27,6 +27,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "base/bytes.h"
 #include "base/log.h"
 #include "base/ossl.h"
 #include "certs/roots.h"
@@ -65,36 +66,12 @@ struct sm_key {
 	int is_ec;
 };
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 static void reverse(uint8_t *dst, const uint8_t *src, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		dst[i] = src[n - 1 - i];
-}
-
-static int all_zero(const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
 }
 
 const char *sm_usage_name(uint32_t usage)
@@ -173,12 +150,12 @@ static int signing_pair(uint32_t usage, uint32_t algo)
 
 static int parse_slot(const uint8_t *raw, int i, struct sm_err *e)
 {
-	uint32_t u = get32(raw + SEV_SIG_USAGE(i));
-	uint32_t a = get32(raw + SEV_SIG_ALGO(i));
+	uint32_t u = sm_get_le32(raw + SEV_SIG_USAGE(i));
+	uint32_t a = sm_get_le32(raw + SEV_SIG_ALGO(i));
 	const uint8_t *sig = raw + SEV_SIG(i);
 
 	if (u == SM_USAGE_INVALID && a == SM_ALGO_NONE) {
-		if (!all_zero(sig, SEV_SIG_LEN))
+		if (!sm_all_zero(sig, SEV_SIG_LEN))
 			return sm_err_set(e, SM_EXIT_VERIFY,
 					  "empty signature slot %d is not zeroed",
 					  i + 1);
@@ -204,8 +181,8 @@ static int parse_slot(const uint8_t *raw, int i, struct sm_err *e)
 							  sm_usage_name(u),
 				  u, sm_algo_name(a));
 	if (algo_is_ecdsa(a) &&
-	    (!all_zero(sig + P384_LEN, SEV_COORD_LEN - P384_LEN) ||
-	     !all_zero(sig + SEV_SIG_S + P384_LEN,
+	    (!sm_all_zero(sig + P384_LEN, SEV_COORD_LEN - P384_LEN) ||
+	     !sm_all_zero(sig + SEV_SIG_S + P384_LEN,
 		       SEV_SIG_LEN - SEV_SIG_S - P384_LEN)))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "signature slot %d: ECDSA signature padding is not zero",
@@ -279,8 +256,8 @@ static int sev_key_check(const uint8_t *raw, uint32_t usage, struct sm_err *e)
 	EVP_PKEY *pub;
 	int ok;
 
-	if (all_zero(raw + SEV_QX, P384_LEN) &&
-	    all_zero(raw + SEV_QY, P384_LEN))
+	if (sm_all_zero(raw + SEV_QX, P384_LEN) &&
+	    sm_all_zero(raw + SEV_QY, P384_LEN))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "%s public key is the point at infinity", un);
 	if (coord_too_big(raw + SEV_QX) || coord_too_big(raw + SEV_QY))
@@ -316,13 +293,13 @@ int sm_sev_cert_parse(const uint8_t *buf, size_t len, struct sm_sev_cert *c,
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "wrong size %zu bytes, a SEV certificate has %u",
 				  len, SM_SEV_CERT_LEN);
-	v = get32(raw + SEV_VERSION);
+	v = sm_get_le32(raw + SEV_VERSION);
 	if (v != 1)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "unsupported SEV certificate version %u, expected 1",
 				  v);
-	u = get32(raw + SEV_USAGE);
-	a = get32(raw + SEV_ALGO);
+	u = sm_get_le32(raw + SEV_USAGE);
+	a = sm_get_le32(raw + SEV_ALGO);
 	switch (u) {
 	case SM_USAGE_OCA:
 	case SM_USAGE_PEK:
@@ -345,13 +322,13 @@ int sm_sev_cert_parse(const uint8_t *buf, size_t len, struct sm_sev_cert *c,
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "public key algorithm %s does not fit usage %s",
 				  sm_algo_name(a), sm_usage_name(u));
-	curve = get32(raw + SEV_CURVE);
+	curve = sm_get_le32(raw + SEV_CURVE);
 	if (curve != SM_CURVE_P384)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "unsupported curve %u, expected %u (P-384)",
 				  curve, SM_CURVE_P384);
-	if (!all_zero(raw + SEV_QX + P384_LEN, SEV_COORD_LEN - P384_LEN) ||
-	    !all_zero(raw + SEV_QY + P384_LEN, SEV_COORD_LEN - P384_LEN))
+	if (!sm_all_zero(raw + SEV_QX + P384_LEN, SEV_COORD_LEN - P384_LEN) ||
+	    !sm_all_zero(raw + SEV_QY + P384_LEN, SEV_COORD_LEN - P384_LEN))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "public key coordinate wider than P-384");
 	for (i = 0; i < 2; i++)
@@ -368,8 +345,8 @@ int sm_sev_cert_parse(const uint8_t *buf, size_t len, struct sm_sev_cert *c,
 	c->algo = a;
 	c->curve = curve;
 	for (i = 0; i < 2; i++) {
-		c->sig_usage[i] = get32(c->raw + SEV_SIG_USAGE(i));
-		c->sig_algo[i] = get32(c->raw + SEV_SIG_ALGO(i));
+		c->sig_usage[i] = sm_get_le32(c->raw + SEV_SIG_USAGE(i));
+		c->sig_algo[i] = sm_get_le32(c->raw + SEV_SIG_ALGO(i));
 	}
 	return 0;
 }
@@ -588,7 +565,7 @@ static int amd_key_check(const uint8_t *buf, uint32_t u, uint32_t pe,
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "%s RSA modulus is not a %u-bit odd number",
 				  sm_usage_name(u), mb);
-	if (!(x[0] & 1) || (x[0] == 1 && all_zero(x + 1, pe / 8 - 1)))
+	if (!(x[0] & 1) || (x[0] == 1 && sm_all_zero(x + 1, pe / 8 - 1)))
 		return sm_err_set(
 			e, SM_EXIT_VERIFY,
 			"%s RSA public exponent is not an odd number of at least 3",
@@ -610,18 +587,18 @@ int sm_amd_cert_parse(const uint8_t *buf, size_t len, struct sm_amd_cert *c,
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "truncated AMD certificate: %zu bytes, the header alone has %d",
 				  len, AMD_PUBEXP);
-	v = get32(buf + AMD_VERSION);
+	v = sm_get_le32(buf + AMD_VERSION);
 	if (v != 1)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "unsupported AMD certificate version %u, expected 1",
 				  v);
-	u = get32(buf + AMD_USAGE);
+	u = sm_get_le32(buf + AMD_USAGE);
 	if (u != SM_USAGE_ARK && u != SM_USAGE_ASK)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "AMD certificate usage 0x%x is neither ARK (0x0) nor ASK (0x13)",
 				  u);
-	pe = get32(buf + AMD_PUBEXP_BITS);
-	mb = get32(buf + AMD_MODULUS_BITS);
+	pe = sm_get_le32(buf + AMD_PUBEXP_BITS);
+	mb = sm_get_le32(buf + AMD_MODULUS_BITS);
 	if ((mb != 2048 && mb != 4096) || pe != mb)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "unsupported AMD key size: public exponent %u bits, modulus %u bits (expected 2048 or 4096 for both)",
@@ -709,7 +686,7 @@ int sm_amd_cert_verify(const struct sm_amd_cert *signer,
 		/* The pinned signature of the same bytes (virtee does so). */
 		sig = sm_roots_ark(SM_PRODUCT_NAPLES)->raw + body;
 	}
-	if (all_zero(sig, siglen))
+	if (sm_all_zero(sig, siglen))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "%s signature is all zeros", tn);
 	pkey = amd_pubkey(signer, e);
@@ -754,7 +731,7 @@ int sm_sev_cert_verify_by_amd(const struct sm_amd_cert *ask,
 				   ask->modulus_bits, sm_algo_name(want));
 			continue;
 		}
-		if (!all_zero(sig + siglen, SEV_SIG_LEN - siglen)) {
+		if (!sm_all_zero(sig + siglen, SEV_SIG_LEN - siglen)) {
 			sm_err_set(e, SM_EXIT_VERIFY,
 				   "CEK slot %d: RSA signature padding is not zero",
 				   i + 1);
@@ -1264,12 +1241,12 @@ int sm_sev_cert_init(struct sm_sev_cert *c, const struct sm_key *k,
 		return sm_err_set(e, SM_EXIT_FAILURE,
 				  "a SEV certificate needs an EC P-384 key");
 	memset(raw, 0, sizeof(raw));
-	put32(raw + SEV_VERSION, 1);
+	sm_put_le32(raw + SEV_VERSION, 1);
 	raw[SEV_API_MAJOR] = api_major;
 	raw[SEV_API_MINOR] = api_minor;
-	put32(raw + SEV_USAGE, usage);
-	put32(raw + SEV_ALGO, algo);
-	put32(raw + SEV_CURVE, SM_CURVE_P384);
+	sm_put_le32(raw + SEV_USAGE, usage);
+	sm_put_le32(raw + SEV_ALGO, algo);
+	sm_put_le32(raw + SEV_CURVE, SM_CURVE_P384);
 	if (bn_param_le(k->pkey, OSSL_PKEY_PARAM_EC_PUB_X, raw + SEV_QX,
 			P384_LEN) < 0 ||
 	    bn_param_le(k->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, raw + SEV_QY,
@@ -1277,7 +1254,7 @@ int sm_sev_cert_init(struct sm_sev_cert *c, const struct sm_key *k,
 		return sm_err_ossl(e, SM_EXIT_FAILURE,
 				   "cannot read the EC public key");
 	for (i = 0; i < 2; i++)
-		put32(raw + SEV_SIG_USAGE(i), SM_USAGE_INVALID);
+		sm_put_le32(raw + SEV_SIG_USAGE(i), SM_USAGE_INVALID);
 	return sm_sev_cert_parse(raw, sizeof(raw), c, e);
 }
 
@@ -1321,8 +1298,8 @@ int sm_sev_cert_sign(struct sm_sev_cert *c, int slot, const struct sm_key *k,
 	if (!ok)
 		return sm_err_ossl(e, SM_EXIT_FAILURE,
 				   "cannot sign the %s", sm_usage_name(c->usage));
-	put32(c->raw + SEV_SIG_USAGE(slot), signer_usage);
-	put32(c->raw + SEV_SIG_ALGO(slot), SM_ALGO_ECDSA_SHA256);
+	sm_put_le32(c->raw + SEV_SIG_USAGE(slot), signer_usage);
+	sm_put_le32(c->raw + SEV_SIG_ALGO(slot), SM_ALGO_ECDSA_SHA256);
 	return refresh(c, e);
 }
 
@@ -1364,8 +1341,8 @@ int sm_sev_cert_sign_by_amd(struct sm_sev_cert *c, const struct sm_key *k,
 	memset(sig, 0, SEV_SIG_LEN);
 	if (pss_sign(k, c->raw, SM_SEV_BODY_LEN, sig, e) < 0)
 		return -1;
-	put32(c->raw + SEV_SIG_USAGE(0), SM_USAGE_ASK);
-	put32(c->raw + SEV_SIG_ALGO(0), bits == 4096 ? SM_ALGO_RSA_SHA384 :
+	sm_put_le32(c->raw + SEV_SIG_USAGE(0), SM_USAGE_ASK);
+	sm_put_le32(c->raw + SEV_SIG_ALGO(0), bits == 4096 ? SM_ALGO_RSA_SHA384 :
 						       SM_ALGO_RSA_SHA256);
 	return refresh(c, e);
 }
@@ -1391,12 +1368,12 @@ int sm_amd_cert_build(struct sm_amd_cert *c, const struct sm_key *k,
 				  "signer key size differs from the %d-bit key",
 				  bits);
 	memset(raw, 0, sizeof(raw));
-	put32(raw + AMD_VERSION, 1);
+	sm_put_le32(raw + AMD_VERSION, 1);
 	memcpy(raw + AMD_KEY_ID, key_id, SM_KEY_ID_LEN);
 	memcpy(raw + AMD_CERT_ID, signer_id, SM_KEY_ID_LEN);
-	put32(raw + AMD_USAGE, usage);
-	put32(raw + AMD_PUBEXP_BITS, (uint32_t)bits);
-	put32(raw + AMD_MODULUS_BITS, (uint32_t)bits);
+	sm_put_le32(raw + AMD_USAGE, usage);
+	sm_put_le32(raw + AMD_PUBEXP_BITS, (uint32_t)bits);
+	sm_put_le32(raw + AMD_MODULUS_BITS, (uint32_t)bits);
 	if (bn_param_le(k->pkey, OSSL_PKEY_PARAM_RSA_E, raw + AMD_PUBEXP, nb) <
 		    0 ||
 	    bn_param_le(k->pkey, OSSL_PKEY_PARAM_RSA_N, raw + AMD_PUBEXP + nb,

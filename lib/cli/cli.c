@@ -4,13 +4,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "archive/archive.h"
+#include "archive/manifest.h"
 #include "base/json.h"
 #include "fetch/kds.h"
 #include "base/ossl.h"
+#include "base/util.h"
 
 static unsigned stdio_closed;
 
@@ -109,4 +112,19 @@ void sm_cli_set_verbosity(int verbose, int quiet)
 		sm_log_level = SM_LOG_WARN + verbose;
 	if (sm_log_level > SM_LOG_TRACE)
 		sm_log_level = SM_LOG_TRACE;
+}
+
+int sm_cli_write_report(const char *path, const struct sm_report *r)
+{
+	struct sm_err e = { 0 };
+	char *json = NULL;
+	size_t len;
+
+	if (sm_report_encode(r, &json, &len, &e) ||
+	    sm_write_file_atomic(path, json, len, 0644, &e)) {
+		free(json);
+		return sm_cli_report(&e);
+	}
+	free(json);
+	return 0;
 }

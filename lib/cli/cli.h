@@ -54,6 +54,13 @@ int sm_cli_report(const struct sm_err *e);
  */
 int sm_cli_close_stdout(int rc);
 
+/*
+ * --report FILE of export and import: the report as JSON, written
+ * atomically ("-" is stdout).  0, or the exit code after saying why.
+ */
+struct sm_report;
+int sm_cli_write_report(const char *path, const struct sm_report *r);
+
 /* Apply -v/-q counts to the log level. */
 void sm_cli_set_verbosity(int verbose, int quiet);
 

@@ -251,14 +251,14 @@ static int set(struct call *k, const char *key, json_t *v)
 
 static int hexval(json_t *v, uint64_t *out)
 {
-	return sm_epw_parse_hex(json_string_value(v), out);
+	return sm_parse_hex_u64(json_string_value(v), out);
 }
 
 static json_t *hexstr(uint64_t v)
 {
 	char buf[19];
 
-	sm_epw_fmt_hex(buf, v);
+	sm_fmt_hex_u64(buf, v);
 	return json_string(buf);
 }
 

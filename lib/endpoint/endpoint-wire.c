@@ -245,37 +245,3 @@ err_close_fds:
 	*nfds = 0;
 	return -1;
 }
-
-int sm_epw_parse_hex(const char *s, uint64_t *v)
-{
-	uint64_t x = 0;
-	size_t i, n;
-
-	if (!s || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-		return -1;
-	s += 2;
-	n = strlen(s);
-	if (n == 0 || n > 16)
-		return -1;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		unsigned d;
-
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-		x = x << 4 | d;
-	}
-	*v = x;
-	return 0;
-}
-
-void sm_epw_fmt_hex(char *buf, uint64_t v)
-{
-	snprintf(buf, 19, "0x%" PRIx64, v);
-}

@@ -53,10 +53,4 @@ int sm_epw_wait(int fd, short events, double deadline);
 /* Close n descriptors and set them to -1. */
 void sm_epw_close_fds(int *fds, int n);
 
-/* Parse "0x..." (hex, at most 16 digits) into *v.  0 or -1. */
-int sm_epw_parse_hex(const char *s, uint64_t *v);
-
-/* Format v as "0x%" PRIx64 into buf (at least 19 bytes). */
-void sm_epw_fmt_hex(char *buf, uint64_t v);
-
 #endif

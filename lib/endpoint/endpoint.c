@@ -318,7 +318,7 @@ static int get_u64(json_t *o, const char *op, const char *key,
 static int get_hex(json_t *o, const char *op, const char *key,
 		   uint64_t *v, struct sm_err *e)
 {
-	if (sm_epw_parse_hex(json_string_value(json_object_get(o, key)), v))
+	if (sm_parse_hex_u64(json_string_value(json_object_get(o, key)), v))
 		return bad_field(op, key, e);
 	return 0;
 }
@@ -634,7 +634,7 @@ int sm_ep_shared_regions(struct sm_ep *ep, struct sm_ep_region **r,
 		uint64_t next;
 		int rc;
 
-		sm_epw_fmt_hex(hex, from);
+		sm_fmt_hex_u64(hex, from);
 		req = json_pack("{s:s}", "from", hex);
 		if (call(ep, "shared-regions", req, NULL, 0, &rep, NULL, NULL,
 			 0, 0, e))
@@ -673,7 +673,7 @@ int sm_ep_set_shared_regions(struct sm_ep *ep, const struct sm_ep_region *r,
 		for (j = 0; arr && j < k; j++) {
 			char hex[19];
 
-			sm_epw_fmt_hex(hex, r[i + j].gpa);
+			sm_fmt_hex_u64(hex, r[i + j].gpa);
 			if (json_array_append_new(arr, json_pack("{s:s,s:I}", "gpa", hex, "size", (json_int_t)r[i + j].size)))
 				break;
 		}
@@ -812,7 +812,7 @@ int sm_ep_check(struct sm_ep *ep, struct sm_ep_check *c, struct sm_err *e)
 	json_array_foreach(arr, i, x) {
 		if (i >= SM_EP_CHECK_FIRST)
 			break;
-		if (sm_epw_parse_hex(json_string_value(x), &c->first_bad[i])) {
+		if (sm_parse_hex_u64(json_string_value(x), &c->first_bad[i])) {
 			bad_field("check", "first_bad", e);
 			goto out;
 		}

@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "archive/archive.h"
+#include "base/bytes.h"
 #include "certs/bundle.h"
 #include "certs/cert.h"
 #include "endpoint/endpoint.h"
@@ -974,17 +975,6 @@ static int write_header(struct exp *x, struct sm_err *e)
 	return rc;
 }
 
-static int all_zero(const uint8_t *p, size_t n)
-{
-	const uint64_t *q = (const uint64_t *)(const void *)p;
-	size_t i;
-
-	for (i = 0; i < n / 8; i++)
-		if (q[i])
-			return 0;
-	return 1;
-}
-
 /*
  * One chunk of n pages starting at page off of range ri: map the window,
  * classify every page (so the entry size is known), then write the
@@ -1019,7 +1009,7 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 
 		if (!sm_shared_contains(&x->shared, gpa))
 			kinds[i] = SM_REC_PRIVATE;
-		else if (all_zero(win + (size_t)i * PAGE, PAGE))
+		else if (sm_all_zero(win + (size_t)i * PAGE, PAGE))
 			kinds[i] = SM_REC_ZERO;
 		else
 			kinds[i] = SM_REC_SHARED;

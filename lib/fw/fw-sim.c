@@ -31,6 +31,7 @@
 
 #include <openssl/evp.h>
 
+#include "base/bytes.h"
 #include "base/log.h"
 #include "base/ossl.h"
 #include "fw/sevcrypto.h"
@@ -96,16 +97,6 @@ struct sim {
 static struct sim *sim_of(struct sm_fw *fw)
 {
 	return fw->priv;
-}
-
-/* ---- small helpers ---- */
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 static int join(char *out, const char *dir, const char *name)
@@ -775,7 +766,7 @@ static int xts(struct sim *s, int enc, uint64_t gpa, const uint8_t *in,
 	uint8_t tweak[16] = { 0 };
 	int n = 0;
 
-	put_le64(tweak, gpa & ~(uint64_t)(PAGE - 1));
+	sm_put_le64(tweak, gpa & ~(uint64_t)(PAGE - 1));
 	if (!c || EVP_CipherInit_ex2(c, NULL, NULL, tweak, enc, NULL) != 1 ||
 	    EVP_CipherUpdate(c, out, &n, in, PAGE) != 1 || n != (int)PAGE)
 		return -1;

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "base/bytes.h"
 #include "base/ossl.h"
 #include "base/util.h"
 
@@ -37,20 +38,6 @@ struct sm_pkt {
 	EVP_CIPHER_CTX *ctr; /* AES-128-CTR keyed with TEK; IV set per packet */
 	EVP_MAC_CTX *mac;    /* HMAC-SHA256 keyed with TIK; re-init per packet */
 };
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 /* A new HMAC-SHA256 context keyed with key, or NULL. */
 static EVP_MAC_CTX *hmac_new(const uint8_t *key, size_t keylen)
@@ -132,8 +119,8 @@ int sm_kdf(const uint8_t *kin, size_t kin_len, const char *label,
 
 	if (!kin || !label || (ctx_len && !ctx))
 		return -1;
-	put_le32(cnt, 1);
-	put_le32(bits, 128);
+	sm_put_le32(cnt, 1);
+	sm_put_le32(bits, 128);
 	m = hmac_new(kin, kin_len);
 	if (!m)
 		return -1;
@@ -188,7 +175,7 @@ int sm_session_build(const uint8_t *z, size_t z_len, const uint8_t nonce[16],
 	memset(blob, 0, SM_SESSION_LEN);
 	memcpy(blob + SESS_NONCE, nonce, 16);
 	memcpy(blob + SESS_WRAP_IV, wrap_iv, 16);
-	put_le32(pol, policy);
+	sm_put_le32(pol, policy);
 	if (ctr(kek, wrap_iv, tks, 32, blob + SESS_WRAP_TK) != 0 ||
 	    hmac(kik, 16, blob + SESS_WRAP_TK, 32, blob + SESS_WRAP_MAC) != 0 ||
 	    hmac(tk->tik, 16, pol, 4, blob + SESS_POLICY_MAC) != 0) {
@@ -238,7 +225,7 @@ int sm_session_open(const uint8_t *z, size_t z_len,
 			    "opening session blob: cipher failed");
 		goto out;
 	}
-	put_le32(pol, policy);
+	sm_put_le32(pol, policy);
 	if (hmac(tks + 16, 16, pol, 4, mac) != 0) {
 		sm_err_ossl(e, SM_EXIT_FAILURE,
 			    "opening session blob: HMAC failed");
@@ -318,10 +305,10 @@ static int pkt_mac(struct sm_pkt *p, uint32_t flags, const uint8_t iv[16],
 	uint8_t aad[29];
 
 	aad[0] = SM_PKT_CTX_DATA;
-	put_le32(aad + 1, flags);
+	sm_put_le32(aad + 1, flags);
 	memcpy(aad + 5, iv, 16);
-	put_le32(aad + 21, (uint32_t)len);
-	put_le32(aad + 25, (uint32_t)len);
+	sm_put_le32(aad + 21, (uint32_t)len);
+	sm_put_le32(aad + 25, (uint32_t)len);
 	if (EVP_MAC_init(p->mac, NULL, 0, NULL) != 1 ||
 	    EVP_MAC_update(p->mac, aad, sizeof(aad)) != 1 ||
 	    EVP_MAC_update(p->mac, trans, len) != 1 ||
@@ -356,7 +343,7 @@ int sm_pkt_seal(struct sm_pkt *p, const uint8_t iv[16], uint32_t flags,
 	if (pkt_ctr(p, iv, plain, len, trans) != 0)
 		return sm_err_ossl(e, SM_EXIT_FAILURE,
 				   "sealing packet: cipher failed");
-	put_le32(hdr + HDR_FLAGS, flags);
+	sm_put_le32(hdr + HDR_FLAGS, flags);
 	memcpy(hdr + HDR_IV, iv, 16);
 	if (pkt_mac(p, flags, iv, trans, len, hdr + HDR_MAC) != 0)
 		return sm_err_ossl(e, SM_EXIT_FAILURE,
@@ -369,7 +356,7 @@ int sm_pkt_open(struct sm_pkt *p, const uint8_t hdr[SM_PKT_HDR_LEN],
 		struct sm_err *e)
 {
 	uint8_t mac[MAC_LEN];
-	uint32_t flags = get_le32(hdr + HDR_FLAGS);
+	uint32_t flags = sm_get_le32(hdr + HDR_FLAGS);
 
 	if (check_len(len, "opening packet", e) != 0)
 		return -1;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bytes.h"
+
 #define GOLDEN 0x9e3779b97f4a7c15ull
 #define HDR 64u
 
@@ -18,14 +20,6 @@ static inline uint64_t mix(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-static inline void put64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* Words w[i] = mix(key + (i + 1) * GOLDEN), little-endian. */
 static void words(uint64_t key, uint64_t first, uint8_t *p, size_t nwords)
 {
@@ -33,7 +27,7 @@ static void words(uint64_t key, uint64_t first, uint8_t *p, size_t nwords)
 	size_t i;
 
 	for (i = 0; i < nwords; i++, x += GOLDEN)
-		put64(p + 8 * i, mix(x));
+		sm_put_le64(p + 8 * i, mix(x));
 }
 
 static void page_fill(uint64_t key, const char *line, uint8_t *page)

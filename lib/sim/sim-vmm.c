@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/bytes.h"
 #include "fw/fw-sim.h"
 #include "base/log.h"
 #include "base/ossl.h"
@@ -102,31 +103,6 @@ struct sm_sim_vmm {
 	struct load *ld;
 	uint8_t *win;
 };
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 static int ram_io(struct sm_sim_vmm *v, uint64_t off, void *buf, size_t len,
 		  int write, struct sm_err *e)
@@ -571,15 +547,15 @@ static void ds_build_header(struct sm_sim_vmm *v, uint8_t *h, uint64_t pad)
 {
 	memset(h, 0, DS_HDR);
 	memcpy(h, DS_MAGIC, 16);
-	put64(h + 16, v->seed);
-	put64(h + 24, v->o.mem_size);
-	put64(h + 32, v->o.mem_split);
-	put32(h + 40, v->vcpus);
-	put32(h + 44, (uint32_t)v->es);
-	put32(h + 48, v->policy);
-	put32(h + 52, (v->migration_ready ? DS_F_READY : 0) |
+	sm_put_le64(h + 16, v->seed);
+	sm_put_le64(h + 24, v->o.mem_size);
+	sm_put_le64(h + 32, v->o.mem_split);
+	sm_put_le32(h + 40, v->vcpus);
+	sm_put_le32(h + 44, (uint32_t)v->es);
+	sm_put_le32(h + 48, v->policy);
+	sm_put_le32(h + 52, (v->migration_ready ? DS_F_READY : 0) |
 			      (v->zero_shared ? DS_F_ZERO_SHARED : 0));
-	put64(h + 56, pad);
+	sm_put_le64(h + 56, pad);
 }
 
 static int vmm_device_state(void *arg, uint64_t *size, struct sm_err *e)
@@ -703,25 +679,25 @@ static int load_header(struct sm_sim_vmm *v, struct sm_err *e)
 		if (h[i])
 			return sm_err_set(e, SM_EXIT_VERIFY,
 					  "device state header has reserved bytes set");
-	v->ld->pad = get64(h + 56);
+	v->ld->pad = sm_get_le64(h + 56);
 	if (v->ld->pad > v->ld->size ||
 	    v->ld->size != DS_HDR + v->ld->pad + DS_SHA)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "device state size %" PRIu64
 				  " does not match its header",
 				  v->ld->size);
-	if (get64(h + 24) != v->o.mem_size || get64(h + 32) != v->o.mem_split)
+	if (sm_get_le64(h + 24) != v->o.mem_size || sm_get_le64(h + 32) != v->o.mem_split)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "device state is for a guest of %" PRIu64
 				  " bytes (split 0x%" PRIx64 "), this VMM has %" PRIu64
 				  " (split 0x%" PRIx64 ")",
-				  get64(h + 24), get64(h + 32), v->o.mem_size,
+				  sm_get_le64(h + 24), sm_get_le64(h + 32), v->o.mem_size,
 				  v->o.mem_split);
-	if (get32(h + 40) != v->vcpus || (int)get32(h + 44) != v->es)
+	if (sm_get_le32(h + 40) != v->vcpus || (int)sm_get_le32(h + 44) != v->es)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "device state is for %" PRIu32
 				  " vCPUs%s, this VMM has %u%s",
-				  get32(h + 40), get32(h + 44) ? " (ES)" : "",
+				  sm_get_le32(h + 40), sm_get_le32(h + 44) ? " (ES)" : "",
 				  v->vcpus, v->es ? " (ES)" : "");
 	return 0;
 }
@@ -753,7 +729,7 @@ static int vmm_load_data(void *arg, uint64_t off, const void *buf,
 			k = ld->pad - po < len ? (size_t)(ld->pad - po) : len;
 			if (k > WINDOW)
 				k = WINDOW;
-			sm_sim_stream_fill(get64(ld->hdr + 16), po, v->win, k);
+			sm_sim_stream_fill(sm_get_le64(ld->hdr + 16), po, v->win, k);
 			if (memcmp(v->win, p, k)) {
 				size_t j = 0;
 
@@ -800,10 +776,10 @@ static int vmm_load_end(void *arg, int complete, struct sm_err *e)
 				  "device state digest mismatch");
 	}
 	h = ld->hdr;
-	v->seed = get64(h + 16);
-	v->policy = get32(h + 48);
-	v->migration_ready = !!(get32(h + 52) & DS_F_READY);
-	v->zero_shared = !!(get32(h + 52) & DS_F_ZERO_SHARED);
+	v->seed = sm_get_le64(h + 16);
+	v->policy = sm_get_le32(h + 48);
+	v->migration_ready = !!(sm_get_le32(h + 52) & DS_F_READY);
+	v->zero_shared = !!(sm_get_le32(h + 52) & DS_F_ZERO_SHARED);
 	/* Carry the padding on, so the next export sends the same blob. */
 	if (ld->size > v->o.device_state_size)
 		v->o.device_state_size = ld->size;

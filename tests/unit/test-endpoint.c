@@ -170,16 +170,16 @@ static void test_hex(void **state)
 	char buf[19];
 
 	(void)state;
-	assert_int_equal(sm_epw_parse_hex("0x1000", &v), 0);
+	assert_int_equal(sm_parse_hex_u64("0x1000", &v), 0);
 	assert_int_equal(v, 0x1000);
-	assert_int_equal(sm_epw_parse_hex("0xFFFFFFFFFFFFFFFF", &v), 0);
+	assert_int_equal(sm_parse_hex_u64("0xFFFFFFFFFFFFFFFF", &v), 0);
 	assert_true(v == UINT64_MAX);
-	assert_int_equal(sm_epw_parse_hex("0x10000000000000000", &v), -1);
-	assert_int_equal(sm_epw_parse_hex("1000", &v), -1);
-	assert_int_equal(sm_epw_parse_hex("0x", &v), -1);
-	assert_int_equal(sm_epw_parse_hex("0x12g", &v), -1);
-	assert_int_equal(sm_epw_parse_hex(NULL, &v), -1);
-	sm_epw_fmt_hex(buf, 0xabc000);
+	assert_int_equal(sm_parse_hex_u64("0x10000000000000000", &v), -1);
+	assert_int_equal(sm_parse_hex_u64("1000", &v), -1);
+	assert_int_equal(sm_parse_hex_u64("0x", &v), -1);
+	assert_int_equal(sm_parse_hex_u64("0x12g", &v), -1);
+	assert_int_equal(sm_parse_hex_u64(NULL, &v), -1);
+	sm_fmt_hex_u64(buf, 0xabc000);
 	assert_string_equal(buf, "0xabc000");
 }
 
