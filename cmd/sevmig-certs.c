@@ -13,15 +13,18 @@
 #include "sevmig-certs/certs.h"
 #include "cli/cli.h"
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *usage;
-} cmds[] = {
-	{ "verify", certs_verify, CERTS_VERIFY_SYNOPSIS },
-	{ "show", certs_show, CERTS_SHOW_SYNOPSIS },
-	{ "split", certs_split, CERTS_SPLIT_SYNOPSIS },
-	{ "fetch", certs_fetch, CERTS_FETCH_SYNOPSIS },
+static const struct sm_cli_cmd cmds[] = {
+	{ "verify", certs_verify },
+	{ "show", certs_show },
+	{ "split", certs_split },
+	{ "fetch", certs_fetch },
+};
+
+static const char *const synopses[] = {
+	CERTS_VERIFY_SYNOPSIS,
+	CERTS_SHOW_SYNOPSIS,
+	CERTS_SPLIT_SYNOPSIS,
+	CERTS_FETCH_SYNOPSIS,
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -32,7 +35,7 @@ static void usage(void)
 
 	fputs("Usage:\n", stdout);
 	for (i = 0; i < NCMDS; i++)
-		printf(" %s\n", cmds[i].usage);
+		printf(" %s\n", synopses[i]);
 	fputs("\nFetch, verify, show and split AMD SEV certificate chains.\n"
 	      "\nCommands:\n"
 	      " verify   check every link of a chain up to a trusted AMD root\n"
@@ -54,8 +57,6 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, verbose = 0, quiet = 0;
-	char sub[64];
-	size_t i;
 
 	sm_cli_init("sevmig-certs");
 	argv[0] = (char *)"sevmig-certs";
@@ -78,24 +79,5 @@ int main(int argc, char **argv)
 		}
 	}
 	sm_cli_set_verbosity(verbose, quiet);
-	if (optind >= argc) {
-		fprintf(stderr, "%s: no command given\n", sm_progname);
-		return sm_cli_try_help();
-	}
-	for (i = 0; i < NCMDS; i++) {
-		int first = optind;
-
-		if (strcmp(argv[first], cmds[i].name) != 0)
-			continue;
-		snprintf(sub, sizeof(sub), "sevmig-certs %s", cmds[i].name);
-		argv[first] = sub;
-		optind = 0; /* full getopt re-initialisation for the subcommand */
-		return cmds[i].fn(argc - first, argv + first);
-	}
-	fprintf(stderr, "%s: unknown command '%s' (commands:", sm_progname,
-		argv[optind]);
-	for (i = 0; i < NCMDS; i++)
-		fprintf(stderr, " %s", cmds[i].name);
-	fputs(")\n", stderr);
-	return sm_cli_try_help();
+	return sm_cli_dispatch(cmds, NCMDS, argc, argv);
 }

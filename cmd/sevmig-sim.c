@@ -14,24 +14,18 @@
 #include "sevmig-sim/sim.h"
 
 
-struct sim_cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *usage; /* synopsis lines, see sim.h */
+static const struct sm_cli_cmd commands[] = {
+	{ "platform", cmd_platform },
+	{ "run", cmd_run },
+	{ "ctl", cmd_ctl },
 };
 
-static const struct sim_cmd commands[] = {
-	{ "platform", cmd_platform, cmd_platform_synopsis },
-	{ "run", cmd_run, cmd_run_synopsis },
-	{ "ctl", cmd_ctl, cmd_ctl_synopsis },
+/* Their synopsis lines, see sim.h. */
+static const char *const synopses[] = {
+	cmd_platform_synopsis,
+	cmd_run_synopsis,
+	cmd_ctl_synopsis,
 };
-
-int sim_try_help(const char *sub)
-{
-	fprintf(stderr, "Try '%s %s --help' for more information.\n",
-		sm_progname, sub);
-	return SM_EXIT_USAGE;
-}
 
 static void usage(void)
 {
@@ -39,7 +33,7 @@ static void usage(void)
 
 	printf("Usage:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fputs(commands[i].usage, stdout);
+		fputs(synopses[i], stdout);
 	printf("\nRun simulated SEV hosts and VMMs, so sevmig works without "
 	       "SEV hardware.\n");
 	printf("\nOptions:\n");
@@ -52,18 +46,6 @@ static void usage(void)
 	       sm_progname);
 }
 
-static int unknown_command(const char *name)
-{
-	size_t i;
-
-	fprintf(stderr, "%s: unknown command '%s' (commands:", sm_progname,
-		name);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(stderr, " %s", commands[i].name);
-	fprintf(stderr, ")\n");
-	return sm_cli_try_help();
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -71,7 +53,6 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	size_t i;
 	int c;
 
 	sm_cli_init("sevmig-sim");
@@ -87,17 +68,7 @@ int main(int argc, char **argv)
 			return sm_cli_try_help();
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "%s: no command given\n", sm_progname);
-		return sm_cli_try_help();
-	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[optind], commands[i].name) == 0) {
-			argv += optind;
-			argc -= optind;
-			optind = 0;
-			return commands[i].fn(argc, argv);
-		}
-	}
-	return unknown_command(argv[optind]);
+	return sm_cli_dispatch(commands,
+			       sizeof(commands) / sizeof(commands[0]), argc,
+			       argv);
 }

@@ -34,9 +34,6 @@ int certs_fetch(int argc, char **argv);
 	" -h, --help            display this help and exit\n"             \
 	" -V, --version         display version and exit\n"
 
-/* "Try 'sevmig-certs SUB --help' ..." after a diagnostic; returns 2. */
-int certs_try_help(const char *sub);
-
 /* A usage error: "sevmig-certs: <msg>" plus the try line; returns 2. */
 int certs_usage(const char *sub, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -10,15 +10,6 @@
 
 #include "base/util.h"
 
-int certs_try_help(const char *sub)
-{
-	if (!sub)
-		return sm_cli_try_help();
-	fprintf(stderr, "Try '%s %s --help' for more information.\n",
-		sm_progname, sub);
-	return SM_EXIT_USAGE;
-}
-
 int certs_usage(const char *sub, const char *fmt, ...)
 {
 	va_list ap;
@@ -28,7 +19,7 @@ int certs_usage(const char *sub, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	return certs_try_help(sub);
+	return sm_cli_sub_try_help(sub);
 }
 
 int certs_parse_product(const char *sub, const char *name,

@@ -151,7 +151,7 @@ int certs_fetch(int argc, char **argv)
 			sm_cli_print_version();
 			return sm_cli_close_stdout(SM_EXIT_OK);
 		default:
-			return certs_try_help("fetch");
+			return sm_cli_sub_try_help("fetch");
 		}
 	}
 	certs_verbosity(verbose, quiet);

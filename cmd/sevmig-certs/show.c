@@ -150,7 +150,7 @@ int certs_show(int argc, char **argv)
 			sm_cli_print_version();
 			return sm_cli_close_stdout(SM_EXIT_OK);
 		default:
-			return certs_try_help("show");
+			return sm_cli_sub_try_help("show");
 		}
 	}
 	certs_verbosity(verbose, quiet);

@@ -65,7 +65,7 @@ int certs_split(int argc, char **argv)
 			sm_cli_print_version();
 			return sm_cli_close_stdout(SM_EXIT_OK);
 		default:
-			return certs_try_help("split");
+			return sm_cli_sub_try_help("split");
 		}
 	}
 	certs_verbosity(verbose, quiet);

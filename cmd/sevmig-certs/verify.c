@@ -136,7 +136,7 @@ int certs_verify(int argc, char **argv)
 			sm_cli_print_version();
 			return sm_cli_close_stdout(SM_EXIT_OK);
 		default:
-			return certs_try_help("verify");
+			return sm_cli_sub_try_help("verify");
 		}
 	}
 	certs_verbosity(verbose, quiet);

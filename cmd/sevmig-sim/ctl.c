@@ -186,7 +186,7 @@ int cmd_ctl(int argc, char **argv)
 				fprintf(stderr,
 					"%s: invalid --timeout value '%s'\n",
 					sm_progname, optarg);
-				return sim_try_help("ctl");
+				return sm_cli_sub_try_help("ctl");
 			}
 			break;
 		case 'v':
@@ -202,13 +202,13 @@ int cmd_ctl(int argc, char **argv)
 			sm_cli_print_version();
 			return sm_cli_close_stdout(0);
 		default:
-			return sim_try_help("ctl");
+			return sm_cli_sub_try_help("ctl");
 		}
 	}
 	if (argc - optind != 2) {
 		fprintf(stderr, "%s: ctl needs a socket and one command\n",
 			sm_progname);
-		return sim_try_help("ctl");
+		return sm_cli_sub_try_help("ctl");
 	}
 	verb = argv[optind + 1];
 	for (i = 0; i < SM_ARRAY_SIZE(verbs); i++)
@@ -218,11 +218,11 @@ int cmd_ctl(int argc, char **argv)
 		fprintf(stderr,
 			"%s: unknown ctl command '%s' (status, digest, check, pause, resume, discard, quit)\n",
 			sm_progname, verb);
-		return sim_try_help("ctl");
+		return sm_cli_sub_try_help("ctl");
 	}
 	if (force && i != 4) {
 		fprintf(stderr, "%s: --force goes with resume\n", sm_progname);
-		return sim_try_help("ctl");
+		return sm_cli_sub_try_help("ctl");
 	}
 	sm_cli_set_verbosity(verbose, quiet);
 	if (sm_ep_connect(argv[optind], timeout, &ep, &e))

@@ -49,7 +49,7 @@ static void platform_usage(void)
 static int platform_bad_arg(const char *what, const char *arg)
 {
 	fprintf(stderr, "%s: bad %s '%s'\n", sm_progname, what, arg);
-	return sim_try_help("platform");
+	return sm_cli_sub_try_help("platform");
 }
 
 /* "MAJOR.MINOR", each 0-255. */
@@ -134,7 +134,7 @@ int cmd_platform(int argc, char **argv)
 			sm_cli_print_version();
 			return sm_cli_close_stdout(SM_EXIT_OK);
 		default:
-			return sim_try_help("platform");
+			return sm_cli_sub_try_help("platform");
 		}
 	}
 	sm_cli_set_verbosity(verbose, quiet);
@@ -146,18 +146,18 @@ int cmd_platform(int argc, char **argv)
 			fprintf(stderr, "%s: platform: unknown command '%s' "
 				"(commands: init)\n", sm_progname,
 				argv[optind]);
-		return sim_try_help("platform");
+		return sm_cli_sub_try_help("platform");
 	}
 	if (argc - optind != 2) {
 		fprintf(stderr, "%s: platform init: %s\n", sm_progname,
 			argc - optind < 2 ? "no directory given" :
 					    "too many arguments");
-		return sim_try_help("platform");
+		return sm_cli_sub_try_help("platform");
 	}
 	if (o.ark_bits && o.ark_from) {
 		fprintf(stderr, "%s: --ark-bits and --ark-from exclude each "
 			"other\n", sm_progname);
-		return sim_try_help("platform");
+		return sm_cli_sub_try_help("platform");
 	}
 	dir = argv[optind + 1];
 	if (sm_fw_sim_platform_init(dir, &o, &e))

@@ -41,7 +41,7 @@ static void run_usage(void)
 static int bad_value(const char *opt, const char *val)
 {
 	fprintf(stderr, "%s: invalid %s value '%s'\n", sm_progname, opt, val);
-	return sim_try_help("run");
+	return sm_cli_sub_try_help("run");
 }
 
 int cmd_run(int argc, char **argv)
@@ -156,18 +156,18 @@ int cmd_run(int argc, char **argv)
 			sm_cli_print_version();
 			return sm_cli_close_stdout(0);
 		default:
-			return sim_try_help("run");
+			return sm_cli_sub_try_help("run");
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", sm_progname,
 			argv[optind]);
-		return sim_try_help("run");
+		return sm_cli_sub_try_help("run");
 	}
 	if (!o.platform_dir || !o.socket || !o.mem_size) {
 		fprintf(stderr, "%s: run needs --platform, --socket and --mem\n",
 			sm_progname);
-		return sim_try_help("run");
+		return sm_cli_sub_try_help("run");
 	}
 	sm_cli_set_verbosity(verbose, quiet);
 	if (sm_sim_vmm_run(&o, &e))

@@ -3,7 +3,7 @@
 #define SEVMIG_CMD_SIM_H
 
 /*
- * Subcommands of sevmig-sim: cmd_<name>(argc, argv), argv[0] the name,
+ * Subcommands of sevmig-sim: cmd_<name>(argc, argv), argv[0] "sevmig-sim NAME",
  * which parse their own options and return the exit code.  Adding one
  * (cli.h checklist): cmd/sevmig-sim/NAME.c, its two declarations here, a
  * row in the table of cmd/sevmig-sim.c (and, while the Makefile links no
@@ -18,8 +18,5 @@ int cmd_ctl(int argc, char **argv);
 extern const char cmd_platform_synopsis[];
 extern const char cmd_run_synopsis[];
 extern const char cmd_ctl_synopsis[];
-
-/* "Try 'sevmig-sim SUB --help' for more information." on stderr; 2. */
-int sim_try_help(const char *sub);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,43 @@ int sm_cli_try_help(void)
 int sm_cli_usage_error(const char *why)
 {
 	fprintf(stderr, "%s: %s\n", sm_progname, why);
+	return sm_cli_try_help();
+}
+
+int sm_cli_sub_try_help(const char *sub)
+{
+	if (!sub)
+		return sm_cli_try_help();
+	fprintf(stderr, "Try '%s %s --help' for more information.\n",
+		sm_progname, sub);
+	return SM_EXIT_USAGE;
+}
+
+int sm_cli_dispatch(const struct sm_cli_cmd *cmds, size_t n, int argc,
+		    char **argv)
+{
+	static char name[128];
+	int first = optind;
+	size_t i;
+
+	if (first >= argc) {
+		fprintf(stderr, "%s: no command given\n", sm_progname);
+		return sm_cli_try_help();
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(argv[first], cmds[i].name) != 0)
+			continue;
+		snprintf(name, sizeof(name), "%s %s", sm_progname,
+			 cmds[i].name);
+		argv[first] = name;
+		optind = 0; /* full getopt re-initialisation (glibc) */
+		return cmds[i].fn(argc - first, argv + first);
+	}
+	fprintf(stderr, "%s: unknown command '%s' (commands:", sm_progname,
+		argv[first]);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, " %s", cmds[i].name);
+	fputs(")\n", stderr);
 	return sm_cli_try_help();
 }
 

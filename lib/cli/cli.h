@@ -15,6 +15,7 @@
  *   6. a unit test for the lib function it calls.
  */
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "base/err.h"
@@ -43,6 +44,23 @@ int sm_cli_try_help(void);
 
 /* "prog: why" and the try-help line on stderr; returns 2. */
 int sm_cli_usage_error(const char *why);
+
+/* "Try 'prog SUB --help' for more information." (sub NULL: as above); 2. */
+int sm_cli_sub_try_help(const char *sub);
+
+/*
+ * Commands with subcommands (sevmig-certs, sevmig-sim; git's cmd_struct):
+ * after the command's own options, argv[optind] names the subcommand.
+ * Runs it with argv[0] "prog NAME" (so getopt's messages name it) and
+ * getopt re-initialised (optind = 0); says so and returns 2 when no name
+ * or an unknown one is given.
+ */
+struct sm_cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+int sm_cli_dispatch(const struct sm_cli_cmd *cmds, size_t n, int argc,
+		    char **argv);
 
 /* Print "prog: <msg>" for e and return its exit code (1 if unset). */
 int sm_cli_report(const struct sm_err *e);
