@@ -19,11 +19,11 @@
 
 #include <jansson.h>
 
+#include "base/bytes.h"
 #include "base/platform.h"
 #include "archive/records.h"
 #include "base/util.h"
 
-#define PAGE 4096u
 #define DUMP_FLAGS (JSON_SORT_KEYS | JSON_INDENT(2))
 
 /* ---- layouts ---- */
@@ -41,7 +41,7 @@ int sm_layout_check(const struct sm_layout *l, struct sm_err *e)
 	for (i = 0; i < l->nranges; i++) {
 		const struct sm_range *r = &l->ranges[i];
 
-		if (r->gpa % PAGE || r->size % PAGE || r->size == 0)
+		if (r->gpa % SM_PAGE_SIZE || r->size % SM_PAGE_SIZE || r->size == 0)
 			return sm_err_set(e, SM_EXIT_VERIFY,
 					  "invalid memory range 0x%" PRIx64
 					  "+0x%" PRIx64
@@ -74,7 +74,7 @@ uint64_t sm_layout_pages(const struct sm_layout *l)
 	size_t i;
 
 	for (i = 0; i < l->nranges; i++)
-		n += l->ranges[i].size / PAGE;
+		n += l->ranges[i].size / SM_PAGE_SIZE;
 	return n;
 }
 
@@ -83,14 +83,14 @@ int64_t sm_layout_page_index(const struct sm_layout *l, uint64_t gpa)
 	uint64_t base = 0;
 	size_t i;
 
-	if (gpa % PAGE)
+	if (gpa % SM_PAGE_SIZE)
 		return -1;
 	for (i = 0; i < l->nranges; i++) {
 		const struct sm_range *r = &l->ranges[i];
 
 		if (gpa >= r->gpa && gpa - r->gpa < r->size)
-			return (int64_t)(base + (gpa - r->gpa) / PAGE);
-		base += r->size / PAGE;
+			return (int64_t)(base + (gpa - r->gpa) / SM_PAGE_SIZE);
+		base += r->size / SM_PAGE_SIZE;
 	}
 	return -1;
 }
@@ -360,7 +360,7 @@ int sm_manifest_encode(const struct sm_manifest *m, char **out, size_t *len,
 		"pdh_fingerprint", hex_bytes(m->target_pdh_fp, SM_FP_LEN),
 		"guest", "policy", (json_int_t)m->policy, "vcpus",
 		(json_int_t)m->vcpus, "es", m->es, "migration_ready",
-		m->migration_ready, "memory", "page_size", (json_int_t)PAGE,
+		m->migration_ready, "memory", "page_size", (json_int_t)SM_PAGE_SIZE,
 		"pages", (json_int_t)m->pages, "ranges",
 		ranges_json(m->layout.ranges, m->layout.nranges), "transport",
 		"packet_header_size", (json_int_t)SM_REC_PKT_HDR_LEN,
@@ -458,7 +458,7 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 	 * Sizes the format fixes: a different value means a stream this
 	 * build cannot parse, not a damaged one.
 	 */
-	if (page_size != PAGE || hdr != SM_REC_PKT_HDR_LEN ||
+	if (page_size != SM_PAGE_SIZE || hdr != SM_REC_PKT_HDR_LEN ||
 	    sess != SM_REC_SESSION_LEN || rhdr != SM_REC_HDR_LEN ||
 	    chdr != SM_CHUNK_HDR_LEN) {
 		sm_err_set(
@@ -497,7 +497,7 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 	m.migration_ready = ready;
 	m.two_way = two_way;
 	m.snapshot = snapshot;
-	if (get_u64(pages, SM_MAX_MEM / PAGE, &m.pages) ||
+	if (get_u64(pages, SM_MAX_MEM / SM_PAGE_SIZE, &m.pages) ||
 	    get_u64(records, SM_MAX_MEM, &m.records) || rpc < 0 ||
 	    rpc > SM_CHUNK_MAX_RECORDS) {
 		sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: bad counts", doc);
@@ -559,7 +559,7 @@ int sm_shared_decode(const void *buf, size_t len,
 		struct sm_layout one = { .nranges = 1 };
 
 		one.ranges[0] = r[i];
-		if (r[i].size == 0 || r[i].gpa % PAGE || r[i].size % PAGE ||
+		if (r[i].size == 0 || r[i].gpa % SM_PAGE_SIZE || r[i].size % SM_PAGE_SIZE ||
 		    r[i].gpa + r[i].size < r[i].gpa ||
 		    (i > 0 && r[i].gpa < r[i - 1].gpa + r[i - 1].size)) {
 			sm_err_set(e, SM_EXIT_VERIFY,

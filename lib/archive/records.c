@@ -34,7 +34,7 @@ const char *sm_rec_kind_name(uint32_t kind)
 
 uint32_t sm_rec_data_len(uint32_t kind)
 {
-	return kind == SM_REC_ZERO ? 0 : SM_REC_PAGE_SIZE;
+	return kind == SM_REC_ZERO ? 0 : SM_PAGE_SIZE;
 }
 
 void sm_rec_encode(const struct sm_rec *r, uint8_t out[SM_REC_HDR_LEN])
@@ -69,7 +69,7 @@ int sm_rec_decode(const uint8_t in[SM_REC_HDR_LEN], struct sm_rec *r,
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "record %" PRIu64 ": reserved bytes set",
 				  r->index);
-	if (r->kind != SM_REC_VMSA && r->gpa % SM_REC_PAGE_SIZE)
+	if (r->kind != SM_REC_VMSA && r->gpa % SM_PAGE_SIZE)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "record %" PRIu64 ": gpa 0x%" PRIx64
 				  " not page aligned",
@@ -117,7 +117,7 @@ int sm_chunk_hdr_decode(const uint8_t in[SM_CHUNK_HDR_LEN],
 uint64_t sm_chunk_size(uint32_t nrecords, uint32_t ndata)
 {
 	return SM_CHUNK_HDR_LEN + (uint64_t)nrecords * SM_REC_HDR_LEN +
-	       (uint64_t)ndata * SM_REC_PAGE_SIZE;
+	       (uint64_t)ndata * SM_PAGE_SIZE;
 }
 
 void sm_chunk_name(uint64_t chunk, char buf[SM_CHUNK_NAME_MAX])
@@ -259,7 +259,7 @@ int sm_rec_seq_record(struct sm_rec_seq *s, const uint8_t raw[SM_REC_HDR_LEN],
 					"private packet for a shared page");
 		if (r->kind != SM_REC_PRIVATE && !shared)
 			return REC_FAIL(s, r, "plain data for a private page");
-		s->offset += SM_REC_PAGE_SIZE;
+		s->offset += SM_PAGE_SIZE;
 		if (s->offset == l->ranges[s->range].size) {
 			s->range++;
 			s->offset = 0;

@@ -24,20 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "base/err.h"
+#include "archive/format.h"
 #include "archive/manifest.h"
-
-#define SM_REC_PAGE_SIZE 4096u
-#define SM_REC_PKT_HDR_LEN 0x34u /* firmware packet header */
-#define SM_REC_SESSION_LEN 0x80u /* SEND_START session blob */
-#define SM_REC_HDR_LEN 80u
-#define SM_CHUNK_HDR_LEN 32u
-#define SM_CHUNK_MAGIC "SEVMIGPC"
-#define SM_CHUNK_VERSION 1u
-#define SM_CHUNK_MAX_RECORDS 4096u
-#define SM_CHUNK_DEFAULT_RECORDS 256u
-#define SM_CHUNK_NAME_PREFIX "sevmig/pages/"
-#define SM_CHUNK_NAME_MAX 32
+#include "base/err.h"
 
 enum sm_rec_kind {
 	SM_REC_PRIVATE = 1, /* SEND_UPDATE_DATA packet of a private page */

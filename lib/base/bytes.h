@@ -12,6 +12,10 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The x86 page: the unit of guest memory, of firmware transfers and of
+ * the archive's records. */
+#define SM_PAGE_SIZE 4096u
+
 static inline uint32_t sm_get_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |

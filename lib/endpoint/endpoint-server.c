@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "base/bytes.h"
 #include "endpoint/endpoint-wire.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -449,7 +450,7 @@ static int op_set_shared_regions(struct sm_eps *s, struct conn *c,
 				    i);
 		}
 		r[i].size = (uint64_t)json_integer_value(sz);
-		if (r[i].gpa % SM_EP_PAGE || r[i].size % SM_EP_PAGE ||
+		if (r[i].gpa % SM_PAGE_SIZE || r[i].size % SM_PAGE_SIZE ||
 		    r[i].gpa + r[i].size < r[i].gpa ||
 		    (i && r[i].gpa < r[i - 1].gpa + r[i - 1].size)) {
 			uint64_t gpa = r[i].gpa;

@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "base/bytes.h"
 #include "endpoint/endpoint-wire.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -402,8 +403,8 @@ static int parse_ranges(json_t *rep, struct sm_ep_hello *h, struct sm_err *e)
 					  "bad reply to 'hello': memory fd %" PRIu64
 					  " not passed",
 					  fdi);
-		if (g->gpa % SM_EP_PAGE || g->size % SM_EP_PAGE ||
-		    g->offset % SM_EP_PAGE || g->size == 0 ||
+		if (g->gpa % SM_PAGE_SIZE || g->size % SM_PAGE_SIZE ||
+		    g->offset % SM_PAGE_SIZE || g->size == 0 ||
 		    g->gpa + g->size < g->gpa)
 			return sm_err_set(e, SM_EXIT_IO,
 					  "bad reply to 'hello': memory range %zu not page aligned",
@@ -586,7 +587,7 @@ static int add_regions(json_t *rep, struct sm_ep_region **r, size_t *n,
 		if (get_hex(x, "shared-regions", "gpa", &g.gpa, e) ||
 		    get_u64(x, "shared-regions", "size", &g.size, e))
 			return -1;
-		if (g.size == 0 || g.gpa % SM_EP_PAGE || g.size % SM_EP_PAGE ||
+		if (g.size == 0 || g.gpa % SM_PAGE_SIZE || g.size % SM_PAGE_SIZE ||
 		    g.gpa + g.size < g.gpa ||
 		    (*n && g.gpa < (*r)[*n - 1].gpa + (*r)[*n - 1].size))
 			return sm_err_set(e, SM_EXIT_IO,

@@ -29,7 +29,6 @@
 #define SM_EP_MAX_RANGES 64
 #define SM_EP_MAX_FDS 16
 #define SM_EP_MSG_MAX (1u << 20) /* larger messages are refused */
-#define SM_EP_PAGE 4096u /* GPA ranges are multiples of this */
 /* More shared regions than this from a VMM is an error (bounded memory). */
 #define SM_EP_MAX_SHARED_REGIONS (1u << 20)
 

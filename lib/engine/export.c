@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "archive/archive.h"
+#include "archive/format.h"
 #include "base/bytes.h"
 #include "certs/bundle.h"
 #include "certs/cert.h"
@@ -56,7 +57,6 @@
 #include "base/transport.h"
 #include "base/util.h"
 
-#define PAGE SM_REC_PAGE_SIZE
 #define PIPE_SIZE (1 << 20)
 #define ACK_MAX 64
 
@@ -792,7 +792,7 @@ static int get_shared(struct exp *x, struct sm_err *e)
 
 		one.ranges[0].gpa = r[i].gpa;
 		one.ranges[0].size = r[i].size;
-		if (r[i].size == 0 || r[i].gpa % PAGE || r[i].size % PAGE ||
+		if (r[i].size == 0 || r[i].gpa % SM_PAGE_SIZE || r[i].size % SM_PAGE_SIZE ||
 		    (i && r[i].gpa < r[i - 1].gpa + r[i - 1].size) ||
 		    !sm_layout_fits(&one, &x->layout)) {
 			sm_err_set(e, SM_EXIT_VM,
@@ -960,17 +960,17 @@ static int write_header(struct exp *x, struct sm_err *e)
 	m.snapshot = x->o->keep_source;
 	if (sm_manifest_encode(&m, &json, &len, e))
 		return -1;
-	rc = a_entry(x, "sevmig/manifest.json", json, len, e);
+	rc = a_entry(x, SM_ENTRY_MANIFEST, json, len, e);
 	free(json);
 	if (rc)
 		return -1;
-	if (a_entry(x, "sevmig/source-pdh.cert", x->src_pdh, sizeof(x->src_pdh),
+	if (a_entry(x, SM_ENTRY_SOURCE_PDH, x->src_pdh, sizeof(x->src_pdh),
 		    e) ||
-	    a_entry(x, "sevmig/session.bin", x->session, sizeof(x->session), e))
+	    a_entry(x, SM_ENTRY_SESSION, x->session, sizeof(x->session), e))
 		return -1;
 	if (sm_shared_encode(&x->shared, &json, &len, e))
 		return -1;
-	rc = a_entry(x, "sevmig/shared-regions.json", json, len, e);
+	rc = a_entry(x, SM_ENTRY_SHARED, json, len, e);
 	free(json);
 	return rc;
 }
@@ -985,11 +985,11 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 {
 	const struct sm_ep_range *r = &x->hello.ranges[ri];
 	uint8_t chdr[SM_CHUNK_HDR_LEN], rhdr[SM_REC_HDR_LEN];
-	uint8_t trans[PAGE];
+	uint8_t trans[SM_PAGE_SIZE];
 	struct sm_chunk_hdr ch = { n, x->chunks, x->records };
 	char name[SM_CHUNK_NAME_MAX];
 	uint32_t i, ndata = 0;
-	size_t wlen = (size_t)n * PAGE;
+	size_t wlen = (size_t)n * SM_PAGE_SIZE;
 	uint8_t *win;
 	int rc = -1;
 
@@ -1005,11 +1005,11 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 				    "cannot map guest memory at 0x%" PRIx64,
 				    r->gpa + off);
 	for (i = 0; i < n; i++) {
-		uint64_t gpa = r->gpa + off + (uint64_t)i * PAGE;
+		uint64_t gpa = r->gpa + off + (uint64_t)i * SM_PAGE_SIZE;
 
 		if (!sm_shared_contains(&x->shared, gpa))
 			kinds[i] = SM_REC_PRIVATE;
-		else if (sm_all_zero(win + (size_t)i * PAGE, PAGE))
+		else if (sm_all_zero(win + (size_t)i * SM_PAGE_SIZE, SM_PAGE_SIZE))
 			kinds[i] = SM_REC_ZERO;
 		else
 			kinds[i] = SM_REC_SHARED;
@@ -1022,9 +1022,9 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 		goto out;
 	for (i = 0; i < n; i++) {
 		struct sm_rec rec = { .index = x->records,
-				      .gpa = r->gpa + off + (uint64_t)i * PAGE,
+				      .gpa = r->gpa + off + (uint64_t)i * SM_PAGE_SIZE,
 				      .kind = kinds[i] };
-		const uint8_t *data = win + (size_t)i * PAGE;
+		const uint8_t *data = win + (size_t)i * SM_PAGE_SIZE;
 		double t = sm_now(), t1;
 		int arc;
 
@@ -1036,10 +1036,10 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 			xf.hdr = rec.pkt_hdr;
 			xf.hdr_len = SM_REC_PKT_HDR_LEN;
 			xf.guest = (void *)(uintptr_t)data;
-			xf.guest_len = PAGE;
+			xf.guest_len = SM_PAGE_SIZE;
 			xf.gpa = rec.gpa;
 			xf.trans = trans;
-			xf.trans_len = PAGE;
+			xf.trans_len = SM_PAGE_SIZE;
 			frc = sm_fw_send_update_data(x->fw, &xf, e);
 			t1 = sm_now();
 			x->t_fw += t1 - t;
@@ -1048,7 +1048,7 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 				sm_err_prefix(e, "page 0x%" PRIx64, rec.gpa);
 				goto out;
 			}
-			if (xf.trans_len != PAGE ||
+			if (xf.trans_len != SM_PAGE_SIZE ||
 			    xf.hdr_len != SM_REC_PKT_HDR_LEN) {
 				sm_err_set(e, SM_EXIT_VM,
 					   "SEND_UPDATE_DATA of page 0x%" PRIx64
@@ -1066,7 +1066,7 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 		/* One clock read per record for the archive stage, not two. */
 		sm_rec_encode(&rec, rhdr);
 		arc = sm_archive_w_data(x->w, rhdr, sizeof(rhdr), e) ||
-		      (rec.data_len && sm_archive_w_data(x->w, data, PAGE, e));
+		      (rec.data_len && sm_archive_w_data(x->w, data, SM_PAGE_SIZE, e));
 		x->t_arch += sm_now() - t;
 		if (arc)
 			goto out;
@@ -1099,13 +1099,13 @@ static int write_pages(struct exp *x, struct sm_err *e)
 
 		/* A chunk never spans two ranges: one mapping per chunk. */
 		for (off = 0; off < size && rc == 0;) {
-			uint64_t left = (size - off) / PAGE;
+			uint64_t left = (size - off) / SM_PAGE_SIZE;
 			uint32_t n = left < rpc ? (uint32_t)left : rpc;
 
 			rc = check_signal(x, e);
 			if (rc == 0)
 				rc = write_chunk(x, ri, off, n, kinds, e);
-			off += (uint64_t)n * PAGE;
+			off += (uint64_t)n * SM_PAGE_SIZE;
 			progress(x, 0);
 		}
 	}
@@ -1118,7 +1118,7 @@ static int write_vmsas(struct exp *x, struct sm_err *e)
 {
 	uint32_t rpc = x->o->records_per_chunk ? x->o->records_per_chunk :
 						 SM_CHUNK_DEFAULT_RECORDS;
-	uint8_t chdr[SM_CHUNK_HDR_LEN], rhdr[SM_REC_HDR_LEN], trans[PAGE];
+	uint8_t chdr[SM_CHUNK_HDR_LEN], rhdr[SM_REC_HDR_LEN], trans[SM_PAGE_SIZE];
 	unsigned v = 0;
 	int rc = -1;
 
@@ -1139,7 +1139,7 @@ static int write_vmsas(struct exp *x, struct sm_err *e)
 			struct sm_rec rec = { .index = x->records,
 					      .gpa = v,
 					      .kind = SM_REC_VMSA,
-					      .data_len = PAGE };
+					      .data_len = SM_PAGE_SIZE };
 			struct sm_fw_xfer xf = { 0 };
 			double t = sm_now();
 			int frc;
@@ -1148,7 +1148,7 @@ static int write_vmsas(struct exp *x, struct sm_err *e)
 			xf.hdr_len = SM_REC_PKT_HDR_LEN;
 			xf.guest_len = SM_VMSA_SIZE;
 			xf.trans = trans;
-			xf.trans_len = PAGE;
+			xf.trans_len = SM_PAGE_SIZE;
 			xf.vcpu = v;
 			frc = sm_fw_send_update_vmsa(x->fw, &xf, e);
 			x->t_fw += sm_now() - t;
@@ -1158,7 +1158,7 @@ static int write_vmsas(struct exp *x, struct sm_err *e)
 			}
 			sm_rec_encode(&rec, rhdr);
 			if (a_data(x, rhdr, sizeof(rhdr), e) ||
-			    a_data(x, trans, PAGE, e))
+			    a_data(x, trans, SM_PAGE_SIZE, e))
 				goto out;
 			x->records++;
 			x->counts.vmsas++;
@@ -1187,7 +1187,7 @@ static int write_device_state(struct exp *x, struct sm_err *e)
 	if (rc)
 		return sm_err_prefix(
 			e, "cannot get the device state of VM '%s'", x->o->vm);
-	if (a_begin(x, "sevmig/device-state.bin", size, e))
+	if (a_begin(x, SM_ENTRY_DEVICE_STATE, size, e))
 		goto err_close;
 	while (done < size) {
 		size_t want = size - done < sizeof(buf) ?
@@ -1253,7 +1253,7 @@ static int write_trailer(struct exp *x, struct sm_err *e)
 	memcpy(tr.digest, x->digest, sizeof(tr.digest));
 	if (sm_trailer_encode(&tr, &json, &len, e))
 		return -1;
-	rc = a_entry(x, "sevmig/trailer.json", json, len, e);
+	rc = a_entry(x, SM_ENTRY_TRAILER, json, len, e);
 	free(json);
 	if (rc)
 		return -1;
@@ -1606,7 +1606,7 @@ static void fill_report(struct exp *x, int ok, const struct sm_err *e)
 		r->policy = x->policy;
 		r->vcpus = x->hello.vcpus;
 		r->es = !!(x->policy & SM_POLICY_ES);
-		r->mem_size = x->total_pages * PAGE;
+		r->mem_size = x->total_pages * SM_PAGE_SIZE;
 		r->layout = &x->res->layout;
 	}
 	r->counts = x->counts;

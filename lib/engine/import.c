@@ -41,6 +41,8 @@
 #include <unistd.h>
 
 #include "archive/archive.h"
+#include "archive/format.h"
+#include "base/bytes.h"
 #include "certs/cert.h"
 #include "endpoint/endpoint.h"
 #include "fw/fw.h"
@@ -49,7 +51,6 @@
 #include "engine/replay.h"
 #include "base/util.h"
 
-#define PAGE SM_REC_PAGE_SIZE
 #define WINDOW (1u << 20)
 #define PIPE_SIZE (1 << 20)
 #define DEV_STATE_MAX (1ull << 32)
@@ -290,8 +291,8 @@ static int check_layout(struct imp *x, const struct sm_layout *tl,
 		"VM '%s' has %" PRIu64
 		" MiB of memory at %s, the guest %" PRIu64
 		" MiB at %s: start the target with the guest's memory layout",
-		x->o->vm, sm_layout_pages(tl) * PAGE >> 20, have,
-		x->m->pages * PAGE >> 20, want);
+		x->o->vm, sm_layout_pages(tl) * SM_PAGE_SIZE >> 20, have,
+		x->m->pages * SM_PAGE_SIZE >> 20, want);
 }
 
 /*
@@ -543,7 +544,7 @@ static int read_header(struct imp *x, struct sm_err *e)
 	char *json = NULL;
 	int rc;
 
-	if (read_small(x, "sevmig/manifest.json", &json, e))
+	if (read_small(x, SM_ENTRY_MANIFEST, &json, e))
 		return -1;
 	rc = sm_manifest_decode(json, x->size, x->m, e);
 	free(json);
@@ -558,7 +559,7 @@ static int read_header2(struct imp *x, struct sm_err *e)
 	char *json = NULL;
 	int rc;
 
-	if (expect_entry(x, "sevmig/source-pdh.cert", SM_SEV_CERT_LEN, e))
+	if (expect_entry(x, SM_ENTRY_SOURCE_PDH, SM_SEV_CERT_LEN, e))
 		return -1;
 	if (x->size != SM_SEV_CERT_LEN)
 		return sm_err_set(e, SM_EXIT_VERIFY,
@@ -569,7 +570,7 @@ static int read_header2(struct imp *x, struct sm_err *e)
 		return -1;
 	if (sm_sev_cert_pdh_sane(x->src_pdh, sizeof(x->src_pdh), e))
 		return sm_err_prefix(e, "entry 'sevmig/source-pdh.cert'");
-	if (expect_entry(x, "sevmig/session.bin", SM_REC_SESSION_LEN, e))
+	if (expect_entry(x, SM_ENTRY_SESSION, SM_REC_SESSION_LEN, e))
 		return -1;
 	if (x->size != SM_REC_SESSION_LEN)
 		return sm_err_set(e, SM_EXIT_VERIFY,
@@ -578,7 +579,7 @@ static int read_header2(struct imp *x, struct sm_err *e)
 				  x->size, SM_REC_SESSION_LEN);
 	if (read_data(x, x->session, sizeof(x->session), e))
 		return -1;
-	if (read_small(x, "sevmig/shared-regions.json", &json, e))
+	if (read_small(x, SM_ENTRY_SHARED, &json, e))
 		return -1;
 	rc = sm_shared_decode(json, x->size, &x->m->layout, &x->shared, e);
 	free(json);
@@ -617,7 +618,7 @@ static int apply_record(struct imp *x, struct sm_rec *r, uint8_t *data,
 		xf.hdr_len = SM_REC_PKT_HDR_LEN;
 		xf.guest_len = SM_VMSA_SIZE;
 		xf.trans = data;
-		xf.trans_len = PAGE;
+		xf.trans_len = SM_PAGE_SIZE;
 		xf.vcpu = (unsigned)r->gpa;
 		t = sm_now();
 		rc = sm_fw_receive_update_vmsa(x->fw, &xf, e);
@@ -628,20 +629,20 @@ static int apply_record(struct imp *x, struct sm_rec *r, uint8_t *data,
 	if (!page)
 		return rec_fail(x, r, e);
 	if (r->kind == SM_REC_SHARED) {
-		memcpy(page, data, PAGE);
+		memcpy(page, data, SM_PAGE_SIZE);
 		return 0;
 	}
 	if (r->kind == SM_REC_ZERO) {
-		memset(page, 0, PAGE);
+		memset(page, 0, SM_PAGE_SIZE);
 		return 0;
 	}
 	xf.hdr = r->pkt_hdr;
 	xf.hdr_len = SM_REC_PKT_HDR_LEN;
 	xf.guest = page;
-	xf.guest_len = PAGE;
+	xf.guest_len = SM_PAGE_SIZE;
 	xf.gpa = r->gpa;
 	xf.trans = data;
-	xf.trans_len = PAGE;
+	xf.trans_len = SM_PAGE_SIZE;
 	t = sm_now();
 	rc = sm_fw_receive_update_data(x->fw, &xf, e);
 	x->t_fw += sm_now() - t;
@@ -699,7 +700,7 @@ static int read_chunk(struct imp *x, uint8_t *data, struct sm_err *e)
 /* Page chunks until the device state entry. */
 static int read_pages(struct imp *x, struct sm_err *e)
 {
-	uint8_t *data = malloc(PAGE);
+	uint8_t *data = malloc(SM_PAGE_SIZE);
 	int rc = -1, n;
 
 	if (!data)
@@ -729,7 +730,7 @@ static int read_pages(struct imp *x, struct sm_err *e)
 	x->state = SM_IMP_PAGES;
 	rc = 0;
 out:
-	sm_wipe(data, PAGE);
+	sm_wipe(data, SM_PAGE_SIZE);
 	free(data);
 	return rc;
 }
@@ -784,7 +785,7 @@ static int read_device_state(struct imp *x, struct sm_err *e)
 	double tmo = x->o->timeout > 0 ? x->o->timeout : 30, t;
 	int fd = -1, rc = -1;
 
-	if (strcmp(x->name, "sevmig/device-state.bin") != 0)
+	if (strcmp(x->name, SM_ENTRY_DEVICE_STATE) != 0)
 		return sm_err_set(
 			e, SM_EXIT_VERIFY,
 			"unexpected entry '%s': expected 'sevmig/device-state.bin'",
@@ -871,7 +872,7 @@ static int read_trailer(struct imp *x, struct sm_err *e)
 		return sm_err_set(
 			e, SM_EXIT_IO,
 			"archive ends before entry 'sevmig/trailer.json' (truncated stream or missing trailer)");
-	if (strcmp(x->name, "sevmig/trailer.json") != 0)
+	if (strcmp(x->name, SM_ENTRY_TRAILER) != 0)
 		return sm_err_set(
 			e, SM_EXIT_VERIFY,
 			"unexpected entry '%s': expected 'sevmig/trailer.json'",
@@ -1269,7 +1270,7 @@ static void fill_report(struct imp *x, int ok, const struct sm_err *e)
 		r->policy = x->m->policy;
 		r->vcpus = x->m->vcpus;
 		r->es = x->m->es;
-		r->mem_size = x->m->pages * PAGE;
+		r->mem_size = x->m->pages * SM_PAGE_SIZE;
 		r->layout = &x->m->layout;
 		r->have_target_fp = 1;
 		memcpy(r->target_pdh_fp, x->m->target_pdh_fp, SM_FP_LEN);

@@ -37,7 +37,6 @@
 #include "fw/sevcrypto.h"
 #include "base/util.h"
 
-#define PAGE 4096u
 #define CTX_MAGIC "SMSIMCTX"
 #define CTX_VERSION 1u
 #define CHIP_ID_LEN 64
@@ -71,7 +70,7 @@ struct simctx {
 	uint8_t tek[16], tik[16];
 };
 
-_Static_assert(sizeof(struct simctx) <= PAGE, "context header fits a page");
+_Static_assert(sizeof(struct simctx) <= SM_PAGE_SIZE, "context header fits a page");
 
 struct sim {
 	char dir[PATH_MAX];
@@ -88,7 +87,7 @@ struct sim {
 	EVP_CIPHER_CTX *xts_enc, *xts_dec; /* keyed with ctx->vek */
 	struct sm_pkt *pkt;		   /* keyed with pkt_keys */
 	uint8_t pkt_keys[32];		   /* TEK||TIK pkt was made with */
-	uint8_t page[PAGE];		   /* plaintext scratch */
+	uint8_t page[SM_PAGE_SIZE];		   /* plaintext scratch */
 	uint8_t ivs[IV_POOL];		   /* unused packet IVs from ivpos */
 	unsigned ivs_gen;		   /* fork_gen when the pool was drawn */
 	size_t ivpos;
@@ -654,7 +653,7 @@ static int ctx_map(struct sim *s, int fd, size_t size, struct sm_err *e)
 /* A new context memfd in UNINIT for nvcpus vCPUs, attached to s. */
 static int ctx_create(struct sim *s, unsigned nvcpus, struct sm_err *e)
 {
-	size_t size = (size_t)PAGE * (1 + nvcpus);
+	size_t size = (size_t)SM_PAGE_SIZE * (1 + nvcpus);
 	int fd, err;
 
 	fd = memfd_create("sevmig-sim-context", MFD_CLOEXEC |
@@ -766,9 +765,9 @@ static int xts(struct sim *s, int enc, uint64_t gpa, const uint8_t *in,
 	uint8_t tweak[16] = { 0 };
 	int n = 0;
 
-	sm_put_le64(tweak, gpa & ~(uint64_t)(PAGE - 1));
+	sm_put_le64(tweak, gpa & ~(uint64_t)(SM_PAGE_SIZE - 1));
 	if (!c || EVP_CipherInit_ex2(c, NULL, NULL, tweak, enc, NULL) != 1 ||
-	    EVP_CipherUpdate(c, out, &n, in, PAGE) != 1 || n != (int)PAGE)
+	    EVP_CipherUpdate(c, out, &n, in, SM_PAGE_SIZE) != 1 || n != (int)SM_PAGE_SIZE)
 		return -1;
 	return 0;
 }
@@ -780,7 +779,7 @@ static int xts(struct sim *s, int enc, uint64_t gpa, const uint8_t *in,
  */
 static unsigned nvcpus_of(const struct sim *s)
 {
-	return (unsigned)(s->ctx_size / PAGE - 1);
+	return (unsigned)(s->ctx_size / SM_PAGE_SIZE - 1);
 }
 
 /*
@@ -812,7 +811,7 @@ static int need_channel(struct sim *s, struct sm_err *e)
 
 static uint8_t *vmsa_slot(struct sim *s, unsigned vcpu)
 {
-	return (uint8_t *)s->ctx + (size_t)PAGE * (1 + vcpu);
+	return (uint8_t *)s->ctx + (size_t)SM_PAGE_SIZE * (1 + vcpu);
 }
 
 int sm_fw_sim_attach(struct sm_fw *fw, int ctx_fd, struct sm_err *e)
@@ -839,7 +838,7 @@ int sm_fw_sim_attach(struct sm_fw *fw, int ctx_fd, struct sm_err *e)
 	if (pread(ctx_fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
 	    memcmp(hdr.magic, CTX_MAGIC, 8) || hdr.version != CTX_VERSION ||
 	    hdr.nvcpus == 0 || hdr.nvcpus > SM_SIM_MAX_VCPUS ||
-	    (size_t)st.st_size != (size_t)PAGE * (1 + hdr.nvcpus))
+	    (size_t)st.st_size != (size_t)SM_PAGE_SIZE * (1 + hdr.nvcpus))
 		return sm_err_set(e, SM_EXIT_VM,
 				  "attaching guest context: not a simulated "
 				  "guest context");
@@ -914,7 +913,7 @@ int sm_fw_sim_launch(struct sm_fw *fw, uint32_t policy, unsigned nvcpus,
 	s->ctx->state = SM_GUEST_RUNNING;
 	if (ctx_bind(s, e))
 		goto err_detach;
-	memset(s->page, 0, PAGE);
+	memset(s->page, 0, SM_PAGE_SIZE);
 	for (i = 0; i < nvcpus; i++)
 		if (xts(s, 1, VMSA_TWEAK(i), s->page, vmsa_slot(s, i)))
 			goto err_cipher;
@@ -935,7 +934,7 @@ static int guest_view(struct sm_fw *fw, int enc, uint64_t gpa,
 	if (!s->ctx || s->ctx->state == SM_GUEST_UNINIT)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "guest memory access: no live guest context");
-	if (gpa % PAGE)
+	if (gpa % SM_PAGE_SIZE)
 		return sm_err_set(e, SM_EXIT_FAILURE,
 				  "guest memory access: GPA 0x%llx is not "
 				  "page-aligned",
@@ -1007,7 +1006,7 @@ static void ctx_decommission(struct sim *s)
 	ctx_close_channel(s);
 	ctx_unbind(s);
 	sm_wipe(s->ctx->vek, sizeof(s->ctx->vek));
-	memset((uint8_t *)s->ctx + PAGE, 0, s->ctx_size - PAGE);
+	memset((uint8_t *)s->ctx + SM_PAGE_SIZE, 0, s->ctx_size - SM_PAGE_SIZE);
 	s->ctx->handle = 0;
 	s->ctx->asid = 0;
 	s->ctx->active = 0;
@@ -1292,14 +1291,14 @@ out:
 static int kvm_xfer_check(struct sm_fw *fw, struct sm_fw_xfer *x,
 			  const char *cmd, struct sm_err *e)
 {
-	uintptr_t off = (uintptr_t)x->guest & (PAGE - 1);
+	uintptr_t off = (uintptr_t)x->guest & (SM_PAGE_SIZE - 1);
 
 	/* KVM wants every buffer and a non-zero guest_len (both ways). */
 	if (!x->hdr || !x->guest || !x->trans || !x->guest_len)
 		return kvm_einval(fw, e, cmd, "missing buffer");
-	if (x->guest_len > PAGE || off + x->guest_len > PAGE)
+	if (x->guest_len > SM_PAGE_SIZE || off + x->guest_len > SM_PAGE_SIZE)
 		return kvm_einval(fw, e, cmd, "the range crosses a 4 KiB page");
-	if (off != (x->gpa & (PAGE - 1)))
+	if (off != (x->gpa & (SM_PAGE_SIZE - 1)))
 		return kvm_einval(fw, e, cmd,
 				  "the mapping's page offset is not the GPA's");
 	return 0;
@@ -1351,21 +1350,21 @@ static int send_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 		if (x->gpa % 16)
 			return fw_status(fw, e, cmd, SM_FW_INVALID_ADDRESS);
 		/* Read the whole page: XTS works on the 4 KiB data unit. */
-		off = x->gpa & (PAGE - 1);
+		off = x->gpa & (SM_PAGE_SIZE - 1);
 		page_start = (uint8_t *)x->guest - off;
 		if (xts(s, 0, x->gpa, page_start, s->page))
 			goto err_cipher;
 	}
 	if (next_iv(s, iv)) {
-		sm_wipe(s->page, PAGE);
+		sm_wipe(s->page, SM_PAGE_SIZE);
 		return sm_err_ossl(e, SM_EXIT_FAILURE, "no random bytes");
 	}
 	if (sm_pkt_seal(s->pkt, iv, 0, s->page + off, x->guest_len, x->trans,
 			x->hdr, e)) {
-		sm_wipe(s->page, PAGE);
+		sm_wipe(s->page, SM_PAGE_SIZE);
 		return -1;
 	}
-	sm_wipe(s->page, PAGE);
+	sm_wipe(s->page, SM_PAGE_SIZE);
 	x->hdr_len = SM_PKT_HDR_LEN;
 	x->trans_len = x->guest_len;
 	return 0;
@@ -1528,17 +1527,17 @@ static int receive_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 	} else {
 		if (x->gpa % 16)
 			return fw_status(fw, e, cmd, SM_FW_INVALID_ADDRESS);
-		off = x->gpa & (PAGE - 1);
+		off = x->gpa & (SM_PAGE_SIZE - 1);
 		page_start = (uint8_t *)x->guest - off;
 		tweak = x->gpa;
 		/* A partial page keeps the rest of the page's contents. */
-		if (x->guest_len != PAGE && xts(s, 0, tweak, page_start,
+		if (x->guest_len != SM_PAGE_SIZE && xts(s, 0, tweak, page_start,
 						s->page))
 			goto err_cipher;
 	}
 	if (sm_pkt_open(s->pkt, x->hdr, x->trans, x->trans_len, s->page + off,
 			&why)) {
-		sm_wipe(s->page, PAGE);
+		sm_wipe(s->page, SM_PAGE_SIZE);
 		pr_debug("%s: %s", cmd, why.msg);
 		if (why.code == SM_EXIT_UNSUPPORTED)
 			return fw_status(fw, e, cmd, SM_FW_UNSUPPORTED);
@@ -1549,10 +1548,10 @@ static int receive_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 	}
 	if (xts(s, 1, tweak, s->page,
 		vmsa ? vmsa_slot(s, x->vcpu) : page_start)) {
-		sm_wipe(s->page, PAGE);
+		sm_wipe(s->page, SM_PAGE_SIZE);
 		goto err_cipher;
 	}
-	sm_wipe(s->page, PAGE);
+	sm_wipe(s->page, SM_PAGE_SIZE);
 	return 0;
 
 err_cipher:

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "certs/cert.h"
+#include "base/bytes.h"
 #include "base/err.h"
 #include "base/platform.h"
 
@@ -79,7 +80,6 @@ const char *sm_guest_state_name(unsigned state); /* "RUNNING", ... */
 #define SM_POLICY_API_MINOR(p) (((p) >> 24) & 0xffu)
 
 #define SM_FW_SCRATCH_MAX 0x5000u /* largest GUEST_LEN the PSP takes */
-#define SM_PAGE_SIZE 4096u
 #define SM_VMSA_SIZE 4096u
 
 struct sm_fw_guest_status {

@@ -36,11 +36,11 @@ static void page_fill(uint64_t key, const char *line, uint8_t *page)
 
 	memset(page, 0, HDR);
 	memcpy(page, line, n);
-	words(key, 0, page + HDR, (SM_SIM_PAGE - HDR) / 8);
+	words(key, 0, page + HDR, (SM_PAGE_SIZE - HDR) / 8);
 }
 
 void sm_sim_page_fill(uint64_t seed, uint64_t gpa, int shared,
-		      uint8_t page[SM_SIM_PAGE])
+		      uint8_t page[SM_PAGE_SIZE])
 {
 	char line[HDR];
 	uint64_t key = mix(mix(seed) ^ mix(gpa + (shared ? 2 : 1)));
@@ -50,7 +50,7 @@ void sm_sim_page_fill(uint64_t seed, uint64_t gpa, int shared,
 	page_fill(key, line, page);
 }
 
-void sm_sim_vmsa_fill(uint64_t seed, unsigned vcpu, uint8_t page[SM_SIM_PAGE])
+void sm_sim_vmsa_fill(uint64_t seed, unsigned vcpu, uint8_t page[SM_PAGE_SIZE])
 {
 	char line[HDR];
 	uint64_t key = mix(mix(seed) ^ mix(0x766d7361ull << 20 ^ vcpu));
@@ -114,7 +114,7 @@ int sm_sim_shared_choose(uint64_t seed, unsigned pct,
 	if (pct > 100)
 		pct = 100;
 	for (r = 0; r < nranges; r++) {
-		uint64_t pages = ranges[r].size / SM_SIM_PAGE;
+		uint64_t pages = ranges[r].size / SM_PAGE_SIZE;
 		uint64_t left = pages * pct / 100, pos = 0;
 
 		while (left) {
@@ -131,8 +131,8 @@ int sm_sim_shared_choose(uint64_t seed, unsigned pct,
 				gap = slack;
 			pos += gap;
 			if (push(&v, &nv, &cap,
-				 ranges[r].gpa + pos * SM_SIM_PAGE,
-				 run * SM_SIM_PAGE)) {
+				 ranges[r].gpa + pos * SM_PAGE_SIZE,
+				 run * SM_PAGE_SIZE)) {
 				free(v);
 				return -1;
 			}

@@ -18,19 +18,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/bytes.h"
 #include "endpoint/endpoint.h"
 
-#define SM_SIM_PAGE 4096u
 #define SM_SIM_PRIVATE_MARK "sevmig-private-page"
 #define SM_SIM_SHARED_MARK "sevmig-shared-page"
 #define SM_SIM_VMSA_MARK "sevmig-vmsa"
 
 /* Fill page with the plaintext the guest keeps at gpa. */
 void sm_sim_page_fill(uint64_t seed, uint64_t gpa, int shared,
-		      uint8_t page[SM_SIM_PAGE]);
+		      uint8_t page[SM_PAGE_SIZE]);
 
 /* Fill page with the plaintext VMSA of vCPU vcpu. */
-void sm_sim_vmsa_fill(uint64_t seed, unsigned vcpu, uint8_t page[SM_SIM_PAGE]);
+void sm_sim_vmsa_fill(uint64_t seed, unsigned vcpu, uint8_t page[SM_PAGE_SIZE]);
 
 /*
  * Fill buf with len bytes of a seeded stream at byte offset off (device

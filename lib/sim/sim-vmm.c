@@ -174,7 +174,7 @@ static int walk(struct sm_sim_vmm *v, int load, int decrypt, int store,
 
 			if (load && ram_io(v, g->offset + w, v->win, len, 0, e))
 				return -1;
-			for (p = 0; p < len; p += SM_SIM_PAGE) {
+			for (p = 0; p < len; p += SM_PAGE_SIZE) {
 				uint64_t gpa = g->gpa + w + p;
 				uint8_t *pg = v->win + p;
 				int sh = is_shared(v, &si, gpa);
@@ -202,7 +202,7 @@ static int fill_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
 	(void)arg;
 	(void)e;
 	if (shared && v->zero_shared)
-		memset(page, 0, SM_SIM_PAGE);
+		memset(page, 0, SM_PAGE_SIZE);
 	else
 		sm_sim_page_fill(v->seed, gpa, shared, page);
 	return 0;
@@ -210,7 +210,7 @@ static int fill_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
 
 static int fill_guest(struct sm_sim_vmm *v, struct sm_err *e)
 {
-	uint8_t page[SM_SIM_PAGE];
+	uint8_t page[SM_PAGE_SIZE];
 	unsigned i;
 
 	if (walk(v, 0, 0, 1, fill_page, NULL, e))
@@ -229,7 +229,7 @@ static int hash_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
 	(void)v;
 	(void)gpa;
 	(void)shared;
-	if (sm_sha256_update(arg, page, SM_SIM_PAGE))
+	if (sm_sha256_update(arg, page, SM_PAGE_SIZE))
 		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
 	return 0;
 }
@@ -238,7 +238,7 @@ static int check_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
 		      uint8_t *page, void *arg, struct sm_err *e)
 {
 	struct sm_ep_check *c = arg;
-	uint8_t want[SM_SIM_PAGE];
+	uint8_t want[SM_PAGE_SIZE];
 
 	(void)e;
 	if (shared && v->zero_shared)
@@ -246,7 +246,7 @@ static int check_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
 	else
 		sm_sim_page_fill(v->seed, gpa, shared, want);
 	c->pages++;
-	if (memcmp(want, page, SM_SIM_PAGE)) {
+	if (memcmp(want, page, SM_PAGE_SIZE)) {
 		if (c->nfirst < SM_EP_CHECK_FIRST)
 			c->first_bad[c->nfirst++] = gpa;
 		c->bad++;
@@ -270,7 +270,7 @@ static int vmm_digest(void *arg, uint8_t out[32], uint64_t *pages,
 {
 	struct sm_sim_vmm *v = arg;
 	struct sm_sha256 *h;
-	uint8_t page[SM_SIM_PAGE];
+	uint8_t page[SM_PAGE_SIZE];
 	unsigned i;
 	int rc = -1;
 
@@ -298,7 +298,7 @@ out:
 static int vmm_check(void *arg, struct sm_ep_check *c, struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
-	uint8_t page[SM_SIM_PAGE], want[SM_SIM_PAGE];
+	uint8_t page[SM_PAGE_SIZE], want[SM_PAGE_SIZE];
 	unsigned i;
 
 	if (need_guest(v, e))
@@ -1231,12 +1231,12 @@ static int layout(struct sm_sim_vmm *v, struct sm_err *e)
 {
 	uint64_t mem = v->o.mem_size, split = v->o.mem_split;
 
-	if (mem == 0 || mem % SM_SIM_PAGE)
+	if (mem == 0 || mem % SM_PAGE_SIZE)
 		return sm_err_set(e, SM_EXIT_USAGE,
 				  "memory size %" PRIu64
 				  " is not a positive multiple of 4 KiB",
 				  mem);
-	if (split == 0 || split % SM_SIM_PAGE || split > HIGH_BASE)
+	if (split == 0 || split % SM_PAGE_SIZE || split > HIGH_BASE)
 		return sm_err_set(e, SM_EXIT_USAGE,
 				  "memory split 0x%" PRIx64
 				  " is not a multiple of 4 KiB up to 4 GiB",
@@ -1250,7 +1250,7 @@ static int layout(struct sm_sim_vmm *v, struct sm_err *e)
 						     .size = mem - split };
 		v->nranges = 2;
 	}
-	v->pages = mem / SM_SIM_PAGE;
+	v->pages = mem / SM_PAGE_SIZE;
 	return 0;
 }
 

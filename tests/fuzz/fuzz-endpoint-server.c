@@ -160,8 +160,8 @@ static int v_set_shared_regions(void *p, const struct sm_ep_region *r,
 	if (base + n > MAX_SHARED)
 		return sm_err_set(e, SM_EXIT_USAGE, "too many regions");
 	for (i = 0; i < n; i++) {
-		if (!r[i].size || r[i].gpa % SM_EP_PAGE ||
-		    r[i].size % SM_EP_PAGE || r[i].gpa + r[i].size < r[i].gpa ||
+		if (!r[i].size || r[i].gpa % SM_PAGE_SIZE ||
+		    r[i].size % SM_PAGE_SIZE || r[i].gpa + r[i].size < r[i].gpa ||
 		    (i && r[i].gpa < r[i - 1].gpa + r[i - 1].size))
 			fz_fail("server passed region %zu unchecked", i);
 		if (!i && base && r[0].gpa < v->shared[base - 1].gpa +

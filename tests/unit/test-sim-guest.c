@@ -13,7 +13,7 @@
 
 static void test_page_header_and_determinism(void **state)
 {
-	uint8_t a[SM_SIM_PAGE], b[SM_SIM_PAGE];
+	uint8_t a[SM_PAGE_SIZE], b[SM_PAGE_SIZE];
 	static const char want[] = "sevmig-private-page gpa=0x0000000100002000\n";
 
 	(void)state;
@@ -22,26 +22,26 @@ static void test_page_header_and_determinism(void **state)
 	assert_int_equal(a[strlen(want)], 0);
 	assert_int_equal(a[63], 0);
 	sm_sim_page_fill(9, 0x100002000ull, 0, b);
-	assert_memory_equal(a, b, SM_SIM_PAGE);
+	assert_memory_equal(a, b, SM_PAGE_SIZE);
 	/* Another address, seed or kind changes the data after the header. */
 	sm_sim_page_fill(9, 0x100003000ull, 0, b);
-	assert_memory_not_equal(a + 64, b + 64, SM_SIM_PAGE - 64);
+	assert_memory_not_equal(a + 64, b + 64, SM_PAGE_SIZE - 64);
 	sm_sim_page_fill(10, 0x100002000ull, 0, b);
-	assert_memory_not_equal(a + 64, b + 64, SM_SIM_PAGE - 64);
+	assert_memory_not_equal(a + 64, b + 64, SM_PAGE_SIZE - 64);
 	sm_sim_page_fill(9, 0x100002000ull, 1, b);
 	assert_memory_equal(b, "sevmig-shared-page gpa=0x0000000100002000\n", 42);
-	assert_memory_not_equal(a + 64, b + 64, SM_SIM_PAGE - 64);
+	assert_memory_not_equal(a + 64, b + 64, SM_PAGE_SIZE - 64);
 }
 
 static void test_vmsa(void **state)
 {
-	uint8_t a[SM_SIM_PAGE], b[SM_SIM_PAGE];
+	uint8_t a[SM_PAGE_SIZE], b[SM_PAGE_SIZE];
 
 	(void)state;
 	sm_sim_vmsa_fill(3, 1, a);
 	assert_memory_equal(a, "sevmig-vmsa vcpu=1\n", 19);
 	sm_sim_vmsa_fill(3, 2, b);
-	assert_memory_not_equal(a + 64, b + 64, SM_SIM_PAGE - 64);
+	assert_memory_not_equal(a + 64, b + 64, SM_PAGE_SIZE - 64);
 }
 
 static void test_stream_any_offset(void **state)
@@ -71,12 +71,12 @@ static void check_shares(unsigned pct, const struct sm_ep_range *r,
 
 	assert_int_equal(sm_sim_shared_choose(77, pct, r, nr, &s, &n), 0);
 	for (k = 0; k < nr; k++)
-		want += r[k].size / SM_SIM_PAGE * (pct > 100 ? 100 : pct) / 100;
+		want += r[k].size / SM_PAGE_SIZE * (pct > 100 ? 100 : pct) / 100;
 	for (i = 0; i < n; i++) {
 		int inside = 0;
 
-		assert_true(s[i].size > 0 && s[i].size % SM_SIM_PAGE == 0);
-		assert_true(s[i].gpa % SM_SIM_PAGE == 0);
+		assert_true(s[i].size > 0 && s[i].size % SM_PAGE_SIZE == 0);
+		assert_true(s[i].gpa % SM_PAGE_SIZE == 0);
 		if (i)
 			assert_true(s[i].gpa >= s[i - 1].gpa + s[i - 1].size);
 		for (k = 0; k < nr; k++)
@@ -84,7 +84,7 @@ static void check_shares(unsigned pct, const struct sm_ep_range *r,
 			    s[i].gpa + s[i].size <= r[k].gpa + r[k].size)
 				inside = 1;
 		assert_true(inside);
-		got += s[i].size / SM_SIM_PAGE;
+		got += s[i].size / SM_PAGE_SIZE;
 	}
 	assert_true(got == want);
 	/* Deterministic. */
@@ -103,7 +103,7 @@ static void test_shared_choose(void **state)
 		{ 0, 4ull << 20, 0, 0 },
 		{ 4ull << 30, 12ull << 20, 0, 4ull << 20 },
 	};
-	const struct sm_ep_range tiny = { 0, 3 * SM_SIM_PAGE, 0, 0 };
+	const struct sm_ep_range tiny = { 0, 3 * SM_PAGE_SIZE, 0, 0 };
 	struct sm_ep_region *s;
 	size_t n;
 
