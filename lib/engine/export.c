@@ -51,6 +51,7 @@
 #include "certs/bundle.h"
 #include "certs/cert.h"
 #include "endpoint/endpoint.h"
+#include "engine/method.h"
 #include "fw/fw.h"
 #include "base/log.h"
 #include "archive/records.h"
@@ -83,6 +84,9 @@ struct exp {
 	enum sm_export_state state;
 
 	struct sm_chain chain;
+	/* how private state crosses: today the PSP's (method.h) */
+	const struct sm_method_send *method;
+	void *mctx;
 	struct sm_chain trust; /* --ark */
 	struct sm_bundle_info info;
 	uint8_t target_fp[SM_FP_LEN];
@@ -848,7 +852,11 @@ static int take_context(struct exp *x, struct sm_err *e)
 		return sm_err_prefix(e, "cannot take the context of VM '%s'",
 				     x->o->vm);
 	x->state = SM_EXP_TAKEN;
-	return sm_fw_open_send(&vm, x->ctx_fd, &x->fw, e);
+	if (sm_fw_open_send(&vm, x->ctx_fd, &x->fw, e))
+		return -1;
+	x->method = &sm_psp_send;
+	x->mctx = x->fw;
+	return 0;
 }
 
 /*
@@ -865,67 +873,26 @@ static int context_handle(struct exp *x)
 
 static int send_start(struct exp *x, struct sm_err *e)
 {
-	uint8_t plat[SM_SEV_CHAIN_LEN], amd[2 * SM_AMD_CERT_MAX];
-	uint8_t chain_buf[SM_SEV_CHAIN_LEN], fp[48];
-	struct sm_fw_send_start a = { 0 };
+	struct sm_send_start a = { .target = &x->chain };
 	struct sm_sev_cert src;
-	size_t amd_len = 0, fplen;
+	uint8_t fp[48];
 	double t = sm_now();
+	size_t fplen;
 	int rc;
 
-	/* The source PDH goes into the archive for RECEIVE_START. */
-	rc = sm_fw_pdh_cert_export(x->fw, x->src_pdh, chain_buf, e);
-	if (rc == 0)
-		rc = sm_sev_cert_parse(x->src_pdh, sizeof(x->src_pdh), &src, e);
-	if (rc) {
-		x->t_fw += sm_now() - t;
-		return sm_err_prefix(e, "source PDH");
-	}
-	sm_sev_cert_fingerprint(&src, fp, &fplen);
-	memcpy(x->source_fp, fp, SM_FP_LEN);
-
-	memcpy(plat, x->chain.pek.raw, SM_SEV_CERT_LEN);
-	memcpy(plat + SM_SEV_CERT_LEN, x->chain.oca.raw, SM_SEV_CERT_LEN);
-	memcpy(plat + 2 * SM_SEV_CERT_LEN, x->chain.cek.raw, SM_SEV_CERT_LEN);
-	if (x->chain.have & SM_HAVE_ASK) {
-		memcpy(amd, x->chain.ask.raw, x->chain.ask.len);
-		amd_len = x->chain.ask.len;
-	}
-	if (x->chain.have & SM_HAVE_ARK) {
-		memcpy(amd + amd_len, x->chain.ark.raw, x->chain.ark.len);
-		amd_len += x->chain.ark.len;
-	}
-	a.pdh = x->chain.pdh.raw;
-	a.pdh_len = SM_SEV_CERT_LEN;
-	a.plat_certs = plat;
-	a.plat_certs_len = sizeof(plat);
-	a.amd_certs = amd;
-	a.amd_certs_len = amd_len;
-	a.session = x->session;
-
-	/* Length query first, as the SEV API describes for SEND_START. */
-	a.session_len = 0;
-	rc = sm_fw_send_start(x->fw, &a, e);
-	if (rc == 0 || x->fw->fw_error != SM_FW_INVALID_LENGTH) {
-		x->t_fw += sm_now() - t;
-		if (rc == 0)
-			return sm_err_set(
-				e, SM_EXIT_VM,
-				"SEND_START length query succeeded unexpectedly");
-		return -1;
-	}
-	if (a.session_len != SM_REC_SESSION_LEN) {
-		x->t_fw += sm_now() - t;
-		return sm_err_set(
-			e, SM_EXIT_VM,
-			"SEND_START wants a session of %u bytes, not %u",
-			a.session_len, SM_REC_SESSION_LEN);
-	}
-	rc = sm_fw_send_start(x->fw, &a, e);
+	rc = x->method->start(x->mctx, &a, e);
 	x->t_fw += sm_now() - t;
 	if (rc)
 		return -1;
 	x->state = SM_EXP_SENDING;
+	/* The source PDH goes into the archive for the target's start. */
+	memcpy(x->src_pdh, a.src_pdh, sizeof(x->src_pdh));
+	memcpy(x->session, a.session, sizeof(x->session));
+	sm_wipe(a.session, sizeof(a.session));
+	if (sm_sev_cert_parse(x->src_pdh, sizeof(x->src_pdh), &src, e))
+		return sm_err_prefix(e, "source PDH");
+	sm_sev_cert_fingerprint(&src, fp, &fplen);
+	memcpy(x->source_fp, fp, SM_FP_LEN);
 	if (a.policy != x->policy) {
 		warn(x, "the firmware reports policy 0x%x, the VMM said 0x%x",
 		     a.policy, x->policy);
@@ -1030,30 +997,14 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 
 		rec.data_len = sm_rec_data_len(rec.kind);
 		if (rec.kind == SM_REC_PRIVATE) {
-			struct sm_fw_xfer xf = { 0 };
-			int frc;
+			int frc = x->method->seal_page(x->mctx, rec.gpa, data,
+						       rec.pkt_hdr, trans, e);
 
-			xf.hdr = rec.pkt_hdr;
-			xf.hdr_len = SM_REC_PKT_HDR_LEN;
-			xf.guest = (void *)(uintptr_t)data;
-			xf.guest_len = SM_PAGE_SIZE;
-			xf.gpa = rec.gpa;
-			xf.trans = trans;
-			xf.trans_len = SM_PAGE_SIZE;
-			frc = sm_fw_send_update_data(x->fw, &xf, e);
 			t1 = sm_now();
 			x->t_fw += t1 - t;
 			t = t1;
 			if (frc) {
 				sm_err_prefix(e, "page 0x%" PRIx64, rec.gpa);
-				goto out;
-			}
-			if (xf.trans_len != SM_PAGE_SIZE ||
-			    xf.hdr_len != SM_REC_PKT_HDR_LEN) {
-				sm_err_set(e, SM_EXIT_VM,
-					   "SEND_UPDATE_DATA of page 0x%" PRIx64
-					   " returned %u bytes",
-					   rec.gpa, xf.trans_len);
 				goto out;
 			}
 			data = trans;
@@ -1140,17 +1091,10 @@ static int write_vmsas(struct exp *x, struct sm_err *e)
 					      .gpa = v,
 					      .kind = SM_REC_VMSA,
 					      .data_len = SM_PAGE_SIZE };
-			struct sm_fw_xfer xf = { 0 };
 			double t = sm_now();
-			int frc;
+			int frc = x->method->seal_vmsa(x->mctx, v, rec.pkt_hdr,
+						       trans, e);
 
-			xf.hdr = rec.pkt_hdr;
-			xf.hdr_len = SM_REC_PKT_HDR_LEN;
-			xf.guest_len = SM_VMSA_SIZE;
-			xf.trans = trans;
-			xf.trans_len = SM_PAGE_SIZE;
-			xf.vcpu = v;
-			frc = sm_fw_send_update_vmsa(x->fw, &xf, e);
 			x->t_fw += sm_now() - t;
 			if (frc) {
 				sm_err_prefix(e, "vCPU %u", v);
@@ -1454,7 +1398,7 @@ static void give_back(struct exp *x, int resume, struct sm_err *e)
 	struct sm_err e2 = { 0 };
 
 	if (x->state >= SM_EXP_SENDING && x->state < SM_EXP_FINISHED &&
-	    sm_fw_send_cancel(x->fw, &e2))
+	    x->method->cancel(x->mctx, &e2))
 		also(e, "SEND_CANCEL failed", &e2);
 	if (x->state >= SM_EXP_TAKEN && x->state < SM_EXP_FINISHED) {
 		if (x->doubt ? sm_ep_return_context_in_doubt(x->ep,
@@ -1497,7 +1441,7 @@ static int finish(struct exp *x, struct sm_err *e)
 	double t = sm_now();
 	int rc;
 
-	rc = sm_fw_send_finish(x->fw, e);
+	rc = x->method->finish(x->mctx, e);
 	x->t_fw += sm_now() - t;
 	if (rc)
 		return -1;

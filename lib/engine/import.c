@@ -45,6 +45,7 @@
 #include "base/bytes.h"
 #include "certs/cert.h"
 #include "endpoint/endpoint.h"
+#include "engine/method.h"
 #include "fw/fw.h"
 #include "base/ossl.h"
 #include "archive/records.h"
@@ -102,6 +103,9 @@ struct imp {
 	struct sm_ep_hello hello;
 	int have_hello;
 	struct sm_fw *fw;
+	/* how private state crosses: today the PSP's (method.h) */
+	const struct sm_method_recv *method;
+	void *mctx;
 	uint32_t handle; /* the context RECEIVE_START made */
 	struct win win;
 	struct sm_replay *replay;
@@ -379,6 +383,8 @@ static int check_target_pdh(struct imp *x, struct sm_err *e)
 
 	if (sm_fw_open_receive(&vm, &x->fw, e))
 		return -1;
+	x->method = &sm_psp_recv;
+	x->mctx = x->fw;
 	if (sm_fw_pdh_cert_export(x->fw, pdh, chain, e) ||
 	    sm_sev_cert_parse(pdh, sizeof(pdh), &c, e))
 		return sm_err_prefix(e, "target PDH");
@@ -454,31 +460,17 @@ static int before_start(struct imp *x, struct sm_err *e)
 
 static int receive_start(struct imp *x, struct sm_err *e)
 {
-	struct sm_fw_receive_start a = { 0 };
+	struct sm_recv_start a = { .policy = x->m->policy,
+				   .nvcpus = x->m->vcpus,
+				   .src_pdh = x->src_pdh,
+				   .session = x->session };
 	double t = sm_now();
 	int rc;
 
-	rc = sm_fw_prepare_receive(x->fw, x->m->vcpus, e);
-	if (rc == 0) {
-		a.handle = 0;
-		a.policy = x->m->policy;
-		a.pdh = x->src_pdh;
-		a.pdh_len = sizeof(x->src_pdh);
-		a.session = x->session;
-		a.session_len = sizeof(x->session);
-		rc = sm_fw_receive_start(x->fw, &a, e);
-	}
+	rc = x->method->start(x->mctx, &a, e);
 	x->t_fw += sm_now() - t;
-	if (rc) {
-		/*
-		 * A session blob whose MACs fail (made for another PDH, or
-		 * for another policy than the manifest's) was damaged or
-		 * forged: verification, as for a packet.
-		 */
-		if (x->fw->fw_error == SM_FW_BAD_MEASUREMENT)
-			e->code = SM_EXIT_VERIFY;
+	if (rc)
 		return -1;
-	}
 	x->handle = a.handle;
 	x->state = SM_IMP_STARTED;
 	return 0;
@@ -606,7 +598,6 @@ static int rec_fail(struct imp *x, const struct sm_rec *r, struct sm_err *e)
 static int apply_record(struct imp *x, struct sm_rec *r, uint8_t *data,
 			struct sm_err *e)
 {
-	struct sm_fw_xfer xf = { 0 };
 	uint8_t *page;
 	double t;
 	int rc;
@@ -614,14 +605,9 @@ static int apply_record(struct imp *x, struct sm_rec *r, uint8_t *data,
 	if (!x->fw)
 		return 0; /* --check */
 	if (r->kind == SM_REC_VMSA) {
-		xf.hdr = r->pkt_hdr;
-		xf.hdr_len = SM_REC_PKT_HDR_LEN;
-		xf.guest_len = SM_VMSA_SIZE;
-		xf.trans = data;
-		xf.trans_len = SM_PAGE_SIZE;
-		xf.vcpu = (unsigned)r->gpa;
 		t = sm_now();
-		rc = sm_fw_receive_update_vmsa(x->fw, &xf, e);
+		rc = x->method->open_vmsa(x->mctx, (unsigned)r->gpa,
+					  r->pkt_hdr, data, e);
 		x->t_fw += sm_now() - t;
 		goto fw_done;
 	}
@@ -636,24 +622,12 @@ static int apply_record(struct imp *x, struct sm_rec *r, uint8_t *data,
 		memset(page, 0, SM_PAGE_SIZE);
 		return 0;
 	}
-	xf.hdr = r->pkt_hdr;
-	xf.hdr_len = SM_REC_PKT_HDR_LEN;
-	xf.guest = page;
-	xf.guest_len = SM_PAGE_SIZE;
-	xf.gpa = r->gpa;
-	xf.trans = data;
-	xf.trans_len = SM_PAGE_SIZE;
 	t = sm_now();
-	rc = sm_fw_receive_update_data(x->fw, &xf, e);
+	rc = x->method->open_page(x->mctx, r->gpa, r->pkt_hdr, data, page, e);
 	x->t_fw += sm_now() - t;
 fw_done:
-	if (rc) {
-		/* A packet whose MAC fails was damaged or forged: verification. */
-		if (x->fw->fw_error == SM_FW_BAD_MEASUREMENT)
-			e->code = SM_EXIT_VERIFY;
-		return rec_fail(x, r, e);
-	}
-	return 0;
+	/* (a packet whose MAC fails is a verification failure: method.h) */
+	return rc ? rec_fail(x, r, e) : 0;
 }
 
 static int read_chunk(struct imp *x, uint8_t *data, struct sm_err *e)
@@ -1217,7 +1191,7 @@ static int complete(struct imp *x, struct sm_err *e)
 	/* From here on the guest is never thrown away (import.h). */
 	hold_signals(x);
 	t = sm_now();
-	rc = sm_fw_receive_finish(x->fw, e);
+	rc = x->method->finish(x->mctx, e);
 	x->t_fw += sm_now() - t;
 	if (rc)
 		return -1;
