@@ -17,7 +17,6 @@
  */
 #include "fw/fw-sim.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <errno.h>
 #include <pthread.h>
@@ -35,16 +34,14 @@
 #include "base/log.h"
 #include "base/ossl.h"
 #include "fw/sevcrypto.h"
+#include "fw/sim-platform.h"
 #include "base/util.h"
 
 #define CTX_MAGIC "SMSIMCTX"
 #define CTX_VERSION 1u
-#define CHIP_ID_LEN 64
 #define KVM_BLOB_MAX 0x4000u /* SEV_FW_BLOB_MAX_SIZE */
-#define PLATFORM_JSON "platform.json"
 #define PLAT_INIT 1
 #define PLAT_WORKING 2
-#define SIM_BUILD 0
 /* VMSAs are kept encrypted under the VEK at a tweak no GPA uses. */
 #define VMSA_TWEAK(v) (0xffffffff00000000ull | ((uint64_t)(v) << 12))
 /*
@@ -63,7 +60,7 @@ struct simctx {
 	char magic[8];
 	uint32_t version;
 	uint32_t nvcpus;
-	uint8_t chip_id[CHIP_ID_LEN]; /* the platform this guest lives on */
+	uint8_t chip_id[SM_SIM_CHIP_ID_LEN]; /* the platform this guest lives on */
 	uint32_t handle, policy, state, active, es, asid;
 	uint32_t channel; /* TEK/TIK valid */
 	uint8_t vek[32];
@@ -74,10 +71,7 @@ _Static_assert(sizeof(struct simctx) <= SM_PAGE_SIZE, "context header fits a pag
 
 struct sim {
 	char dir[PATH_MAX];
-	struct sm_sim_platform_info info;
-	struct sm_key *pdh_key;
-	struct sm_sev_cert pdh, pek, oca, cek;
-	struct sm_amd_cert ark; /* the root this firmware trusts */
+	struct sm_sim_platform plat; /* its certificates, keys and info */
 
 	int ctx_fd;
 	struct simctx *ctx;
@@ -98,13 +92,6 @@ static struct sim *sim_of(struct sm_fw *fw)
 	return fw->priv;
 }
 
-static int join(char *out, const char *dir, const char *name)
-{
-	int n = snprintf(out, PATH_MAX, "%s/%s", dir, name);
-
-	return n < 0 || n >= PATH_MAX ? -1 : 0;
-}
-
 /* A firmware refusal: EIO with the status, as KVM reports it. */
 static int fw_status(struct sm_fw *fw, struct sm_err *e, const char *cmd,
 		     uint32_t status)
@@ -118,465 +105,6 @@ static int kvm_einval(struct sm_fw *fw, struct sm_err *e, const char *cmd,
 {
 	pr_debug("%s refused by the (simulated) kernel: %s", cmd, why);
 	return sm_fw_fail(fw, e, cmd, EINVAL, 0);
-}
-
-/* ---- platform.json (written and read here only; a fixed flat shape) ---- */
-
-static int json_write(const char *path, const struct sm_sim_platform_info *i,
-		      struct sm_err *e)
-{
-	char buf[512], hex[2 * CHIP_ID_LEN + 1];
-	int n;
-
-	sm_hex_encode(i->chip_id, CHIP_ID_LEN, hex);
-	n = snprintf(buf, sizeof(buf),
-		     "{\n"
-		     "  \"schema\": \"sevmig-sim-platform/1\",\n"
-		     "  \"product\": \"%s\",\n"
-		     "  \"api_major\": %u,\n"
-		     "  \"api_minor\": %u,\n"
-		     "  \"build\": %u,\n"
-		     "  \"es\": %s,\n"
-		     "  \"chip_id\": \"%s\"\n"
-		     "}\n",
-		     sm_product_name(i->product), i->api_major, i->api_minor,
-		     i->build, i->es ? "true" : "false", hex);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return sm_err_set(e, SM_EXIT_FAILURE, "platform.json too long");
-	return sm_write_file_atomic(path, buf, (size_t)n, 0644, e);
-}
-
-/*
- * The raw text of key's value in a flat JSON object: a string without
- * its quotes (no escapes), or a bare number/true/false.  0 or -1.
- */
-static int json_get(const char *doc, const char *key, char *out, size_t max)
-{
-	char pat[64];
-	const char *p, *end;
-	size_t n;
-
-	snprintf(pat, sizeof(pat), "\"%s\"", key);
-	p = strstr(doc, pat);
-	if (!p)
-		return -1;
-	p += strlen(pat);
-	p += strspn(p, " \t\r\n");
-	if (*p++ != ':')
-		return -1;
-	p += strspn(p, " \t\r\n");
-	if (*p == '"') {
-		end = strchr(++p, '"');
-	} else {
-		end = p + strcspn(p, ",} \t\r\n");
-	}
-	if (!end || end == p)
-		return -1;
-	n = (size_t)(end - p);
-	if (n >= max || memchr(p, '\\', n))
-		return -1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return 0;
-}
-
-static int json_uint(const char *doc, const char *key, unsigned max,
-		     unsigned *out)
-{
-	char v[16];
-	uint64_t u;
-
-	if (json_get(doc, key, v, sizeof(v)) || sm_parse_uint(v, max, &u))
-		return -1;
-	*out = (unsigned)u;
-	return 0;
-}
-
-static int json_read(const char *path, struct sm_sim_platform_info *i,
-		     struct sm_err *e)
-{
-	char v[2 * CHIP_ID_LEN + 2], *doc;
-	unsigned maj, min, build;
-	uint8_t *buf;
-	size_t len;
-	int rc = -1;
-
-	if (sm_read_file(path, 4096, &buf, &len, e))
-		return -1;
-	doc = malloc(len + 1);
-	if (!doc) {
-		free(buf);
-		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
-	}
-	memcpy(doc, buf, len);
-	doc[len] = '\0';
-	free(buf);
-	memset(i, 0, sizeof(*i));
-	if (json_get(doc, "schema", v, sizeof(v)) ||
-	    strcmp(v, "sevmig-sim-platform/1") != 0) {
-		sm_err_set(e, SM_EXIT_UNSUPPORTED,
-			   "reading '%s': not a sevmig-sim-platform/1 file",
-			   path);
-		goto out;
-	}
-	if (json_get(doc, "product", v, sizeof(v)) ||
-	    sm_product_parse(v, &i->product) ||
-	    json_uint(doc, "api_major", 255, &maj) ||
-	    json_uint(doc, "api_minor", 255, &min) ||
-	    json_uint(doc, "build", 255, &build) ||
-	    json_get(doc, "es", v, sizeof(v)) ||
-	    (strcmp(v, "true") && strcmp(v, "false"))) {
-		sm_err_set(e, SM_EXIT_FAILURE, "reading '%s': bad or missing "
-			   "field", path);
-		goto out;
-	}
-	i->es = strcmp(v, "true") == 0;
-	i->api_major = (uint8_t)maj;
-	i->api_minor = (uint8_t)min;
-	i->build = (uint8_t)build;
-	if (json_get(doc, "chip_id", v, sizeof(v)) ||
-	    sm_hex_decode(v, i->chip_id, CHIP_ID_LEN) != CHIP_ID_LEN) {
-		sm_err_set(e, SM_EXIT_FAILURE, "reading '%s': bad chip_id",
-			   path);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(doc);
-	return rc;
-}
-
-/* ---- certificate files ---- */
-
-static int load_sev(const char *dir, const char *name, uint32_t usage,
-		    struct sm_sev_cert *c, struct sm_err *e)
-{
-	char path[PATH_MAX];
-	uint8_t *buf;
-	size_t len;
-	int rc;
-
-	if (join(path, dir, name))
-		return sm_err_set(e, SM_EXIT_USAGE, "path too long '%s'", dir);
-	if (sm_read_file(path, SM_SEV_CERT_LEN + 1, &buf, &len, e))
-		return -1;
-	rc = sm_sev_cert_parse(buf, len, c, e);
-	free(buf);
-	if (rc)
-		return sm_err_prefix(e, "reading '%s'", path);
-	if (c->usage != usage)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "reading '%s': usage %s, expected %s", path,
-				  sm_usage_name(c->usage),
-				  sm_usage_name(usage));
-	return 0;
-}
-
-static int load_amd(const char *dir, const char *name, struct sm_amd_cert *c,
-		    struct sm_err *e)
-{
-	char path[PATH_MAX];
-	uint8_t *buf;
-	size_t len, used = 0;
-	int rc;
-
-	if (join(path, dir, name))
-		return sm_err_set(e, SM_EXIT_USAGE, "path too long '%s'", dir);
-	if (sm_read_file(path, SM_AMD_CERT_MAX + 1, &buf, &len, e))
-		return -1;
-	rc = sm_amd_cert_parse(buf, len, c, &used, e);
-	free(buf);
-	if (rc)
-		return sm_err_prefix(e, "reading '%s'", path);
-	if (used != len)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "reading '%s': trailing bytes", path);
-	return 0;
-}
-
-static int load_key(const char *dir, const char *name, struct sm_key **k,
-		    struct sm_err *e)
-{
-	char path[PATH_MAX];
-
-	if (join(path, dir, name))
-		return sm_err_set(e, SM_EXIT_USAGE, "path too long '%s'", dir);
-	return sm_key_load_pem(path, k, e);
-}
-
-/* ---- platform init ---- */
-
-static const char *const platform_files[] = {
-	"ark.cert", "ark.key", "ask.cert", "ask.key", "cek.cert", "cek.key",
-	"oca.cert", "oca.key", "pek.cert", "pek.key", "pdh.cert", "pdh.key",
-	PLATFORM_JSON,
-};
-
-static int dir_prepare(const char *dir, int *created, struct sm_err *e)
-{
-	struct dirent *d;
-	DIR *dp;
-	int err;
-
-	*created = 0;
-	if (mkdir(dir, 0755) == 0) {
-		*created = 1;
-		return 0;
-	}
-	err = errno;
-	if (err != EEXIST)
-		return sm_err_errno(e, SM_EXIT_IO, err,
-				    "creating platform directory '%s'", dir);
-	dp = opendir(dir);
-	if (!dp)
-		return sm_err_errno(e, SM_EXIT_IO, errno,
-				    "opening platform directory '%s'", dir);
-	while ((d = readdir(dp)) != NULL) {
-		if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..")) {
-			closedir(dp);
-			return sm_err_set(e, SM_EXIT_USAGE,
-					  "creating platform '%s': directory "
-					  "is not empty",
-					  dir);
-		}
-	}
-	closedir(dp);
-	return 0;
-}
-
-static void dir_undo(const char *dir, int created)
-{
-	char path[PATH_MAX];
-	size_t i;
-
-	for (i = 0; i < SM_ARRAY_SIZE(platform_files); i++)
-		if (join(path, dir, platform_files[i]) == 0)
-			unlink(path);
-	if (created)
-		rmdir(dir);
-}
-
-static int save_cert(const char *dir, const char *name, const void *raw,
-		     size_t len, struct sm_err *e)
-{
-	char path[PATH_MAX];
-
-	if (join(path, dir, name))
-		return sm_err_set(e, SM_EXIT_USAGE, "path too long '%s'", dir);
-	return sm_write_file_atomic(path, raw, len, 0644, e);
-}
-
-static int save_key(const char *dir, const char *name, const struct sm_key *k,
-		    struct sm_err *e)
-{
-	char path[PATH_MAX];
-
-	if (join(path, dir, name))
-		return sm_err_set(e, SM_EXIT_USAGE, "path too long '%s'", dir);
-	return sm_key_save_pem(k, path, e);
-}
-
-/* A shared ARK must come with the private half of its key. */
-static int check_pair_amd(const char *dir, const char *name,
-			  const struct sm_amd_cert *c, struct sm_key *k,
-			  struct sm_err *e)
-{
-	struct sm_amd_cert probe;
-	uint8_t id[SM_KEY_ID_LEN] = { 0 };
-
-	/* Sign a throwaway ASK and verify it with the ARK's public key. */
-	if (sm_amd_cert_build(&probe, k, SM_USAGE_ASK, id, k, c->key_id, e) ||
-	    sm_amd_cert_verify(c, &probe, e))
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "sharing '%s/%s': the key does not match "
-				  "the certificate",
-				  dir, name);
-	return 0;
-}
-
-/* The simulated AMD part: new ARK and ASK, or those of another host. */
-static int make_amd(const char *dir, const struct sm_sim_platform_opts *o,
-		    enum sm_product product, struct sm_key **ask_key,
-		    struct sm_amd_cert *ask, struct sm_err *e)
-{
-	struct sm_key *ark_key = NULL;
-	struct sm_amd_cert ark;
-	uint8_t ark_id[SM_KEY_ID_LEN], ask_id[SM_KEY_ID_LEN];
-	unsigned bits;
-	int rc = -1;
-
-	*ask_key = NULL;
-	if (o->ark_from) {
-		if (load_amd(o->ark_from, "ark.cert", &ark, e) ||
-		    load_amd(o->ark_from, "ask.cert", ask, e) ||
-		    load_key(o->ark_from, "ark.key", &ark_key, e) ||
-		    load_key(o->ark_from, "ask.key", ask_key, e))
-			goto out;
-		/* The ASK's key is checked when it signs the CEK. */
-		if (check_pair_amd(o->ark_from, "ark.key", &ark, ark_key, e) ||
-		    sm_amd_cert_verify(&ark, ask, e))
-			goto out;
-	} else {
-		bits = o->ark_bits;
-		if (!bits)
-			bits = product == SM_PRODUCT_NAPLES ? 2048 : 4096;
-		if (sm_random(ark_id, sizeof(ark_id)) ||
-		    sm_random(ask_id, sizeof(ask_id))) {
-			sm_err_ossl(e, SM_EXIT_FAILURE, "no random bytes");
-			goto out;
-		}
-		if (sm_key_generate_rsa(&ark_key, bits, e) ||
-		    sm_key_generate_rsa(ask_key, bits, e) ||
-		    sm_amd_cert_build(&ark, ark_key, SM_USAGE_ARK, ark_id,
-				      ark_key, ark_id, e) ||
-		    sm_amd_cert_build(ask, *ask_key, SM_USAGE_ASK, ask_id,
-				      ark_key, ark_id, e))
-			goto out;
-	}
-	if (save_cert(dir, "ark.cert", ark.raw, ark.len, e) ||
-	    save_key(dir, "ark.key", ark_key, e) ||
-	    save_cert(dir, "ask.cert", ask->raw, ask->len, e) ||
-	    save_key(dir, "ask.key", *ask_key, e))
-		goto out;
-	rc = 0;
-out:
-	sm_key_free(ark_key);
-	if (rc) {
-		sm_key_free(*ask_key);
-		*ask_key = NULL;
-	}
-	return rc;
-}
-
-/* The owner: a new self-signed OCA, or the OCA of another host. */
-static int make_oca(const char *dir, const struct sm_sim_platform_opts *o,
-		    uint8_t maj, uint8_t min, struct sm_key **k,
-		    struct sm_sev_cert *oca, struct sm_err *e)
-{
-	if (o->oca_from) {
-		if (load_sev(o->oca_from, "oca.cert", SM_USAGE_OCA, oca, e) ||
-		    load_key(o->oca_from, "oca.key", k, e))
-			return -1;
-		if (!sm_key_matches_sev_cert(*k, oca))
-			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "sharing '%s/oca.key': the key does "
-					  "not match the certificate",
-					  o->oca_from);
-	} else {
-		if (sm_key_generate_ec(k, e) ||
-		    sm_sev_cert_init(oca, *k, SM_USAGE_OCA,
-				     SM_ALGO_ECDSA_SHA256, maj, min, e) ||
-		    sm_sev_cert_sign(oca, 0, *k, SM_USAGE_OCA, e))
-			return -1;
-	}
-	if (save_cert(dir, "oca.cert", oca->raw, SM_SEV_CERT_LEN, e) ||
-	    save_key(dir, "oca.key", *k, e))
-		return -1;
-	return 0;
-}
-
-static int make_platform(const char *dir, const struct sm_sim_platform_opts *o,
-			 struct sm_err *e)
-{
-	struct sm_key *ask_k = NULL, *cek_k = NULL, *oca_k = NULL;
-	struct sm_key *pek_k = NULL, *pdh_k = NULL;
-	struct sm_sev_cert cek, oca, pek, pdh;
-	struct sm_sim_platform_info info;
-	struct sm_amd_cert ask;
-	char path[PATH_MAX];
-	int rc = -1;
-
-	memset(&info, 0, sizeof(info));
-	info.product = o->product ? o->product : SM_PRODUCT_MILAN;
-	info.api_major = o->api_major;
-	info.api_minor = o->api_minor;
-	if (!info.api_major && !info.api_minor) {
-		info.api_major = 1;
-		info.api_minor = 55;
-	}
-	info.build = SIM_BUILD;
-	info.es = !o->no_es;
-	if (sm_random(info.chip_id, sizeof(info.chip_id))) {
-		sm_err_ossl(e, SM_EXIT_FAILURE, "no random bytes");
-		goto out;
-	}
-	if (make_amd(dir, o, info.product, &ask_k, &ask, e))
-		goto out;
-	/* CEK: as the KDS serves it, signed by the ASK. */
-	if (sm_key_generate_ec(&cek_k, e) ||
-	    sm_sev_cert_init(&cek, cek_k, SM_USAGE_CEK, SM_ALGO_ECDSA_SHA256,
-			     info.api_major, info.api_minor, e) ||
-	    sm_sev_cert_sign_by_amd(&cek, ask_k, e))
-		goto out;
-	if (sm_sev_cert_verify_by_amd(&ask, &cek, e)) {
-		sm_err_set(e, SM_EXIT_VERIFY,
-			   "sharing '%s/ask.key': the key does not match the "
-			   "certificate", o->ark_from ? o->ark_from : dir);
-		goto out;
-	}
-	if (make_oca(dir, o, info.api_major, info.api_minor, &oca_k, &oca, e))
-		goto out;
-	/* PEK: signed by the owner (slot 1) and by the chip (slot 2). */
-	if (sm_key_generate_ec(&pek_k, e) ||
-	    sm_sev_cert_init(&pek, pek_k, SM_USAGE_PEK, SM_ALGO_ECDSA_SHA256,
-			     info.api_major, info.api_minor, e) ||
-	    sm_sev_cert_sign(&pek, 0, oca_k, SM_USAGE_OCA, e) ||
-	    sm_sev_cert_sign(&pek, 1, cek_k, SM_USAGE_CEK, e))
-		goto out;
-	if (sm_key_generate_ec(&pdh_k, e) ||
-	    sm_sev_cert_init(&pdh, pdh_k, SM_USAGE_PDH, SM_ALGO_ECDH_SHA256,
-			     info.api_major, info.api_minor, e) ||
-	    sm_sev_cert_sign(&pdh, 0, pek_k, SM_USAGE_PEK, e))
-		goto out;
-	if (save_cert(dir, "cek.cert", cek.raw, SM_SEV_CERT_LEN, e) ||
-	    save_key(dir, "cek.key", cek_k, e) ||
-	    save_cert(dir, "pek.cert", pek.raw, SM_SEV_CERT_LEN, e) ||
-	    save_key(dir, "pek.key", pek_k, e) ||
-	    save_cert(dir, "pdh.cert", pdh.raw, SM_SEV_CERT_LEN, e) ||
-	    save_key(dir, "pdh.key", pdh_k, e))
-		goto out;
-	if (join(path, dir, PLATFORM_JSON)) {
-		sm_err_set(e, SM_EXIT_USAGE, "path too long '%s'", dir);
-		goto out;
-	}
-	if (json_write(path, &info, e))
-		goto out;
-	rc = 0;
-out:
-	sm_key_free(pdh_k);
-	sm_key_free(pek_k);
-	sm_key_free(oca_k);
-	sm_key_free(cek_k);
-	sm_key_free(ask_k);
-	return rc;
-}
-
-int sm_fw_sim_platform_init(const char *dir,
-			    const struct sm_sim_platform_opts *o,
-			    struct sm_err *e)
-{
-	struct sm_sim_platform_opts def;
-	int created;
-
-	if (!o) {
-		memset(&def, 0, sizeof(def));
-		o = &def;
-	}
-	if (o->ark_bits && o->ark_bits != 2048 && o->ark_bits != 4096)
-		return sm_err_set(e, SM_EXIT_USAGE,
-				  "bad ARK size %u (2048 or 4096)",
-				  o->ark_bits);
-	if (o->ark_bits && o->ark_from)
-		return sm_err_set(e, SM_EXIT_USAGE,
-				  "an ARK size and a shared ARK exclude each "
-				  "other");
-	if (dir_prepare(dir, &created, e))
-		return -1;
-	if (make_platform(dir, o, e)) {
-		dir_undo(dir, created);
-		return sm_err_prefix(e, "creating platform '%s'", dir);
-	}
-	return 0;
 }
 
 /* ---- the guest context ---- */
@@ -680,7 +208,7 @@ static int ctx_create(struct sim *s, unsigned nvcpus, struct sm_err *e)
 	memcpy(s->ctx->magic, CTX_MAGIC, 8);
 	s->ctx->version = CTX_VERSION;
 	s->ctx->nvcpus = nvcpus;
-	memcpy(s->ctx->chip_id, s->info.chip_id, CHIP_ID_LEN);
+	memcpy(s->ctx->chip_id, s->plat.info.chip_id, SM_SIM_CHIP_ID_LEN);
 	s->ctx->state = SM_GUEST_UNINIT;
 	return 0;
 }
@@ -843,7 +371,7 @@ int sm_fw_sim_attach(struct sm_fw *fw, int ctx_fd, struct sm_err *e)
 				  "attaching guest context: not a simulated "
 				  "guest context");
 	/* A context is bound to the chip it lives on, as an ASID is. */
-	if (memcmp(hdr.chip_id, s->info.chip_id, CHIP_ID_LEN))
+	if (memcmp(hdr.chip_id, s->plat.info.chip_id, SM_SIM_CHIP_ID_LEN))
 		return sm_err_set(e, SM_EXIT_VM,
 				  "attaching guest context: it belongs to "
 				  "another simulated platform than '%s'",
@@ -903,7 +431,7 @@ int sm_fw_sim_launch(struct sm_fw *fw, uint32_t policy, unsigned nvcpus,
 				  SM_SIM_MAX_VCPUS);
 	fw->fw_error = 0;
 	fw->sys_errno = 0;
-	if ((policy & SM_POLICY_ES) && !s->info.es)
+	if ((policy & SM_POLICY_ES) && !s->plat.info.es)
 		return fw_status(fw, e, "LAUNCH_START", SM_FW_UNSUPPORTED);
 	if (ctx_create(s, nvcpus, e))
 		return -1;
@@ -1050,7 +578,7 @@ int sm_fw_sim_platform_info(struct sm_fw *fw, struct sm_sim_platform_info *i,
 			    struct sm_err *e)
 {
 	(void)e;
-	*i = sim_of(fw)->info;
+	*i = sim_of(fw)->plat.info;
 	return 0;
 }
 
@@ -1064,10 +592,10 @@ static int op_platform_status(struct sm_fw *fw,
 
 	(void)e;
 	memset(st, 0, sizeof(*st));
-	st->api_major = s->info.api_major;
-	st->api_minor = s->info.api_minor;
-	st->build = s->info.build;
-	st->es = s->info.es;
+	st->api_major = s->plat.info.api_major;
+	st->api_minor = s->plat.info.api_minor;
+	st->build = s->plat.info.build;
+	st->es = s->plat.info.es;
 	st->guest_count = s->ctx && s->ctx->state != SM_GUEST_UNINIT;
 	st->state = st->guest_count ? PLAT_WORKING : PLAT_INIT;
 	return 0;
@@ -1081,14 +609,14 @@ static int op_pdh_cert_export(struct sm_fw *fw, uint8_t pdh[SM_SEV_CERT_LEN],
 	uint8_t *cek = chain + 2 * SM_SEV_CERT_LEN;
 
 	(void)e;
-	memcpy(pdh, s->pdh.raw, SM_SEV_CERT_LEN);
-	memcpy(chain, s->pek.raw, SM_SEV_CERT_LEN);
-	memcpy(chain + SM_SEV_CERT_LEN, s->oca.raw, SM_SEV_CERT_LEN);
+	memcpy(pdh, s->plat.pdh.raw, SM_SEV_CERT_LEN);
+	memcpy(chain, s->plat.pek.raw, SM_SEV_CERT_LEN);
+	memcpy(chain + SM_SEV_CERT_LEN, s->plat.oca.raw, SM_SEV_CERT_LEN);
 	/*
 	 * The firmware exports its CEK unsigned (both slots empty); the
 	 * ASK-signed copy is what the KDS serves, here DIR/cek.cert.
 	 */
-	memcpy(cek, s->cek.raw, SM_SEV_BODY_LEN);
+	memcpy(cek, s->plat.cek.raw, SM_SEV_BODY_LEN);
 	memset(cek + SM_SEV_BODY_LEN, 0, SM_SEV_CERT_LEN - SM_SEV_BODY_LEN);
 	cek[0x414] = 0x00;
 	cek[0x415] = 0x10; /* SIG1_USAGE = INVALID (0x1000) */
@@ -1146,7 +674,7 @@ static int check_sev_chain(struct sim *s, const struct sm_sev_cert *pdh,
 	    cek->usage != SM_USAGE_CEK || pek->usage != SM_USAGE_PEK)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "certificates in the wrong places");
-	if (ark.len != s->ark.len || memcmp(ark.raw, s->ark.raw, ark.len))
+	if (ark.len != s->plat.ark.len || memcmp(ark.raw, s->plat.ark.raw, ark.len))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "the ARK is not the one this firmware "
 				  "trusts");
@@ -1173,7 +701,7 @@ static int check_domain(struct sim *s, const struct sm_sev_cert *pdh,
 	if (sm_sev_cert_verify(oca, oca, e) || sm_sev_cert_verify(oca, pek, e) ||
 	    sm_sev_cert_verify(pek, pdh, e))
 		return -1;
-	if (memcmp(oca->raw, s->oca.raw, SM_SEV_CERT_LEN))
+	if (memcmp(oca->raw, s->plat.oca.raw, SM_SEV_CERT_LEN))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "the target's OCA is not this platform's "
 				  "OCA");
@@ -1253,7 +781,7 @@ static int op_send_start(struct sm_fw *fw, struct sm_fw_send_start *a,
 	if (sm_sev_cert_pdh_sane(a->pdh, a->pdh_len, &why) ||
 	    sm_sev_cert_parse(a->pdh, a->pdh_len, &pdh, &why))
 		goto bad_cert;
-	if (sm_key_ecdh(s->pdh_key, &pdh, z, &why))
+	if (sm_key_ecdh(s->plat.pdh_key, &pdh, z, &why))
 		goto bad_cert;
 	if (sm_random(nonce, 16) || sm_random(iv, 16) ||
 	    sm_random(&tk, sizeof(tk))) {
@@ -1438,7 +966,7 @@ static int op_receive_start(struct sm_fw *fw, struct sm_fw_receive_start *a,
 	/* The sender's PDH gets the sanity check only, no chain. */
 	if (sm_sev_cert_pdh_sane(a->pdh, a->pdh_len, &why) ||
 	    sm_sev_cert_parse(a->pdh, a->pdh_len, &pdh, &why) ||
-	    sm_key_ecdh(s->pdh_key, &pdh, z, &why)) {
+	    sm_key_ecdh(s->plat.pdh_key, &pdh, z, &why)) {
 		pr_debug("RECEIVE_START: sender PDH: %s", why.msg);
 		return fw_status(fw, e, cmd, SM_FW_INVALID_CERTIFICATE);
 	}
@@ -1462,7 +990,7 @@ static int op_receive_start(struct sm_fw *fw, struct sm_fw_receive_start *a,
 				       SM_FW_INVALID_GUEST);
 		goto out;
 	}
-	if ((a->policy & SM_POLICY_ES) && !s->info.es) {
+	if ((a->policy & SM_POLICY_ES) && !s->plat.info.es) {
 		rc = fw_status(fw, e, cmd, SM_FW_UNSUPPORTED);
 		goto out;
 	}
@@ -1576,7 +1104,7 @@ static void op_close(struct sm_fw *fw)
 	struct sim *s = sim_of(fw);
 
 	sm_fw_sim_detach(fw);
-	sm_key_free(s->pdh_key);
+	sm_sim_platform_free(&s->plat);
 	sm_wipe(s, sizeof(*s));
 	free(s);
 	free(fw);
@@ -1604,7 +1132,6 @@ static const struct sm_fw_ops sim_ops = {
 int sm_fw_sim_open(const char *platform_dir, struct sm_fw **out,
 		   struct sm_err *e)
 {
-	char path[PATH_MAX];
 	struct sm_fw *fw;
 	struct sim *s;
 
@@ -1621,29 +1148,19 @@ int sm_fw_sim_open(const char *platform_dir, struct sm_fw **out,
 	fw->ops = &sim_ops;
 	fw->priv = s;
 	if (snprintf(s->dir, sizeof(s->dir), "%s", platform_dir) >=
-		    (int)sizeof(s->dir) ||
-	    join(path, platform_dir, PLATFORM_JSON)) {
+	    (int)sizeof(s->dir)) {
 		sm_err_set(e, SM_EXIT_USAGE, "path too long '%s'",
 			   platform_dir);
 		goto err_close;
 	}
-	if (json_read(path, &s->info, e) ||
-	    load_sev(platform_dir, "pdh.cert", SM_USAGE_PDH, &s->pdh, e) ||
-	    load_sev(platform_dir, "pek.cert", SM_USAGE_PEK, &s->pek, e) ||
-	    load_sev(platform_dir, "oca.cert", SM_USAGE_OCA, &s->oca, e) ||
-	    load_sev(platform_dir, "cek.cert", SM_USAGE_CEK, &s->cek, e) ||
-	    load_amd(platform_dir, "ark.cert", &s->ark, e) ||
-	    load_key(platform_dir, "pdh.key", &s->pdh_key, e))
-		goto err_prefix;
-	if (!sm_key_matches_sev_cert(s->pdh_key, &s->pdh)) {
-		sm_err_set(e, SM_EXIT_VERIFY, "pdh.key does not match pdh.cert");
-		goto err_prefix;
+	if (sm_sim_platform_load(platform_dir, &s->plat, e)) {
+		sm_err_prefix(e, "opening simulated platform '%s'",
+			      platform_dir);
+		goto err_close;
 	}
 	*out = fw;
 	return 0;
 
-err_prefix:
-	sm_err_prefix(e, "opening simulated platform '%s'", platform_dir);
 err_close:
 	op_close(fw);
 	return -1;

@@ -45,6 +45,7 @@ struct sm_sim_platform_opts {
 };
 
 #define SM_SIM_MAX_VCPUS 64
+#define SM_SIM_CHIP_ID_LEN 64
 
 /*
  * Create a simulated host in dir (created if missing; must be empty):
@@ -139,7 +140,7 @@ struct sm_sim_platform_info {
 	enum sm_product product;
 	uint8_t api_major, api_minor, build;
 	int es;
-	uint8_t chip_id[64];
+	uint8_t chip_id[SM_SIM_CHIP_ID_LEN];
 };
 
 int sm_fw_sim_platform_info(struct sm_fw *fw, struct sm_sim_platform_info *i,
