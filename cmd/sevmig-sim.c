@@ -13,7 +13,6 @@
 #include "cli/cli.h"
 #include "sevmig-sim/sim.h"
 
-
 static const struct sm_cli_cmd commands[] = {
 	{ "platform", cmd_platform },
 	{ "run", cmd_run },
@@ -68,7 +67,6 @@ int main(int argc, char **argv)
 			return sm_cli_try_help();
 		}
 	}
-	return sm_cli_dispatch(commands,
-			       sizeof(commands) / sizeof(commands[0]), argc,
-			       argv);
+	return sm_cli_dispatch(commands, sizeof(commands) / sizeof(commands[0]),
+			       argc, argv);
 }

@@ -28,10 +28,10 @@ int certs_fetch(int argc, char **argv);
 #define CERTS_FETCH_SYNOPSIS "sevmig-certs fetch [options] [SOURCE]"
 
 /* The options every subcommand shares, as help lines. */
-#define CERTS_COMMON_HELP                                                  \
-	" -v, --verbose         more messages (repeatable)\n"             \
-	" -q, --quiet           errors only\n"                            \
-	" -h, --help            display this help and exit\n"             \
+#define CERTS_COMMON_HELP                                     \
+	" -v, --verbose         more messages (repeatable)\n" \
+	" -q, --quiet           errors only\n"                \
+	" -h, --help            display this help and exit\n" \
 	" -V, --version         display version and exit\n"
 
 /* A usage error: "sevmig-certs: <msg>" plus the try line; returns 2. */
@@ -39,8 +39,7 @@ int certs_usage(const char *sub, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Parse --product NAME; on failure print the usage error and return -1. */
-int certs_parse_product(const char *sub, const char *name,
-			enum sm_product *p);
+int certs_parse_product(const char *sub, const char *name, enum sm_product *p);
 
 /* Apply a subcommand's -v count and -q on top of the global ones. */
 void certs_verbosity(int verbose, int quiet);

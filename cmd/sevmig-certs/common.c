@@ -22,14 +22,14 @@ int certs_usage(const char *sub, const char *fmt, ...)
 	return sm_cli_sub_try_help(sub);
 }
 
-int certs_parse_product(const char *sub, const char *name,
-			enum sm_product *p)
+int certs_parse_product(const char *sub, const char *name, enum sm_product *p)
 {
 	if (sm_product_parse(name, p) == 0)
 		return 0;
-	certs_usage(sub,
-		    "unknown product '%s' (expected naples, rome, milan, genoa or turin)",
-		    name);
+	certs_usage(
+		sub,
+		"unknown product '%s' (expected naples, rome, milan, genoa or turin)",
+		name);
 	return -1;
 }
 

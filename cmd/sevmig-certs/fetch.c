@@ -29,8 +29,7 @@ static void fetch_usage(void)
 	      "     --retries N             extra KDS attempts (default: 3)\n"
 	      "     --product NAME          naples, rome, milan, genoa or turin (default: detect)\n"
 	      "     --ark FILE              trust this ARK instead of AMD's built-in roots\n"
-	      "     --remote-program PATH   sevmig-certs on the ssh host (default: sevmig-certs)\n"
-	      CERTS_COMMON_HELP,
+	      "     --remote-program PATH   sevmig-certs on the ssh host (default: sevmig-certs)\n" CERTS_COMMON_HELP,
 	      stdout);
 }
 
@@ -95,8 +94,7 @@ int certs_fetch(int argc, char **argv)
 	a.o.retries = -1;
 	a.source = "local";
 	a.output = "-";
-	while ((c = getopt_long(argc, argv, "o:vqhV", longopts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "o:vqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			a.output = optarg;
@@ -122,14 +120,15 @@ int certs_fetch(int argc, char **argv)
 			break;
 		case OPT_RETRIES:
 			if (sm_parse_uint(optarg, 100, &n) < 0)
-				return certs_usage("fetch",
-						   "invalid --retries '%s' (0 to 100)",
-						   optarg);
+				return certs_usage(
+					"fetch",
+					"invalid --retries '%s' (0 to 100)",
+					optarg);
 			a.o.retries = (int)n;
 			break;
 		case OPT_PRODUCT:
-			if (certs_parse_product("fetch", optarg,
-						&a.o.product) < 0)
+			if (certs_parse_product("fetch", optarg, &a.o.product) <
+			    0)
 				return SM_EXIT_USAGE;
 			break;
 		case OPT_ARK:
@@ -187,8 +186,7 @@ static int run_fetch(const struct fetch_args *a)
 
 	if (a->ark && sm_trust_load(a->ark, &tc, &t, &e) < 0)
 		return sm_cli_report(&e);
-	if (sm_fetch(a->source, &a->o, &ch, &info, &sim_ark, &have_sim, &e) <
-	    0)
+	if (sm_fetch(a->source, &a->o, &ch, &info, &sim_ark, &have_sim, &e) < 0)
 		return sm_cli_report(&e);
 	if (!t.ark && have_sim)
 		t.ark = &sim_ark;

@@ -85,7 +85,8 @@ static void show_amd(const struct sm_amd_cert *c)
 			       "the ARK" :
 			       "itself");
 	else
-		printf(FIELD "none (the unsigned Naples ARK, AMDESE/AMDSEV#17)\n",
+		printf(FIELD
+		       "none (the unsigned Naples ARK, AMDESE/AMDSEV#17)\n",
 		       "signature");
 	printf(FIELD "%s\n", "fingerprint", certs_amd_fp(c, fp));
 }

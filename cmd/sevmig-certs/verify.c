@@ -117,7 +117,8 @@ int certs_verify(int argc, char **argv)
 			ark = optarg;
 			break;
 		case OPT_PRODUCT:
-			if (certs_parse_product("verify", optarg, &t.product) < 0)
+			if (certs_parse_product("verify", optarg, &t.product) <
+			    0)
 				return SM_EXIT_USAGE;
 			break;
 		case 'J':
@@ -168,8 +169,8 @@ int certs_verify(int argc, char **argv)
 		char *text;
 		struct sm_err je;
 
-		if (sm_bundle_verify_report(&ch, &info, &r, trust, &text,
-					    &je) < 0 ||
+		if (sm_bundle_verify_report(&ch, &info, &r, trust, &text, &je) <
+			    0 ||
 		    certs_put(text, &je) < 0)
 			return sm_cli_close_stdout(sm_cli_report(&je));
 	} else if (!quiet) {

@@ -102,7 +102,8 @@ int cmd_platform(int argc, char **argv)
 				return platform_bad_arg("product", optarg);
 			break;
 		case OPT_API:
-			if (platform_parse_api(optarg, &o.api_major, &o.api_minor))
+			if (platform_parse_api(optarg, &o.api_major,
+					       &o.api_minor))
 				return platform_bad_arg("API version", optarg);
 			break;
 		case OPT_ARK_FROM:
@@ -111,8 +112,8 @@ int cmd_platform(int argc, char **argv)
 		case OPT_ARK_BITS:
 			if (sm_parse_uint(optarg, 8192, &bits) ||
 			    (bits != 2048 && bits != 4096))
-				return platform_bad_arg("ARK size (2048 or 4096)",
-					       optarg);
+				return platform_bad_arg(
+					"ARK size (2048 or 4096)", optarg);
 			o.ark_bits = (unsigned)bits;
 			break;
 		case OPT_OCA_FROM:
@@ -140,12 +141,15 @@ int cmd_platform(int argc, char **argv)
 	sm_cli_set_verbosity(verbose, quiet);
 	if (optind >= argc || strcmp(argv[optind], "init") != 0) {
 		if (optind >= argc)
-			fprintf(stderr, "%s: platform: no command given "
-				"(commands: init)\n", sm_progname);
+			fprintf(stderr,
+				"%s: platform: no command given "
+				"(commands: init)\n",
+				sm_progname);
 		else
-			fprintf(stderr, "%s: platform: unknown command '%s' "
-				"(commands: init)\n", sm_progname,
-				argv[optind]);
+			fprintf(stderr,
+				"%s: platform: unknown command '%s' "
+				"(commands: init)\n",
+				sm_progname, argv[optind]);
 		return sm_cli_sub_try_help("platform");
 	}
 	if (argc - optind != 2) {
@@ -155,8 +159,10 @@ int cmd_platform(int argc, char **argv)
 		return sm_cli_sub_try_help("platform");
 	}
 	if (o.ark_bits && o.ark_from) {
-		fprintf(stderr, "%s: --ark-bits and --ark-from exclude each "
-			"other\n", sm_progname);
+		fprintf(stderr,
+			"%s: --ark-bits and --ark-from exclude each "
+			"other\n",
+			sm_progname);
 		return sm_cli_sub_try_help("platform");
 	}
 	dir = argv[optind + 1];

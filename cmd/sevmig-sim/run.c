@@ -81,8 +81,9 @@ int cmd_run(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sm_sim_vmm_opts o = { .vcpus = 1, .policy = 0x1,
-				     .shared_pct = 10, .seed = 1 };
+	struct sm_sim_vmm_opts o = {
+		.vcpus = 1, .policy = 0x1, .shared_pct = 10, .seed = 1
+	};
 	struct sm_err e;
 	int c, verbose = 0, quiet = 0;
 	uint64_t v;
@@ -165,7 +166,8 @@ int cmd_run(int argc, char **argv)
 		return sm_cli_sub_try_help("run");
 	}
 	if (!o.platform_dir || !o.socket || !o.mem_size) {
-		fprintf(stderr, "%s: run needs --platform, --socket and --mem\n",
+		fprintf(stderr,
+			"%s: run needs --platform, --socket and --mem\n",
 			sm_progname);
 		return sm_cli_sub_try_help("run");
 	}

@@ -31,8 +31,8 @@
 
 #define SM_REC_PKT_HDR_LEN 0x34u /* firmware packet header */
 #define SM_REC_SESSION_LEN 0x80u /* SEND_START session blob */
-#define SM_REC_HDR_LEN 80u	 /* one record's header */
-#define SM_CHUNK_HDR_LEN 32u	 /* one chunk's header */
+#define SM_REC_HDR_LEN 80u /* one record's header */
+#define SM_CHUNK_HDR_LEN 32u /* one chunk's header */
 #define SM_CHUNK_MAGIC "SEVMIGPC"
 #define SM_CHUNK_VERSION 1u
 #define SM_CHUNK_MAX_RECORDS 4096u

@@ -41,7 +41,8 @@ int sm_layout_check(const struct sm_layout *l, struct sm_err *e)
 	for (i = 0; i < l->nranges; i++) {
 		const struct sm_range *r = &l->ranges[i];
 
-		if (r->gpa % SM_PAGE_SIZE || r->size % SM_PAGE_SIZE || r->size == 0)
+		if (r->gpa % SM_PAGE_SIZE || r->size % SM_PAGE_SIZE ||
+		    r->size == 0)
 			return sm_err_set(e, SM_EXIT_VERIFY,
 					  "invalid memory range 0x%" PRIx64
 					  "+0x%" PRIx64
@@ -346,29 +347,31 @@ int sm_manifest_encode(const struct sm_manifest *m, char **out, size_t *len,
 
 	if (manifest_check(m, e))
 		return -1;
-	root = json_pack(
-		"{s:s, s:o, s:{s:s, s:s}, s:{s:s, s:o}, s:{s:o},"
-		" s:{s:I, s:I, s:b, s:b},"
-		" s:{s:I, s:I, s:o},"
-		" s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
-		"format", SM_FORMAT, "features",
-		m->two_way ? json_pack("[s]", SM_FEATURE_TWO_WAY) :
-			     json_array(),
-		"tool", "name", "sevmig", "version", m->tool_version, "source",
-		"platform", m->platform, "pdh_fingerprint",
-		hex_bytes(m->source_pdh_fp, SM_FP_LEN), "target",
-		"pdh_fingerprint", hex_bytes(m->target_pdh_fp, SM_FP_LEN),
-		"guest", "policy", (json_int_t)m->policy, "vcpus",
-		(json_int_t)m->vcpus, "es", m->es, "migration_ready",
-		m->migration_ready, "memory", "page_size", (json_int_t)SM_PAGE_SIZE,
-		"pages", (json_int_t)m->pages, "ranges",
-		ranges_json(m->layout.ranges, m->layout.nranges), "transport",
-		"packet_header_size", (json_int_t)SM_REC_PKT_HDR_LEN,
-		"session_size", (json_int_t)SM_REC_SESSION_LEN,
-		"record_header_size", (json_int_t)SM_REC_HDR_LEN,
-		"chunk_header_size", (json_int_t)SM_CHUNK_HDR_LEN,
-		"records_per_chunk", (json_int_t)m->records_per_chunk,
-		"records", (json_int_t)m->records);
+	root = json_pack("{s:s, s:o, s:{s:s, s:s}, s:{s:s, s:o}, s:{s:o},"
+			 " s:{s:I, s:I, s:b, s:b},"
+			 " s:{s:I, s:I, s:o},"
+			 " s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+			 "format", SM_FORMAT, "features",
+			 m->two_way ? json_pack("[s]", SM_FEATURE_TWO_WAY) :
+				      json_array(),
+			 "tool", "name", "sevmig", "version", m->tool_version,
+			 "source", "platform", m->platform, "pdh_fingerprint",
+			 hex_bytes(m->source_pdh_fp, SM_FP_LEN), "target",
+			 "pdh_fingerprint",
+			 hex_bytes(m->target_pdh_fp, SM_FP_LEN), "guest",
+			 "policy", (json_int_t)m->policy, "vcpus",
+			 (json_int_t)m->vcpus, "es", m->es, "migration_ready",
+			 m->migration_ready, "memory", "page_size",
+			 (json_int_t)SM_PAGE_SIZE, "pages",
+			 (json_int_t)m->pages, "ranges",
+			 ranges_json(m->layout.ranges, m->layout.nranges),
+			 "transport", "packet_header_size",
+			 (json_int_t)SM_REC_PKT_HDR_LEN, "session_size",
+			 (json_int_t)SM_REC_SESSION_LEN, "record_header_size",
+			 (json_int_t)SM_REC_HDR_LEN, "chunk_header_size",
+			 (json_int_t)SM_CHUNK_HDR_LEN, "records_per_chunk",
+			 (json_int_t)m->records_per_chunk, "records",
+			 (json_int_t)m->records);
 	if (root && m->snapshot &&
 	    json_object_set_new(root, "snapshot", json_true())) {
 		json_decref(root);
@@ -559,7 +562,8 @@ int sm_shared_decode(const void *buf, size_t len,
 		struct sm_layout one = { .nranges = 1 };
 
 		one.ranges[0] = r[i];
-		if (r[i].size == 0 || r[i].gpa % SM_PAGE_SIZE || r[i].size % SM_PAGE_SIZE ||
+		if (r[i].size == 0 || r[i].gpa % SM_PAGE_SIZE ||
+		    r[i].size % SM_PAGE_SIZE ||
 		    r[i].gpa + r[i].size < r[i].gpa ||
 		    (i > 0 && r[i].gpa < r[i - 1].gpa + r[i - 1].size)) {
 			sm_err_set(e, SM_EXIT_VERIFY,

@@ -11,11 +11,11 @@
  */
 enum sm_exit {
 	SM_EXIT_OK = 0,
-	SM_EXIT_FAILURE = 1,	 /* generic failure */
-	SM_EXIT_USAGE = 2,	 /* bad invocation */
-	SM_EXIT_VERIFY = 3,	 /* chain, digest, MAC, manifest check failed */
-	SM_EXIT_IO = 4,		 /* I/O or transport: truncated stream, EPIPE, ssh */
-	SM_EXIT_VM = 5,		 /* VM, VMM endpoint, KVM or firmware error */
+	SM_EXIT_FAILURE = 1, /* generic failure */
+	SM_EXIT_USAGE = 2, /* bad invocation */
+	SM_EXIT_VERIFY = 3, /* chain, digest, MAC, manifest check failed */
+	SM_EXIT_IO = 4, /* I/O or transport: truncated stream, EPIPE, ssh */
+	SM_EXIT_VM = 5, /* VM, VMM endpoint, KVM or firmware error */
 	SM_EXIT_UNSUPPORTED = 6, /* no SEV, unknown format version, ... */
 };
 

@@ -19,9 +19,10 @@ int sm_json_parse(const char *text, size_t len, const char *name,
 
 	v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!v)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "invalid JSON in '%s' at line %d, column %d: %s",
-				  name, je.line, je.column, je.text);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"invalid JSON in '%s' at line %d, column %d: %s", name,
+			je.line, je.column, je.text);
 	*out = v;
 	return 0;
 }

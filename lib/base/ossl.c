@@ -14,8 +14,8 @@
 static int digest(const char *name, const void *buf, size_t len, uint8_t *out)
 {
 	unsigned int n = 0;
-	const EVP_MD *md =
-		strcmp(name, "sha256") == 0 ? EVP_sha256() : EVP_sha384();
+	const EVP_MD *md = strcmp(name, "sha256") == 0 ? EVP_sha256() :
+							 EVP_sha384();
 
 	return EVP_Digest(buf, len, out, &n, md, NULL) == 1 ? 0 : -1;
 }

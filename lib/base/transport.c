@@ -92,7 +92,7 @@ static int can_exec(const char *prog)
 
 static void msleep(long ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -101,7 +101,7 @@ static void msleep(long ms)
 int sm_child_spawn(const char *const argv[], unsigned flags,
 		   struct sm_child **cp, struct sm_err *e)
 {
-	int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1};
+	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	struct sm_child *c;
@@ -146,9 +146,9 @@ int sm_child_spawn(const char *const argv[], unsigned flags,
 	if (flags & SM_CHILD_PIPE_STDIN)
 		err = err ?: posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
 	else if (flags & SM_CHILD_NULL_STDIN)
-		err = err
-			  ?: posix_spawn_file_actions_addopen(
-				 &fa, 0, "/dev/null", O_RDONLY, 0);
+		err = err   ?:
+			      posix_spawn_file_actions_addopen(
+				      &fa, 0, "/dev/null", O_RDONLY, 0);
 	if (flags & SM_CHILD_PIPE_STDOUT)
 		err = err ?: posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
 	if (flags & SM_CHILD_PIPE_STDERR)
@@ -158,9 +158,10 @@ int sm_child_spawn(const char *const argv[], unsigned flags,
 	err = err ?: posix_spawnattr_setsigmask(&attr, &set);
 	sigfillset(&set);
 	err = err ?: posix_spawnattr_setsigdefault(&attr, &set);
-	err = err
-		  ?: posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-							 POSIX_SPAWN_SETSIGDEF);
+	err = err   ?:
+		      posix_spawnattr_setflags(&attr,
+					       POSIX_SPAWN_SETSIGMASK |
+						       POSIX_SPAWN_SETSIGDEF);
 	if (err) {
 		sm_err_errno(e, SM_EXIT_FAILURE, err, "spawning '%s'", c->name);
 		goto err_destroy_attr;
@@ -276,19 +277,19 @@ int sm_child_read_all(struct sm_child *c, double timeout, size_t max,
 		np = 0;
 		if (ofd >= 0)
 			pfd[np++] =
-			    (struct pollfd){.fd = ofd, .events = POLLIN};
+				(struct pollfd){ .fd = ofd, .events = POLLIN };
 		if (efd >= 0)
 			pfd[np++] =
-			    (struct pollfd){.fd = efd, .events = POLLIN};
+				(struct pollfd){ .fd = efd, .events = POLLIN };
 		ms = -1;
 		if (deadline) {
 			double left = deadline - sm_now();
 
 			if (left <= 0) {
 				sm_err_set(
-				    e, SM_EXIT_IO,
-				    "reading from '%s': timed out after %g s",
-				    c->name, timeout);
+					e, SM_EXIT_IO,
+					"reading from '%s': timed out after %g s",
+					c->name, timeout);
 				goto err_free;
 			}
 			ms = (int)(left * 1000) + 1;
@@ -376,9 +377,9 @@ int sm_child_wait(struct sm_child *c, double timeout, int *status,
 		}
 		if (sm_now() >= deadline)
 			return sm_err_set(
-			    e, SM_EXIT_IO,
-			    "waiting for '%s': timed out after %g s", c->name,
-			    timeout);
+				e, SM_EXIT_IO,
+				"waiting for '%s': timed out after %g s",
+				c->name, timeout);
 		/* Back off from 1 ms to 50 ms: quick children return fast. */
 		msleep(ms);
 		if (ms < 50)

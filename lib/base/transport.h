@@ -18,10 +18,10 @@
 
 /* sm_child_spawn flags: which of the child's standard fds become pipes. */
 enum {
-	SM_CHILD_PIPE_STDIN = 1 << 0,  /* c->in: we write, the child reads */
+	SM_CHILD_PIPE_STDIN = 1 << 0, /* c->in: we write, the child reads */
 	SM_CHILD_PIPE_STDOUT = 1 << 1, /* c->out: the child writes, we read */
 	SM_CHILD_PIPE_STDERR = 1 << 2, /* c->err: idem, for its messages */
-	SM_CHILD_NULL_STDIN = 1 << 3,  /* stdin from /dev/null */
+	SM_CHILD_NULL_STDIN = 1 << 3, /* stdin from /dev/null */
 };
 
 /*
@@ -31,9 +31,9 @@ enum {
 struct sm_child {
 	pid_t pid;
 	int in, out, err;
-	int reaped;	/* waited for; status is valid */
-	int status;	/* wait status (WIFEXITED...) once reaped */
-	char name[64];	/* argv[0] basename, for messages */
+	int reaped; /* waited for; status is valid */
+	int status; /* wait status (WIFEXITED...) once reaped */
+	char name[64]; /* argv[0] basename, for messages */
 };
 
 /*
@@ -44,8 +44,7 @@ struct sm_child {
  * program that cannot be run is SM_EXIT_IO naming it.
  */
 int sm_child_spawn(const char *const argv[], unsigned flags,
-		   struct sm_child **c,
-		   struct sm_err *e);
+		   struct sm_child **c, struct sm_err *e);
 
 /*
  * Read the child's stdout (and stderr, when piped) until both reach end

@@ -355,7 +355,8 @@ int sm_out_open(struct sm_out *o, const char *path, mode_t mode,
 	free(dir);
 	o->fd = mkostemp(o->tmp, O_CLOEXEC);
 	if (o->fd < 0) {
-		sm_err_errno(e, SM_EXIT_IO, errno, "cannot create '%s'", o->tmp);
+		sm_err_errno(e, SM_EXIT_IO, errno, "cannot create '%s'",
+			     o->tmp);
 		free(o->tmp);
 		o->tmp = NULL;
 		goto err_free;
@@ -423,9 +424,10 @@ int sm_out_commit(struct sm_out *o, struct sm_err *e)
 			   rename(o->tmp, o->path)) {
 		err = errno;
 		if (err == EEXIST)
-			sm_err_set(e, SM_EXIT_IO,
-				   "'%s' appeared while it was being written: not replaced",
-				   o->path);
+			sm_err_set(
+				e, SM_EXIT_IO,
+				"'%s' appeared while it was being written: not replaced",
+				o->path);
 		else
 			sm_err_errno(e, SM_EXIT_IO, err,
 				     "cannot rename to '%s'", o->path);
@@ -642,11 +644,28 @@ int sm_parse_size(const char *s, uint64_t *out)
 	if (errno)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (shift && (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0))
 		end += strlen(end);

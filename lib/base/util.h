@@ -58,9 +58,9 @@ int sm_write_file_atomic(const char *path, const void *buf, size_t len,
  */
 struct sm_out {
 	int fd;
-	char *path;	/* where the output ends up */
-	char *tmp;	/* temporary name, NULL when written in place */
-	int noreplace;	/* commit fails (EEXIST) if path appeared meanwhile */
+	char *path; /* where the output ends up */
+	char *tmp; /* temporary name, NULL when written in place */
+	int noreplace; /* commit fails (EEXIST) if path appeared meanwhile */
 };
 
 int sm_out_open(struct sm_out *o, const char *path, mode_t mode,

@@ -67,29 +67,34 @@ int sm_amd_cert_parse(const uint8_t *buf, size_t len, struct sm_amd_cert *c,
 	size_t size;
 
 	if (len == 0)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "empty input, an AMD certificate has %u or %u bytes",
-				  SM_AMD_CERT_2K, SM_AMD_CERT_4K);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"empty input, an AMD certificate has %u or %u bytes",
+			SM_AMD_CERT_2K, SM_AMD_CERT_4K);
 	if (len < AMD_PUBEXP)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "truncated AMD certificate: %zu bytes, the header alone has %d",
-				  len, AMD_PUBEXP);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"truncated AMD certificate: %zu bytes, the header alone has %d",
+			len, AMD_PUBEXP);
 	v = sm_get_le32(buf + AMD_VERSION);
 	if (v != 1)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "unsupported AMD certificate version %u, expected 1",
-				  v);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"unsupported AMD certificate version %u, expected 1",
+			v);
 	u = sm_get_le32(buf + AMD_USAGE);
 	if (u != SM_USAGE_ARK && u != SM_USAGE_ASK)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "AMD certificate usage 0x%x is neither ARK (0x0) nor ASK (0x13)",
-				  u);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"AMD certificate usage 0x%x is neither ARK (0x0) nor ASK (0x13)",
+			u);
 	pe = sm_get_le32(buf + AMD_PUBEXP_BITS);
 	mb = sm_get_le32(buf + AMD_MODULUS_BITS);
 	if ((mb != 2048 && mb != 4096) || pe != mb)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "unsupported AMD key size: public exponent %u bits, modulus %u bits (expected 2048 or 4096 for both)",
-				  pe, mb);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"unsupported AMD key size: public exponent %u bits, modulus %u bits (expected 2048 or 4096 for both)",
+			pe, mb);
 	size = AMD_PUBEXP + (pe + 2 * (size_t)mb) / 8;
 	memset(c, 0, sizeof(*c));
 	if (len >= size) {
@@ -121,8 +126,8 @@ int sm_amd_cert_parse(const uint8_t *buf, size_t len, struct sm_amd_cert *c,
 static EVP_PKEY *amd_pubkey(const struct sm_amd_cert *c, struct sm_err *e)
 {
 	return smc_rsa_pubkey(c->raw + AMD_PUBEXP + c->pubexp_bits / 8,
-			  c->modulus_bits / 8, c->raw + AMD_PUBEXP,
-			  c->pubexp_bits / 8, e);
+			      c->modulus_bits / 8, c->raw + AMD_PUBEXP,
+			      c->pubexp_bits / 8, e);
 }
 
 int sm_amd_cert_is_known_unsigned_ark(const struct sm_amd_cert *c)
@@ -144,32 +149,37 @@ int sm_amd_cert_verify(const struct sm_amd_cert *signer,
 	int ok;
 
 	if (signer->usage != SM_USAGE_ARK)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "only an ARK signs AMD certificates, not an %s",
-				  sm_usage_name(signer->usage));
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"only an ARK signs AMD certificates, not an %s",
+			sm_usage_name(signer->usage));
 	if (memcmp(subject->certifying_id, signer->key_id, SM_KEY_ID_LEN)) {
 		sm_hex_encode(subject->certifying_id, SM_KEY_ID_LEN, a);
 		sm_hex_encode(signer->key_id, SM_KEY_ID_LEN, b);
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "%s certifying id %s does not match the ARK key id %s",
-				  tn, a, b);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"%s certifying id %s does not match the ARK key id %s",
+			tn, a, b);
 	}
 	if (subject->usage == SM_USAGE_ARK &&
 	    memcmp(subject->key_id, subject->certifying_id, SM_KEY_ID_LEN))
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "an ARK must be self-signed, but its certifying id is not its key id");
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"an ARK must be self-signed, but its certifying id is not its key id");
 	if (subject->modulus_bits != signer->modulus_bits)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "%u-bit %s cannot carry a signature by a %u-bit ARK",
-				  subject->modulus_bits, tn, signer->modulus_bits);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"%u-bit %s cannot carry a signature by a %u-bit ARK",
+			subject->modulus_bits, tn, signer->modulus_bits);
 	body = amd_signed_len(subject);
 	siglen = subject->modulus_bits / 8;
 	sig = subject->raw + body;
 	if (!subject->has_signature) {
 		if (!sm_amd_cert_is_known_unsigned_ark(subject))
-			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "unsigned %u-byte ARK is not AMD's Naples ARK, so no pinned signature can complete it (AMDESE/AMDSEV#17)",
-					  SM_AMD_CERT_NAPLES_BAD);
+			return sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"unsigned %u-byte ARK is not AMD's Naples ARK, so no pinned signature can complete it (AMDESE/AMDSEV#17)",
+				SM_AMD_CERT_NAPLES_BAD);
 		/* The pinned signature of the same bytes (virtee does so). */
 		sig = sm_roots_ark(SM_PRODUCT_NAPLES)->raw + body;
 	}
@@ -179,7 +189,8 @@ int sm_amd_cert_verify(const struct sm_amd_cert *signer,
 	pkey = amd_pubkey(signer, e);
 	if (!pkey)
 		return -1;
-	ok = smc_pss_verify(pkey, amd_md(signer), subject->raw, body, sig, siglen);
+	ok = smc_pss_verify(pkey, amd_md(signer), subject->raw, body, sig,
+			    siglen);
 	EVP_PKEY_free(pkey);
 	if (!ok)
 		return sm_err_set(e, SM_EXIT_VERIFY,
@@ -212,16 +223,18 @@ int sm_sev_cert_verify_by_amd(const struct sm_amd_cert *ask,
 			continue;
 		tried = 1;
 		if (cek->sig_algo[i] != want) {
-			sm_err_set(e, SM_EXIT_VERIFY,
-				   "CEK slot %d algorithm %s does not match the %u-bit ASK (%s)",
-				   i + 1, sm_algo_name(cek->sig_algo[i]),
-				   ask->modulus_bits, sm_algo_name(want));
+			sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"CEK slot %d algorithm %s does not match the %u-bit ASK (%s)",
+				i + 1, sm_algo_name(cek->sig_algo[i]),
+				ask->modulus_bits, sm_algo_name(want));
 			continue;
 		}
 		if (!sm_all_zero(sig + siglen, SEV_SIG_LEN - siglen)) {
-			sm_err_set(e, SM_EXIT_VERIFY,
-				   "CEK slot %d: RSA signature padding is not zero",
-				   i + 1);
+			sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"CEK slot %d: RSA signature padding is not zero",
+				i + 1);
 			continue;
 		}
 		if (!pkey) {
@@ -230,19 +243,21 @@ int sm_sev_cert_verify_by_amd(const struct sm_amd_cert *ask,
 				return -1;
 		}
 		if (smc_pss_verify(pkey, amd_md(ask), cek->raw, SM_SEV_BODY_LEN,
-			       sig, siglen)) {
+				   sig, siglen)) {
 			ret = 0;
 			break;
 		}
-		sm_err_set(e, SM_EXIT_VERIFY,
-			   "bad RSA-PSS signature by the ASK on the CEK in slot %d",
-			   i + 1);
+		sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"bad RSA-PSS signature by the ASK on the CEK in slot %d",
+			i + 1);
 	}
 	EVP_PKEY_free(pkey);
 	if (!tried) {
 		if (sm_sev_cert_is_unsigned(cek))
-			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "CEK is unsigned (both slots empty, as PDH_CERT_EXPORT returns it): the KDS-signed CEK is needed");
+			return sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"CEK is unsigned (both slots empty, as PDH_CERT_EXPORT returns it): the KDS-signed CEK is needed");
 		return smc_no_slot(cek, "ASK", e);
 	}
 	return ret;

@@ -15,7 +15,7 @@
 #define INPUT_MAX (1u << 20) /* far above any real chain */
 
 struct slot {
-	const char *key;	/* JSON key and file stem */
+	const char *key; /* JSON key and file stem */
 	unsigned bit;
 	uint32_t usage;
 	int amd;
@@ -29,10 +29,9 @@ struct sm_sev_cert *smb_sev_slot(struct sm_chain *ch, uint32_t usage);
 unsigned smb_usage_bit(uint32_t usage);
 void smb_set_sev(struct sm_chain *ch, const struct sm_sev_cert *c);
 void smb_set_amd(struct sm_chain *ch, const struct sm_amd_cert *c);
-void smb_api_from_chain(const struct sm_chain *ch,
-			   struct sm_bundle_info *info);
+void smb_api_from_chain(const struct sm_chain *ch, struct sm_bundle_info *info);
 void smb_set_source(struct sm_bundle_info *info, const char *what,
-		       const char *name);
+		    const char *name);
 json_t *smb_str_json(const char *s);
 /* Decode a parsed bundle object into ch and info (bundle.c). */
 int smb_decode_obj(json_t *root, struct sm_chain *ch,

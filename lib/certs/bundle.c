@@ -37,11 +37,16 @@ const struct slot smb_slots[SMB_NSLOTS] = {
 struct sm_sev_cert *smb_sev_slot(struct sm_chain *ch, uint32_t usage)
 {
 	switch (usage) {
-	case SM_USAGE_PDH: return &ch->pdh;
-	case SM_USAGE_PEK: return &ch->pek;
-	case SM_USAGE_OCA: return &ch->oca;
-	case SM_USAGE_CEK: return &ch->cek;
-	default: return NULL;
+	case SM_USAGE_PDH:
+		return &ch->pdh;
+	case SM_USAGE_PEK:
+		return &ch->pek;
+	case SM_USAGE_OCA:
+		return &ch->oca;
+	case SM_USAGE_CEK:
+		return &ch->cek;
+	default:
+		return NULL;
 	}
 }
 
@@ -88,8 +93,7 @@ void smb_set_amd(struct sm_chain *ch, const struct sm_amd_cert *c)
 }
 
 /* Take the platform API version from the PDH when nothing else says. */
-void smb_api_from_chain(const struct sm_chain *ch,
-			   struct sm_bundle_info *info)
+void smb_api_from_chain(const struct sm_chain *ch, struct sm_bundle_info *info)
 {
 	if (info->have_api || !(ch->have & SM_HAVE_PDH))
 		return;
@@ -119,7 +123,7 @@ static void utf8_cut(char *s)
 
 /* "what 'name'" as the source, unless the input already said where. */
 void smb_set_source(struct sm_bundle_info *info, const char *what,
-		       const char *name)
+		    const char *name)
 {
 	if (!info->source[0]) {
 		snprintf(info->source, sizeof(info->source), "%s '%s'", what,
@@ -164,8 +168,8 @@ int sm_bundle_encode(const struct sm_chain *ch,
 
 	if (!root)
 		goto err_nomem;
-	if (json_object_set_new(root, "schema",
-				json_string(SM_BUNDLE_SCHEMA)) < 0)
+	if (json_object_set_new(root, "schema", json_string(SM_BUNDLE_SCHEMA)) <
+	    0)
 		goto err_root;
 	if (info && info->product != SM_PRODUCT_UNKNOWN &&
 	    json_object_set_new(root, "product",
@@ -182,8 +186,8 @@ int sm_bundle_encode(const struct sm_chain *ch,
 	if (info && info->have_api) {
 		snprintf(api, sizeof(api), "%u.%u", info->api_major,
 			 info->api_minor);
-		if (json_object_set_new(root, "api_version",
-					json_string(api)) < 0)
+		if (json_object_set_new(root, "api_version", json_string(api)) <
+		    0)
 			goto err_root;
 	}
 	if (info && info->source[0] &&
@@ -201,7 +205,8 @@ int sm_bundle_encode(const struct sm_chain *ch,
 		if (!b64)
 			goto err_root;
 		sm_base64_encode(raw, len, b64);
-		rc = json_object_set_new(root, smb_slots[i].key, json_string(b64));
+		rc = json_object_set_new(root, smb_slots[i].key,
+					 json_string(b64));
 		free(b64);
 		if (rc < 0)
 			goto err_root;
@@ -230,18 +235,20 @@ static int decode_cert(const char *b64, const struct slot *s,
 	size_t used;
 
 	if (n < 0)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "bundle field '%s' is not base64 of a certificate",
-				  s->key);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"bundle field '%s' is not base64 of a certificate",
+			s->key);
 	if (s->amd) {
 		struct sm_amd_cert c;
 
 		if (sm_amd_cert_parse(buf, (size_t)n, &c, &used, e) < 0)
 			return sm_err_prefix(e, "bundle field '%s'", s->key);
 		if (used != (size_t)n)
-			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "bundle field '%s': %zu trailing bytes after the certificate",
-					  s->key, (size_t)n - used);
+			return sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"bundle field '%s': %zu trailing bytes after the certificate",
+				s->key, (size_t)n - used);
 		if (c.usage != s->usage)
 			return sm_err_set(e, SM_EXIT_VERIFY,
 					  "bundle field '%s' holds an %s",
@@ -268,16 +275,17 @@ static int schema_check(const char *schema, struct sm_err *e)
 	if (strcmp(schema, SM_BUNDLE_SCHEMA) == 0)
 		return 0;
 	if (strncmp(schema, prefix, sizeof(prefix) - 1) == 0)
-		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
-				  "unsupported bundle schema '%s' (this version reads '%s')",
-				  schema, SM_BUNDLE_SCHEMA);
+		return sm_err_set(
+			e, SM_EXIT_UNSUPPORTED,
+			"unsupported bundle schema '%s' (this version reads '%s')",
+			schema, SM_BUNDLE_SCHEMA);
 	return sm_err_set(e, SM_EXIT_VERIFY,
 			  "unknown schema '%s', expected '%s'", schema,
 			  SM_BUNDLE_SCHEMA);
 }
 
 int smb_decode_obj(json_t *root, struct sm_chain *ch,
-		      struct sm_bundle_info *info, struct sm_err *e)
+		   struct sm_bundle_info *info, struct sm_err *e)
 {
 	const char *schema = NULL, *product = NULL, *chip = NULL, *api = NULL;
 	const char *source = NULL, *cert[SM_ARRAY_SIZE(smb_slots)] = { NULL };
@@ -297,15 +305,14 @@ int smb_decode_obj(json_t *root, struct sm_chain *ch,
 				  "bundle has no \"schema\" string");
 	if (schema_check(json_string_value(js), e) < 0)
 		return -1;
-	if (json_unpack_ex(root, &je, 0,
-			   "{s:s, s?s, s?s, s?s, s?s, s?s, s?s, s?s, s?s, s?s, s?s !}",
-			   "schema", &schema, "product", &product, "chip_id",
-			   &chip, "api_version", &api, "source", &source,
-			   "pdh", &cert[0], "pek", &cert[1], "oca", &cert[2],
-			   "cek", &cert[3], "ask", &cert[4], "ark",
-			   &cert[5]) < 0)
-		return sm_err_set(e, SM_EXIT_VERIFY, "bad bundle: %s",
-				  je.text);
+	if (json_unpack_ex(
+		    root, &je, 0,
+		    "{s:s, s?s, s?s, s?s, s?s, s?s, s?s, s?s, s?s, s?s, s?s !}",
+		    "schema", &schema, "product", &product, "chip_id", &chip,
+		    "api_version", &api, "source", &source, "pdh", &cert[0],
+		    "pek", &cert[1], "oca", &cert[2], "cek", &cert[3], "ask",
+		    &cert[4], "ark", &cert[5]) < 0)
+		return sm_err_set(e, SM_EXIT_VERIFY, "bad bundle: %s", je.text);
 	memset(&nc, 0, sizeof(nc));
 	memset(&ni, 0, sizeof(ni));
 	if (product && sm_product_parse(product, &ni.product) < 0)
@@ -315,9 +322,10 @@ int smb_decode_obj(json_t *root, struct sm_chain *ch,
 		ssize_t n = sm_hex_decode(chip, ni.chip_id, SM_CHIP_ID_MAX);
 
 		if (n <= 0)
-			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "bundle chip_id is not hex of 1 to %d bytes",
-					  SM_CHIP_ID_MAX);
+			return sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"bundle chip_id is not hex of 1 to %d bytes",
+				SM_CHIP_ID_MAX);
 		ni.chip_id_len = (size_t)n;
 	}
 	if (api) {
@@ -326,9 +334,10 @@ int smb_decode_obj(json_t *root, struct sm_chain *ch,
 
 		if (sscanf(api, "%u.%u%c", &maj, &min, &end) != 2 ||
 		    maj > 255 || min > 255)
-			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "bundle api_version '%s' is not MAJOR.MINOR",
-					  api);
+			return sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"bundle api_version '%s' is not MAJOR.MINOR",
+				api);
 		ni.have_api = 1;
 		ni.api_major = (uint8_t)maj;
 		ni.api_minor = (uint8_t)min;

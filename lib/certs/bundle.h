@@ -19,12 +19,12 @@
 #define SM_CHIP_ID_MAX 64 /* bytes of GET_ID2 output */
 
 struct sm_bundle_info {
-	enum sm_product product;	/* UNKNOWN when not known */
+	enum sm_product product; /* UNKNOWN when not known */
 	uint8_t chip_id[SM_CHIP_ID_MAX];
-	size_t chip_id_len;		/* 0 when unknown */
+	size_t chip_id_len; /* 0 when unknown */
 	int have_api;
-	uint8_t api_major, api_minor;	/* platform firmware API */
-	char source[512];		/* where it came from, free text */
+	uint8_t api_major, api_minor; /* platform firmware API */
+	char source[512]; /* where it came from, free text */
 };
 
 /*
@@ -81,8 +81,8 @@ int sm_trust_load(const char *path, struct sm_chain *tc, struct sm_trust *t,
 #define SM_VERIFY_SCHEMA "sevmig-certs-verify/1"
 int sm_bundle_verify_report(const struct sm_chain *ch,
 			    const struct sm_bundle_info *info,
-			    const struct sm_verify_result *r,
-			    const char *trust, char **out, struct sm_err *e);
+			    const struct sm_verify_result *r, const char *trust,
+			    char **out, struct sm_err *e);
 
 /* One file for the show report; err set (and ch NULL) when it failed. */
 struct sm_show_item {

@@ -25,14 +25,14 @@
 #define SEV_QX 0x014
 #define SEV_QY 0x05C
 #define SEV_COORD_LEN 72
-#define SEV_SIG_USAGE(i) (0x414 + (i) * 0x208)
-#define SEV_SIG_ALGO(i) (0x418 + (i) * 0x208)
-#define SEV_SIG(i) (0x41C + (i) * 0x208)
+#define SEV_SIG_USAGE(i) (0x414 + (i)*0x208)
+#define SEV_SIG_ALGO(i) (0x418 + (i)*0x208)
+#define SEV_SIG(i) (0x41C + (i)*0x208)
 #define SEV_SIG_LEN 0x200
-#define SEV_SIG_S 0x48		/* S inside an ECDSA signature */
+#define SEV_SIG_S 0x48 /* S inside an ECDSA signature */
 
 #define P384_LEN 48
-#define KDS_BUG_USAGE 0x0010	/* AMDESE/AMDSEV#18 */
+#define KDS_BUG_USAGE 0x0010 /* AMDESE/AMDSEV#18 */
 
 /* AMD certificate layout. */
 #define AMD_VERSION 0x00
@@ -88,8 +88,8 @@ static inline const EVP_MD *algo_md(uint32_t a)
 
 /* Defined in sev-cert.c, amd-cert.c and keys.c, used across them. */
 EVP_PKEY *smc_sev_pubkey(const struct sm_sev_cert *c, struct sm_err *e);
-EVP_PKEY *smc_rsa_pubkey(const uint8_t *n_le, size_t n_len,
-			 const uint8_t *e_le, size_t e_len, struct sm_err *e);
+EVP_PKEY *smc_rsa_pubkey(const uint8_t *n_le, size_t n_len, const uint8_t *e_le,
+			 size_t e_len, struct sm_err *e);
 int smc_pss_setup(EVP_PKEY_CTX *pctx, const EVP_MD *md);
 /* 1 when sig_le (little-endian, siglen bytes) is a valid RSASSA-PSS
  * signature of body by pkey. */

@@ -15,13 +15,13 @@
 
 #include "base/err.h"
 
-#define SM_SEV_CERT_LEN 0x824u			/* 2084 */
-#define SM_SEV_CHAIN_LEN (3 * SM_SEV_CERT_LEN)	/* PEK||OCA||CEK, 0x186C */
-#define SM_SEV_BODY_LEN 0x414u			/* signed bytes 0x000-0x413 */
+#define SM_SEV_CERT_LEN 0x824u /* 2084 */
+#define SM_SEV_CHAIN_LEN (3 * SM_SEV_CERT_LEN) /* PEK||OCA||CEK, 0x186C */
+#define SM_SEV_BODY_LEN 0x414u /* signed bytes 0x000-0x413 */
 #define SM_AMD_CERT_2K 832u
 #define SM_AMD_CERT_4K 1600u
 #define SM_AMD_CERT_MAX SM_AMD_CERT_4K
-#define SM_AMD_CERT_NAPLES_BAD 576u	/* the unsigned Naples ARK */
+#define SM_AMD_CERT_NAPLES_BAD 576u /* the unsigned Naples ARK */
 #define SM_KEY_ID_LEN 16
 
 enum sm_usage {
@@ -57,7 +57,7 @@ struct sm_sev_cert {
 	uint32_t version;
 	uint8_t api_major, api_minor;
 	uint32_t usage, algo;
-	uint32_t curve;	       /* EC keys */
+	uint32_t curve; /* EC keys */
 	uint32_t sig_usage[2]; /* slot 1 and 2 */
 	uint32_t sig_algo[2];
 };
@@ -65,10 +65,10 @@ struct sm_sev_cert {
 /* A parsed AMD-format certificate (ARK or ASK). */
 struct sm_amd_cert {
 	uint8_t raw[SM_AMD_CERT_MAX];
-	size_t len;	   /* bytes used in raw */
+	size_t len; /* bytes used in raw */
 	uint8_t key_id[SM_KEY_ID_LEN];
 	uint8_t certifying_id[SM_KEY_ID_LEN];
-	uint32_t usage;	   /* SM_USAGE_ARK or SM_USAGE_ASK */
+	uint32_t usage; /* SM_USAGE_ARK or SM_USAGE_ASK */
 	uint32_t pubexp_bits, modulus_bits;
 	int has_signature; /* 0 only for the 576-byte Naples ARK */
 };
@@ -184,7 +184,7 @@ enum sm_link {
 enum sm_link_status {
 	SM_LINK_OK = 0,
 	SM_LINK_FAILED,
-	SM_LINK_MISSING,  /* a certificate needed for this link is absent */
+	SM_LINK_MISSING, /* a certificate needed for this link is absent */
 	SM_LINK_UNSIGNED, /* CEK not signed by an ASK (firmware export) */
 };
 
@@ -196,7 +196,7 @@ struct sm_verify_result {
 	 * as a warning (e.g. the unsigned Naples ARK was completed), or "".
 	 */
 	char reason[SM_LINK_COUNT][200];
-	int ok;				 /* every link SM_LINK_OK */
+	int ok; /* every link SM_LINK_OK */
 	/*
 	 * The ASK and ARK the links were checked with (the chain's, the
 	 * trusted ones given, or the built-in ones), NULL when none; they
@@ -247,8 +247,7 @@ int sm_key_generate_ec(struct sm_key **k, struct sm_err *e);
 int sm_key_generate_rsa(struct sm_key **k, unsigned bits, struct sm_err *e);
 /* PEM (PKCS#8); saved with mode 0600. */
 int sm_key_load_pem(const char *path, struct sm_key **k, struct sm_err *e);
-int sm_key_save_pem(const struct sm_key *k, const char *path,
-		    struct sm_err *e);
+int sm_key_save_pem(const struct sm_key *k, const char *path, struct sm_err *e);
 void sm_key_free(struct sm_key *k);
 
 /*

@@ -74,11 +74,16 @@ const char *sm_link_name(enum sm_link l)
 const char *sm_link_status_name(enum sm_link_status s)
 {
 	switch (s) {
-	case SM_LINK_OK: return "ok";
-	case SM_LINK_FAILED: return "failed";
-	case SM_LINK_MISSING: return "missing";
-	case SM_LINK_UNSIGNED: return "unsigned";
-	default: return "unknown";
+	case SM_LINK_OK:
+		return "ok";
+	case SM_LINK_FAILED:
+		return "failed";
+	case SM_LINK_MISSING:
+		return "missing";
+	case SM_LINK_UNSIGNED:
+		return "unsigned";
+	default:
+		return "unknown";
 	}
 }
 
@@ -138,8 +143,8 @@ static enum sm_product detect(const struct sm_chain *ch)
 		for (p = SM_PRODUCT_NAPLES; p < SM_PRODUCT_COUNT; p++) {
 			const struct sm_amd_cert *ask = sm_roots_ask(p);
 
-			if (ask && sm_sev_cert_verify_by_amd(ask, &ch->cek,
-							     &e) == 0)
+			if (ask &&
+			    sm_sev_cert_verify_by_amd(ask, &ch->cek, &e) == 0)
 				return p;
 		}
 	}
@@ -208,12 +213,15 @@ static void amd_links(struct sm_verify_result *r, const struct sm_chain *ch,
 		set_link(r, SM_LINK_CEK_BY_ASK, SM_LINK_MISSING,
 			 "no CEK in the chain");
 	} else if (sm_sev_cert_is_unsigned(&ch->cek)) {
-		set_link(r, SM_LINK_CEK_BY_ASK, SM_LINK_UNSIGNED,
-			 "CEK is unsigned (both slots empty, as PDH_CERT_EXPORT returns it): the KDS-signed CEK is needed");
+		set_link(
+			r, SM_LINK_CEK_BY_ASK, SM_LINK_UNSIGNED,
+			"CEK is unsigned (both slots empty, as PDH_CERT_EXPORT returns it): the KDS-signed CEK is needed");
 	} else if (!ask) {
-		set_link(r, SM_LINK_CEK_BY_ASK, SM_LINK_FAILED,
-			 t->ark ? "no ASK in the chain for the root given with --ark" :
-				  "no built-in AMD ASK signs the CEK (tried naples, rome, milan, genoa, turin)");
+		set_link(
+			r, SM_LINK_CEK_BY_ASK, SM_LINK_FAILED,
+			t->ark ?
+				"no ASK in the chain for the root given with --ark" :
+				"no built-in AMD ASK signs the CEK (tried naples, rome, milan, genoa, turin)");
 	} else {
 		link_result(r, SM_LINK_CEK_BY_ASK,
 			    sm_sev_cert_verify_by_amd(ask, &ch->cek, &e), &e);
@@ -236,14 +244,16 @@ static void amd_links(struct sm_verify_result *r, const struct sm_chain *ch,
 			    sm_amd_cert_verify(ark, ark, &e), &e);
 		if (r->status[SM_LINK_ARK_SELF] == SM_LINK_OK &&
 		    !ark->has_signature)
-			set_link(r, SM_LINK_ARK_SELF, SM_LINK_OK,
-				 "the unsigned Naples ARK (AMDESE/AMDSEV#17) was checked with the pinned built-in signature");
+			set_link(
+				r, SM_LINK_ARK_SELF, SM_LINK_OK,
+				"the unsigned Naples ARK (AMDESE/AMDSEV#17) was checked with the pinned built-in signature");
 	}
 
 	/* ARK trusted: the pinned root, or exactly the --ark file */
 	if (!anchor) {
-		set_link(r, SM_LINK_ARK_TRUSTED, SM_LINK_FAILED,
-			 "no trusted root: the product is unknown (name it with --product, or give --ark)");
+		set_link(
+			r, SM_LINK_ARK_TRUSTED, SM_LINK_FAILED,
+			"no trusted root: the product is unknown (name it with --product, or give --ark)");
 	} else if (ark && (same_amd(ark, anchor) ||
 			   (!t->ark && p == SM_PRODUCT_NAPLES &&
 			    sm_amd_cert_is_known_unsigned_ark(ark)))) {
@@ -252,8 +262,7 @@ static void amd_links(struct sm_verify_result *r, const struct sm_chain *ch,
 		set_link(r, SM_LINK_ARK_TRUSTED, SM_LINK_FAILED,
 			 "ARK is not the root given with --ark");
 	} else {
-		snprintf(buf, sizeof(buf),
-			 "ARK is not AMD's built-in %s root",
+		snprintf(buf, sizeof(buf), "ARK is not AMD's built-in %s root",
 			 sm_product_name(p));
 		set_link(r, SM_LINK_ARK_TRUSTED, SM_LINK_FAILED, buf);
 	}
@@ -269,13 +278,13 @@ int sm_chain_verify(const struct sm_chain *ch, const struct sm_trust *t,
 	memset(r, 0, sizeof(*r));
 	if (!t)
 		t = &builtin;
-	sev_link(r, SM_LINK_PDH_BY_PEK, ch, SM_HAVE_PDH | SM_HAVE_PEK,
-		 &ch->pek, &ch->pdh);
-	sev_link(r, SM_LINK_PEK_BY_OCA, ch, SM_HAVE_PEK | SM_HAVE_OCA,
-		 &ch->oca, &ch->pek);
+	sev_link(r, SM_LINK_PDH_BY_PEK, ch, SM_HAVE_PDH | SM_HAVE_PEK, &ch->pek,
+		 &ch->pdh);
+	sev_link(r, SM_LINK_PEK_BY_OCA, ch, SM_HAVE_PEK | SM_HAVE_OCA, &ch->oca,
+		 &ch->pek);
 	sev_link(r, SM_LINK_OCA_SELF, ch, SM_HAVE_OCA, &ch->oca, &ch->oca);
-	sev_link(r, SM_LINK_PEK_BY_CEK, ch, SM_HAVE_PEK | SM_HAVE_CEK,
-		 &ch->cek, &ch->pek);
+	sev_link(r, SM_LINK_PEK_BY_CEK, ch, SM_HAVE_PEK | SM_HAVE_CEK, &ch->cek,
+		 &ch->pek);
 	amd_links(r, ch, t);
 
 	r->ok = 1;
@@ -283,9 +292,10 @@ int sm_chain_verify(const struct sm_chain *ch, const struct sm_trust *t,
 		if (r->status[l] == SM_LINK_OK)
 			continue;
 		if (r->ok)
-			sm_err_set(e, SM_EXIT_VERIFY,
-				   "certificate chain verification failed: %s: %s",
-				   sm_link_name(l), r->reason[l]);
+			sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"certificate chain verification failed: %s: %s",
+				sm_link_name(l), r->reason[l]);
 		r->ok = 0;
 	}
 	return r->ok ? 0 : -1;

@@ -57,9 +57,10 @@ static int load_qemu(json_t *caps, const char *name, struct sm_chain *ch,
 	}
 	n = sm_base64_decode(chain, buf, SM_SEV_CHAIN_LEN + 4);
 	if (n != (ssize_t)SM_SEV_CHAIN_LEN) {
-		sm_err_set(e, SM_EXIT_VERIFY,
-			   "bad cert-chain in '%s': not base64 of %u bytes (PEK||OCA||CEK)",
-			   name, SM_SEV_CHAIN_LEN);
+		sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"bad cert-chain in '%s': not base64 of %u bytes (PEK||OCA||CEK)",
+			name, SM_SEV_CHAIN_LEN);
 		goto out;
 	}
 	for (i = 0; i < 3; i++) {
@@ -72,10 +73,11 @@ static int load_qemu(json_t *caps, const char *name, struct sm_chain *ch,
 			goto out;
 		}
 		if (c[i + 1].usage != want[i]) {
-			sm_err_set(e, SM_EXIT_VERIFY,
-				   "bad cert-chain in '%s': certificate %zu is a %s, expected a %s",
-				   name, i + 1, sm_usage_name(c[i + 1].usage),
-				   sm_usage_name(want[i]));
+			sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"bad cert-chain in '%s': certificate %zu is a %s, expected a %s",
+				name, i + 1, sm_usage_name(c[i + 1].usage),
+				sm_usage_name(want[i]));
 			goto out;
 		}
 	}
@@ -87,9 +89,10 @@ static int load_qemu(json_t *caps, const char *name, struct sm_chain *ch,
 	if (id) {
 		n = sm_base64_decode(id, info->chip_id, SM_CHIP_ID_MAX);
 		if (n <= 0) {
-			sm_err_set(e, SM_EXIT_VERIFY,
-				   "bad cpu0-id in '%s': not base64 of 1 to %d bytes",
-				   name, SM_CHIP_ID_MAX);
+			sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"bad cpu0-id in '%s': not base64 of 1 to %d bytes",
+				name, SM_CHIP_ID_MAX);
 			goto out;
 		}
 		info->chip_id_len = (size_t)n;
@@ -114,14 +117,14 @@ static int load_json(const uint8_t *buf, size_t len, const char *name,
 		return -1;
 	v = root;
 	if (json_is_object(v) && json_object_get(v, "error")) {
-		json_t *d = json_object_get(json_object_get(v, "error"),
-					    "desc");
+		json_t *d =
+			json_object_get(json_object_get(v, "error"), "desc");
 
-		rc = sm_err_set(e, SM_EXIT_UNSUPPORTED,
-				"QEMU refused query-sev-capabilities in '%s': %s",
-				name,
-				json_is_string(d) ? json_string_value(d) :
-						    "no description");
+		rc = sm_err_set(
+			e, SM_EXIT_UNSUPPORTED,
+			"QEMU refused query-sev-capabilities in '%s': %s", name,
+			json_is_string(d) ? json_string_value(d) :
+					    "no description");
 		goto out;
 	}
 	if (json_is_object(v) && json_object_get(v, "return"))
@@ -140,11 +143,14 @@ static int load_json(const uint8_t *buf, size_t len, const char *name,
 			if (!(nc.have & smb_slots[i].bit))
 				continue;
 			if (smb_slots[i].amd)
-				smb_set_amd(ch, smb_slots[i].usage == SM_USAGE_ASK ?
+				smb_set_amd(ch,
+					    smb_slots[i].usage == SM_USAGE_ASK ?
 						    &nc.ask :
 						    &nc.ark);
 			else
-				smb_set_sev(ch, smb_sev_slot(&nc, smb_slots[i].usage));
+				smb_set_sev(ch,
+					    smb_sev_slot(&nc,
+							 smb_slots[i].usage));
 		}
 		if (ni.product != SM_PRODUCT_UNKNOWN)
 			info->product = ni.product;
@@ -164,9 +170,10 @@ static int load_json(const uint8_t *buf, size_t len, const char *name,
 		   json_object_get(v, "cert-chain")) {
 		rc = load_qemu(v, name, ch, info, e);
 	} else {
-		rc = sm_err_set(e, SM_EXIT_VERIFY,
-				"JSON input '%s' is neither a sevmig-certs bundle nor a query-sev-capabilities reply",
-				name);
+		rc = sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"JSON input '%s' is neither a sevmig-certs bundle nor a query-sev-capabilities reply",
+			name);
 	}
 out:
 	json_decref(root);
@@ -202,21 +209,20 @@ static int load_sev_blob(const uint8_t *buf, size_t len, const char *name,
 		if (sm_sev_cert_parse(buf + i * SM_SEV_CERT_LEN,
 				      SM_SEV_CERT_LEN, &c[i], e) < 0) {
 			if (n == 1)
-				return sm_err_prefix(e,
-						     "invalid certificate '%s'",
-						     name);
+				return sm_err_prefix(
+					e, "invalid certificate '%s'", name);
 			return sm_err_prefix(e,
 					     "invalid certificate %zu of '%s'",
 					     i + 1, name);
 		}
 		if (n > 1 && c[i].usage != order[i])
-			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "invalid chain '%s': certificate %zu is a %s, expected a %s (%s)",
-					  name, i + 1,
-					  sm_usage_name(c[i].usage),
-					  sm_usage_name(order[i]),
-					  n == 3 ? "PEK||OCA||CEK" :
-						   "PDH||PEK||OCA||CEK");
+			return sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"invalid chain '%s': certificate %zu is a %s, expected a %s (%s)",
+				name, i + 1, sm_usage_name(c[i].usage),
+				sm_usage_name(order[i]),
+				n == 3 ? "PEK||OCA||CEK" :
+					 "PDH||PEK||OCA||CEK");
 	}
 	for (i = 0; i < n; i++)
 		smb_set_sev(ch, &c[i]);
@@ -237,19 +243,22 @@ static int load_amd(const uint8_t *buf, size_t len, const char *name,
 		return 0;
 	}
 	if (a.usage != SM_USAGE_ASK)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "invalid certificate '%s': %zu bytes after the %s (an AMD file holds ASK||ARK)",
-				  name, len - used, sm_usage_name(a.usage));
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"invalid certificate '%s': %zu bytes after the %s (an AMD file holds ASK||ARK)",
+			name, len - used, sm_usage_name(a.usage));
 	if (sm_amd_cert_parse(buf + used, len - used, &b, &used2, e) < 0)
 		return sm_err_prefix(e, "invalid ARK in '%s'", name);
 	if (b.usage != SM_USAGE_ARK)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "invalid certificate '%s': the second certificate is an %s, expected the ARK",
-				  name, sm_usage_name(b.usage));
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"invalid certificate '%s': the second certificate is an %s, expected the ARK",
+			name, sm_usage_name(b.usage));
 	if (used + used2 != len)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "invalid certificate '%s': %zu trailing bytes after ASK||ARK",
-				  name, len - used - used2);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"invalid certificate '%s': %zu trailing bytes after ASK||ARK",
+			name, len - used - used2);
 	smb_set_amd(ch, &a);
 	smb_set_amd(ch, &b);
 	return 0;
@@ -259,8 +268,11 @@ static int load_amd(const uint8_t *buf, size_t len, const char *name,
 static int amd_size(size_t len)
 {
 	static const size_t sizes[] = {
-		SM_AMD_CERT_NAPLES_BAD, SM_AMD_CERT_2K, SM_AMD_CERT_4K,
-		2 * SM_AMD_CERT_2K, SM_AMD_CERT_2K + SM_AMD_CERT_NAPLES_BAD,
+		SM_AMD_CERT_NAPLES_BAD,
+		SM_AMD_CERT_2K,
+		SM_AMD_CERT_4K,
+		2 * SM_AMD_CERT_2K,
+		SM_AMD_CERT_2K + SM_AMD_CERT_NAPLES_BAD,
 		2 * SM_AMD_CERT_4K,
 	};
 	size_t i;
@@ -287,29 +299,30 @@ static int load_binary(const uint8_t *buf, size_t len, const char *name,
 	}
 	if (len >= 12 && sm_get_le32(buf) == 1) {
 		uint32_t sev_usage = sm_get_le32(buf + 8);
-		uint32_t amd_usage = len >= 0x28 ? sm_get_le32(buf + 0x24) : 0xffff;
+		uint32_t amd_usage = len >= 0x28 ? sm_get_le32(buf + 0x24) :
+						   0xffff;
 
 		if (sev_usage >= SM_USAGE_OCA && sev_usage <= SM_USAGE_CEK) {
 			struct sm_sev_cert c;
 
 			/* the size is wrong: let the parser say so */
 			if (sm_sev_cert_parse(buf, len, &c, e) < 0)
-				return sm_err_prefix(e,
-						     "invalid certificate '%s'",
-						     name);
+				return sm_err_prefix(
+					e, "invalid certificate '%s'", name);
 		}
 		if (amd_usage == SM_USAGE_ARK || amd_usage == SM_USAGE_ASK ||
 		    amd_size(len))
 			return load_amd(buf, len, name, ch, e);
 	}
-	return sm_err_set(e, SM_EXIT_VERIFY,
-			  "unrecognised certificate input '%s' (%zu bytes): expected a bundle, a SEV certificate (%u bytes), a PEK||OCA||CEK blob (%u bytes), an AMD certificate or an ASK||ARK file",
-			  name, len, SM_SEV_CERT_LEN, SM_SEV_CHAIN_LEN);
+	return sm_err_set(
+		e, SM_EXIT_VERIFY,
+		"unrecognised certificate input '%s' (%zu bytes): expected a bundle, a SEV certificate (%u bytes), a PEK||OCA||CEK blob (%u bytes), an AMD certificate or an ASK||ARK file",
+		name, len, SM_SEV_CERT_LEN, SM_SEV_CHAIN_LEN);
 }
 
 static int load_buf(const uint8_t *buf, size_t len, const char *name,
-		    struct sm_chain *ch, struct sm_bundle_info *info,
-		    int depth, struct sm_err *e)
+		    struct sm_chain *ch, struct sm_bundle_info *info, int depth,
+		    struct sm_err *e)
 {
 	size_t i = 0;
 
@@ -344,9 +357,10 @@ static int load_buf(const uint8_t *buf, size_t len, const char *name,
 		free(hex);
 		if (got <= 0) {
 			free(bin);
-			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "invalid hex text in '%s': odd number of digits",
-					  name);
+			return sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"invalid hex text in '%s': odd number of digits",
+				name);
 		}
 		rc = load_buf(bin, (size_t)got, name, ch, info, 1, e);
 		free(bin);
@@ -396,11 +410,12 @@ static int merge_dir_file(struct sm_chain *ch, const struct sm_chain *one,
 			continue;
 		if (smb_slots[i].amd) {
 			a = smb_slots[i].usage == SM_USAGE_ASK ? &one->ask :
-							     &one->ark;
+								 &one->ark;
 			hada = smb_slots[i].usage == SM_USAGE_ASK ? &ch->ask :
-								&ch->ark;
+								    &ch->ark;
 		} else {
-			c = smb_sev_slot((struct sm_chain *)one, smb_slots[i].usage);
+			c = smb_sev_slot((struct sm_chain *)one,
+					 smb_slots[i].usage);
 			had = smb_sev_slot(ch, smb_slots[i].usage);
 		}
 		if (ch->have & smb_slots[i].bit) {
@@ -467,19 +482,21 @@ static int load_dir(const char *path, struct sm_chain *ch,
 	int rc;
 
 	for (i = 0; i < SM_ARRAY_SIZE(smb_slots); i++) {
-		rc = load_dir_file(path, smb_slots[i].key, file, sizeof(file), &one,
-				   e);
+		rc = load_dir_file(path, smb_slots[i].key, file, sizeof(file),
+				   &one, e);
 		if (rc < 0)
 			return -1;
 		if (rc == 0)
 			continue;
 		if (one.have != smb_slots[i].bit)
-			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "invalid certificate '%s': it does not hold exactly one %s",
-					  file, sm_usage_name(smb_slots[i].usage));
+			return sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"invalid certificate '%s': it does not hold exactly one %s",
+				file, sm_usage_name(smb_slots[i].usage));
 		if (smb_slots[i].amd)
-			smb_set_amd(ch, smb_slots[i].usage == SM_USAGE_ASK ? &one.ask :
-								     &one.ark);
+			smb_set_amd(ch, smb_slots[i].usage == SM_USAGE_ASK ?
+						&one.ask :
+						&one.ark);
 		else
 			smb_set_sev(ch, smb_sev_slot(&one, smb_slots[i].usage));
 		found++;
@@ -518,8 +535,8 @@ int sm_certs_load(const char *path, struct sm_chain *ch,
 		return load_dir(path, ch, info, e);
 	if (sm_read_file(path, INPUT_MAX, &buf, &len, e) < 0)
 		return -1;
-	rc = load_buf(buf, len, strcmp(path, "-") ? path : "(stdin)", ch,
-		      info, 0, e);
+	rc = load_buf(buf, len, strcmp(path, "-") ? path : "(stdin)", ch, info,
+		      0, e);
 	free(buf);
 	return rc;
 }

@@ -34,10 +34,9 @@ static int key_wrap(EVP_PKEY *pkey, struct sm_key **k, struct sm_err *e)
 	size_t glen = 0;
 
 	if (EVP_PKEY_is_a(pkey, "EC")) {
-		if (EVP_PKEY_get_utf8_string_param(pkey,
-						   OSSL_PKEY_PARAM_GROUP_NAME,
-						   group, sizeof(group),
-						   &glen) != 1 ||
+		if (EVP_PKEY_get_utf8_string_param(
+			    pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
+			    sizeof(group), &glen) != 1 ||
 		    strcmp(group, SN_secp384r1) != 0) {
 			EVP_PKEY_free(pkey);
 			return sm_err_set(e, SM_EXIT_UNSUPPORTED,
@@ -48,9 +47,10 @@ static int key_wrap(EVP_PKEY *pkey, struct sm_key **k, struct sm_err *e)
 
 		if (bits != 2048 && bits != 4096) {
 			EVP_PKEY_free(pkey);
-			return sm_err_set(e, SM_EXIT_UNSUPPORTED,
-					  "RSA key has %d bits, expected 2048 or 4096",
-					  bits);
+			return sm_err_set(
+				e, SM_EXIT_UNSUPPORTED,
+				"RSA key has %d bits, expected 2048 or 4096",
+				bits);
 		}
 	} else {
 		EVP_PKEY_free(pkey);
@@ -116,8 +116,7 @@ int sm_key_load_pem(const char *path, struct sm_key **k, struct sm_err *e)
 	return 0;
 }
 
-int sm_key_save_pem(const struct sm_key *k, const char *path,
-		    struct sm_err *e)
+int sm_key_save_pem(const struct sm_key *k, const char *path, struct sm_err *e)
 {
 	BIO *bio = BIO_new(BIO_s_secmem());
 	char *data = NULL;
@@ -126,8 +125,8 @@ int sm_key_save_pem(const struct sm_key *k, const char *path,
 
 	if (!bio)
 		bio = BIO_new(BIO_s_mem());
-	if (!bio || PEM_write_bio_PrivateKey(bio, k->pkey, NULL, NULL, 0,
-					     NULL, NULL) != 1) {
+	if (!bio || PEM_write_bio_PrivateKey(bio, k->pkey, NULL, NULL, 0, NULL,
+					     NULL) != 1) {
 		BIO_free(bio);
 		return sm_err_ossl(e, SM_EXIT_FAILURE,
 				   "cannot encode private key for '%s'", path);
@@ -212,11 +211,12 @@ int sm_sev_cert_sign(struct sm_sev_cert *c, int slot, const struct sm_key *k,
 
 	if (slot < 0 || slot > 1 || !k->is_ec)
 		return sm_err_set(e, SM_EXIT_FAILURE,
-				  "cannot sign slot %d with this key", slot + 1);
+				  "cannot sign slot %d with this key",
+				  slot + 1);
 	sig = c->raw + SEV_SIG(slot);
 	mc = EVP_MD_CTX_new();
-	if (mc && EVP_DigestSignInit(mc, NULL, EVP_sha256(), NULL, k->pkey) ==
-			  1 &&
+	if (mc &&
+	    EVP_DigestSignInit(mc, NULL, EVP_sha256(), NULL, k->pkey) == 1 &&
 	    EVP_DigestSign(mc, der, &dlen, c->raw, SM_SEV_BODY_LEN) == 1 &&
 	    (es = d2i_ECDSA_SIG(NULL, &p, (long)dlen)) != NULL) {
 		ECDSA_SIG_get0(es, &r, &s);
@@ -228,8 +228,8 @@ int sm_sev_cert_sign(struct sm_sev_cert *c, int slot, const struct sm_key *k,
 	ECDSA_SIG_free(es);
 	EVP_MD_CTX_free(mc);
 	if (!ok)
-		return sm_err_ossl(e, SM_EXIT_FAILURE,
-				   "cannot sign the %s", sm_usage_name(c->usage));
+		return sm_err_ossl(e, SM_EXIT_FAILURE, "cannot sign the %s",
+				   sm_usage_name(c->usage));
 	sm_put_le32(c->raw + SEV_SIG_USAGE(slot), signer_usage);
 	sm_put_le32(c->raw + SEV_SIG_ALGO(slot), SM_ALGO_ECDSA_SHA256);
 	return refresh(c, e);
@@ -274,8 +274,8 @@ int sm_sev_cert_sign_by_amd(struct sm_sev_cert *c, const struct sm_key *k,
 	if (pss_sign(k, c->raw, SM_SEV_BODY_LEN, sig, e) < 0)
 		return -1;
 	sm_put_le32(c->raw + SEV_SIG_USAGE(0), SM_USAGE_ASK);
-	sm_put_le32(c->raw + SEV_SIG_ALGO(0), bits == 4096 ? SM_ALGO_RSA_SHA384 :
-						       SM_ALGO_RSA_SHA256);
+	sm_put_le32(c->raw + SEV_SIG_ALGO(0),
+		    bits == 4096 ? SM_ALGO_RSA_SHA384 : SM_ALGO_RSA_SHA256);
 	return refresh(c, e);
 }
 
@@ -292,9 +292,10 @@ int sm_amd_cert_build(struct sm_amd_cert *c, const struct sm_key *k,
 		return sm_err_set(e, SM_EXIT_FAILURE,
 				  "AMD certificates need RSA keys");
 	if (usage != SM_USAGE_ARK && usage != SM_USAGE_ASK)
-		return sm_err_set(e, SM_EXIT_FAILURE,
-				  "AMD certificate usage 0x%x is neither ARK nor ASK",
-				  usage);
+		return sm_err_set(
+			e, SM_EXIT_FAILURE,
+			"AMD certificate usage 0x%x is neither ARK nor ASK",
+			usage);
 	if (EVP_PKEY_get_bits(signer->pkey) != bits)
 		return sm_err_set(e, SM_EXIT_FAILURE,
 				  "signer key size differs from the %d-bit key",
@@ -317,8 +318,7 @@ int sm_amd_cert_build(struct sm_amd_cert *c, const struct sm_key *k,
 	return sm_amd_cert_parse(raw, body + nb, c, &used, e);
 }
 
-int sm_key_matches_sev_cert(const struct sm_key *k,
-			    const struct sm_sev_cert *c)
+int sm_key_matches_sev_cert(const struct sm_key *k, const struct sm_sev_cert *c)
 {
 	struct sm_err e;
 	EVP_PKEY *pub;

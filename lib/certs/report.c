@@ -97,20 +97,19 @@ static const struct {
 
 int sm_bundle_verify_report(const struct sm_chain *ch,
 			    const struct sm_bundle_info *info,
-			    const struct sm_verify_result *r,
-			    const char *trust, char **out, struct sm_err *e)
+			    const struct sm_verify_result *r, const char *trust,
+			    char **out, struct sm_err *e)
 {
 	json_t *root, *certs, *links;
 	size_t i;
 
-	root = json_pack("{s:s, s:b, s:s*, s:o, s:o*}", "schema",
-			 SM_VERIFY_SCHEMA, "ok", r->ok, "product",
-			 r->product == SM_PRODUCT_UNKNOWN ?
-				 NULL :
-				 sm_product_name(r->product),
-			 "trust", smb_str_json(trust), "source",
-			 info && info->source[0] ? smb_str_json(info->source) :
-						   NULL);
+	root = json_pack(
+		"{s:s, s:b, s:s*, s:o, s:o*}", "schema", SM_VERIFY_SCHEMA, "ok",
+		r->ok, "product",
+		r->product == SM_PRODUCT_UNKNOWN ? NULL :
+						   sm_product_name(r->product),
+		"trust", smb_str_json(trust), "source",
+		info && info->source[0] ? smb_str_json(info->source) : NULL);
 	certs = json_object();
 	links = json_array();
 	if (!root || !certs || !links)
@@ -129,7 +128,7 @@ int sm_bundle_verify_report(const struct sm_chain *ch,
 				v = cert_summary(NULL, a, origin);
 		} else if (ch->have & s->bit) {
 			v = cert_summary(smb_sev_slot((struct sm_chain *)ch,
-						  s->usage),
+						      s->usage),
 					 NULL, origin);
 		}
 		if (json_object_set_new(certs, s->key, v) < 0)
@@ -187,16 +186,15 @@ static json_t *show_sev(const struct sm_sev_cert *c)
 				  "algorithm",
 				  empty ? NULL : sm_algo_name(c->sig_algo[i])));
 	}
-	return json_pack("{s:s, s:s, s:i, s:i, s:o, s:s, s:i, s:{s:s, s:s, s:o, s:o}, s:o, s:o, s:s}",
-			 "kind", "sev", "usage", sm_usage_name(c->usage),
-			 "usage_code", (int)c->usage, "version",
-			 (int)c->version, "api_version",
-			 api_json(c->api_major, c->api_minor), "algorithm",
-			 sm_algo_name(c->algo), "algorithm_code", (int)c->algo,
-			 "key", "type", "ec", "curve", "P-384", "x",
-			 hex_json(x, 48), "y", hex_json(y, 48), "signatures",
-			 sigs, "fingerprint", hex_json(fp, n),
-			 "fingerprint_hash", hash_name(n));
+	return json_pack(
+		"{s:s, s:s, s:i, s:i, s:o, s:s, s:i, s:{s:s, s:s, s:o, s:o}, s:o, s:o, s:s}",
+		"kind", "sev", "usage", sm_usage_name(c->usage), "usage_code",
+		(int)c->usage, "version", (int)c->version, "api_version",
+		api_json(c->api_major, c->api_minor), "algorithm",
+		sm_algo_name(c->algo), "algorithm_code", (int)c->algo, "key",
+		"type", "ec", "curve", "P-384", "x", hex_json(x, 48), "y",
+		hex_json(y, 48), "signatures", sigs, "fingerprint",
+		hex_json(fp, n), "fingerprint_hash", hash_name(n));
 }
 
 static json_t *show_amd(const struct sm_amd_cert *c)
@@ -210,17 +208,16 @@ static json_t *show_amd(const struct sm_amd_cert *c)
 	sm_amd_cert_fingerprint(c, fp, &fl);
 	snprintf(alg, sizeof(alg), "RSA-PSS-SHA%d",
 		 c->modulus_bits == 4096 ? 384 : 256);
-	return json_pack("{s:s, s:s, s:i, s:i, s:o, s:o, s:{s:s, s:i, s:I, s:o}, s:[{s:s, s:b}], s:o, s:s}",
-			 "kind", "amd", "usage", sm_usage_name(c->usage),
-			 "usage_code", (int)c->usage, "version", 1, "key_id",
-			 hex_json(c->key_id, SM_KEY_ID_LEN), "certifying_id",
-			 hex_json(c->certifying_id, SM_KEY_ID_LEN), "key",
-			 "type", "rsa", "bits", (int)c->modulus_bits,
-			 "exponent", (json_int_t)exp, "modulus",
-			 hex_json(n, c->modulus_bits / 8), "signatures",
-			 "algorithm", alg, "present", c->has_signature,
-			 "fingerprint", hex_json(fp, fl), "fingerprint_hash",
-			 hash_name(fl));
+	return json_pack(
+		"{s:s, s:s, s:i, s:i, s:o, s:o, s:{s:s, s:i, s:I, s:o}, s:[{s:s, s:b}], s:o, s:s}",
+		"kind", "amd", "usage", sm_usage_name(c->usage), "usage_code",
+		(int)c->usage, "version", 1, "key_id",
+		hex_json(c->key_id, SM_KEY_ID_LEN), "certifying_id",
+		hex_json(c->certifying_id, SM_KEY_ID_LEN), "key", "type", "rsa",
+		"bits", (int)c->modulus_bits, "exponent", (json_int_t)exp,
+		"modulus", hex_json(n, c->modulus_bits / 8), "signatures",
+		"algorithm", alg, "present", c->has_signature, "fingerprint",
+		hex_json(fp, fl), "fingerprint_hash", hash_name(fl));
 }
 
 static json_t *show_file(const struct sm_show_item *it)
@@ -243,22 +240,21 @@ static json_t *show_file(const struct sm_show_item *it)
 			s->amd ? show_amd(s->usage == SM_USAGE_ASK ?
 						  &it->ch->ask :
 						  &it->ch->ark) :
-				 show_sev(smb_sev_slot((struct sm_chain *)it->ch,
-						   s->usage)));
+				 show_sev(smb_sev_slot(
+					 (struct sm_chain *)it->ch, s->usage)));
 	}
-	f = json_pack("{s:o, s:n, s:s*, s:o*, s:o*, s:o*, s:o}", "file",
-		      smb_str_json(it->file), "error", "product",
-		      in->product == SM_PRODUCT_UNKNOWN ?
-			      NULL :
-			      sm_product_name(in->product),
-		      "chip_id",
-		      in->chip_id_len ? hex_json(in->chip_id, in->chip_id_len) :
-					NULL,
-		      "api_version",
-		      in->have_api ? api_json(in->api_major, in->api_minor) :
-				     NULL,
-		      "source", in->source[0] ? smb_str_json(in->source) : NULL,
-		      "certificates", certs);
+	f = json_pack(
+		"{s:o, s:n, s:s*, s:o*, s:o*, s:o*, s:o}", "file",
+		smb_str_json(it->file), "error", "product",
+		in->product == SM_PRODUCT_UNKNOWN ?
+			NULL :
+			sm_product_name(in->product),
+		"chip_id",
+		in->chip_id_len ? hex_json(in->chip_id, in->chip_id_len) : NULL,
+		"api_version",
+		in->have_api ? api_json(in->api_major, in->api_minor) : NULL,
+		"source", in->source[0] ? smb_str_json(in->source) : NULL,
+		"certificates", certs);
 	return f;
 }
 

@@ -16,7 +16,7 @@
 #include "base/util.h"
 
 struct root_slot {
-	int loaded;		/* 1 ok, -1 refused, 0 not tried */
+	int loaded; /* 1 ok, -1 refused, 0 not tried */
 	struct sm_amd_cert cert;
 };
 

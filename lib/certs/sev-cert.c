@@ -38,27 +38,42 @@
 const char *sm_usage_name(uint32_t usage)
 {
 	switch (usage) {
-	case SM_USAGE_ARK: return "ARK";
-	case SM_USAGE_ASK: return "ASK";
-	case SM_USAGE_OCA: return "OCA";
-	case SM_USAGE_PEK: return "PEK";
-	case SM_USAGE_PDH: return "PDH";
-	case SM_USAGE_CEK: return "CEK";
-	default: return "invalid";
+	case SM_USAGE_ARK:
+		return "ARK";
+	case SM_USAGE_ASK:
+		return "ASK";
+	case SM_USAGE_OCA:
+		return "OCA";
+	case SM_USAGE_PEK:
+		return "PEK";
+	case SM_USAGE_PDH:
+		return "PDH";
+	case SM_USAGE_CEK:
+		return "CEK";
+	default:
+		return "invalid";
 	}
 }
 
 const char *sm_algo_name(uint32_t algo)
 {
 	switch (algo) {
-	case SM_ALGO_NONE: return "NONE";
-	case SM_ALGO_RSA_SHA256: return "RSA_SHA256";
-	case SM_ALGO_ECDSA_SHA256: return "ECDSA_SHA256";
-	case SM_ALGO_ECDH_SHA256: return "ECDH_SHA256";
-	case SM_ALGO_RSA_SHA384: return "RSA_SHA384";
-	case SM_ALGO_ECDSA_SHA384: return "ECDSA_SHA384";
-	case SM_ALGO_ECDH_SHA384: return "ECDH_SHA384";
-	default: return "invalid";
+	case SM_ALGO_NONE:
+		return "NONE";
+	case SM_ALGO_RSA_SHA256:
+		return "RSA_SHA256";
+	case SM_ALGO_ECDSA_SHA256:
+		return "ECDSA_SHA256";
+	case SM_ALGO_ECDH_SHA256:
+		return "ECDH_SHA256";
+	case SM_ALGO_RSA_SHA384:
+		return "RSA_SHA384";
+	case SM_ALGO_ECDSA_SHA384:
+		return "ECDSA_SHA384";
+	case SM_ALGO_ECDH_SHA384:
+		return "ECDH_SHA384";
+	default:
+		return "invalid";
 	}
 }
 
@@ -87,37 +102,40 @@ static int parse_slot(const uint8_t *raw, int i, struct sm_err *e)
 
 	if (u == SM_USAGE_INVALID && a == SM_ALGO_NONE) {
 		if (!sm_all_zero(sig, SEV_SIG_LEN))
-			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "empty signature slot %d is not zeroed",
-					  i + 1);
+			return sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"empty signature slot %d is not zeroed", i + 1);
 		return 0;
 	}
 	if (u == KDS_BUG_USAGE)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "signature slot %d usage is 0x%04x instead of 0x%04x (empty): the 2019 KDS bug AMDESE/AMDSEV#18",
-				  i + 1, u, SM_USAGE_INVALID);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"signature slot %d usage is 0x%04x instead of 0x%04x (empty): the 2019 KDS bug AMDESE/AMDSEV#18",
+			i + 1, u, SM_USAGE_INVALID);
 	if (strcmp(sm_usage_name(u), "invalid") == 0 && u != SM_USAGE_INVALID)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "signature slot %d has unknown usage 0x%x",
 				  i + 1, u);
 	if (!algo_known(a))
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "signature slot %d has unknown algorithm 0x%x",
-				  i + 1, a);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"signature slot %d has unknown algorithm 0x%x", i + 1,
+			a);
 	if (!signing_pair(u, a))
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "signature slot %d: usage %s (0x%x) with algorithm %s cannot sign",
-				  i + 1,
-				  u == SM_USAGE_INVALID ? "empty" :
-							  sm_usage_name(u),
-				  u, sm_algo_name(a));
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"signature slot %d: usage %s (0x%x) with algorithm %s cannot sign",
+			i + 1,
+			u == SM_USAGE_INVALID ? "empty" : sm_usage_name(u), u,
+			sm_algo_name(a));
 	if (algo_is_ecdsa(a) &&
 	    (!sm_all_zero(sig + P384_LEN, SEV_COORD_LEN - P384_LEN) ||
 	     !sm_all_zero(sig + SEV_SIG_S + P384_LEN,
-		       SEV_SIG_LEN - SEV_SIG_S - P384_LEN)))
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "signature slot %d: ECDSA signature padding is not zero",
-				  i + 1);
+			  SEV_SIG_LEN - SEV_SIG_S - P384_LEN)))
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"signature slot %d: ECDSA signature padding is not zero",
+			i + 1);
 	return 0;
 }
 
@@ -221,14 +239,16 @@ int sm_sev_cert_parse(const uint8_t *buf, size_t len, struct sm_sev_cert *c,
 				  "empty input, a SEV certificate has %u bytes",
 				  SM_SEV_CERT_LEN);
 	if (len != SM_SEV_CERT_LEN)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "wrong size %zu bytes, a SEV certificate has %u",
-				  len, SM_SEV_CERT_LEN);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"wrong size %zu bytes, a SEV certificate has %u", len,
+			SM_SEV_CERT_LEN);
 	v = sm_get_le32(raw + SEV_VERSION);
 	if (v != 1)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "unsupported SEV certificate version %u, expected 1",
-				  v);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"unsupported SEV certificate version %u, expected 1",
+			v);
 	u = sm_get_le32(raw + SEV_USAGE);
 	a = sm_get_le32(raw + SEV_ALGO);
 	switch (u) {
@@ -239,9 +259,10 @@ int sm_sev_cert_parse(const uint8_t *buf, size_t len, struct sm_sev_cert *c,
 		break;
 	case SM_USAGE_ARK:
 	case SM_USAGE_ASK:
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "usage %s is not a platform certificate usage",
-				  sm_usage_name(u));
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"usage %s is not a platform certificate usage",
+			sm_usage_name(u));
 	default:
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "unknown certificate usage 0x%x", u);
@@ -250,9 +271,10 @@ int sm_sev_cert_parse(const uint8_t *buf, size_t len, struct sm_sev_cert *c,
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "unknown public key algorithm 0x%x", a);
 	if (u == SM_USAGE_PDH ? !algo_is_ecdh(a) : !algo_is_ecdsa(a))
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "public key algorithm %s does not fit usage %s",
-				  sm_algo_name(a), sm_usage_name(u));
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"public key algorithm %s does not fit usage %s",
+			sm_algo_name(a), sm_usage_name(u));
 	curve = sm_get_le32(raw + SEV_CURVE);
 	if (curve != SM_CURVE_P384)
 		return sm_err_set(e, SM_EXIT_VERIFY,
@@ -300,9 +322,8 @@ EVP_PKEY *smc_sev_pubkey(const struct sm_sev_cert *c, struct sm_err *e)
 }
 
 /* RSA public key from little-endian modulus and exponent fields. */
-EVP_PKEY *smc_rsa_pubkey(const uint8_t *n_le, size_t n_len,
-			    const uint8_t *e_le, size_t e_len,
-			    struct sm_err *e)
+EVP_PKEY *smc_rsa_pubkey(const uint8_t *n_le, size_t n_len, const uint8_t *e_le,
+			 size_t e_len, struct sm_err *e)
 {
 	OSSL_PARAM_BLD *bld = NULL;
 	OSSL_PARAM *params = NULL;
@@ -379,7 +400,7 @@ int smc_pss_setup(EVP_PKEY_CTX *pctx, const EVP_MD *md)
 
 /* RSASSA-PSS (salt = digest length) of body; sig is little-endian. */
 int smc_pss_verify(EVP_PKEY *pkey, const EVP_MD *md, const uint8_t *body,
-		      size_t len, const uint8_t *sig_le, size_t siglen)
+		   size_t len, const uint8_t *sig_le, size_t siglen)
 {
 	uint8_t sig[SM_AMD_CERT_MAX];
 	EVP_PKEY_CTX *pctx = NULL;
@@ -411,14 +432,15 @@ static const char *slot_desc(const struct sm_sev_cert *c, int i, char *buf,
 }
 
 int smc_no_slot(const struct sm_sev_cert *subject, const char *signer,
-		   struct sm_err *e)
+		struct sm_err *e)
 {
 	char a[40], b[40];
 
 	if (sm_sev_cert_is_unsigned(subject))
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "%s is unsigned: both signature slots are empty",
-				  sm_usage_name(subject->usage));
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"%s is unsigned: both signature slots are empty",
+			sm_usage_name(subject->usage));
 	return sm_err_set(e, SM_EXIT_VERIFY,
 			  "%s carries no %s signature (slot 1: %s, slot 2: %s)",
 			  sm_usage_name(subject->usage), signer,
@@ -443,10 +465,11 @@ int sm_sev_cert_verify(const struct sm_sev_cert *signer,
 			continue;
 		tried = 1;
 		if (subject->sig_algo[i] != signer->algo) {
-			sm_err_set(e, SM_EXIT_VERIFY,
-				   "%s slot %d algorithm %s does not match the %s key (%s)",
-				   tn, i + 1, sm_algo_name(subject->sig_algo[i]),
-				   sn, sm_algo_name(signer->algo));
+			sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"%s slot %d algorithm %s does not match the %s key (%s)",
+				tn, i + 1, sm_algo_name(subject->sig_algo[i]),
+				sn, sm_algo_name(signer->algo));
 			continue;
 		}
 		if (!pkey) {

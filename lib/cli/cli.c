@@ -65,8 +65,7 @@ void sm_cli_print_version(void)
 
 int sm_cli_try_help(void)
 {
-	fprintf(stderr, "Try '%s --help' for more information.\n",
-		sm_progname);
+	fprintf(stderr, "Try '%s --help' for more information.\n", sm_progname);
 	return SM_EXIT_USAGE;
 }
 

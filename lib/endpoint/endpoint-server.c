@@ -80,7 +80,7 @@ struct call {
 	json_t *rep;
 	int rfds[SM_EP_MAX_FDS]; /* sent with the reply */
 	int nrfds;
-	int own[2];	 /* pipe ends to close once sent */
+	int own[2]; /* pipe ends to close once sent */
 	const char *code; /* server-level error code, else from e->code */
 };
 
@@ -224,8 +224,9 @@ static void send_obj(struct conn *c, json_t *obj, const int *fds, int nfds)
 static void send_error(struct conn *c, const char *code, const char *msg)
 {
 	pr_debug("client %u: error (%s): %s", c->id, code, msg);
-	send_obj(c, json_pack("{s:b,s:s,s:s}", "ok", 0, "error", msg, "code",
-			      code),
+	send_obj(c,
+		 json_pack("{s:b,s:s,s:s}", "ok", 0, "error", msg, "code",
+			   code),
 		 NULL, 0);
 }
 
@@ -307,9 +308,11 @@ static int op_hello(struct sm_eps *s, struct conn *c, struct call *k,
 	for (i = 0; i < h->nranges; i++) {
 		const struct sm_ep_range *r = &h->ranges[i];
 
-		json_array_append_new(mem, json_pack("{s:o,s:I,s:i,s:o}",
-			"gpa", hexstr(r->gpa), "size", (json_int_t)r->size,
-			"fd", r->fd_index, "offset", hexstr(r->offset)));
+		json_array_append_new(mem, json_pack("{s:o,s:I,s:i,s:o}", "gpa",
+						     hexstr(r->gpa), "size",
+						     (json_int_t)r->size, "fd",
+						     r->fd_index, "offset",
+						     hexstr(r->offset)));
 	}
 	set(k, "version", json_integer(SM_EP_VERSION));
 	set(k, "platform", json_string(h->platform));
@@ -393,8 +396,8 @@ static int op_resume(struct sm_eps *s, struct conn *c, struct call *k,
 	return s->ops->resume(s->vmm, force, e);
 }
 
-static int op_shared_regions(struct sm_eps *s, struct conn *c,
-			     struct call *k, struct sm_err *e)
+static int op_shared_regions(struct sm_eps *s, struct conn *c, struct call *k,
+			     struct sm_err *e)
 {
 	const struct sm_ep_region *r;
 	json_t *from = json_object_get(k->req, "from"), *arr;
@@ -414,7 +417,8 @@ static int op_shared_regions(struct sm_eps *s, struct conn *c,
 	arr = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr, json_pack("{s:o,s:I}", "gpa",
-			hexstr(r[i].gpa), "size", (json_int_t)r[i].size));
+						     hexstr(r[i].gpa), "size",
+						     (json_int_t)r[i].size));
 	set(k, "regions", arr);
 	if (more && n)
 		set(k, "next", hexstr(r[n - 1].gpa + r[n - 1].size));
@@ -432,22 +436,25 @@ static int op_set_shared_regions(struct sm_eps *s, struct conn *c,
 
 	(void)c;
 	if (json_unpack_ex(k->req, &je, 0, "{s:o,s?b}", "regions", &arr,
-			   "append", &append) || !json_is_array(arr))
+			   "append", &append) ||
+	    !json_is_array(arr))
 		return fail(k, "malformed", e,
 			    "'regions' must be an array of {gpa, size}");
 	n = json_array_size(arr);
 	r = calloc(n ? n : 1, sizeof(*r));
 	if (!r)
 		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
-	json_array_foreach(arr, i, x) {
+	json_array_foreach(arr, i, x)
+	{
 		if (json_unpack_ex(x, &je, 0, "{s:o,s:o!}", "gpa", &g, "size",
 				   &sz) ||
 		    hexval(g, &r[i].gpa) || !json_is_integer(sz) ||
 		    json_integer_value(sz) <= 0) {
 			free(r);
-			return fail(k, "malformed", e,
-				    "region %zu must be {\"gpa\":\"0x...\",\"size\":N}",
-				    i);
+			return fail(
+				k, "malformed", e,
+				"region %zu must be {\"gpa\":\"0x...\",\"size\":N}",
+				i);
 		}
 		r[i].size = (uint64_t)json_integer_value(sz);
 		if (r[i].gpa % SM_PAGE_SIZE || r[i].size % SM_PAGE_SIZE ||
@@ -456,10 +463,11 @@ static int op_set_shared_regions(struct sm_eps *s, struct conn *c,
 			uint64_t gpa = r[i].gpa;
 
 			free(r);
-			return sm_err_set(e, SM_EXIT_USAGE,
-					  "region 0x%" PRIx64
-					  " is unaligned, overlapping or out of order",
-					  gpa);
+			return sm_err_set(
+				e, SM_EXIT_USAGE,
+				"region 0x%" PRIx64
+				" is unaligned, overlapping or out of order",
+				gpa);
 		}
 	}
 	rc = s->ops->set_shared_regions(s->vmm, r, n, append, e);
@@ -488,8 +496,9 @@ static int op_device_state(struct sm_eps *s, struct conn *c, struct call *k,
 	int ours, theirs;
 
 	if (c->out_fd >= 0)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "a device-state stream is already open on this connection");
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"a device-state stream is already open on this connection");
 	if (s->ops->device_state(s->vmm, &size, e))
 		return -1;
 	if (size > INT64_MAX)
@@ -553,8 +562,8 @@ static int op_take_context(struct sm_eps *s, struct conn *c, struct call *k,
 	return 0;
 }
 
-static int op_return_context(struct sm_eps *s, struct conn *c,
-			     struct call *k, struct sm_err *e)
+static int op_return_context(struct sm_eps *s, struct conn *c, struct call *k,
+			     struct sm_err *e)
 {
 	json_t *d = json_object_get(k->req, "in_doubt");
 
@@ -668,8 +677,9 @@ static int op_quit(struct sm_eps *s, struct conn *c, struct call *k,
 {
 	(void)k;
 	if (s->holder == c)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "this client holds the context: return or release it first");
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"this client holds the context: return or release it first");
 	if (s->ops->quit(s->vmm, e))
 		return -1;
 	s->quit = 1;
@@ -744,8 +754,7 @@ static int dispatch(struct sm_eps *s, struct conn *c, struct call *k,
 	json_t *ver, *opname;
 
 	if (c->overflow)
-		return fail(k, "fds", e,
-			    "too many file descriptors (limit %d)",
+		return fail(k, "fds", e, "too many file descriptors (limit %d)",
 			    SM_EP_MAX_FDS);
 	k->req = json_loadb(c->body, c->body_len, JSON_REJECT_DUPLICATES, &je);
 	if (!k->req)
@@ -757,8 +766,9 @@ static int dispatch(struct sm_eps *s, struct conn *c, struct call *k,
 	ver = json_object_get(k->req, "version");
 	opname = json_object_get(k->req, "op");
 	if (!json_is_integer(ver) || !json_is_string(opname))
-		return fail(k, "malformed", e,
-			    "a request needs \"version\" (integer) and \"op\" (string)");
+		return fail(
+			k, "malformed", e,
+			"a request needs \"version\" (integer) and \"op\" (string)");
 	k->op = json_string_value(opname);
 	if (json_integer_value(ver) != SM_EP_VERSION)
 		return fail(k, "unsupported", e,
@@ -906,8 +916,7 @@ static void conn_write_state(struct sm_eps *s, struct conn *c)
 		}
 		if (s->ops->device_state_read(s->vmm, c->out_off, c->out_buf,
 					      len, &e)) {
-			pr_warn("device state for client %u: %s", c->id,
-				e.msg);
+			pr_warn("device state for client %u: %s", c->id, e.msg);
 			out_stop(c);
 			return;
 		}
@@ -986,8 +995,8 @@ static void conn_read_state(struct sm_eps *s, struct conn *c)
 		in_verdict(s, c, 0, &e);
 		return;
 	}
-	if (s->ops->load_device_state_data(s->vmm, c->in_off, s->buf,
-					   (size_t)n, &e)) {
+	if (s->ops->load_device_state_data(s->vmm, c->in_off, s->buf, (size_t)n,
+					   &e)) {
 		in_verdict(s, c, 0, &e);
 		return;
 	}
@@ -1094,8 +1103,9 @@ int sm_eps_run(struct sm_eps *s, int stop_fd, struct sm_err *e)
 			/* A queued reply first: no new request until it is out. */
 			pfd[n] = (struct pollfd){
 				.fd = c->sock,
-				.events = c->obuf ? POLLOUT :
-					  c->in_fd >= 0 ? 0 : POLLIN,
+				.events = c->obuf	? POLLOUT :
+					  c->in_fd >= 0 ? 0 :
+							  POLLIN,
 			};
 			kind[n] = K_SOCK, who[n++] = c;
 			if (c->out_fd >= 0) {
@@ -1162,23 +1172,25 @@ int sm_eps_open(const char *path, const struct sm_eps_ops *ops, void *vmm,
 	int err;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return sm_err_set(e, SM_EXIT_USAGE,
-				  "socket path too long '%s'", path);
+		return sm_err_set(e, SM_EXIT_USAGE, "socket path too long '%s'",
+				  path);
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if (lstat(path, &st) == 0) {
 		int t;
 
 		if (!S_ISSOCK(st.st_mode))
-			return sm_err_set(e, SM_EXIT_IO,
-					  "cannot listen on '%s': exists and is not a socket",
-					  path);
+			return sm_err_set(
+				e, SM_EXIT_IO,
+				"cannot listen on '%s': exists and is not a socket",
+				path);
 		t = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (t >= 0 && connect(t, (struct sockaddr *)&sa,
-				      sizeof(sa)) == 0) {
+		if (t >= 0 &&
+		    connect(t, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 			close(t);
-			return sm_err_set(e, SM_EXIT_IO,
-					  "cannot listen on '%s': a VMM is already serving it",
-					  path);
+			return sm_err_set(
+				e, SM_EXIT_IO,
+				"cannot listen on '%s': a VMM is already serving it",
+				path);
 		}
 		if (t >= 0)
 			close(t);
@@ -1192,8 +1204,8 @@ int sm_eps_open(const char *path, const struct sm_eps_ops *ops, void *vmm,
 		err = ENOMEM;
 		goto err_free;
 	}
-	s->lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			  0);
+	s->lsock =
+		socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->lsock < 0) {
 		err = errno;
 		goto err_free;

@@ -68,8 +68,8 @@ struct sm_eps_ops {
 	 * of times, also for a later request).
 	 */
 	int (*device_state)(void *vmm, uint64_t *size, struct sm_err *e);
-	int (*device_state_read)(void *vmm, uint64_t off, void *buf,
-				 size_t len, struct sm_err *e);
+	int (*device_state_read)(void *vmm, uint64_t off, void *buf, size_t len,
+				 struct sm_err *e);
 	/*
 	 * load_device_state accepts (or refuses) a blob of size bytes; data
 	 * then arrives in order; end gives the verdict when complete is 1,
@@ -77,11 +77,9 @@ struct sm_eps_ops {
 	 * client gone: its return value is then ignored).
 	 */
 	int (*load_device_state)(void *vmm, uint64_t size, struct sm_err *e);
-	int (*load_device_state_data)(void *vmm, uint64_t off,
-				      const void *buf, size_t len,
-				      struct sm_err *e);
-	int (*load_device_state_end)(void *vmm, int complete,
-				     struct sm_err *e);
+	int (*load_device_state_data)(void *vmm, uint64_t off, const void *buf,
+				      size_t len, struct sm_err *e);
+	int (*load_device_state_end)(void *vmm, int complete, struct sm_err *e);
 	/* Hand out the context fd (borrowed); the VMM stops using it. */
 	int (*take_context)(void *vmm, int *ctx_fd, struct sm_err *e);
 	/*

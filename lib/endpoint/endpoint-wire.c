@@ -79,8 +79,8 @@ int sm_epw_send(int sock, const void *body, size_t len, const int *fds,
 			iov[1].iov_len = len;
 			mh.msg_iovlen = len ? 2 : 1;
 		} else {
-			iov[0].iov_base = (uint8_t *)body +
-					  (done - SM_EPW_HDR_LEN);
+			iov[0].iov_base =
+				(uint8_t *)body + (done - SM_EPW_HDR_LEN);
 			iov[0].iov_len = total - done;
 			mh.msg_iovlen = 1;
 		}
@@ -107,8 +107,9 @@ int sm_epw_send(int sock, const void *body, size_t len, const int *fds,
 					continue;
 				err = errno;
 				if (err == ETIMEDOUT)
-					return sm_err_set(e, SM_EXIT_IO,
-							  "timed out sending a message");
+					return sm_err_set(
+						e, SM_EXIT_IO,
+						"timed out sending a message");
 			}
 			return sm_err_errno(e, SM_EXIT_IO, err,
 					    "sending a message");
@@ -119,8 +120,8 @@ int sm_epw_send(int sock, const void *body, size_t len, const int *fds,
 	return 0;
 }
 
-ssize_t sm_epw_recv_some(int sock, void *buf, size_t len, int *fds,
-			 int *nfds, int maxfds, int *overflow)
+ssize_t sm_epw_recv_some(int sock, void *buf, size_t len, int *fds, int *nfds,
+			 int maxfds, int *overflow)
 {
 	union {
 		struct cmsghdr align;
@@ -190,8 +191,9 @@ static int recv_exact(int sock, void *buf, size_t len, int *fds, int *nfds,
 		if (sm_epw_wait(sock, POLLIN, deadline) < 0) {
 			err = errno;
 			if (err == ETIMEDOUT)
-				return sm_err_set(e, SM_EXIT_IO,
-						  "timed out waiting for a reply");
+				return sm_err_set(
+					e, SM_EXIT_IO,
+					"timed out waiting for a reply");
 			return sm_err_errno(e, SM_EXIT_IO, err,
 					    "receiving a message");
 		}
@@ -228,9 +230,10 @@ int sm_epw_recv(int sock, char **body, size_t *len, int *fds, int *nfds,
 	if (recv_exact(sock, b, n, fds, nfds, &overflow, deadline, e) < 0)
 		goto err_free;
 	if (overflow) {
-		sm_err_set(e, SM_EXIT_IO,
-			   "too many file descriptors with a message (limit %d)",
-			   SM_EP_MAX_FDS);
+		sm_err_set(
+			e, SM_EXIT_IO,
+			"too many file descriptors with a message (limit %d)",
+			SM_EP_MAX_FDS);
 		goto err_free;
 	}
 	b[n] = '\0';

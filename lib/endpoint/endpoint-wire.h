@@ -36,8 +36,8 @@ int sm_epw_send(int sock, const void *body, size_t len, const int *fds,
  * are closed).  Returns the byte count, 0 at end of stream, or -1 with
  * errno set (EAGAIN when nothing is there).
  */
-ssize_t sm_epw_recv_some(int sock, void *buf, size_t len, int *fds,
-			 int *nfds, int maxfds, int *overflow);
+ssize_t sm_epw_recv_some(int sock, void *buf, size_t len, int *fds, int *nfds,
+			 int maxfds, int *overflow);
 
 /*
  * Receive one whole message, waiting at most until deadline.  *body is

@@ -67,8 +67,8 @@ int sm_ep_connect(const char *path, double timeout_s, struct sm_ep **out,
 	int err, flags;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return sm_err_set(e, SM_EXIT_USAGE,
-				  "socket path too long '%s'", path);
+		return sm_err_set(e, SM_EXIT_USAGE, "socket path too long '%s'",
+				  path);
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	ep = calloc(1, sizeof(*ep));
 	if (!ep)
@@ -80,8 +80,8 @@ int sm_ep_connect(const char *path, double timeout_s, struct sm_ep **out,
 	 * answers EAGAIN once its backlog is full, where a blocking connect
 	 * would wait for ever.  Retry until the timeout.
 	 */
-	ep->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			  0);
+	ep->sock =
+		socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (ep->sock < 0) {
 		err = errno;
 		goto err_free;
@@ -96,10 +96,11 @@ int sm_ep_connect(const char *path, double timeout_s, struct sm_ep **out,
 		if (sm_now() >= deadline) {
 			close(ep->sock);
 			free(ep);
-			return sm_err_set(e, SM_EXIT_IO,
-					  "cannot connect to '%s': timed out "
-					  "(the VMM does not accept connections)",
-					  path);
+			return sm_err_set(
+				e, SM_EXIT_IO,
+				"cannot connect to '%s': timed out "
+				"(the VMM does not accept connections)",
+				path);
 		}
 		usleep(10000);
 	}
@@ -116,8 +117,7 @@ err_close:
 	close(ep->sock);
 err_free:
 	free(ep);
-	return sm_err_errno(e, SM_EXIT_IO, err, "cannot connect to '%s'",
-			    path);
+	return sm_err_errno(e, SM_EXIT_IO, err, "cannot connect to '%s'", path);
 }
 
 void sm_ep_close(struct sm_ep *ep)
@@ -142,9 +142,8 @@ int sm_ep_recv_raw(struct sm_ep *ep, char **reply, int *rfds, int *nrfds,
 			   sm_now() + ep->timeout, e);
 }
 
-int sm_ep_call_raw(struct sm_ep *ep, const char *req, const int *fds,
-		   int nfds, char **reply, int *rfds, int *nrfds,
-		   struct sm_err *e)
+int sm_ep_call_raw(struct sm_ep *ep, const char *req, const int *fds, int nfds,
+		   char **reply, int *rfds, int *nrfds, struct sm_err *e)
 {
 	double deadline = sm_now() + ep->timeout;
 	size_t len;
@@ -168,8 +167,7 @@ static int refused(const char *op, json_t *rep, struct sm_err *e)
 }
 
 /* Parse a reply text into a JSON object; -1 (SM_EXIT_IO) if it is not. */
-static json_t *parse_reply(const char *op, const char *text,
-			   struct sm_err *e)
+static json_t *parse_reply(const char *op, const char *text, struct sm_err *e)
 {
 	json_error_t je;
 	json_t *rep = json_loads(text, JSON_REJECT_DUPLICATES, &je);
@@ -179,7 +177,8 @@ static json_t *parse_reply(const char *op, const char *text,
 			   je.line, je.column, je.text);
 		return NULL;
 	}
-	if (!json_is_object(rep) || !json_is_boolean(json_object_get(rep, "ok"))) {
+	if (!json_is_object(rep) ||
+	    !json_is_boolean(json_object_get(rep, "ok"))) {
 		json_decref(rep);
 		sm_err_set(e, SM_EXIT_IO, "bad reply to '%s': not a reply", op);
 		return NULL;
@@ -217,9 +216,10 @@ static int get_reply(struct sm_ep *ep, const char *op, double deadline,
 		goto err_decref;
 	}
 	if (n < min_fds || n > max_fds) {
-		sm_err_set(e, SM_EXIT_IO,
-			   "bad reply to '%s': %d file descriptors, expected %d",
-			   op, n, min_fds);
+		sm_err_set(
+			e, SM_EXIT_IO,
+			"bad reply to '%s': %d file descriptors, expected %d",
+			op, n, min_fds);
 		broken(ep);
 		goto err_decref;
 	}
@@ -241,9 +241,9 @@ err_close_fds:
  * Send req (stolen) as operation op with nfds fds, then read the reply
  * as get_reply does.
  */
-static int call(struct sm_ep *ep, const char *op, json_t *req,
-		const int *fds, int nfds, json_t **out, int *rfds, int *nrfds,
-		int min_fds, int max_fds, struct sm_err *e)
+static int call(struct sm_ep *ep, const char *op, json_t *req, const int *fds,
+		int nfds, json_t **out, int *rfds, int *nrfds, int min_fds,
+		int max_fds, struct sm_err *e)
 {
 	double deadline = sm_now() + ep->timeout;
 	char *text;
@@ -255,8 +255,8 @@ static int call(struct sm_ep *ep, const char *op, json_t *req,
 	}
 	if (!req)
 		req = json_object();
-	if (!req || json_object_set_new(req, "version",
-					json_integer(SM_EP_VERSION)) ||
+	if (!req ||
+	    json_object_set_new(req, "version", json_integer(SM_EP_VERSION)) ||
 	    json_object_set_new(req, "op", json_string(op))) {
 		json_decref(req);
 		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
@@ -277,8 +277,8 @@ static int call(struct sm_ep *ep, const char *op, json_t *req,
 }
 
 /* A call whose reply carries nothing we need. */
-static int simple(struct sm_ep *ep, const char *op, json_t *req,
-		  const int *fds, int nfds, struct sm_err *e)
+static int simple(struct sm_ep *ep, const char *op, json_t *req, const int *fds,
+		  int nfds, struct sm_err *e)
 {
 	json_t *rep;
 
@@ -305,8 +305,8 @@ static int get_str(json_t *o, const char *op, const char *key, char *buf,
 	return 0;
 }
 
-static int get_u64(json_t *o, const char *op, const char *key,
-		   uint64_t *v, struct sm_err *e)
+static int get_u64(json_t *o, const char *op, const char *key, uint64_t *v,
+		   struct sm_err *e)
 {
 	json_t *j = json_object_get(o, key);
 
@@ -316,8 +316,8 @@ static int get_u64(json_t *o, const char *op, const char *key,
 	return 0;
 }
 
-static int get_hex(json_t *o, const char *op, const char *key,
-		   uint64_t *v, struct sm_err *e)
+static int get_hex(json_t *o, const char *op, const char *key, uint64_t *v,
+		   struct sm_err *e)
 {
 	if (sm_parse_hex_u64(json_string_value(json_object_get(o, key)), v))
 		return bad_field(op, key, e);
@@ -335,8 +335,8 @@ static int get_bool(json_t *o, const char *op, const char *key, int *v,
 	return 0;
 }
 
-static int get_u32(json_t *o, const char *op, const char *key,
-		   uint32_t *v, struct sm_err *e)
+static int get_u32(json_t *o, const char *op, const char *key, uint32_t *v,
+		   struct sm_err *e)
 {
 	uint64_t x;
 
@@ -364,17 +364,19 @@ static int check_mem_fds(const struct sm_ep_hello *h, struct sm_err *e)
 
 		if (fstat(h->fds[g->fd_index], &st) != 0 ||
 		    !S_ISREG(st.st_mode))
-			return sm_err_set(e, SM_EXIT_IO,
-					  "bad reply to 'hello': memory fd %d is not a memory file",
-					  g->fd_index);
+			return sm_err_set(
+				e, SM_EXIT_IO,
+				"bad reply to 'hello': memory fd %d is not a memory file",
+				g->fd_index);
 		if (g->offset > (uint64_t)st.st_size ||
 		    g->size > (uint64_t)st.st_size - g->offset)
-			return sm_err_set(e, SM_EXIT_IO,
-					  "bad reply to 'hello': memory range %zu (0x%" PRIx64
-					  " bytes at offset 0x%" PRIx64
-					  ") ends beyond memory fd %d (%lld bytes)",
-					  i, g->size, g->offset, g->fd_index,
-					  (long long)st.st_size);
+			return sm_err_set(
+				e, SM_EXIT_IO,
+				"bad reply to 'hello': memory range %zu (0x%" PRIx64
+				" bytes at offset 0x%" PRIx64
+				") ends beyond memory fd %d (%lld bytes)",
+				i, g->size, g->offset, g->fd_index,
+				(long long)st.st_size);
 	}
 	return 0;
 }
@@ -388,7 +390,8 @@ static int parse_ranges(json_t *rep, struct sm_ep_hello *h, struct sm_err *e)
 	    json_array_size(mem) > SM_EP_MAX_RANGES)
 		return bad_field("hello", "memory", e);
 	h->mem_size = 0;
-	json_array_foreach(mem, i, r) {
+	json_array_foreach(mem, i, r)
+	{
 		struct sm_ep_range *g = &h->ranges[i];
 		uint64_t fdi;
 
@@ -399,16 +402,18 @@ static int parse_ranges(json_t *rep, struct sm_ep_hello *h, struct sm_err *e)
 			return -1;
 		/* Without a claim no memory comes: the layout is all. */
 		if (h->claimed && fdi >= (uint64_t)h->nfds)
-			return sm_err_set(e, SM_EXIT_IO,
-					  "bad reply to 'hello': memory fd %" PRIu64
-					  " not passed",
-					  fdi);
+			return sm_err_set(
+				e, SM_EXIT_IO,
+				"bad reply to 'hello': memory fd %" PRIu64
+				" not passed",
+				fdi);
 		if (g->gpa % SM_PAGE_SIZE || g->size % SM_PAGE_SIZE ||
 		    g->offset % SM_PAGE_SIZE || g->size == 0 ||
 		    g->gpa + g->size < g->gpa)
-			return sm_err_set(e, SM_EXIT_IO,
-					  "bad reply to 'hello': memory range %zu not page aligned",
-					  i);
+			return sm_err_set(
+				e, SM_EXIT_IO,
+				"bad reply to 'hello': memory range %zu not page aligned",
+				i);
 		g->fd_index = h->claimed ? (int)fdi : -1;
 		h->mem_size += g->size;
 	}
@@ -435,13 +440,12 @@ static int hello(struct sm_ep *ep, struct sm_ep_hello *h, int claim,
 		goto err;
 	if (v != SM_EP_VERSION) {
 		sm_err_set(e, SM_EXIT_UNSUPPORTED,
-			   "unsupported endpoint protocol version %" PRIu64,
-			   v);
+			   "unsupported endpoint protocol version %" PRIu64, v);
 		goto err;
 	}
 	h->version = (int)v;
-	if (get_str(rep, "hello", "platform", h->platform,
-		    sizeof(h->platform), e) ||
+	if (get_str(rep, "hello", "platform", h->platform, sizeof(h->platform),
+		    e) ||
 	    get_str(rep, "hello", "role", h->role, sizeof(h->role), e) ||
 	    get_str(rep, "hello", "state", h->state, sizeof(h->state), e) ||
 	    get_u64(rep, "hello", "vcpus", &v, e) ||
@@ -581,19 +585,21 @@ static int add_regions(json_t *rep, struct sm_ep_region **r, size_t *n,
 		bad_field("shared-regions", "regions", e);
 		return 1;
 	}
-	json_array_foreach(arr, i, x) {
+	json_array_foreach(arr, i, x)
+	{
 		struct sm_ep_region g;
 
 		if (get_hex(x, "shared-regions", "gpa", &g.gpa, e) ||
 		    get_u64(x, "shared-regions", "size", &g.size, e))
 			return -1;
-		if (g.size == 0 || g.gpa % SM_PAGE_SIZE || g.size % SM_PAGE_SIZE ||
-		    g.gpa + g.size < g.gpa ||
+		if (g.size == 0 || g.gpa % SM_PAGE_SIZE ||
+		    g.size % SM_PAGE_SIZE || g.gpa + g.size < g.gpa ||
 		    (*n && g.gpa < (*r)[*n - 1].gpa + (*r)[*n - 1].size))
-			return sm_err_set(e, SM_EXIT_IO,
-					  "bad reply to 'shared-regions': region 0x%" PRIx64
-					  " unaligned, empty or out of order",
-					  g.gpa);
+			return sm_err_set(
+				e, SM_EXIT_IO,
+				"bad reply to 'shared-regions': region 0x%" PRIx64
+				" unaligned, empty or out of order",
+				g.gpa);
 		if (*n >= SM_EP_MAX_SHARED_REGIONS)
 			return sm_err_set(e, SM_EXIT_IO,
 					  "bad reply to 'shared-regions': more "
@@ -621,8 +627,8 @@ static int add_regions(json_t *rep, struct sm_ep_region **r, size_t *n,
 	return 0;
 }
 
-int sm_ep_shared_regions(struct sm_ep *ep, struct sm_ep_region **r,
-			 size_t *n, struct sm_err *e)
+int sm_ep_shared_regions(struct sm_ep *ep, struct sm_ep_region **r, size_t *n,
+			 struct sm_err *e)
 {
 	struct sm_ep_region *v = NULL;
 	size_t nv = 0, cap = 0;
@@ -648,8 +654,9 @@ int sm_ep_shared_regions(struct sm_ep *ep, struct sm_ep_region **r,
 		if (rc)
 			goto err;
 		if (more && next <= from) {
-			sm_err_set(e, SM_EXIT_IO,
-				   "bad reply to 'shared-regions': no progress");
+			sm_err_set(
+				e, SM_EXIT_IO,
+				"bad reply to 'shared-regions': no progress");
 			goto err;
 		}
 		from = next;
@@ -675,7 +682,10 @@ int sm_ep_set_shared_regions(struct sm_ep *ep, const struct sm_ep_region *r,
 			char hex[19];
 
 			sm_fmt_hex_u64(hex, r[i + j].gpa);
-			if (json_array_append_new(arr, json_pack("{s:s,s:I}", "gpa", hex, "size", (json_int_t)r[i + j].size)))
+			if (json_array_append_new(
+				    arr,
+				    json_pack("{s:s,s:I}", "gpa", hex, "size",
+					      (json_int_t)r[i + j].size)))
 				break;
 		}
 		if (!arr || j < k) {
@@ -810,7 +820,8 @@ int sm_ep_check(struct sm_ep *ep, struct sm_ep_check *c, struct sm_err *e)
 		bad_field("check", "first_bad", e);
 		goto out;
 	}
-	json_array_foreach(arr, i, x) {
+	json_array_foreach(arr, i, x)
+	{
 		if (i >= SM_EP_CHECK_FIRST)
 			break;
 		if (sm_parse_hex_u64(json_string_value(x), &c->first_bad[i])) {

@@ -35,18 +35,18 @@
 struct sm_ep;
 
 struct sm_ep_range {
-	uint64_t gpa;	 /* guest physical address, page aligned */
-	uint64_t size;	 /* bytes, page aligned */
-	int fd_index;	 /* index into sm_ep_hello.fds */
+	uint64_t gpa; /* guest physical address, page aligned */
+	uint64_t size; /* bytes, page aligned */
+	int fd_index; /* index into sm_ep_hello.fds */
 	uint64_t offset; /* offset of gpa within that fd */
 };
 
 struct sm_ep_hello {
 	int version;
-	char platform[8];	  /* "sim" or "kvm", as the VMM said */
-	enum sm_platform kind;	  /* platform, parsed; UNKNOWN if neither */
+	char platform[8]; /* "sim" or "kvm", as the VMM said */
+	enum sm_platform kind; /* platform, parsed; UNKNOWN if neither */
 	char platform_dir[PATH_MAX]; /* sim: the simulated host directory */
-	char role[16];		  /* "source" or "incoming" */
+	char role[16]; /* "source" or "incoming" */
 	/*
 	 * VMM state.  Source: running, paused, released.  Incoming:
 	 * incoming (waiting), receiving (claimed by an importer),
@@ -58,12 +58,12 @@ struct sm_ep_hello {
 	unsigned vcpus;
 	int es;
 	uint32_t policy;
-	int migration_ready;	  /* the guest wrote MSR_KVM_MIGRATION_CONTROL */
-	uint64_t mem_size;	  /* sum of the ranges */
+	int migration_ready; /* the guest wrote MSR_KVM_MIGRATION_CONTROL */
+	uint64_t mem_size; /* sum of the ranges */
 	size_t nranges;
 	struct sm_ep_range ranges[SM_EP_MAX_RANGES];
 	int nfds;
-	int fds[SM_EP_MAX_FDS];	  /* memory fds; the caller closes them */
+	int fds[SM_EP_MAX_FDS]; /* memory fds; the caller closes them */
 };
 
 /* Why a guest waits for an explicit decision (status "hold"). */
@@ -71,13 +71,13 @@ struct sm_ep_hello {
 
 struct sm_ep_status {
 	char vmm_state[20]; /* as sm_ep_hello.state */
-	char guest_state[16];	/* RUNNING, SUPDATE, SENT, RUPDATE, ... */
+	char guest_state[16]; /* RUNNING, SUPDATE, SENT, RUPDATE, ... */
 	uint32_t policy;
 	uint32_t handle;
 	uint64_t mem_size;
-	int context_held;	/* a client holds the context */
+	int context_held; /* a client holds the context */
 	/* additions */
-	char role[16];		/* source or incoming */
+	char role[16]; /* source or incoming */
 	unsigned vcpus;
 	int es;
 	int migration_ready;
@@ -96,11 +96,11 @@ struct sm_ep_status {
 /* The optional "check" operation (sevmig-sim): the guest checks its pages. */
 #define SM_EP_CHECK_FIRST 8
 struct sm_ep_check {
-	uint64_t pages;		/* pages checked */
-	uint64_t bad;		/* pages whose content is wrong */
+	uint64_t pages; /* pages checked */
+	uint64_t bad; /* pages whose content is wrong */
 	size_t nfirst;
 	uint64_t first_bad[SM_EP_CHECK_FIRST]; /* GPAs of the first bad ones */
-	unsigned vmsas;		/* VMSAs checked (SEV-ES) */
+	unsigned vmsas; /* VMSAs checked (SEV-ES) */
 	unsigned bad_vmsas;
 };
 
@@ -137,8 +137,8 @@ int sm_ep_resume_forced(struct sm_ep *ep, struct sm_err *e);
 int sm_ep_status(struct sm_ep *ep, struct sm_ep_status *st, struct sm_err *e);
 
 /* Shared regions, sorted by gpa; *r is malloc'd, the caller frees it. */
-int sm_ep_shared_regions(struct sm_ep *ep, struct sm_ep_region **r,
-			 size_t *n, struct sm_err *e);
+int sm_ep_shared_regions(struct sm_ep *ep, struct sm_ep_region **r, size_t *n,
+			 struct sm_err *e);
 /* Incoming: tell the VMM which ranges the guest had shared. */
 int sm_ep_set_shared_regions(struct sm_ep *ep, const struct sm_ep_region *r,
 			     size_t n, struct sm_err *e);
@@ -210,9 +210,8 @@ int sm_ep_quit(struct sm_ep *ep, struct sm_err *e);
  * descriptors (the caller closes them).  An error reply is not an error
  * here: the caller reads "ok".  -1 only for transport failures.
  */
-int sm_ep_call_raw(struct sm_ep *ep, const char *req, const int *fds,
-		   int nfds, char **reply, int *rfds, int *nrfds,
-		   struct sm_err *e);
+int sm_ep_call_raw(struct sm_ep *ep, const char *req, const int *fds, int nfds,
+		   char **reply, int *rfds, int *nrfds, struct sm_err *e);
 
 /* Wait for one more message (the load-device-state verdict), raw. */
 int sm_ep_recv_raw(struct sm_ep *ep, char **reply, int *rfds, int *nrfds,

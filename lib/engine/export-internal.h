@@ -53,12 +53,12 @@ struct exp {
 
 	/* output */
 	int out_fd;
-	int own_out;		/* we opened out_fd and close it */
-	struct sm_out file;	/* -o FILE, written complete or not at all */
+	int own_out; /* we opened out_fd and close it */
+	struct sm_out file; /* -o FILE, written complete or not at all */
 	int have_file;
-	char *final_path;	/* the regular file committed, NULL otherwise */
-	struct sm_child *child;	/* --exec importer, or NULL */
-	int ack_fd;		/* its stdout (owned by child) */
+	char *final_path; /* the regular file committed, NULL otherwise */
+	struct sm_child *child; /* --exec importer, or NULL */
+	int ack_fd; /* its stdout (owned by child) */
 	struct sm_archive_w *w;
 	/* Set when the guest may run elsewhere: give it back on hold. */
 	const char *doubt;
@@ -80,12 +80,12 @@ int exp_open_output(struct exp *x, struct sm_err *e);
 int exp_out_wait(void *arg, int fd, struct sm_err *e);
 int exp_reap(struct exp *x, double timeout, int *status);
 int exp_settle(struct exp *x, struct sm_err *e);
-int exp_wait_fd(struct exp *x, int fd, short events, int timeout_ms,
-		   int *ready, struct sm_err *e);
+int exp_wait_fd(struct exp *x, int fd, short events, int timeout_ms, int *ready,
+		struct sm_err *e);
 int exp_wait_ready(struct exp *x, int *ready, char *msg, size_t msglen,
-		      struct sm_err *e);
+		   struct sm_err *e);
 int exp_wait_stall(struct exp *x, int fd, short events, int *ready,
-		      struct sm_err *e);
+		   struct sm_err *e);
 void exp_stop_child(struct exp *x);
 void exp_warn(struct exp *x, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

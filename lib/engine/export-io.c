@@ -47,8 +47,8 @@
  * Wait until fd is ready for events, a signal arrives (error), or
  * timeout_ms passes (returns 0 with *ready = 0).  Time spent is I/O wait.
  */
-int exp_wait_fd(struct exp *x, int fd, short events, int timeout_ms,
-		   int *ready, struct sm_err *e)
+int exp_wait_fd(struct exp *x, int fd, short events, int timeout_ms, int *ready,
+		struct sm_err *e)
 {
 	struct pollfd p[2];
 	double t = sm_now();
@@ -92,7 +92,7 @@ static int stall_ms(const struct exp *x)
  * (-1), or the stall timeout passes (0, *ready = 0).
  */
 int exp_wait_stall(struct exp *x, int fd, short events, int *ready,
-		      struct sm_err *e)
+		   struct sm_err *e)
 {
 	int ms = stall_ms(x);
 	double end = sm_now() + ms / 1000.0;
@@ -103,8 +103,8 @@ int exp_wait_stall(struct exp *x, int fd, short events, int *ready,
 
 		if (ms >= 0 && left <= 0)
 			return 0;
-		if (exp_wait_fd(x, fd, events, ms < 0 ? -1 : (int)(left * 1000) + 1,
-			    ready, e))
+		if (exp_wait_fd(x, fd, events,
+				ms < 0 ? -1 : (int)(left * 1000) + 1, ready, e))
 			return -1;
 		if (*ready)
 			return 0;
@@ -291,7 +291,7 @@ void exp_stop_child(struct exp *x)
  * something else (msg says what); -1 on a signal.
  */
 int exp_wait_ready(struct exp *x, int *ready, char *msg, size_t msglen,
-		      struct sm_err *e)
+		   struct sm_err *e)
 {
 	char buf[ACK_MAX];
 	size_t have = 0;
@@ -517,9 +517,10 @@ static int take_back(struct exp *x, const char *why, struct sm_err *e)
 			"%s; the %lld bytes the reader had not taken were taken back, so no import of this stream can complete",
 			why, got);
 	if (fd >= 0 && out_unread(x->out_fd) == 0) {
-		exp_warn(x,
-		     "%s, but the reader had taken the whole stream: finishing",
-		     why);
+		exp_warn(
+			x,
+			"%s, but the reader had taken the whole stream: finishing",
+			why);
 		x->settled = 1;
 		return 0;
 	}

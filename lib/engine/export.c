@@ -144,8 +144,8 @@ static void progress(struct exp *x, int final)
 
 /* ---- archive entries, timed ---- */
 
-static int a_entry(struct exp *x, const char *name, const void *buf,
-		   size_t len, struct sm_err *e)
+static int a_entry(struct exp *x, const char *name, const void *buf, size_t len,
+		   struct sm_err *e)
 {
 	double t = sm_now();
 	int rc = sm_archive_w_entry(x->w, name, buf, len, e);
@@ -244,9 +244,10 @@ static int hello(struct exp *x, struct sm_err *e)
 			"refusing to export VM '%s': its policy 0x%x forbids sending (NOSEND)",
 			x->o->vm, x->policy);
 	if (!(x->policy & (SM_POLICY_DOMAIN | SM_POLICY_SEV)))
-		exp_warn(x,
-		     "guest policy 0x%x has neither DOMAIN nor SEV: the firmware does not check the target, only sevmig verified its chain",
-		     x->policy);
+		exp_warn(
+			x,
+			"guest policy 0x%x has neither DOMAIN nor SEV: the firmware does not check the target, only sevmig verified its chain",
+			x->policy);
 	if (!!x->hello.es != !!(x->policy & SM_POLICY_ES))
 		return sm_err_set(e, SM_EXIT_VM,
 				  "VM '%s': es %d disagrees with policy 0x%x",
@@ -315,7 +316,8 @@ static int get_shared(struct exp *x, struct sm_err *e)
 
 		one.ranges[0].gpa = r[i].gpa;
 		one.ranges[0].size = r[i].size;
-		if (r[i].size == 0 || r[i].gpa % SM_PAGE_SIZE || r[i].size % SM_PAGE_SIZE ||
+		if (r[i].size == 0 || r[i].gpa % SM_PAGE_SIZE ||
+		    r[i].size % SM_PAGE_SIZE ||
 		    (i && r[i].gpa < r[i - 1].gpa + r[i - 1].size) ||
 		    !sm_layout_fits(&one, &x->layout)) {
 			sm_err_set(e, SM_EXIT_VM,
@@ -413,8 +415,9 @@ static int send_start(struct exp *x, struct sm_err *e)
 	sm_sev_cert_fingerprint(&src, fp, &fplen);
 	memcpy(x->source_fp, fp, SM_FP_LEN);
 	if (a.policy != x->policy) {
-		exp_warn(x, "the firmware reports policy 0x%x, the VMM said 0x%x",
-		     a.policy, x->policy);
+		exp_warn(x,
+			 "the firmware reports policy 0x%x, the VMM said 0x%x",
+			 a.policy, x->policy);
 		x->policy = a.policy;
 	}
 	return 0;
@@ -484,8 +487,8 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 	 * around), cheaper than populating page by page (make bench, 1 GiB
 	 * private: 0.16 s more system time with it).
 	 */
-	win = mmap(NULL, wlen, PROT_READ, MAP_SHARED,
-		   x->hello.fds[r->fd_index], (off_t)(r->offset + off));
+	win = mmap(NULL, wlen, PROT_READ, MAP_SHARED, x->hello.fds[r->fd_index],
+		   (off_t)(r->offset + off));
 	if (win == MAP_FAILED)
 		return sm_err_errno(e, SM_EXIT_VM, errno,
 				    "cannot map guest memory at 0x%" PRIx64,
@@ -495,7 +498,8 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 
 		if (!sm_shared_contains(&x->shared, gpa))
 			kinds[i] = SM_REC_PRIVATE;
-		else if (sm_all_zero(win + (size_t)i * SM_PAGE_SIZE, SM_PAGE_SIZE))
+		else if (sm_all_zero(win + (size_t)i * SM_PAGE_SIZE,
+				     SM_PAGE_SIZE))
 			kinds[i] = SM_REC_ZERO;
 		else
 			kinds[i] = SM_REC_SHARED;
@@ -508,7 +512,8 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 		goto out;
 	for (i = 0; i < n; i++) {
 		struct sm_rec rec = { .index = x->records,
-				      .gpa = r->gpa + off + (uint64_t)i * SM_PAGE_SIZE,
+				      .gpa = r->gpa + off +
+					     (uint64_t)i * SM_PAGE_SIZE,
 				      .kind = kinds[i] };
 		const uint8_t *data = win + (size_t)i * SM_PAGE_SIZE;
 		double t = sm_now(), t1;
@@ -536,7 +541,8 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 		/* One clock read per record for the archive stage, not two. */
 		sm_rec_encode(&rec, rhdr);
 		arc = sm_archive_w_data(x->w, rhdr, sizeof(rhdr), e) ||
-		      (rec.data_len && sm_archive_w_data(x->w, data, SM_PAGE_SIZE, e));
+		      (rec.data_len &&
+		       sm_archive_w_data(x->w, data, SM_PAGE_SIZE, e));
 		x->t_arch += sm_now() - t;
 		if (arc)
 			goto out;
@@ -588,7 +594,8 @@ static int write_vmsas(struct exp *x, struct sm_err *e)
 {
 	uint32_t rpc = x->o->records_per_chunk ? x->o->records_per_chunk :
 						 SM_CHUNK_DEFAULT_RECORDS;
-	uint8_t chdr[SM_CHUNK_HDR_LEN], rhdr[SM_REC_HDR_LEN], trans[SM_PAGE_SIZE];
+	uint8_t chdr[SM_CHUNK_HDR_LEN], rhdr[SM_REC_HDR_LEN],
+		trans[SM_PAGE_SIZE];
 	unsigned v = 0;
 	int rc = -1;
 
@@ -663,10 +670,11 @@ static int write_device_state(struct exp *x, struct sm_err *e)
 		if (exp_wait_fd(x, fd, POLLIN, timeout_ms, &ready, e))
 			goto err_close;
 		if (!ready) {
-			sm_err_set(e, SM_EXIT_IO,
-				   "device state of VM '%s': timed out after %" PRIu64
-				   " of %" PRIu64 " bytes",
-				   x->o->vm, done, size);
+			sm_err_set(
+				e, SM_EXIT_IO,
+				"device state of VM '%s': timed out after %" PRIu64
+				" of %" PRIu64 " bytes",
+				x->o->vm, done, size);
 			goto err_close;
 		}
 		n = read(fd, buf, want);
@@ -1020,9 +1028,9 @@ int sm_export(const struct sm_export_opts *o, struct sm_export_result *res,
 	 * Cheap failures (terminal, importer cannot start) before pausing;
 	 * the shared list after it, so it describes the paused guest.
 	 */
-	if (exp_open_output(&x, e) || exp_check_signal(&x, e) || pause_guest(&x, e) ||
-	    get_shared(&x, e) || take_context(&x, e) || send_start(&x, e) ||
-	    write_stream(&x, e))
+	if (exp_open_output(&x, e) || exp_check_signal(&x, e) ||
+	    pause_guest(&x, e) || get_shared(&x, e) || take_context(&x, e) ||
+	    send_start(&x, e) || write_stream(&x, e))
 		goto fail;
 	if (o->keep_source) {
 		/* A snapshot: the guest goes back to RUNNING on the source. */

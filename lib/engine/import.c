@@ -606,8 +606,8 @@ static int apply_record(struct imp *x, struct sm_rec *r, uint8_t *data,
 		return 0; /* --check */
 	if (r->kind == SM_REC_VMSA) {
 		t = sm_now();
-		rc = x->method->open_vmsa(x->mctx, (unsigned)r->gpa,
-					  r->pkt_hdr, data, e);
+		rc = x->method->open_vmsa(x->mctx, (unsigned)r->gpa, r->pkt_hdr,
+					  data, e);
 		x->t_fw += sm_now() - t;
 		goto fw_done;
 	}
@@ -874,20 +874,19 @@ static int read_trailer(struct imp *x, struct sm_err *e)
 	    t->counts.zero_pages != x->counts.zero_pages ||
 	    t->counts.vmsas != x->counts.vmsas || t->records != x->records ||
 	    t->chunks != x->chunks || t->device_state_size != x->dev_size)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "trailer counts (%" PRIu64 " private, %" PRIu64
-				  " shared, %" PRIu64 " zero, %" PRIu64
-				  " vmsa, %" PRIu64 " chunks, %" PRIu64
-				  " device state bytes) do not match the stream (%" PRIu64
-				  ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
-				  ", %" PRIu64 ", %" PRIu64 ")",
-				  t->counts.private_pages,
-				  t->counts.shared_pages, t->counts.zero_pages,
-				  t->counts.vmsas, t->chunks,
-				  t->device_state_size,
-				  x->counts.private_pages,
-				  x->counts.shared_pages, x->counts.zero_pages,
-				  x->counts.vmsas, x->chunks, x->dev_size);
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"trailer counts (%" PRIu64 " private, %" PRIu64
+			" shared, %" PRIu64 " zero, %" PRIu64 " vmsa, %" PRIu64
+			" chunks, %" PRIu64
+			" device state bytes) do not match the stream (%" PRIu64
+			", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
+			", %" PRIu64 ")",
+			t->counts.private_pages, t->counts.shared_pages,
+			t->counts.zero_pages, t->counts.vmsas, t->chunks,
+			t->device_state_size, x->counts.private_pages,
+			x->counts.shared_pages, x->counts.zero_pages,
+			x->counts.vmsas, x->chunks, x->dev_size);
 	if (sm_ct_memcmp(t->digest, x->digest, sizeof(x->digest)) != 0)
 		return sm_err_set(
 			e, SM_EXIT_VERIFY,

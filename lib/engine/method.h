@@ -28,7 +28,7 @@ struct sm_send_start {
 	const struct sm_chain *target; /* in: the verified target chain */
 	uint8_t src_pdh[SM_SEV_CERT_LEN]; /* out: the source's PDH */
 	uint8_t session[SM_REC_SESSION_LEN]; /* out: for the target's start */
-	uint32_t policy;		     /* out: the guest's policy */
+	uint32_t policy; /* out: the guest's policy */
 };
 
 struct sm_method_send {
@@ -51,7 +51,7 @@ struct sm_recv_start {
 	unsigned nvcpus;
 	const uint8_t *src_pdh; /* SM_SEV_CERT_LEN */
 	const uint8_t *session; /* SM_REC_SESSION_LEN */
-	uint32_t handle;	/* out: the new guest's handle */
+	uint32_t handle; /* out: the new guest's handle */
 };
 
 struct sm_method_recv {

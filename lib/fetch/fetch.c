@@ -30,7 +30,7 @@
 #include "base/util.h"
 
 #define DEF_CONNECT 10.0
-#define DEF_TOTAL   60.0
+#define DEF_TOTAL 60.0
 #define SSH_OUT_MAX (1u << 20)
 
 /* A positive number from the environment, else def. */
@@ -72,9 +72,10 @@ static int put_sev(const uint8_t *buf, uint32_t usage, struct sm_sev_cert *c,
 	if (sm_sev_cert_parse(buf, SM_SEV_CERT_LEN, c, e) < 0)
 		return sm_err_prefix(e, "%s %s", from, sm_usage_name(usage));
 	if (c->usage != usage)
-		return sm_err_set(
-		    e, SM_EXIT_VERIFY, "%s: found a %s where the %s belongs",
-		    from, sm_usage_name(c->usage), sm_usage_name(usage));
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "%s: found a %s where the %s belongs", from,
+				  sm_usage_name(c->usage),
+				  sm_usage_name(usage));
 	return 0;
 }
 
@@ -85,7 +86,7 @@ static int put_export(const uint8_t *pdh, const uint8_t *chain,
 	if (put_sev(pdh, SM_USAGE_PDH, &ch->pdh, from, e) < 0 ||
 	    put_sev(chain, SM_USAGE_PEK, &ch->pek, from, e) < 0 ||
 	    put_sev(chain + SM_SEV_CERT_LEN, SM_USAGE_OCA, &ch->oca, from, e) <
-		0 ||
+		    0 ||
 	    put_sev(chain + 2 * SM_SEV_CERT_LEN, SM_USAGE_CEK, &ch->cek, from,
 		    e) < 0)
 		return -1;
@@ -426,8 +427,8 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 		return -1;
 
 	/* The ssh command: opts, $SEVMIG_SSH or "ssh", split on blanks. */
-	prog = o && o->ssh_program && o->ssh_program[0] ? o->ssh_program
-							: getenv("SEVMIG_SSH");
+	prog = o && o->ssh_program && o->ssh_program[0] ? o->ssh_program :
+							  getenv("SEVMIG_SSH");
 	if (!prog || !prog[0])
 		prog = "ssh";
 	snprintf(sshcmd, sizeof(sshcmd), "%s", prog);
@@ -462,9 +463,9 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 	}
 	argv[n++] = "--";
 	argv[n++] = t.host;
-	rprog = o && o->remote_program && o->remote_program[0]
-		    ? o->remote_program
-		    : getenv("SEVMIG_REMOTE_CERTS");
+	rprog = o && o->remote_program && o->remote_program[0] ?
+			o->remote_program :
+			getenv("SEVMIG_REMOTE_CERTS");
 	if (!rprog || !rprog[0])
 		rprog = "sevmig-certs";
 	if (sh_quote(remote, sizeof(remote), &pos, rprog) < 0 ||
@@ -485,7 +486,7 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 	timeout = connect_timeout(o) + total_timeout(o) + 10;
 	if (sm_child_spawn(argv,
 			   SM_CHILD_NULL_STDIN | SM_CHILD_PIPE_STDOUT |
-			       SM_CHILD_PIPE_STDERR,
+				   SM_CHILD_PIPE_STDERR,
 			   &c, e) < 0)
 		return -1;
 	if (sm_child_read_all(c, timeout, SSH_OUT_MAX, &out, &outlen, &err, e) <
@@ -502,8 +503,8 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 			last_line(err, line, sizeof(line)));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 255) {
 		sm_err_set(e, SM_EXIT_IO, "ssh to '%s' failed: %s", what,
-			   err && err[0] ? last_line(err, line, sizeof(line))
-					 : "exit status 255");
+			   err && err[0] ? last_line(err, line, sizeof(line)) :
+					   "exit status 255");
 		goto out;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -515,8 +516,8 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 		sm_child_describe(status, how, sizeof(how));
 		sm_err_set(e, (enum sm_exit)code,
 			   "remote 'fetch' on '%s' %s: %s", what, how,
-			   err && err[0] ? last_line(err, line, sizeof(line))
-					 : "no message");
+			   err && err[0] ? last_line(err, line, sizeof(line)) :
+					   "no message");
 		goto out;
 	}
 	if (sm_bundle_decode(out, outlen, ch, info, e) < 0) {
@@ -571,30 +572,30 @@ static int kds_check(const uint8_t *buf, size_t len, void *arg,
 	 * and fail every later fetch, --offline included.
 	 */
 	for (int p = SM_PRODUCT_NAPLES; p < SM_PRODUCT_COUNT; p++) {
-		const struct sm_amd_cert *ask = sm_roots_ask((enum sm_product)p);
+		const struct sm_amd_cert *ask =
+			sm_roots_ask((enum sm_product)p);
 		struct sm_err idle;
 
 		if (ask && sm_sev_cert_verify_by_amd(ask, &c, &idle) == 0)
 			return 0;
 	}
-	return sm_err_set(e, SM_EXIT_VERIFY,
-			  "no built-in AMD ASK signs it");
+	return sm_err_set(e, SM_EXIT_VERIFY, "no built-in AMD ASK signs it");
 }
 
 static int sign_cek(const struct sm_fetch_opts *o, struct sm_chain *ch,
 		    const struct sm_bundle_info *info, struct sm_err *e)
 {
-	struct sm_kds_opts k = {0};
+	struct sm_kds_opts k = { 0 };
 	uint8_t *cek;
 	size_t len;
 	int rc;
 
 	if (!info->chip_id_len)
 		return sm_err_set(
-		    e, SM_EXIT_VERIFY,
-		    "CEK from '%s' is unsigned and the chip id is unknown: "
-		    "cannot get the signed CEK from the KDS",
-		    info->source);
+			e, SM_EXIT_VERIFY,
+			"CEK from '%s' is unsigned and the chip id is unknown: "
+			"cannot get the signed CEK from the KDS",
+			info->source);
 	if (o) {
 		k.url = o->kds_url;
 		k.cache_dir = o->cache_dir;
@@ -686,11 +687,11 @@ int sm_fetch(const char *source, const struct sm_fetch_opts *o,
 		rc = from_ssh(src, o, ch, info, e);
 	else
 		return sm_err_set(
-		    e, SM_EXIT_USAGE,
-		    "unknown certificate source '%s': expected local, "
-		    "qmp:PATH, file:PATH, ssh://[user@]host[:port][/SOURCE] or "
-		    "sim:DIR",
-		    src);
+			e, SM_EXIT_USAGE,
+			"unknown certificate source '%s': expected local, "
+			"qmp:PATH, file:PATH, ssh://[user@]host[:port][/SOURCE] or "
+			"sim:DIR",
+			src);
 	if (rc < 0)
 		return -1;
 

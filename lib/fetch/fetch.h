@@ -48,15 +48,17 @@
 #include "base/err.h"
 
 struct sm_fetch_opts {
-	const char *kds_url;	 /* NULL: $SEVMIG_KDS_URL or AMD's KDS */
-	const char *cache_dir;	 /* NULL: $XDG_CACHE_HOME/sevmig or ~/.cache/sevmig */
-	int offline;		 /* cache only, never the network */
-	double connect_timeout;	 /* seconds; 0 = $SEVMIG_CONNECT_TIMEOUT or 10 */
-	double total_timeout;	 /* seconds; 0 = $SEVMIG_TIMEOUT or 60 */
-	int retries;		 /* extra attempts; <0 = default (3) */
-	const char *sev_device;	 /* NULL: $SEVMIG_SEV_DEVICE or /dev/sev */
+	const char *kds_url; /* NULL: $SEVMIG_KDS_URL or AMD's KDS */
+	const char *
+		cache_dir; /* NULL: $XDG_CACHE_HOME/sevmig or ~/.cache/sevmig */
+	int offline; /* cache only, never the network */
+	double connect_timeout; /* seconds; 0 = $SEVMIG_CONNECT_TIMEOUT or 10 */
+	double total_timeout; /* seconds; 0 = $SEVMIG_TIMEOUT or 60 */
+	int retries; /* extra attempts; <0 = default (3) */
+	const char *sev_device; /* NULL: $SEVMIG_SEV_DEVICE or /dev/sev */
 	const char *ssh_program; /* NULL: $SEVMIG_SSH or "ssh" */
-	const char *remote_program; /* NULL: $SEVMIG_REMOTE_CERTS, "sevmig-certs" */
+	const char *
+		remote_program; /* NULL: $SEVMIG_REMOTE_CERTS, "sevmig-certs" */
 	enum sm_product product; /* named with --product, else UNKNOWN */
 };
 

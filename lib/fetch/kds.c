@@ -32,13 +32,13 @@
 #include "base/log.h"
 #include "base/util.h"
 
-#define BODY_MAX      (64 * 1024)
-#define DEF_CONNECT   10.0
-#define DEF_TOTAL     60.0
-#define DEF_RETRIES   3
-#define DEF_DELAY     5.0
+#define BODY_MAX (64 * 1024)
+#define DEF_CONNECT 10.0
+#define DEF_TOTAL 60.0
+#define DEF_RETRIES 3
+#define DEF_DELAY 5.0
 #define DEF_DELAY_400 10.0
-#define DEF_MAX_WAIT  120.0
+#define DEF_MAX_WAIT 120.0
 
 const char *sm_kds_curl_version(void)
 {
@@ -315,9 +315,9 @@ static int resolve_url(const struct sm_kds_opts *o, char *base, size_t len,
 		u = SM_KDS_DEFAULT_URL;
 	if (strncasecmp(u, "http://", 7) && strncasecmp(u, "https://", 8))
 		return sm_err_set(
-		    e, SM_EXIT_USAGE,
-		    "bad KDS URL '%s': only http:// and https:// are allowed",
-		    u);
+			e, SM_EXIT_USAGE,
+			"bad KDS URL '%s': only http:// and https:// are allowed",
+			u);
 	n = strlen(u);
 	while (n > 8 && u[n - 1] == '/')
 		n--;
@@ -336,7 +336,7 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 	double connect, total, delay[2], maxwait, deadline, wait = 0, left;
 	char base[2048], url[2400], dir[4096], path[4400];
 	char hex[2 * 64 + 1];
-	struct body b = {0};
+	struct body b = { 0 };
 	int retries, attempt, have_dir, rc;
 	enum attempt r = ATT_FINAL;
 	CURL *h;
@@ -366,13 +366,13 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 	if (o->offline) {
 		if (!have_dir)
 			return sm_err_set(
-			    e, SM_EXIT_IO,
-			    "no CEK cache to use offline: set XDG_CACHE_HOME "
-			    "or a cache directory");
+				e, SM_EXIT_IO,
+				"no CEK cache to use offline: set XDG_CACHE_HOME "
+				"or a cache directory");
 		return sm_err_set(
-		    e, SM_EXIT_IO,
-		    "no cached CEK '%s': offline, so the KDS was not asked",
-		    path);
+			e, SM_EXIT_IO,
+			"no cached CEK '%s': offline, so the KDS was not asked",
+			path);
 	}
 
 	connect = o->connect_timeout > 0 ? o->connect_timeout : DEF_CONNECT;
@@ -388,8 +388,8 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 	h = curl_easy_init();
 	if (!h)
 		return sm_err_set(
-		    e, SM_EXIT_FAILURE,
-		    "fetching CEK '%s': cannot create a curl handle", url);
+			e, SM_EXIT_FAILURE,
+			"fetching CEK '%s': cannot create a curl handle", url);
 	deadline = sm_now() + total;
 	for (attempt = 1;; attempt++) {
 		left = deadline - sm_now();
@@ -401,8 +401,8 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 		pr_debug("GET %s (attempt %d)", url, attempt);
 		r = attempt_get(h, url, connect, left, delay, &b, &wait, e);
 		if (r == ATT_OK) {
-			r = check_body(o, b.buf, b.len, e) < 0 ? ATT_FINAL
-							       : ATT_OK;
+			r = check_body(o, b.buf, b.len, e) < 0 ? ATT_FINAL :
+								 ATT_OK;
 			break;
 		}
 		if (r == ATT_FINAL)

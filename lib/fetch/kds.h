@@ -29,16 +29,16 @@ typedef int (*sm_kds_check_fn)(const uint8_t *cek, size_t len, void *arg,
 			       struct sm_err *e);
 
 struct sm_kds_opts {
-	const char *url;	 /* NULL: $SEVMIG_KDS_URL or SM_KDS_DEFAULT_URL */
-	const char *cache_dir;	 /* NULL: $XDG_CACHE_HOME/sevmig, ~/.cache/sevmig */
-	int offline;		 /* cache only; never the network */
-	int no_cache;		 /* neither read nor write the cache */
-	double connect_timeout;	 /* seconds per connection; 0: 10 */
-	double total_timeout;	 /* seconds for all attempts together; 0: 60 */
-	int retries;		 /* extra attempts; < 0: 3 */
-	double retry_delay;	 /* wait without Retry-After; 0: 5 (400: 10) */
-	double max_retry_wait;	 /* cap on one Retry-After wait; 0: 120 */
-	sm_kds_check_fn check;	 /* may be NULL */
+	const char *url; /* NULL: $SEVMIG_KDS_URL or SM_KDS_DEFAULT_URL */
+	const char *cache_dir; /* NULL: $XDG_CACHE_HOME/sevmig, ~/.cache/sevmig */
+	int offline; /* cache only; never the network */
+	int no_cache; /* neither read nor write the cache */
+	double connect_timeout; /* seconds per connection; 0: 10 */
+	double total_timeout; /* seconds for all attempts together; 0: 60 */
+	int retries; /* extra attempts; < 0: 3 */
+	double retry_delay; /* wait without Retry-After; 0: 5 (400: 10) */
+	double max_retry_wait; /* cap on one Retry-After wait; 0: 120 */
+	sm_kds_check_fn check; /* may be NULL */
 	void *check_arg;
 };
 

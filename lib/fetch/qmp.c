@@ -38,7 +38,7 @@ struct sm_qmp {
 static int wait_fd(struct sm_qmp *q, short events, double deadline,
 		   struct sm_err *e)
 {
-	struct pollfd p = {.fd = q->fd, .events = events};
+	struct pollfd p = { .fd = q->fd, .events = events };
 	double left;
 	int r, err;
 
@@ -46,9 +46,9 @@ static int wait_fd(struct sm_qmp *q, short events, double deadline,
 		left = deadline - sm_now();
 		if (left <= 0)
 			return sm_err_set(
-			    e, SM_EXIT_IO,
-			    "QMP socket '%s': no answer within %g s", q->path,
-			    q->timeout);
+				e, SM_EXIT_IO,
+				"QMP socket '%s': no answer within %g s",
+				q->path, q->timeout);
 		r = poll(&p, 1, (int)(left * 1000) + 1);
 		if (r > 0)
 			return 0;
@@ -112,9 +112,9 @@ static int read_msg(struct sm_qmp *q, double deadline, json_t **msg,
 			q->len -= n;
 			if (bad)
 				return sm_err_set(
-				    e, SM_EXIT_IO,
-				    "QMP socket '%s': bad JSON from peer: %s",
-				    q->path, jerr.text);
+					e, SM_EXIT_IO,
+					"QMP socket '%s': bad JSON from peer: %s",
+					q->path, jerr.text);
 			if (*msg)
 				return 0;
 			continue;
@@ -144,9 +144,9 @@ static int read_msg(struct sm_qmp *q, double deadline, json_t **msg,
 		}
 		if (r == 0)
 			return sm_err_set(
-			    e, SM_EXIT_IO,
-			    "QMP socket '%s': connection closed by peer",
-			    q->path);
+				e, SM_EXIT_IO,
+				"QMP socket '%s': connection closed by peer",
+				q->path);
 		q->len += (size_t)r;
 	}
 }
@@ -154,7 +154,7 @@ static int read_msg(struct sm_qmp *q, double deadline, json_t **msg,
 int sm_qmp_open(const char *path, double timeout, struct sm_qmp **qp,
 		struct sm_err *e)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct sm_qmp *q;
 	double deadline;
 	socklen_t sl;
@@ -213,8 +213,8 @@ int sm_qmp_open(const char *path, double timeout, struct sm_qmp **qp,
 	json_decref(msg);
 	if (sm_qmp_execute(q, "qmp_capabilities", NULL, NULL, e) < 0) {
 		if (e)
-			e->code = e->code == SM_EXIT_VM ? SM_EXIT_UNSUPPORTED
-							: e->code;
+			e->code = e->code == SM_EXIT_VM ? SM_EXIT_UNSUPPORTED :
+							  e->code;
 		goto err_close;
 	}
 	*qp = q;
@@ -244,9 +244,9 @@ int sm_qmp_execute(struct sm_qmp *q, const char *command, const char *args,
 		a = json_loads(args, 0, &jerr);
 		if (!json_is_object(a)) {
 			sm_err_set(
-			    e, SM_EXIT_USAGE,
-			    "QMP command '%s': arguments are not a JSON object",
-			    command);
+				e, SM_EXIT_USAGE,
+				"QMP command '%s': arguments are not a JSON object",
+				command);
 			goto out;
 		}
 	}
@@ -275,7 +275,8 @@ int sm_qmp_execute(struct sm_qmp *q, const char *command, const char *args,
 			continue;
 		if ((v = json_object_get(msg, "event"))) {
 			pr_debug("QMP event '%s' skipped",
-				 json_is_string(v) ? json_string_value(v) : "?");
+				 json_is_string(v) ? json_string_value(v) :
+						     "?");
 			continue;
 		}
 		id = json_object_get(msg, "id");
@@ -284,16 +285,16 @@ int sm_qmp_execute(struct sm_qmp *q, const char *command, const char *args,
 			continue;
 		if ((v = json_object_get(msg, "error"))) {
 			const char *cls =
-			    json_string_value(json_object_get(v, "class"));
+				json_string_value(json_object_get(v, "class"));
 			const char *desc =
-			    json_string_value(json_object_get(v, "desc"));
+				json_string_value(json_object_get(v, "desc"));
 
 			if (!cls)
 				cls = "?";
 			sm_err_set(e,
-				   strcmp(cls, "CommandNotFound")
-				       ? SM_EXIT_VM
-				       : SM_EXIT_UNSUPPORTED,
+				   strcmp(cls, "CommandNotFound") ?
+					   SM_EXIT_VM :
+					   SM_EXIT_UNSUPPORTED,
 				   "QMP command '%s' failed: %s%s%s%s", command,
 				   desc ? desc : "no description",
 				   strcmp(cls, "GenericError") ? " (" : "",
@@ -304,12 +305,12 @@ int sm_qmp_execute(struct sm_qmp *q, const char *command, const char *args,
 		if ((v = json_object_get(msg, "return"))) {
 			if (ret) {
 				*ret = json_dumps(v, JSON_COMPACT |
-							 JSON_ENCODE_ANY);
+							     JSON_ENCODE_ANY);
 				if (!*ret) {
 					sm_err_set(
-					    e, SM_EXIT_FAILURE,
-					    "QMP command '%s': out of memory",
-					    command);
+						e, SM_EXIT_FAILURE,
+						"QMP command '%s': out of memory",
+						command);
 					goto out;
 				}
 			}
@@ -337,9 +338,9 @@ static int b64_field(json_t *obj, const char *name, uint8_t *out, size_t want,
 
 	if (!s)
 		return sm_err_set(
-		    e, SM_EXIT_VERIFY,
-		    "query-sev-capabilities: '%s' missing or not a string",
-		    name);
+			e, SM_EXIT_VERIFY,
+			"query-sev-capabilities: '%s' missing or not a string",
+			name);
 	/* Decoded data is never longer than its text: decode it all. */
 	tmp = malloc(strlen(s) + 1);
 	if (!tmp)
@@ -349,8 +350,9 @@ static int b64_field(json_t *obj, const char *name, uint8_t *out, size_t want,
 	if (n < 0) {
 		free(tmp);
 		return sm_err_set(
-		    e, SM_EXIT_VERIFY,
-		    "query-sev-capabilities: '%s' is not valid base64", name);
+			e, SM_EXIT_VERIFY,
+			"query-sev-capabilities: '%s' is not valid base64",
+			name);
 	}
 	if ((size_t)n > max || (want && (size_t)n != want)) {
 		free(tmp);
@@ -396,8 +398,8 @@ int sm_qmp_query_sev_capabilities(struct sm_qmp *q,
 	free(text);
 	if (!json_is_object(r)) {
 		sm_err_set(
-		    e, SM_EXIT_VERIFY,
-		    "query-sev-capabilities: the answer is not an object");
+			e, SM_EXIT_VERIFY,
+			"query-sev-capabilities: the answer is not an object");
 		goto out;
 	}
 	if (b64_field(r, "pdh", caps->pdh, SM_SEV_CERT_LEN, SM_SEV_CERT_LEN,

@@ -21,11 +21,11 @@ struct sm_qmp;
 
 /* query-sev-capabilities, decoded from base64. */
 struct sm_qmp_sev_caps {
-	uint8_t pdh[SM_SEV_CERT_LEN];	  /* the PDH, 0x824 bytes */
-	uint8_t chain[SM_SEV_CHAIN_LEN];  /* PEK || OCA || CEK, 0x186c bytes */
-	uint8_t cpu0_id[64];		  /* GET_ID2 of CPU 0 (QEMU >= 7.1) */
-	size_t cpu0_id_len;		  /* 0 when QEMU did not send it */
-	int cbitpos, reduced_phys_bits;	  /* -1 when absent */
+	uint8_t pdh[SM_SEV_CERT_LEN]; /* the PDH, 0x824 bytes */
+	uint8_t chain[SM_SEV_CHAIN_LEN]; /* PEK || OCA || CEK, 0x186c bytes */
+	uint8_t cpu0_id[64]; /* GET_ID2 of CPU 0 (QEMU >= 7.1) */
+	size_t cpu0_id_len; /* 0 when QEMU did not send it */
+	int cbitpos, reduced_phys_bits; /* -1 when absent */
 };
 
 /*

@@ -66,31 +66,31 @@ _Static_assert(SEV_ISSUE_CMD == 0xC0105300u, "SEV_ISSUE_CMD value");
 
 /* Firmware status codes (SEV API, the kernel's enum sev_ret_code). */
 static const char *const fw_status_names[] = {
-    [0x00] = "SUCCESS",
-    [0x01] = "INVALID_PLATFORM_STATE",
-    [0x02] = "INVALID_GUEST_STATE",
-    [0x03] = "INVALID_CONFIG",
-    [0x04] = "INVALID_LENGTH",
-    [0x05] = "ALREADY_OWNED",
-    [0x06] = "INVALID_CERTIFICATE",
-    [0x07] = "POLICY_FAILURE",
-    [0x08] = "INACTIVE",
-    [0x09] = "INVALID_ADDRESS",
-    [0x0a] = "BAD_SIGNATURE",
-    [0x0b] = "BAD_MEASUREMENT",
-    [0x0c] = "ASID_OWNED",
-    [0x0d] = "INVALID_ASID",
-    [0x0e] = "WBINVD_REQUIRED",
-    [0x0f] = "DFFLUSH_REQUIRED",
-    [0x10] = "INVALID_GUEST",
-    [0x11] = "INVALID_COMMAND",
-    [0x12] = "ACTIVE",
-    [0x13] = "HWERROR_PLATFORM",
-    [0x14] = "HWERROR_UNSAFE",
-    [0x15] = "UNSUPPORTED",
-    [0x16] = "INVALID_PARAM",
-    [0x17] = "RESOURCE_LIMIT",
-    [0x18] = "SECURE_DATA_INVALID",
+	[0x00] = "SUCCESS",
+	[0x01] = "INVALID_PLATFORM_STATE",
+	[0x02] = "INVALID_GUEST_STATE",
+	[0x03] = "INVALID_CONFIG",
+	[0x04] = "INVALID_LENGTH",
+	[0x05] = "ALREADY_OWNED",
+	[0x06] = "INVALID_CERTIFICATE",
+	[0x07] = "POLICY_FAILURE",
+	[0x08] = "INACTIVE",
+	[0x09] = "INVALID_ADDRESS",
+	[0x0a] = "BAD_SIGNATURE",
+	[0x0b] = "BAD_MEASUREMENT",
+	[0x0c] = "ASID_OWNED",
+	[0x0d] = "INVALID_ASID",
+	[0x0e] = "WBINVD_REQUIRED",
+	[0x0f] = "DFFLUSH_REQUIRED",
+	[0x10] = "INVALID_GUEST",
+	[0x11] = "INVALID_COMMAND",
+	[0x12] = "ACTIVE",
+	[0x13] = "HWERROR_PLATFORM",
+	[0x14] = "HWERROR_UNSAFE",
+	[0x15] = "UNSUPPORTED",
+	[0x16] = "INVALID_PARAM",
+	[0x17] = "RESOURCE_LIMIT",
+	[0x18] = "SECURE_DATA_INVALID",
 };
 _Static_assert(SM_ARRAY_SIZE(fw_status_names) == 0x19, "firmware status table");
 
@@ -129,8 +129,8 @@ static int open_dev(const char *dev, struct sm_err *e)
 static int issue(int fd, uint32_t cmd, void *data, uint32_t *fwerr, int *errnum)
 {
 	struct sev_issue_cmd ic = {
-	    .cmd = cmd,
-	    .data = (uint64_t)(uintptr_t)data,
+		.cmd = cmd,
+		.data = (uint64_t)(uintptr_t)data,
 	};
 	int r;
 
@@ -166,7 +166,7 @@ static int issue_failed(struct sm_err *e, const char *dev, const char *name,
 int sm_devsev_platform_status(const char *dev, struct sm_devsev_status *st,
 			      struct sm_err *e)
 {
-	struct sev_user_data_status s = {0};
+	struct sev_user_data_status s = { 0 };
 	uint32_t fwerr;
 	int fd, errnum, rc = 0;
 
@@ -190,7 +190,7 @@ int sm_devsev_platform_status(const char *dev, struct sm_devsev_status *st,
 int sm_devsev_pdh_cert_export(const char *dev, uint8_t pdh[SM_SEV_CERT_LEN],
 			      uint8_t chain[SM_SEV_CHAIN_LEN], struct sm_err *e)
 {
-	struct sev_user_data_pdh_cert_export x = {0};
+	struct sev_user_data_pdh_cert_export x = { 0 };
 	uint8_t *pbuf = NULL, *cbuf = NULL;
 	uint32_t fwerr, plen, clen;
 	int fd, errnum, rc = -1;
@@ -243,7 +243,7 @@ out_close:
 int sm_devsev_get_id2(const char *dev, uint8_t *id, size_t max, size_t *len,
 		      struct sm_err *e)
 {
-	struct sev_user_data_get_id2 x = {0};
+	struct sev_user_data_get_id2 x = { 0 };
 	uint8_t *buf = NULL;
 	uint32_t fwerr, n;
 	int fd, errnum, rc = -1;

@@ -95,8 +95,8 @@ _Static_assert(offsetof(struct kvm_sev_send_update_data, trans_len) == 40,
 	       "send_update_data.trans_len");
 _Static_assert(sizeof(struct kvm_sev_receive_update_data) == 48,
 	       "receive_update_data size");
-_Static_assert(offsetof(struct kvm_sev_receive_update_data, guest_uaddr) ==
-		       16, "receive_update_data.guest_uaddr");
+_Static_assert(offsetof(struct kvm_sev_receive_update_data, guest_uaddr) == 16,
+	       "receive_update_data.guest_uaddr");
 _Static_assert(sizeof(struct kvm_sev_receive_start) == 40,
 	       "receive_start size");
 _Static_assert(offsetof(struct kvm_sev_receive_start, pdh_uaddr) == 8,
@@ -119,7 +119,7 @@ _Static_assert(KVM_SEV_SEND_START == 8 && KVM_SEV_SEND_UPDATE_VMSA == 10 &&
 _Static_assert(KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM == 206, "MOVE cap number");
 
 #define SEV_FW_BLOB_MAX 0x4000u /* KVM's SEV_FW_BLOB_MAX_SIZE */
-#define DEVSEV_FLAG_ES 0x100u	/* SEV_STATUS_FLAGS_CONFIG_ES */
+#define DEVSEV_FLAG_ES 0x100u /* SEV_STATUS_FLAGS_CONFIG_ES */
 #define KVM_API 12
 #define MAX_VCPUS 4096u
 
@@ -127,13 +127,13 @@ struct kvm_fw {
 	struct sm_fw fw;
 	sm_fw_kvm_ioctl_fn ioc;
 	char *sev_dev;
-	int kvm_fd;	  /* -1: none */
-	int vm_fd;	  /* -1: platform only */
-	int sev_fd;	  /* our open sev_dev, -1: not opened */
-	int ctx_sev_fd;	  /* fd number KVM resolves for this context, -1 */
-	int saved_fd0;	  /* the old fd 0 while sev_dev sits there */
-	int fd0_taken;	  /* sev_dev was put on fd 0 by us */
-	int has_sev;	  /* KVM handles KVM_MEMORY_ENCRYPT_OP: 1, 0, -1 */
+	int kvm_fd; /* -1: none */
+	int vm_fd; /* -1: platform only */
+	int sev_fd; /* our open sev_dev, -1: not opened */
+	int ctx_sev_fd; /* fd number KVM resolves for this context, -1 */
+	int saved_fd0; /* the old fd 0 while sev_dev sits there */
+	int fd0_taken; /* sev_dev was put on fd 0 by us */
+	int has_sev; /* KVM handles KVM_MEMORY_ENCRYPT_OP: 1, 0, -1 */
 	int vm_type;
 	unsigned nvcpus;
 	int *vcpu_fds;
@@ -227,10 +227,11 @@ static const char *hint(struct kvm_fw *k, unsigned id, int err,
 		       "or was created by another process";
 	case EBADF:
 		if (k->ctx_sev_fd >= 0)
-			snprintf(buf, len,
-				 "KVM resolves this context's SEV device as fd "
-				 "%d, which is not an open '%s' in this process",
-				 k->ctx_sev_fd, k->sev_dev);
+			snprintf(
+				buf, len,
+				"KVM resolves this context's SEV device as fd "
+				"%d, which is not an open '%s' in this process",
+				k->ctx_sev_fd, k->sev_dev);
 		else
 			snprintf(buf, len,
 				 "the fd number KVM holds for this context's "
@@ -359,7 +360,8 @@ static int need_vm(struct kvm_fw *k, unsigned id, struct sm_err *e)
 	k->fw.fw_error = 0;
 	return sm_err_set(e, SM_EXIT_FAILURE,
 			  "%s: no VM: this backend was opened for platform "
-			  "commands only", sm_fw_kvm_cmd_name(id));
+			  "commands only",
+			  sm_fw_kvm_cmd_name(id));
 }
 
 /* Open sev_dev, away from fds 0-2.  A missing device is "unsupported". */
@@ -374,12 +376,13 @@ static int open_sev(struct kvm_fw *k, struct sm_err *e)
 	if (fd < 0) {
 		err = errno;
 		if (err == ENOENT || err == ENXIO || err == ENODEV)
-			return sm_err_set(e, SM_EXIT_UNSUPPORTED,
-					  "cannot open SEV device '%s': %s; "
-					  "this host has no SEV firmware "
-					  "interface (ccp driver not loaded, or "
-					  "SEV disabled in the BIOS)",
-					  k->sev_dev, strerror(err));
+			return sm_err_set(
+				e, SM_EXIT_UNSUPPORTED,
+				"cannot open SEV device '%s': %s; "
+				"this host has no SEV firmware "
+				"interface (ccp driver not loaded, or "
+				"SEV disabled in the BIOS)",
+				k->sev_dev, strerror(err));
 		return sm_err_errno(e, SM_EXIT_VM, err,
 				    "cannot open SEV device '%s'", k->sev_dev);
 	}
@@ -416,7 +419,8 @@ static int open_kvm(struct kvm_fw *k, const char *path, struct sm_err *e)
 	if (api < 0)
 		return sm_err_errno(e, SM_EXIT_UNSUPPORTED, errno,
 				    "'%s' is not a KVM device: "
-				    "KVM_GET_API_VERSION", path);
+				    "KVM_GET_API_VERSION",
+				    path);
 	if (api != KVM_API)
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
 				  "'%s' speaks KVM API version %d, not %d",
@@ -454,10 +458,9 @@ static int create_vm(struct kvm_fw *k, int type, struct sm_err *e)
 	if (fd < 0) {
 		int err = errno;
 
-		return sm_err_errno(e, err == EINVAL ? SM_EXIT_UNSUPPORTED :
-						       SM_EXIT_VM,
-				    err, "KVM_CREATE_VM of type %d failed",
-				    type);
+		return sm_err_errno(
+			e, err == EINVAL ? SM_EXIT_UNSUPPORTED : SM_EXIT_VM,
+			err, "KVM_CREATE_VM of type %d failed", type);
 	}
 	k->vm_fd = fd;
 	k->vm_type = type;
@@ -476,7 +479,8 @@ static int require_sev(struct kvm_fw *k, struct sm_err *e)
 	if (k->has_sev == 0)
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
 				  "KVM on this host has no SEV support: "
-				  "KVM_MEMORY_ENCRYPT_OP: %s", strerror(err));
+				  "KVM_MEMORY_ENCRYPT_OP: %s",
+				  strerror(err));
 	return sm_err_errno(e, SM_EXIT_VM, err,
 			    "KVM_MEMORY_ENCRYPT_OP on a new VM failed");
 }
@@ -751,8 +755,8 @@ int sm_fw_kvm_open_source(int src_vm_fd, const struct sm_fw_kvm_opts *o,
 
 	*fw = NULL;
 	if (src_vm_fd < 0)
-		return sm_err_set(e, SM_EXIT_FAILURE,
-				  "invalid source VM fd %d", src_vm_fd);
+		return sm_err_set(e, SM_EXIT_FAILURE, "invalid source VM fd %d",
+				  src_vm_fd);
 	if (check_opts(o, e))
 		return -1;
 	k = kvm_new(o, o ? o->sev_dev : NULL, e);
@@ -811,8 +815,7 @@ err_close:
 }
 
 /* KVM_SEV_INIT / ES_INIT on a type-0 VM, KVM_SEV_INIT2 on types 2/3. */
-static int sev_init(struct kvm_fw *k, int es, uint32_t *fw_error,
-		    unsigned *id)
+static int sev_init(struct kvm_fw *k, int es, uint32_t *fw_error, unsigned *id)
 {
 	struct kvm_sev_init init;
 
@@ -1037,8 +1040,10 @@ static int blob_len_ok(struct kvm_fw *k, unsigned id, const char *what,
 		return refuse(k, e, id, "no %s (KVM needs a non-empty buffer)",
 			      what);
 	if (len > SEV_FW_BLOB_MAX)
-		return refuse(k, e, id, "%s of %zu bytes exceeds KVM's limit "
-			      "of %u", what, len, SEV_FW_BLOB_MAX);
+		return refuse(k, e, id,
+			      "%s of %zu bytes exceeds KVM's limit "
+			      "of %u",
+			      what, len, SEV_FW_BLOB_MAX);
 	return 0;
 }
 
@@ -1108,8 +1113,8 @@ static int kvm_send_start(struct sm_fw *fw, struct sm_fw_send_start *a,
  * page.  Firmware rules (multiple of 16, alignment, TRANS_LEN) are left to
  * the firmware so its status reaches the caller.
  */
-static int check_xfer(struct kvm_fw *k, unsigned id,
-		      const struct sm_fw_xfer *x, struct sm_err *e)
+static int check_xfer(struct kvm_fw *k, unsigned id, const struct sm_fw_xfer *x,
+		      struct sm_err *e)
 {
 	uintptr_t off = (uintptr_t)x->guest & (SM_PAGE_SIZE - 1);
 
@@ -1241,8 +1246,7 @@ static int kvm_receive_start(struct sm_fw *fw, struct sm_fw_receive_start *a,
 	if (need_vm(k, id, e))
 		return -1;
 	if (blob_len_ok(k, id, "sender PDH", a->pdh, a->pdh_len, e) ||
-	    blob_len_ok(k, id, "session blob", a->session, a->session_len,
-			e))
+	    blob_len_ok(k, id, "session blob", a->session, a->session_len, e))
 		return -1;
 	if (k->sev_fd < 0 && open_sev(k, e))
 		return -1;
@@ -1277,8 +1281,10 @@ static int kvm_receive_update_data(struct sm_fw *fw, struct sm_fw_xfer *x,
 	if (!x->hdr_len)
 		return refuse(k, e, id, "packet header length 0");
 	if (x->hdr_len > SEV_FW_BLOB_MAX || x->trans_len > SEV_FW_BLOB_MAX)
-		return refuse(k, e, id, "header or transport buffer larger "
-			      "than KVM's limit of %u bytes", SEV_FW_BLOB_MAX);
+		return refuse(k, e, id,
+			      "header or transport buffer larger "
+			      "than KVM's limit of %u bytes",
+			      SEV_FW_BLOB_MAX);
 	memset(&p, 0, sizeof(p));
 	p.hdr_uaddr = (uintptr_t)x->hdr;
 	p.hdr_len = x->hdr_len;

@@ -41,8 +41,8 @@
 enum sm_kvm_vm_type {
 	SM_KVM_VM_AUTO = 0,
 	SM_KVM_VM_DEFAULT, /* KVM_X86_DEFAULT_VM (0), KVM_SEV_INIT */
-	SM_KVM_VM_SEV,	   /* KVM_X86_SEV_VM (2), KVM_SEV_INIT2 */
-	SM_KVM_VM_SEV_ES,  /* KVM_X86_SEV_ES_VM (3), KVM_SEV_INIT2 */
+	SM_KVM_VM_SEV, /* KVM_X86_SEV_VM (2), KVM_SEV_INIT2 */
+	SM_KVM_VM_SEV_ES, /* KVM_X86_SEV_ES_VM (3), KVM_SEV_INIT2 */
 };
 
 /*
@@ -53,11 +53,11 @@ enum sm_kvm_vm_type {
 typedef int (*sm_fw_kvm_ioctl_fn)(int fd, unsigned long req, void *arg);
 
 struct sm_fw_kvm_opts {
-	unsigned nvcpus;	 /* vCPUs of the guest (SEV-ES: required) */
-	int es;			 /* an SEV-ES guest */
+	unsigned nvcpus; /* vCPUs of the guest (SEV-ES: required) */
+	int es; /* an SEV-ES guest */
 	enum sm_kvm_vm_type vm_type; /* 0: AUTO */
-	const char *kvm_dev;	 /* NULL: /dev/kvm */
-	const char *sev_dev;	 /* NULL: /dev/sev */
+	const char *kvm_dev; /* NULL: /dev/kvm */
+	const char *sev_dev; /* NULL: /dev/sev */
 	sm_fw_kvm_ioctl_fn ioctl_fn; /* NULL: ioctl(2); for tests */
 };
 
@@ -150,11 +150,11 @@ int sm_fw_kvm_move_context(int dst_vm_fd, int src_vm_fd, struct sm_err *e);
 
 /* What this host's KVM offers, for diagnostics (fw-kvm-probe, --check). */
 struct sm_fw_kvm_caps {
-	int api_version;   /* KVM_GET_API_VERSION (12) */
-	int move_cap;	   /* KVM_CHECK_EXTENSION(206) > 0 */
-	int vm_types;	   /* KVM_CAP_VM_TYPES bitmask; 1 (type 0 only) if absent */
-	int sev;	   /* KVM_MEMORY_ENCRYPT_OP is handled for VMs */
-	int sev_errno;	   /* why not, when !sev */
+	int api_version; /* KVM_GET_API_VERSION (12) */
+	int move_cap; /* KVM_CHECK_EXTENSION(206) > 0 */
+	int vm_types; /* KVM_CAP_VM_TYPES bitmask; 1 (type 0 only) if absent */
+	int sev; /* KVM_MEMORY_ENCRYPT_OP is handled for VMs */
+	int sev_errno; /* why not, when !sev */
 };
 
 /*

@@ -67,7 +67,8 @@ struct simctx {
 	uint8_t tek[16], tik[16];
 };
 
-_Static_assert(sizeof(struct simctx) <= SM_PAGE_SIZE, "context header fits a page");
+_Static_assert(sizeof(struct simctx) <= SM_PAGE_SIZE,
+	       "context header fits a page");
 
 struct sim {
 	char dir[PATH_MAX];
@@ -79,11 +80,11 @@ struct sim {
 	unsigned recv_nvcpus;
 
 	EVP_CIPHER_CTX *xts_enc, *xts_dec; /* keyed with ctx->vek */
-	struct sm_pkt *pkt;		   /* keyed with pkt_keys */
-	uint8_t pkt_keys[32];		   /* TEK||TIK pkt was made with */
-	uint8_t page[SM_PAGE_SIZE];		   /* plaintext scratch */
-	uint8_t ivs[IV_POOL];		   /* unused packet IVs from ivpos */
-	unsigned ivs_gen;		   /* fork_gen when the pool was drawn */
+	struct sm_pkt *pkt; /* keyed with pkt_keys */
+	uint8_t pkt_keys[32]; /* TEK||TIK pkt was made with */
+	uint8_t page[SM_PAGE_SIZE]; /* plaintext scratch */
+	uint8_t ivs[IV_POOL]; /* unused packet IVs from ivpos */
+	unsigned ivs_gen; /* fork_gen when the pool was drawn */
 	size_t ivpos;
 };
 
@@ -184,8 +185,8 @@ static int ctx_create(struct sim *s, unsigned nvcpus, struct sm_err *e)
 	size_t size = (size_t)SM_PAGE_SIZE * (1 + nvcpus);
 	int fd, err;
 
-	fd = memfd_create("sevmig-sim-context", MFD_CLOEXEC |
-			  MFD_ALLOW_SEALING);
+	fd = memfd_create("sevmig-sim-context",
+			  MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return sm_err_errno(e, SM_EXIT_VM, errno,
 				    "creating guest context failed");
@@ -194,8 +195,8 @@ static int ctx_create(struct sim *s, unsigned nvcpus, struct sm_err *e)
 	 * would make the others die of SIGBUS mid-command.
 	 */
 	if (ftruncate(fd, (off_t)size) != 0 ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-				   F_SEAL_SEAL) != 0) {
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) !=
+		    0) {
 		err = errno;
 		close(fd);
 		return sm_err_errno(e, SM_EXIT_VM, err,
@@ -295,7 +296,8 @@ static int xts(struct sim *s, int enc, uint64_t gpa, const uint8_t *in,
 
 	sm_put_le64(tweak, gpa & ~(uint64_t)(SM_PAGE_SIZE - 1));
 	if (!c || EVP_CipherInit_ex2(c, NULL, NULL, tweak, enc, NULL) != 1 ||
-	    EVP_CipherUpdate(c, out, &n, in, SM_PAGE_SIZE) != 1 || n != (int)SM_PAGE_SIZE)
+	    EVP_CipherUpdate(c, out, &n, in, SM_PAGE_SIZE) != 1 ||
+	    n != (int)SM_PAGE_SIZE)
 		return -1;
 	return 0;
 }
@@ -423,7 +425,8 @@ int sm_fw_sim_launch(struct sm_fw *fw, uint32_t policy, unsigned nvcpus,
 	unsigned i;
 
 	if (s->ctx)
-		return sm_err_set(e, SM_EXIT_VM, "LAUNCH_START failed: a "
+		return sm_err_set(e, SM_EXIT_VM,
+				  "LAUNCH_START failed: a "
 				  "guest context is already attached");
 	if (nvcpus == 0 || nvcpus > SM_SIM_MAX_VCPUS)
 		return sm_err_set(e, SM_EXIT_USAGE,
@@ -473,16 +476,14 @@ static int guest_view(struct sm_fw *fw, int enc, uint64_t gpa,
 	return 0;
 }
 
-int sm_fw_sim_guest_write(struct sm_fw *fw, uint64_t gpa,
-			  const uint8_t *plain, uint8_t *cipher,
-			  struct sm_err *e)
+int sm_fw_sim_guest_write(struct sm_fw *fw, uint64_t gpa, const uint8_t *plain,
+			  uint8_t *cipher, struct sm_err *e)
 {
 	return guest_view(fw, 1, gpa, plain, cipher, e);
 }
 
-int sm_fw_sim_guest_read(struct sm_fw *fw, uint64_t gpa,
-			 const uint8_t *cipher, uint8_t *plain,
-			 struct sm_err *e)
+int sm_fw_sim_guest_read(struct sm_fw *fw, uint64_t gpa, const uint8_t *cipher,
+			 uint8_t *plain, struct sm_err *e)
 {
 	return guest_view(fw, 0, gpa, cipher, plain, e);
 }
@@ -490,7 +491,8 @@ int sm_fw_sim_guest_read(struct sm_fw *fw, uint64_t gpa,
 static int vmsa_check(struct sim *s, unsigned vcpu, struct sm_err *e)
 {
 	if (!s->ctx || s->ctx->state == SM_GUEST_UNINIT)
-		return sm_err_set(e, SM_EXIT_VM, "VMSA access: no live guest "
+		return sm_err_set(e, SM_EXIT_VM,
+				  "VMSA access: no live guest "
 				  "context");
 	if (!s->ctx->es)
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
@@ -502,8 +504,8 @@ static int vmsa_check(struct sim *s, unsigned vcpu, struct sm_err *e)
 	return 0;
 }
 
-int sm_fw_sim_vmsa_write(struct sm_fw *fw, unsigned vcpu,
-			 const uint8_t *plain, struct sm_err *e)
+int sm_fw_sim_vmsa_write(struct sm_fw *fw, unsigned vcpu, const uint8_t *plain,
+			 struct sm_err *e)
 {
 	struct sim *s = sim_of(fw);
 
@@ -602,8 +604,7 @@ static int op_platform_status(struct sm_fw *fw,
 }
 
 static int op_pdh_cert_export(struct sm_fw *fw, uint8_t pdh[SM_SEV_CERT_LEN],
-			      uint8_t chain[SM_SEV_CHAIN_LEN],
-			      struct sm_err *e)
+			      uint8_t chain[SM_SEV_CHAIN_LEN], struct sm_err *e)
 {
 	struct sim *s = sim_of(fw);
 	uint8_t *cek = chain + 2 * SM_SEV_CERT_LEN;
@@ -657,8 +658,8 @@ static int op_guest_status(struct sm_fw *fw, struct sm_fw_guest_status *st,
  */
 static int check_sev_chain(struct sim *s, const struct sm_sev_cert *pdh,
 			   const struct sm_sev_cert *pek,
-			   const struct sm_sev_cert *cek,
-			   const uint8_t *amd, size_t amd_len, struct sm_err *e)
+			   const struct sm_sev_cert *cek, const uint8_t *amd,
+			   size_t amd_len, struct sm_err *e)
 {
 	struct sm_amd_cert ask, ark;
 	size_t used = 0, used2 = 0;
@@ -674,7 +675,8 @@ static int check_sev_chain(struct sim *s, const struct sm_sev_cert *pdh,
 	    cek->usage != SM_USAGE_CEK || pek->usage != SM_USAGE_PEK)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "certificates in the wrong places");
-	if (ark.len != s->plat.ark.len || memcmp(ark.raw, s->plat.ark.raw, ark.len))
+	if (ark.len != s->plat.ark.len ||
+	    memcmp(ark.raw, s->plat.ark.raw, ark.len))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "the ARK is not the one this firmware "
 				  "trusts");
@@ -698,8 +700,8 @@ static int check_domain(struct sim *s, const struct sm_sev_cert *pdh,
 	if (oca->usage != SM_USAGE_OCA || pek->usage != SM_USAGE_PEK)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "certificates in the wrong places");
-	if (sm_sev_cert_verify(oca, oca, e) || sm_sev_cert_verify(oca, pek, e) ||
-	    sm_sev_cert_verify(pek, pdh, e))
+	if (sm_sev_cert_verify(oca, oca, e) ||
+	    sm_sev_cert_verify(oca, pek, e) || sm_sev_cert_verify(pek, pdh, e))
 		return -1;
 	if (memcmp(oca->raw, s->plat.oca.raw, SM_SEV_CERT_LEN))
 		return sm_err_set(e, SM_EXIT_VERIFY,
@@ -774,8 +776,8 @@ static int op_send_start(struct sm_fw *fw, struct sm_fw_send_start *a,
 			return fw_status(fw, e, cmd, SM_FW_POLICY_FAILURE);
 		}
 	}
-	if ((policy & SM_POLICY_DOMAIN) && check_domain(s, &pdh, &pek, &oca,
-							&why))
+	if ((policy & SM_POLICY_DOMAIN) &&
+	    check_domain(s, &pdh, &pek, &oca, &why))
 		goto bad_cert;
 	/* The channel (ASPFW sev_channel_open_client): only a sane PDH. */
 	if (sm_sev_cert_pdh_sane(a->pdh, a->pdh_len, &why) ||
@@ -898,8 +900,10 @@ static int send_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 	return 0;
 
 err_cipher:
-	return sm_err_ossl(e, SM_EXIT_FAILURE, "%s: guest memory cipher "
-			   "failed", cmd);
+	return sm_err_ossl(e, SM_EXIT_FAILURE,
+			   "%s: guest memory cipher "
+			   "failed",
+			   cmd);
 }
 
 static int op_send_update_data(struct sm_fw *fw, struct sm_fw_xfer *x,
@@ -915,8 +919,8 @@ static int op_send_update_vmsa(struct sm_fw *fw, struct sm_fw_xfer *x,
 }
 
 /* SEND_FINISH, SEND_CANCEL, RECEIVE_FINISH: {HANDLE} only. */
-static int finish(struct sm_fw *fw, const char *cmd, uint32_t from,
-		  uint32_t to, struct sm_err *e)
+static int finish(struct sm_fw *fw, const char *cmd, uint32_t from, uint32_t to,
+		  struct sm_err *e)
 {
 	struct sim *s = sim_of(fw);
 
@@ -1059,8 +1063,8 @@ static int receive_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 		page_start = (uint8_t *)x->guest - off;
 		tweak = x->gpa;
 		/* A partial page keeps the rest of the page's contents. */
-		if (x->guest_len != SM_PAGE_SIZE && xts(s, 0, tweak, page_start,
-						s->page))
+		if (x->guest_len != SM_PAGE_SIZE &&
+		    xts(s, 0, tweak, page_start, s->page))
 			goto err_cipher;
 	}
 	if (sm_pkt_open(s->pkt, x->hdr, x->trans, x->trans_len, s->page + off,
@@ -1083,8 +1087,10 @@ static int receive_update(struct sm_fw *fw, struct sm_fw_xfer *x, int vmsa,
 	return 0;
 
 err_cipher:
-	return sm_err_ossl(e, SM_EXIT_FAILURE, "%s: guest memory cipher "
-			   "failed", cmd);
+	return sm_err_ossl(e, SM_EXIT_FAILURE,
+			   "%s: guest memory cipher "
+			   "failed",
+			   cmd);
 }
 
 static int op_receive_update_data(struct sm_fw *fw, struct sm_fw_xfer *x,

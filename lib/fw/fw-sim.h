@@ -32,8 +32,8 @@
 struct sm_sim_platform_opts {
 	enum sm_product product; /* UNKNOWN: milan */
 	uint8_t api_major, api_minor; /* 0.0: 1.55 */
-	const char *oca_from;	 /* another platform dir whose OCA to share */
-	int no_es;		 /* platform without SEV-ES */
+	const char *oca_from; /* another platform dir whose OCA to share */
+	int no_es; /* platform without SEV-ES */
 	/*
 	 * Another platform dir whose ARK and ASK (with their keys) to share:
 	 * one simulated "AMD" for several hosts, so that a SEV-bit policy
@@ -104,16 +104,14 @@ int sm_fw_sim_launch(struct sm_fw *fw, uint32_t policy, unsigned nvcpus,
  * every state but UNINIT (a real guest would not run while SUPDATE, but
  * sevmig-sim ctl check needs a view).
  */
-int sm_fw_sim_guest_write(struct sm_fw *fw, uint64_t gpa,
-			  const uint8_t *plain, uint8_t *cipher,
-			  struct sm_err *e);
-int sm_fw_sim_guest_read(struct sm_fw *fw, uint64_t gpa,
-			 const uint8_t *cipher, uint8_t *plain,
-			 struct sm_err *e);
+int sm_fw_sim_guest_write(struct sm_fw *fw, uint64_t gpa, const uint8_t *plain,
+			  uint8_t *cipher, struct sm_err *e);
+int sm_fw_sim_guest_read(struct sm_fw *fw, uint64_t gpa, const uint8_t *cipher,
+			 uint8_t *plain, struct sm_err *e);
 
 /* The guest's view of a vCPU's VMSA (SEV-ES), 4 KiB each. */
-int sm_fw_sim_vmsa_write(struct sm_fw *fw, unsigned vcpu,
-			 const uint8_t *plain, struct sm_err *e);
+int sm_fw_sim_vmsa_write(struct sm_fw *fw, unsigned vcpu, const uint8_t *plain,
+			 struct sm_err *e);
 int sm_fw_sim_vmsa_read(struct sm_fw *fw, unsigned vcpu, uint8_t *plain,
 			struct sm_err *e);
 

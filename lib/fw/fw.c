@@ -124,8 +124,8 @@ int sm_fw_pdh_cert_export(struct sm_fw *fw, uint8_t pdh[SM_SEV_CERT_LEN],
 int sm_fw_guest_status(struct sm_fw *fw, struct sm_fw_guest_status *st,
 		       struct sm_err *e)
 {
-	if (begin(fw, fw && fw->ops && fw->ops->guest_status,
-		  "GUEST_STATUS", e))
+	if (begin(fw, fw && fw->ops && fw->ops->guest_status, "GUEST_STATUS",
+		  e))
 		return -1;
 	return fw->ops->guest_status(fw, st, e);
 }
@@ -133,8 +133,7 @@ int sm_fw_guest_status(struct sm_fw *fw, struct sm_fw_guest_status *st,
 int sm_fw_send_start(struct sm_fw *fw, struct sm_fw_send_start *a,
 		     struct sm_err *e)
 {
-	if (begin(fw, fw && fw->ops && fw->ops->send_start,
-		  "SEND_START", e))
+	if (begin(fw, fw && fw->ops && fw->ops->send_start, "SEND_START", e))
 		return -1;
 	return fw->ops->send_start(fw, a, e);
 }
@@ -159,16 +158,14 @@ int sm_fw_send_update_vmsa(struct sm_fw *fw, struct sm_fw_xfer *x,
 
 int sm_fw_send_finish(struct sm_fw *fw, struct sm_err *e)
 {
-	if (begin(fw, fw && fw->ops && fw->ops->send_finish,
-		  "SEND_FINISH", e))
+	if (begin(fw, fw && fw->ops && fw->ops->send_finish, "SEND_FINISH", e))
 		return -1;
 	return fw->ops->send_finish(fw, e);
 }
 
 int sm_fw_send_cancel(struct sm_fw *fw, struct sm_err *e)
 {
-	if (begin(fw, fw && fw->ops && fw->ops->send_cancel,
-		  "SEND_CANCEL", e))
+	if (begin(fw, fw && fw->ops && fw->ops->send_cancel, "SEND_CANCEL", e))
 		return -1;
 	return fw->ops->send_cancel(fw, e);
 }
@@ -176,8 +173,8 @@ int sm_fw_send_cancel(struct sm_fw *fw, struct sm_err *e)
 int sm_fw_receive_start(struct sm_fw *fw, struct sm_fw_receive_start *a,
 			struct sm_err *e)
 {
-	if (begin(fw, fw && fw->ops && fw->ops->receive_start,
-		  "RECEIVE_START", e))
+	if (begin(fw, fw && fw->ops && fw->ops->receive_start, "RECEIVE_START",
+		  e))
 		return -1;
 	return fw->ops->receive_start(fw, a, e);
 }
@@ -214,8 +211,7 @@ void sm_fw_close(struct sm_fw *fw)
 		fw->ops->close(fw);
 }
 
-int sm_fw_prepare_receive(struct sm_fw *fw, unsigned nvcpus,
-			  struct sm_err *e)
+int sm_fw_prepare_receive(struct sm_fw *fw, unsigned nvcpus, struct sm_err *e)
 {
 	if (!fw || !fw->ops || !fw->ops->prepare_receive)
 		return 0;

@@ -92,28 +92,28 @@ struct sm_fw_guest_status {
 struct sm_fw_platform_status {
 	uint8_t api_major, api_minor, build;
 	uint8_t state;
-	int es;	       /* SEV-ES enabled */
+	int es; /* SEV-ES enabled */
 	uint32_t guest_count;
 };
 
 /* SEND_START.  session_len 0 (or too small) is the length query. */
 struct sm_fw_send_start {
-	const uint8_t *pdh;	   /* target PDH, SM_SEV_CERT_LEN */
+	const uint8_t *pdh; /* target PDH, SM_SEV_CERT_LEN */
 	size_t pdh_len;
 	const uint8_t *plat_certs; /* target PEK||OCA||CEK */
 	size_t plat_certs_len;
-	const uint8_t *amd_certs;  /* target ASK||ARK */
+	const uint8_t *amd_certs; /* target ASK||ARK */
 	size_t amd_certs_len;
-	uint8_t *session;	   /* out, SM_SESSION_LEN */
-	uint32_t session_len;	   /* in/out */
-	uint32_t policy;	   /* out: the guest's policy */
+	uint8_t *session; /* out, SM_SESSION_LEN */
+	uint32_t session_len; /* in/out */
+	uint32_t policy; /* out: the guest's policy */
 };
 
 /* RECEIVE_START: makes a new guest context (handle 0) in RUPDATE. */
 struct sm_fw_receive_start {
-	uint32_t handle;	/* in: 0; out: the new handle */
+	uint32_t handle; /* in: 0; out: the new handle */
 	uint32_t policy;
-	const uint8_t *pdh;	/* the sender's PDH */
+	const uint8_t *pdh; /* the sender's PDH */
 	size_t pdh_len;
 	const uint8_t *session;
 	size_t session_len;
@@ -134,7 +134,7 @@ struct sm_fw_xfer {
 	uint64_t gpa;
 	uint8_t *trans;
 	uint32_t trans_len; /* in/out */
-	unsigned vcpu;	    /* _VMSA variants only */
+	unsigned vcpu; /* _VMSA variants only */
 };
 
 struct sm_fw;
@@ -184,8 +184,8 @@ struct sm_fw_ops {
 struct sm_fw {
 	const struct sm_fw_ops *ops;
 	uint32_t fw_error; /* status of the last failed command, or 0 */
-	int sys_errno;	   /* errno of the last failed command, or 0 */
-	void *priv;	   /* backend state */
+	int sys_errno; /* errno of the last failed command, or 0 */
+	void *priv; /* backend state */
 };
 
 /*
@@ -219,8 +219,7 @@ int sm_fw_receive_update_vmsa(struct sm_fw *fw, struct sm_fw_xfer *x,
 int sm_fw_receive_finish(struct sm_fw *fw, struct sm_err *e);
 void sm_fw_close(struct sm_fw *fw); /* NULL is fine */
 
-int sm_fw_prepare_receive(struct sm_fw *fw, unsigned nvcpus,
-			  struct sm_err *e);
+int sm_fw_prepare_receive(struct sm_fw *fw, unsigned nvcpus, struct sm_err *e);
 int sm_fw_register_region(struct sm_fw *fw, void *addr, size_t len,
 			  struct sm_err *e);
 /* The context's handle for the VMM, or -1 (also for fw NULL). */

@@ -36,7 +36,7 @@
 
 struct sm_pkt {
 	EVP_CIPHER_CTX *ctr; /* AES-128-CTR keyed with TEK; IV set per packet */
-	EVP_MAC_CTX *mac;    /* HMAC-SHA256 keyed with TIK; re-init per packet */
+	EVP_MAC_CTX *mac; /* HMAC-SHA256 keyed with TIK; re-init per packet */
 };
 
 /* A new HMAC-SHA256 context keyed with key, or NULL. */
@@ -234,7 +234,8 @@ int sm_session_open(const uint8_t *z, size_t z_len,
 	if (sm_ct_memcmp(mac, blob + SESS_POLICY_MAC, MAC_LEN) != 0) {
 		sm_err_set(e, SM_EXIT_VERIFY,
 			   "opening session blob: POLICY_MAC does not verify "
-			   "for policy 0x%08x", policy);
+			   "for policy 0x%08x",
+			   policy);
 		goto out;
 	}
 	memcpy(tk->tek, tks, 16);
@@ -257,9 +258,8 @@ int sm_pkt_new(struct sm_pkt **out, const struct sm_tk *tk, struct sm_err *e)
 	if (!p)
 		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
 	p->ctr = EVP_CIPHER_CTX_new();
-	if (!p->ctr ||
-	    EVP_EncryptInit_ex2(p->ctr, EVP_aes_128_ctr(), tk->tek, NULL,
-				NULL) != 1)
+	if (!p->ctr || EVP_EncryptInit_ex2(p->ctr, EVP_aes_128_ctr(), tk->tek,
+					   NULL, NULL) != 1)
 		goto err_free;
 	p->mac = hmac_new(tk->tik, 16);
 	if (!p->mac)

@@ -181,9 +181,9 @@ static int load_key(const char *dir, const char *name, struct sm_key **k,
 /* ---- platform init ---- */
 
 static const char *const platform_files[] = {
-	"ark.cert", "ark.key", "ask.cert", "ask.key", "cek.cert", "cek.key",
-	"oca.cert", "oca.key", "pek.cert", "pek.key", "pdh.cert", "pdh.key",
-	PLATFORM_JSON,
+	"ark.cert", "ark.key",	"ask.cert",    "ask.key",  "cek.cert",
+	"cek.key",  "oca.cert", "oca.key",     "pek.cert", "pek.key",
+	"pdh.cert", "pdh.key",	PLATFORM_JSON,
 };
 
 static int dir_prepare(const char *dir, int *created, struct sm_err *e)
@@ -385,7 +385,8 @@ static int make_platform(const char *dir, const struct sm_sim_platform_opts *o,
 	if (sm_sev_cert_verify_by_amd(&ask, &cek, e)) {
 		sm_err_set(e, SM_EXIT_VERIFY,
 			   "sharing '%s/ask.key': the key does not match the "
-			   "certificate", o->ark_from ? o->ark_from : dir);
+			   "certificate",
+			   o->ark_from ? o->ark_from : dir);
 		goto out;
 	}
 	if (make_oca(dir, o, info.api_major, info.api_minor, &oca_k, &oca, e))
@@ -472,7 +473,8 @@ int sm_sim_platform_load(const char *dir, struct sm_sim_platform *p,
 	    load_key(dir, "pdh.key", &p->pdh_key, e))
 		goto err;
 	if (!sm_key_matches_sev_cert(p->pdh_key, &p->pdh)) {
-		sm_err_set(e, SM_EXIT_VERIFY, "pdh.key does not match pdh.cert");
+		sm_err_set(e, SM_EXIT_VERIFY,
+			   "pdh.key does not match pdh.cert");
 		goto err;
 	}
 	return 0;

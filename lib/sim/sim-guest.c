@@ -59,8 +59,7 @@ void sm_sim_vmsa_fill(uint64_t seed, unsigned vcpu, uint8_t page[SM_PAGE_SIZE])
 	page_fill(key, line, page);
 }
 
-void sm_sim_stream_fill(uint64_t seed, uint64_t off, uint8_t *buf,
-			size_t len)
+void sm_sim_stream_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t len)
 {
 	uint64_t key = mix(mix(seed) ^ 0x70616464696e67ull);
 	uint8_t w[8];
@@ -81,8 +80,8 @@ void sm_sim_stream_fill(uint64_t seed, uint64_t off, uint8_t *buf,
 	}
 }
 
-static int push(struct sm_ep_region **v, size_t *n, size_t *cap,
-		uint64_t gpa, uint64_t size)
+static int push(struct sm_ep_region **v, size_t *n, size_t *cap, uint64_t gpa,
+		uint64_t size)
 {
 	if (*n && (*v)[*n - 1].gpa + (*v)[*n - 1].size == gpa) {
 		(*v)[*n - 1].size += size;
@@ -126,7 +125,8 @@ int sm_sim_shared_choose(uint64_t seed, unsigned pct,
 			/* Spread the private pages evenly between runs. */
 			runs_left = left / 4 + 1;
 			if (slack)
-				gap = mix(x += GOLDEN) % (2 * slack / runs_left + 1);
+				gap = mix(x += GOLDEN) %
+				      (2 * slack / runs_left + 1);
 			if (gap > slack)
 				gap = slack;
 			pos += gap;

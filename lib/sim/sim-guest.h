@@ -36,8 +36,7 @@ void sm_sim_vmsa_fill(uint64_t seed, unsigned vcpu, uint8_t page[SM_PAGE_SIZE]);
  * Fill buf with len bytes of a seeded stream at byte offset off (device
  * state padding); any offset and length.
  */
-void sm_sim_stream_fill(uint64_t seed, uint64_t off, uint8_t *buf,
-			size_t len);
+void sm_sim_stream_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t len);
 
 /*
  * Choose the shared pages of a guest: pct percent of the npages pages of

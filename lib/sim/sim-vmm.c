@@ -70,7 +70,7 @@ struct sm_sim_vmm {
 	struct sm_sim_vmm_opts o;
 	char platform_dir[PATH_MAX];
 	struct sm_fw *fw;
-	int has_ctx;		/* fw has a guest context attached */
+	int has_ctx; /* fw has a guest context attached */
 	int ram_fd;
 	struct sm_ep_range ranges[2];
 	size_t nranges;
@@ -78,11 +78,11 @@ struct sm_sim_vmm {
 	struct sm_ep_region *shared;
 	size_t nshared;
 	enum vstate state;
-	int incoming;		/* role: waiting for (or still in) an import */
-	int held;		/* a client holds the context */
+	int incoming; /* role: waiting for (or still in) an import */
+	int held; /* a client holds the context */
 	enum stage stage; /* the holder's progress */
-	int devstate_ok;	/* incoming: device state loaded */
-	int stopping;		/* the VMM is exiting */
+	int devstate_ok; /* incoming: device state loaded */
+	int stopping; /* the VMM is exiting */
 	/*
 	 * A hold: the guest may exist elsewhere too, so it resumes only when
 	 * forced.  pending: received, the export not committed; in_doubt: a
@@ -133,7 +133,8 @@ static int zero_ram(struct sm_sim_vmm *v, struct sm_err *e)
 	memset(v->win, 0, WINDOW);
 	for (off = 0; off < v->o.mem_size; off += WINDOW) {
 		size_t len = v->o.mem_size - off < WINDOW ?
-				     (size_t)(v->o.mem_size - off) : WINDOW;
+				     (size_t)(v->o.mem_size - off) :
+				     WINDOW;
 
 		if (ram_io(v, off, v->win, len, 1, e))
 			return -1;
@@ -168,8 +169,9 @@ static int walk(struct sm_sim_vmm *v, int load, int decrypt, int store,
 		uint64_t w;
 
 		for (w = 0; w < g->size; w += WINDOW) {
-			size_t len = g->size - w < WINDOW ? (size_t)(g->size - w)
-							  : WINDOW;
+			size_t len = g->size - w < WINDOW ?
+					     (size_t)(g->size - w) :
+					     WINDOW;
 			size_t p;
 
 			if (load && ram_io(v, g->offset + w, v->win, len, 0, e))
@@ -185,7 +187,8 @@ static int walk(struct sm_sim_vmm *v, int load, int decrypt, int store,
 				if (fn(v, gpa, sh, pg, arg, e))
 					return -1;
 				if (store && !sh &&
-				    sm_fw_sim_guest_write(v->fw, gpa, pg, pg, e))
+				    sm_fw_sim_guest_write(v->fw, gpa, pg, pg,
+							  e))
 					return -1;
 			}
 			if (store &&
@@ -260,8 +263,9 @@ static int need_guest(struct sm_sim_vmm *v, struct sm_err *e)
 	if (v->state == V_RELEASED)
 		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
 	if (!v->has_ctx)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "no guest yet: the incoming VMM has not adopted a context");
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"no guest yet: the incoming VMM has not adopted a context");
 	return 0;
 }
 
@@ -304,8 +308,9 @@ static int vmm_check(void *arg, struct sm_ep_check *c, struct sm_err *e)
 	if (need_guest(v, e))
 		return -1;
 	if (v->incoming && !v->devstate_ok)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "no device state loaded: the guest's seed is unknown");
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"no device state loaded: the guest's seed is unknown");
 	memset(c, 0, sizeof(*c));
 	if (walk(v, 1, 1, 0, check_page, c, e))
 		return -1;
@@ -398,8 +403,9 @@ static int vmm_pause(void *arg, struct sm_err *e)
 
 	switch (v->state) {
 	case V_INCOMING:
-		return sm_err_set(e, SM_EXIT_VM,
-				  "no guest is running: the VMM is waiting for an import");
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"no guest is running: the VMM is waiting for an import");
 	case V_RECEIVING:
 		return sm_err_set(
 			e, SM_EXIT_VM,
@@ -445,8 +451,9 @@ static int vmm_resume(void *arg, int force, struct sm_err *e)
 		break;
 	}
 	if (v->held)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "the guest context is handed out: return it first");
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest context is handed out: return it first");
 	if (v->state == V_RECEIVED && !v->devstate_ok)
 		return sm_err_set(e, SM_EXIT_VM, "no device state loaded yet");
 	hold_reason(v, why, sizeof(why));
@@ -484,8 +491,9 @@ static int vmm_shared_regions(void *arg, uint64_t from, size_t max,
 	size_t lo = 0, hi = v->nshared;
 
 	if (!v->migration_ready)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "the guest has not declared itself migration-ready: its shared regions are unknown");
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest has not declared itself migration-ready: its shared regions are unknown");
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -528,12 +536,13 @@ static int vmm_set_shared_regions(void *arg, const struct sm_ep_region *r,
 					  "region 0x%" PRIx64 "+0x%" PRIx64
 					  " is outside guest RAM",
 					  r[i].gpa, r[i].size);
-	if (n && base && r[0].gpa < v->shared[base - 1].gpa +
-				  v->shared[base - 1].size)
-		return sm_err_set(e, SM_EXIT_USAGE,
-				  "region 0x%" PRIx64
-				  " overlaps or precedes the regions already set",
-				  r[0].gpa);
+	if (n && base &&
+	    r[0].gpa < v->shared[base - 1].gpa + v->shared[base - 1].size)
+		return sm_err_set(
+			e, SM_EXIT_USAGE,
+			"region 0x%" PRIx64
+			" overlaps or precedes the regions already set",
+			r[0].gpa);
 	p = realloc(v->shared, (base + n + 1) * sizeof(*p));
 	if (!p)
 		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
@@ -554,7 +563,7 @@ static void ds_build_header(struct sm_sim_vmm *v, uint8_t *h, uint64_t pad)
 	sm_put_le32(h + 44, (uint32_t)v->es);
 	sm_put_le32(h + 48, v->policy);
 	sm_put_le32(h + 52, (v->migration_ready ? DS_F_READY : 0) |
-			      (v->zero_shared ? DS_F_ZERO_SHARED : 0));
+				    (v->zero_shared ? DS_F_ZERO_SHARED : 0));
 	sm_put_le64(h + 56, pad);
 }
 
@@ -572,17 +581,18 @@ static int vmm_device_state(void *arg, uint64_t *size, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "no device state: the guest is %s",
 				  vstate_name[v->state]);
-	v->ds_pad = v->o.device_state_size > SM_SIM_DEVSTATE_MIN
-			    ? v->o.device_state_size - SM_SIM_DEVSTATE_MIN
-			    : 0;
+	v->ds_pad = v->o.device_state_size > SM_SIM_DEVSTATE_MIN ?
+			    v->o.device_state_size - SM_SIM_DEVSTATE_MIN :
+			    0;
 	ds_build_header(v, v->ds_hdr, v->ds_pad);
 	if (sm_sha256_new(&h))
 		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
 	if (sm_sha256_update(h, v->ds_hdr, DS_HDR))
 		goto out;
 	for (off = 0; off < v->ds_pad; off += WINDOW) {
-		size_t len = v->ds_pad - off < WINDOW ? (size_t)(v->ds_pad - off)
-						      : WINDOW;
+		size_t len = v->ds_pad - off < WINDOW ?
+				     (size_t)(v->ds_pad - off) :
+				     WINDOW;
 
 		sm_sim_stream_fill(v->seed, off, v->win, len);
 		if (sm_sha256_update(h, v->win, len))
@@ -599,8 +609,8 @@ out:
 	return rc;
 }
 
-static int vmm_device_state_read(void *arg, uint64_t off, void *buf,
-				 size_t len, struct sm_err *e)
+static int vmm_device_state_read(void *arg, uint64_t off, void *buf, size_t len,
+				 struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
 	uint8_t *p = buf;
@@ -615,7 +625,8 @@ static int vmm_device_state_read(void *arg, uint64_t off, void *buf,
 		} else if (off < DS_HDR + v->ds_pad) {
 			uint64_t po = off - DS_HDR;
 
-			k = v->ds_pad - po < len ? (size_t)(v->ds_pad - po) : len;
+			k = v->ds_pad - po < len ? (size_t)(v->ds_pad - po) :
+						   len;
 			sm_sim_stream_fill(v->seed, po, p, k);
 		} else {
 			uint64_t to = off - DS_HDR - v->ds_pad;
@@ -677,8 +688,9 @@ static int load_header(struct sm_sim_vmm *v, struct sm_err *e)
 				  "not a sevmig-sim device state");
 	for (i = 64; i < DS_HDR; i++)
 		if (h[i])
-			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "device state header has reserved bytes set");
+			return sm_err_set(
+				e, SM_EXIT_VERIFY,
+				"device state header has reserved bytes set");
 	v->ld->pad = sm_get_le64(h + 56);
 	if (v->ld->pad > v->ld->size ||
 	    v->ld->size != DS_HDR + v->ld->pad + DS_SHA)
@@ -686,24 +698,28 @@ static int load_header(struct sm_sim_vmm *v, struct sm_err *e)
 				  "device state size %" PRIu64
 				  " does not match its header",
 				  v->ld->size);
-	if (sm_get_le64(h + 24) != v->o.mem_size || sm_get_le64(h + 32) != v->o.mem_split)
+	if (sm_get_le64(h + 24) != v->o.mem_size ||
+	    sm_get_le64(h + 32) != v->o.mem_split)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "device state is for a guest of %" PRIu64
-				  " bytes (split 0x%" PRIx64 "), this VMM has %" PRIu64
+				  " bytes (split 0x%" PRIx64
+				  "), this VMM has %" PRIu64
 				  " (split 0x%" PRIx64 ")",
-				  sm_get_le64(h + 24), sm_get_le64(h + 32), v->o.mem_size,
-				  v->o.mem_split);
-	if (sm_get_le32(h + 40) != v->vcpus || (int)sm_get_le32(h + 44) != v->es)
+				  sm_get_le64(h + 24), sm_get_le64(h + 32),
+				  v->o.mem_size, v->o.mem_split);
+	if (sm_get_le32(h + 40) != v->vcpus ||
+	    (int)sm_get_le32(h + 44) != v->es)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "device state is for %" PRIu32
 				  " vCPUs%s, this VMM has %u%s",
-				  sm_get_le32(h + 40), sm_get_le32(h + 44) ? " (ES)" : "",
-				  v->vcpus, v->es ? " (ES)" : "");
+				  sm_get_le32(h + 40),
+				  sm_get_le32(h + 44) ? " (ES)" : "", v->vcpus,
+				  v->es ? " (ES)" : "");
 	return 0;
 }
 
-static int vmm_load_data(void *arg, uint64_t off, const void *buf,
-			 size_t len, struct sm_err *e)
+static int vmm_load_data(void *arg, uint64_t off, const void *buf, size_t len,
+			 struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
 	struct load *ld = v->ld;
@@ -715,8 +731,9 @@ static int vmm_load_data(void *arg, uint64_t off, const void *buf,
 		size_t k;
 
 		if (ld->got < DS_HDR) {
-			k = DS_HDR - ld->got < len ? (size_t)(DS_HDR - ld->got)
-						   : len;
+			k = DS_HDR - ld->got < len ?
+				    (size_t)(DS_HDR - ld->got) :
+				    len;
 			memcpy(ld->hdr + ld->got, p, k);
 			if (sm_sha256_update(ld->sha, p, k))
 				return sm_err_set(e, SM_EXIT_FAILURE,
@@ -729,15 +746,17 @@ static int vmm_load_data(void *arg, uint64_t off, const void *buf,
 			k = ld->pad - po < len ? (size_t)(ld->pad - po) : len;
 			if (k > WINDOW)
 				k = WINDOW;
-			sm_sim_stream_fill(sm_get_le64(ld->hdr + 16), po, v->win, k);
+			sm_sim_stream_fill(sm_get_le64(ld->hdr + 16), po,
+					   v->win, k);
 			if (memcmp(v->win, p, k)) {
 				size_t j = 0;
 
 				while (v->win[j] == p[j])
 					j++;
-				return sm_err_set(e, SM_EXIT_VERIFY,
-						  "device state padding corrupt at byte %" PRIu64,
-						  ld->got + j);
+				return sm_err_set(
+					e, SM_EXIT_VERIFY,
+					"device state padding corrupt at byte %" PRIu64,
+					ld->got + j);
 			}
 			if (sm_sha256_update(ld->sha, p, k))
 				return sm_err_set(e, SM_EXIT_FAILURE,
@@ -835,8 +854,9 @@ static int vmm_return_context(void *arg, int ctx_fd, const char *in_doubt,
 	if (gs < 0)
 		return -1;
 	if (gs == SM_GUEST_SENT)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "the guest was sent (SEND_FINISH ran): release it instead");
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest was sent (SEND_FINISH ran): release it instead");
 	if (gs == SM_GUEST_SUPDATE) {
 		pr_warn("context returned in SUPDATE: cancelling the send");
 		if (sm_fw_sim_recover(v->fw, e) < 0)
@@ -1043,20 +1063,21 @@ static int vmm_adopt_context(void *arg, int ctx_fd, int pending,
 		return sm_err_set(e, SM_EXIT_VM,
 				  "adopt-context is for an incoming VMM");
 	if (v->has_ctx)
-		return sm_err_set(e, SM_EXIT_VM, "a context was already adopted");
+		return sm_err_set(e, SM_EXIT_VM,
+				  "a context was already adopted");
 	if (v->state != V_RECEIVING)
 		return sm_err_set(
 			e, SM_EXIT_VM,
 			"adopt-context needs a VMM that is receiving (claimed by the importer)");
 	if (sm_fw_sim_open(v->platform_dir, &fw, e))
 		return -1;
-	if (sm_fw_sim_attach(fw, ctx_fd, e) ||
-	    sm_fw_guest_status(fw, &gs, e))
+	if (sm_fw_sim_attach(fw, ctx_fd, e) || sm_fw_guest_status(fw, &gs, e))
 		goto err_close;
 	if (gs.state != SM_GUEST_RUNNING) {
-		sm_err_set(e, SM_EXIT_VM,
-			   "the context is in state %s: RECEIVE_FINISH has not run",
-			   sm_guest_state_name(gs.state));
+		sm_err_set(
+			e, SM_EXIT_VM,
+			"the context is in state %s: RECEIVE_FINISH has not run",
+			sm_guest_state_name(gs.state));
 		goto err_close;
 	}
 	if (!!(gs.policy & SM_POLICY_ES) != v->es) {
@@ -1241,8 +1262,9 @@ static int layout(struct sm_sim_vmm *v, struct sm_err *e)
 				  "memory split 0x%" PRIx64
 				  " is not a multiple of 4 KiB up to 4 GiB",
 				  split);
-	v->ranges[0] = (struct sm_ep_range){ .gpa = 0, .offset = 0,
-					     .size = mem < split ? mem : split };
+	v->ranges[0] = (struct sm_ep_range){
+		.gpa = 0, .offset = 0, .size = mem < split ? mem : split
+	};
 	v->nranges = 1;
 	if (mem > split) {
 		v->ranges[1] = (struct sm_ep_range){ .gpa = HIGH_BASE,
@@ -1386,8 +1408,8 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 	 * Sealed at its size: clients map it, and a RAM that could shrink
 	 * under them would kill them with SIGBUS mid-export.
 	 */
-	v->ram_fd = memfd_create("sevmig-sim-ram",
-				 MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	v->ram_fd =
+		memfd_create("sevmig-sim-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (v->ram_fd < 0 || ftruncate(v->ram_fd, (off_t)o->mem_size) < 0 ||
 	    fcntl(v->ram_fd, F_ADD_SEALS,
 		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
@@ -1428,7 +1450,8 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 	}
 	if (fill_guest(v, e))
 		goto err_free;
-	pr_info("guest of %" PRIu64 " pages (%zu shared regions) ready in %.2f s",
+	pr_info("guest of %" PRIu64
+		" pages (%zu shared regions) ready in %.2f s",
 		v->pages, v->nshared, sm_now() - t0);
 	*out = v;
 	return 0;
@@ -1464,7 +1487,8 @@ int sm_sim_vmm_run(const struct sm_sim_vmm_opts *o, struct sm_err *e)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
-		return sm_err_errno(e, SM_EXIT_FAILURE, errno, "blocking signals");
+		return sm_err_errno(e, SM_EXIT_FAILURE, errno,
+				    "blocking signals");
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
 		sm_err_errno(e, SM_EXIT_FAILURE, errno, "signalfd");

@@ -31,16 +31,16 @@
 struct sm_sim_vmm_opts {
 	const char *platform_dir;
 	const char *socket;
-	uint64_t mem_size;	/* bytes, page multiple */
-	uint64_t mem_split;	/* 0: SM_SIM_DEFAULT_SPLIT */
-	unsigned vcpus;		/* 0: 1 */
+	uint64_t mem_size; /* bytes, page multiple */
+	uint64_t mem_split; /* 0: SM_SIM_DEFAULT_SPLIT */
+	unsigned vcpus; /* 0: 1 */
 	uint32_t policy;
-	int es;			/* also implied by SM_POLICY_ES in policy */
+	int es; /* also implied by SM_POLICY_ES in policy */
 	unsigned shared_pct;
 	uint64_t seed;
 	int no_migration_ready;
 	int incoming;
-	int zero_shared;	/* shared pages all zero */
+	int zero_shared; /* shared pages all zero */
 	uint64_t device_state_size; /* pad the blob up to this size */
 };
 

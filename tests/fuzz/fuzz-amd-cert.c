@@ -60,7 +60,8 @@ static void check_parsed(const struct sm_amd_cert *c, const uint8_t *buf,
 			c->len);
 	if (memcmp(c->raw, buf, used))
 		fz_fail("parse changed the bytes");
-	if (!c->has_signature && (used != len || used != SM_AMD_CERT_NAPLES_BAD))
+	if (!c->has_signature &&
+	    (used != len || used != SM_AMD_CERT_NAPLES_BAD))
 		fz_fail("an unsigned certificate of %zu bytes in %zu", used,
 			len);
 	if (c->usage != SM_USAGE_ARK && c->usage != SM_USAGE_ASK)

@@ -24,7 +24,7 @@
 #include "archive/manifest.h"
 #include "base/util.h"
 
-#define IMPORT_ERRS                                                          \
+#define IMPORT_ERRS \
 	(FZ(SM_EXIT_VERIFY) | FZ(SM_EXIT_IO) | FZ(SM_EXIT_UNSUPPORTED))
 
 static int mfd = -1;
@@ -98,8 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (res.report.device_state_size > size &&
 	    (rc == 0 || e.code != SM_EXIT_IO))
 		fz_fail("a device state of %llu bytes read from %zu",
-			(unsigned long long)res.report.device_state_size,
-			size);
+			(unsigned long long)res.report.device_state_size, size);
 	if (fz_count_fds() != fds0)
 		fz_fail("%d descriptors leaked", fz_count_fds() - fds0);
 	fz_loud();

@@ -38,14 +38,14 @@ static void same_chain(const struct sm_chain *a, const struct sm_chain *b,
 {
 	if (a->have != b->have)
 		fz_fail("%s: have 0x%x, then 0x%x", what, a->have, b->have);
-	if (((a->have & SM_HAVE_PDH) && memcmp(a->pdh.raw, b->pdh.raw,
-						 SM_SEV_CERT_LEN)) ||
-	    ((a->have & SM_HAVE_PEK) && memcmp(a->pek.raw, b->pek.raw,
-						 SM_SEV_CERT_LEN)) ||
-	    ((a->have & SM_HAVE_OCA) && memcmp(a->oca.raw, b->oca.raw,
-						 SM_SEV_CERT_LEN)) ||
-	    ((a->have & SM_HAVE_CEK) && memcmp(a->cek.raw, b->cek.raw,
-						 SM_SEV_CERT_LEN)) ||
+	if (((a->have & SM_HAVE_PDH) &&
+	     memcmp(a->pdh.raw, b->pdh.raw, SM_SEV_CERT_LEN)) ||
+	    ((a->have & SM_HAVE_PEK) &&
+	     memcmp(a->pek.raw, b->pek.raw, SM_SEV_CERT_LEN)) ||
+	    ((a->have & SM_HAVE_OCA) &&
+	     memcmp(a->oca.raw, b->oca.raw, SM_SEV_CERT_LEN)) ||
+	    ((a->have & SM_HAVE_CEK) &&
+	     memcmp(a->cek.raw, b->cek.raw, SM_SEV_CERT_LEN)) ||
 	    ((a->have & SM_HAVE_ASK) && !amd_eq(&a->ask, &b->ask)) ||
 	    ((a->have & SM_HAVE_ARK) && !amd_eq(&a->ark, &b->ark)))
 		fz_fail("%s: the certificates differ", what);
@@ -57,8 +57,8 @@ static void same_info(const struct sm_bundle_info *a,
 	if (a->product != b->product || a->chip_id_len != b->chip_id_len ||
 	    memcmp(a->chip_id, b->chip_id, a->chip_id_len) ||
 	    a->have_api != b->have_api ||
-	    (a->have_api && (a->api_major != b->api_major ||
-			     a->api_minor != b->api_minor)) ||
+	    (a->have_api &&
+	     (a->api_major != b->api_major || a->api_minor != b->api_minor)) ||
 	    strcmp(a->source, b->source))
 		fz_fail("%s: the information differs", what);
 }
@@ -77,8 +77,7 @@ static void round_trip(const struct sm_chain *ch,
 	if (info->chip_id_len > SM_CHIP_ID_MAX)
 		fz_fail("%s: chip id of %zu bytes", what, info->chip_id_len);
 	if (sm_bundle_encode(ch, info, &text, &e) < 0)
-		fz_fail("%s: cannot encode what was accepted: %s", what,
-			e.msg);
+		fz_fail("%s: cannot encode what was accepted: %s", what, e.msg);
 	memset(&back, 0, sizeof(back));
 	memset(&bi, 0, sizeof(bi));
 	if (sm_bundle_decode(text, strlen(text), &back, &bi, &e) < 0)
@@ -92,8 +91,8 @@ static void round_trip(const struct sm_chain *ch,
 static void show(const struct sm_chain *ch, const struct sm_bundle_info *info,
 		 const struct sm_err *err)
 {
-	struct sm_show_item it = { "fuzz", err ? NULL : ch,
-				   err ? NULL : info, err };
+	struct sm_show_item it = { "fuzz", err ? NULL : ch, err ? NULL : info,
+				   err };
 	struct sm_err e;
 	char *text = NULL;
 
@@ -113,8 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_quiet();
 	memset(&ch, 0, sizeof(ch));
 	memset(&info, 0, sizeof(info));
-	decoded = sm_bundle_decode((const char *)data, size, &ch, &info,
-				   &e) == 0;
+	decoded = sm_bundle_decode((const char *)data, size, &ch, &info, &e) ==
+		  0;
 	if (decoded)
 		round_trip(&ch, &info, "bundle");
 	else

@@ -102,7 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sev_skeleton(buf + i * SM_SEV_CERT_LEN,
 				     data + 1 + i * SM_SEV_CERT_LEN / 4,
 				     size - 1 > i * SM_SEV_CERT_LEN / 4 ?
-					     size - 1 - i * SM_SEV_CERT_LEN / 4 :
+					     size - 1 -
+						     i * SM_SEV_CERT_LEN / 4 :
 					     0,
 				     usages[i + 1]);
 		check(buf, 3 * SM_SEV_CERT_LEN);

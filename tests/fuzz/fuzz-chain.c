@@ -156,9 +156,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc < 0)
 		fz_check_err(&e, FZ(SM_EXIT_VERIFY), "chain");
 	if (rc == 0 && ch.have != SM_HAVE_ALL &&
-	    (ch.have & (SM_HAVE_PDH | SM_HAVE_PEK | SM_HAVE_OCA |
-			SM_HAVE_CEK)) != (SM_HAVE_PDH | SM_HAVE_PEK |
-					  SM_HAVE_OCA | SM_HAVE_CEK))
+	    (ch.have &
+	     (SM_HAVE_PDH | SM_HAVE_PEK | SM_HAVE_OCA | SM_HAVE_CEK)) !=
+		    (SM_HAVE_PDH | SM_HAVE_PEK | SM_HAVE_OCA | SM_HAVE_CEK))
 		fz_fail("a chain without every platform certificate verified");
 	if (rc == 0 && !t.ark && (ch.have & SM_HAVE_ARK) &&
 	    !builtin_ark(&ch.ark))

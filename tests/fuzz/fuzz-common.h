@@ -137,7 +137,7 @@ struct fz_frame {
 	unsigned conn, nfds;
 	const uint8_t *bytes; /* length header and body */
 	size_t len;
-	int whole;	      /* the body is all there */
+	int whole; /* the body is all there */
 };
 
 /* The next frame of the n bytes at p (0 when none is left). */
@@ -206,8 +206,7 @@ static inline ssize_t fz_send_fds(int sock, const void *buf, size_t len,
  * descriptors after writing feed bytes into each (a pipe the peer waits
  * to read from).  -1 when nothing is there yet, 0 at EOF or on an error.
  */
-static inline ssize_t fz_drain(int sock, size_t feed, uint8_t *buf,
-			       size_t cap)
+static inline ssize_t fz_drain(int sock, size_t feed, uint8_t *buf, size_t cap)
 {
 	static const uint8_t junk[4096];
 	union {
@@ -215,7 +214,8 @@ static inline ssize_t fz_drain(int sock, size_t feed, uint8_t *buf,
 		char buf[CMSG_SPACE(sizeof(int) * 64)];
 	} ctl;
 	char sink[4096];
-	struct iovec iov = { buf ? (void *)buf : sink, buf ? cap : sizeof(sink) };
+	struct iovec iov = { buf ? (void *)buf : sink,
+			     buf ? cap : sizeof(sink) };
 	struct msghdr mh;
 	struct cmsghdr *cm;
 	ssize_t n;
@@ -242,9 +242,10 @@ static inline ssize_t fz_drain(int sock, size_t feed, uint8_t *buf,
 
 				if (fl >= 0 && (fl & O_ACCMODE) != O_RDONLY &&
 				    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0 &&
-				    write(fd, junk, feed < sizeof(junk) ?
-							    feed :
-							    sizeof(junk)) < 0)
+				    write(fd, junk,
+					  feed < sizeof(junk) ?
+						  feed :
+						  sizeof(junk)) < 0)
 					errno = 0; /* a full pipe: fine */
 			}
 			close(fd);
@@ -261,7 +262,7 @@ static inline ssize_t fz_drain(int sock, size_t feed, uint8_t *buf,
  */
 struct fz_peer {
 	int lfd, fd;
-	double timeout;		/* the client's; waits are bounded by it */
+	double timeout; /* the client's; waits are bounded by it */
 	const uint8_t *data;
 	size_t size;
 };
@@ -301,8 +302,7 @@ static inline void *fz_peer_serve(void *arg)
 		}
 		if (have && (pf.revents & POLLOUT)) {
 			n = fz_send_fds(fd, f.bytes + off, f.len - off,
-					off ? 0 : f.nfds, p->fd,
-					MSG_DONTWAIT);
+					off ? 0 : f.nfds, p->fd, MSG_DONTWAIT);
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				break; /* the client closed */
 			if (n > 0)

@@ -32,7 +32,7 @@
 #include "base/util.h"
 
 #define WAIT_MS 8000
-#define DS_SIZE 70000u		/* more than the server's 64 KiB buffer */
+#define DS_SIZE 70000u /* more than the server's 64 KiB buffer */
 #define LOAD_MAX (1u << 20)
 #define MAX_SHARED 64
 
@@ -83,15 +83,17 @@ static int v_hello(void *p, struct sm_ep_hello *h, struct sm_err *e)
 	snprintf(h->platform_dir, sizeof(h->platform_dir), "/nonexistent");
 	snprintf(h->role, sizeof(h->role), "source");
 	snprintf(h->state, sizeof(h->state), "%s",
-		 v->released ? "released" : v->paused ? "paused" : "running");
+		 v->released ? "released" :
+		 v->paused   ? "paused" :
+			       "running");
 	h->vcpus = 2;
 	h->es = 1;
 	h->policy = 5;
 	h->migration_ready = 1;
 	h->nranges = 2;
 	h->ranges[0] = (struct sm_ep_range){ 0, 0x100000, 0, 0 };
-	h->ranges[1] = (struct sm_ep_range){ 0x100000000ull, 0x20000, 0,
-					     0x100000 };
+	h->ranges[1] =
+		(struct sm_ep_range){ 0x100000000ull, 0x20000, 0, 0x100000 };
 	h->mem_size = 0x120000;
 	h->nfds = 1;
 	h->fds[0] = v->mem_fd;
@@ -136,8 +138,8 @@ static int v_resume(void *p, int force, struct sm_err *e)
 }
 
 static int v_shared_regions(void *p, uint64_t from, size_t max,
-			    const struct sm_ep_region **r, size_t *n,
-			    int *more, struct sm_err *e)
+			    const struct sm_ep_region **r, size_t *n, int *more,
+			    struct sm_err *e)
 {
 	struct vmm *v = p;
 	size_t i = 0;
@@ -151,8 +153,8 @@ static int v_shared_regions(void *p, uint64_t from, size_t max,
 	return 0;
 }
 
-static int v_set_shared_regions(void *p, const struct sm_ep_region *r,
-				size_t n, int append, struct sm_err *e)
+static int v_set_shared_regions(void *p, const struct sm_ep_region *r, size_t n,
+				int append, struct sm_err *e)
 {
 	struct vmm *v = p;
 	size_t i, base = append ? v->nshared : 0;
@@ -161,11 +163,13 @@ static int v_set_shared_regions(void *p, const struct sm_ep_region *r,
 		return sm_err_set(e, SM_EXIT_USAGE, "too many regions");
 	for (i = 0; i < n; i++) {
 		if (!r[i].size || r[i].gpa % SM_PAGE_SIZE ||
-		    r[i].size % SM_PAGE_SIZE || r[i].gpa + r[i].size < r[i].gpa ||
+		    r[i].size % SM_PAGE_SIZE ||
+		    r[i].gpa + r[i].size < r[i].gpa ||
 		    (i && r[i].gpa < r[i - 1].gpa + r[i - 1].size))
 			fz_fail("server passed region %zu unchecked", i);
-		if (!i && base && r[0].gpa < v->shared[base - 1].gpa +
-						     v->shared[base - 1].size)
+		if (!i && base &&
+		    r[0].gpa <
+			    v->shared[base - 1].gpa + v->shared[base - 1].size)
 			return sm_err_set(e, SM_EXIT_USAGE,
 					  "appended regions overlap");
 	}
@@ -298,8 +302,7 @@ static void v_lost(void *p)
 	v->held = 0;
 }
 
-static int v_digest(void *p, uint8_t sha[32], uint64_t *pages,
-		    struct sm_err *e)
+static int v_digest(void *p, uint8_t sha[32], uint64_t *pages, struct sm_err *e)
 {
 	(void)p;
 	(void)e;
@@ -384,7 +387,7 @@ static int client(void)
 /* One client connection, counting the replies it gets. */
 struct cl {
 	int sock, open;
-	uint64_t sent, got;	/* whole requests sent, replies read */
+	uint64_t sent, got; /* whole requests sent, replies read */
 	uint8_t hdr[4];
 	size_t hdr_got;
 	uint32_t body_left;
@@ -460,9 +463,10 @@ static void talk(const uint8_t *in, size_t left, struct cl c[2], int done_rd)
 		for (i = 0; i < 2; i++)
 			pf[i] = (struct pollfd){
 				.fd = c[i].open ? c[i].sock : -1,
-				.events = POLLIN | (ready && f.conn == (unsigned)i ?
-							    POLLOUT :
-							    0),
+				.events = POLLIN |
+					  (ready && f.conn == (unsigned)i ?
+						   POLLOUT :
+						   0),
 			};
 		pf[2] = (struct pollfd){ .fd = done_rd, .events = POLLIN };
 		rc = poll(pf, 3, WAIT_MS);

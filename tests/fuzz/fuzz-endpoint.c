@@ -77,7 +77,9 @@ static void close_if(int *fd)
 static void session(struct sm_ep *ep)
 {
 	static const struct sm_ep_region mine[] = {
-		{ 0x9000, 0x2000 }, { 0x100000, 0x1000 }, { 0x200000, 0x10000 },
+		{ 0x9000, 0x2000 },
+		{ 0x100000, 0x1000 },
+		{ 0x200000, 0x10000 },
 	};
 	struct sm_ep_hello *h;
 	struct sm_ep_status st;
@@ -95,8 +97,8 @@ static void session(struct sm_ep *ep)
 	rc = sm_ep_hello(ep, h, &e);
 	check(rc, &e, "hello");
 	if (rc == 0) {
-		if (h->nfds < 1 || h->nfds > SM_EP_MAX_FDS ||
-		    h->nranges < 1 || h->nranges > SM_EP_MAX_RANGES)
+		if (h->nfds < 1 || h->nfds > SM_EP_MAX_FDS || h->nranges < 1 ||
+		    h->nranges > SM_EP_MAX_RANGES)
 			fz_fail("hello: %d fds, %zu ranges", h->nfds,
 				h->nranges);
 		for (i = 0; i < h->nranges; i++)
@@ -114,8 +116,8 @@ static void session(struct sm_ep *ep)
 	check(rc, &e, "shared-regions");
 	if (rc == 0) {
 		for (i = 0; i < n; i++)
-			if (!r[i].size || (i && r[i].gpa < r[i - 1].gpa +
-							    r[i - 1].size))
+			if (!r[i].size ||
+			    (i && r[i].gpa < r[i - 1].gpa + r[i - 1].size))
 				fz_fail("shared region %zu empty or out of order",
 					i);
 		free(r);

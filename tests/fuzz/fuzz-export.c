@@ -34,8 +34,8 @@
 #include "base/util.h"
 
 #define EP_TIMEOUT 5.0
-#define EXPORT_ERRS                                                          \
-	(FZ(SM_EXIT_IO) | FZ(SM_EXIT_VM) | FZ(SM_EXIT_VERIFY) |                \
+#define EXPORT_ERRS                                             \
+	(FZ(SM_EXIT_IO) | FZ(SM_EXIT_VM) | FZ(SM_EXIT_VERIFY) | \
 	 FZ(SM_EXIT_UNSUPPORTED))
 
 static char dir[] = "/tmp/sevmig-fuzz-export.XXXXXX";
@@ -70,7 +70,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	 * after it made a VM).  Not on a real SEV host.
 	 */
 	if (access("/dev/sev", F_OK) == 0) {
-		dprintf(2, "fuzz-export: /dev/sev exists: not fuzzing a real SEV host\n");
+		dprintf(2,
+			"fuzz-export: /dev/sev exists: not fuzzing a real SEV host\n");
 		skip = 1;
 		return 0;
 	}
@@ -110,8 +111,8 @@ static void check_no_leftover(void)
 	if (!d)
 		fz_fail("cannot list '%s': %s", path, strerror(errno));
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' || (de->d_name[1] &&
-					     strcmp(de->d_name, "..")))
+		if (de->d_name[0] != '.' ||
+		    (de->d_name[1] && strcmp(de->d_name, "..")))
 			fz_fail("a failed export left '%s'", de->d_name);
 	closedir(d);
 }

@@ -14,12 +14,11 @@
 
 #include "archive/manifest.h"
 
-#define ALL_ERRS                                                             \
-	(FZ(SM_EXIT_VERIFY) | FZ(SM_EXIT_UNSUPPORTED))
+#define ALL_ERRS (FZ(SM_EXIT_VERIFY) | FZ(SM_EXIT_UNSUPPORTED))
 
-static const struct sm_layout fixed = {
-	2, { { 0, 0x100000 }, { 0x100000000ull, 0x20000 } }
-};
+static const struct sm_layout fixed = { 2,
+					{ { 0, 0x100000 },
+					  { 0x100000000ull, 0x20000 } } };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -45,8 +44,8 @@ static void check_layout(const struct sm_layout *l)
 		if (sm_layout_page_index(l, r->gpa) != (int64_t)base ||
 		    sm_layout_page_index(l, r->gpa + r->size - 4096) !=
 			    (int64_t)(base + r->size / 4096 - 1) ||
-		    (r->gpa && sm_layout_page_index(l, r->gpa - 4096) >=
-				       (int64_t)base))
+		    (r->gpa &&
+		     sm_layout_page_index(l, r->gpa - 4096) >= (int64_t)base))
 			fz_fail("page index of range %zu is wrong", i);
 		base += r->size / 4096;
 	}
@@ -56,8 +55,8 @@ static void check_layout(const struct sm_layout *l)
 			(unsigned long long)base);
 }
 
-static void manifest(const uint8_t *data, size_t size,
-		     struct sm_manifest *m, int *ok)
+static void manifest(const uint8_t *data, size_t size, struct sm_manifest *m,
+		     int *ok)
 {
 	struct sm_manifest back;
 	struct sm_err e;
@@ -91,8 +90,7 @@ static void manifest(const uint8_t *data, size_t size,
 		fz_fail("manifest round trip differs");
 }
 
-static void shared(const uint8_t *data, size_t size,
-		   const struct sm_layout *l)
+static void shared(const uint8_t *data, size_t size, const struct sm_layout *l)
 {
 	struct sm_shared s = { 0, NULL }, back = { 0, NULL };
 	struct sm_err e;
@@ -111,8 +109,8 @@ static void shared(const uint8_t *data, size_t size,
 
 		if (!sm_shared_contains(&s, r->gpa) ||
 		    !sm_shared_contains(&s, r->gpa + r->size - 1) ||
-		    (r->gpa && (i == 0 || s.r[i - 1].gpa + s.r[i - 1].size <
-						 r->gpa) &&
+		    (r->gpa &&
+		     (i == 0 || s.r[i - 1].gpa + s.r[i - 1].size < r->gpa) &&
 		     sm_shared_contains(&s, r->gpa - 1)) ||
 		    !sm_layout_fits(&one, l))
 			fz_fail("shared region %zu misplaced", i);
@@ -122,8 +120,7 @@ static void shared(const uint8_t *data, size_t size,
 	if (sm_shared_decode(text, len, l, &back, &e) < 0)
 		fz_fail("cannot decode encoded regions: %s", e.msg);
 	free(text);
-	if (back.n != s.n ||
-	    (s.n && memcmp(back.r, s.r, s.n * sizeof(s.r[0]))))
+	if (back.n != s.n || (s.n && memcmp(back.r, s.r, s.n * sizeof(s.r[0]))))
 		fz_fail("shared regions round trip differs");
 	sm_shared_free(&back);
 	sm_shared_free(&s);

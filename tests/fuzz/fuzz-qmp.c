@@ -120,17 +120,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	if (sm_qmp_query_sev_capabilities(q, &caps, &e) < 0) {
-		fz_check_err(&e, FZ(SM_EXIT_IO) | FZ(SM_EXIT_UNSUPPORTED) |
-					 FZ(SM_EXIT_VERIFY),
+		fz_check_err(&e,
+			     FZ(SM_EXIT_IO) | FZ(SM_EXIT_UNSUPPORTED) |
+				     FZ(SM_EXIT_VERIFY),
 			     "query-sev-capabilities");
 		check_timeout(&e, t0, "query-sev-capabilities");
 	} else if (caps.cpu0_id_len > sizeof(caps.cpu0_id)) {
 		fz_fail("cpu0-id of %zu bytes", caps.cpu0_id_len);
 	}
-	if (sm_qmp_execute(q, "query-status", "{\"detail\": true}", &ret,
-			   &e) < 0) {
-		fz_check_err(&e, FZ(SM_EXIT_IO) | FZ(SM_EXIT_UNSUPPORTED) |
-					 FZ(SM_EXIT_VM),
+	if (sm_qmp_execute(q, "query-status", "{\"detail\": true}", &ret, &e) <
+	    0) {
+		fz_check_err(&e,
+			     FZ(SM_EXIT_IO) | FZ(SM_EXIT_UNSUPPORTED) |
+				     FZ(SM_EXIT_VM),
 			     "execute");
 		check_timeout(&e, t0, "execute");
 	} else if (!ret) {

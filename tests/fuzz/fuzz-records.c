@@ -35,8 +35,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* The next length-prefixed part; 0 when the input has no whole one. */
-static int part(const uint8_t **p, size_t *n, const uint8_t **out,
-		size_t *len, int *flag)
+static int part(const uint8_t **p, size_t *n, const uint8_t **out, size_t *len,
+		int *flag)
 {
 	uint32_t v;
 
@@ -151,12 +151,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_fail("%llu chunks counted, %llu fed",
 			(unsigned long long)chunks, (unsigned long long)k);
 	if (c.private_pages + c.shared_pages + c.zero_pages + c.vmsas !=
-	    records || records > m.records)
+		    records ||
+	    records > m.records)
 		fz_fail("counts do not add up to %llu records",
 			(unsigned long long)records);
 	if (fed_all && sm_rec_seq_finish(s, &e) == 0) {
-		if (records != m.records ||
-		    c.vmsas != (m.es ? m.vcpus : 0) ||
+		if (records != m.records || c.vmsas != (m.es ? m.vcpus : 0) ||
 		    c.private_pages + c.shared_pages + c.zero_pages != m.pages)
 			fz_fail("finished with %llu of %llu records",
 				(unsigned long long)records,

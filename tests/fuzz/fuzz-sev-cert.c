@@ -13,10 +13,10 @@
 #include "certs/cert.h"
 #include "certs/roots.h"
 
-#define SLOT_USAGE(i) (0x414 + (i) * 0x208)
-#define SLOT_ALGO(i) (0x418 + (i) * 0x208)
+#define SLOT_USAGE(i) (0x414 + (i)*0x208)
+#define SLOT_ALGO(i) (0x418 + (i)*0x208)
 
-static struct sm_key *key;     /* the fixed OCA's key, also the ECDH side */
+static struct sm_key *key; /* the fixed OCA's key, also the ECDH side */
 static struct sm_sev_cert oca; /* self-signed by key */
 
 static void put32(uint8_t *p, uint32_t v)
@@ -97,7 +97,8 @@ static void verify_all(const struct sm_sev_cert *c)
 	}
 	if (c->usage == SM_USAGE_PDH) {
 		if (sm_key_ecdh(key, c, z, &e) < 0)
-			fz_check_err(&e, FZ(SM_EXIT_VERIFY) | FZ(SM_EXIT_FAILURE),
+			fz_check_err(&e,
+				     FZ(SM_EXIT_VERIFY) | FZ(SM_EXIT_FAILURE),
 				     "ecdh");
 	}
 	(void)sm_key_matches_sev_cert(key, c);

@@ -97,9 +97,11 @@ static int mangle_chunk(struct sm_archive_r *r, struct sm_archive_w *w,
 		if (!strcmp(op, "copy-data") && x->r.index == a) {
 			**keep = *x;
 		} else if (!strcmp(op, "copy-data") && x->r.index == b) {
-			if ((*keep)->r.index != a || (*keep)->r.kind != x->r.kind) {
-				sm_err_set(e, SM_EXIT_USAGE,
-					   "copy-data needs A before B, both of one kind");
+			if ((*keep)->r.index != a ||
+			    (*keep)->r.kind != x->r.kind) {
+				sm_err_set(
+					e, SM_EXIT_USAGE,
+					"copy-data needs A before B, both of one kind");
 				goto out;
 			}
 			memcpy(x->r.pkt_hdr, (*keep)->r.pkt_hdr,
@@ -112,8 +114,9 @@ static int mangle_chunk(struct sm_archive_r *r, struct sm_archive_w *w,
 			for (j = 0; j < n && v[j].r.index != b; j++)
 				;
 			if (j == n) {
-				sm_err_set(e, SM_EXIT_USAGE,
-					   "swap-records needs both records in one chunk");
+				sm_err_set(
+					e, SM_EXIT_USAGE,
+					"swap-records needs both records in one chunk");
 				goto out;
 			}
 			t = v[i];
@@ -209,7 +212,8 @@ int main(int argc, char **argv)
 		a = strtoull(argv[2], NULL, 0);
 		kind = !strcmp(argv[3], "private") ? SM_REC_PRIVATE :
 		       !strcmp(argv[3], "shared")  ? SM_REC_SHARED :
-		       !strcmp(argv[3], "zero")    ? SM_REC_ZERO : 0;
+		       !strcmp(argv[3], "zero")	   ? SM_REC_ZERO :
+						     0;
 		if (!kind) {
 			fprintf(stderr, "archive-mangle: bad kind '%s'\n",
 				argv[3]);
@@ -217,7 +221,8 @@ int main(int argc, char **argv)
 		}
 		buffered = 1;
 	} else if ((!strcmp(op, "replace-entry") ||
-		    !strcmp(op, "rename-entry")) && argc == 4) {
+		    !strcmp(op, "rename-entry")) &&
+		   argc == 4) {
 		edit = argv[2];
 		to = argv[3];
 	} else if (!list && strcmp(op, "copy") != 0) {

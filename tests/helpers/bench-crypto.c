@@ -153,7 +153,8 @@ static void bench_reference(double secs)
 		    EVP_MAC_update(hm, aad, sizeof(aad)) != 1 ||
 		    EVP_MAC_update(hm, tr, PG) != 1 ||
 		    EVP_MAC_final(hm, mac, &ml, sizeof(mac)) != 1) {
-			fprintf(stderr, "bench-crypto: reference loop failed\n");
+			fprintf(stderr,
+				"bench-crypto: reference loop failed\n");
 			exit(1);
 		}
 	}

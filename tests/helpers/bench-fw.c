@@ -98,7 +98,8 @@ static void keys_new(struct keys *k)
 				NULL) != 1 ||
 	    EVP_EncryptInit_ex2(k->xts_enc, EVP_aes_128_xts(), vek, NULL,
 				NULL) != 1 ||
-	    EVP_EncryptInit_ex2(k->ctr, EVP_aes_128_ctr(), tek, NULL, NULL) != 1)
+	    EVP_EncryptInit_ex2(k->ctr, EVP_aes_128_ctr(), tek, NULL, NULL) !=
+		    1)
 		die("cipher setup");
 	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	if (!mac)
@@ -170,8 +171,8 @@ int main(int argc, char **argv)
 	double t0, c0;
 	char *end;
 
-	if (argc > 2 || (argc == 2 && ((pages = strtoul(argv[1], &end, 10)) ==
-					       0 || *end))) {
+	if (argc > 2 || (argc == 2 &&
+			 ((pages = strtoul(argv[1], &end, 10)) == 0 || *end))) {
 		fprintf(stderr, "usage: bench-fw [PAGES]\n");
 		return 2;
 	}

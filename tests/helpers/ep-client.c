@@ -98,8 +98,8 @@ static int need(int argc, int i, int n, const char *cmd)
 	return 0;
 }
 
-static int print_reply(struct st *s, const char *req, const int *fds,
-		       int nfds, struct sm_err *e)
+static int print_reply(struct st *s, const char *req, const int *fds, int nfds,
+		       struct sm_err *e)
 {
 	int rfds[SM_EP_MAX_FDS], n = 0;
 	char *rep;
@@ -244,8 +244,7 @@ static int do_hello(struct st *s, int claim, struct sm_err *e)
 	       "policy=0x%" PRIx32 " migration_ready=%d mem_size=%" PRIu64
 	       " ranges=%zu fds=%d\n",
 	       h->version, h->platform, h->role, h->state, h->vcpus, h->es,
-	       h->policy, h->migration_ready, h->mem_size, h->nranges,
-	       h->nfds);
+	       h->policy, h->migration_ready, h->mem_size, h->nranges, h->nfds);
 	printf("platform_dir=%s\n", h->platform_dir);
 	for (i = 0; i < h->nranges; i++)
 		printf("range gpa=0x%" PRIx64 " size=0x%" PRIx64
@@ -356,8 +355,9 @@ static int do_device_state_drop(struct st *s, const char *count,
 	if (sm_ep_device_state(s->ep, &fd, &size, e))
 		return -1;
 	while (got < want) {
-		ssize_t n = read(fd, buf, want - got < sizeof(buf) ?
-					  want - got : sizeof(buf));
+		ssize_t n = read(fd, buf,
+				 want - got < sizeof(buf) ? want - got :
+							    sizeof(buf));
 
 		if (n <= 0)
 			break;
@@ -384,7 +384,8 @@ static int do_load(struct st *s, const char *path, const char *limit,
 	if (sm_ep_load_device_state(s->ep, (uint64_t)stt.st_size, &fd, e))
 		return -1;
 	while (left) {
-		ssize_t n = read(in, buf, left < sizeof(buf) ? left : sizeof(buf));
+		ssize_t n =
+			read(in, buf, left < sizeof(buf) ? left : sizeof(buf));
 
 		if (n <= 0)
 			break;
@@ -427,7 +428,8 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 	if (!strcmp(c, "connect")) {
 		need(argc, *i, 1, c);
 		if (s->nconns == MAX_CONN)
-			return sm_err_set(e, SM_EXIT_USAGE, "too many connections");
+			return sm_err_set(e, SM_EXIT_USAGE,
+					  "too many connections");
 		rc = sm_ep_connect(argv[++*i], s->timeout, &s->ep, e);
 		s->conns[s->nconns++] = rc ? NULL : s->ep;
 		return rc;
@@ -438,7 +440,8 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 		need(argc, *i, 1, c);
 		n = atoi(argv[++*i]);
 		if (n < 0 || n >= s->nconns || !s->conns[n])
-			return sm_err_set(e, SM_EXIT_USAGE, "no connection %d", n);
+			return sm_err_set(e, SM_EXIT_USAGE, "no connection %d",
+					  n);
 		s->ep = s->conns[n];
 		return 0;
 	}

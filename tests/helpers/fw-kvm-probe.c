@@ -37,7 +37,6 @@
 #include "fw/fw-kvm.h"
 #include "fw/fw.h"
 
-
 static const char *kvm_dev = SM_KVM_DEV;
 static const char *sev_dev = SM_SEV_DEV;
 
@@ -275,9 +274,15 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	static const char *const all[] = {
-		"caps",	       "guest-status", "send-start-query",
-		"foreign-vm",  "move",	       "open-source",
-		"open-receive", "platform-status", "pdh-export",
+		"caps",
+		"guest-status",
+		"send-start-query",
+		"foreign-vm",
+		"move",
+		"open-source",
+		"open-receive",
+		"platform-status",
+		"pdh-export",
 	};
 	enum { OPT_KVM = CHAR_MAX + 1, OPT_SEV };
 	static const struct option longopts[] = {
@@ -303,7 +308,8 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			fputs("Try 'fw-kvm-probe --help' for more "
-			      "information.\n", stderr);
+			      "information.\n",
+			      stderr);
 			return SM_EXIT_USAGE;
 		}
 	}

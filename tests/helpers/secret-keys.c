@@ -147,10 +147,12 @@ static int cmd_session(const char *keypath, const char *archive)
 				continue;
 			if (sm_pkt_open(pkt, rec.pkt_hdr, data, PAGE, plain,
 					&e))
-				return fail("the keys do not open a packet", &e);
+				return fail("the keys do not open a packet",
+					    &e);
 			if (!is_private_page(plain, rec.gpa))
-				return fail("a packet opened into the wrong page",
-					    NULL);
+				return fail(
+					"a packet opened into the wrong page",
+					NULL);
 			print_hex("session", session, sizeof(session));
 			print_hex("tek", tk.tek, sizeof(tk.tek));
 			print_hex("tik", tk.tik, sizeof(tk.tik));
@@ -163,8 +165,8 @@ static int cmd_session(const char *keypath, const char *archive)
 	}
 }
 
-static int xts_decrypt(const uint8_t key[32], uint64_t gpa,
-		       const uint8_t *in, uint8_t *out)
+static int xts_decrypt(const uint8_t key[32], uint64_t gpa, const uint8_t *in,
+		       uint8_t *out)
 {
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	uint8_t tweak[16] = { 0 };
@@ -172,8 +174,8 @@ static int xts_decrypt(const uint8_t key[32], uint64_t gpa,
 
 	for (i = 0; i < 8; i++)
 		tweak[i] = (uint8_t)(gpa >> (8 * i));
-	if (c && EVP_DecryptInit_ex2(c, EVP_aes_128_xts(), key, tweak,
-				     NULL) == 1 &&
+	if (c &&
+	    EVP_DecryptInit_ex2(c, EVP_aes_128_xts(), key, tweak, NULL) == 1 &&
 	    EVP_DecryptUpdate(c, out, &n, in, PAGE) == 1 && n == (int)PAGE)
 		rc = 0;
 	EVP_CIPHER_CTX_free(c);
@@ -253,6 +255,7 @@ int main(int argc, char **argv)
 		return cmd_session(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "vek"))
 		return cmd_vek(argv[2]);
-	fprintf(stderr, "usage: secret-keys session PDH_KEY ARCHIVE | vek VM_SOCK\n");
+	fprintf(stderr,
+		"usage: secret-keys session PDH_KEY ARCHIVE | vek VM_SOCK\n");
 	return 2;
 }

@@ -21,7 +21,7 @@
 #include "base/util.h"
 
 static inline int rm_one(const char *p, const struct stat *st, int flag,
-		  struct FTW *ftw)
+			 struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
@@ -110,8 +110,7 @@ static inline struct sm_child *th_kds_start(const char *dir, const char *cek,
 		fprintf(stderr, "kds stub: %s\n", e.msg);
 		return NULL;
 	}
-	if (th_wait_path(pf) < 0 ||
-	    sm_read_file(pf, 64, &buf, &len, &e) < 0) {
+	if (th_wait_path(pf) < 0 || sm_read_file(pf, 64, &buf, &len, &e) < 0) {
 		sm_child_free(c);
 		return NULL;
 	}

@@ -125,8 +125,7 @@ static void test_roundtrip(void **state)
 	free(text);
 }
 
-static void expect_decode(const char *text, enum sm_exit code,
-			  const char *msg)
+static void expect_decode(const char *text, enum sm_exit code, const char *msg)
 {
 	struct sm_bundle_info info;
 	struct sm_chain ch;
@@ -147,18 +146,21 @@ static void test_decode_errors(void **state)
 	char *text, *p, buf[32768];
 
 	(void)state;
-	expect_decode("{\n  \"schema\": \"sevmig-certs/1\",\n  oops\n}\n",
-		      SM_EXIT_VERIFY,
-		      "invalid JSON in 'bundle' at line 3, column 6: string or '}' expected near 'oops'");
-	expect_decode("", SM_EXIT_VERIFY,
-		      "invalid JSON in 'bundle' at line 1, column 0: '[' or '{' expected near end of file");
+	expect_decode(
+		"{\n  \"schema\": \"sevmig-certs/1\",\n  oops\n}\n",
+		SM_EXIT_VERIFY,
+		"invalid JSON in 'bundle' at line 3, column 6: string or '}' expected near 'oops'");
+	expect_decode(
+		"", SM_EXIT_VERIFY,
+		"invalid JSON in 'bundle' at line 1, column 0: '[' or '{' expected near end of file");
 	expect_decode("[]", SM_EXIT_VERIFY, "a bundle must be a JSON object");
 	expect_decode("{}", SM_EXIT_VERIFY, "bundle has no \"schema\" string");
 	expect_decode("{\"schema\": 1}", SM_EXIT_VERIFY,
 		      "bundle has no \"schema\" string");
-	expect_decode("{\"schema\": \"sevmig-certs/2\", \"x\": 1}",
-		      SM_EXIT_UNSUPPORTED,
-		      "unsupported bundle schema 'sevmig-certs/2' (this version reads 'sevmig-certs/1')");
+	expect_decode(
+		"{\"schema\": \"sevmig-certs/2\", \"x\": 1}",
+		SM_EXIT_UNSUPPORTED,
+		"unsupported bundle schema 'sevmig-certs/2' (this version reads 'sevmig-certs/1')");
 	expect_decode("{\"schema\": \"other/1\"}", SM_EXIT_VERIFY,
 		      "unknown schema 'other/1', expected 'sevmig-certs/1'");
 	expect_decode("{\"schema\": \"sevmig-certs/1\", \"extra\": 1}",
@@ -167,23 +169,26 @@ static void test_decode_errors(void **state)
 	expect_decode("{\"schema\": \"sevmig-certs/1\", \"pdh\": 5}",
 		      SM_EXIT_VERIFY,
 		      "bad bundle: Expected string, got integer");
-	expect_decode("{\"schema\": \"sevmig-certs/1\", \"schema\": \"x\"}",
-		      SM_EXIT_VERIFY,
-		      "invalid JSON in 'bundle' at line 1, column 37: duplicate object key near '\"schema\"'");
-	expect_decode("{\"schema\": \"sevmig-certs/1\", \"product\": \"venice\"}",
-		      SM_EXIT_VERIFY, "bundle names unknown product 'venice'");
+	expect_decode(
+		"{\"schema\": \"sevmig-certs/1\", \"schema\": \"x\"}",
+		SM_EXIT_VERIFY,
+		"invalid JSON in 'bundle' at line 1, column 37: duplicate object key near '\"schema\"'");
+	expect_decode(
+		"{\"schema\": \"sevmig-certs/1\", \"product\": \"venice\"}",
+		SM_EXIT_VERIFY, "bundle names unknown product 'venice'");
 	expect_decode("{\"schema\": \"sevmig-certs/1\", \"chip_id\": \"xyz\"}",
 		      SM_EXIT_VERIFY,
 		      "bundle chip_id is not hex of 1 to 64 bytes");
-	expect_decode("{\"schema\": \"sevmig-certs/1\", \"api_version\": \"1\"}",
-		      SM_EXIT_VERIFY,
-		      "bundle api_version '1' is not MAJOR.MINOR");
+	expect_decode(
+		"{\"schema\": \"sevmig-certs/1\", \"api_version\": \"1\"}",
+		SM_EXIT_VERIFY, "bundle api_version '1' is not MAJOR.MINOR");
 	expect_decode("{\"schema\": \"sevmig-certs/1\", \"pdh\": \"@@\"}",
 		      SM_EXIT_VERIFY,
 		      "bundle field 'pdh' is not base64 of a certificate");
-	expect_decode("{\"schema\": \"sevmig-certs/1\", \"ark\": \"AAAA\"}",
-		      SM_EXIT_VERIFY,
-		      "bundle field 'ark': truncated AMD certificate: 3 bytes, the header alone has 64");
+	expect_decode(
+		"{\"schema\": \"sevmig-certs/1\", \"ark\": \"AAAA\"}",
+		SM_EXIT_VERIFY,
+		"bundle field 'ark': truncated AMD certificate: 3 bytes, the header alone has 64");
 
 	/* a certificate in another's slot: swap "pek" and "pdh" keys */
 	full_chain("rome", SM_PRODUCT_ROME, &ch);
@@ -208,8 +213,8 @@ static void test_decode_errors(void **state)
 	free(text);
 }
 
-static void write_tmp(const char *name, const void *buf, size_t len,
-		      char *path, size_t n)
+static void write_tmp(const char *name, const void *buf, size_t len, char *path,
+		      size_t n)
 {
 	struct sm_err e;
 
@@ -230,8 +235,8 @@ static void test_load_files(void **state)
 	memset(&info, 0, sizeof(info));
 	snprintf(path, sizeof(path), "%s/virtee-sev/tests-naples", certs_dir());
 	assert_int_equal(sm_certs_load(path, &ch, &info, &e), 0);
-	assert_int_equal(ch.have, SM_HAVE_PDH | SM_HAVE_PEK | SM_HAVE_OCA |
-					  SM_HAVE_CEK);
+	assert_int_equal(ch.have,
+			 SM_HAVE_PDH | SM_HAVE_PEK | SM_HAVE_OCA | SM_HAVE_CEK);
 	assert_int_equal(info.have_api, 1);
 	assert_int_equal(info.api_minor, 16);
 	assert_non_null(strstr(info.source, "directory '"));
@@ -243,8 +248,8 @@ static void test_load_files(void **state)
 
 	/* ASK||ARK file */
 	memset(&ch, 0, sizeof(ch));
-	snprintf(path, sizeof(path), "%s/virtee-sev/naples-ask_ark/ask_ark.cert",
-		 certs_dir());
+	snprintf(path, sizeof(path),
+		 "%s/virtee-sev/naples-ask_ark/ask_ark.cert", certs_dir());
 	assert_int_equal(sm_certs_load(path, &ch, NULL, &e), 0);
 	assert_int_equal(ch.have, SM_HAVE_ASK | SM_HAVE_ARK);
 	assert_memory_equal(ch.ark.raw, sm_roots_ark(SM_PRODUCT_NAPLES)->raw,
@@ -279,7 +284,9 @@ static void test_load_files(void **state)
 		 "%s/virtee-sev/naples-2019-early/cek_ask.cert", certs_dir());
 	assert_int_equal(sm_certs_load(path, &ch, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "invalid certificate '"));
-	assert_non_null(strstr(e.msg, "cek_ask.cert': signature slot 2 usage is 0x0010 instead of 0x1000 (empty): the 2019 KDS bug AMDESE/AMDSEV#18 (the input was hex text)"));
+	assert_non_null(strstr(
+		e.msg,
+		"cek_ask.cert': signature slot 2 usage is 0x0010 instead of 0x1000 (empty): the 2019 KDS bug AMDESE/AMDSEV#18 (the input was hex text)"));
 
 	/* sev-tool's --pdh_cert_export directory: pdh.cert, cert_chain.cert */
 	memset(&ch, 0, sizeof(ch));
@@ -315,7 +322,8 @@ static void test_load_dir_errors(void **state)
 	write_tmp("d/pek.cert", b, len, path, sizeof(path));
 	free(b);
 	assert_int_equal(sm_certs_load(sub, &ch, NULL, &e), -1);
-	assert_non_null(strstr(e.msg, "pek.cert': it does not hold exactly one PEK"));
+	assert_non_null(
+		strstr(e.msg, "pek.cert': it does not hold exactly one PEK"));
 	unlink(path);
 	/* a corrupt file: the message names it */
 	write_tmp("d/ark.cert", "\x01\0\0\0", 4, path, sizeof(path));
@@ -368,29 +376,50 @@ static void test_load_bad_input(void **state)
 	assert_non_null(buf);
 	expect_buf(buf, 0, "empty input 'in'");
 	memcpy(buf, ch.pek.raw, SM_SEV_CERT_LEN);
-	expect_buf(buf, 100, "invalid certificate 'in': wrong size 100 bytes, a SEV certificate has 2084");
-	expect_buf(buf, SM_SEV_CERT_LEN - 1, "invalid certificate 'in': wrong size 2083 bytes, a SEV certificate has 2084");
-	expect_buf(buf, SM_SEV_CERT_LEN + 1, "invalid certificate 'in': wrong size 2085 bytes, a SEV certificate has 2084");
+	expect_buf(
+		buf, 100,
+		"invalid certificate 'in': wrong size 100 bytes, a SEV certificate has 2084");
+	expect_buf(
+		buf, SM_SEV_CERT_LEN - 1,
+		"invalid certificate 'in': wrong size 2083 bytes, a SEV certificate has 2084");
+	expect_buf(
+		buf, SM_SEV_CERT_LEN + 1,
+		"invalid certificate 'in': wrong size 2085 bytes, a SEV certificate has 2084");
 	/* a PEK||OCA||CEK blob in the wrong order */
 	memcpy(buf + SM_SEV_CERT_LEN, ch.cek.raw, SM_SEV_CERT_LEN);
 	memcpy(buf + 2 * SM_SEV_CERT_LEN, ch.oca.raw, SM_SEV_CERT_LEN);
-	expect_buf(buf, SM_SEV_CHAIN_LEN, "invalid chain 'in': certificate 2 is a CEK, expected a OCA (PEK||OCA||CEK)");
+	expect_buf(
+		buf, SM_SEV_CHAIN_LEN,
+		"invalid chain 'in': certificate 2 is a CEK, expected a OCA (PEK||OCA||CEK)");
 	memcpy(buf + SM_SEV_CERT_LEN, ch.oca.raw, SM_SEV_CERT_LEN);
 	buf[2 * SM_SEV_CERT_LEN] = 7;
-	expect_buf(buf, SM_SEV_CHAIN_LEN, "invalid certificate 3 of 'in': unsupported SEV certificate version 7, expected 1");
+	expect_buf(
+		buf, SM_SEV_CHAIN_LEN,
+		"invalid certificate 3 of 'in': unsupported SEV certificate version 7, expected 1");
 	/* ASK||ARK with trailing bytes, and a truncated ARK */
 	memcpy(buf, sm_roots_ask(SM_PRODUCT_ROME)->raw, SM_AMD_CERT_4K);
 	memcpy(buf + SM_AMD_CERT_4K, sm_roots_ark(SM_PRODUCT_ROME)->raw,
 	       SM_AMD_CERT_4K);
-	expect_buf(buf, 2 * SM_AMD_CERT_4K + 3, "invalid certificate 'in': 3 trailing bytes after ASK||ARK");
-	expect_buf(buf, 2 * SM_AMD_CERT_4K - 1, "invalid ARK in 'in': truncated ARK: 1599 bytes, expected 1600");
+	expect_buf(buf, 2 * SM_AMD_CERT_4K + 3,
+		   "invalid certificate 'in': 3 trailing bytes after ASK||ARK");
+	expect_buf(
+		buf, 2 * SM_AMD_CERT_4K - 1,
+		"invalid ARK in 'in': truncated ARK: 1599 bytes, expected 1600");
 	memcpy(buf, sm_roots_ark(SM_PRODUCT_ROME)->raw, SM_AMD_CERT_4K);
-	expect_buf(buf, 2 * SM_AMD_CERT_4K, "invalid certificate 'in': 1600 bytes after the ARK (an AMD file holds ASK||ARK)");
+	expect_buf(
+		buf, 2 * SM_AMD_CERT_4K,
+		"invalid certificate 'in': 1600 bytes after the ARK (an AMD file holds ASK||ARK)");
 	/* text that is neither JSON nor hex */
-	expect_buf("hello\n", 6, "unrecognised certificate input 'in' (6 bytes): expected a bundle, a SEV certificate (2084 bytes), a PEK||OCA||CEK blob (6252 bytes), an AMD certificate or an ASK||ARK file");
+	expect_buf(
+		"hello\n", 6,
+		"unrecognised certificate input 'in' (6 bytes): expected a bundle, a SEV certificate (2084 bytes), a PEK||OCA||CEK blob (6252 bytes), an AMD certificate or an ASK||ARK file");
 	expect_buf("abc", 3, "invalid hex text in 'in': odd number of digits");
-	expect_buf("{\"a\": 1}", 8, "JSON input 'in' is neither a sevmig-certs bundle nor a query-sev-capabilities reply");
-	expect_buf("{\"a\": ", 6, "invalid JSON in 'in' at line 1, column 6: unexpected token near end of file");
+	expect_buf(
+		"{\"a\": 1}", 8,
+		"JSON input 'in' is neither a sevmig-certs bundle nor a query-sev-capabilities reply");
+	expect_buf(
+		"{\"a\": ", 6,
+		"invalid JSON in 'in' at line 1, column 6: unexpected token near end of file");
 	/* random bytes of many sizes: a message, never a crash */
 	for (i = 0; i < 300; i++) {
 		struct sm_chain c;
@@ -429,16 +458,17 @@ static void test_load_qemu(void **state)
 	sm_base64_encode(src.pdh.raw, SM_SEV_CERT_LEN, pdh64);
 	sm_base64_encode(chain, SM_SEV_CHAIN_LEN, chain64);
 	sm_base64_encode(id, sizeof(id), id64);
-	n = (size_t)snprintf(json, 32768,
-			     "{\"return\": {\"pdh\": \"%s\", \"cert-chain\": \"%s\", \"cpu0-id\": \"%s\", \"cbitpos\": 47, \"reduced-phys-bits\": 1}}",
-			     pdh64, chain64, id64);
+	n = (size_t)snprintf(
+		json, 32768,
+		"{\"return\": {\"pdh\": \"%s\", \"cert-chain\": \"%s\", \"cpu0-id\": \"%s\", \"cbitpos\": 47, \"reduced-phys-bits\": 1}}",
+		pdh64, chain64, id64);
 	memset(&ch, 0, sizeof(ch));
 	memset(&info, 0, sizeof(info));
 	assert_int_equal(sm_certs_load_buf((uint8_t *)json, n, "qmp", &ch,
 					   &info, &e),
 			 0);
-	assert_int_equal(ch.have, SM_HAVE_PDH | SM_HAVE_PEK | SM_HAVE_OCA |
-					  SM_HAVE_CEK);
+	assert_int_equal(ch.have,
+			 SM_HAVE_PDH | SM_HAVE_PEK | SM_HAVE_OCA | SM_HAVE_CEK);
 	assert_int_equal(info.chip_id_len, 64);
 	assert_memory_equal(info.chip_id, id, 64);
 	assert_int_equal(info.api_minor, 22);
@@ -459,23 +489,31 @@ static void test_load_qemu(void **state)
 	n = (size_t)snprintf(json, 32768,
 			     "{\"pdh\": \"%s\", \"cert-chain\": \"%s\"}", pdh64,
 			     pdh64);
-	expect_buf(json, n, "bad cert-chain in 'in': not base64 of 6252 bytes (PEK||OCA||CEK)");
+	expect_buf(
+		json, n,
+		"bad cert-chain in 'in': not base64 of 6252 bytes (PEK||OCA||CEK)");
 	/* pdh and chain swapped */
 	n = (size_t)snprintf(json, 32768,
 			     "{\"pdh\": \"%s\", \"cert-chain\": \"%s\"}",
 			     chain64, chain64);
-	expect_buf(json, n, "bad pdh in 'in': wrong size 6252 bytes, a SEV certificate has 2084");
+	expect_buf(
+		json, n,
+		"bad pdh in 'in': wrong size 6252 bytes, a SEV certificate has 2084");
 	n = (size_t)snprintf(json, 32768, "{\"pdh\": 1, \"cert-chain\": \"\"}");
-	expect_buf(json, n, "bad query-sev-capabilities reply 'in': Expected string, got integer");
+	expect_buf(
+		json, n,
+		"bad query-sev-capabilities reply 'in': Expected string, got integer");
 	/* QEMU's own error is relayed */
-	n = (size_t)snprintf(json, 32768,
-			     "{\"error\": {\"class\": \"GenericError\", \"desc\": \"SEV is not enabled in KVM\"}}");
+	n = (size_t)snprintf(
+		json, 32768,
+		"{\"error\": {\"class\": \"GenericError\", \"desc\": \"SEV is not enabled in KVM\"}}");
 	memset(&ch, 0, sizeof(ch));
-	assert_int_equal(sm_certs_load_buf((uint8_t *)json, n, "q", &ch, NULL,
-					   &e),
-			 -1);
+	assert_int_equal(
+		sm_certs_load_buf((uint8_t *)json, n, "q", &ch, NULL, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_UNSUPPORTED);
-	assert_string_equal(e.msg, "QEMU refused query-sev-capabilities in 'q': SEV is not enabled in KVM");
+	assert_string_equal(
+		e.msg,
+		"QEMU refused query-sev-capabilities in 'q': SEV is not enabled in KVM");
 	free(pdh64);
 	free(chain64);
 	free(json);
@@ -522,8 +560,8 @@ static void test_load_bundle_and_sevctl(void **state)
 	assert_int_equal(sm_certs_load_buf(blob, 4 * SM_SEV_CERT_LEN, "x", &ch,
 					   NULL, &e),
 			 0);
-	assert_int_equal(ch.have, SM_HAVE_PDH | SM_HAVE_PEK | SM_HAVE_OCA |
-					  SM_HAVE_CEK);
+	assert_int_equal(ch.have,
+			 SM_HAVE_PDH | SM_HAVE_PEK | SM_HAVE_OCA | SM_HAVE_CEK);
 	free(blob);
 }
 

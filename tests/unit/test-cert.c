@@ -20,8 +20,7 @@
 #include "certs-common.h"
 
 static const char *const chain_products[] = { "naples", "rome", "milan" };
-static const enum sm_product chain_ids[] = { SM_PRODUCT_NAPLES,
-					     SM_PRODUCT_ROME,
+static const enum sm_product chain_ids[] = { SM_PRODUCT_NAPLES, SM_PRODUCT_ROME,
 					     SM_PRODUCT_MILAN };
 
 /* §10.3: PDH PEK OCA CEK ASK ARK for naples, rome, milan. */
@@ -173,9 +172,9 @@ static void test_cek_by_each_ask(void **state)
 			int rc = sm_sev_cert_verify_by_amd(sm_roots_ask(p),
 							   &ch.cek, &e);
 
-			assert_int_equal(rc, (enum sm_product)p == chain_ids[i] ?
-						     0 :
-						     -1);
+			assert_int_equal(
+				rc,
+				(enum sm_product)p == chain_ids[i] ? 0 : -1);
 		}
 		/* reverse directions fail */
 		assert_int_equal(sm_sev_cert_verify(&ch.pdh, &ch.pek, &e), -1);
@@ -208,7 +207,8 @@ static void test_builtin_roots(void **state)
 		if (p != SM_PRODUCT_NAPLES) {
 			/* another product's ARK does not sign this ASK */
 			const struct sm_amd_cert *o = sm_roots_ark(
-				p == SM_PRODUCT_TURIN ? SM_PRODUCT_ROME : p + 1);
+				p == SM_PRODUCT_TURIN ? SM_PRODUCT_ROME :
+							p + 1);
 
 			assert_int_equal(sm_amd_cert_verify(o, ask, &e), -1);
 			assert_non_null(strstr(e.msg, "certifying id"));
@@ -256,8 +256,7 @@ static int sev_flip_fails(const struct sm_sev_cert *c, size_t i,
 	return !(ok1 && ok2);
 }
 
-static void flip_chain(const char *product, enum sm_product pid,
-		       size_t stride)
+static void flip_chain(const char *product, enum sm_product pid, size_t stride)
 {
 	const struct sm_amd_cert *ask = sm_roots_ask(pid);
 	const struct sm_amd_cert *ark = sm_roots_ark(pid);
@@ -307,7 +306,10 @@ static void test_flip_rome_milan(void **state)
 
 static void test_bad_sizes(void **state)
 {
-	static const size_t sev_sizes[] = { 0, 1, 4, SM_SEV_CERT_LEN - 1,
+	static const size_t sev_sizes[] = { 0,
+					    1,
+					    4,
+					    SM_SEV_CERT_LEN - 1,
 					    SM_SEV_CERT_LEN + 1,
 					    2 * SM_SEV_CERT_LEN };
 	struct sm_sev_cert c;
@@ -327,8 +329,8 @@ static void test_bad_sizes(void **state)
 		assert_true(strstr(e.msg, "size") || strstr(e.msg, "empty"));
 	}
 	assert_int_equal(sm_amd_cert_parse(big, 0, &a, &used, &e), -1);
-	assert_string_equal(e.msg,
-			    "empty input, an AMD certificate has 832 or 1600 bytes");
+	assert_string_equal(
+		e.msg, "empty input, an AMD certificate has 832 or 1600 bytes");
 	assert_int_equal(sm_amd_cert_parse(big, 10, &a, &used, &e), -1);
 	assert_non_null(strstr(e.msg, "truncated"));
 	assert_int_equal(sm_amd_cert_parse(big, 831, &a, &used, &e), -1);
@@ -395,13 +397,13 @@ static void test_strict_fields(void **state)
 
 	(void)state;
 	rd_chain("milan", &ch);
-#define MUT(off, val, want)                                                 \
-	do {                                                               \
-		memcpy(raw, ch.pek.raw, sizeof(raw));                      \
-		raw[off] = (val);                                          \
+#define MUT(off, val, want)                                                   \
+	do {                                                                  \
+		memcpy(raw, ch.pek.raw, sizeof(raw));                         \
+		raw[off] = (val);                                             \
 		assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &c, &e), \
-				 -1);                                      \
-		assert_string_equal(e.msg, want);                          \
+				 -1);                                         \
+		assert_string_equal(e.msg, want);                             \
 	} while (0)
 	MUT(0x000, 2, "unsupported SEV certificate version 2, expected 1");
 	MUT(0x008, 0x05, "unknown certificate usage 0x1005");
@@ -410,17 +412,22 @@ static void test_strict_fields(void **state)
 	raw[0x008] = 0x13;
 	raw[0x009] = 0x00;
 	assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &c, &e), -1);
-	assert_string_equal(e.msg, "usage ASK is not a platform certificate usage");
-	MUT(0x00C, 0x03, "public key algorithm ECDH_SHA256 does not fit usage PEK");
+	assert_string_equal(e.msg,
+			    "usage ASK is not a platform certificate usage");
+	MUT(0x00C, 0x03,
+	    "public key algorithm ECDH_SHA256 does not fit usage PEK");
 	MUT(0x00C, 0x07, "unknown public key algorithm 0x7");
 	MUT(0x010, 0x01, "unsupported curve 1, expected 2 (P-384)");
 	MUT(0x014 + 60, 0x01, "public key coordinate wider than P-384");
-	MUT(0x414, 0x03, "signature slot 1: usage PDH (0x1003) with algorithm ECDSA_SHA256 cannot sign");
+	MUT(0x414, 0x03,
+	    "signature slot 1: usage PDH (0x1003) with algorithm ECDSA_SHA256 cannot sign");
 	MUT(0x415, 0x00, "signature slot 1 has unknown usage 0x1");
-	MUT(0x418, 0x01, "signature slot 1: usage OCA (0x1001) with algorithm RSA_SHA256 cannot sign");
+	MUT(0x418, 0x01,
+	    "signature slot 1: usage OCA (0x1001) with algorithm RSA_SHA256 cannot sign");
 	MUT(0x418, 0x09, "signature slot 1 has unknown algorithm 0x9");
 	MUT(0x61C, 0x55, "signature slot 2 has unknown usage 0x1055");
-	MUT(0x41C + 50, 0x01, "signature slot 1: ECDSA signature padding is not zero");
+	MUT(0x41C + 50, 0x01,
+	    "signature slot 1: ECDSA signature padding is not zero");
 	memcpy(raw, ch.pdh.raw, sizeof(raw));
 	raw[0x800] = 1;
 	assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &c, &e), -1);
@@ -428,7 +435,9 @@ static void test_strict_fields(void **state)
 	memcpy(raw, ch.pdh.raw, sizeof(raw));
 	raw[0x620] = 2; /* empty usage with an algorithm */
 	assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &c, &e), -1);
-	assert_string_equal(e.msg, "signature slot 2: usage empty (0x1000) with algorithm ECDSA_SHA256 cannot sign");
+	assert_string_equal(
+		e.msg,
+		"signature slot 2: usage empty (0x1000) with algorithm ECDSA_SHA256 cannot sign");
 #undef MUT
 	/* slot usage must name the signer: relabel the OCA slot as CEK */
 	c = ch.pek;
@@ -439,14 +448,18 @@ static void test_strict_fields(void **state)
 	c = ch.pek;
 	c.sig_algo[0] = SM_ALGO_ECDSA_SHA384;
 	assert_int_equal(sm_sev_cert_verify(&ch.oca, &c, &e), -1);
-	assert_string_equal(e.msg, "PEK slot 1 algorithm ECDSA_SHA384 does not match the OCA key (ECDSA_SHA256)");
+	assert_string_equal(
+		e.msg,
+		"PEK slot 1 algorithm ECDSA_SHA384 does not match the OCA key (ECDSA_SHA256)");
 	/* the CEK's RSA slot: algorithm fits the ASK size, padding zero */
 	c = ch.cek;
 	c.sig_algo[0] = SM_ALGO_RSA_SHA256;
 	assert_int_equal(sm_sev_cert_verify_by_amd(
 				 sm_roots_ask(SM_PRODUCT_MILAN), &c, &e),
 			 -1);
-	assert_string_equal(e.msg, "CEK slot 1 algorithm RSA_SHA256 does not match the 4096-bit ASK (RSA_SHA384)");
+	assert_string_equal(
+		e.msg,
+		"CEK slot 1 algorithm RSA_SHA256 does not match the 4096-bit ASK (RSA_SHA384)");
 }
 
 /*
@@ -522,7 +535,8 @@ static void test_bad_keys(void **state)
 	buf[0x40] = 2;
 	assert_int_equal(sm_amd_cert_parse(buf, len, &a, &used, &e), -1);
 	assert_string_equal(
-		e.msg, "ARK RSA public exponent is not an odd number of at least 3");
+		e.msg,
+		"ARK RSA public exponent is not an odd number of at least 3");
 	buf[0x40] = 1;
 	buf[0x42] = 1;
 	buf[0x40 + 512] ^= 1; /* modulus low byte: even */
@@ -553,12 +567,16 @@ static void test_unsigned_cek(void **state)
 	assert_int_equal(sm_sev_cert_verify_by_amd(
 				 sm_roots_ask(SM_PRODUCT_NAPLES), &ch.cek, &e),
 			 -1);
-	assert_string_equal(e.msg, "CEK is unsigned (both slots empty, as PDH_CERT_EXPORT returns it): the KDS-signed CEK is needed");
+	assert_string_equal(
+		e.msg,
+		"CEK is unsigned (both slots empty, as PDH_CERT_EXPORT returns it): the KDS-signed CEK is needed");
 	assert_int_equal(sm_chain_verify(&ch, &t, &r, &e), -1);
 	assert_int_equal(r.status[SM_LINK_CEK_BY_ASK], SM_LINK_UNSIGNED);
 	assert_int_equal(r.status[SM_LINK_PEK_BY_CEK], SM_LINK_OK);
 	assert_int_equal(r.status[SM_LINK_ARK_TRUSTED], SM_LINK_OK);
-	assert_string_equal(e.msg, "certificate chain verification failed: ASK signs CEK: CEK is unsigned (both slots empty, as PDH_CERT_EXPORT returns it): the KDS-signed CEK is needed");
+	assert_string_equal(
+		e.msg,
+		"certificate chain verification failed: ASK signs CEK: CEK is unsigned (both slots empty, as PDH_CERT_EXPORT returns it): the KDS-signed CEK is needed");
 	/* without a product there is nothing to detect it from */
 	assert_int_equal(sm_chain_verify(&ch, NULL, &r, &e), -1);
 	assert_int_equal(r.product, SM_PRODUCT_UNKNOWN);
@@ -581,9 +599,9 @@ static void test_naples_ark_bad(void **state)
 	assert_int_equal(bad.has_signature, 0);
 	assert_true(sm_amd_cert_is_known_unsigned_ark(&bad));
 	assert_int_equal(sm_amd_cert_verify(&bad, &bad, &e), 0);
-	assert_int_equal(sm_amd_cert_verify(&bad, sm_roots_ask(SM_PRODUCT_NAPLES),
-					    &e),
-			 0);
+	assert_int_equal(
+		sm_amd_cert_verify(&bad, sm_roots_ask(SM_PRODUCT_NAPLES), &e),
+		0);
 	/* ark.cert.bad + ark.cert.sig = the built-in ARK */
 	free(b);
 	b = rd("virtee-sev/tests-naples/ark.cert.sig", &len);
@@ -603,7 +621,9 @@ static void test_naples_ark_bad(void **state)
 	m.raw[0x100] ^= 1;
 	assert_false(sm_amd_cert_is_known_unsigned_ark(&m));
 	assert_int_equal(sm_amd_cert_verify(&m, &m, &e), -1);
-	assert_string_equal(e.msg, "unsigned 576-byte ARK is not AMD's Naples ARK, so no pinned signature can complete it (AMDESE/AMDSEV#17)");
+	assert_string_equal(
+		e.msg,
+		"unsigned 576-byte ARK is not AMD's Naples ARK, so no pinned signature can complete it (AMDESE/AMDSEV#17)");
 	ch.ark = m;
 	assert_int_equal(sm_chain_verify(&ch, NULL, &r, &e), -1);
 	assert_int_equal(r.status[SM_LINK_ARK_SELF], SM_LINK_FAILED);
@@ -650,7 +670,9 @@ static void test_naples_2019_early(void **state)
 	assert_int_equal(sm_hex_decode(hex, raw, sizeof(raw)), SM_SEV_CERT_LEN);
 	free(b);
 	assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &c, &e), -1);
-	assert_string_equal(e.msg, "signature slot 2 usage is 0x0010 instead of 0x1000 (empty): the 2019 KDS bug AMDESE/AMDSEV#18");
+	assert_string_equal(
+		e.msg,
+		"signature slot 2 usage is 0x0010 instead of 0x1000 (empty): the 2019 KDS bug AMDESE/AMDSEV#18");
 
 	/* ark.cert.fixed: zero signature fails its self-check */
 	rd_amd("virtee-sev/naples-2019-early/ark.cert.fixed", &ark);
@@ -682,8 +704,8 @@ static void test_other_exports(void **state)
 			 dirs[i]);
 		b = rd(path, &len);
 		assert_int_equal(len, SM_SEV_CHAIN_LEN);
-		assert_int_equal(sm_sev_cert_parse(b, SM_SEV_CERT_LEN, &pek, &e),
-				 0);
+		assert_int_equal(
+			sm_sev_cert_parse(b, SM_SEV_CERT_LEN, &pek, &e), 0);
 		assert_int_equal(sm_sev_cert_parse(b + SM_SEV_CERT_LEN,
 						   SM_SEV_CERT_LEN, &oca, &e),
 				 0);
@@ -703,7 +725,9 @@ static void test_other_exports(void **state)
 		rd_sev(path, &csr);
 		assert_true(sm_sev_cert_is_unsigned(&csr));
 		assert_int_equal(sm_sev_cert_verify(&oca, &csr, &e), -1);
-		assert_string_equal(e.msg, "PEK is unsigned: both signature slots are empty");
+		assert_string_equal(
+			e.msg,
+			"PEK is unsigned: both signature slots are empty");
 	}
 	rd_sev("sev-tool/psp-sev-assets/oca.cert", &oca);
 	assert_int_equal(sm_sev_cert_verify(&oca, &oca, &e), 0);
@@ -778,9 +802,8 @@ static void roundtrip(unsigned bits)
 	build_chain(bits, &ch, &pdh);
 	assert_int_equal(ch.ark.len,
 			 bits == 2048 ? SM_AMD_CERT_2K : SM_AMD_CERT_4K);
-	assert_int_equal(ch.cek.sig_algo[0], bits == 2048 ?
-						     SM_ALGO_RSA_SHA256 :
-						     SM_ALGO_RSA_SHA384);
+	assert_int_equal(ch.cek.sig_algo[0], bits == 2048 ? SM_ALGO_RSA_SHA256 :
+							    SM_ALGO_RSA_SHA384);
 	assert_int_equal(ch.cek.api_major, 1);
 	assert_int_equal(ch.cek.api_minor, 55);
 	assert_int_equal(sm_amd_cert_verify(&ch.ark, &ch.ark, &e), 0);

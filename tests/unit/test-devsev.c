@@ -62,9 +62,8 @@ static void test_not_a_sev_device(void **state)
 	assert_string_equal(e.msg, "SEV_ISSUE_CMD PDH_CERT_EXPORT on "
 				   "'/dev/null' failed: Inappropriate ioctl "
 				   "for device");
-	assert_int_equal(sm_devsev_get_id2("/dev/null", id, sizeof(id), &len,
-					   &e),
-			 -1);
+	assert_int_equal(
+		sm_devsev_get_id2("/dev/null", id, sizeof(id), &len, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_UNSUPPORTED);
 	assert_string_equal(e.msg, "SEV_ISSUE_CMD GET_ID2 on '/dev/null' "
 				   "failed: Inappropriate ioctl for device");
@@ -78,7 +77,8 @@ static void test_directory(void **state)
 	(void)state;
 	assert_int_equal(sm_devsev_platform_status("/", &st, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_IO);
-	assert_string_equal(e.msg, "cannot open SEV device '/': Is a directory");
+	assert_string_equal(e.msg,
+			    "cannot open SEV device '/': Is a directory");
 }
 
 int main(void)

@@ -41,10 +41,10 @@ static void test_wire_roundtrip_fds(void **state)
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	assert_int_equal(pipe(p), 0);
-	assert_int_equal(sm_epw_send(sv[0], "{\"a\":1}", 7, p, 2,
-				     sm_now() + 2, &e), 0);
-	assert_int_equal(sm_epw_recv(sv[1], &body, &len, fds, &n,
-				     sm_now() + 2, &e), 0);
+	assert_int_equal(
+		sm_epw_send(sv[0], "{\"a\":1}", 7, p, 2, sm_now() + 2, &e), 0);
+	assert_int_equal(
+		sm_epw_recv(sv[1], &body, &len, fds, &n, sm_now() + 2, &e), 0);
 	assert_int_equal(len, 7);
 	assert_string_equal(body, "{\"a\":1}");
 	assert_int_equal(n, 2);
@@ -75,11 +75,12 @@ static void test_wire_large_message(void **state)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	pid = fork();
 	if (pid == 0) {
-		_exit(sm_epw_send(sv[0], msg, big, NULL, 0, sm_now() + 5,
-				  &e) ? 1 : 0);
+		_exit(sm_epw_send(sv[0], msg, big, NULL, 0, sm_now() + 5, &e) ?
+			      1 :
+			      0);
 	}
-	assert_int_equal(sm_epw_recv(sv[1], &body, &len, fds, &n,
-				     sm_now() + 5, &e), 0);
+	assert_int_equal(
+		sm_epw_recv(sv[1], &body, &len, fds, &n, sm_now() + 5, &e), 0);
 	assert_int_equal(len, big);
 	assert_memory_equal(body, msg, big);
 	free(body);
@@ -102,7 +103,8 @@ static void recv_fails(const uint8_t *bytes, size_t n, int close_after,
 	if (close_after)
 		close(sv[0]);
 	assert_int_equal(sm_epw_recv(sv[1], &body, &len, fds, &nfds,
-				     sm_now() + 0.3, &e), -1);
+				     sm_now() + 0.3, &e),
+			 -1);
 	assert_int_equal(e.code, SM_EXIT_IO);
 	assert_non_null(strstr(e.msg, want));
 	if (!close_after)
@@ -156,8 +158,8 @@ static void test_wire_too_many_fds(void **state)
 	memcpy(CMSG_DATA(cm), many, sizeof(many));
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	assert_int_equal(sendmsg(sv[0], &mh, 0), (ssize_t)sizeof(msg));
-	assert_int_equal(sm_epw_recv(sv[1], &body, &len, fds, &n,
-				     sm_now() + 1, &e), -1);
+	assert_int_equal(
+		sm_epw_recv(sv[1], &body, &len, fds, &n, sm_now() + 1, &e), -1);
 	assert_non_null(strstr(e.msg, "too many file descriptors"));
 	assert_int_equal(n, 0);
 	close(sv[0]);
@@ -216,8 +218,8 @@ static int f_hello(void *a, struct sm_ep_hello *h, struct sm_err *e)
 	h->migration_ready = 1;
 	h->nranges = 2;
 	h->ranges[0] = (struct sm_ep_range){ 0, 0x100000, 0, 0 };
-	h->ranges[1] = (struct sm_ep_range){ 0x100000000ull, 0x100000, 0,
-					     0x100000 };
+	h->ranges[1] =
+		(struct sm_ep_range){ 0x100000000ull, 0x100000, 0, 0x100000 };
 	h->mem_size = 0x200000;
 	h->nfds = 1;
 	h->fds[0] = f->mem_fd;
@@ -229,8 +231,9 @@ static int f_status(void *a, struct sm_ep_status *st, struct sm_err *e)
 	struct fake *f = a;
 
 	(void)e;
-	strcpy(st->vmm_state, f->lost ? "lost" : f->paused ? "paused"
-							     : "running");
+	strcpy(st->vmm_state, f->lost	? "lost" :
+			      f->paused ? "paused" :
+					  "running");
 	strcpy(st->guest_state, "RUNNING");
 	strcpy(st->role, "source");
 	st->policy = 5;
@@ -447,8 +450,9 @@ static int srv_setup(void **state)
 		if (ftruncate(f->mem_fd, 0x200000))
 			_exit(3);
 		for (i = 0; i < NREGIONS; i++)
-			f->regions[i] = (struct sm_ep_region){
-				(uint64_t)i * 0x3000, 0x1000 };
+			f->regions[i] =
+				(struct sm_ep_region){ (uint64_t)i * 0x3000,
+						       0x1000 };
 		if (sm_eps_open(s->path, &fake_ops, f, &eps, &e))
 			_exit(2);
 		if (write(pfd[1], "r", 1) != 1)
@@ -608,22 +612,27 @@ static void test_bad_requests(void **state)
 		   "not handed to this client");
 	expect_err(ep, "{\"version\":1,\"op\":\"shared-regions\",\"from\":5}",
 		   "malformed", "'from'");
-	expect_err(ep,
-		   "{\"version\":1,\"op\":\"set-shared-regions\",\"regions\":[{\"gpa\":\"0x1000\",\"size\":4096,\"x\":1}]}",
-		   "malformed", "region 0");
-	expect_err(ep,
-		   "{\"version\":1,\"op\":\"set-shared-regions\",\"regions\":[{\"gpa\":\"0x1001\",\"size\":4096}]}",
-		   "invalid", "unaligned");
-	expect_err(ep,
-		   "{\"version\":1,\"op\":\"set-shared-regions\",\"regions\":[{\"gpa\":\"0x2000\",\"size\":4096},{\"gpa\":\"0x1000\",\"size\":4096}]}",
-		   "invalid", "out of order");
-	expect_err(ep,
-		   "{\"version\":1,\"op\":\"set-shared-regions\",\"regions\":[{\"gpa\":\"0xdead000\",\"size\":4096}]}",
-		   "invalid", "outside guest RAM");
+	expect_err(
+		ep,
+		"{\"version\":1,\"op\":\"set-shared-regions\",\"regions\":[{\"gpa\":\"0x1000\",\"size\":4096,\"x\":1}]}",
+		"malformed", "region 0");
+	expect_err(
+		ep,
+		"{\"version\":1,\"op\":\"set-shared-regions\",\"regions\":[{\"gpa\":\"0x1001\",\"size\":4096}]}",
+		"invalid", "unaligned");
+	expect_err(
+		ep,
+		"{\"version\":1,\"op\":\"set-shared-regions\",\"regions\":[{\"gpa\":\"0x2000\",\"size\":4096},{\"gpa\":\"0x1000\",\"size\":4096}]}",
+		"invalid", "out of order");
+	expect_err(
+		ep,
+		"{\"version\":1,\"op\":\"set-shared-regions\",\"regions\":[{\"gpa\":\"0xdead000\",\"size\":4096}]}",
+		"invalid", "outside guest RAM");
 	expect_err(ep, "{\"version\":1,\"op\":\"load-device-state\"}",
 		   "malformed", "'size'");
 	rep = raw(ep, "{\"version\":1,\"op\":\"status\"}", &fd, 1);
-	assert_non_null(strstr(rep, "'status' takes 0 file descriptors, got 1"));
+	assert_non_null(
+		strstr(rep, "'status' takes 0 file descriptors, got 1"));
 	free(rep);
 	/* The connection survives all of that. */
 	assert_int_equal(sm_ep_status(ep, &st, &e), 0);
@@ -632,8 +641,9 @@ static void test_bad_requests(void **state)
 	/* A VMM error becomes SM_EXIT_VM with the VMM's message. */
 	assert_int_equal(sm_ep_take_context(ep, &fd, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_VM);
-	assert_string_equal(e.msg,
-			    "vmm refused 'take-context': the guest is running: pause it first");
+	assert_string_equal(
+		e.msg,
+		"vmm refused 'take-context': the guest is running: pause it first");
 	close(fd);
 	sm_ep_close(ep);
 }
@@ -656,7 +666,8 @@ static void test_oversize_and_empty(void **state)
 	assert_int_equal(write(sm_ep_socket(ep), over, 4), 4);
 	assert_int_equal(sm_ep_recv_raw(ep, &rep, fds, &n, &e), 0);
 	assert_non_null(strstr(rep, "\"code\":\"too-large\""));
-	assert_non_null(strstr(rep, "1048577 bytes exceeds the limit of 1048576"));
+	assert_non_null(
+		strstr(rep, "1048577 bytes exceeds the limit of 1048576"));
 	free(rep);
 	/* ... and the VMM hung up. */
 	assert_int_equal(sm_ep_status(ep, &st, &e), -1);
@@ -675,19 +686,25 @@ static void test_context_busy_and_lost(void **state)
 	assert_int_equal(sm_ep_pause(a, &e), 0);
 	assert_int_equal(sm_ep_take_context(a, &fd, &e), 0);
 	assert_int_equal(sm_ep_take_context(a, &fd, &e), -1);
-	assert_string_equal(e.msg, "vmm refused 'take-context': this client already holds the context");
+	assert_string_equal(
+		e.msg,
+		"vmm refused 'take-context': this client already holds the context");
 	/* Another client may look but not touch. */
 	assert_int_equal(sm_ep_status(b, &st, &e), 0);
 	assert_true(st.context_held);
 	assert_int_equal(sm_ep_resume(b, &e), -1);
-	assert_string_equal(e.msg, "vmm refused 'resume': the guest context is held by another client");
+	assert_string_equal(
+		e.msg,
+		"vmm refused 'resume': the guest context is held by another client");
 	assert_int_equal(sm_ep_take_context(b, &other, &e), -1);
 	assert_int_equal(sm_ep_quit(b, &e), -1);
 	assert_int_equal(sm_ep_quit(a, &e), -1);
 	assert_non_null(strstr(e.msg, "return or release it first"));
 	/* The wrong descriptor is refused and the context stays held. */
 	assert_int_equal(sm_ep_return_context(a, other, &e), -1);
-	assert_string_equal(e.msg, "vmm refused 'return-context': not this guest's context");
+	assert_string_equal(
+		e.msg,
+		"vmm refused 'return-context': not this guest's context");
 	assert_int_equal(sm_ep_return_context(a, fd, &e), 0);
 	assert_int_equal(sm_ep_status(b, &st, &e), 0);
 	assert_false(st.context_held);
@@ -767,14 +784,18 @@ static void test_device_state_stream(void **state)
 	assert_int_equal(sm_write_full(fd, buf, 1000), 1000);
 	close(fd);
 	assert_int_equal(sm_ep_load_device_state_done(ep, &e), -1);
-	assert_string_equal(e.msg, "vmm refused 'load-device-state': device state truncated: got 1000 of 3145728 bytes");
+	assert_string_equal(
+		e.msg,
+		"vmm refused 'load-device-state': device state truncated: got 1000 of 3145728 bytes");
 	/* Corrupt: the VMM's verdict is relayed. */
 	buf[5000] ^= 1;
 	assert_int_equal(sm_ep_load_device_state(ep, size, &fd, &e), 0);
 	sm_write_full(fd, buf, size);
 	close(fd);
 	assert_int_equal(sm_ep_load_device_state_done(ep, &e), -1);
-	assert_string_equal(e.msg, "vmm refused 'load-device-state': device state corrupt at 5000");
+	assert_string_equal(
+		e.msg,
+		"vmm refused 'load-device-state': device state corrupt at 5000");
 	/* Longer than announced. */
 	buf[5000] ^= 1;
 	assert_int_equal(sm_ep_load_device_state(ep, 10, &fd, &e), 0);
@@ -805,8 +826,8 @@ static void test_slow_client(void **state)
 
 	for (i = 0; i < PIPELINED; i++)
 		assert_int_equal(sm_epw_send(sm_ep_socket(slow), req,
-					     strlen(req), NULL, 0,
-					     sm_now() + 2, &e),
+					     strlen(req), NULL, 0, sm_now() + 2,
+					     &e),
 				 0);
 	usleep(200000);
 	t0 = sm_now();
@@ -929,7 +950,6 @@ static void test_client_timeout(void **state)
 	assert_non_null(strstr(e.msg, "cannot connect to"));
 }
 
-
 /* ---- the client against a hostile or broken VMM ---- */
 
 /*
@@ -953,8 +973,7 @@ static void hostile_open(struct hostile *h, double timeout)
 	snprintf(h->path, sizeof(h->path), "%s/vmm.sock", h->dir);
 	memcpy(sa.sun_path, h->path, strlen(h->path) + 1);
 	h->lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_int_equal(bind(h->lsock, (struct sockaddr *)&sa, sizeof(sa)),
-			 0);
+	assert_int_equal(bind(h->lsock, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(listen(h->lsock, 4), 0);
 	assert_int_equal(sm_ep_connect(h->path, timeout, &h->ep, &e), 0);
 	h->peer = accept4(h->lsock, NULL, NULL, SOCK_CLOEXEC);
@@ -1081,8 +1100,7 @@ static void test_client_hostile_replies(void **state)
 
 	/* Missing and mistyped fields. */
 	hostile_open(&h, 2);
-	hostile_reply(&h, "{\"ok\":true,\"vmm_state\":\"running\"}", NULL,
-		      0);
+	hostile_reply(&h, "{\"ok\":true,\"vmm_state\":\"running\"}", NULL, 0);
 	assert_int_equal(sm_ep_status(h.ep, &st, &e), -1);
 	assert_string_equal(e.msg, "bad reply to 'status': field "
 				   "'guest_state'");
@@ -1091,8 +1109,7 @@ static void test_client_hostile_replies(void **state)
 	assert_non_null(strstr(e.msg, "unusable after an earlier failure"));
 	hostile_close(&h);
 	hostile_open(&h, 2);
-	hostile_reply(&h, "{\"ok\":true,\"sha256\":7,\"pages\":1}", NULL,
-		      0);
+	hostile_reply(&h, "{\"ok\":true,\"sha256\":7,\"pages\":1}", NULL, 0);
 	{
 		uint8_t d[32];
 		uint64_t pages;

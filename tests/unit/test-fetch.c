@@ -26,7 +26,7 @@
 #include "helpers.h"
 
 #define VIRTEE "virtee-sev/"
-#define ID_HEX                                                           \
+#define ID_HEX                                                             \
 	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
 	"fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 
@@ -90,7 +90,8 @@ static void cat_files(const char *dir, const char *name, const char *a,
 
 	for (int i = 0; i < 3 && parts[i]; i++) {
 		assert_non_null(th_amd(parts[i], p, sizeof(p)));
-		assert_int_equal(sm_read_file(p, sizeof(all), &buf, &len, &e), 0);
+		assert_int_equal(sm_read_file(p, sizeof(all), &buf, &len, &e),
+				 0);
 		assert_true(n + len <= sizeof(all));
 		memcpy(all + n, buf, len);
 		n += len;
@@ -107,20 +108,22 @@ static void cat_files(const char *dir, const char *name, const char *a,
 static void start_naples_peer(struct fix *f, const char *mode)
 {
 	char prog[1024], pdh[1024], chain[1024];
-	const char *argv[] = { "python3", prog, "--socket", f->sock, "--mode",
-			       mode, "--pdh", pdh, "--chain", chain,
-			       "--id-hex", ID_HEX, NULL };
+	const char *argv[] = { "python3", prog,	 "--socket", f->sock,
+			       "--mode",  mode,	 "--pdh",    pdh,
+			       "--chain", chain, "--id-hex", ID_HEX,
+			       NULL };
 	struct sm_err e;
 
 	cat_files(f->dir, "chain.bin", VIRTEE "tests-naples/pek.cert",
 		  VIRTEE "tests-naples/oca.cert",
 		  VIRTEE "naples-cek-unsigned/cek.uns.cert");
-	assert_non_null(th_amd(VIRTEE "tests-naples/pdh.cert", pdh, sizeof(pdh)));
+	assert_non_null(
+		th_amd(VIRTEE "tests-naples/pdh.cert", pdh, sizeof(pdh)));
 	snprintf(chain, sizeof(chain), "%s/chain.bin", f->dir);
 	snprintf(prog, sizeof(prog), "%s/tests/helpers/qmp-peer.py", th_root());
 	unlink(f->sock);
-	assert_int_equal(sm_child_spawn(argv, SM_CHILD_NULL_STDIN, &f->peer, &e),
-			 0);
+	assert_int_equal(
+		sm_child_spawn(argv, SM_CHILD_NULL_STDIN, &f->peer, &e), 0);
 	assert_int_equal(th_wait_path(f->sock), 0);
 }
 
@@ -163,9 +166,10 @@ static void test_unknown_source(void **state)
 
 	assert_int_equal(fetch(f, "ftp://x", &e), -1);
 	assert_int_equal(e.code, SM_EXIT_USAGE);
-	assert_string_equal(e.msg, "unknown certificate source 'ftp://x': "
-				   "expected local, qmp:PATH, file:PATH, "
-				   "ssh://[user@]host[:port][/SOURCE] or sim:DIR");
+	assert_string_equal(e.msg,
+			    "unknown certificate source 'ftp://x': "
+			    "expected local, qmp:PATH, file:PATH, "
+			    "ssh://[user@]host[:port][/SOURCE] or sim:DIR");
 	assert_int_equal(fetch(f, "qmp:", &e), -1);
 	assert_int_equal(e.code, SM_EXIT_USAGE);
 	assert_int_equal(fetch(f, "file:", &e), -1);
@@ -187,12 +191,12 @@ static void test_local_no_device(void **state)
 	/* The default source is local; the device may come from the env. */
 	f->o.sev_device = NULL;
 	setenv("SEVMIG_SEV_DEVICE", "/nonexistent/sev2", 1);
-	assert_int_equal(sm_fetch(NULL, &f->o, &f->ch, &f->info, NULL, NULL,
-				  &e),
-			 -1);
+	assert_int_equal(
+		sm_fetch(NULL, &f->o, &f->ch, &f->info, NULL, NULL, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_UNSUPPORTED);
-	assert_string_equal(e.msg, "cannot open SEV device '/nonexistent/sev2': "
-				   "No such file or directory");
+	assert_string_equal(e.msg,
+			    "cannot open SEV device '/nonexistent/sev2': "
+			    "No such file or directory");
 }
 
 static void test_file_dir_gets_roots(void **state)
@@ -246,9 +250,10 @@ static void test_file_unsigned_no_chip_id(void **state)
 	snprintf(src, sizeof(src), "file:%s/pek_oca_cek.cert", f->dir);
 	assert_int_equal(fetch(f, src, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_VERIFY);
-	snprintf(want, sizeof(want),
-		 "CEK from '%s' is unsigned and the chip id is unknown: cannot get the signed CEK from the KDS",
-		 f->info.source);
+	snprintf(
+		want, sizeof(want),
+		"CEK from '%s' is unsigned and the chip id is unknown: cannot get the signed CEK from the KDS",
+		f->info.source);
 	assert_string_equal(e.msg, want);
 }
 
@@ -357,9 +362,10 @@ static void test_qmp_error(void **state)
 	snprintf(src, sizeof(src), "qmp:%s", f->sock);
 	assert_int_equal(fetch(f, src, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_UNSUPPORTED);
-	snprintf(want, sizeof(want),
-		 "QEMU at '%s' has no SEV: QMP command 'query-sev-capabilities' failed: SEV feature is not available",
-		 f->sock);
+	snprintf(
+		want, sizeof(want),
+		"QEMU at '%s' has no SEV: QMP command 'query-sev-capabilities' failed: SEV feature is not available",
+		f->sock);
 	assert_string_equal(e.msg, want);
 }
 
@@ -380,8 +386,8 @@ static void make_sim(struct fix *f, char *dir, size_t len, int with_ask)
 		cat_files(dir, name, rel, NULL, NULL);
 	}
 	if (with_ask)
-		cat_files(dir, "ask.cert", VIRTEE "builtin-milan/ask.cert", NULL,
-			  NULL);
+		cat_files(dir, "ask.cert", VIRTEE "builtin-milan/ask.cert",
+			  NULL, NULL);
 	cat_files(dir, "ark.cert", VIRTEE "builtin-milan/ark.cert", NULL, NULL);
 }
 
@@ -397,9 +403,8 @@ static void test_sim(void **state)
 		skip();
 	make_sim(f, dir, sizeof(dir), 1);
 	snprintf(src, sizeof(src), "sim:%s", dir);
-	assert_int_equal(sm_fetch(src, &f->o, &f->ch, &f->info, &ark, &have,
-				  &e),
-			 0);
+	assert_int_equal(
+		sm_fetch(src, &f->o, &f->ch, &f->info, &ark, &have, &e), 0);
 	assert_int_equal(have, 1);
 	assert_int_equal(ark.len, f->ch.ark.len);
 	assert_memory_equal(ark.raw, f->ch.ark.raw, ark.len);
@@ -418,9 +423,8 @@ static void test_sim_missing_ask(void **state)
 		skip();
 	make_sim(f, dir, sizeof(dir), 0);
 	snprintf(src, sizeof(src), "sim:%s", dir);
-	assert_int_equal(sm_fetch(src, &f->o, &f->ch, &f->info, NULL, &have,
-				  &e),
-			 -1);
+	assert_int_equal(
+		sm_fetch(src, &f->o, &f->ch, &f->info, NULL, &have, &e), -1);
 	assert_int_equal(have, 0);
 	snprintf(want, sizeof(want), "'%s/ask.cert'", dir);
 	assert_non_null(strstr(e.msg, want));
@@ -431,14 +435,18 @@ static void test_ssh_bad_urls(void **state)
 	static const struct {
 		const char *src, *msg;
 	} v[] = {
-		{ "ssh://", "bad source 'ssh://': expected ssh://[user@]host[:port][/SOURCE]" },
-		{ "ssh:///local", "bad source 'ssh:///local': expected ssh://[user@]host[:port][/SOURCE]" },
-		{ "ssh://-oProxyCommand=x", "bad source 'ssh://-oProxyCommand=x': bad host name" },
+		{ "ssh://",
+		  "bad source 'ssh://': expected ssh://[user@]host[:port][/SOURCE]" },
+		{ "ssh:///local",
+		  "bad source 'ssh:///local': expected ssh://[user@]host[:port][/SOURCE]" },
+		{ "ssh://-oProxyCommand=x",
+		  "bad source 'ssh://-oProxyCommand=x': bad host name" },
 		{ "ssh://h;rm", "bad source 'ssh://h;rm': bad host name" },
 		{ "ssh://-l@h", "bad source 'ssh://-l@h': bad user name" },
 		{ "ssh://a b@h", "bad source 'ssh://a b@h': bad user name" },
 		{ "ssh://h:0", "bad source 'ssh://h:0': bad port '0'" },
-		{ "ssh://h:65536", "bad source 'ssh://h:65536': bad port '65536'" },
+		{ "ssh://h:65536",
+		  "bad source 'ssh://h:65536': bad port '65536'" },
 		{ "ssh://h:22x", "bad source 'ssh://h:22x': bad port '22x'" },
 		{ "ssh://h:", "bad source 'ssh://h:': bad port ''" },
 		{ "ssh://[::1]x", "bad source 'ssh://[::1]x': bad host name" },
@@ -457,8 +465,7 @@ static void test_ssh_bad_urls(void **state)
  * A fake ssh: records its argv one per line in DIR/argv, prints
  * DIR/out to stdout and DIR/err to stderr, exits with DIR/rc.
  */
-static void fake_ssh(struct fix *f, const char *out, const char *err,
-		     int rc)
+static void fake_ssh(struct fix *f, const char *out, const char *err, int rc)
 {
 	char path[512], script[2048], env[600];
 	struct sm_err e;
@@ -518,9 +525,8 @@ static void test_ssh_ok(void **state)
 
 	f->o.offline = 1;
 	f->o.connect_timeout = 7;
-	assert_int_equal(fetch(f, "ssh://bob@host.example:2222/sim:/it's here",
-			       &e),
-			 0);
+	assert_int_equal(
+		fetch(f, "ssh://bob@host.example:2222/sim:/it's here", &e), 0);
 	argv = read_argv(f);
 	assert_string_equal(argv, "-F\n/x/cfg\n-T\n-o\nBatchMode=yes\n-o\n"
 				  "ConnectTimeout=7\n-p\n2222\n-l\nbob\n--\n"
@@ -559,9 +565,10 @@ static void test_ssh_fails(void **state)
 	assert_string_equal(e.msg, "ssh to 'h' failed: ssh: connect to host h "
 				   "port 22: Connection refused");
 
-	fake_ssh(f, "",
-		 "sevmig-certs: cannot open SEV device '/dev/sev': No such file or directory\n",
-		 6);
+	fake_ssh(
+		f, "",
+		"sevmig-certs: cannot open SEV device '/dev/sev': No such file or directory\n",
+		6);
 	assert_int_equal(fetch(f, "ssh://u@h", &e), -1);
 	assert_int_equal(e.code, SM_EXIT_UNSUPPORTED);
 	assert_string_equal(e.msg, "remote 'fetch' on 'u@h' exited with status "

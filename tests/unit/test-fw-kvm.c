@@ -28,7 +28,6 @@
 #include "fw/fw.h"
 #include "fw/sevcrypto.h"
 
-
 #define MAX_CALLS 64
 
 /* One recorded ioctl. */
@@ -54,7 +53,7 @@ static struct fake {
 	int api, move_cap, vm_types, sev;
 	int create_vm_errno[4];
 	int enable_cap_errno[4]; /* by the destination VM's type */
-	int memenc_errno;	 /* fail the next SEV command with this */
+	int memenc_errno; /* fail the next SEV command with this */
 	uint32_t memenc_fwerr;
 	unsigned memenc_fail_id; /* ... only this id (~0: any) */
 	uint32_t policy, state, handle;
@@ -141,8 +140,7 @@ static int fake_memenc(struct call *c, struct kvm_sev_cmd *cmd)
 			return kfail(EIO);
 		}
 		memset((void *)(uintptr_t)p->hdr_uaddr, 0x11, p->hdr_len);
-		memset((void *)(uintptr_t)p->trans_uaddr, 0x22,
-		       p->trans_len);
+		memset((void *)(uintptr_t)p->trans_uaddr, 0x22, p->trans_len);
 		return 0;
 	}
 	case KVM_SEV_RECEIVE_START: {
@@ -276,7 +274,8 @@ static void test_layouts(void **state)
 
 	assert_int_equal(sizeof(struct kvm_sev_send_start), 72);
 	assert_int_equal(offsetof(struct kvm_sev_send_start, policy), 0);
-	assert_int_equal(offsetof(struct kvm_sev_send_start, pdh_cert_uaddr), 8);
+	assert_int_equal(offsetof(struct kvm_sev_send_start, pdh_cert_uaddr),
+			 8);
 	assert_int_equal(offsetof(struct kvm_sev_send_start, pdh_cert_len), 16);
 	assert_int_equal(offsetof(struct kvm_sev_send_start, plat_certs_uaddr),
 			 24);
@@ -284,8 +283,10 @@ static void test_layouts(void **state)
 			 32);
 	assert_int_equal(offsetof(struct kvm_sev_send_start, amd_certs_uaddr),
 			 40);
-	assert_int_equal(offsetof(struct kvm_sev_send_start, amd_certs_len), 48);
-	assert_int_equal(offsetof(struct kvm_sev_send_start, session_uaddr), 56);
+	assert_int_equal(offsetof(struct kvm_sev_send_start, amd_certs_len),
+			 48);
+	assert_int_equal(offsetof(struct kvm_sev_send_start, session_uaddr),
+			 56);
 	assert_int_equal(offsetof(struct kvm_sev_send_start, session_len), 64);
 
 	assert_int_equal(sizeof(struct kvm_sev_send_update_data), 48);
@@ -592,13 +593,13 @@ static void test_source_move_einval(void **state)
 	F.enable_cap_errno[2] = EINVAL;
 	assert_int_equal(sm_fw_kvm_open_source(9, &fake_opts, &fw, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_VM);
-	assert_string_equal(e.msg,
-			    "KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM from VM fd 9 "
-			    "failed: Invalid argument; the source is not an "
-			    "SEV guest, its VM type differs from ours (tried "
-			    "VM types 0 and 2), the destination already has an "
-			    "SEV context, or (SEV-ES) the vCPU counts differ or "
-			    "the source's VMSAs are not encrypted yet");
+	assert_string_equal(
+		e.msg, "KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM from VM fd 9 "
+		       "failed: Invalid argument; the source is not an "
+		       "SEV guest, its VM type differs from ours (tried "
+		       "VM types 0 and 2), the destination already has an "
+		       "SEV context, or (SEV-ES) the vCPU counts differ or "
+		       "the source's VMSAs are not encrypted yet");
 }
 
 static void test_source_move_errors(void **state)
@@ -696,9 +697,10 @@ static void test_receive_init_busy(void **state)
 	F.memenc_fail_id = KVM_SEV_INIT;
 	assert_int_equal(sm_fw_kvm_open_receive(&fake_opts, &fw, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_VM);
-	assert_string_equal(e.msg, "KVM_SEV_INIT failed: Device or resource "
-				   "busy; no free SEV ASID (all in use, or this "
-				   "process's misc cgroup limit reached)");
+	assert_string_equal(e.msg,
+			    "KVM_SEV_INIT failed: Device or resource "
+			    "busy; no free SEV ASID (all in use, or this "
+			    "process's misc cgroup limit reached)");
 }
 
 static void test_probe(void **state)
@@ -715,9 +717,8 @@ static void test_probe(void **state)
 	assert_int_equal(c.vm_types, 1);
 	assert_int_equal(c.sev, 0);
 	assert_int_equal(c.sev_errno, ENOTTY);
-	assert_int_equal(sm_fw_kvm_probe("/nonexistent/kvm", fake_ioctl, &c,
-					 &e),
-			 -1);
+	assert_int_equal(
+		sm_fw_kvm_probe("/nonexistent/kvm", fake_ioctl, &c, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_UNSUPPORTED);
 }
 
@@ -880,9 +881,8 @@ static void test_send_update_data(void **state)
 	assert_int_equal(x.hdr_len, SM_PKT_HDR_LEN);
 	assert_int_equal(fw->fw_error, SM_FW_INVALID_LENGTH);
 
-	assert_int_equal(posix_memalign((void **)&page, SM_PAGE_SIZE,
-					SM_PAGE_SIZE),
-			 0);
+	assert_int_equal(
+		posix_memalign((void **)&page, SM_PAGE_SIZE, SM_PAGE_SIZE), 0);
 	x.hdr = hdr;
 	x.hdr_len = sizeof(hdr);
 	x.guest = page;
@@ -1073,9 +1073,8 @@ static void test_receive_update_data(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(posix_memalign((void **)&page, SM_PAGE_SIZE,
-					SM_PAGE_SIZE),
-			 0);
+	assert_int_equal(
+		posix_memalign((void **)&page, SM_PAGE_SIZE, SM_PAGE_SIZE), 0);
 	x.guest = page;
 	assert_int_equal(fw->ops->receive_update_data(fw, &x, &e), 0);
 	i = find_call(KVM_MEMORY_ENCRYPT_OP, KVM_SEV_RECEIVE_UPDATE_DATA, 0);
@@ -1167,9 +1166,8 @@ static void test_decode_memlock(void **state)
 	struct sm_err e;
 
 	(void)state;
-	assert_int_equal(posix_memalign((void **)&page, SM_PAGE_SIZE,
-					SM_PAGE_SIZE),
-			 0);
+	assert_int_equal(
+		posix_memalign((void **)&page, SM_PAGE_SIZE, SM_PAGE_SIZE), 0);
 	x.guest = page;
 	F.memenc_errno = ENOMEM;
 	assert_int_equal(fw->ops->send_update_data(fw, &x, &e), -1);
@@ -1271,8 +1269,7 @@ int main(void)
 		cmocka_unit_test_setup(test_xfer_page_crossing_refused, setup),
 		cmocka_unit_test_setup(test_vmsa_unsupported, setup),
 		cmocka_unit_test_setup(test_handle_only_commands, setup),
-		cmocka_unit_test_setup(test_receive_start_passes_sev_fd,
-				       setup),
+		cmocka_unit_test_setup(test_receive_start_passes_sev_fd, setup),
 		cmocka_unit_test_setup(test_receive_update_data, setup),
 		cmocka_unit_test_setup(test_decode_dead_vm, setup),
 		cmocka_unit_test_setup(test_decode_no_sev, setup),

@@ -216,8 +216,8 @@ static uint8_t *guest_ram(struct sm_fw *fw, unsigned seed)
 	return ram;
 }
 
-static void xfer(struct sm_fw_xfer *x, uint8_t *hdr, void *guest,
-		 uint32_t len, uint64_t gpa, uint8_t *trans)
+static void xfer(struct sm_fw_xfer *x, uint8_t *hdr, void *guest, uint32_t len,
+		 uint64_t gpa, uint8_t *trans)
 {
 	memset(x, 0, sizeof(*x));
 	x->hdr = hdr;
@@ -314,8 +314,8 @@ static void test_pdh_export(void **state)
 	assert_memory_equal(chain, file, SM_SEV_CERT_LEN);
 	free(file);
 	/* The CEK comes out unsigned, as firmware exports it. */
-	must(sm_sev_cert_parse(chain + 2 * SM_SEV_CERT_LEN, SM_SEV_CERT_LEN,
-			       &c, &e),
+	must(sm_sev_cert_parse(chain + 2 * SM_SEV_CERT_LEN, SM_SEV_CERT_LEN, &c,
+			       &e),
 	     &e);
 	assert_int_equal(c.usage, SM_USAGE_CEK);
 	assert_true(sm_sev_cert_is_unsigned(&c));
@@ -401,9 +401,8 @@ static void test_attach_rules(void **state)
 		assert_int_equal(sm_fw_sim_attach(a2, fd, &e), -1);
 		assert_non_null(strstr(e.msg, "not a sealed"));
 		/* Sealed, the same bytes are accepted. */
-		assert_int_equal(fcntl(fd, F_ADD_SEALS,
-				       F_SEAL_SHRINK | F_SEAL_GROW),
-				 0);
+		assert_int_equal(
+			fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
 		must(sm_fw_sim_attach(a2, fd, &e), &e);
 		assert_int_equal(ftruncate(sm_fw_sim_context_fd(a), 0), -1);
 		sm_fw_close(a2);
@@ -448,8 +447,7 @@ static void test_states_send(void **state)
 	assert_int_equal(e.code, SM_EXIT_VM);
 	expect_fw(sm_fw_send_finish(fw, &e), fw, SM_FW_INVALID_GUEST_STATE);
 	expect_fw(sm_fw_send_cancel(fw, &e), fw, SM_FW_INVALID_GUEST_STATE);
-	expect_fw(sm_fw_receive_finish(fw, &e), fw,
-		  SM_FW_INVALID_GUEST_STATE);
+	expect_fw(sm_fw_receive_finish(fw, &e), fw, SM_FW_INVALID_GUEST_STATE);
 	expect_fw(sm_fw_receive_update_data(fw, &x, &e), fw,
 		  SM_FW_INVALID_GUEST_STATE);
 	memset(&rs, 0, sizeof(rs));
@@ -466,8 +464,7 @@ static void test_states_send(void **state)
 	assert_int_equal(state_of(fw), SM_GUEST_SUPDATE);
 	expect_fw(send_start_to(fw, dir_b, session, &e), fw,
 		  SM_FW_INVALID_GUEST_STATE);
-	expect_fw(sm_fw_receive_finish(fw, &e), fw,
-		  SM_FW_INVALID_GUEST_STATE);
+	expect_fw(sm_fw_receive_finish(fw, &e), fw, SM_FW_INVALID_GUEST_STATE);
 	expect_fw(sm_fw_receive_update_data(fw, &x, &e), fw,
 		  SM_FW_INVALID_GUEST_STATE);
 	must(sm_fw_send_update_data(fw, &x, &e), &e);
@@ -489,8 +486,7 @@ static void test_states_send(void **state)
 		  SM_FW_INVALID_GUEST_STATE);
 	expect_fw(sm_fw_send_cancel(fw, &e), fw, SM_FW_INVALID_GUEST_STATE);
 	expect_fw(sm_fw_send_finish(fw, &e), fw, SM_FW_INVALID_GUEST_STATE);
-	expect_fw(sm_fw_receive_finish(fw, &e), fw,
-		  SM_FW_INVALID_GUEST_STATE);
+	expect_fw(sm_fw_receive_finish(fw, &e), fw, SM_FW_INVALID_GUEST_STATE);
 	free(ram);
 	sm_fw_close(fw);
 }
@@ -586,8 +582,7 @@ static void test_migrate_and_states_receive(void **state)
 		  SM_FW_INVALID_GUEST_STATE);
 	/* Pages in another order than sent are fine (no sequence). */
 	for (i = NPAGES; i-- > 0;) {
-		xfer(&x, m.hdr[i], ram + i * PG, PG, GPA0 + i * PG,
-		     m.trans[i]);
+		xfer(&x, m.hdr[i], ram + i * PG, PG, GPA0 + i * PG, m.trans[i]);
 		must(sm_fw_receive_update_data(fw, &x, &e), &e);
 	}
 	assert_int_equal(state_of(fw), SM_GUEST_RUPDATE);
@@ -595,13 +590,12 @@ static void test_migrate_and_states_receive(void **state)
 	assert_int_equal(state_of(fw), SM_GUEST_RUNNING);
 	expect_fw(sm_fw_receive_update_data(fw, &x, &e), fw,
 		  SM_FW_INVALID_GUEST_STATE);
-	expect_fw(sm_fw_receive_finish(fw, &e), fw,
-		  SM_FW_INVALID_GUEST_STATE);
+	expect_fw(sm_fw_receive_finish(fw, &e), fw, SM_FW_INVALID_GUEST_STATE);
 	for (i = 0; i < NPAGES; i++) {
 		/* Memory holds ciphertext under b's new VEK. */
 		assert_memory_not_equal(ram + i * PG, plain[i], PG);
-		must(sm_fw_sim_guest_read(fw, GPA0 + i * PG, ram + i * PG,
-					  back, &e),
+		must(sm_fw_sim_guest_read(fw, GPA0 + i * PG, ram + i * PG, back,
+					  &e),
 		     &e);
 		assert_memory_equal(back, plain[i], PG);
 	}
@@ -611,15 +605,24 @@ static void test_migrate_and_states_receive(void **state)
 	sm_fw_close(fw);
 }
 
-
 /*
  * The whole state machine: every guest command in every state.  Allowed
  * ones are skipped; every other one is refused with INVALID_GUEST_STATE
  * (INVALID_GUEST where the handle names no guest, UNINIT) and changes
  * nothing.  An ES guest, so that the VMSA variants reach the state check.
  */
-enum { C_SEND_START, C_SEND_DATA, C_SEND_VMSA, C_SEND_FINISH, C_SEND_CANCEL,
-       C_RECV_START, C_RECV_DATA, C_RECV_VMSA, C_RECV_FINISH, C_N };
+enum {
+	C_SEND_START,
+	C_SEND_DATA,
+	C_SEND_VMSA,
+	C_SEND_FINISH,
+	C_SEND_CANCEL,
+	C_RECV_START,
+	C_RECV_DATA,
+	C_RECV_VMSA,
+	C_RECV_FINISH,
+	C_N
+};
 
 static int run_cmd(struct sm_fw *fw, int cmd, struct migration *m,
 		   uint8_t *page, struct sm_err *e)
@@ -729,9 +732,8 @@ static void test_state_matrix(void **state)
 				fail_msg("command %d in state %s: %s", cmd,
 					 sm_guest_state_name(st), e.msg);
 			if (st == SM_GUEST_UNINIT) {
-				assert_int_equal(sm_fw_guest_status(fw, &gs,
-								    &e),
-						 -1);
+				assert_int_equal(
+					sm_fw_guest_status(fw, &gs, &e), -1);
 			} else {
 				must(sm_fw_guest_status(fw, &gs, &e), &e);
 				assert_int_equal(gs.state, st);
@@ -973,8 +975,7 @@ static void test_policy_domain(void **state)
 		must(sm_sev_cert_init(&oca2, oca_key, SM_USAGE_OCA,
 				      SM_ALGO_ECDSA_SHA256, 0, 24, &e),
 		     &e);
-		must(sm_sev_cert_sign(&oca2, 0, oca_key, SM_USAGE_OCA, &e),
-		     &e);
+		must(sm_sev_cert_sign(&oca2, 0, oca_key, SM_USAGE_OCA, &e), &e);
 		must(sm_sev_cert_parse(t.plat, SM_SEV_CERT_LEN, &pek2, &e), &e);
 		must(sm_sev_cert_sign(&pek2, 0, oca_key, SM_USAGE_OCA, &e), &e);
 		must(sm_sev_cert_verify(&oca2, &pek2, &e), &e);
@@ -985,9 +986,8 @@ static void test_policy_domain(void **state)
 		/* The original OCA with that PEK still passes. */
 		load_target(dir_b, &t);
 		memcpy(t.plat, pek2.raw, SM_SEV_CERT_LEN);
-		assert_int_equal(try_send(dir_a, SM_POLICY_DOMAIN, NULL, &t,
-					  &fw),
-				 0);
+		assert_int_equal(
+			try_send(dir_a, SM_POLICY_DOMAIN, NULL, &t, &fw), 0);
 		sm_fw_close(fw);
 		sm_key_free(oca_key);
 	}
@@ -1057,8 +1057,7 @@ static void test_send_start_lengths(void **state)
 	start_args(&a, &t, session);
 	a.plat_certs = NULL;
 	expect_einval(sm_fw_send_start(fw, &a, &e), fw);
-	assert_string_equal(e.msg,
-			    "SEND_START failed: Invalid argument");
+	assert_string_equal(e.msg, "SEND_START failed: Invalid argument");
 	start_args(&a, &t, session);
 	a.amd_certs_len = 0;
 	expect_einval(sm_fw_send_start(fw, &a, &e), fw);
@@ -1088,13 +1087,11 @@ static void test_update_limits(void **state)
 	/* The header length query. */
 	xfer(&x, hdr, ram, PG, GPA0, trans);
 	x.hdr_len = 0;
-	expect_fw(sm_fw_send_update_data(fw, &x, &e), fw,
-		  SM_FW_INVALID_LENGTH);
+	expect_fw(sm_fw_send_update_data(fw, &x, &e), fw, SM_FW_INVALID_LENGTH);
 	assert_int_equal(x.hdr_len, SM_PKT_HDR_LEN);
 	xfer(&x, hdr, ram, PG, GPA0, trans);
 	x.hdr_len = 0x20;
-	expect_fw(sm_fw_send_update_data(fw, &x, &e), fw,
-		  SM_FW_INVALID_LENGTH);
+	expect_fw(sm_fw_send_update_data(fw, &x, &e), fw, SM_FW_INVALID_LENGTH);
 	assert_int_equal(x.hdr_len, SM_PKT_HDR_LEN);
 	/* One call never crosses a 4 KiB page (KVM). */
 	xfer(&x, hdr, ram, 2 * PG, GPA0, trans);
@@ -1106,13 +1103,11 @@ static void test_update_limits(void **state)
 	expect_einval(sm_fw_send_update_data(fw, &x, &e), fw);
 	/* Length a multiple of 16. */
 	xfer(&x, hdr, ram, 17, GPA0, trans);
-	expect_fw(sm_fw_send_update_data(fw, &x, &e), fw,
-		  SM_FW_INVALID_LENGTH);
+	expect_fw(sm_fw_send_update_data(fw, &x, &e), fw, SM_FW_INVALID_LENGTH);
 	/* TRANS_LEN >= GUEST_LEN */
 	xfer(&x, hdr, ram, PG, GPA0, trans);
 	x.trans_len = PG - 16;
-	expect_fw(sm_fw_send_update_data(fw, &x, &e), fw,
-		  SM_FW_INVALID_LENGTH);
+	expect_fw(sm_fw_send_update_data(fw, &x, &e), fw, SM_FW_INVALID_LENGTH);
 	/* 16-byte aligned address. */
 	xfer(&x, hdr, ram + 8, 32, GPA0 + 8, trans);
 	expect_fw(sm_fw_send_update_data(fw, &x, &e), fw,
@@ -1382,8 +1377,7 @@ static void test_receive_update_checks(void **state)
 	}
 	/* COMPRESSED: UNSUPPORTED. */
 	m.hdr[0][0] |= 1;
-	expect_fw(sm_fw_receive_update_data(fw, &x, &e), fw,
-		  SM_FW_UNSUPPORTED);
+	expect_fw(sm_fw_receive_update_data(fw, &x, &e), fw, SM_FW_UNSUPPORTED);
 	m.hdr[0][0] &= (uint8_t)~1u;
 	/* GUEST_LEN == TRANS_LEN; HDR_LEN >= 0x34; lengths; alignment. */
 	x.guest_len = PG - 16;
@@ -1531,8 +1525,7 @@ static void test_cross_software_receiver(void **state)
 		assert_memory_equal(out, plain[i], PG);
 	}
 	/* With the wrong policy, the session does not open. */
-	assert_int_equal(sm_session_open(z, sizeof(z), m.session, 0x1, &tk,
-					 &e),
+	assert_int_equal(sm_session_open(z, sizeof(z), m.session, 0x1, &tk, &e),
 			 -1);
 	sm_pkt_free(p);
 	sm_key_free(key);
@@ -1593,8 +1586,8 @@ static void test_cross_software_sender(void **state)
 	must(sm_fw_receive_finish(fw, &e), &e);
 	for (i = 0; i < NPAGES; i++) {
 		memset(page, 0x60 + (int)i, PG);
-		must(sm_fw_sim_guest_read(fw, GPA0 + i * PG, ram + i * PG,
-					  back, &e),
+		must(sm_fw_sim_guest_read(fw, GPA0 + i * PG, ram + i * PG, back,
+					  &e),
 		     &e);
 		assert_memory_equal(back, page, PG);
 	}
@@ -1603,8 +1596,6 @@ static void test_cross_software_sender(void **state)
 	sm_fw_close(fw);
 	sm_key_free(key);
 }
-
-
 
 /*
  * The ECDH shared secret the simulated firmware feeds the KDF is the
@@ -1640,11 +1631,14 @@ static void test_ecdh_vector(void **state)
 
 	(void)state;
 	unhex48("a7c76b970c3b5fe8b05d2838ae04ab47697b9eaf52e764592efda27f"
-		"e7513272734466b400091adbf2d68c58e0c50066", qx);
+		"e7513272734466b400091adbf2d68c58e0c50066",
+		qx);
 	unhex48("ac68f19f2e1cb879aed43a9969b91a0839c4c38a49749b661efedf24"
-		"3451915ed0905a32b060992b468c64766fc8437a", qy);
+		"3451915ed0905a32b060992b468c64766fc8437a",
+		qy);
 	unhex48("5f9d29dc5e31a163060356213669c8ce132e22f57c9a04f40ba7fcea"
-		"d493b457e5621e766c40a2e3d4d6a04b25e533f1", want);
+		"d493b457e5621e766c40a2e3d4d6a04b25e533f1",
+		want);
 	snprintf(path, sizeof(path), "%s/cavs.key", root);
 	must(sm_write_file_atomic(path, cavs_key_pem, strlen(cavs_key_pem),
 				  0600, &e),
@@ -1748,7 +1742,6 @@ static void test_channel_keys_wiped(void **state)
 	assert_false(ctx_holds(fw, tk.tik));
 	sm_fw_close(fw);
 }
-
 
 /*
  * Whoever holds a context can write its shared header.  A process

@@ -134,9 +134,10 @@ static void test_offline_empty_cache(void **state)
 			 -1);
 	assert_null(cek);
 	assert_int_equal(e.code, SM_EXIT_IO);
-	snprintf(want, sizeof(want),
-		 "no cached CEK '%s/kds/cek-%s.cert': offline, so the KDS was not asked",
-		 f->cache, f->hex);
+	snprintf(
+		want, sizeof(want),
+		"no cached CEK '%s/kds/cek-%s.cert': offline, so the KDS was not asked",
+		f->cache, f->hex);
 	assert_string_equal(e.msg, want);
 }
 
@@ -213,9 +214,10 @@ static void test_400_persistent(void **state)
 	assert_int_equal(sm_kds_fetch_cek(&f->o, f->id, 64, &cek, &len, &e),
 			 -1);
 	assert_int_equal(e.code, SM_EXIT_IO);
-	snprintf(want, sizeof(want),
-		 "fetching CEK '%s/cek/id/%s': HTTP 400 Bad Request after 3 attempts",
-		 f->url, f->hex);
+	snprintf(
+		want, sizeof(want),
+		"fetching CEK '%s/cek/id/%s': HTTP 400 Bad Request after 3 attempts",
+		f->url, f->hex);
 	assert_string_equal(e.msg, want);
 	assert_int_equal(th_kds_requests(f->dir, NULL, 0), 3);
 	/* Nothing cached from a failure. */
@@ -235,9 +237,10 @@ static void test_500(void **state)
 	assert_int_equal(sm_kds_fetch_cek(&f->o, f->id, 64, &cek, &len, &e),
 			 -1);
 	assert_int_equal(e.code, SM_EXIT_IO);
-	snprintf(want, sizeof(want),
-		 "fetching CEK '%s/cek/id/%s': HTTP 500 Internal Server Error after 2 attempts",
-		 f->url, f->hex);
+	snprintf(
+		want, sizeof(want),
+		"fetching CEK '%s/cek/id/%s': HTTP 500 Internal Server Error after 2 attempts",
+		f->url, f->hex);
 	assert_string_equal(e.msg, want);
 	assert_int_equal(th_kds_requests(f->dir, NULL, 0), 2);
 }
@@ -315,9 +318,10 @@ static void test_retry_after_beyond_timeout(void **state)
 	assert_int_equal(sm_kds_fetch_cek(&f->o, f->id, 64, &cek, &len, &e),
 			 -1);
 	assert_true(sm_now() - t0 < 2);
-	snprintf(want, sizeof(want),
-		 "fetching CEK '%s/cek/id/%s': HTTP 429 Too Many Requests (retry in 30 s would pass the 3 s timeout)",
-		 f->url, f->hex);
+	snprintf(
+		want, sizeof(want),
+		"fetching CEK '%s/cek/id/%s': HTTP 429 Too Many Requests (retry in 30 s would pass the 3 s timeout)",
+		f->url, f->hex);
 	assert_string_equal(e.msg, want);
 }
 
@@ -336,8 +340,9 @@ static void test_refused(void **state)
 			 -1);
 	assert_int_equal(e.code, SM_EXIT_IO);
 	/* The trailing slash of the base URL is dropped. */
-	snprintf(want, sizeof(want), "fetching CEK '%.*scek/id/%s': ",
-		 (int)strlen(url), url, f->hex);
+	snprintf(want, sizeof(want),
+		 "fetching CEK '%.*scek/id/%s': ", (int)strlen(url), url,
+		 f->hex);
 	assert_int_equal(strncmp(e.msg, want, strlen(want)), 0);
 	assert_non_null(strstr(e.msg, "after 2 attempts"));
 }
@@ -480,22 +485,35 @@ static void test_cache_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_success_and_cache, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_offline_empty_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_success_and_cache, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_offline_empty_cache, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_no_cache, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_429_retry_after, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_503_retry_after, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_400_then_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_400_persistent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_429_retry_after, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_503_retry_after, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_400_then_ok, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_400_persistent, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_500, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_404_final, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_500_no_retry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hang_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retry_after_beyond_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_404_final, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_500_no_retry, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hang_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_retry_after_beyond_timeout,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_big_answer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_check_rejects, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_cache_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_big_answer, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_check_rejects, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bad_cache_entry, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_url, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_env_url, setup, teardown),
 		cmocka_unit_test(test_cache_dir),

@@ -38,9 +38,9 @@ static int setup(void **state)
 	if (!f || th_mkdtemp(f->dir, sizeof(f->dir)) < 0)
 		return -1;
 	snprintf(f->sock, sizeof(f->sock), "%s/qmp.sock", f->dir);
-	f->have_certs = th_amd(NAOS "/pdh.cert", f->pdh, sizeof(f->pdh)) &&
-			th_amd(NAOS "/cert_chain.cert", f->chain,
-			       sizeof(f->chain));
+	f->have_certs =
+		th_amd(NAOS "/pdh.cert", f->pdh, sizeof(f->pdh)) &&
+		th_amd(NAOS "/cert_chain.cert", f->chain, sizeof(f->chain));
 	*state = f;
 	return 0;
 }
@@ -58,9 +58,17 @@ static int teardown(void **state)
 static void start_peer(struct fix *f, const char *mode)
 {
 	char prog[1024];
-	const char *argv[] = { "python3", prog, "--socket", f->sock,
-			       "--mode", mode, "--pdh", f->pdh, "--chain",
-			       f->chain, "--id-hex",
+	const char *argv[] = { "python3",
+			       prog,
+			       "--socket",
+			       f->sock,
+			       "--mode",
+			       mode,
+			       "--pdh",
+			       f->pdh,
+			       "--chain",
+			       f->chain,
+			       "--id-hex",
 			       "00112233445566778899aabbccddeeff"
 			       "00112233445566778899aabbccddeeff"
 			       "00112233445566778899aabbccddeeff"
@@ -72,8 +80,8 @@ static void start_peer(struct fix *f, const char *mode)
 		skip();
 	snprintf(prog, sizeof(prog), "%s/tests/helpers/qmp-peer.py", th_root());
 	unlink(f->sock);
-	assert_int_equal(sm_child_spawn(argv, SM_CHILD_NULL_STDIN, &f->peer, &e),
-			 0);
+	assert_int_equal(
+		sm_child_spawn(argv, SM_CHILD_NULL_STDIN, &f->peer, &e), 0);
 	assert_int_equal(th_wait_path(f->sock), 0);
 }
 
@@ -118,9 +126,10 @@ static void test_caps_error_relayed(void **state)
 	assert_int_equal(sm_qmp_open(f->sock, 5, &q, &e), 0);
 	assert_int_equal(sm_qmp_query_sev_capabilities(q, &caps, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_UNSUPPORTED);
-	snprintf(want, sizeof(want),
-		 "QEMU at '%s' has no SEV: QMP command 'query-sev-capabilities' failed: SEV feature is not available",
-		 f->sock);
+	snprintf(
+		want, sizeof(want),
+		"QEMU at '%s' has no SEV: QMP command 'query-sev-capabilities' failed: SEV feature is not available",
+		f->sock);
 	assert_string_equal(e.msg, want);
 	sm_qmp_close(q);
 }
@@ -134,12 +143,13 @@ static void test_unknown_command(void **state)
 
 	start_peer(f, "ok");
 	assert_int_equal(sm_qmp_open(f->sock, 5, &q, &e), 0);
-	assert_int_equal(sm_qmp_execute(q, "no-such-cmd", "{\"a\": 1}", &ret, &e),
-			 -1);
+	assert_int_equal(
+		sm_qmp_execute(q, "no-such-cmd", "{\"a\": 1}", &ret, &e), -1);
 	assert_null(ret);
 	assert_int_equal(e.code, SM_EXIT_UNSUPPORTED);
-	assert_string_equal(e.msg, "QMP command 'no-such-cmd' failed: The command "
-				   "no-such-cmd has not been found (CommandNotFound)");
+	assert_string_equal(e.msg,
+			    "QMP command 'no-such-cmd' failed: The command "
+			    "no-such-cmd has not been found (CommandNotFound)");
 	assert_int_equal(sm_qmp_execute(q, "x", "[1]", &ret, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_USAGE);
 	sm_qmp_close(q);
@@ -160,8 +170,8 @@ static void test_silent_peer(void **state)
 	assert_int_equal(sm_qmp_query_sev_capabilities(q, &caps, &e), -1);
 	assert_true(sm_now() - t0 < 2);
 	assert_int_equal(e.code, SM_EXIT_IO);
-	snprintf(want, sizeof(want),
-		 "QMP socket '%s': no answer within 0.5 s", f->sock);
+	snprintf(want, sizeof(want), "QMP socket '%s': no answer within 0.5 s",
+		 f->sock);
 	assert_string_equal(e.msg, want);
 	sm_qmp_close(q);
 }
@@ -263,8 +273,14 @@ static void test_real_qemu(void **state)
 {
 	struct fix *f = *state;
 	char arg[400];
-	const char *argv[] = { "qemu-system-x86_64", "-machine", "none",
-			       "-nodefaults", "-display", "none", "-qmp", arg,
+	const char *argv[] = { "qemu-system-x86_64",
+			       "-machine",
+			       "none",
+			       "-nodefaults",
+			       "-display",
+			       "none",
+			       "-qmp",
+			       arg,
 			       NULL };
 	struct sm_qmp_sev_caps caps;
 	struct sm_err e = { 0 };
@@ -275,10 +291,10 @@ static void test_real_qemu(void **state)
 		skip();
 	snprintf(arg, sizeof(arg), "unix:%s,server=on,wait=off", f->sock);
 	/* stderr piped: QEMU says "terminating on signal 15" at the end. */
-	assert_int_equal(sm_child_spawn(argv, SM_CHILD_NULL_STDIN |
-						   SM_CHILD_PIPE_STDERR,
-					&f->peer, &e),
-			 0);
+	assert_int_equal(
+		sm_child_spawn(argv, SM_CHILD_NULL_STDIN | SM_CHILD_PIPE_STDERR,
+			       &f->peer, &e),
+		0);
 	assert_int_equal(th_wait_path(f->sock), 0);
 	/* The socket file appears just before QEMU listens on it. */
 	for (int i = 0; i < 100 && sm_qmp_open(f->sock, 10, &q, &e) < 0; i++)
@@ -289,9 +305,10 @@ static void test_real_qemu(void **state)
 	free(ret);
 	assert_int_equal(sm_qmp_query_sev_capabilities(q, &caps, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_UNSUPPORTED);
-	snprintf(want, sizeof(want),
-		 "QEMU at '%s' has no SEV: QMP command 'query-sev-capabilities' failed: KVM not enabled",
-		 f->sock);
+	snprintf(
+		want, sizeof(want),
+		"QEMU at '%s' has no SEV: QMP command 'query-sev-capabilities' failed: KVM not enabled",
+		f->sock);
 	assert_string_equal(e.msg, want);
 	sm_qmp_close(q);
 }
@@ -300,15 +317,22 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_caps_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_caps_error_relayed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_command, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_silent_peer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_greeting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_caps_error_relayed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_command, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_silent_peer, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_greeting, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_fields, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_socket, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_qemu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_fields, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_socket, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_real_qemu, setup,
+						teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -100,8 +100,8 @@ static void test_pins(void **state)
 		buf[b->ark_len - 1] ^= 1;
 		assert_false(sm_roots_pin_ok(buf, b->ark_len, b->ark_pin));
 		assert_false(sm_roots_pin_ok(b->ark, b->ark_len, b->ask_pin));
-		assert_false(sm_roots_pin_ok(b->ark, b->ark_len - 1,
-					     b->ark_pin));
+		assert_false(
+			sm_roots_pin_ok(b->ark, b->ark_len - 1, b->ark_pin));
 	}
 	assert_false(sm_roots_pin_ok(buf, 4, NULL));
 	assert_false(sm_roots_pin_ok(buf, 4, "00"));
@@ -114,7 +114,7 @@ static void test_unknown(void **state)
 	(void)state;
 	assert_null(sm_roots_ark(SM_PRODUCT_UNKNOWN));
 	assert_null(sm_roots_ask(SM_PRODUCT_COUNT));
-	assert_null(sm_roots_ark((enum sm_product)-1));
+	assert_null(sm_roots_ark((enum sm_product) - 1));
 	c.raw[c.len - 1] ^= 1;
 	assert_int_equal(sm_roots_product_of_ark(&c), SM_PRODUCT_UNKNOWN);
 	assert_int_equal(sm_roots_product_of_ark(sm_roots_ask(SM_PRODUCT_ROME)),

@@ -59,9 +59,8 @@ static void test_session_vector(void **state)
 
 	(void)state;
 	memset(&tk, 0, sizeof(tk));
-	assert_int_equal(sm_session_build(zero, 16, zero, zero, &tk, 0, blob,
-					  &e),
-			 0);
+	assert_int_equal(
+		sm_session_build(zero, 16, zero, zero, &tk, 0, blob, &e), 0);
 	assert_memory_equal(blob + 0x00, zero, 16);
 	unhex("2137bc7f9bb8bd7c3e55a576a15d3454b3856b8ba27afadf46dcfee9f02c02c4",
 	      want, 32);
@@ -97,9 +96,8 @@ static void make48(uint8_t z[48], struct sm_tk *tk, uint8_t blob[0x80])
 	fill(iv, 16, 0x50);
 	fill(tk->tek, 16, 0x00);
 	fill(tk->tik, 16, 0x10);
-	assert_int_equal(sm_session_build(z, 48, nonce, iv, tk, POLICY48, blob,
-					  &e),
-			 0);
+	assert_int_equal(
+		sm_session_build(z, 48, nonce, iv, tk, POLICY48, blob, &e), 0);
 }
 
 static void test_session_vector48(void **state)
@@ -125,9 +123,8 @@ static void test_session_wrong_policy(void **state)
 	(void)state;
 	make48(z, &tk, blob);
 	memset(&got, 0x5a, sizeof(got));
-	assert_int_equal(sm_session_open(z, 48, blob, POLICY48 | 1u << 3, &got,
-					 &e),
-			 -1);
+	assert_int_equal(
+		sm_session_open(z, 48, blob, POLICY48 | 1u << 3, &got, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_VERIFY);
 	assert_string_equal(e.msg, "opening session blob: POLICY_MAC does not "
 				   "verify for policy 0x00050009");
@@ -161,9 +158,8 @@ static void test_session_tamper(void **state)
 	make48(z, &tk, blob);
 	for (bit = 0; bit < SM_SESSION_LEN * 8; bit++) {
 		blob[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-		assert_int_equal(sm_session_open(z, 48, blob, POLICY48, &got,
-						 &e),
-				 -1);
+		assert_int_equal(
+			sm_session_open(z, 48, blob, POLICY48, &got, &e), -1);
 		assert_int_equal(e.code, SM_EXIT_VERIFY);
 		/* Which MAC catches it depends on the field. */
 		if (bit / 8 < 0x30 || (bit / 8 >= 0x40 && bit / 8 < 0x60))
@@ -207,9 +203,8 @@ static void test_pkt_vector(void **state)
 	pkt_setup(&p, iv, plain);
 	/* Several rounds: the reused contexts must give the same bytes. */
 	for (round = 0; round < 3; round++) {
-		assert_int_equal(sm_pkt_seal(p, iv, 0, plain, 64, trans, hdr,
-					     &e),
-				 0);
+		assert_int_equal(
+			sm_pkt_seal(p, iv, 0, plain, 64, trans, hdr, &e), 0);
 		unhex(pkt_ct_hex, want, 64);
 		assert_memory_equal(trans, want, 64);
 		assert_int_equal(hdr[0] | hdr[1] | hdr[2] | hdr[3], 0);
@@ -244,8 +239,7 @@ static void test_pkt_page(void **state)
 	assert_int_equal(sm_pkt_seal(p, iv, 0, page, 4096, page, hdr, &e), 0);
 	assert_memory_not_equal(page, orig, 4096);
 	iv[15] ^= 0x80;
-	assert_int_equal(sm_pkt_seal(p, iv, 0, orig, 4096, other, hdr2, &e),
-			 0);
+	assert_int_equal(sm_pkt_seal(p, iv, 0, orig, 4096, other, hdr2, &e), 0);
 	assert_memory_not_equal(page, other, 4096);
 	assert_int_equal(sm_pkt_open(p, hdr, page, 4096, page, &e), 0);
 	assert_memory_equal(page, orig, 4096);
@@ -295,9 +289,8 @@ static void test_pkt_tamper(void **state)
 		if (bit == 0) {
 			/* FLAGS.COMPRESSED: refused as unsupported */
 			assert_int_equal(e.code, SM_EXIT_UNSUPPORTED);
-			assert_string_equal(e.msg,
-					    "opening packet: compressed "
-					    "packets are not supported");
+			assert_string_equal(e.msg, "opening packet: compressed "
+						   "packets are not supported");
 		} else {
 			assert_int_equal(e.code, SM_EXIT_VERIFY);
 			assert_string_equal(e.msg,
@@ -343,14 +336,12 @@ static void test_pkt_wrong_session(void **state)
 			tk.tek[3] ^= 1; /* wrong TEK only: MAC holds */
 		assert_int_equal(sm_pkt_new(&q, &tk, &e), 0);
 		if (i == 0) {
-			assert_int_equal(sm_pkt_open(q, hdr, trans, 64, out,
-						     &e),
-					 -1);
+			assert_int_equal(
+				sm_pkt_open(q, hdr, trans, 64, out, &e), -1);
 			assert_int_equal(e.code, SM_EXIT_VERIFY);
 		} else {
-			assert_int_equal(sm_pkt_open(q, hdr, trans, 64, out,
-						     &e),
-					 0);
+			assert_int_equal(
+				sm_pkt_open(q, hdr, trans, 64, out, &e), 0);
 			assert_memory_not_equal(out, plain, 64);
 		}
 		sm_pkt_free(q);
@@ -373,8 +364,7 @@ static void test_pkt_limits(void **state)
 	assert_string_equal(e.msg, "sealing packet: bad length 0 (must be a "
 				   "non-zero multiple of 16, at most 0x5000)");
 	assert_int_equal(sm_pkt_seal(p, iv, 0, big, 17, big, hdr, &e), -1);
-	assert_int_equal(sm_pkt_seal(p, iv, 0, big, 0x5010, big, hdr, &e),
-			 -1);
+	assert_int_equal(sm_pkt_seal(p, iv, 0, big, 0x5010, big, hdr, &e), -1);
 	assert_int_equal(sm_pkt_seal(p, iv, 0, big, 0x5000, big, hdr, &e), 0);
 	assert_int_equal(sm_pkt_open(p, hdr, big, 0x5000, big, &e), 0);
 	assert_int_equal(sm_pkt_open(p, hdr, big, 8, big, &e), -1);

@@ -14,7 +14,8 @@
 static void test_page_header_and_determinism(void **state)
 {
 	uint8_t a[SM_PAGE_SIZE], b[SM_PAGE_SIZE];
-	static const char want[] = "sevmig-private-page gpa=0x0000000100002000\n";
+	static const char want[] =
+		"sevmig-private-page gpa=0x0000000100002000\n";
 
 	(void)state;
 	sm_sim_page_fill(9, 0x100002000ull, 0, a);
@@ -29,7 +30,8 @@ static void test_page_header_and_determinism(void **state)
 	sm_sim_page_fill(10, 0x100002000ull, 0, b);
 	assert_memory_not_equal(a + 64, b + 64, SM_PAGE_SIZE - 64);
 	sm_sim_page_fill(9, 0x100002000ull, 1, b);
-	assert_memory_equal(b, "sevmig-shared-page gpa=0x0000000100002000\n", 42);
+	assert_memory_equal(b, "sevmig-shared-page gpa=0x0000000100002000\n",
+			    42);
 	assert_memory_not_equal(a + 64, b + 64, SM_PAGE_SIZE - 64);
 }
 
@@ -62,8 +64,7 @@ static void test_stream_any_offset(void **state)
 	assert_memory_not_equal(part, whole, sizeof(part));
 }
 
-static void check_shares(unsigned pct, const struct sm_ep_range *r,
-			 size_t nr)
+static void check_shares(unsigned pct, const struct sm_ep_range *r, size_t nr)
 {
 	struct sm_ep_region *s, *t;
 	size_t n, m, i, k;
@@ -71,7 +72,8 @@ static void check_shares(unsigned pct, const struct sm_ep_range *r,
 
 	assert_int_equal(sm_sim_shared_choose(77, pct, r, nr, &s, &n), 0);
 	for (k = 0; k < nr; k++)
-		want += r[k].size / SM_PAGE_SIZE * (pct > 100 ? 100 : pct) / 100;
+		want += r[k].size / SM_PAGE_SIZE * (pct > 100 ? 100 : pct) /
+			100;
 	for (i = 0; i < n; i++) {
 		int inside = 0;
 

@@ -245,7 +245,6 @@ static void test_context_lost(void **state)
 	sm_sim_vmm_free(v);
 }
 
-
 /*
  * One device-state load at a time: a second client starting a load must
  * not throw away (or be fed) the first one's half-received blob.

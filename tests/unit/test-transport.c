@@ -26,9 +26,10 @@ static void test_stdout_and_status(void **state)
 	int st;
 
 	(void)state;
-	assert_int_equal(sm_child_spawn(argv, SM_CHILD_PIPE_STDOUT |
-						   SM_CHILD_PIPE_STDERR |
-						   SM_CHILD_NULL_STDIN,
+	assert_int_equal(sm_child_spawn(argv,
+					SM_CHILD_PIPE_STDOUT |
+						SM_CHILD_PIPE_STDERR |
+						SM_CHILD_NULL_STDIN,
 					&c, &e),
 			 0);
 	assert_true(c->pid > 0);
@@ -56,8 +57,7 @@ static void test_no_shell(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(sm_child_spawn(argv, SM_CHILD_PIPE_STDOUT, &c, &e),
-			 0);
+	assert_int_equal(sm_child_spawn(argv, SM_CHILD_PIPE_STDOUT, &c, &e), 0);
 	assert_int_equal(sm_child_read_all(c, 5, 1024, &out, &len, NULL, &e),
 			 0);
 	assert_string_equal(out, "$(id) ; `x` *\n");
@@ -74,10 +74,10 @@ static void test_stdin_pipe(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(sm_child_spawn(argv,
-					SM_CHILD_PIPE_STDIN | SM_CHILD_PIPE_STDOUT,
-					&c, &e),
-			 0);
+	assert_int_equal(
+		sm_child_spawn(argv, SM_CHILD_PIPE_STDIN | SM_CHILD_PIPE_STDOUT,
+			       &c, &e),
+		0);
 	assert_true(c->in >= 3);
 	assert_int_equal(sm_write_full(c->in, "abc\n", 4), 4);
 	sm_child_close_stdin(c);
@@ -101,8 +101,9 @@ static void test_stderr_and_exit_code(void **state)
 	int st;
 
 	(void)state;
-	assert_int_equal(sm_child_spawn(argv, SM_CHILD_PIPE_STDOUT |
-						   SM_CHILD_PIPE_STDERR,
+	assert_int_equal(sm_child_spawn(argv,
+					SM_CHILD_PIPE_STDOUT |
+						SM_CHILD_PIPE_STDERR,
 					&c, &e),
 			 0);
 	assert_int_equal(sm_child_read_all(c, 5, 1024, &out, &len, &err, &e),
@@ -120,17 +121,19 @@ static void test_stderr_and_exit_code(void **state)
 
 static void test_stderr_tail_kept(void **state)
 {
-	const char *argv[] = { "sh", "-c",
-			 "head -c 10000 /dev/zero | tr '\\0' a >&2; echo END >&2",
-			 NULL };
+	const char *argv[] = {
+		"sh", "-c",
+		"head -c 10000 /dev/zero | tr '\\0' a >&2; echo END >&2", NULL
+	};
 	struct sm_child *c;
 	struct sm_err e = { 0 };
 	char *out, *err;
 	size_t len;
 
 	(void)state;
-	assert_int_equal(sm_child_spawn(argv, SM_CHILD_PIPE_STDOUT |
-						   SM_CHILD_PIPE_STDERR,
+	assert_int_equal(sm_child_spawn(argv,
+					SM_CHILD_PIPE_STDOUT |
+						SM_CHILD_PIPE_STDERR,
 					&c, &e),
 			 0);
 	assert_int_equal(sm_child_read_all(c, 5, 1024, &out, &len, &err, &e),
@@ -177,8 +180,7 @@ static void test_output_limit(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(sm_child_spawn(argv, SM_CHILD_PIPE_STDOUT, &c, &e),
-			 0);
+	assert_int_equal(sm_child_spawn(argv, SM_CHILD_PIPE_STDOUT, &c, &e), 0);
 	assert_int_equal(sm_child_read_all(c, 5, 100, &out, &len, NULL, &e),
 			 -1);
 	assert_null(out);
@@ -198,12 +200,12 @@ static void test_read_timeout(void **state)
 	double t0 = sm_now();
 
 	(void)state;
-	assert_int_equal(sm_child_spawn(argv, SM_CHILD_PIPE_STDOUT, &c, &e),
-			 0);
+	assert_int_equal(sm_child_spawn(argv, SM_CHILD_PIPE_STDOUT, &c, &e), 0);
 	assert_int_equal(sm_child_read_all(c, 0.2, 100, &out, &len, NULL, &e),
 			 -1);
 	assert_int_equal(e.code, SM_EXIT_IO);
-	assert_string_equal(e.msg, "reading from 'sleep': timed out after 0.2 s");
+	assert_string_equal(e.msg,
+			    "reading from 'sleep': timed out after 0.2 s");
 	/* sm_child_free terminates a child still running. */
 	sm_child_free(c);
 	assert_true(sm_now() - t0 < 3);
@@ -221,7 +223,8 @@ static void test_wait_timeout_then_kill(void **state)
 	assert_int_equal(sm_child_spawn(argv, 0, &c, &e), 0);
 	assert_int_equal(sm_child_wait(c, 0.1, &st, &e), -1);
 	assert_int_equal(e.code, SM_EXIT_IO);
-	assert_string_equal(e.msg, "waiting for 'sleep': timed out after 0.1 s");
+	assert_string_equal(e.msg,
+			    "waiting for 'sleep': timed out after 0.1 s");
 	assert_int_equal(sm_child_kill(c, SIGKILL), 0);
 	assert_int_equal(sm_child_wait(c, 5, &st, &e), 0);
 	assert_true(WIFSIGNALED(st));
@@ -244,8 +247,7 @@ static void test_signals_reset(void **state)
 	size_t len;
 
 	(void)state;
-	assert_int_equal(sm_child_spawn(argv, SM_CHILD_PIPE_STDOUT, &c, &e),
-			 0);
+	assert_int_equal(sm_child_spawn(argv, SM_CHILD_PIPE_STDOUT, &c, &e), 0);
 	assert_int_equal(sm_child_read_all(c, 5, 1024, &out, &len, NULL, &e),
 			 0);
 	/* glibc itself leaves its internal signals 32 and 33 ignored. */

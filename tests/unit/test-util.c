@@ -41,9 +41,13 @@ static void test_base64(void **state)
 	static const struct {
 		const char *plain, *b64;
 	} v[] = {
-		{ "", "" },	      { "f", "Zg==" },	   { "fo", "Zm8=" },
-		{ "foo", "Zm9v" },    { "foob", "Zm9vYg==" },
-		{ "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+		{ "", "" },
+		{ "f", "Zg==" },
+		{ "fo", "Zm8=" },
+		{ "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" },
+		{ "fooba", "Zm9vYmE=" },
+		{ "foobar", "Zm9vYmFy" },
 	};
 	uint8_t out[16];
 	char enc[16];
@@ -154,13 +158,17 @@ static void test_atomic_keeps_devices_and_links(void **state)
 	snprintf(file, sizeof(file), "%s/target", dir);
 	snprintf(link, sizeof(link), "%s/link", dir);
 	if (mknod(dev, S_IFCHR | 0666, makedev(1, 3)) == 0) {
-		assert_int_equal(sm_write_file_atomic(dev, "x", 1, 0600, &e), 0);
+		assert_int_equal(sm_write_file_atomic(dev, "x", 1, 0600, &e),
+				 0);
 		assert_int_equal(lstat(dev, &st), 0);
 		assert_true(S_ISCHR(st.st_mode));
 		unlink(dev);
 	}
 	assert_int_equal(mkfifo(dev, 0600), 0);
-	rfd = open(dev, O_RDONLY | O_NONBLOCK); /* a reader, so open(W) does not block */
+	rfd = open(
+		dev,
+		O_RDONLY |
+			O_NONBLOCK); /* a reader, so open(W) does not block */
 	assert_true(rfd >= 0);
 	assert_int_equal(sm_write_file_atomic(dev, "y", 1, 0600, &e), 0);
 	assert_int_equal(read(rfd, &c, 1), 1);
