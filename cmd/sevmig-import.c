@@ -187,11 +187,8 @@ int main(int argc, char **argv)
 			quiet = 1;
 			break;
 		case 'h':
-			usage();
-			return sm_cli_close_stdout(0);
 		case 'V':
-			sm_cli_print_version();
-			return sm_cli_close_stdout(0);
+			return sm_cli_help_version(c, usage);
 		default:
 			return sm_cli_try_help();
 		}

@@ -58,11 +58,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			usage();
-			return sm_cli_close_stdout(SM_EXIT_OK);
 		case 'V':
-			sm_cli_print_version();
-			return sm_cli_close_stdout(SM_EXIT_OK);
+			return sm_cli_help_version(c, usage);
 		default:
 			return sm_cli_try_help();
 		}

@@ -144,11 +144,8 @@ int certs_fetch(int argc, char **argv)
 			quiet = 1;
 			break;
 		case 'h':
-			fetch_usage();
-			return sm_cli_close_stdout(SM_EXIT_OK);
 		case 'V':
-			sm_cli_print_version();
-			return sm_cli_close_stdout(SM_EXIT_OK);
+			return sm_cli_help_version(c, fetch_usage);
 		default:
 			return sm_cli_sub_try_help("fetch");
 		}

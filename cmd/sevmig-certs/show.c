@@ -145,11 +145,8 @@ int certs_show(int argc, char **argv)
 			quiet = 1;
 			break;
 		case 'h':
-			show_usage();
-			return sm_cli_close_stdout(SM_EXIT_OK);
 		case 'V':
-			sm_cli_print_version();
-			return sm_cli_close_stdout(SM_EXIT_OK);
+			return sm_cli_help_version(c, show_usage);
 		default:
 			return sm_cli_sub_try_help("show");
 		}

@@ -196,11 +196,8 @@ int cmd_ctl(int argc, char **argv)
 			quiet = 1;
 			break;
 		case 'h':
-			ctl_usage();
-			return sm_cli_close_stdout(0);
 		case 'V':
-			sm_cli_print_version();
-			return sm_cli_close_stdout(0);
+			return sm_cli_help_version(c, ctl_usage);
 		default:
 			return sm_cli_sub_try_help("ctl");
 		}

@@ -129,11 +129,8 @@ int cmd_platform(int argc, char **argv)
 			verbose++;
 			break;
 		case 'h':
-			platform_usage();
-			return sm_cli_close_stdout(SM_EXIT_OK);
 		case 'V':
-			sm_cli_print_version();
-			return sm_cli_close_stdout(SM_EXIT_OK);
+			return sm_cli_help_version(c, platform_usage);
 		default:
 			return sm_cli_sub_try_help("platform");
 		}

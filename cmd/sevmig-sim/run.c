@@ -151,11 +151,8 @@ int cmd_run(int argc, char **argv)
 			quiet = 1;
 			break;
 		case 'h':
-			run_usage();
-			return sm_cli_close_stdout(0);
 		case 'V':
-			sm_cli_print_version();
-			return sm_cli_close_stdout(0);
+			return sm_cli_help_version(c, run_usage);
 		default:
 			return sm_cli_sub_try_help("run");
 		}

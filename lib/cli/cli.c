@@ -69,6 +69,15 @@ int sm_cli_try_help(void)
 	return SM_EXIT_USAGE;
 }
 
+int sm_cli_help_version(int c, void (*usage)(void))
+{
+	if (c == 'h')
+		usage();
+	else
+		sm_cli_print_version();
+	return sm_cli_close_stdout(SM_EXIT_OK);
+}
+
 int sm_cli_usage_error(const char *why)
 {
 	fprintf(stderr, "%s: %s\n", sm_progname, why);

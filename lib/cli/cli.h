@@ -42,6 +42,13 @@ void sm_cli_print_version(void);
 /* "Try 'prog --help' for more information." on stderr; returns 2. */
 int sm_cli_try_help(void);
 
+/*
+ * -h and -V, alike in every command and subcommand: print usage() (or the
+ * versions) on stdout, close it, and return the exit code the command
+ * returns now.
+ */
+int sm_cli_help_version(int c, void (*usage)(void));
+
 /* "prog: why" and the try-help line on stderr; returns 2. */
 int sm_cli_usage_error(const char *why);
 
