@@ -724,3 +724,26 @@ void sm_fmt_hex_u64(char buf[19], uint64_t v)
 {
 	snprintf(buf, 19, "0x%" PRIx64, v);
 }
+
+int sm_wait_until(int fd, short events, double deadline)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = events };
+		double left = deadline - sm_now();
+		int ms, rc;
+
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		ms = left > 3600 ? 3600000 : (int)(left * 1000) + 1;
+		rc = poll(&p, 1, ms);
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (rc > 0)
+			return 0;
+	}
+}

@@ -30,6 +30,14 @@ ssize_t sm_write_full(int fd, const void *buf, size_t len);
  */
 int sm_wait_io(int fd, short events);
 
+/*
+ * Wait in poll(2) until fd is ready for events or the sm_now() deadline
+ * passes: 0 when ready (or its poll reported an error condition on fd),
+ * -1 with errno ETIMEDOUT at the deadline or poll's own errno.  EINTR is
+ * retried.
+ */
+int sm_wait_until(int fd, short events, double deadline);
+
 /* Set O_NONBLOCK on fd's file description: 0, or -1 with errno set. */
 int sm_set_nonblock(int fd);
 

@@ -1259,7 +1259,7 @@ void sm_eps_close(struct sm_eps *s)
 		double deadline = sm_now() + CLOSE_FLUSH;
 
 		while (c->obuf && !c->dead &&
-		       sm_epw_wait(c->sock, POLLOUT, deadline) == 0)
+		       sm_wait_until(c->sock, POLLOUT, deadline) == 0)
 			out_flush(c);
 	}
 	/* The holder first, so the VMM takes its context back. */

@@ -13,29 +13,6 @@
 
 #include "base/util.h"
 
-int sm_epw_wait(int fd, short events, double deadline)
-{
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = events };
-		double left = deadline - sm_now();
-		int ms, rc;
-
-		if (left <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		ms = left > 3600 ? 3600000 : (int)(left * 1000) + 1;
-		rc = poll(&p, 1, ms);
-		if (rc < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (rc > 0)
-			return 0;
-	}
-}
-
 void sm_epw_close_fds(int *fds, int n)
 {
 	int i;
@@ -103,7 +80,7 @@ int sm_epw_send(int sock, const void *body, size_t len, const int *fds,
 			if (err == EINTR)
 				continue;
 			if (err == EAGAIN || err == EWOULDBLOCK) {
-				if (sm_epw_wait(sock, POLLOUT, deadline) == 0)
+				if (sm_wait_until(sock, POLLOUT, deadline) == 0)
 					continue;
 				err = errno;
 				if (err == ETIMEDOUT)
@@ -188,7 +165,7 @@ static int recv_exact(int sock, void *buf, size_t len, int *fds, int *nfds,
 		if (err != EAGAIN && err != EWOULDBLOCK)
 			return sm_err_errno(e, SM_EXIT_IO, err,
 					    "receiving a message");
-		if (sm_epw_wait(sock, POLLIN, deadline) < 0) {
+		if (sm_wait_until(sock, POLLIN, deadline) < 0) {
 			err = errno;
 			if (err == ETIMEDOUT)
 				return sm_err_set(

@@ -47,9 +47,6 @@ ssize_t sm_epw_recv_some(int sock, void *buf, size_t len, int *fds, int *nfds,
 int sm_epw_recv(int sock, char **body, size_t *len, int *fds, int *nfds,
 		double deadline, struct sm_err *e);
 
-/* Wait until fd is ready for events or deadline passes.  0 or -1 (errno). */
-int sm_epw_wait(int fd, short events, double deadline);
-
 /* Close n descriptors and set them to -1. */
 void sm_epw_close_fds(int *fds, int n);
 

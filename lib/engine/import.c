@@ -728,19 +728,10 @@ static int write_bounded(int fd, const uint8_t *p, size_t len, double deadline)
 			continue;
 		if (n < 0 && errno != EAGAIN)
 			return -1;
-		for (;;) {
-			struct pollfd pf = { .fd = fd, .events = POLLOUT };
-			double left = deadline - sm_now();
-			int rc;
-
-			if (left <= 0) {
-				errno = ETIMEDOUT;
-				return -1;
-			}
-			rc = poll(&pf, 1, (int)(left * 1000) + 1);
-			if (rc > 0 || (rc < 0 && errno != EINTR))
-				break;
-		}
+		/* Ready, or a poll error the next write reports. */
+		if (sm_wait_until(fd, POLLOUT, deadline) < 0 &&
+		    errno == ETIMEDOUT)
+			return -1;
 	}
 	return 0;
 }

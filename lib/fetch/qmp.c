@@ -38,26 +38,13 @@ struct sm_qmp {
 static int wait_fd(struct sm_qmp *q, short events, double deadline,
 		   struct sm_err *e)
 {
-	struct pollfd p = { .fd = q->fd, .events = events };
-	double left;
-	int r, err;
-
-	for (;;) {
-		left = deadline - sm_now();
-		if (left <= 0)
-			return sm_err_set(
-				e, SM_EXIT_IO,
-				"QMP socket '%s': no answer within %g s",
-				q->path, q->timeout);
-		r = poll(&p, 1, (int)(left * 1000) + 1);
-		if (r > 0)
-			return 0;
-		if (r < 0 && errno != EINTR) {
-			err = errno;
-			return sm_err_errno(e, SM_EXIT_IO, err,
-					    "QMP socket '%s'", q->path);
-		}
-	}
+	if (sm_wait_until(q->fd, events, deadline) == 0)
+		return 0;
+	if (errno == ETIMEDOUT)
+		return sm_err_set(e, SM_EXIT_IO,
+				  "QMP socket '%s': no answer within %g s",
+				  q->path, q->timeout);
+	return sm_err_errno(e, SM_EXIT_IO, errno, "QMP socket '%s'", q->path);
 }
 
 static int send_all(struct sm_qmp *q, const char *s, size_t n, double deadline,
