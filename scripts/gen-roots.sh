@@ -29,9 +29,10 @@ cat <<HDR
  * product in the legacy AMD certificate format (virtee/sev
  * src/certs/sev/builtin/PRODUCT/), each pinned by the SHA-256 of its bytes.
  * lib/certs/roots.c refuses any entry whose bytes do not hash to its pin.
+ * One idea: data, ten certificates as bytes.
  */
-#include "roots.h"
-#include "util.h"
+#include "certs/roots.h"
+#include "base/util.h"
 
 HDR
 for p in "${products[@]}"; do

@@ -5,7 +5,8 @@
  * time, in arrival order; a reply is written before the next request is
  * read, with a bounded wait so a client that never reads cannot wedge the
  * VMM.  See endpoint-server.h for the contract, docs/sevmig-endpoint.7 for
- * the protocol.
+ * the protocol.  One idea, the server's loop and its rules (claims,
+ * context holders, bounded replies); the VMM's answers are its callbacks.
  */
 #include "endpoint/endpoint-server.h"
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The export engine (sevmig-export).
+ * The export engine (sevmig-export).  One idea, the exporter's state
+ * machine; its output side is export-io.c.
  *
  * Order, and why:
  *   1. verify the target chain ourselves, whatever the policy: with none

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The import engine (sevmig-import).
+ * The import engine (sevmig-import).  One idea, the importer's state
+ * machine, over 900 lines because each step says why it is where it is.
  *
  * Order, and why:
  *   1. the manifest, checked whole; a two-way stream needs --ack;

@@ -7,7 +7,9 @@
  * here are collected in shared/reference/sev-migration-protocol.md
  * sections 3 and 4, and docs/sevmig-kvm.7 explains them for users.
  *
- * This is the only file that includes <linux/kvm.h>.
+ * This is the only file that includes <linux/kvm.h>.  One idea, the KVM
+ * backend: every SEV command it issues, each with its length query and
+ * errno decoding, hence its size.
  */
 #include "fw/fw-kvm.h"
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The simulated PSP.  It applies the rules of AMD's SEV firmware (ASPFW
+ * The simulated PSP (one idea: the firmware; the host's files are
+ * sim-platform.c).  It applies the rules of AMD's SEV firmware (ASPFW
  * sev_mcmd.c as summarised in shared/reference/sev-migration-protocol.md
  * section 1) and, in front of them, the checks KVM makes before it issues
  * a command (section 3.3), so a caller sees the same errno and the same

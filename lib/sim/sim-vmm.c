@@ -6,6 +6,7 @@
  * itself and the shared-region list.
  */
 #include "sim/sim-vmm.h"
+#include "sim/sim-vmm-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,302 +29,8 @@
 #include "sim/sim-guest.h"
 #include "base/util.h"
 
-#define WINDOW (1u << 20)
-#define HIGH_BASE (4ull << 30)
-#define DS_HDR 128u
-#define DS_SHA 32u
-#define DS_MAGIC "SEVMIG-SIM-DEV1\n"
-#define DS_F_READY 1u
-#define DS_F_ZERO_SHARED 2u
-#define MAX_VCPUS SM_SIM_MAX_VCPUS /* what fw-sim can hold */
-
-/*
- * VMM states.  A source: running, paused, released.  An incoming VMM:
- * incoming (waiting for an importer), receiving (an importer claimed it
- * and writes its memory), received (a context adopted, paused; "held"
- * until resumed), then running or paused like any VMM.
- */
-enum vstate {
-	V_RUNNING,
-	V_PAUSED,
-	V_INCOMING,
-	V_RECEIVING,
-	V_RECEIVED,
-	V_RELEASED
-};
-static const char *const vstate_name[] = { "running",	      "paused",
-					   "incoming",	      "receiving",
-					   "received-paused", "released" };
-
-/* How far the holder of a source context got (see sm_ep_stream_written). */
-enum stage { STAGE_NONE, STAGE_WRITTEN, STAGE_READY };
-
-/* What the incoming side has learned so far from a device-state blob. */
-struct load {
-	uint64_t size, got, pad;
-	uint8_t hdr[DS_HDR];
-	uint8_t tail[DS_SHA];
-	struct sm_sha256 *sha;
-};
-
-struct sm_sim_vmm {
-	struct sm_sim_vmm_opts o;
-	char platform_dir[PATH_MAX];
-	struct sm_fw *fw;
-	int has_ctx; /* fw has a guest context attached */
-	int ram_fd;
-	struct sm_ep_range ranges[2];
-	size_t nranges;
-	uint64_t pages;
-	struct sm_ep_region *shared;
-	size_t nshared;
-	enum vstate state;
-	int incoming; /* role: waiting for (or still in) an import */
-	int held; /* a client holds the context */
-	enum stage stage; /* the holder's progress */
-	int devstate_ok; /* incoming: device state loaded */
-	int stopping; /* the VMM is exiting */
-	/*
-	 * A hold: the guest may exist elsewhere too, so it resumes only when
-	 * forced.  pending: received, the export not committed; in_doubt: a
-	 * source whose stream may have been imported.
-	 */
-	int pending;
-	char in_doubt[SM_EP_HOLD_MAX];
-	/* the guest's identity: options, or the loaded device state */
-	uint64_t seed;
-	int zero_shared, migration_ready, es;
-	unsigned vcpus;
-	uint32_t policy;
-	/* device state being sent */
-	uint8_t ds_hdr[DS_HDR];
-	uint8_t ds_sha[DS_SHA];
-	uint64_t ds_pad;
-	/* device state being received */
-	struct load *ld;
-	uint8_t *win;
-};
-
-static int ram_io(struct sm_sim_vmm *v, uint64_t off, void *buf, size_t len,
-		  int write, struct sm_err *e)
-{
-	ssize_t n;
-
-	if (write)
-		n = pwrite(v->ram_fd, buf, len, (off_t)off);
-	else
-		n = pread(v->ram_fd, buf, len, (off_t)off);
-	if (n != (ssize_t)len)
-		return sm_err_errno(e, SM_EXIT_FAILURE, n < 0 ? errno : EIO,
-				    "%s guest RAM at 0x%" PRIx64,
-				    write ? "writing" : "reading", off);
-	return 0;
-}
-
-/*
- * Write an incoming guest's RAM with zeros once, 1 MiB at a time.  A
- * fallocated page is only cleared when first touched; SEV pins (and so
- * faults in) all of a guest's memory when QEMU registers it at start, so
- * this is where that cost belongs, not inside an import's downtime.
- */
-static int zero_ram(struct sm_sim_vmm *v, struct sm_err *e)
-{
-	uint64_t off;
-
-	memset(v->win, 0, WINDOW);
-	for (off = 0; off < v->o.mem_size; off += WINDOW) {
-		size_t len = v->o.mem_size - off < WINDOW ?
-				     (size_t)(v->o.mem_size - off) :
-				     WINDOW;
-
-		if (ram_io(v, off, v->win, len, 1, e))
-			return -1;
-	}
-	return 0;
-}
-
-/* Is gpa shared?  *si walks the sorted list along with ascending gpas. */
-static int is_shared(const struct sm_sim_vmm *v, size_t *si, uint64_t gpa)
-{
-	while (*si < v->nshared &&
-	       v->shared[*si].gpa + v->shared[*si].size <= gpa)
-		(*si)++;
-	return *si < v->nshared && v->shared[*si].gpa <= gpa;
-}
-
-/*
- * Visit every page in GPA order through the window: fn gets each page
- * (plaintext view when decrypt is set: private pages through the VEK) and
- * may change it; write puts the window back.
- */
-typedef int (*page_fn)(struct sm_sim_vmm *v, uint64_t gpa, int shared,
-		       uint8_t *page, void *arg, struct sm_err *e);
-
-static int walk(struct sm_sim_vmm *v, int load, int decrypt, int store,
-		page_fn fn, void *arg, struct sm_err *e)
-{
-	size_t r, si = 0;
-
-	for (r = 0; r < v->nranges; r++) {
-		const struct sm_ep_range *g = &v->ranges[r];
-		uint64_t w;
-
-		for (w = 0; w < g->size; w += WINDOW) {
-			size_t len = g->size - w < WINDOW ?
-					     (size_t)(g->size - w) :
-					     WINDOW;
-			size_t p;
-
-			if (load && ram_io(v, g->offset + w, v->win, len, 0, e))
-				return -1;
-			for (p = 0; p < len; p += SM_PAGE_SIZE) {
-				uint64_t gpa = g->gpa + w + p;
-				uint8_t *pg = v->win + p;
-				int sh = is_shared(v, &si, gpa);
-
-				if (decrypt && !sh &&
-				    sm_fw_sim_guest_read(v->fw, gpa, pg, pg, e))
-					return -1;
-				if (fn(v, gpa, sh, pg, arg, e))
-					return -1;
-				if (store && !sh &&
-				    sm_fw_sim_guest_write(v->fw, gpa, pg, pg,
-							  e))
-					return -1;
-			}
-			if (store &&
-			    ram_io(v, g->offset + w, v->win, len, 1, e))
-				return -1;
-		}
-	}
-	return 0;
-}
-
-static int fill_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
-		     uint8_t *page, void *arg, struct sm_err *e)
-{
-	(void)arg;
-	(void)e;
-	if (shared && v->zero_shared)
-		memset(page, 0, SM_PAGE_SIZE);
-	else
-		sm_sim_page_fill(v->seed, gpa, shared, page);
-	return 0;
-}
-
-static int fill_guest(struct sm_sim_vmm *v, struct sm_err *e)
-{
-	uint8_t page[SM_PAGE_SIZE];
-	unsigned i;
-
-	if (walk(v, 0, 0, 1, fill_page, NULL, e))
-		return -1;
-	for (i = 0; v->es && i < v->vcpus; i++) {
-		sm_sim_vmsa_fill(v->seed, i, page);
-		if (sm_fw_sim_vmsa_write(v->fw, i, page, e))
-			return -1;
-	}
-	return 0;
-}
-
-static int hash_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
-		     uint8_t *page, void *arg, struct sm_err *e)
-{
-	(void)v;
-	(void)gpa;
-	(void)shared;
-	if (sm_sha256_update(arg, page, SM_PAGE_SIZE))
-		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
-	return 0;
-}
-
-static int check_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
-		      uint8_t *page, void *arg, struct sm_err *e)
-{
-	struct sm_ep_check *c = arg;
-	uint8_t want[SM_PAGE_SIZE];
-
-	(void)e;
-	if (shared && v->zero_shared)
-		memset(want, 0, sizeof(want));
-	else
-		sm_sim_page_fill(v->seed, gpa, shared, want);
-	c->pages++;
-	if (memcmp(want, page, SM_PAGE_SIZE)) {
-		if (c->nfirst < SM_EP_CHECK_FIRST)
-			c->first_bad[c->nfirst++] = gpa;
-		c->bad++;
-	}
-	return 0;
-}
-
-/* The guest has a context and this VMM may look at it. */
-static int need_guest(struct sm_sim_vmm *v, struct sm_err *e)
-{
-	if (v->state == V_RELEASED)
-		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
-	if (!v->has_ctx)
-		return sm_err_set(
-			e, SM_EXIT_VM,
-			"no guest yet: the incoming VMM has not adopted a context");
-	return 0;
-}
-
-static int vmm_digest(void *arg, uint8_t out[32], uint64_t *pages,
-		      struct sm_err *e)
-{
-	struct sm_sim_vmm *v = arg;
-	struct sm_sha256 *h;
-	uint8_t page[SM_PAGE_SIZE];
-	unsigned i;
-	int rc = -1;
-
-	if (need_guest(v, e))
-		return -1;
-	if (sm_sha256_new(&h))
-		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
-	if (walk(v, 1, 1, 0, hash_page, h, e))
-		goto out;
-	for (i = 0; v->es && i < v->vcpus; i++)
-		if (sm_fw_sim_vmsa_read(v->fw, i, page, e) ||
-		    hash_page(v, 0, 0, page, h, e))
-			goto out;
-	if (sm_sha256_final(h, out)) {
-		sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
-		goto out;
-	}
-	*pages = v->pages;
-	rc = 0;
-out:
-	sm_sha256_free(h);
-	return rc;
-}
-
-static int vmm_check(void *arg, struct sm_ep_check *c, struct sm_err *e)
-{
-	struct sm_sim_vmm *v = arg;
-	uint8_t page[SM_PAGE_SIZE], want[SM_PAGE_SIZE];
-	unsigned i;
-
-	if (need_guest(v, e))
-		return -1;
-	if (v->incoming && !v->devstate_ok)
-		return sm_err_set(
-			e, SM_EXIT_VM,
-			"no device state loaded: the guest's seed is unknown");
-	memset(c, 0, sizeof(*c));
-	if (walk(v, 1, 1, 0, check_page, c, e))
-		return -1;
-	for (i = 0; v->es && i < v->vcpus; i++) {
-		if (sm_fw_sim_vmsa_read(v->fw, i, page, e))
-			return -1;
-		sm_sim_vmsa_fill(v->seed, i, want);
-		c->vmsas++;
-		if (memcmp(page, want, sizeof(page)))
-			c->bad_vmsas++;
-	}
-	return 0;
-}
+const char *const vstate_name[] = { "running",	 "paused",	    "incoming",
+				    "receiving", "received-paused", "released" };
 
 static int vmm_hello(void *arg, struct sm_ep_hello *h, struct sm_err *e)
 {
@@ -549,262 +256,6 @@ static int vmm_set_shared_regions(void *arg, const struct sm_ep_region *r,
 	memcpy(p + base, r, n * sizeof(*p));
 	v->shared = p;
 	v->nshared = base + n;
-	return 0;
-}
-
-static void ds_build_header(struct sm_sim_vmm *v, uint8_t *h, uint64_t pad)
-{
-	memset(h, 0, DS_HDR);
-	memcpy(h, DS_MAGIC, 16);
-	sm_put_le64(h + 16, v->seed);
-	sm_put_le64(h + 24, v->o.mem_size);
-	sm_put_le64(h + 32, v->o.mem_split);
-	sm_put_le32(h + 40, v->vcpus);
-	sm_put_le32(h + 44, (uint32_t)v->es);
-	sm_put_le32(h + 48, v->policy);
-	sm_put_le32(h + 52, (v->migration_ready ? DS_F_READY : 0) |
-				    (v->zero_shared ? DS_F_ZERO_SHARED : 0));
-	sm_put_le64(h + 56, pad);
-}
-
-static int vmm_device_state(void *arg, uint64_t *size, struct sm_err *e)
-{
-	struct sm_sim_vmm *v = arg;
-	struct sm_sha256 *h;
-	uint64_t off;
-	int rc = -1;
-
-	if (v->state == V_RUNNING)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "the guest is running: pause it first");
-	if (v->state != V_PAUSED)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "no device state: the guest is %s",
-				  vstate_name[v->state]);
-	v->ds_pad = v->o.device_state_size > SM_SIM_DEVSTATE_MIN ?
-			    v->o.device_state_size - SM_SIM_DEVSTATE_MIN :
-			    0;
-	ds_build_header(v, v->ds_hdr, v->ds_pad);
-	if (sm_sha256_new(&h))
-		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
-	if (sm_sha256_update(h, v->ds_hdr, DS_HDR))
-		goto out;
-	for (off = 0; off < v->ds_pad; off += WINDOW) {
-		size_t len = v->ds_pad - off < WINDOW ?
-				     (size_t)(v->ds_pad - off) :
-				     WINDOW;
-
-		sm_sim_stream_fill(v->seed, off, v->win, len);
-		if (sm_sha256_update(h, v->win, len))
-			goto out;
-	}
-	if (sm_sha256_final(h, v->ds_sha))
-		goto out;
-	*size = DS_HDR + v->ds_pad + DS_SHA;
-	rc = 0;
-out:
-	if (rc)
-		sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
-	sm_sha256_free(h);
-	return rc;
-}
-
-static int vmm_device_state_read(void *arg, uint64_t off, void *buf, size_t len,
-				 struct sm_err *e)
-{
-	struct sm_sim_vmm *v = arg;
-	uint8_t *p = buf;
-
-	(void)e;
-	while (len) {
-		size_t k;
-
-		if (off < DS_HDR) {
-			k = DS_HDR - off < len ? (size_t)(DS_HDR - off) : len;
-			memcpy(p, v->ds_hdr + off, k);
-		} else if (off < DS_HDR + v->ds_pad) {
-			uint64_t po = off - DS_HDR;
-
-			k = v->ds_pad - po < len ? (size_t)(v->ds_pad - po) :
-						   len;
-			sm_sim_stream_fill(v->seed, po, p, k);
-		} else {
-			uint64_t to = off - DS_HDR - v->ds_pad;
-
-			k = DS_SHA - to < len ? (size_t)(DS_SHA - to) : len;
-			memcpy(p, v->ds_sha + to, k);
-		}
-		p += k;
-		off += k;
-		len -= k;
-	}
-	return 0;
-}
-
-static void load_free(struct sm_sim_vmm *v)
-{
-	if (!v->ld)
-		return;
-	sm_sha256_free(v->ld->sha);
-	free(v->ld);
-	v->ld = NULL;
-}
-
-static int vmm_load_device_state(void *arg, uint64_t size, struct sm_err *e)
-{
-	struct sm_sim_vmm *v = arg;
-
-	if (v->state != V_RECEIVING && v->state != V_RECEIVED)
-		return sm_err_set(
-			e, SM_EXIT_VM,
-			"load-device-state is for an incoming VMM that is receiving, before resume");
-	if (size < SM_SIM_DEVSTATE_MIN)
-		return sm_err_set(e, SM_EXIT_USAGE,
-				  "device state of %" PRIu64
-				  " bytes is too short (at least %u)",
-				  size, SM_SIM_DEVSTATE_MIN);
-	/* Another client's load is under way: leave it alone. */
-	if (v->ld)
-		return sm_err_set(e, SM_EXIT_VM,
-				  "a device-state load is already in progress");
-	v->devstate_ok = 0;
-	v->ld = calloc(1, sizeof(*v->ld));
-	if (!v->ld || sm_sha256_new(&v->ld->sha)) {
-		load_free(v);
-		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
-	}
-	v->ld->size = size;
-	return 0;
-}
-
-/* The header is complete: it must describe this VMM's guest. */
-static int load_header(struct sm_sim_vmm *v, struct sm_err *e)
-{
-	const uint8_t *h = v->ld->hdr;
-	size_t i;
-
-	if (memcmp(h, DS_MAGIC, 16))
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "not a sevmig-sim device state");
-	for (i = 64; i < DS_HDR; i++)
-		if (h[i])
-			return sm_err_set(
-				e, SM_EXIT_VERIFY,
-				"device state header has reserved bytes set");
-	v->ld->pad = sm_get_le64(h + 56);
-	if (v->ld->pad > v->ld->size ||
-	    v->ld->size != DS_HDR + v->ld->pad + DS_SHA)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "device state size %" PRIu64
-				  " does not match its header",
-				  v->ld->size);
-	if (sm_get_le64(h + 24) != v->o.mem_size ||
-	    sm_get_le64(h + 32) != v->o.mem_split)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "device state is for a guest of %" PRIu64
-				  " bytes (split 0x%" PRIx64
-				  "), this VMM has %" PRIu64
-				  " (split 0x%" PRIx64 ")",
-				  sm_get_le64(h + 24), sm_get_le64(h + 32),
-				  v->o.mem_size, v->o.mem_split);
-	if (sm_get_le32(h + 40) != v->vcpus ||
-	    (int)sm_get_le32(h + 44) != v->es)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "device state is for %" PRIu32
-				  " vCPUs%s, this VMM has %u%s",
-				  sm_get_le32(h + 40),
-				  sm_get_le32(h + 44) ? " (ES)" : "", v->vcpus,
-				  v->es ? " (ES)" : "");
-	return 0;
-}
-
-static int vmm_load_data(void *arg, uint64_t off, const void *buf, size_t len,
-			 struct sm_err *e)
-{
-	struct sm_sim_vmm *v = arg;
-	struct load *ld = v->ld;
-	const uint8_t *p = buf;
-
-	if (!ld || off != ld->got)
-		return sm_err_set(e, SM_EXIT_FAILURE, "no device state load");
-	while (len) {
-		size_t k;
-
-		if (ld->got < DS_HDR) {
-			k = DS_HDR - ld->got < len ?
-				    (size_t)(DS_HDR - ld->got) :
-				    len;
-			memcpy(ld->hdr + ld->got, p, k);
-			if (sm_sha256_update(ld->sha, p, k))
-				return sm_err_set(e, SM_EXIT_FAILURE,
-						  "SHA-256 failed");
-			if (ld->got + k == DS_HDR && load_header(v, e))
-				return -1;
-		} else if (ld->got < DS_HDR + ld->pad) {
-			uint64_t po = ld->got - DS_HDR;
-
-			k = ld->pad - po < len ? (size_t)(ld->pad - po) : len;
-			if (k > WINDOW)
-				k = WINDOW;
-			sm_sim_stream_fill(sm_get_le64(ld->hdr + 16), po,
-					   v->win, k);
-			if (memcmp(v->win, p, k)) {
-				size_t j = 0;
-
-				while (v->win[j] == p[j])
-					j++;
-				return sm_err_set(
-					e, SM_EXIT_VERIFY,
-					"device state padding corrupt at byte %" PRIu64,
-					ld->got + j);
-			}
-			if (sm_sha256_update(ld->sha, p, k))
-				return sm_err_set(e, SM_EXIT_FAILURE,
-						  "SHA-256 failed");
-		} else {
-			uint64_t to = ld->got - DS_HDR - ld->pad;
-
-			k = DS_SHA - to < len ? (size_t)(DS_SHA - to) : len;
-			memcpy(ld->tail + to, p, k);
-		}
-		p += k;
-		len -= k;
-		ld->got += k;
-	}
-	return 0;
-}
-
-static int vmm_load_end(void *arg, int complete, struct sm_err *e)
-{
-	struct sm_sim_vmm *v = arg;
-	struct load *ld = v->ld;
-	uint8_t d[DS_SHA];
-	const uint8_t *h;
-
-	if (!complete || !ld) {
-		load_free(v);
-		return 0;
-	}
-	if (sm_sha256_final(ld->sha, d)) {
-		load_free(v);
-		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
-	}
-	if (sm_ct_memcmp(d, ld->tail, DS_SHA)) {
-		load_free(v);
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "device state digest mismatch");
-	}
-	h = ld->hdr;
-	v->seed = sm_get_le64(h + 16);
-	v->policy = sm_get_le32(h + 48);
-	v->migration_ready = !!(sm_get_le32(h + 52) & DS_F_READY);
-	v->zero_shared = !!(sm_get_le32(h + 52) & DS_F_ZERO_SHARED);
-	/* Carry the padding on, so the next export sends the same blob. */
-	if (ld->size > v->o.device_state_size)
-		v->o.device_state_size = ld->size;
-	v->devstate_ok = 1;
-	load_free(v);
-	pr_info("device state loaded");
 	return 0;
 }
 
@@ -1134,7 +585,7 @@ static int reset_incoming(struct sm_sim_vmm *v, const char *why,
 {
 	struct sm_fw *fw;
 
-	load_free(v);
+	sv_load_free(v);
 	if (v->has_ctx) {
 		if (sm_fw_sim_open(v->platform_dir, &fw, e))
 			return -1;
@@ -1152,7 +603,7 @@ static int reset_incoming(struct sm_sim_vmm *v, const char *why,
 	v->nshared = 0;
 	v->policy = 0;
 	v->migration_ready = 0;
-	if (zero_ram(v, e))
+	if (sv_zero_ram(v, e))
 		return -1;
 	v->state = V_INCOMING;
 	pr_info("%s: memory cleared, waiting for an import again", why);
@@ -1248,117 +699,11 @@ const struct sm_eps_ops *sm_sim_vmm_ops(void)
 	return &vmm_ops;
 }
 
-static int layout(struct sm_sim_vmm *v, struct sm_err *e)
-{
-	uint64_t mem = v->o.mem_size, split = v->o.mem_split;
-
-	if (mem == 0 || mem % SM_PAGE_SIZE)
-		return sm_err_set(e, SM_EXIT_USAGE,
-				  "memory size %" PRIu64
-				  " is not a positive multiple of 4 KiB",
-				  mem);
-	if (split == 0 || split % SM_PAGE_SIZE || split > HIGH_BASE)
-		return sm_err_set(e, SM_EXIT_USAGE,
-				  "memory split 0x%" PRIx64
-				  " is not a multiple of 4 KiB up to 4 GiB",
-				  split);
-	v->ranges[0] = (struct sm_ep_range){
-		.gpa = 0, .offset = 0, .size = mem < split ? mem : split
-	};
-	v->nranges = 1;
-	if (mem > split) {
-		v->ranges[1] = (struct sm_ep_range){ .gpa = HIGH_BASE,
-						     .offset = split,
-						     .size = mem - split };
-		v->nranges = 2;
-	}
-	v->pages = mem / SM_PAGE_SIZE;
-	return 0;
-}
-
 /*
  * The guest's RAM is a memfd the VMM fills (or the import fills): one
  * larger than the memory and swap the machine has free would be ended by
  * the OOM killer, maybe with other processes.  Refuse it up front.
  */
-/* One number from a cgroup file; UINT64_MAX for "max" or unreadable. */
-static uint64_t cgroup_value(const char *dir, const char *name)
-{
-	char path[PATH_MAX], buf[32];
-	uint64_t v = UINT64_MAX;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/%s", dir, name);
-	f = fopen(path, "re");
-	if (!f)
-		return v;
-	if (fgets(buf, sizeof(buf), f) && strncmp(buf, "max", 3) &&
-	    sscanf(buf, "%" SCNu64, &v) != 1)
-		v = UINT64_MAX;
-	fclose(f);
-	return v;
-}
-
-/*
- * What the process's cgroup (v2) still lets it use: memory.max less
- * memory.current; UINT64_MAX without a limit.  In a container MemAvailable
- * is the host's figure, and the cgroup's limit is the one the OOM killer
- * enforces.
- */
-static uint64_t cgroup_room(void)
-{
-	char line[PATH_MAX + 8];
-	uint64_t max, cur;
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	int found = 0;
-
-	if (!f)
-		return UINT64_MAX;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "0::", 3)) {
-			line[strcspn(line, "\n")] = '\0';
-			found = 1;
-			break;
-		}
-	fclose(f);
-	if (!found)
-		return UINT64_MAX;
-	max = cgroup_value(line + 3, "memory.max");
-	if (max == UINT64_MAX)
-		return max;
-	cur = cgroup_value(line + 3, "memory.current");
-	return cur == UINT64_MAX || cur >= max ? 0 : max - cur;
-}
-
-static int check_room(uint64_t size, struct sm_err *e)
-{
-	uint64_t avail = 0, swap = 0, kb, room;
-	char line[128];
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return 0; /* nothing to judge by */
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "MemAvailable: %" SCNu64 " kB", &kb) == 1)
-			avail = kb << 10;
-		else if (sscanf(line, "SwapFree: %" SCNu64 " kB", &kb) == 1)
-			swap = kb << 10;
-	}
-	fclose(f);
-	if (!avail)
-		return 0;
-	avail += swap;
-	room = cgroup_room();
-	if (room < avail)
-		avail = room;
-	if (size <= avail)
-		return 0;
-	return sm_err_set(e, SM_EXIT_USAGE,
-			  "--mem %" PRIu64
-			  " MiB is more than this machine can hold: %" PRIu64
-			  " MiB of memory and swap are available",
-			  size >> 20, avail >> 20);
-}
 
 int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 		   struct sm_err *e)
@@ -1390,7 +735,7 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 		sm_err_set(e, SM_EXIT_USAGE, "at most %d vCPUs", MAX_VCPUS);
 		goto err_free;
 	}
-	if (layout(v, e) || check_room(v->o.mem_size, e))
+	if (sv_layout(v, e) || sv_check_room(v->o.mem_size, e))
 		goto err_free;
 	if (!realpath(o->platform_dir, v->platform_dir)) {
 		sm_err_errno(e, SM_EXIT_IO, errno, "cannot open platform '%s'",
@@ -1432,7 +777,7 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 		goto err_free;
 	}
 	if (v->incoming) {
-		if (zero_ram(v, e))
+		if (sv_zero_ram(v, e))
 			goto err_free;
 		v->policy = 0;
 		v->migration_ready = 0;
@@ -1448,7 +793,7 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 		sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
 		goto err_free;
 	}
-	if (fill_guest(v, e))
+	if (sv_fill_guest(v, e))
 		goto err_free;
 	pr_info("guest of %" PRIu64
 		" pages (%zu shared regions) ready in %.2f s",
@@ -1465,7 +810,7 @@ void sm_sim_vmm_free(struct sm_sim_vmm *v)
 {
 	if (!v)
 		return;
-	load_free(v);
+	sv_load_free(v);
 	sm_fw_close(v->fw);
 	if (v->ram_fd >= 0)
 		close(v->ram_fd);

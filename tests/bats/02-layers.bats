@@ -29,10 +29,10 @@ layers() {
 
 @test "layers: an include against the direction, or between siblings, fails" {
 	# certs must not know the engines; fw and archive are siblings
-	sed -i '0,/#include "base\/util.h"/s||#include "base/util.h"\n#include "engine/export.h"|' "$TREE/lib/certs/cert.c"
+	sed -i '0,/#include "base\/util.h"/s||#include "base/util.h"\n#include "engine/export.h"|' "$TREE/lib/certs/sev-cert.c"
 	sed -i '0,/#include "base\/util.h"/s||#include "base/util.h"\n#include "archive/archive.h"|' "$TREE/lib/fw/fw.c"
 	run -1 layers
-	assert_line --regexp '^check-layers: lib/certs/cert.c:[0-9]+: certs includes engine/export.h \(engine\): against the allowed direction$'
+	assert_line --regexp '^check-layers: lib/certs/sev-cert.c:[0-9]+: certs includes engine/export.h \(engine\): against the allowed direction$'
 	assert_line --regexp '^check-layers: lib/fw/fw.c:[0-9]+: fw includes archive/archive.h \(archive\): against the allowed direction$'
 }
 

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SEVMIG_SIM_VMM_INTERNAL_H
+#define SEVMIG_SIM_VMM_INTERNAL_H
+
+/*
+ * The simulated VMM's state, shared by sim-vmm.c (states, the endpoint's
+ * callbacks, running), vmm-ram.c (guest memory: layout, content, digest,
+ * check) and vmm-devstate.c (the device state it sends and loads).
+ * Public API: sim-vmm.h.
+ */
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "base/ossl.h"
+#include "endpoint/endpoint-server.h"
+#include "fw/fw-sim.h"
+#include "sim/sim-vmm.h"
+
+#define WINDOW (1u << 20)
+#define HIGH_BASE (4ull << 30)
+#define DS_HDR 128u
+#define DS_SHA 32u
+#define DS_MAGIC "SEVMIG-SIM-DEV1\n"
+#define DS_F_READY 1u
+#define DS_F_ZERO_SHARED 2u
+#define MAX_VCPUS SM_SIM_MAX_VCPUS /* what fw-sim can hold */
+
+/*
+ * VMM states.  A source: running, paused, released.  An incoming VMM:
+ * incoming (waiting for an importer), receiving (an importer claimed it
+ * and writes its memory), received (a context adopted, paused; "held"
+ * until resumed), then running or paused like any VMM.
+ */
+enum vstate {
+	V_RUNNING,
+	V_PAUSED,
+	V_INCOMING,
+	V_RECEIVING,
+	V_RECEIVED,
+	V_RELEASED
+};
+extern const char *const vstate_name[];
+
+/* How far the holder of a source context got (see sm_ep_stream_written). */
+enum stage { STAGE_NONE, STAGE_WRITTEN, STAGE_READY };
+
+/* What the incoming side has learned so far from a device-state blob. */
+struct load {
+	uint64_t size, got, pad;
+	uint8_t hdr[DS_HDR];
+	uint8_t tail[DS_SHA];
+	struct sm_sha256 *sha;
+};
+
+struct sm_sim_vmm {
+	struct sm_sim_vmm_opts o;
+	char platform_dir[PATH_MAX];
+	struct sm_fw *fw;
+	int has_ctx; /* fw has a guest context attached */
+	int ram_fd;
+	struct sm_ep_range ranges[2];
+	size_t nranges;
+	uint64_t pages;
+	struct sm_ep_region *shared;
+	size_t nshared;
+	enum vstate state;
+	int incoming; /* role: waiting for (or still in) an import */
+	int held; /* a client holds the context */
+	enum stage stage; /* the holder's progress */
+	int devstate_ok; /* incoming: device state loaded */
+	int stopping; /* the VMM is exiting */
+	/*
+	 * A hold: the guest may exist elsewhere too, so it resumes only when
+	 * forced.  pending: received, the export not committed; in_doubt: a
+	 * source whose stream may have been imported.
+	 */
+	int pending;
+	char in_doubt[SM_EP_HOLD_MAX];
+	/* the guest's identity: options, or the loaded device state */
+	uint64_t seed;
+	int zero_shared, migration_ready, es;
+	unsigned vcpus;
+	uint32_t policy;
+	/* device state being sent */
+	uint8_t ds_hdr[DS_HDR];
+	uint8_t ds_sha[DS_SHA];
+	uint64_t ds_pad;
+	/* device state being received */
+	struct load *ld;
+	uint8_t *win;
+};
+
+int sv_check_room(uint64_t size, struct sm_err *e);
+int sv_fill_guest(struct sm_sim_vmm *v, struct sm_err *e);
+int sv_layout(struct sm_sim_vmm *v, struct sm_err *e);
+int sv_zero_ram(struct sm_sim_vmm *v, struct sm_err *e);
+int vmm_check(void *arg, struct sm_ep_check *c, struct sm_err *e);
+int vmm_device_state(void *arg, uint64_t *size, struct sm_err *e);
+int vmm_device_state_read(void *arg, uint64_t off, void *buf, size_t len,
+				 struct sm_err *e);
+int vmm_digest(void *arg, uint8_t out[32], uint64_t *pages,
+		      struct sm_err *e);
+int vmm_load_data(void *arg, uint64_t off, const void *buf, size_t len,
+			 struct sm_err *e);
+int vmm_load_device_state(void *arg, uint64_t size, struct sm_err *e);
+int vmm_load_end(void *arg, int complete, struct sm_err *e);
+void sv_load_free(struct sm_sim_vmm *v);
+
+#endif

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The simulated VMM's guest memory: its layout (below and above 4 GiB),
+ * the room the machine has for it, its content as the simulated guest
+ * fills it, and the digest and check that tell an intact guest.
+ */
+#include "sim/sim-vmm.h"
+#include "sim/sim-vmm-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/bytes.h"
+#include "fw/fw-sim.h"
+#include "base/log.h"
+#include "base/ossl.h"
+#include "sim/sim-guest.h"
+#include "base/util.h"
+
+static int ram_io(struct sm_sim_vmm *v, uint64_t off, void *buf, size_t len,
+		  int write, struct sm_err *e)
+{
+	ssize_t n;
+
+	if (write)
+		n = pwrite(v->ram_fd, buf, len, (off_t)off);
+	else
+		n = pread(v->ram_fd, buf, len, (off_t)off);
+	if (n != (ssize_t)len)
+		return sm_err_errno(e, SM_EXIT_FAILURE, n < 0 ? errno : EIO,
+				    "%s guest RAM at 0x%" PRIx64,
+				    write ? "writing" : "reading", off);
+	return 0;
+}
+
+/*
+ * Write an incoming guest's RAM with zeros once, 1 MiB at a time.  A
+ * fallocated page is only cleared when first touched; SEV pins (and so
+ * faults in) all of a guest's memory when QEMU registers it at start, so
+ * this is where that cost belongs, not inside an import's downtime.
+ */
+int sv_zero_ram(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	uint64_t off;
+
+	memset(v->win, 0, WINDOW);
+	for (off = 0; off < v->o.mem_size; off += WINDOW) {
+		size_t len = v->o.mem_size - off < WINDOW ?
+				     (size_t)(v->o.mem_size - off) :
+				     WINDOW;
+
+		if (ram_io(v, off, v->win, len, 1, e))
+			return -1;
+	}
+	return 0;
+}
+
+/* Is gpa shared?  *si walks the sorted list along with ascending gpas. */
+static int is_shared(const struct sm_sim_vmm *v, size_t *si, uint64_t gpa)
+{
+	while (*si < v->nshared &&
+	       v->shared[*si].gpa + v->shared[*si].size <= gpa)
+		(*si)++;
+	return *si < v->nshared && v->shared[*si].gpa <= gpa;
+}
+
+/*
+ * Visit every page in GPA order through the window: fn gets each page
+ * (plaintext view when decrypt is set: private pages through the VEK) and
+ * may change it; write puts the window back.
+ */
+typedef int (*page_fn)(struct sm_sim_vmm *v, uint64_t gpa, int shared,
+		       uint8_t *page, void *arg, struct sm_err *e);
+
+static int walk(struct sm_sim_vmm *v, int load, int decrypt, int store,
+		page_fn fn, void *arg, struct sm_err *e)
+{
+	size_t r, si = 0;
+
+	for (r = 0; r < v->nranges; r++) {
+		const struct sm_ep_range *g = &v->ranges[r];
+		uint64_t w;
+
+		for (w = 0; w < g->size; w += WINDOW) {
+			size_t len = g->size - w < WINDOW ?
+					     (size_t)(g->size - w) :
+					     WINDOW;
+			size_t p;
+
+			if (load && ram_io(v, g->offset + w, v->win, len, 0, e))
+				return -1;
+			for (p = 0; p < len; p += SM_PAGE_SIZE) {
+				uint64_t gpa = g->gpa + w + p;
+				uint8_t *pg = v->win + p;
+				int sh = is_shared(v, &si, gpa);
+
+				if (decrypt && !sh &&
+				    sm_fw_sim_guest_read(v->fw, gpa, pg, pg, e))
+					return -1;
+				if (fn(v, gpa, sh, pg, arg, e))
+					return -1;
+				if (store && !sh &&
+				    sm_fw_sim_guest_write(v->fw, gpa, pg, pg,
+							  e))
+					return -1;
+			}
+			if (store &&
+			    ram_io(v, g->offset + w, v->win, len, 1, e))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int fill_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
+		     uint8_t *page, void *arg, struct sm_err *e)
+{
+	(void)arg;
+	(void)e;
+	if (shared && v->zero_shared)
+		memset(page, 0, SM_PAGE_SIZE);
+	else
+		sm_sim_page_fill(v->seed, gpa, shared, page);
+	return 0;
+}
+
+int sv_fill_guest(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	uint8_t page[SM_PAGE_SIZE];
+	unsigned i;
+
+	if (walk(v, 0, 0, 1, fill_page, NULL, e))
+		return -1;
+	for (i = 0; v->es && i < v->vcpus; i++) {
+		sm_sim_vmsa_fill(v->seed, i, page);
+		if (sm_fw_sim_vmsa_write(v->fw, i, page, e))
+			return -1;
+	}
+	return 0;
+}
+
+static int hash_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
+		     uint8_t *page, void *arg, struct sm_err *e)
+{
+	(void)v;
+	(void)gpa;
+	(void)shared;
+	if (sm_sha256_update(arg, page, SM_PAGE_SIZE))
+		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
+	return 0;
+}
+
+static int check_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
+		      uint8_t *page, void *arg, struct sm_err *e)
+{
+	struct sm_ep_check *c = arg;
+	uint8_t want[SM_PAGE_SIZE];
+
+	(void)e;
+	if (shared && v->zero_shared)
+		memset(want, 0, sizeof(want));
+	else
+		sm_sim_page_fill(v->seed, gpa, shared, want);
+	c->pages++;
+	if (memcmp(want, page, SM_PAGE_SIZE)) {
+		if (c->nfirst < SM_EP_CHECK_FIRST)
+			c->first_bad[c->nfirst++] = gpa;
+		c->bad++;
+	}
+	return 0;
+}
+
+/* The guest has a context and this VMM may look at it. */
+static int need_guest(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	if (v->state == V_RELEASED)
+		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
+	if (!v->has_ctx)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"no guest yet: the incoming VMM has not adopted a context");
+	return 0;
+}
+
+int vmm_digest(void *arg, uint8_t out[32], uint64_t *pages,
+		      struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	struct sm_sha256 *h;
+	uint8_t page[SM_PAGE_SIZE];
+	unsigned i;
+	int rc = -1;
+
+	if (need_guest(v, e))
+		return -1;
+	if (sm_sha256_new(&h))
+		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
+	if (walk(v, 1, 1, 0, hash_page, h, e))
+		goto out;
+	for (i = 0; v->es && i < v->vcpus; i++)
+		if (sm_fw_sim_vmsa_read(v->fw, i, page, e) ||
+		    hash_page(v, 0, 0, page, h, e))
+			goto out;
+	if (sm_sha256_final(h, out)) {
+		sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
+		goto out;
+	}
+	*pages = v->pages;
+	rc = 0;
+out:
+	sm_sha256_free(h);
+	return rc;
+}
+
+int vmm_check(void *arg, struct sm_ep_check *c, struct sm_err *e)
+{
+	struct sm_sim_vmm *v = arg;
+	uint8_t page[SM_PAGE_SIZE], want[SM_PAGE_SIZE];
+	unsigned i;
+
+	if (need_guest(v, e))
+		return -1;
+	if (v->incoming && !v->devstate_ok)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"no device state loaded: the guest's seed is unknown");
+	memset(c, 0, sizeof(*c));
+	if (walk(v, 1, 1, 0, check_page, c, e))
+		return -1;
+	for (i = 0; v->es && i < v->vcpus; i++) {
+		if (sm_fw_sim_vmsa_read(v->fw, i, page, e))
+			return -1;
+		sm_sim_vmsa_fill(v->seed, i, want);
+		c->vmsas++;
+		if (memcmp(page, want, sizeof(page)))
+			c->bad_vmsas++;
+	}
+	return 0;
+}
+
+int sv_layout(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	uint64_t mem = v->o.mem_size, split = v->o.mem_split;
+
+	if (mem == 0 || mem % SM_PAGE_SIZE)
+		return sm_err_set(e, SM_EXIT_USAGE,
+				  "memory size %" PRIu64
+				  " is not a positive multiple of 4 KiB",
+				  mem);
+	if (split == 0 || split % SM_PAGE_SIZE || split > HIGH_BASE)
+		return sm_err_set(e, SM_EXIT_USAGE,
+				  "memory split 0x%" PRIx64
+				  " is not a multiple of 4 KiB up to 4 GiB",
+				  split);
+	v->ranges[0] = (struct sm_ep_range){
+		.gpa = 0, .offset = 0, .size = mem < split ? mem : split
+	};
+	v->nranges = 1;
+	if (mem > split) {
+		v->ranges[1] = (struct sm_ep_range){ .gpa = HIGH_BASE,
+						     .offset = split,
+						     .size = mem - split };
+		v->nranges = 2;
+	}
+	v->pages = mem / SM_PAGE_SIZE;
+	return 0;
+}
+
+/* One number from a cgroup file; UINT64_MAX for "max" or unreadable. */
+static uint64_t cgroup_value(const char *dir, const char *name)
+{
+	char path[PATH_MAX], buf[32];
+	uint64_t v = UINT64_MAX;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		return v;
+	if (fgets(buf, sizeof(buf), f) && strncmp(buf, "max", 3) &&
+	    sscanf(buf, "%" SCNu64, &v) != 1)
+		v = UINT64_MAX;
+	fclose(f);
+	return v;
+}
+
+/*
+ * What the process's cgroup (v2) still lets it use: memory.max less
+ * memory.current; UINT64_MAX without a limit.  In a container MemAvailable
+ * is the host's figure, and the cgroup's limit is the one the OOM killer
+ * enforces.
+ */
+static uint64_t cgroup_room(void)
+{
+	char line[PATH_MAX + 8];
+	uint64_t max, cur;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int found = 0;
+
+	if (!f)
+		return UINT64_MAX;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = '\0';
+			found = 1;
+			break;
+		}
+	fclose(f);
+	if (!found)
+		return UINT64_MAX;
+	max = cgroup_value(line + 3, "memory.max");
+	if (max == UINT64_MAX)
+		return max;
+	cur = cgroup_value(line + 3, "memory.current");
+	return cur == UINT64_MAX || cur >= max ? 0 : max - cur;
+}
+
+int sv_check_room(uint64_t size, struct sm_err *e)
+{
+	uint64_t avail = 0, swap = 0, kb, room;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return 0; /* nothing to judge by */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemAvailable: %" SCNu64 " kB", &kb) == 1)
+			avail = kb << 10;
+		else if (sscanf(line, "SwapFree: %" SCNu64 " kB", &kb) == 1)
+			swap = kb << 10;
+	}
+	fclose(f);
+	if (!avail)
+		return 0;
+	avail += swap;
+	room = cgroup_room();
+	if (room < avail)
+		avail = room;
+	if (size <= avail)
+		return 0;
+	return sm_err_set(e, SM_EXIT_USAGE,
+			  "--mem %" PRIu64
+			  " MiB is more than this machine can hold: %" PRIu64
+			  " MiB of memory and swap are available",
+			  size >> 20, avail >> 20);
+}
