@@ -10,6 +10,7 @@ Fails (exit 1, one line per breach) when
     or a higher one; cmd/ may include anything);
   - an include names a header that is not written from lib/
     ("fw/fw.h", not "fw.h");
+  - a NAME-internal.h is included from outside its folder;
   - an engine (lib/engine/) includes a firmware backend header
     (fw/fw-kvm.h, fw/fw-sim.h): it must go through fw/fw.h;
   - the platform names "kvm" or "sim" are compared (strcmp and friends)
@@ -74,9 +75,13 @@ def main():
                 continue
             theirs = layer_of(target)
             if me is None:  # cmd/: the top, may use any layer
+                if inc.endswith("-internal.h"):
+                    bad.append(f"{where}: {inc} is private to lib/{theirs}/")
                 continue
             if theirs != me and RANK[theirs] >= RANK[me]:
                 bad.append(f"{where}: {me} includes {inc} ({theirs}): against the allowed direction")
+            if inc.endswith("-internal.h") and theirs != me:
+                bad.append(f"{where}: {inc} is private to lib/{theirs}/")
             if me == "engine" and inc in BACKEND_HEADERS:
                 bad.append(f"{where}: an engine includes the backend header {inc}: use fw/fw.h")
         if path != "lib/base/platform.c" and me != "fw":

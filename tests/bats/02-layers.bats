@@ -49,3 +49,9 @@ layers() {
 	assert_line "check-layers: lib/stray.c: a file directly in lib/; put it in its layer's folder"
 	assert_line --regexp '^check-layers: lib/fw/fw-open.c:[0-9]+: #include "fw.h" is not a header under lib/ \(write it from lib/, as "fw/fw.h"\)$'
 }
+
+@test "layers: a module's internal header included from outside its folder fails" {
+	sed -i 's|#include "fw/fw.h"|#include "fw/fw.h"\n#include "certs/cert-internal.h"|' "$TREE/lib/fw/fw-open.c"
+	run -1 layers
+	assert_output --regexp '^check-layers: lib/fw/fw-open.c:[0-9]+: certs/cert-internal.h is private to lib/certs/$'
+}
