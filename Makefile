@@ -193,7 +193,7 @@ lint-man:
 # Formatting of the whole tree (.clang-format), but for the generated
 # roots-data.c: prints what clang-format would change and fails if
 # anything.  make format applies it.
-FORMAT_FILES = $(filter-out lib/certs/roots-data.c,$(shell git ls-files '*.c' '*.h'))
+FORMAT_FILES = $(filter-out lib/certs/roots-data.c,$(shell git ls-files --cached --others --exclude-standard '*.c' '*.h'))
 check-format:
 	$(Q)clang-format-14 --dry-run -Werror $(FORMAT_FILES)
 

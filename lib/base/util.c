@@ -352,6 +352,7 @@ int sm_out_open(struct sm_out *o, const char *path, mode_t mode,
 		o->path = real;
 		real = NULL;
 	}
+	path = o->path; /* the old one is freed */
 	free(dir);
 	o->fd = mkostemp(o->tmp, O_CLOEXEC);
 	if (o->fd < 0) {

@@ -98,11 +98,10 @@ int sv_zero_ram(struct sm_sim_vmm *v, struct sm_err *e);
 int vmm_check(void *arg, struct sm_ep_check *c, struct sm_err *e);
 int vmm_device_state(void *arg, uint64_t *size, struct sm_err *e);
 int vmm_device_state_read(void *arg, uint64_t off, void *buf, size_t len,
-				 struct sm_err *e);
-int vmm_digest(void *arg, uint8_t out[32], uint64_t *pages,
-		      struct sm_err *e);
+			  struct sm_err *e);
+int vmm_digest(void *arg, uint8_t out[32], uint64_t *pages, struct sm_err *e);
 int vmm_load_data(void *arg, uint64_t off, const void *buf, size_t len,
-			 struct sm_err *e);
+		  struct sm_err *e);
 int vmm_load_device_state(void *arg, uint64_t size, struct sm_err *e);
 int vmm_load_end(void *arg, int complete, struct sm_err *e);
 void sv_load_free(struct sm_sim_vmm *v);

@@ -85,7 +85,7 @@ out:
 }
 
 int vmm_device_state_read(void *arg, uint64_t off, void *buf, size_t len,
-				 struct sm_err *e)
+			  struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
 	uint8_t *p = buf;
@@ -194,7 +194,7 @@ static int load_header(struct sm_sim_vmm *v, struct sm_err *e)
 }
 
 int vmm_load_data(void *arg, uint64_t off, const void *buf, size_t len,
-			 struct sm_err *e)
+		  struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
 	struct load *ld = v->ld;

@@ -193,8 +193,7 @@ static int need_guest(struct sm_sim_vmm *v, struct sm_err *e)
 	return 0;
 }
 
-int vmm_digest(void *arg, uint8_t out[32], uint64_t *pages,
-		      struct sm_err *e)
+int vmm_digest(void *arg, uint8_t out[32], uint64_t *pages, struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
 	struct sm_sha256 *h;
