@@ -10,19 +10,12 @@
  */
 #include "fuzz-common.h"
 
+#include "base/bytes.h"
 #include "certs/cert.h"
 #include "certs/roots.h"
 
 /* A CEK claiming RSA_SHA256 (slot 1) and RSA_SHA384 (slot 2) by an ASK. */
 static struct sm_sev_cert cek;
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -33,19 +26,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	fz_log_init();
 	memset(raw, 0, sizeof(raw));
-	put32(raw + 0x000, 1);
+	sm_put_le32(raw + 0x000, 1);
 	raw[0x004] = 0;
 	raw[0x005] = 14;
-	put32(raw + 0x008, SM_USAGE_CEK);
-	put32(raw + 0x00C, SM_ALGO_ECDSA_SHA256);
-	put32(raw + 0x010, SM_CURVE_P384);
+	sm_put_le32(raw + 0x008, SM_USAGE_CEK);
+	sm_put_le32(raw + 0x00C, SM_ALGO_ECDSA_SHA256);
+	sm_put_le32(raw + 0x010, SM_CURVE_P384);
 	memset(raw + 0x014, 0x5a, 48);
 	memset(raw + 0x05C, 0xa5, 48);
-	put32(raw + 0x414, SM_USAGE_ASK);
-	put32(raw + 0x418, SM_ALGO_RSA_SHA256);
+	sm_put_le32(raw + 0x414, SM_USAGE_ASK);
+	sm_put_le32(raw + 0x418, SM_ALGO_RSA_SHA256);
 	memset(raw + 0x41C, 0x3c, 256);
-	put32(raw + 0x61C, SM_USAGE_ASK);
-	put32(raw + 0x620, SM_ALGO_RSA_SHA384);
+	sm_put_le32(raw + 0x61C, SM_USAGE_ASK);
+	sm_put_le32(raw + 0x620, SM_ALGO_RSA_SHA384);
 	memset(raw + 0x624, 0xc3, 512);
 	if (sm_sev_cert_parse(raw, sizeof(raw), &cek, &e) < 0)
 		fz_fail("cannot make the fixed CEK: %s", e.msg);

@@ -14,19 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "certs/bundle.h"
 #include "certs/cert.h"
 #include "certs/roots.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 static size_t sev_skeleton(uint8_t *out, const uint8_t *d, size_t n,
 			   uint32_t usage)
@@ -36,12 +29,12 @@ static size_t sev_skeleton(uint8_t *out, const uint8_t *d, size_t n,
 	memset(out, 0, SM_SEV_CERT_LEN);
 	for (i = 0; i < n && i < SM_SEV_CERT_LEN; i++)
 		out[i] = d[i];
-	put32(out, 1);
-	put32(out + 8, usage);
-	put32(out + 0xC, usage == SM_USAGE_PDH ? SM_ALGO_ECDH_SHA256 :
-						 SM_ALGO_ECDSA_SHA256);
-	put32(out + 0x10, SM_CURVE_P384);
-	put32(out + 0x61C, SM_USAGE_INVALID);
+	sm_put_le32(out, 1);
+	sm_put_le32(out + 8, usage);
+	sm_put_le32(out + 0xC, usage == SM_USAGE_PDH ? SM_ALGO_ECDH_SHA256 :
+						       SM_ALGO_ECDSA_SHA256);
+	sm_put_le32(out + 0x10, SM_CURVE_P384);
+	sm_put_le32(out + 0x61C, SM_USAGE_INVALID);
 	return SM_SEV_CERT_LEN;
 }
 

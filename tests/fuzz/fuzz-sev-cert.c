@@ -10,6 +10,7 @@
  */
 #include "fuzz-common.h"
 
+#include "base/bytes.h"
 #include "certs/cert.h"
 #include "certs/roots.h"
 
@@ -18,14 +19,6 @@
 
 static struct sm_key *key; /* the fixed OCA's key, also the ECDH side */
 static struct sm_sev_cert oca; /* self-signed by key */
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -54,8 +47,8 @@ static int signed_by(const struct sm_sev_cert *c, struct sm_sev_cert *out)
 	struct sm_err e;
 
 	memcpy(raw, oca.raw, sizeof(raw));
-	put32(raw + SLOT_USAGE(1), c->usage);
-	put32(raw + SLOT_ALGO(1), c->algo);
+	sm_put_le32(raw + SLOT_USAGE(1), c->usage);
+	sm_put_le32(raw + SLOT_ALGO(1), c->algo);
 	memcpy(raw + SLOT_USAGE(1) + 8, raw + SLOT_USAGE(0) + 8, 0x200);
 	return sm_sev_cert_parse(raw, sizeof(raw), out, &e) == 0;
 }

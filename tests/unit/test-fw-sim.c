@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/bytes.h"
 #include "certs/cert.h"
 #include "fw/fw-sim.h"
 #include "fw/fw.h"
@@ -1612,14 +1613,6 @@ static const char cavs_key_pem[] =
 	"XZ2tIMydpxE4Op2+NOo/paKvdbRlAmKa1U3Yt9c6irsGo6O+R9ZQzJk=\n"
 	"-----END PRIVATE KEY-----\n";
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 static void test_ecdh_vector(void **state)
 {
 	uint8_t qx[48], qy[48], want[48], z[48], raw[SM_SEV_CERT_LEN];
@@ -1645,16 +1638,16 @@ static void test_ecdh_vector(void **state)
 	     &e);
 	must(sm_key_load_pem(path, &key, &e), &e);
 	memset(raw, 0, sizeof(raw));
-	put_le32(raw + 0x00, 1);
-	put_le32(raw + 0x08, SM_USAGE_PDH);
-	put_le32(raw + 0x0c, SM_ALGO_ECDH_SHA256);
-	put_le32(raw + 0x10, 2);
+	sm_put_le32(raw + 0x00, 1);
+	sm_put_le32(raw + 0x08, SM_USAGE_PDH);
+	sm_put_le32(raw + 0x0c, SM_ALGO_ECDH_SHA256);
+	sm_put_le32(raw + 0x10, 2);
 	for (i = 0; i < 48; i++) {
 		raw[0x14 + i] = qx[47 - i]; /* little-endian in the cert */
 		raw[0x5c + i] = qy[47 - i];
 	}
-	put_le32(raw + 0x414, SM_USAGE_INVALID);
-	put_le32(raw + 0x61c, SM_USAGE_INVALID);
+	sm_put_le32(raw + 0x414, SM_USAGE_INVALID);
+	sm_put_le32(raw + 0x61c, SM_USAGE_INVALID);
 	must(sm_sev_cert_pdh_sane(raw, sizeof(raw), &e), &e);
 	must(sm_sev_cert_parse(raw, sizeof(raw), &peer, &e), &e);
 	must(sm_key_ecdh(key, &peer, z, &e), &e);
