@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <sys/un.h>
 
+#include "base/bytes.h"
 #include "endpoint/endpoint-server.h"
 #include "endpoint/endpoint.h"
 #include "base/util.h"
