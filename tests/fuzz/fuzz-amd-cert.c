@@ -20,20 +20,21 @@ static struct sm_sev_cert cek;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	uint8_t raw[SM_SEV_CERT_LEN];
+	struct sm_sev_cert blank;
+	struct sm_key *k;
 	struct sm_err e;
 
 	(void)argc;
 	(void)argv;
 	fz_log_init();
-	memset(raw, 0, sizeof(raw));
-	sm_put_le32(raw + 0x000, 1);
-	raw[0x004] = 0;
-	raw[0x005] = 14;
-	sm_put_le32(raw + 0x008, SM_USAGE_CEK);
-	sm_put_le32(raw + 0x00C, SM_ALGO_ECDSA_SHA256);
-	sm_put_le32(raw + 0x010, SM_CURVE_P384);
-	memset(raw + 0x014, 0x5a, 48);
-	memset(raw + 0x05C, 0xa5, 48);
+	/* A real P-384 point: a key off the curve is refused when parsed. */
+	if (sm_key_generate_ec(&k, &e) ||
+	    sm_sev_cert_init(&blank, k, SM_USAGE_CEK, SM_ALGO_ECDSA_SHA256, 0,
+			     14, &e))
+		fz_fail("cannot make a CEK key: %s", e.msg);
+	sm_key_free(k);
+	memcpy(raw, blank.raw, sizeof(raw));
+	memset(raw + 0x414, 0, sizeof(raw) - 0x414);
 	sm_put_le32(raw + 0x414, SM_USAGE_ASK);
 	sm_put_le32(raw + 0x418, SM_ALGO_RSA_SHA256);
 	memset(raw + 0x41C, 0x3c, 256);
