@@ -697,7 +697,7 @@ int sm_parse_hex_u64(const char *s, uint64_t *v)
 	uint64_t x = 0;
 	size_t i, n;
 
-	if (!s || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+	if (!s || s[0] != '0' || s[1] != 'x')
 		return -1;
 	s += 2;
 	n = strlen(s);

@@ -95,8 +95,8 @@ void sm_out_abort(struct sm_out *o);
 
 /*
  * A 64-bit address or size as the endpoint and the archive write it:
- * "0x" (or "0X") and 1 to 16 hex digits of either case.  0, or -1 (also
- * for s NULL).  sm_fmt_hex_u64 writes "0x%" PRIx64 into buf (19 bytes).
+ * "0x" (lowercase, as both specify) and 1 to 16 hex digits of either
+ * case.  0, or -1 (also for s NULL).  sm_fmt_hex_u64 writes "0x%" PRIx64 into buf (19 bytes).
  */
 int sm_parse_hex_u64(const char *s, uint64_t *v);
 void sm_fmt_hex_u64(char buf[19], uint64_t v);

@@ -85,9 +85,8 @@ static int send_page(void *ctx, uint64_t gpa, const void *guest,
 		return -1;
 	if (xf.trans_len != SM_PAGE_SIZE || xf.hdr_len != SM_REC_PKT_HDR_LEN)
 		return sm_err_set(e, SM_EXIT_VM,
-				  "SEND_UPDATE_DATA of page 0x%" PRIx64
-				  " returned %u bytes",
-				  gpa, xf.trans_len);
+				  "SEND_UPDATE_DATA returned %u bytes",
+				  xf.trans_len);
 	return 0;
 }
 

@@ -86,7 +86,9 @@ static int json_read(const char *path, struct sm_sim_platform_info *i,
 	rc = sm_json_parse((const char *)buf, len, path, &o, e);
 	free(buf);
 	if (rc)
-		return -1;
+		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
+				  "reading '%s': not a " SIM_SCHEMA " file",
+				  path);
 	rc = -1;
 	memset(i, 0, sizeof(*i));
 	schema = json_string_value(json_object_get(o, "schema"));

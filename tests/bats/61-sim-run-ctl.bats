@@ -224,3 +224,19 @@ Try 'sevmig-sim run --help' for more information."
 	anon=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status")
 	[ "$anon" -lt 65536 ]
 }
+
+@test "a subcommand's unknown option is named with the subcommand" {
+	run -2 --separate-stderr sevmig-sim run --bogus
+	assert_equal "$stderr" "sevmig-sim run: unrecognized option '--bogus'
+Try 'sevmig-sim run --help' for more information."
+	run -2 --separate-stderr sevmig-sim ctl -Z sock status
+	assert_equal "$stderr" "sevmig-sim ctl: invalid option -- 'Z'
+Try 'sevmig-sim ctl --help' for more information."
+}
+
+@test "a platform.json that is not JSON is refused as not a platform file" {
+	sevmig-sim platform init --ark-bits 2048 "$T/p" >/dev/null
+	echo '{"schema": "sevmig-sim-platform/1",' >"$T/p/platform.json"
+	run -6 --separate-stderr sevmig-sim run --platform "$T/p" --socket "$T/x.sock" --mem 1M
+	assert_equal "$stderr" "sevmig-sim: opening simulated platform '$T/p': reading '$T/p/platform.json': not a sevmig-sim-platform/1 file"
+}

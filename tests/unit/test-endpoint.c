@@ -178,6 +178,10 @@ static void test_hex(void **state)
 	assert_true(v == UINT64_MAX);
 	assert_int_equal(sm_parse_hex_u64("0x10000000000000000", &v), -1);
 	assert_int_equal(sm_parse_hex_u64("1000", &v), -1);
+	/* one rule for the endpoint and the archive: a lowercase prefix */
+	assert_int_equal(sm_parse_hex_u64("0X1000", &v), -1);
+	assert_int_equal(sm_parse_hex_u64("0xAbC", &v), 0);
+	assert_int_equal(v, 0xabc);
 	assert_int_equal(sm_parse_hex_u64("0x", &v), -1);
 	assert_int_equal(sm_parse_hex_u64("0x12g", &v), -1);
 	assert_int_equal(sm_parse_hex_u64(NULL, &v), -1);
