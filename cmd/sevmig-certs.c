@@ -14,10 +14,13 @@
 #include "cli/cli.h"
 
 static const struct sm_cli_cmd cmds[] = {
-	{ "verify", certs_verify },
-	{ "show", certs_show },
-	{ "split", certs_split },
-	{ "fetch", certs_fetch },
+	{ "verify", certs_verify,
+	  "check every link of a chain up to a trusted AMD root" },
+	{ "show", certs_show, "decode certificates and bundles" },
+	{ "split", certs_split,
+	  "write a bundle's certificates as separate files" },
+	{ "fetch", certs_fetch,
+	  "get a platform's chain and print it as a verified bundle" },
 };
 
 static const char *const synopses[] = {
@@ -36,13 +39,10 @@ static void usage(void)
 	fputs("Usage:\n", stdout);
 	for (i = 0; i < NCMDS; i++)
 		printf(" %s\n", synopses[i]);
-	fputs("\nFetch, verify, show and split AMD SEV certificate chains.\n"
-	      "\nCommands:\n"
-	      " verify   check every link of a chain up to a trusted AMD root\n"
-	      " show     decode certificates and bundles\n"
-	      " split    write a bundle's certificates as separate files\n"
-	      " fetch    get a platform's chain and print it as a verified bundle\n"
-	      "\nOptions:\n" CERTS_COMMON_HELP
+	fputs("\nFetch, verify, show and split AMD SEV certificate chains.\n",
+	      stdout);
+	sm_cli_print_commands(cmds, NCMDS);
+	fputs("\nOptions:\n" CERTS_COMMON_HELP
 	      "\nRun 'sevmig-certs COMMAND --help' for a command's options.\n",
 	      stdout);
 }

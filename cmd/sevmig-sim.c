@@ -14,9 +14,9 @@
 #include "sevmig-sim/sim.h"
 
 static const struct sm_cli_cmd commands[] = {
-	{ "platform", cmd_platform },
-	{ "run", cmd_run },
-	{ "ctl", cmd_ctl },
+	{ "platform", cmd_platform, "make a simulated SEV host (init)" },
+	{ "run", cmd_run, "run a simulated VMM serving the VM endpoint" },
+	{ "ctl", cmd_ctl, "ask a running VMM for its state, or to act" },
 };
 
 /* Their synopsis lines, see sim.h. */
@@ -35,12 +35,10 @@ static void usage(void)
 		fputs(synopses[i], stdout);
 	printf("\nRun simulated SEV hosts and VMMs, so sevmig works without "
 	       "SEV hardware.\n");
+	sm_cli_print_commands(commands, sizeof(commands) / sizeof(commands[0]));
 	printf("\nOptions:\n");
 	printf(" -h, --help     display this help and exit\n");
 	printf(" -V, --version  display version and exit\n");
-	printf("\nCommands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		printf(" %s\n", commands[i].name);
 	printf("\nRun '%s COMMAND --help' for a command's options.\n",
 	       sm_progname);
 }

@@ -121,6 +121,19 @@ int sm_cli_dispatch(const struct sm_cli_cmd *cmds, size_t n, int argc,
 	return sm_cli_try_help();
 }
 
+void sm_cli_print_commands(const struct sm_cli_cmd *cmds, size_t n)
+{
+	size_t i;
+	int w = 0;
+
+	for (i = 0; i < n; i++)
+		if ((int)strlen(cmds[i].name) > w)
+			w = (int)strlen(cmds[i].name);
+	fputs("\nCommands:\n", stdout);
+	for (i = 0; i < n; i++)
+		printf(" %-*s %s\n", w + 2, cmds[i].name, cmds[i].summary);
+}
+
 int sm_cli_report(const struct sm_err *e)
 {
 	int code = e->code == SM_EXIT_OK ? SM_EXIT_FAILURE : (int)e->code;

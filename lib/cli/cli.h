@@ -65,9 +65,12 @@ int sm_cli_sub_try_help(const char *sub);
 struct sm_cli_cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
+	const char *summary; /* one line for --help's "Commands:" */
 };
 int sm_cli_dispatch(const struct sm_cli_cmd *cmds, size_t n, int argc,
 		    char **argv);
+/* --help's "Commands:" list, one usage style for both tools. */
+void sm_cli_print_commands(const struct sm_cli_cmd *cmds, size_t n);
 
 /* Print "prog: <msg>" for e and return its exit code (1 if unset). */
 int sm_cli_report(const struct sm_err *e);
