@@ -36,9 +36,13 @@ rnd() {
 	echo $((RANDOM % $1))
 }
 
-# The pid of the process whose command line matches $1 (newest), or "".
+# The pid of the process whose command line matches $1, or "".  The
+# oldest: a sanitizer build's LeakSanitizer clones a tracer with the same
+# command line at exit, and killing that tracer left its exporter spinning
+# for ever (seen in the sanitizer pass: "did not end in 40 s", the exporter
+# running, a defunct sevmig-export under it).
 pid_of() {
-	pgrep -n -f -- "$1" 2>/dev/null || true
+	pgrep -o -f -- "$1" 2>/dev/null || true
 }
 
 # Stop every process of this run and both VMMs.
@@ -107,6 +111,9 @@ run_cleanup() {
 		# the run ends on its own (bounded waits everywhere)
 		h_wait "$mig_PID" 40 || {
 			echo "run $runs ($mode, $action $victim after ${delay} ms): did not end in 40 s" >&2
+			# what is still there, and where it waits
+			ps -e -o pid,ppid,stat,wchan:24,args | grep -E "[s]evmig-|[b]ash -c sevmig" >&2
+			cat "$T/mig.err" >&2
 			fails=$((fails + 1))
 		}
 		# the VMMs settle what their clients left behind
