@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "base/bytes.h"
+#include "base/json.h"
 #include "base/platform.h"
 #include "archive/records.h"
 #include "base/util.h"
@@ -456,7 +457,6 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 		sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: %s", doc, je.text);
 		goto out;
 	}
-	memset(&m, 0, sizeof(m));
 	/*
 	 * Sizes the format fixes: a different value means a stream this
 	 * build cannot parse, not a damaged one.
@@ -700,30 +700,6 @@ static int set_new(json_t *o, const char *k, json_t *v)
 	return v ? json_object_set_new(o, k, v) : -1;
 }
 
-/*
- * A message as a JSON string.  It may not be UTF-8: it can quote an
- * entry name from the archive, or be cut inside a character at the
- * length limit of struct sm_err.  Then non-ASCII bytes become '?'.
- */
-static json_t *text_json(const char *s)
-{
-	json_t *v = json_string(s);
-	char *c;
-	size_t i;
-
-	if (v)
-		return v;
-	c = strdup(s);
-	if (!c)
-		return NULL;
-	for (i = 0; c[i]; i++)
-		if ((unsigned char)c[i] >= 0x80)
-			c[i] = '?';
-	v = json_string(c);
-	free(c);
-	return v;
-}
-
 int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 		     struct sm_err *e)
 {
@@ -737,7 +713,7 @@ int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 	bad |= set_new(root, "schema", json_string(r->schema));
 	bad |= set_new(root, "result", json_string(r->result));
 	if (r->error)
-		bad |= set_new(root, "error", text_json(r->error));
+		bad |= set_new(root, "error", sm_json_text(r->error));
 	if (r->mode)
 		bad |= set_new(root, "mode", json_string(r->mode));
 	if (r->source_state)
@@ -795,7 +771,7 @@ int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 
 		for (i = 0; w && r->warnings[i]; i++)
 			bad |= json_array_append_new(w,
-						     text_json(r->warnings[i]));
+						     sm_json_text(r->warnings[i]));
 		bad |= set_new(root, "warnings", w);
 	}
 	if (bad) {

@@ -185,6 +185,9 @@ struct sm_progress {
 	int final; /* the last call */
 };
 
+/* What an engine's progress call is: a throttled update or the last one. */
+enum sm_progress_kind { SM_PROGRESS_UPDATE, SM_PROGRESS_FINAL };
+
 /* Encode a report (sorted keys, indented, final newline). */
 int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 		     struct sm_err *e);

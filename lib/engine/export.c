@@ -127,19 +127,20 @@ int exp_check_signal(struct exp *x, struct sm_err *e)
 			  sig_name((int)si.ssi_signo));
 }
 
-static void progress(struct exp *x, int final)
+static void progress(struct exp *x, enum sm_progress_kind kind)
 {
 	struct sm_progress p;
 	double now = sm_now();
 
-	if (!x->o->on_progress || (!final && now - x->last_progress < 0.25))
+	if (!x->o->on_progress ||
+	    (kind != SM_PROGRESS_FINAL && now - x->last_progress < 0.25))
 		return;
 	x->last_progress = now;
 	p.pages_done = x->pages_done;
 	p.pages_total = x->total_pages;
 	p.bytes = x->w ? sm_archive_w_bytes(x->w) : 0;
 	p.seconds = now - x->t0;
-	p.final = final;
+	p.final = kind == SM_PROGRESS_FINAL;
 	x->o->on_progress(x->o->cb_arg, &p);
 }
 
@@ -583,7 +584,7 @@ static int write_pages(struct exp *x, struct sm_err *e)
 			if (rc == 0)
 				rc = write_chunk(x, ri, off, n, kinds, e);
 			off += (uint64_t)n * SM_PAGE_SIZE;
-			progress(x, 0);
+			progress(x, SM_PROGRESS_UPDATE);
 		}
 	}
 	free(kinds);
@@ -756,7 +757,7 @@ static int write_stream(struct exp *x, struct sm_err *e)
 	if (write_header(x, e) || write_pages(x, e) || write_vmsas(x, e) ||
 	    write_device_state(x, e) || write_trailer(x, e))
 		return -1;
-	progress(x, 1);
+	progress(x, SM_PROGRESS_FINAL);
 	if (x->have_file) {
 		char *path = x->file.tmp ? strdup(x->file.path) : NULL;
 

@@ -143,19 +143,20 @@ static void warn(struct imp *x, const char *fmt, ...)
 	r->warnings[r->nwarnings] = NULL;
 }
 
-static void progress(struct imp *x, int final)
+static void progress(struct imp *x, enum sm_progress_kind kind)
 {
 	struct sm_progress p;
 	double now = sm_now();
 
-	if (!x->o->on_progress || (!final && now - x->last_progress < 0.25))
+	if (!x->o->on_progress ||
+	    (kind != SM_PROGRESS_FINAL && now - x->last_progress < 0.25))
 		return;
 	x->last_progress = now;
 	sm_rec_seq_counts(x->seq, NULL, &p.pages_done, NULL);
 	p.pages_total = x->m->records;
 	p.bytes = x->r ? sm_archive_r_bytes(x->r) : 0;
 	p.seconds = now - x->t0;
-	p.final = final;
+	p.final = kind == SM_PROGRESS_FINAL;
 	x->o->on_progress(x->o->cb_arg, &p);
 }
 
@@ -668,7 +669,7 @@ static int read_chunk(struct imp *x, uint8_t *data, struct sm_err *e)
 	}
 	if (sm_rec_seq_chunk_end(x->seq, e))
 		return -1;
-	progress(x, 0);
+	progress(x, SM_PROGRESS_UPDATE);
 	return 0;
 }
 
@@ -1326,7 +1327,7 @@ int sm_import(const struct sm_import_opts *o, struct sm_import_result *res,
 	if (read_pages(&x, e) || read_device_state(&x, e) ||
 	    read_trailer(&x, e))
 		goto out;
-	progress(&x, 1);
+	progress(&x, SM_PROGRESS_FINAL);
 	if (!o->check && complete(&x, e))
 		goto out;
 	x.state = SM_IMP_DONE;
