@@ -72,7 +72,7 @@ static void on_progress(void *arg, const struct sm_progress *p)
 static void print_check(const struct sm_report *r, int json, int quiet)
 {
 	struct sm_err e = { 0 };
-	char digest[2 * 32 + 1];
+	char digest[SM_DIGEST_TEXT_MAX];
 	char *out;
 
 	if (json) {
@@ -84,10 +84,10 @@ static void print_check(const struct sm_report *r, int json, int quiet)
 	}
 	if (quiet)
 		return;
-	sm_hex_encode(r->digest, 32, digest);
+	sm_digest_format(&r->digest, digest);
 	printf("valid: policy 0x%x, %u vCPU%s%s, %" PRIu64 " MiB; %" PRIu64
 	       " records (%" PRIu64 " private, %" PRIu64 " shared, %" PRIu64
-	       " zero, %" PRIu64 " vmsa) in %" PRIu64 " chunks; sha256:%s\n",
+	       " zero, %" PRIu64 " vmsa) in %" PRIu64 " chunks; %s\n",
 	       r->policy, r->vcpus, r->vcpus == 1 ? "" : "s",
 	       r->es ? ", SEV-ES" : "", r->mem_size >> 20, r->records,
 	       r->counts.private_pages, r->counts.shared_pages,

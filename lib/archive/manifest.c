@@ -378,6 +378,12 @@ int sm_manifest_encode(const struct sm_manifest *m, char **out, size_t *len,
 		json_decref(root);
 		root = NULL;
 	}
+	if (root && m->digest != SM_DIGEST_SHA256 &&
+	    json_object_set_new(root, "digest",
+				json_string(sm_digest_name(m->digest)))) {
+		json_decref(root);
+		root = NULL;
+	}
 	return dump(root, out, len, e);
 }
 
@@ -423,7 +429,7 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 	struct sm_manifest m;
 	json_int_t policy, vcpus, page_size, pages, hdr, sess, rhdr, chdr, rpc,
 		records;
-	const char *version, *platform, *sfp, *tfp;
+	const char *version, *platform, *sfp, *tfp, *digest = NULL;
 	int es, ready, two_way, snapshot = 0;
 	json_t *root, *ranges;
 	json_error_t je;
@@ -435,8 +441,18 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 	if (check_format(root, doc, e) ||
 	    check_features(root, doc, &two_way, e))
 		goto out;
-	if (json_unpack_ex(root, &je, 0, "{s?b}", "snapshot", &snapshot)) {
+	if (json_unpack_ex(root, &je, 0, "{s?b, s?s}", "snapshot", &snapshot,
+			   "digest", &digest)) {
 		sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: %s", doc, je.text);
+		goto out;
+	}
+	memset(&m, 0, sizeof(m));
+	m.digest = SM_DIGEST_SHA256;
+	if (digest && sm_digest_parse_name(digest, &m.digest)) {
+		sm_err_set(
+			e, SM_EXIT_UNSUPPORTED,
+			"unsupported %s digest '%.32s' (this sevmig reads sha256 and xxh3-128)",
+			doc, digest);
 		goto out;
 	}
 	if (json_unpack_ex(root, &je, 0,
@@ -620,10 +636,9 @@ void sm_shared_free(struct sm_shared *s)
 int sm_trailer_encode(const struct sm_trailer *t, char **out, size_t *len,
 		      struct sm_err *e)
 {
-	char hex[2 * 32 + 8];
+	char hex[SM_DIGEST_TEXT_MAX];
 
-	strcpy(hex, "sha256:");
-	sm_hex_encode(t->digest, 32, hex + 7);
+	sm_digest_format(&t->digest, hex);
 	return dump(json_pack("{s:s, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I,"
 			      " s:s}",
 			      "format", SM_FORMAT, "counts", "private",
@@ -681,8 +696,7 @@ int sm_trailer_decode(const void *buf, size_t len, struct sm_trailer *out,
 			   doc, t.records);
 		goto out;
 	}
-	if (strncmp(digest, "sha256:", 7) != 0 ||
-	    parse_fp(digest + 7, t.digest, 32)) {
+	if (sm_digest_parse(digest, &t.digest)) {
 		sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: bad digest", doc);
 		goto out;
 	}
@@ -760,18 +774,17 @@ int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 			       hex_bytes(r->source_pdh_fp, SM_FP_LEN));
 	bad |= set_new(root, "fingerprints", fps);
 	if (r->have_digest) {
-		char hex[2 * 32 + 8];
+		char hex[SM_DIGEST_TEXT_MAX];
 
-		strcpy(hex, "sha256:");
-		sm_hex_encode(r->digest, 32, hex + 7);
+		sm_digest_format(&r->digest, hex);
 		bad |= set_new(root, "digest", json_string(hex));
 	}
 	if (r->warnings) {
 		json_t *w = json_array();
 
 		for (i = 0; w && r->warnings[i]; i++)
-			bad |= json_array_append_new(w,
-						     sm_json_text(r->warnings[i]));
+			bad |= json_array_append_new(
+				w, sm_json_text(r->warnings[i]));
 		bad |= set_new(root, "warnings", w);
 	}
 	if (bad) {

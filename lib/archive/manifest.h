@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "archive/digest.h"
 #include "base/err.h"
 
 #define SM_FORMAT_MAJOR 1
@@ -67,6 +68,11 @@ struct sm_manifest {
 	int two_way;
 	/* A snapshot (--keep-source): the source may still run the guest. */
 	int snapshot;
+	/*
+	 * The trailer digest's algorithm, "digest" (absent: sha256, what
+	 * archives before it used; so a SHA-256 archive has no such key).
+	 */
+	enum sm_digest_alg digest;
 };
 
 /* The manifest feature of a two-way stream. */
@@ -87,7 +93,7 @@ struct sm_trailer {
 	uint64_t records; /* sum of counts */
 	uint64_t chunks;
 	uint64_t device_state_size;
-	uint8_t digest[32]; /* entry digest of everything before */
+	struct sm_digest_value digest; /* of every entry before */
 };
 
 /* ---- layouts ---- */
@@ -172,7 +178,7 @@ struct sm_report {
 	int have_target_fp, have_source_fp, have_digest;
 	uint8_t target_pdh_fp[SM_FP_LEN];
 	uint8_t source_pdh_fp[SM_FP_LEN];
-	uint8_t digest[32];
+	struct sm_digest_value digest;
 	const struct sm_layout *layout; /* optional */
 	const char *const *warnings; /* NULL-terminated, optional */
 };

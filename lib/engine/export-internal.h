@@ -68,7 +68,7 @@ struct exp {
 	struct sm_counts counts;
 	uint64_t records, chunks, dev_size;
 	uint64_t pages_done, total_pages;
-	uint8_t digest[32];
+	struct sm_digest_value digest;
 
 	/* time */
 	double t0, t_fw, t_arch, t_io, t_vmm, last_progress;

@@ -449,6 +449,7 @@ static int write_header(struct exp *x, struct sm_err *e)
 	m.migration_ready = x->hello.migration_ready;
 	m.two_way = x->o->exec != NULL;
 	m.snapshot = x->o->keep_source;
+	m.digest = x->o->digest;
 	if (sm_manifest_encode(&m, &json, &len, e))
 		return -1;
 	rc = a_entry(x, SM_ENTRY_MANIFEST, json, len, e);
@@ -717,13 +718,13 @@ static int write_trailer(struct exp *x, struct sm_err *e)
 	double t;
 	int rc;
 
-	if (sm_archive_w_digest(x->w, x->digest, e))
+	if (sm_archive_w_digest(x->w, &x->digest, e))
 		return -1;
 	tr.counts = x->counts;
 	tr.records = x->records;
 	tr.chunks = x->chunks;
 	tr.device_state_size = x->dev_size;
-	memcpy(tr.digest, x->digest, sizeof(tr.digest));
+	tr.digest = x->digest;
 	if (sm_trailer_encode(&tr, &json, &len, e))
 		return -1;
 	rc = a_entry(x, SM_ENTRY_TRAILER, json, len, e);
@@ -751,7 +752,8 @@ static int write_trailer(struct exp *x, struct sm_err *e)
 
 static int write_stream(struct exp *x, struct sm_err *e)
 {
-	if (sm_archive_w_open(x->out_fd, &x->w, e))
+	if (sm_archive_w_open(x->out_fd, &x->w, e) ||
+	    sm_archive_w_set_digest(x->w, x->o->digest, e))
 		return -1;
 	sm_archive_w_set_wait(x->w, exp_out_wait, x);
 	if (write_header(x, e) || write_pages(x, e) || write_vmsas(x, e) ||
@@ -971,7 +973,7 @@ static void fill_report(struct exp *x, int ok, const struct sm_err *e)
 	r->have_source_fp = x->state >= SM_EXP_SENDING;
 	memcpy(r->source_pdh_fp, x->source_fp, SM_FP_LEN);
 	r->have_digest = x->state >= SM_EXP_WRITTEN;
-	memcpy(r->digest, x->digest, sizeof(r->digest));
+	r->digest = x->digest;
 	r->warnings = x->res->nwarnings ? x->res->warnings : NULL;
 	x->res->state = x->state;
 }
