@@ -765,6 +765,11 @@ int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 			   "archive", r->t_archive, "io_wait", r->t_io, "vmm",
 			   r->t_vmm);
 	bad |= set_new(root, "stages", stages);
+	if (r->have_overlap)
+		bad |= set_new(root, "overlap",
+			       json_pack("{s:f, s:f}", "firmware_waited",
+					 r->t_fw_waited, "output_waited",
+					 r->t_out_waited));
 	fps = json_object();
 	if (fps && r->have_target_fp)
 		bad |= set_new(fps, "target_pdh",

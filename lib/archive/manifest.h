@@ -175,6 +175,13 @@ struct sm_report {
 	uint64_t device_state_size;
 	double seconds;
 	double t_firmware, t_archive, t_io, t_vmm; /* per-stage seconds */
+	/*
+	 * The export's overlap of firmware work and output (two threads):
+	 * seconds the firmware thread waited for the writer (the output was
+	 * slower) and the writer for the firmware thread.
+	 */
+	int have_overlap;
+	double t_fw_waited, t_out_waited;
 	int have_target_fp, have_source_fp, have_digest;
 	uint8_t target_pdh_fp[SM_FP_LEN];
 	uint8_t source_pdh_fp[SM_FP_LEN];
