@@ -13,12 +13,26 @@
 #include "base/util.h"
 
 const char cmd_ctl_synopsis[] =
-	" sevmig-sim ctl [options] SOCKET status|digest|check|pause|resume|discard|quit\n";
+	" sevmig-sim ctl [options] SOCKET status|digest|check|pause|resume|discard|quit\n"
+	" sevmig-sim ctl [options] SOCKET launch-measure|finish|secrets\n"
+	" sevmig-sim ctl [options] SOCKET inject-secret HEADER PAYLOAD\n";
 
 static void ctl_usage(void)
 {
 	printf("Usage:\n%s", cmd_ctl_synopsis);
 	printf("\nQuery or drive a VMM through its VM endpoint.\n");
+	printf("\nCommands:\n");
+	printf(" status           the VMM's and the guest's state\n");
+	printf(" digest           SHA-256 of the guest's memory as the guest sees it\n");
+	printf(" check            the guest checks every page's content\n");
+	printf(" pause, resume    stop or run the guest\n");
+	printf(" discard          drop a received guest that never ran\n");
+	printf(" quit             stop the VMM\n");
+	printf(" launch-measure   LAUNCH_MEASURE: the blob the owner checks\n");
+	printf(" inject-secret    LAUNCH_SECRET with sevmig-owner's HEADER and\n");
+	printf("                  PAYLOAD files, then LAUNCH_FINISH\n");
+	printf(" finish           LAUNCH_FINISH without a secret\n");
+	printf(" secrets          the secret table the guest received\n");
 	printf("\nOptions:\n");
 	printf(" -J, --json           print the result as JSON\n");
 	printf("     --force          resume a guest on hold (uncommitted or in doubt)\n");
@@ -111,6 +125,78 @@ static int do_digest(struct sm_ep *ep, int json, struct sm_err *e)
 	return 0;
 }
 
+/* sevctl's measurement blob and what the owner checks it with. */
+static int do_launch_measure(struct sm_ep *ep, int json, struct sm_err *e)
+{
+	struct sm_ep_launch_measure m;
+	char b64[2 * SM_EP_MEASURE_LEN];
+
+	if (sm_ep_launch_measure(ep, &m, e))
+		return -1;
+	sm_base64_encode(m.blob, sizeof(m.blob), b64);
+	if (json)
+		printf("{\"schema\":\"sevmig-sim-launch-measure/1\","
+		       "\"measurement\":\"%s\",\"api_major\":%u,"
+		       "\"api_minor\":%u,\"build\":%u,\"policy\":%" PRIu32
+		       "}\n",
+		       b64, m.api_major, m.api_minor, m.build, m.policy);
+	else
+		printf("measurement:      %s\napi:              %u.%u\n"
+		       "build:            %u\npolicy:           0x%08" PRIx32
+		       "\n",
+		       b64, m.api_major, m.api_minor, m.build, m.policy);
+	return 0;
+}
+
+static int do_inject_secret(struct sm_ep *ep, const char *hpath,
+			    const char *ppath, struct sm_err *e)
+{
+	uint8_t *hdr = NULL, *payload = NULL;
+	size_t hlen, plen;
+	int rc = -1;
+
+	if (sm_read_file(hpath, 1024, &hdr, &hlen, e) ||
+	    sm_read_file(ppath, SM_EP_SECRET_MAX, &payload, &plen, e))
+		goto out;
+	rc = sm_ep_launch_secret(ep, hdr, hlen, payload, plen, e);
+out:
+	free(hdr);
+	if (payload)
+		sm_wipe(payload, plen);
+	free(payload);
+	return rc;
+}
+
+static int do_secrets(struct sm_ep *ep, int json, struct sm_err *e)
+{
+	struct sm_ep_secrets *s = calloc(1, sizeof(*s));
+	char hex[65];
+	size_t i;
+
+	if (!s)
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	if (sm_ep_secrets(ep, s, e)) {
+		free(s);
+		return -1;
+	}
+	if (json)
+		printf("{\"schema\":\"sevmig-sim-secrets/1\",\"secrets\":[");
+	for (i = 0; i < s->n; i++) {
+		sm_hex_encode(s->s[i].sha256, 32, hex);
+		if (json)
+			printf("%s{\"guid\":\"%s\",\"sha256\":\"%s\","
+			       "\"size\":%" PRIu32 "}",
+			       i ? "," : "", s->s[i].guid, hex, s->s[i].size);
+		else
+			printf("%s %s %" PRIu32 "\n", s->s[i].guid, hex,
+			       s->s[i].size);
+	}
+	if (json)
+		printf("]}\n");
+	free(s);
+	return 0;
+}
+
 static int do_check(struct sm_ep *ep, int json, struct sm_err *e)
 {
 	struct sm_ep_check c;
@@ -156,9 +242,11 @@ int cmd_ctl(int argc, char **argv)
 		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const verbs[] = { "status", "digest", "check",
-					     "pause",  "resume", "quit",
-					     "discard" };
+	static const char *const verbs[] = {
+		"status", "digest",	   "check",   "pause",
+		"resume", "quit",	   "discard", "launch-measure",
+		"finish", "inject-secret", "secrets"
+	};
 	struct sm_err e;
 	struct sm_ep *ep;
 	const char *verb;
@@ -194,18 +282,26 @@ int cmd_ctl(int argc, char **argv)
 			return sm_cli_sub_try_help("ctl");
 		}
 	}
-	if (argc - optind != 2) {
+	if (argc - optind < 2 ||
+	    (argc - optind != 2 &&
+	     strcmp(argv[optind + 1], "inject-secret") != 0)) {
 		fprintf(stderr, "%s: ctl needs a socket and one command\n",
 			sm_progname);
 		return sm_cli_sub_try_help("ctl");
 	}
 	verb = argv[optind + 1];
+	if (!strcmp(verb, "inject-secret") && argc - optind != 4) {
+		fprintf(stderr,
+			"%s: inject-secret needs the HEADER and PAYLOAD files (sevmig-owner secret)\n",
+			sm_progname);
+		return sm_cli_sub_try_help("ctl");
+	}
 	for (i = 0; i < SM_ARRAY_SIZE(verbs); i++)
 		if (!strcmp(verb, verbs[i]))
 			break;
 	if (i == SM_ARRAY_SIZE(verbs)) {
 		fprintf(stderr,
-			"%s: unknown ctl command '%s' (status, digest, check, pause, resume, discard, quit)\n",
+			"%s: unknown ctl command '%s' (status, digest, check, pause, resume, discard, quit, launch-measure, finish, inject-secret, secrets)\n",
 			sm_progname, verb);
 		return sm_cli_sub_try_help("ctl");
 	}
@@ -235,8 +331,21 @@ int cmd_ctl(int argc, char **argv)
 	case 5:
 		rc = sm_ep_quit(ep, &e);
 		break;
-	default:
+	case 6:
 		rc = sm_ep_discard(ep, &e);
+		break;
+	case 7:
+		rc = do_launch_measure(ep, co.json, &e);
+		break;
+	case 8:
+		rc = sm_ep_launch_finish(ep, &e);
+		break;
+	case 9:
+		rc = do_inject_secret(ep, argv[optind + 2], argv[optind + 3],
+				      &e);
+		break;
+	default:
+		rc = do_secrets(ep, co.json, &e);
 		break;
 	}
 	sm_ep_close(ep);

@@ -32,6 +32,11 @@ static void run_usage(void)
 	printf("     --no-migration-ready   the guest never declares itself migration-ready\n");
 	printf("     --device-state-size N  pad the device state to N bytes\n");
 	printf("     --incoming             wait with empty RAM for an import\n");
+	printf("     --owner-session DIR    launch under the owner's session\n");
+	printf("                            (DIR/vm_godh.b64, DIR/vm_session.b64)\n");
+	printf("     --firmware FILE        measure FILE at launch\n");
+	printf("     --await-secret         stay in the launch until the owner\n");
+	printf("                            injects a secret or says finish\n");
 	printf(" -v, --verbose              more messages (repeat for more)\n");
 	printf(" -q, --quiet                report errors only\n");
 	printf(" -h, --help                 display this help and exit\n");
@@ -60,6 +65,9 @@ int cmd_run(int argc, char **argv)
 		OPT_NO_READY,
 		OPT_DEVSIZE,
 		OPT_INCOMING,
+		OPT_OWNER_SESSION,
+		OPT_FIRMWARE,
+		OPT_AWAIT_SECRET,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
@@ -75,6 +83,9 @@ int cmd_run(int argc, char **argv)
 		{ "no-migration-ready", no_argument, NULL, OPT_NO_READY },
 		{ "device-state-size", required_argument, NULL, OPT_DEVSIZE },
 		{ "incoming", no_argument, NULL, OPT_INCOMING },
+		{ "owner-session", required_argument, NULL, OPT_OWNER_SESSION },
+		{ "firmware", required_argument, NULL, OPT_FIRMWARE },
+		{ "await-secret", no_argument, NULL, OPT_AWAIT_SECRET },
 		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -148,6 +159,15 @@ int cmd_run(int argc, char **argv)
 		case OPT_INCOMING:
 			o.incoming = 1;
 			break;
+		case OPT_OWNER_SESSION:
+			o.owner_session = optarg;
+			break;
+		case OPT_FIRMWARE:
+			o.firmware = optarg;
+			break;
+		case OPT_AWAIT_SECRET:
+			o.await_secret = 1;
+			break;
 		default:
 			return sm_cli_sub_try_help("run");
 		}
@@ -160,6 +180,12 @@ int cmd_run(int argc, char **argv)
 	if (!o.platform_dir || !o.socket || !o.mem_size) {
 		fprintf(stderr,
 			"%s: run needs --platform, --socket and --mem\n",
+			sm_progname);
+		return sm_cli_sub_try_help("run");
+	}
+	if (o.incoming && (o.owner_session || o.firmware || o.await_secret)) {
+		fprintf(stderr,
+			"%s: --owner-session, --firmware and --await-secret launch a guest; an --incoming VMM receives one\n",
 			sm_progname);
 		return sm_cli_sub_try_help("run");
 	}

@@ -673,6 +673,106 @@ static int op_check(struct sm_eps *s, struct conn *c, struct call *k,
 	return 0;
 }
 
+static int op_launch_measure(struct sm_eps *s, struct conn *c, struct call *k,
+			     struct sm_err *e)
+{
+	struct sm_ep_launch_measure m;
+	char b64[2 * SM_EP_MEASURE_LEN];
+
+	(void)c;
+	memset(&m, 0, sizeof(m));
+	if (s->ops->launch_measure(s->vmm, &m, e))
+		return -1;
+	sm_base64_encode(m.blob, sizeof(m.blob), b64);
+	set(k, "measurement", json_string(b64));
+	set(k, "api_major", json_integer(m.api_major));
+	set(k, "api_minor", json_integer(m.api_minor));
+	set(k, "build", json_integer(m.build));
+	set(k, "policy", json_integer(m.policy));
+	return 0;
+}
+
+/* A base64 request field into a new buffer of at most max bytes. */
+static int req_b64(struct call *k, const char *key, size_t max, uint8_t **out,
+		   size_t *len, struct sm_err *e)
+{
+	const char *v = json_string_value(json_object_get(k->req, key));
+	ssize_t n;
+
+	*out = NULL;
+	if (!v || strlen(v) > 4 * ((max + 2) / 3))
+		return fail(k, "malformed", e,
+			    "'%s' must be base64 of at most %zu bytes", key,
+			    max);
+	*out = malloc(max ? max : 1);
+	if (!*out)
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	n = sm_base64_decode(v, *out, max);
+	if (n <= 0) {
+		free(*out);
+		*out = NULL;
+		return fail(k, "malformed", e, "'%s' is not base64", key);
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+static int op_launch_secret(struct sm_eps *s, struct conn *c, struct call *k,
+			    struct sm_err *e)
+{
+	uint8_t *hdr = NULL, *payload = NULL;
+	size_t hlen = 0, plen = 0;
+	int rc = -1;
+
+	(void)c;
+	if (req_b64(k, "header", 1024, &hdr, &hlen, e) ||
+	    req_b64(k, "payload", SM_EP_SECRET_MAX, &payload, &plen, e))
+		goto out;
+	rc = s->ops->launch_secret(s->vmm, hdr, hlen, payload, plen, e);
+out:
+	free(hdr);
+	if (payload)
+		sm_wipe(payload, SM_EP_SECRET_MAX);
+	free(payload);
+	return rc;
+}
+
+static int op_launch_finish(struct sm_eps *s, struct conn *c, struct call *k,
+			    struct sm_err *e)
+{
+	(void)c;
+	(void)k;
+	return s->ops->launch_finish(s->vmm, e);
+}
+
+static int op_secrets(struct sm_eps *s, struct conn *c, struct call *k,
+		      struct sm_err *e)
+{
+	struct sm_ep_secrets *l = calloc(1, sizeof(*l));
+	json_t *arr;
+	char hex[65];
+	size_t i;
+
+	(void)c;
+	if (!l)
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	if (s->ops->secrets(s->vmm, l, e)) {
+		free(l);
+		return -1;
+	}
+	arr = json_array();
+	for (i = 0; i < l->n && i < SM_EP_SECRETS_MAX; i++) {
+		sm_hex_encode(l->s[i].sha256, 32, hex);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "guid",
+						     l->s[i].guid, "sha256",
+						     hex, "size",
+						     (json_int_t)l->s[i].size));
+	}
+	set(k, "secrets", arr);
+	free(l);
+	return 0;
+}
+
 static int op_quit(struct sm_eps *s, struct conn *c, struct call *k,
 		   struct sm_err *e)
 {
@@ -725,6 +825,10 @@ static const struct op {
 	{ "discard", op_discard, 0, 0, 0, CB(discard) },
 	{ "digest", op_digest, 0, 0, 0, CB(digest) },
 	{ "check", op_check, 0, 0, 0, CB(check) },
+	{ "launch-measure", op_launch_measure, 0, 0, 1, CB(launch_measure) },
+	{ "launch-secret", op_launch_secret, 0, 0, 1, CB(launch_secret) },
+	{ "launch-finish", op_launch_finish, 0, 0, 1, CB(launch_finish) },
+	{ "secrets", op_secrets, 0, 0, 0, CB(secrets) },
 	{ "quit", op_quit, 0, 0, 0, CB(quit) },
 };
 

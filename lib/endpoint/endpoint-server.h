@@ -112,6 +112,14 @@ struct sm_eps_ops {
 	int (*digest)(void *vmm, uint8_t sha256[32], uint64_t *pages,
 		      struct sm_err *e);
 	int (*check)(void *vmm, struct sm_ep_check *c, struct sm_err *e);
+	/* Optional: a launch for a guest owner (sevmig-sim, endpoint.h). */
+	int (*launch_measure)(void *vmm, struct sm_ep_launch_measure *m,
+			      struct sm_err *e);
+	int (*launch_secret)(void *vmm, const uint8_t *hdr, size_t hdr_len,
+			     const uint8_t *payload, size_t len,
+			     struct sm_err *e);
+	int (*launch_finish)(void *vmm, struct sm_err *e);
+	int (*secrets)(void *vmm, struct sm_ep_secrets *s, struct sm_err *e);
 	/* quit: may refuse; on success the server stops after replying. */
 	int (*quit)(void *vmm, struct sm_err *e);
 };

@@ -835,3 +835,120 @@ out:
 	json_decref(rep);
 	return rc ? broken(ep) : 0;
 }
+
+/* A base64 field of a reply into buf (exactly len bytes). */
+static int get_b64(json_t *rep, const char *op, const char *key, uint8_t *buf,
+		   size_t len, struct sm_err *e)
+{
+	const char *v = json_string_value(json_object_get(rep, key));
+
+	if (!v || strlen(v) > 4 * ((len + 2) / 3) ||
+	    sm_base64_decode(v, buf, len) != (ssize_t)len)
+		return bad_field(op, key, e);
+	return 0;
+}
+
+int sm_ep_launch_measure(struct sm_ep *ep, struct sm_ep_launch_measure *m,
+			 struct sm_err *e)
+{
+	static const char op[] = "launch-measure";
+	uint64_t v[4];
+	json_t *rep;
+	int rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	if (call(ep, op, NULL, NULL, 0, &rep, NULL, NULL, 0, 0, e))
+		return -1;
+	if (get_b64(rep, op, "measurement", m->blob, sizeof(m->blob), e) ||
+	    get_u64(rep, op, "api_major", &v[0], e) ||
+	    get_u64(rep, op, "api_minor", &v[1], e) ||
+	    get_u64(rep, op, "build", &v[2], e) ||
+	    get_u64(rep, op, "policy", &v[3], e))
+		goto out;
+	if (v[0] > 255 || v[1] > 255 || v[2] > 255 || v[3] > UINT32_MAX) {
+		bad_field(op, "api_major", e);
+		goto out;
+	}
+	m->api_major = (unsigned)v[0];
+	m->api_minor = (unsigned)v[1];
+	m->build = (unsigned)v[2];
+	m->policy = (uint32_t)v[3];
+	rc = 0;
+out:
+	json_decref(rep);
+	return rc ? broken(ep) : 0;
+}
+
+int sm_ep_launch_secret(struct sm_ep *ep, const uint8_t *hdr, size_t hdr_len,
+			const uint8_t *payload, size_t len, struct sm_err *e)
+{
+	char *h, *p;
+	json_t *req;
+	int rc;
+
+	if (hdr_len > 1024 || len > SM_EP_SECRET_MAX)
+		return sm_err_set(
+			e, SM_EXIT_USAGE,
+			"launch secret too large (header %zu, payload %zu bytes; at most %u)",
+			hdr_len, len, SM_EP_SECRET_MAX);
+	h = malloc(sm_base64_len(hdr_len) + 1);
+	p = malloc(sm_base64_len(len) + 1);
+	if (!h || !p) {
+		free(h);
+		free(p);
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	}
+	sm_base64_encode(hdr, hdr_len, h);
+	sm_base64_encode(payload, len, p);
+	req = json_pack("{s:s, s:s}", "header", h, "payload", p);
+	free(h);
+	free(p);
+	if (!req)
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	rc = simple(ep, "launch-secret", req, NULL, 0, e);
+	return rc;
+}
+
+int sm_ep_launch_finish(struct sm_ep *ep, struct sm_err *e)
+{
+	return simple(ep, "launch-finish", NULL, NULL, 0, e);
+}
+
+int sm_ep_secrets(struct sm_ep *ep, struct sm_ep_secrets *s, struct sm_err *e)
+{
+	static const char op[] = "secrets";
+	json_t *rep, *arr, *x;
+	size_t i;
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (call(ep, op, NULL, NULL, 0, &rep, NULL, NULL, 0, 0, e))
+		return -1;
+	arr = json_object_get(rep, "secrets");
+	if (!json_is_array(arr) || json_array_size(arr) > SM_EP_SECRETS_MAX) {
+		bad_field(op, "secrets", e);
+		goto out;
+	}
+	json_array_foreach(arr, i, x)
+	{
+		struct sm_ep_secret *t = &s->s[i];
+		const char *g = json_string_value(json_object_get(x, "guid"));
+		const char *h = json_string_value(json_object_get(x, "sha256"));
+		uint64_t size;
+
+		if (!g || strlen(g) != 36 || !h || strlen(h) != 64 ||
+		    sm_hex_decode(h, t->sha256, 32) != 32 ||
+		    get_u64(x, op, "size", &size, e) ||
+		    size > SM_EP_SECRET_MAX) {
+			bad_field(op, "secrets", e);
+			goto out;
+		}
+		memcpy(t->guid, g, 37);
+		t->size = (uint32_t)size;
+		s->n = i + 1;
+	}
+	rc = 0;
+out:
+	json_decref(rep);
+	return rc ? broken(ep) : 0;
+}

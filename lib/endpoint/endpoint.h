@@ -201,6 +201,39 @@ int sm_ep_discard(struct sm_ep *ep, struct sm_err *e);
 int sm_ep_digest(struct sm_ep *ep, uint8_t sha256[32], uint64_t *pages,
 		 struct sm_err *e);
 int sm_ep_check(struct sm_ep *ep, struct sm_ep_check *c, struct sm_err *e);
+
+/*
+ * A launch for a guest owner (sevmig-sim run --await-secret; the VMM
+ * refuses them otherwise).  launch-measure: LAUNCH_MEASURE (once; later
+ * calls give the same answer): the 48-byte MEASURE || MNONCE and what the
+ * owner needs to check it.  launch-secret: LAUNCH_SECRET with the packet
+ * header and payload, then LAUNCH_FINISH.  launch-finish: LAUNCH_FINISH
+ * without a secret.  secrets: the OVMF secret table the guest holds, by
+ * entry.
+ */
+#define SM_EP_MEASURE_LEN 48
+#define SM_EP_SECRET_MAX 0x4000u
+#define SM_EP_SECRETS_MAX 64
+struct sm_ep_launch_measure {
+	uint8_t blob[SM_EP_MEASURE_LEN];
+	unsigned api_major, api_minor, build;
+	uint32_t policy;
+};
+struct sm_ep_secret {
+	char guid[37]; /* lowercase, 8-4-4-4-12 */
+	uint8_t sha256[32]; /* of the entry's data */
+	uint32_t size; /* of the data */
+};
+struct sm_ep_secrets {
+	size_t n;
+	struct sm_ep_secret s[SM_EP_SECRETS_MAX];
+};
+int sm_ep_launch_measure(struct sm_ep *ep, struct sm_ep_launch_measure *m,
+			 struct sm_err *e);
+int sm_ep_launch_secret(struct sm_ep *ep, const uint8_t *hdr, size_t hdr_len,
+			const uint8_t *payload, size_t len, struct sm_err *e);
+int sm_ep_launch_finish(struct sm_ep *ep, struct sm_err *e);
+int sm_ep_secrets(struct sm_ep *ep, struct sm_ep_secrets *s, struct sm_err *e);
 int sm_ep_quit(struct sm_ep *ep, struct sm_err *e);
 
 /*

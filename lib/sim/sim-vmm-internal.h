@@ -38,7 +38,8 @@ enum vstate {
 	V_INCOMING,
 	V_RECEIVING,
 	V_RECEIVED,
-	V_RELEASED
+	V_RELEASED,
+	V_LAUNCHING /* --await-secret: LUPDATE or LSECRET, owner to finish */
 };
 extern const char *const vstate_name[];
 
@@ -89,9 +90,24 @@ struct sm_sim_vmm {
 	/* device state being received */
 	struct load *ld;
 	uint8_t *win;
+	/* launch-measure's answer, once given (LSECRET) */
+	int measured;
+	uint8_t measure[48];
 };
 
 int sv_check_room(uint64_t size, struct sm_err *e);
+int sv_launch(struct sm_sim_vmm *v, struct sm_err *e);
+int sv_secret_write(struct sm_sim_vmm *v, const uint8_t *plain, size_t len,
+		    struct sm_err *e);
+int sv_secret_read(struct sm_sim_vmm *v, uint8_t *buf, size_t *len,
+		   struct sm_err *e);
+uint32_t sv_secret_table_len(const uint8_t *page);
+int vmm_launch_measure(void *arg, struct sm_ep_launch_measure *m,
+		       struct sm_err *e);
+int vmm_launch_secret(void *arg, const uint8_t *hdr, size_t hdr_len,
+		      const uint8_t *payload, size_t len, struct sm_err *e);
+int vmm_launch_finish(void *arg, struct sm_err *e);
+int vmm_secrets(void *arg, struct sm_ep_secrets *s, struct sm_err *e);
 int sv_fill_guest(struct sm_sim_vmm *v, struct sm_err *e);
 int sv_layout(struct sm_sim_vmm *v, struct sm_err *e);
 int sv_zero_ram(struct sm_sim_vmm *v, struct sm_err *e);

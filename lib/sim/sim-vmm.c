@@ -30,7 +30,8 @@
 #include "base/util.h"
 
 const char *const vstate_name[] = { "running",	 "paused",	    "incoming",
-				    "receiving", "received-paused", "released" };
+				    "receiving", "received-paused", "released",
+				    "launching" };
 
 static int vmm_hello(void *arg, struct sm_ep_hello *h, struct sm_err *e)
 {
@@ -123,6 +124,10 @@ static int vmm_pause(void *arg, struct sm_err *e)
 			"the received guest has not run yet: it is paused");
 	case V_RELEASED:
 		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
+	case V_LAUNCHING:
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest is still launching: its owner has not finished (sevmig-sim ctl SOCK finish, or inject-secret)");
 	default:
 		v->state = V_PAUSED;
 		return 0;
@@ -154,6 +159,10 @@ static int vmm_resume(void *arg, int force, struct sm_err *e)
 		return sm_err_set(
 			e, SM_EXIT_VM,
 			"no context adopted yet: an import is under way");
+	case V_LAUNCHING:
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest is still launching: its owner has not finished (sevmig-sim ctl SOCK finish, or inject-secret)");
 	default:
 		break;
 	}
@@ -279,6 +288,10 @@ static int vmm_take_context(void *arg, int *ctx_fd, struct sm_err *e)
 	if (v->state == V_RUNNING)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "the guest is running: pause it first");
+	if (v->state == V_LAUNCHING)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest is still launching: its owner has not finished");
 	if (v->held)
 		return sm_err_set(e, SM_EXIT_VM, "the context is handed out");
 	if (v->in_doubt[0])
@@ -691,6 +704,10 @@ static const struct sm_eps_ops vmm_ops = {
 	.context_lost = vmm_context_lost,
 	.digest = vmm_digest,
 	.check = vmm_check,
+	.launch_measure = vmm_launch_measure,
+	.launch_secret = vmm_launch_secret,
+	.launch_finish = vmm_launch_finish,
+	.secrets = vmm_secrets,
 	.quit = vmm_quit,
 };
 
@@ -785,16 +802,21 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 		return 0;
 	}
 	v->policy = v->o.policy;
-	if (sm_fw_sim_launch(v->fw, v->policy, v->vcpus, e))
-		goto err_free;
-	v->has_ctx = 1;
 	if (sm_sim_shared_choose(v->seed, o->shared_pct, v->ranges, v->nranges,
 				 &v->shared, &v->nshared)) {
 		sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
 		goto err_free;
 	}
-	if (sv_fill_guest(v, e))
-		goto err_free;
+	if (o->owner_session || o->firmware || o->await_secret) {
+		if (sv_launch(v, e))
+			goto err_free;
+	} else {
+		if (sm_fw_sim_launch(v->fw, v->policy, v->vcpus, e))
+			goto err_free;
+		v->has_ctx = 1;
+		if (sv_fill_guest(v, e))
+			goto err_free;
+	}
 	pr_info("guest of %" PRIu64
 		" pages (%zu shared regions) ready in %.2f s",
 		v->pages, v->nshared, sm_now() - t0);

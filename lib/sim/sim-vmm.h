@@ -42,7 +42,20 @@ struct sm_sim_vmm_opts {
 	int incoming;
 	int zero_shared; /* shared pages all zero */
 	uint64_t device_state_size; /* pad the blob up to this size */
+	/*
+	 * A launch for a guest owner (any of these; sevmig-sim(1) LAUNCH):
+	 * the owner's session (DIR with sevctl's vm_godh.b64 and
+	 * vm_session.b64), a firmware image measured at launch, and staying
+	 * in the launch until the owner injects a secret or says finish.
+	 */
+	const char *owner_session;
+	const char *firmware;
+	int await_secret;
 };
+
+/* Where the guest keeps the secret table LAUNCH_SECRET gives it. */
+#define SM_SIM_SECRET_GPA 0x10000ull
+#define SM_SIM_SECRET_MAX 0x4000u
 
 struct sm_sim_vmm;
 

@@ -173,13 +173,125 @@ static int hash_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
 	return 0;
 }
 
+/* The OVMF secret table's GUID 1e74f542-71dd-4d66-963e-ef4287ff173b. */
+static const uint8_t table_guid[16] = { 0x42, 0xf5, 0x74, 0x1e, 0xdd, 0x71,
+					0x66, 0x4d, 0x96, 0x3e, 0xef, 0x42,
+					0x87, 0xff, 0x17, 0x3b };
+
+uint32_t sv_secret_table_len(const uint8_t *page)
+{
+	uint32_t len = sm_get_le32(page + 16);
+
+	if (memcmp(page, table_guid, sizeof(table_guid)) || len < 20 ||
+	    len > SM_SIM_SECRET_MAX)
+		return 0;
+	return len;
+}
+
+/* The RAM file offset of a private page gpa, or -1 with e set. */
+static int secret_page_offset(struct sm_sim_vmm *v, uint64_t gpa, uint64_t *off,
+			      struct sm_err *e)
+{
+	size_t r;
+	size_t si = 0;
+
+	for (r = 0; r < v->nranges; r++)
+		if (gpa >= v->ranges[r].gpa &&
+		    gpa - v->ranges[r].gpa < v->ranges[r].size)
+			break;
+	if (r == v->nranges)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest has no memory at its secret area 0x%" PRIx64,
+			gpa);
+	if (is_shared(v, &si, gpa))
+		return sm_err_set(e, SM_EXIT_VM,
+				  "the guest's secret area 0x%" PRIx64
+				  " is shared",
+				  gpa);
+	*off = v->ranges[r].offset + (gpa - v->ranges[r].gpa);
+	return 0;
+}
+
+int sv_secret_write(struct sm_sim_vmm *v, const uint8_t *plain, size_t len,
+		    struct sm_err *e)
+{
+	uint8_t page[SM_PAGE_SIZE];
+	uint64_t gpa, off;
+	size_t done;
+	int rc = -1;
+
+	for (done = 0; done < len; done += SM_PAGE_SIZE) {
+		size_t n = len - done < SM_PAGE_SIZE ? len - done :
+						       SM_PAGE_SIZE;
+
+		gpa = SM_SIM_SECRET_GPA + done;
+		if (secret_page_offset(v, gpa, &off, e))
+			goto out;
+		memset(page, 0, sizeof(page));
+		memcpy(page, plain + done, n);
+		if (sm_fw_sim_guest_write(v->fw, gpa, page, page, e) ||
+		    ram_io(v, off, page, SM_PAGE_SIZE, RAM_WRITE, e))
+			goto out;
+	}
+	rc = 0;
+out:
+	sm_wipe(page, sizeof(page));
+	return rc;
+}
+
+int sv_secret_read(struct sm_sim_vmm *v, uint8_t *buf, size_t *len,
+		   struct sm_err *e)
+{
+	uint64_t off, gpa = SM_SIM_SECRET_GPA;
+	uint32_t tlen;
+	size_t done;
+
+	*len = 0;
+	if (secret_page_offset(v, gpa, &off, e) ||
+	    ram_io(v, off, buf, SM_PAGE_SIZE, RAM_READ, e) ||
+	    sm_fw_sim_guest_read(v->fw, gpa, buf, buf, e))
+		return -1;
+	tlen = sv_secret_table_len(buf);
+	if (!tlen)
+		return 0; /* no secret table: none received */
+	for (done = SM_PAGE_SIZE; done < tlen; done += SM_PAGE_SIZE) {
+		if (secret_page_offset(v, gpa + done, &off, e) ||
+		    ram_io(v, off, buf + done, SM_PAGE_SIZE, RAM_READ, e) ||
+		    sm_fw_sim_guest_read(v->fw, gpa + done, buf + done,
+					 buf + done, e))
+			return -1;
+	}
+	*len = tlen;
+	return 0;
+}
+
+/*
+ * The guest's check: every page holds its pattern, but for the secret
+ * area once a secret table arrived there (its pages, as long as the table
+ * says, hold the table: sv_secret_table_len of the first).
+ */
+struct check_walk {
+	struct sm_ep_check *c;
+	uint64_t secret_end; /* pages below it belong to the table */
+};
+
 static int check_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
 		      uint8_t *page, void *arg, struct sm_err *e)
 {
-	struct sm_ep_check *c = arg;
+	struct check_walk *w = arg;
+	struct sm_ep_check *c = w->c;
 	uint8_t want[SM_PAGE_SIZE];
 
 	(void)e;
+	if (!shared && gpa == SM_SIM_SECRET_GPA && sv_secret_table_len(page))
+		w->secret_end =
+			gpa + ((sv_secret_table_len(page) + SM_PAGE_SIZE - 1) &
+			       ~(uint64_t)(SM_PAGE_SIZE - 1));
+	if (!shared && gpa >= SM_SIM_SECRET_GPA && gpa < w->secret_end) {
+		c->pages++;
+		return 0;
+	}
 	if (shared && v->zero_shared)
 		memset(want, 0, sizeof(want));
 	else
@@ -237,6 +349,7 @@ out:
 int vmm_check(void *arg, struct sm_ep_check *c, struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
+	struct check_walk w;
 	uint8_t page[SM_PAGE_SIZE], want[SM_PAGE_SIZE];
 	unsigned i;
 
@@ -247,7 +360,9 @@ int vmm_check(void *arg, struct sm_ep_check *c, struct sm_err *e)
 			e, SM_EXIT_VM,
 			"no device state loaded: the guest's seed is unknown");
 	memset(c, 0, sizeof(*c));
-	if (walk(v, WALK_LOAD | WALK_DECRYPT, check_page, c, e))
+	w.c = c;
+	w.secret_end = 0;
+	if (walk(v, WALK_LOAD | WALK_DECRYPT, check_page, &w, e))
 		return -1;
 	for (i = 0; v->es && i < v->vcpus; i++) {
 		if (sm_fw_sim_vmsa_read(v->fw, i, page, e))
