@@ -96,6 +96,7 @@ struct sm_sim_vmm {
 };
 
 int sv_check_room(uint64_t size, struct sm_err *e);
+int sv_need_guest(struct sm_sim_vmm *v, struct sm_err *e);
 int sv_launch(struct sm_sim_vmm *v, struct sm_err *e);
 int sv_secret_write(struct sm_sim_vmm *v, const uint8_t *plain, size_t len,
 		    struct sm_err *e);

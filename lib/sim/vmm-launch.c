@@ -268,12 +268,8 @@ int vmm_secrets(void *arg, struct sm_ep_secrets *s, struct sm_err *e)
 	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
-	if (v->state == V_RELEASED)
-		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
-	if (!v->has_ctx)
-		return sm_err_set(
-			e, SM_EXIT_VM,
-			"no guest yet: the incoming VMM has not adopted a context");
+	if (sv_need_guest(v, e))
+		return -1;
 	buf = calloc(1, SM_SIM_SECRET_MAX);
 	if (!buf)
 		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");

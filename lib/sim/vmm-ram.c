@@ -306,7 +306,7 @@ static int check_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
 }
 
 /* The guest has a context and this VMM may look at it. */
-static int need_guest(struct sm_sim_vmm *v, struct sm_err *e)
+int sv_need_guest(struct sm_sim_vmm *v, struct sm_err *e)
 {
 	if (v->state == V_RELEASED)
 		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
@@ -325,7 +325,7 @@ int vmm_digest(void *arg, uint8_t out[32], uint64_t *pages, struct sm_err *e)
 	unsigned i;
 	int rc = -1;
 
-	if (need_guest(v, e))
+	if (sv_need_guest(v, e))
 		return -1;
 	if (sm_sha256_new(&h))
 		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
@@ -353,7 +353,7 @@ int vmm_check(void *arg, struct sm_ep_check *c, struct sm_err *e)
 	uint8_t page[SM_PAGE_SIZE], want[SM_PAGE_SIZE];
 	unsigned i;
 
-	if (need_guest(v, e))
+	if (sv_need_guest(v, e))
 		return -1;
 	if (v->incoming && !v->devstate_ok)
 		return sm_err_set(

@@ -21,6 +21,26 @@ static inline const char *certs_dir(void)
 	return d && *d ? d : "../shared/testdata/amd-certs";
 }
 
+/*
+ * Read sevctl's owner vectors, ../sevctl-vectors/rel next to the AMD
+ * certificates (../shared/testdata/sevctl-vectors); fails the test when
+ * it cannot.
+ */
+static inline uint8_t *rd_sevctl(const char *rel, size_t *len)
+{
+	char path[4096];
+	struct sm_err e;
+	uint8_t *buf = NULL;
+
+	snprintf(path, sizeof(path), "%s/../sevctl-vectors/%s", certs_dir(),
+		 rel);
+	if (sm_read_file(path, 1 << 20, &buf, len, &e) < 0) {
+		fprintf(stderr, "cannot read %s: %s\n", path, e.msg);
+		fail();
+	}
+	return buf;
+}
+
 /* Read $SEVMIG_AMD_CERTS/rel; fails the test when it cannot. */
 static inline uint8_t *rd(const char *rel, size_t *len)
 {

@@ -34,6 +34,7 @@
 #include "fw/fw.h"
 #include "fw/sevcrypto.h"
 #include "base/util.h"
+#include "certs-common.h"
 #include "fw/sim-platform.h"
 
 #define PG 4096u
@@ -1883,19 +1884,6 @@ static void test_recover(void **state)
 
 /* ---- launch (issue 14): sevctl's measurement vectors, byte for byte ---- */
 
-static uint8_t *vec(const char *rel, size_t *len)
-{
-	const char *d = getenv("SEVMIG_AMD_CERTS");
-	char path[4096];
-	struct sm_err e;
-	uint8_t *buf = NULL;
-
-	snprintf(path, sizeof(path), "%s/../sevctl-vectors/%s",
-		 d && *d ? d : "../shared/testdata/amd-certs", rel);
-	must(sm_read_file(path, 1 << 20, &buf, len, &e), &e);
-	return buf;
-}
-
 /* A new platform root/NAME (under dir_a's ARK) with this API and build. */
 static const char *launch_platform(const char *name, int major, int minor,
 				   int build)
@@ -1982,8 +1970,8 @@ static void test_launch_measure_vector(void **state)
 	uint8_t hdr[SM_PKT_HDR_LEN], iv[16] = { 9 };
 	char b64[80];
 	size_t tik_len, ovmf_len;
-	uint8_t *tik = vec("measurement/tik1.bin", &tik_len);
-	uint8_t *ovmf = vec(
+	uint8_t *tik = rd_sevctl("measurement/tik1.bin", &tik_len);
+	uint8_t *ovmf = rd_sevctl(
 		"OVMF.amdsev.fd_trimmed_edk2-ovmf-20220126gitbb1bba3d77-4.el9",
 		&ovmf_len);
 	struct sm_fw_sim_launch a = { .policy = 0x03, .nvcpus = 1 };
@@ -2088,12 +2076,12 @@ static void test_launch_measure_es_vector(void **state)
 	uint8_t out[SM_FW_LAUNCH_MEASURE_LEN], blob[48];
 	char b64[80];
 	size_t tik_len, ovmf_len, v0_len, v1_len;
-	uint8_t *tik = vec("measurement/tik1.bin", &tik_len);
-	uint8_t *ovmf = vec(
+	uint8_t *tik = rd_sevctl("measurement/tik1.bin", &tik_len);
+	uint8_t *ovmf = rd_sevctl(
 		"OVMF.amdsev.fd_trimmed_edk2-ovmf-20220126gitbb1bba3d77-4.el9",
 		&ovmf_len);
-	uint8_t *v0 = vec("vmsa0.bin", &v0_len),
-		*v1 = vec("vmsa1.bin", &v1_len);
+	uint8_t *v0 = rd_sevctl("vmsa0.bin", &v0_len),
+		*v1 = rd_sevctl("vmsa1.bin", &v1_len);
 	struct sm_fw_sim_launch a = { .policy = 0x05, .nvcpus = 4 };
 	struct sm_err e = { 0 };
 	struct sm_fw *fw;

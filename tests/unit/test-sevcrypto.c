@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "fw/sevcrypto.h"
 #include "base/util.h"
+#include "certs-common.h"
 
 static void unhex(const char *hex, uint8_t *out, size_t len)
 {
@@ -349,30 +350,6 @@ static void test_pkt_wrong_session(void **state)
 	sm_pkt_free(p);
 }
 
-/*
- * The LAUNCH_SECRET packet against sevctl's vector
- * (../shared/testdata/sevctl-vectors/README.md, "Secret"): secret1.txt
- * under GUID 736869e5-84f0-4973-92ec-06879ce3da0b in an OVMF secret
- * table, padded to 16, sealed with tek1/tik1, the README's IV and the
- * MEASURE of its launch-measure blob, gives sevctl's header and payload;
- * and opens back, but not under another MEASURE.
- */
-static uint8_t *vector_file(const char *rel, size_t *len)
-{
-	const char *d = getenv("SEVMIG_AMD_CERTS");
-	char path[4096];
-	struct sm_err e;
-	uint8_t *buf = NULL;
-
-	snprintf(path, sizeof(path), "%s/../sevctl-vectors/%s",
-		 d && *d ? d : "../shared/testdata/amd-certs", rel);
-	if (sm_read_file(path, 1 << 20, &buf, len, &e) < 0) {
-		fprintf(stderr, "cannot read %s: %s\n", path, e.msg);
-		fail();
-	}
-	return buf;
-}
-
 /* An EFI GUID's bytes: the first three fields little-endian. */
 static void guid_bytes(const char *g, uint8_t out[16])
 {
@@ -394,6 +371,14 @@ static void guid_bytes(const char *g, uint8_t out[16])
 	memcpy(out + 8, be + 8, 8);
 }
 
+/*
+ * The LAUNCH_SECRET packet against sevctl's vector
+ * (../shared/testdata/sevctl-vectors/README.md, "Secret"): secret1.txt
+ * under GUID 736869e5-84f0-4973-92ec-06879ce3da0b in an OVMF secret
+ * table, padded to 16, sealed with tek1/tik1, the README's IV and the
+ * MEASURE of its launch-measure blob, gives sevctl's header and payload;
+ * and opens back, but not under another MEASURE.
+ */
 static void test_launch_secret_vector(void **state)
 {
 	static const char blob_b64[] =
@@ -405,9 +390,9 @@ static void test_launch_secret_vector(void **state)
 	uint8_t blob[48], iv[16], want_hdr[SM_PKT_HDR_LEN], want_payload[64];
 	uint8_t table[64] = { 0 }, trans[64], back[64], hdr[SM_PKT_HDR_LEN];
 	size_t tik_len, tek_len, data_len, n;
-	uint8_t *tik = vector_file("secret/tik1.bin", &tik_len);
-	uint8_t *tek = vector_file("secret/tek1.bin", &tek_len);
-	uint8_t *data = vector_file("secret/secret1.txt", &data_len);
+	uint8_t *tik = rd_sevctl("secret/tik1.bin", &tik_len);
+	uint8_t *tek = rd_sevctl("secret/tek1.bin", &tek_len);
+	uint8_t *data = rd_sevctl("secret/secret1.txt", &data_len);
 	struct sm_err e = { 0 };
 	struct sm_pkt *p;
 	struct sm_tk tk;
