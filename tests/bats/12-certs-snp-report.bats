@@ -314,4 +314,8 @@ virtee_bin() {
 	assert_equal "${stderr_lines[1]}" "Try 'sevmig-certs report --help' for more information."
 	run -2 --separate-stderr sevmig-certs report show
 	assert_equal "${stderr_lines[0]}" "sevmig-certs: no report given"
+	run -2 --separate-stderr sevmig-certs report verify --bogus "$V_REPORT"
+	assert_equal "$stderr" "sevmig-certs report verify: unrecognized option '--bogus'
+Try 'sevmig-certs report verify --help' for more information."
+	[ -z "$output" ]
 }
