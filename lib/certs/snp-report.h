@@ -119,6 +119,9 @@ struct sm_snp_verify_opts {
 	const char *vcek; /* --vcek FILE (PEM or DER), or NULL */
 	const char *certs_dir; /* --certs DIR, or NULL */
 	const char *crl; /* --crl FILE (PEM or DER), or NULL */
+	/* or in memory (fetch vcek:): the VCEK (DER), cert_chain, CRL */
+	const uint8_t *vcek_buf, *chain_buf, *crl_buf;
+	size_t vcek_len, chain_len, crl_len;
 	enum sm_product product; /* --product, or UNKNOWN */
 	int have_measurement, have_report_data, have_policy;
 	uint8_t measurement[SM_SNP_MEASUREMENT_LEN];
@@ -158,6 +161,20 @@ struct sm_snp_verify_result {
 int sm_snp_verify(const struct sm_snp_report *r,
 		  const struct sm_snp_verify_opts *o,
 		  struct sm_snp_verify_result *res, struct sm_err *e);
+
+/*
+ * What fetch vcek: checks before it keeps a KDS answer: a cert_chain (PEM,
+ * ASK then ARK) whose ARK is p's pinned root and signs itself and the ASK;
+ * a CRL (DER or PEM) signed by that chain's ARK.  0, or -1 with
+ * SM_EXIT_VERIFY.
+ */
+int sm_snp_check_chain(const uint8_t *chain, size_t chain_len,
+		       enum sm_product p, struct sm_err *e);
+int sm_snp_check_crl(const uint8_t *crl, size_t crl_len, const uint8_t *chain,
+		     size_t chain_len, struct sm_err *e);
+/* A DER certificate as PEM text, malloc'd into *pem.  0 or -1. */
+int sm_snp_der_to_pem(const uint8_t *der, size_t len, char **pem,
+		      struct sm_err *e);
 
 /* The result as JSON (schema sevmig-certs-report-verify/1), malloc'd. */
 char *sm_snp_verify_json(const struct sm_snp_verify_result *res,

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -126,54 +127,67 @@ static int ark_pinned(X509 *ark, enum sm_product p)
 
 /* ---- reading certificates ---- */
 
-/* One X.509 certificate, DER or PEM, from a file; -1 with e set. */
-static int load_cert(const char *path, const char *what, X509 **out,
-		     struct sm_err *e)
+/*
+ * One X.509 certificate, DER or PEM, from buf; name is for messages.  A
+ * PEM that holds two more certificates after it (what fetch vcek: writes:
+ * VCEK, ASK, ARK) gives them in *ask and *ark when those are not NULL.
+ */
+static int parse_cert(const uint8_t *buf, size_t len, const char *name,
+		      const char *what, X509 **out, X509 **ask, X509 **ark,
+		      struct sm_err *e)
 {
-	uint8_t *buf;
-	size_t len;
-	X509 *x;
+	int der = len > 0 && buf[0] == 0x30;
+	X509 *x = der_cert(buf, len);
 
-	if (sm_read_file(path, CERT_INPUT_MAX, &buf, &len, e) < 0)
-		return -1;
-	x = der_cert(buf, len);
-	if (!x && len > 0 && buf[0] != 0x30) {
+	if (!x && len > 0 && !der && len < INT_MAX) {
 		BIO *bio = BIO_new_mem_buf(buf, (int)len);
 
 		x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+		if (x && ask && ark) {
+			*ask = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+			*ark = *ask ? PEM_read_bio_X509(bio, NULL, NULL, NULL) :
+				      NULL;
+			if (!*ark) {
+				X509_free(*ask);
+				*ask = NULL;
+			}
+		}
 		BIO_free(bio);
 	}
-	if (!x) {
-		int der = len > 0 && buf[0] == 0x30;
-
-		free(buf);
-		sm_ossl_clear_errors();
+	sm_ossl_clear_errors();
+	if (!x)
 		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "invalid %s certificate '%s': %s", what, path,
+				  "invalid %s certificate '%s': %s", what, name,
 				  len == 0 ? "empty file" :
 				  der ? "truncated or malformed DER X.509" :
 					"neither DER nor PEM X.509");
-	}
-	free(buf);
 	*out = x;
 	return 0;
 }
 
-/* AMD's cert_chain: PEM, the ASK (or ASVK) first, then the ARK. */
-static int load_chain(const char *path, X509 **ask, X509 **ark,
-		      struct sm_err *e)
+static int load_cert(const char *path, const char *what, X509 **out, X509 **ask,
+		     X509 **ark, struct sm_err *e)
 {
 	uint8_t *buf;
 	size_t len;
-	BIO *bio;
+	int rc;
 
 	if (sm_read_file(path, CERT_INPUT_MAX, &buf, &len, e) < 0)
 		return -1;
-	bio = BIO_new_mem_buf(buf, (int)len);
+	rc = parse_cert(buf, len, path, what, out, ask, ark, e);
+	free(buf);
+	return rc;
+}
+
+/* AMD's cert_chain: PEM, the ASK (or ASVK) first, then the ARK. */
+static int parse_chain(const uint8_t *buf, size_t len, const char *name,
+		       X509 **ask, X509 **ark, struct sm_err *e)
+{
+	BIO *bio = len < INT_MAX ? BIO_new_mem_buf(buf, (int)len) : NULL;
+
 	*ask = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
 	*ark = bio && *ask ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
 	BIO_free(bio);
-	free(buf);
 	sm_ossl_clear_errors();
 	if (!*ask || !*ark) {
 		X509_free(*ask);
@@ -181,8 +195,47 @@ static int load_chain(const char *path, X509 **ask, X509 **ark,
 		return sm_err_set(
 			e, SM_EXIT_VERIFY,
 			"invalid certificate chain '%s': expected PEM, the ASK then the ARK",
-			path);
+			name);
 	}
+	return 0;
+}
+
+static int load_chain(const char *path, X509 **ask, X509 **ark,
+		      struct sm_err *e)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (sm_read_file(path, CERT_INPUT_MAX, &buf, &len, e) < 0)
+		return -1;
+	rc = parse_chain(buf, len, path, ask, ark, e);
+	free(buf);
+	return rc;
+}
+
+static int parse_crl(const uint8_t *buf, size_t len, const char *name,
+		     X509_CRL **out, struct sm_err *e)
+{
+	const unsigned char *p = buf;
+	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+
+	if (crl && p != buf + len) {
+		X509_CRL_free(crl);
+		crl = NULL;
+	}
+	if (!crl && len < INT_MAX) {
+		BIO *bio = BIO_new_mem_buf(buf, (int)len);
+
+		crl = bio ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL) : NULL;
+		BIO_free(bio);
+	}
+	sm_ossl_clear_errors();
+	if (!crl)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "invalid CRL '%s': neither DER nor PEM",
+				  name);
+	*out = crl;
 	return 0;
 }
 
@@ -190,27 +243,13 @@ static int load_crl(const char *path, X509_CRL **out, struct sm_err *e)
 {
 	uint8_t *buf;
 	size_t len;
-	const unsigned char *p;
-	X509_CRL *crl;
+	int rc;
 
 	if (sm_read_file(path, CERT_INPUT_MAX, &buf, &len, e) < 0)
 		return -1;
-	p = buf;
-	crl = d2i_X509_CRL(NULL, &p, (long)len);
-	if (!crl) {
-		BIO *bio = BIO_new_mem_buf(buf, (int)len);
-
-		crl = bio ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL) : NULL;
-		BIO_free(bio);
-	}
+	rc = parse_crl(buf, len, path, out, e);
 	free(buf);
-	sm_ossl_clear_errors();
-	if (!crl)
-		return sm_err_set(e, SM_EXIT_VERIFY,
-				  "invalid CRL '%s': neither DER nor PEM",
-				  path);
-	*out = crl;
-	return 0;
+	return rc;
 }
 
 /* The first of names that exists in dir, into path; 1 found, 0 not. */
@@ -591,8 +630,29 @@ static int load_certs(const struct sm_snp_verify_opts *o, int vlek,
 	char path[4096];
 	const char *key = vlek ? "VLEK" : "VCEK";
 
-	if (o->vcek && load_cert(o->vcek, key, &c->vcek, e) < 0)
+	if (o->vcek_buf && parse_cert(o->vcek_buf, o->vcek_len, "(KDS answer)",
+				      key, &c->vcek, NULL, NULL, e) < 0)
 		return -1;
+	if (o->chain_buf) {
+		if (parse_chain(o->chain_buf, o->chain_len, "(KDS cert_chain)",
+				&c->ask, &c->ark, e) < 0)
+			return -1;
+		snprintf(c->origin, sizeof(c->origin), "the KDS's cert_chain");
+	}
+	if (o->crl_buf &&
+	    parse_crl(o->crl_buf, o->crl_len, "(KDS crl)", &c->crl, e) < 0)
+		return -1;
+	if (o->vcek) {
+		X509 *ask = NULL, *ark = NULL;
+
+		if (load_cert(o->vcek, key, &c->vcek, &ask, &ark, e) < 0)
+			return -1;
+		if (ask) {
+			c->ask = ask;
+			c->ark = ark;
+			snprintf(c->origin, sizeof(c->origin), "'%s'", o->vcek);
+		}
+	}
 	if (o->certs_dir) {
 		struct stat st;
 
@@ -607,10 +667,11 @@ static int load_certs(const struct sm_snp_verify_opts *o, int vlek,
 					"no %s in '%s' (%s.der or %s.pem)", key,
 					o->certs_dir, vlek ? "vlek" : "vcek",
 					vlek ? "vlek" : "vcek");
-			if (load_cert(path, key, &c->vcek, e) < 0)
+			if (load_cert(path, key, &c->vcek, NULL, NULL, e) < 0)
 				return -1;
 		}
-		if (find_in(o->certs_dir, chains, path, sizeof(path))) {
+		if (!c->ark &&
+		    find_in(o->certs_dir, chains, path, sizeof(path))) {
 			if (load_chain(path, &c->ask, &c->ark, e) < 0)
 				return -1;
 			snprintf(c->origin, sizeof(c->origin), "'%s'", path);
@@ -624,7 +685,7 @@ static int load_certs(const struct sm_snp_verify_opts *o, int vlek,
 		return sm_err_set(e, SM_EXIT_USAGE,
 				  "no %s: give --vcek FILE or --certs DIR",
 				  key);
-	if (o->crl && load_crl(o->crl, &c->crl, e) < 0)
+	if (o->crl && !c->crl && load_crl(o->crl, &c->crl, e) < 0)
 		return -1;
 	return 0;
 }
@@ -753,4 +814,79 @@ out:
 	X509_free(c.ark);
 	X509_CRL_free(c.crl);
 	return ret;
+}
+
+int sm_snp_check_chain(const uint8_t *chain, size_t chain_len,
+		       enum sm_product p, struct sm_err *e)
+{
+	X509 *ask = NULL, *ark = NULL;
+	char why[256];
+	int ret = -1;
+
+	if (parse_chain(chain, chain_len, "(KDS cert_chain)", &ask, &ark, e) <
+	    0)
+		return -1;
+	if (!ark_pinned(ark, p))
+		sm_err_set(e, SM_EXIT_VERIFY,
+			   "the cert_chain's ARK is not AMD's %s root key",
+			   sm_product_name(p));
+	else if (!signs(ark, ark, why, sizeof(why)))
+		sm_err_set(e, SM_EXIT_VERIFY, "ARK signs itself: %s", why);
+	else if (!signs(ark, ask, why, sizeof(why)))
+		sm_err_set(e, SM_EXIT_VERIFY, "ARK signs ASK: %s", why);
+	else
+		ret = 0;
+	X509_free(ask);
+	X509_free(ark);
+	return ret;
+}
+
+int sm_snp_check_crl(const uint8_t *crl_buf, size_t crl_len,
+		     const uint8_t *chain, size_t chain_len, struct sm_err *e)
+{
+	X509 *ask = NULL, *ark = NULL;
+	X509_CRL *crl = NULL;
+	int ret = -1;
+
+	if (parse_chain(chain, chain_len, "(KDS cert_chain)", &ask, &ark, e) <
+		    0 ||
+	    parse_crl(crl_buf, crl_len, "(KDS crl)", &crl, e) < 0)
+		goto out;
+	if (X509_CRL_verify(crl, X509_get0_pubkey(ark)) != 1)
+		sm_err_set(e, SM_EXIT_VERIFY,
+			   "the CRL's signature is not the ARK's");
+	else
+		ret = 0;
+out:
+	sm_ossl_clear_errors();
+	X509_CRL_free(crl);
+	X509_free(ask);
+	X509_free(ark);
+	return ret;
+}
+
+int sm_snp_der_to_pem(const uint8_t *der, size_t len, char **pem,
+		      struct sm_err *e)
+{
+	X509 *x = der_cert(der, len);
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data;
+	long n;
+
+	*pem = NULL;
+	if (x && bio && PEM_write_bio_X509(bio, x) == 1) {
+		n = BIO_get_mem_data(bio, &data);
+		*pem = n > 0 ? malloc((size_t)n + 1) : NULL;
+		if (*pem) {
+			memcpy(*pem, data, (size_t)n);
+			(*pem)[n] = '\0';
+		}
+	}
+	X509_free(x);
+	BIO_free(bio);
+	sm_ossl_clear_errors();
+	if (!*pem)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "cannot write the VCEK as PEM");
+	return 0;
 }
