@@ -319,3 +319,30 @@ virtee_bin() {
 Try 'sevmig-certs report verify --help' for more information."
 	[ -z "$output" ]
 }
+
+@test "report verify: a CRL signed by the chain's ARK that revokes the ASK fails 'not revoked'; without the entry it holds" {
+	# AMD publishes no test CRL, so this chain is made here (RSASSA-PSS
+	# SHA-384 salt 48 like AMD's): its ARK is not pinned, which fails too,
+	# but the revocation line is what this test reads
+	local pss=(-sha384 -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:48 -days 1)
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/ark.key" 2>/dev/null
+	openssl req -x509 -new -key "$T/ark.key" -subj /CN=ARK-Milan "${pss[@]}" -out "$T/ark.pem"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/ask.key" 2>/dev/null
+	openssl req -new -key "$T/ask.key" -subj /CN=SEV-Milan -out "$T/ask.csr"
+	openssl x509 -req -in "$T/ask.csr" -CA "$T/ark.pem" -CAkey "$T/ark.key" -set_serial 7 "${pss[@]}" -out "$T/ask.pem" 2>/dev/null
+	mkdir "$T/d"
+	cp "$G_VCEK" "$T/d/vcek.der"
+	cat "$T/ask.pem" "$T/ark.pem" >"$T/d/cert_chain.pem"
+	: >"$T/index.txt"
+	printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s\ndefault_md=sha384\ndefault_crl_days=1\n' "$T/index.txt" >"$T/ca.cnf"
+	openssl ca -gencrl -config "$T/ca.cnf" -keyfile "$T/ark.key" -cert "$T/ark.pem" -out "$T/empty.crl" 2>/dev/null
+	openssl ca -config "$T/ca.cnf" -keyfile "$T/ark.key" -cert "$T/ark.pem" -revoke "$T/ask.pem" 2>/dev/null
+	openssl ca -gencrl -config "$T/ca.cnf" -keyfile "$T/ark.key" -cert "$T/ark.pem" -out "$T/revoked.crl" 2>/dev/null
+	run -3 --separate-stderr sevmig-certs report verify --certs "$T/d" --crl "$T/revoked.crl" "$G_REPORT"
+	assert_line "FAIL  not revoked: the ASK is revoked"
+	assert_line "ok    ARK signs ASK: RSASSA-PSS SHA-384"
+	# crl.der (here PEM) in --certs DIR is read the same way
+	cp "$T/empty.crl" "$T/d/crl.pem"
+	run -3 --separate-stderr sevmig-certs report verify --certs "$T/d" "$G_REPORT"
+	assert_line "ok    not revoked: neither the ASK nor the VCEK is in the ARK's CRL"
+}
