@@ -41,7 +41,8 @@ static void usage(void)
 	fputs("Usage:\n", stdout);
 	for (i = 0; i < SM_ARRAY_SIZE(synopses); i++)
 		printf(" %s\n", synopses[i]);
-	fputs("\nFetch, verify, show and split AMD SEV certificate chains.\n",
+	fputs("\nFetch, verify, show and split AMD SEV certificate chains; show,\n"
+	      "verify and fetch the VCEK of SEV-SNP attestation reports.\n",
 	      stdout);
 	sm_cli_print_commands(cmds, NCMDS);
 	fputs("\nOptions:\n" CERTS_COMMON_HELP

@@ -151,6 +151,9 @@ virtee_bin() {
 }
 
 @test "report verify: both real reports verify with their own VCEK and AMD's pinned milan roots" {
+	# AMD issues VCEKs with serial number 0; both are accepted
+	assert_equal "$(openssl x509 -inform DER -in "$V_VCEK" -noout -serial)" "serial=00"
+	assert_equal "$(openssl x509 -inform DER -in "$G_VCEK" -noout -serial)" "serial=00"
 	run -0 --separate-stderr sevmig-certs report verify --vcek "$V_VCEK" "$V_REPORT"
 	[ -z "$stderr" ]
 	assert_line "product: milan (the VCEK's productName)"
