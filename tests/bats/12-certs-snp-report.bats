@@ -349,3 +349,24 @@ Try 'sevmig-certs report verify --help' for more information."
 	run -3 --separate-stderr sevmig-certs report verify --certs "$T/d" "$G_REPORT"
 	assert_line "ok    not revoked: neither the ASK nor the VCEK is in the ARK's CRL"
 }
+
+@test "report verify: a VLEK-signed report is checked against the ASVK chain given; signing key 'none' is unsupported (exit 6)" {
+	# no real VLEK report is public: the go-sev-guest report with the
+	# signing-key field set to VLEK, and its VCEK posing as the VLEK
+	cp "$G_REPORT" "$T/vlek.bin"
+	set_le32 "$T/vlek.bin" 0x48 $((1 << 2))
+	run -3 --separate-stderr sevmig-certs report verify --vcek "$G_VCEK" "$T/vlek.bin"
+	assert_line "key: VLEK"
+	assert_line "FAIL  ARK is pinned: no ASVK and ARK given (--certs DIR with cert_chain.pem) and none built in for milan"
+	refute_line --regexp '^(ok|FAIL)  chip id'
+	mkdir "$T/d"
+	cp "$G_VCEK" "$T/d/vlek.der"
+	cp "$SNP/go-sev-guest/milanvlek.testcer" "$T/d/cert_chain.pem"
+	run -3 --separate-stderr sevmig-certs report verify --certs "$T/d" "$T/vlek.bin"
+	assert_line "ok    ARK is pinned: the ARK from '$T/d/cert_chain.pem' has AMD's milan root key"
+	assert_line "ok    ARK signs ASVK: RSASSA-PSS SHA-384"
+	assert_line "FAIL  ASVK signs VLEK: bad RSASSA-PSS signature"
+	set_le32 "$T/vlek.bin" 0x48 $((7 << 2))
+	run -6 --separate-stderr sevmig-certs report verify --vcek "$G_VCEK" "$T/vlek.bin"
+	assert_equal "$stderr" "sevmig-certs: unsupported SNP report signing key 7 (none): this version verifies VCEK and VLEK signatures"
+}
