@@ -16,17 +16,14 @@
 #include "base/util.h"
 
 enum {
-	OPT_ARK = CHAR_MAX + 1,
+	OPT_ARK = SM_OPT_LOCAL,
 	OPT_FORCE,
 	OPT_EXEC,
 	OPT_KEEP_SOURCE,
 	OPT_DRY_RUN,
 	OPT_ASSUME_ALL_PRIVATE,
 	OPT_RECORDS_PER_CHUNK,
-	OPT_REPORT,
-	OPT_PROGRESS,
-	OPT_NO_PROGRESS,
-	OPT_TIMEOUT,
+	OPT_DIGEST,
 	OPT_STALL_TIMEOUT,
 };
 
@@ -40,16 +37,9 @@ static const struct option longopts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "assume-all-private", no_argument, NULL, OPT_ASSUME_ALL_PRIVATE },
 	{ "records-per-chunk", required_argument, NULL, OPT_RECORDS_PER_CHUNK },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "digest", required_argument, NULL, OPT_DIGEST },
 	{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
-	{ "json", no_argument, NULL, 'J' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	SM_CLI_ENGINE_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -71,6 +61,7 @@ static void usage(void)
 	      "     --dry-run              verify and plan, move nothing\n"
 	      "     --assume-all-private   export a guest that is not migration-ready\n"
 	      "     --records-per-chunk N  page records per archive entry (default: 256)\n"
+	      "     --digest ALGORITHM     trailer digest: xxh3-128 (default) or sha256\n"
 	      "     --report FILE          write a JSON summary to FILE\n"
 	      "     --progress             show progress on stderr\n"
 	      "     --no-progress          do not show progress\n"
@@ -84,12 +75,6 @@ static void usage(void)
 	      " -h, --help                 display this help and exit\n"
 	      " -V, --version              display version and exit\n",
 	      stdout);
-}
-
-static void on_warning(void *arg, const char *msg)
-{
-	(void)arg;
-	pr_warn("%s", msg);
 }
 
 static void on_progress(void *arg, const struct sm_progress *p)
@@ -187,16 +172,22 @@ static int check_paths(const struct sm_export_opts *o, const char *report)
 int main(int argc, char **argv)
 {
 	struct sm_export_opts o = { 0 };
+	struct sm_cli_engine_opts co = { .progress = -1 };
 	struct sm_export_result *res;
 	struct sm_err e = { 0 };
-	const char *report = NULL;
-	int verbose = 0, quiet = 0, json = 0, progress = -1, c, rc;
+	int c, rc;
 	uint64_t n;
 
 	sm_cli_init("sevmig-export");
 	o.sig_fd = -1;
 	while ((c = getopt_long(argc, argv, "c:o:JvqhV", longopts, NULL)) !=
 	       -1) {
+		switch (sm_cli_engine_opt(&co, c, optarg, usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		}
 		switch (c) {
 		case 'c':
 			o.certs = optarg;
@@ -231,22 +222,13 @@ int main(int argc, char **argv)
 			}
 			o.records_per_chunk = (uint32_t)n;
 			break;
-		case OPT_REPORT:
-			report = optarg;
-			break;
-		case OPT_PROGRESS:
-			progress = 1;
-			break;
-		case OPT_NO_PROGRESS:
-			progress = 0;
-			break;
-		case OPT_TIMEOUT:
-			if (sm_parse_uint(optarg, 86400, &n) || n == 0) {
-				fprintf(stderr, "%s: invalid timeout '%s'\n",
+		case OPT_DIGEST:
+			if (sm_digest_parse_name(optarg, &o.digest)) {
+				fprintf(stderr,
+					"%s: unknown digest '%s': xxh3-128 or sha256\n",
 					sm_progname, optarg);
 				return sm_cli_try_help();
 			}
-			o.timeout = (double)n;
 			break;
 		case OPT_STALL_TIMEOUT:
 			if (sm_parse_uint(optarg, 86400, &n)) {
@@ -257,34 +239,20 @@ int main(int argc, char **argv)
 			}
 			o.stall_timeout = n ? (double)n : -1;
 			break;
-		case 'J':
-			json = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, usage);
 		default:
 			return sm_cli_try_help();
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "%s: %s\n", sm_progname,
-			optind == argc ? "no VM given" : "too many arguments");
-		return sm_cli_try_help();
-	}
-	o.vm = argv[optind];
+	o.vm = sm_cli_one_vm(argc, argv);
+	if (!o.vm)
+		return SM_EXIT_USAGE;
+	o.timeout = co.timeout;
 	if (o.exec && o.output) {
 		fprintf(stderr, "%s: --exec and --output exclude each other\n",
 			sm_progname);
 		return sm_cli_try_help();
 	}
-	if (json && !o.dry_run) {
+	if (co.com.json && !o.dry_run) {
 		fprintf(stderr, "%s: --json needs --dry-run\n", sm_progname);
 		return sm_cli_try_help();
 	}
@@ -294,13 +262,13 @@ int main(int argc, char **argv)
 			sm_progname);
 		return sm_cli_try_help();
 	}
-	if (report && sm_out_check_planted(report, &e))
+	if (co.report && sm_out_check_planted(co.report, &e))
 		return sm_cli_report(&e);
-	if (check_paths(&o, report))
+	if (check_paths(&o, co.report))
 		return SM_EXIT_USAGE;
-	sm_cli_set_verbosity(verbose, quiet);
-	o.progress = progress < 0 ? isatty(STDERR_FILENO) : progress;
-	o.on_warning = on_warning;
+	sm_cli_set_verbosity(co.com.verbose, co.com.quiet);
+	o.progress = co.progress < 0 ? isatty(STDERR_FILENO) : co.progress;
+	o.on_warning = sm_cli_on_warning;
 	o.on_progress = o.progress ? on_progress : NULL;
 	o.sig_fd = signals_to_fd();
 
@@ -311,7 +279,7 @@ int main(int argc, char **argv)
 	}
 	rc = sm_export(&o, res, &e) ? sm_cli_report(&e) : 0;
 	if (rc == 0 && o.dry_run)
-		print_plan(res, json);
+		print_plan(res, co.com.json);
 	if (rc == 0 && !o.dry_run)
 		pr_info("exported VM '%s': %" PRIu64 " private, %" PRIu64
 			" shared, %" PRIu64 " zero pages, %" PRIu64
@@ -320,12 +288,7 @@ int main(int argc, char **argv)
 			res->report.counts.shared_pages,
 			res->report.counts.zero_pages, res->report.counts.vmsas,
 			res->source_state);
-	if (report) {
-		int rrc = sm_cli_write_report(report, &res->report);
-
-		if (rc == 0)
-			rc = rrc;
-	}
+	rc = sm_cli_finish_report(co.report, &res->report, rc);
 	free(res);
 	if (o.sig_fd >= 0)
 		close(o.sig_fd);

@@ -14,13 +14,9 @@
 #include "base/util.h"
 
 enum {
-	OPT_CHECK = CHAR_MAX + 1,
+	OPT_CHECK = SM_OPT_LOCAL,
 	OPT_ACK,
 	OPT_NO_RESUME,
-	OPT_REPORT,
-	OPT_PROGRESS,
-	OPT_NO_PROGRESS,
-	OPT_TIMEOUT,
 	OPT_ALLOW_REPLAY,
 };
 
@@ -29,16 +25,8 @@ static const struct option longopts[] = {
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "ack", no_argument, NULL, OPT_ACK },
 	{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "allow-replay", no_argument, NULL, OPT_ALLOW_REPLAY },
-	{ "json", no_argument, NULL, 'J' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	SM_CLI_ENGINE_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -68,12 +56,6 @@ static void usage(void)
 	      stdout);
 }
 
-static void on_warning(void *arg, const char *msg)
-{
-	(void)arg;
-	pr_warn("%s", msg);
-}
-
 static void on_progress(void *arg, const struct sm_progress *p)
 {
 	double rate = p->seconds > 0 ? (double)p->bytes / p->seconds : 0;
@@ -90,7 +72,7 @@ static void on_progress(void *arg, const struct sm_progress *p)
 static void print_check(const struct sm_report *r, int json, int quiet)
 {
 	struct sm_err e = { 0 };
-	char digest[2 * 32 + 1];
+	char digest[SM_DIGEST_TEXT_MAX];
 	char *out;
 
 	if (json) {
@@ -102,10 +84,10 @@ static void print_check(const struct sm_report *r, int json, int quiet)
 	}
 	if (quiet)
 		return;
-	sm_hex_encode(r->digest, 32, digest);
+	sm_digest_format(&r->digest, digest);
 	printf("valid: policy 0x%x, %u vCPU%s%s, %" PRIu64 " MiB; %" PRIu64
 	       " records (%" PRIu64 " private, %" PRIu64 " shared, %" PRIu64
-	       " zero, %" PRIu64 " vmsa) in %" PRIu64 " chunks; sha256:%s\n",
+	       " zero, %" PRIu64 " vmsa) in %" PRIu64 " chunks; %s\n",
 	       r->policy, r->vcpus, r->vcpus == 1 ? "" : "s",
 	       r->es ? ", SEV-ES" : "", r->mem_size >> 20, r->records,
 	       r->counts.private_pages, r->counts.shared_pages,
@@ -136,14 +118,19 @@ static int check_paths(const struct sm_import_opts *o, const char *report)
 int main(int argc, char **argv)
 {
 	struct sm_import_opts o = { 0 };
+	struct sm_cli_engine_opts co = { .progress = -1 };
 	struct sm_import_result *res;
 	struct sm_err e = { 0 };
-	const char *report = NULL;
-	int verbose = 0, quiet = 0, json = 0, progress = -1, c, rc;
-	uint64_t n;
+	int c, rc;
 
 	sm_cli_init("sevmig-import");
 	while ((c = getopt_long(argc, argv, "i:JvqhV", longopts, NULL)) != -1) {
+		switch (sm_cli_engine_opt(&co, c, optarg, usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		}
 		switch (c) {
 		case 'i':
 			o.input = optarg;
@@ -157,38 +144,9 @@ int main(int argc, char **argv)
 		case OPT_NO_RESUME:
 			o.no_resume = 1;
 			break;
-		case OPT_REPORT:
-			report = optarg;
-			break;
-		case OPT_PROGRESS:
-			progress = 1;
-			break;
-		case OPT_NO_PROGRESS:
-			progress = 0;
-			break;
-		case OPT_TIMEOUT:
-			if (sm_parse_uint(optarg, 86400, &n) || n == 0) {
-				fprintf(stderr, "%s: invalid timeout '%s'\n",
-					sm_progname, optarg);
-				return sm_cli_try_help();
-			}
-			o.timeout = (double)n;
-			break;
 		case OPT_ALLOW_REPLAY:
 			o.allow_replay = 1;
 			break;
-		case 'J':
-			json = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, usage);
 		default:
 			return sm_cli_try_help();
 		}
@@ -206,28 +164,26 @@ int main(int argc, char **argv)
 			return sm_cli_try_help();
 		}
 	} else {
-		if (optind != argc - 1) {
-			fprintf(stderr, "%s: %s\n", sm_progname,
-				optind == argc ? "no VM given" :
-						 "too many arguments");
-			return sm_cli_try_help();
-		}
-		o.vm = argv[optind];
-		if (json) {
+		o.vm = sm_cli_one_vm(argc, argv);
+		if (!o.vm)
+			return SM_EXIT_USAGE;
+		if (co.com.json) {
 			fprintf(stderr, "%s: --json needs --check\n",
 				sm_progname);
 			return sm_cli_try_help();
 		}
 	}
-	if (report && sm_out_check_planted(report, &e))
+	o.timeout = co.timeout;
+	if (co.report && sm_out_check_planted(co.report, &e))
 		return sm_cli_report(&e);
-	if (check_paths(&o, report))
+	if (check_paths(&o, co.report))
 		return SM_EXIT_USAGE;
-	sm_cli_set_verbosity(verbose, quiet);
-	if (progress < 0)
-		progress = isatty(STDERR_FILENO);
-	o.on_warning = on_warning;
-	o.on_progress = progress ? on_progress : NULL;
+	sm_cli_set_verbosity(co.com.verbose, co.com.quiet);
+	o.on_warning = sm_cli_on_warning;
+	o.on_progress =
+		(co.progress < 0 ? isatty(STDERR_FILENO) : co.progress) ?
+			on_progress :
+			NULL;
 	/* --ack: stdout is the answer channel to the exporter. */
 	o.ack_fd = STDOUT_FILENO;
 
@@ -238,16 +194,11 @@ int main(int argc, char **argv)
 	}
 	rc = sm_import(&o, res, &e) ? sm_cli_report(&e) : 0;
 	if (rc == 0 && o.check)
-		print_check(&res->report, json, quiet);
+		print_check(&res->report, co.com.json, co.com.quiet);
 	if (rc == 0 && !o.check)
 		pr_info("imported into VM '%s': %" PRIu64 " records; target %s",
 			o.vm, res->report.records, res->target_state);
-	if (report) {
-		int rrc = sm_cli_write_report(report, &res->report);
-
-		if (rc == 0)
-			rc = rrc;
-	}
+	rc = sm_cli_finish_report(co.report, &res->report, rc);
 	free(res);
 	return sm_cli_close_stdout(rc);
 }

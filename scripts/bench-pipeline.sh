@@ -1,16 +1,21 @@
 # Sourced by scripts/bench.sh: the pipeline part of make bench.
 #
 # Migrates simulated guests with sevmig-export | sevmig-import between two
-# sevmig-sim VMMs it starts itself, measures the baselines in the same
-# run, and prints one table with medians, ratios and PASS/MISS against the
-# targets of docs/performance.md.  Not a test: it never fails on a number,
-# only when a migration itself fails.  Uses $root and $BUILD from there.
+# sevmig-sim VMMs it starts itself, saves one with sevmig-export -o FILE,
+# measures the baselines in the same run (cat | cat, the firmware-work
+# loops, QEMU's plain migration and save of the same RAM size:
+# scripts/bench-qemu.sh), and prints one table with medians, ratios and
+# PASS/MISS against the targets of docs/performance.md and issue 13.
+# Not a test: it never fails on a number, only when a migration itself
+# fails (QEMU's baselines are skipped, with the reason, when QEMU cannot
+# run).  Uses $root and $BUILD from there.
 #
 # Environment:
 #   BENCH_MEM       guest size of the main runs (default 1G)
 #   BENCH_BIG_MEM   guest size of the scaling runs (default 4G; 0 skips)
 #   BENCH_RUNS      repetitions of every measurement (default 5)
 #   BENCH_KEEP      keep the work directory (reports, stderr) when set
+#   BENCH_QEMU      the QEMU of the baselines (default qemu-system-x86_64)
 # shellcheck shell=bash
 
 bp_mem=${BENCH_MEM:-1G}
@@ -21,11 +26,16 @@ bp_helpers=$BUILD/tests/helpers
 bp_work=$(mktemp -d "${TMPDIR:-/tmp}/sevmig-bench.XXXXXX")
 export SEVMIG_STATE_DIR=$bp_work/state
 bp_vmms=()
+bq_pids=() # the QEMUs of scripts/bench-qemu.sh
 
 bp_cleanup() {
 	local p
-	for p in "${bp_vmms[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${bp_vmms[@]}"; do wait "$p" 2>/dev/null || true; done
+	for p in "${bp_vmms[@]}" "${bq_pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${bp_vmms[@]}" "${bq_pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
 	if [ -n "${BENCH_KEEP:-}" ]; then
 		echo "kept $bp_work"
 	else
@@ -112,6 +122,39 @@ bp_migrate() {
 	bp_vmms_stop
 }
 
+# bp_save KIND MEM RUN: sevmig-export -o FILE of a fresh guest, FILE in
+# the work dir (renamed into place and fsynced by sevmig-export).  Writes
+# $bp_work/r/save-KIND-MEM-RUN.{ex.json,ex.rss,wall}.
+bp_save() {
+	local kind=$1 mem=$2 run=$3 t0 t1 rc
+	local tag=$bp_work/r/save-$kind-$mem-$run
+	local src=$bp_work/s-save-$kind-$mem-$run.sock f=$bp_work/save.sevmig
+	local -a how
+
+	case $kind in
+	private) how=(--shared 0) ;;
+	shared) how=(--shared 100) ;;
+	esac
+	rm -f "$f"
+	bp_vmm "$src" --platform "$bp_work/a" --mem "$mem" "${how[@]}" --seed "$run"
+	t0=$EPOCHREALTIME
+	rc=0
+	"$bp_helpers/bench-rss" "$tag.ex.rss" \
+		"$bp_bin/sevmig-export" -q -c "$bp_work/b.json" \
+		--ark "$bp_work/b/ark.cert" --report "$tag.ex.json" -o "$f" "$src" ||
+		rc=$?
+	t1=$EPOCHREALTIME
+	[ "$rc" = 0 ] || bp_die "$kind $mem export -o FILE failed (exit $rc)"
+	echo "$t0 $t1" | awk '{ printf "%.6f\n", $2 - $1 }' >"$tag.wall"
+	# The first run checks that the file holds the whole archive.
+	if [ "$run" = 1 ]; then
+		"$bp_bin/sevmig-import" -q --check -i "$f" >"$tag.check" 2>&1 ||
+			bp_die "$kind $mem: sevmig-import --check of the -o FILE fails: $(cat "$tag.check")"
+	fi
+	rm -f "$f"
+	bp_vmms_stop
+}
+
 # bp_cat BYTES RUN: cat FILE | cat >/dev/null over a file of BYTES.
 bp_cat() {
 	local f=$bp_work/cat.bin t0 t1
@@ -137,9 +180,18 @@ bp_mem_avail_kib() {
 	awk '/^MemAvailable:/ { print $2 }' /proc/meminfo
 }
 
+# shellcheck source=scripts/bench-qemu.sh disable=SC2154 # root: bench.sh
+. "$root/scripts/bench-qemu.sh"
+
 mkdir -p "$bp_work/r"
 echo
 echo "== pipeline (sevmig-export | sevmig-import, simulated VMMs; $bp_runs runs each)"
+bq_setup
+if [ -n "$bq_skip" ]; then
+	echo "QEMU baselines: skipped: $bq_skip"
+else
+	echo "QEMU baselines: $bq_what"
+fi
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$bp_bin/sevmig-sim" platform init -q --ark-bits 2048 "$bp_work/a" ||
 	bp_die "platform init failed"
@@ -156,12 +208,17 @@ for run in $(seq "$bp_runs"); do
 		bp_progress "  round $run/$bp_runs: $kind"
 		bp_migrate "$kind" "$bp_mem" "$run"
 	done
+	bp_progress "  round $run/$bp_runs: export -o FILE"
+	bp_save private "$bp_mem" "$run"
 	bp_progress "  round $run/$bp_runs: baselines"
 	bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["bytes"])' \
 		"$bp_work/r/private-$bp_mem-1.ex.json")
 	bp_cat "$bytes" "$run"
 	"$bp_helpers/bench-fw" "$bp_pages" >"$bp_work/r/fw-$run" ||
 		bp_die "bench-fw failed"
+	bp_progress "  round $run/$bp_runs: QEMU"
+	bq_migrate "$run"
+	bq_save "$run"
 done
 bp_progress ""
 
@@ -181,10 +238,12 @@ if [ "$bp_big" != 0 ]; then
 fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$bp_work/r" "$bp_mem" "$bp_big" "$bp_runs" "$bp_big_note" <<'PY'
+python3 - "$bp_work/r" "$bp_mem" "$bp_big" "$bp_runs" "$bp_big_note" \
+	"$bq_skip" "$(bp_bytes "$bp_mem")" <<'PY'
 import json, os, statistics, sys
 
-rdir, mem, big, runs, big_note = sys.argv[1:6]
+rdir, mem, big, runs, big_note, qemu_skip, mem_bytes = sys.argv[1:8]
+mem_bytes = int(mem_bytes)
 runs = int(runs)
 MiB = 1 << 20
 med = statistics.median
@@ -216,6 +275,7 @@ def summary(rs):
     t = med(r["wall"] for r in rs)
     b, p = rs[0]["bytes"], rs[0]["pages"]
     return dict(t=t, bytes=b, pages=p, mibs=b / t / MiB,
+                digest=rs[0]["ex"].get("digest", "sha256"),
                 start=med(r["start"] for r in rs),
                 tmin=min(r["wall"] for r in rs),
                 tmax=max(r["wall"] for r in rs),
@@ -226,12 +286,60 @@ def summary(rs):
                 im_cpu=med(r["im_cpu"] for r in rs),
                 ex_sys=med(r["ex_sys"] for r in rs),
                 im_sys=med(r["im_sys"] for r in rs),
+                ex_ov={k: med(r["ex"].get("overlap", {}).get(k, 0) for r in rs)
+                       for k in ("firmware_waited", "output_waited")},
                 ex_st={k: med(r["ex"]["stages"][k] for r in rs)
                        for k in rs[0]["ex"]["stages"]},
                 im_st={k: med(r["im"]["stages"][k] for r in rs)
                        for k in rs[0]["im"]["stages"]})
 
 S = {k: summary(load(k, mem)) for k in ("private", "shared", "zero")}
+
+# sevmig-export -o FILE (bp_save): the export side alone.
+def load_save(kind, size):
+    out = []
+    for r in range(1, runs + 1):
+        tag = os.path.join(rdir, f"save-{kind}-{size}-{r}")
+        if not os.path.exists(tag + ".wall"):
+            continue
+        ex = json.load(open(tag + ".ex.json"))
+        exr = open(tag + ".ex.rss").read().split()
+        out.append(dict(wall=float(open(tag + ".wall").read()),
+                        bytes=ex["bytes"], pages=ex["counts"]["records"],
+                        ex=ex, ex_rss=int(exr[0]),
+                        ex_cpu=float(exr[1]) + float(exr[2]),
+                        ex_sys=float(exr[2])))
+    if not out:
+        return None
+    t = med(r["wall"] for r in out)
+    b, p = out[0]["bytes"], out[0]["pages"]
+    return dict(t=t, bytes=b, pages=p, mibs=b / t / MiB,
+                tmin=min(r["wall"] for r in out),
+                tmax=max(r["wall"] for r in out),
+                gmibs=p * 4096 / t / MiB, pps=p / t,
+                ex_rss=max(r["ex_rss"] for r in out),
+                ex_cpu=med(r["ex_cpu"] for r in out),
+                ex_sys=med(r["ex_sys"] for r in out),
+                ex_ov={k: med(r["ex"].get("overlap", {}).get(k, 0) for r in out)
+                       for k in ("firmware_waited", "output_waited")},
+                ex_st={k: med(r["ex"]["stages"][k] for r in out)
+                       for k in out[0]["ex"]["stages"]})
+SV = load_save("private", mem)
+
+# QEMU's plain migration and save (scripts/bench-qemu.sh): per run
+# "wall total-time bytes"; wall is what is compared, as for sevmig.
+def load_qemu(what):
+    if qemu_skip:
+        return None
+    rs = [open(os.path.join(rdir, f"qemu-{what}-{r}")).read().split()
+          for r in range(1, runs + 1)]
+    ws = [float(x[0]) for x in rs]
+    t = med(ws)
+    return dict(t=t, total=med(float(x[1]) for x in rs),
+                bytes=int(rs[0][2]), accel=rs[0][3].upper(),
+                tmin=min(ws), tmax=max(ws),
+                gmibs=mem_bytes / t / MiB)
+Q = {w: load_qemu(w) for w in ("mig", "save")}
 B = summary(load("private", big)) if big != "0" else None
 
 cat = [open(os.path.join(rdir, f"cat-{r}")).read().split()
@@ -241,13 +349,14 @@ cat_t = med(float(c[1]) for c in cat)
 cat_mibs = cat_bytes / cat_t / MiB
 # bench-fw: export, import, digest loops; "both" is one core doing the
 # export and the import work of every page (the sum of the two loops).
+# "xxh3": the XXH3-128 digest loop, when bench-fw has it.
 fw = {"export": [], "import": [], "digest": [], "both": []}
 for r in range(1, runs + 1):
     got = {}
     for line in open(os.path.join(rdir, f"fw-{r}")):
         side, pages, wall, cpu = line.split()
         got[side] = (int(pages), float(wall), float(cpu))
-        fw[side].append(got[side])
+        fw.setdefault(side, []).append(got[side])
     fw["both"].append((got["export"][0],
                        got["export"][1] + got["import"][1],
                        got["export"][2] + got["import"][2]))
@@ -267,6 +376,7 @@ def row(name, s):
 for k, what in (("private", "all private"), ("shared", "all shared"),
                 ("zero", "all shared, zero")):
     row(f"export | import {gib(mem)}, {what}", S[k])
+row(f"export -o FILE {gib(mem)}, all private", SV)
 if B:
     row(f"export | import {gib(big)}, all private", B)
 elif big != "0":
@@ -275,20 +385,41 @@ cat_ts = [float(c[1]) for c in cat]
 print(f"{'cat FILE | cat >/dev/null':<40} {cat_t:8.3f} "
       f"{cat_mibs:8.1f} {'':>9}  {cat_bytes / MiB:.1f} MiB file "
       f"({min(cat_ts):.2f}-{max(cat_ts):.2f} s)")
+for w, name in (("mig", f"QEMU plain migration {gib(mem)}, socket"),
+                ("save", f"QEMU plain save {gib(mem)}, dd fsync")):
+    q = Q[w]
+    if not q:
+        print(f"{name:<40} skipped: {qemu_skip}")
+        continue
+    print(f"{name:<40} {q['t']:8.3f} {q['gmibs']:8.1f} "
+          f"{mem_bytes / 4096 / q['t']:9.0f}  {q['bytes'] / MiB:.1f} MiB "
+          f"sent, {q['accel']}, QEMU total-time {q['total']:.3f} s "
+          f"({q['tmin']:.2f}-{q['tmax']:.2f} s)")
 for s, name in (("export", "firmware work, 1 core, export side"),
                 ("import", "firmware work, 1 core, import side"),
                 ("both", "firmware work, 1 core, both sides"),
-                ("digest", "archive digest alone, 1 core, SHA-256")):
+                ("digest", "archive digest alone, 1 core, SHA-256"),
+                ("xxh3", "archive digest alone, 1 core, XXH3-128")):
+    if s not in fw:
+        continue
     w = med(x[1] for x in fw[s])
     print(f"{name:<40} {w:8.3f} "
           f"{fw_pps[s] * 4096 / MiB:8.1f} {fw_pps[s]:9.0f}  "
           f"CPU-bound {fw_cpu[s]:.0f} pages/s")
 print("(MiB/s: guest memory moved per second; stream: archive bytes, and")
-print(" the fastest and slowest run;")
+print(" the fastest and slowest run; -o FILE and QEMU's save: until the")
+print(" file is fsynced; QEMU's migration: until both sides completed;")
 print(" CPU-bound: the loop's rate per CPU second it got)")
 
 print()
 print("where the time goes (seconds, median; CPU = user + system)")
+# The exporter seals on one thread while another writes (--report
+# "overlap"): how long each waited for the other.
+def overlap(s):
+    o = s["ex_ov"]
+    print(f"    export overlap: sealing thread waited for the writer "
+          f"{o['firmware_waited']:.3f} s, writer for the sealing thread "
+          f"{o['output_waited']:.3f} s")
 def stages(name, s):
     ex = ", ".join(f"{k} {v:.3f}" for k, v in s["ex_st"].items())
     im = ", ".join(f"{k} {v:.3f}" for k, v in s["im_st"].items())
@@ -299,27 +430,39 @@ def stages(name, s):
     print(f"    import: {im}; CPU {s['im_cpu']:.2f}, "
           f"system {s['im_sys']:.2f} "
           f"({s['im_cpu'] / s['pages'] * 1e6:.2f} us/page)")
-    # Each side is one thread; with a core each, the busier side's CPU
+    overlap(s)
+    # The importer is one thread (the exporter seals and writes on two);
     # time is the fastest this pipeline can go on this machine.
     busy = max(s["ex_cpu"], s["im_cpu"])
     print(f"    the busier side's CPU time is {busy / s['t'] * 100:.0f} % "
           f"of the wall time")
 for k in ("private", "shared", "zero"):
     stages(f"{gib(mem)} {k}", S[k])
+if SV:
+    ex = ", ".join(f"{k} {v:.3f}" for k, v in SV["ex_st"].items())
+    print(f"  {gib(mem)} private, export -o FILE")
+    print(f"    export: {ex}; CPU {SV['ex_cpu']:.2f}, "
+          f"system {SV['ex_sys']:.2f} "
+          f"({SV['ex_cpu'] / SV['pages'] * 1e6:.2f} us/page)")
+    overlap(SV)
 if B:
     stages(f"{gib(big)} private", B)
 
 # What one private page costs each side, from the loops above: the
 # simulated firmware's crypto and the archive digest are fixed by the
 # design; the rest is copying, page faults, syscalls and libarchive.
+# The digest loop is that of the archives' algorithm (the reports name it).
 p = S["private"]
-us = {k: 1e6 / fw_cpu[k] for k in ("export", "import", "digest")}
+dkey = "xxh3" if p["digest"].startswith("xxh3") and "xxh3" in fw \
+    else "digest"
+us = {k: 1e6 / fw_cpu[k] for k in ("export", "import", dkey)}
 print()
-print("CPU per private page (us): firmware work + archive digest + the rest")
+print(f"CPU per private page (us): firmware work + archive digest "
+      f"({'XXH3-128' if dkey == 'xxh3' else 'SHA-256'}) + the rest")
 for side, key in (("export", "ex_cpu"), ("import", "im_cpu")):
     tot = p[key] / p["pages"] * 1e6
-    rest = tot - us[side] - us["digest"]
-    print(f"  {side}: {tot:.2f} = {us[side]:.2f} + {us['digest']:.2f} "
+    rest = tot - us[side] - us[dkey]
+    print(f"  {side}: {tot:.2f} = {us[side]:.2f} + {us[dkey]:.2f} "
           f"+ {rest:.2f}")
 
 print()
@@ -335,6 +478,8 @@ for name, s in ((gib(mem), S["private"]), (gib(big), B)):
     if s:
         print(f"  {name:<8} private  sevmig-export {s['ex_rss']:7d}   "
               f"sevmig-import {s['im_rss']:7d}")
+if SV:
+    print(f"  {gib(mem):<8} private  sevmig-export -o FILE {SV['ex_rss']:7d}")
 
 print()
 print("targets")
@@ -352,6 +497,8 @@ target("shared >= 1.0 x cat | cat (same bytes)", r, r >= 1.0)
 r = z["pps"] / sh["pps"]
 target("zero pages >= 3 x shared pages (pages/s)", r, r >= 3.0)
 for name, s in ((gib(mem), p), (gib(big), B)):
+    if big == "0" and s is B:
+        continue  # BENCH_BIG_MEM=0: no scaling runs asked for
     if not s:
         target(f"peak RSS <= 64 MiB, {name}", 0, False, "n/a")
         continue
@@ -365,4 +512,23 @@ if B:
     target(f"time {gib(big)} / time {gib(mem)} <= "
            f"{4.4 * (B['pages'] / p['pages']) / 4:.1f}", r,
            r <= 4.4 * (B["pages"] / p["pages"]) / 4)
+
+# Issue 13: against the firmware's own work and QEMU's plain migration
+# of the same RAM (guest memory moved per second, medians of this run).
+print()
+print("targets of issue 13 (same run)")
+r = p["pps"] / min(fw_pps["export"], fw_pps["import"])
+target("private >= 0.8 x the slower side's firmware loop", r, r >= 0.8)
+r = SV["pps"] / fw_pps["export"]
+target("private -o FILE >= 0.8 x the export-side loop", r, r >= 0.8)
+for name, s, q, want in (
+        ("private >= 0.6 x QEMU plain migration", p, Q["mig"], 0.6),
+        ("private -o FILE >= 0.6 x QEMU plain save", SV, Q["save"], 0.6),
+        ("shared >= 1.0 x QEMU plain migration", sh, Q["mig"], 1.0)):
+    # (zero pages >= 3 x shared: above)
+    if not q:
+        print(f"  {name:<52} {'n/a':>9}  SKIP (QEMU {qemu_skip})")
+        continue
+    r = s["gmibs"] / q["gmibs"]
+    target(name, r, r >= want)
 PY

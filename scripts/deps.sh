@@ -6,7 +6,7 @@ set -eu
 
 [ "${SEVMIG_SKIP_DEPS:-}" = 1 ] && exit 0
 
-# build: compiler, pkg-config and the four libraries
+# build: compiler, pkg-config and the five libraries
 # tests: cmocka, bats (+ support/assert/file), an ssh server and client,
 #        QEMU for the QMP error path, python3 for the loopback KDS server,
 #        mandoc to lint man pages, valgrind, clang for libFuzzer, util-linux
@@ -14,7 +14,7 @@ set -eu
 #        strace for the exporter's fsync-before-stream-written test,
 #        clang-format-14 for make check-format
 PKGS="gcc make pkg-config libssl-dev libcurl4-openssl-dev libjansson-dev
-libarchive-dev libcmocka-dev bats bats-support bats-assert bats-file
+libarchive-dev libxxhash-dev libcmocka-dev bats bats-support bats-assert bats-file
 openssh-server openssh-client qemu-system-x86 python3 mandoc valgrind
 clang libclang-rt-14-dev clang-format-14 util-linux procps socat strace"
 

@@ -91,14 +91,12 @@ int certs_fetch(int argc, char **argv)
 		{ "remote-program", required_argument, NULL,
 		  OPT_REMOTE_PROGRAM },
 		{ "crl", required_argument, NULL, OPT_CRL },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fetch_args a;
-	int c, verbose = 0, quiet = 0;
+	struct sm_cli_common co = { 0 };
+	int c, rc;
 	uint64_t n;
 
 	memset(&a, 0, sizeof(a));
@@ -106,6 +104,12 @@ int certs_fetch(int argc, char **argv)
 	a.source = "local";
 	a.output = "-";
 	while ((c = getopt_long(argc, argv, "o:vqhV", longopts, NULL)) != -1) {
+		switch (sm_cli_common_opt(&co, c, fetch_usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		}
 		switch (c) {
 		case 'o':
 			a.output = optarg;
@@ -151,20 +155,11 @@ int certs_fetch(int argc, char **argv)
 		case OPT_CRL:
 			a.crl = optarg;
 			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, fetch_usage);
 		default:
 			return sm_cli_sub_try_help("fetch");
 		}
 	}
-	certs_verbosity(verbose, quiet);
+	certs_verbosity(co.verbose, co.quiet);
 	if (argc - optind > 1)
 		return certs_usage("fetch", "too many arguments");
 	if (optind < argc)

@@ -121,37 +121,26 @@ int certs_show(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sm_show_item *items;
 	struct sm_chain *chains;
 	struct sm_bundle_info *infos;
 	struct sm_err *errs, e;
-	int c, json = 0, verbose = 0, quiet = 0, rc = 0, i, n;
+	struct sm_cli_common co = { 0 };
+	int c, rc = 0, i, n;
 
 	while ((c = getopt_long(argc, argv, "JvqhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'J':
-			json = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, show_usage);
-		default:
-			return sm_cli_sub_try_help("show");
+		switch (sm_cli_common_opt(&co, c, show_usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
 		}
+		return sm_cli_sub_try_help("show");
 	}
-	certs_verbosity(verbose, quiet);
+	certs_verbosity(co.verbose, co.quiet);
 	n = argc - optind;
 	if (n < 1)
 		return certs_usage("show", "no file given");
@@ -178,10 +167,10 @@ int certs_show(int argc, char **argv)
 			continue;
 		}
 		items[i].ch = &chains[i];
-		if (!json && !quiet)
+		if (!co.json && !co.quiet)
 			show_text(f, &chains[i], &infos[i]);
 	}
-	if (json) {
+	if (co.json) {
 		char *text;
 
 		if (sm_bundle_show_report(items, (size_t)n, &text, &e) < 0 ||

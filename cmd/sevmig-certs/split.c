@@ -36,36 +36,31 @@ int certs_split(int argc, char **argv)
 	enum { OPT_DIR = CHAR_MAX + 1 };
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, OPT_DIR },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sm_chain ch;
 	const char *dir = ".";
-	int c, verbose = 0, quiet = 0, rc = 0;
+	struct sm_cli_common co = { 0 };
+	int c, rc = 0;
 	struct sm_err e;
 
 	while ((c = getopt_long(argc, argv, "vqhV", longopts, NULL)) != -1) {
+		switch (sm_cli_common_opt(&co, c, split_usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		}
 		switch (c) {
 		case OPT_DIR:
 			dir = optarg;
 			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, split_usage);
 		default:
 			return sm_cli_sub_try_help("split");
 		}
 	}
-	certs_verbosity(verbose, quiet);
+	certs_verbosity(co.verbose, co.quiet);
 	if (argc - optind != 1)
 		return certs_usage("split", argc == optind ?
 						    "no bundle given" :

@@ -96,10 +96,7 @@ int certs_verify(int argc, char **argv)
 		{ "ark", required_argument, NULL, OPT_ARK },
 		{ "product", required_argument, NULL, OPT_PRODUCT },
 		{ "json", no_argument, NULL, 'J' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sm_chain ch, tc;
@@ -107,11 +104,18 @@ int certs_verify(int argc, char **argv)
 	struct sm_bundle_info info;
 	struct sm_verify_result r;
 	const char *ark = NULL, *in = "-";
-	int c, json = 0, verbose = 0, quiet = 0, rc;
+	struct sm_cli_common co = { 0 };
+	int c, rc;
 	char trust[600];
 	struct sm_err e;
 
 	while ((c = getopt_long(argc, argv, "JvqhV", longopts, NULL)) != -1) {
+		switch (sm_cli_common_opt(&co, c, verify_usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		}
 		switch (c) {
 		case OPT_ARK:
 			ark = optarg;
@@ -121,23 +125,11 @@ int certs_verify(int argc, char **argv)
 			    0)
 				return SM_EXIT_USAGE;
 			break;
-		case 'J':
-			json = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, verify_usage);
 		default:
 			return sm_cli_sub_try_help("verify");
 		}
 	}
-	certs_verbosity(verbose, quiet);
+	certs_verbosity(co.verbose, co.quiet);
 	if (argc - optind > 1)
 		return certs_usage("verify", "too many arguments");
 	if (optind < argc)
@@ -162,7 +154,7 @@ int certs_verify(int argc, char **argv)
 	else
 		snprintf(trust, sizeof(trust), "none (product unknown)");
 	certs_warn_notes(&r);
-	if (json) {
+	if (co.json) {
 		char *text;
 		struct sm_err je;
 
@@ -170,7 +162,7 @@ int certs_verify(int argc, char **argv)
 			    0 ||
 		    certs_put(text, &je) < 0)
 			return sm_cli_close_stdout(sm_cli_report(&je));
-	} else if (!quiet) {
+	} else if (!co.quiet) {
 		print_text(&ch, &r, trust);
 	}
 	if (rc < 0)

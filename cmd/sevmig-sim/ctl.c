@@ -153,10 +153,7 @@ int cmd_ctl(int argc, char **argv)
 		{ "json", no_argument, NULL, 'J' },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const verbs[] = { "status", "digest", "check",
@@ -166,16 +163,20 @@ int cmd_ctl(int argc, char **argv)
 	struct sm_ep *ep;
 	const char *verb;
 	double timeout = 30;
-	int c, json = 0, verbose = 0, quiet = 0, force = 0, rc;
+	struct sm_cli_common co = { 0 };
+	int c, force = 0, rc;
 	size_t i;
 	char *end;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "JvqhV", longopts, NULL)) != -1) {
+		switch (sm_cli_common_opt(&co, c, ctl_usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		}
 		switch (c) {
-		case 'J':
-			json = 1;
-			break;
 		case OPT_FORCE:
 			force = 1;
 			break;
@@ -189,15 +190,6 @@ int cmd_ctl(int argc, char **argv)
 				return sm_cli_sub_try_help("ctl");
 			}
 			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, ctl_usage);
 		default:
 			return sm_cli_sub_try_help("ctl");
 		}
@@ -221,18 +213,18 @@ int cmd_ctl(int argc, char **argv)
 		fprintf(stderr, "%s: --force goes with resume\n", sm_progname);
 		return sm_cli_sub_try_help("ctl");
 	}
-	sm_cli_set_verbosity(verbose, quiet);
+	sm_cli_set_verbosity(co.verbose, co.quiet);
 	if (sm_ep_connect(argv[optind], timeout, &ep, &e))
 		return sm_cli_report(&e);
 	switch (i) {
 	case 0:
-		rc = do_status(ep, json, &e);
+		rc = do_status(ep, co.json, &e);
 		break;
 	case 1:
-		rc = do_digest(ep, json, &e);
+		rc = do_digest(ep, co.json, &e);
 		break;
 	case 2:
-		rc = do_check(ep, json, &e);
+		rc = do_check(ep, co.json, &e);
 		break;
 	case 3:
 		rc = sm_ep_pause(ep, &e);

@@ -82,20 +82,24 @@ int cmd_platform(int argc, char **argv)
 		{ "ark-bits", required_argument, NULL, OPT_ARK_BITS },
 		{ "oca-from", required_argument, NULL, OPT_OCA_FROM },
 		{ "no-es", no_argument, NULL, OPT_NO_ES },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sm_sim_platform_opts o;
 	struct sm_err e = { 0 };
-	int c, verbose = 0, quiet = 0;
+	struct sm_cli_common co = { 0 };
+	int c, rc;
 	uint64_t bits;
 	const char *dir;
 
 	memset(&o, 0, sizeof(o));
 	while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1) {
+		switch (sm_cli_common_opt(&co, c, platform_usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		}
 		switch (c) {
 		case OPT_PRODUCT:
 			if (sm_product_parse(optarg, &o.product))
@@ -122,20 +126,11 @@ int cmd_platform(int argc, char **argv)
 		case OPT_NO_ES:
 			o.no_es = 1;
 			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, platform_usage);
 		default:
 			return sm_cli_sub_try_help("platform");
 		}
 	}
-	sm_cli_set_verbosity(verbose, quiet);
+	sm_cli_set_verbosity(co.verbose, co.quiet);
 	if (optind >= argc || strcmp(argv[optind], "init") != 0) {
 		if (optind >= argc)
 			fprintf(stderr,

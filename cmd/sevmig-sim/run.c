@@ -75,21 +75,25 @@ int cmd_run(int argc, char **argv)
 		{ "no-migration-ready", no_argument, NULL, OPT_NO_READY },
 		{ "device-state-size", required_argument, NULL, OPT_DEVSIZE },
 		{ "incoming", no_argument, NULL, OPT_INCOMING },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sm_sim_vmm_opts o = {
 		.vcpus = 1, .policy = 0x1, .shared_pct = 10, .seed = 1
 	};
 	struct sm_err e;
-	int c, verbose = 0, quiet = 0;
+	struct sm_cli_common co = { 0 };
+	int c, rc;
 	uint64_t v;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "vqhV", longopts, NULL)) != -1) {
+		switch (sm_cli_common_opt(&co, c, run_usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		}
 		switch (c) {
 		case OPT_PLATFORM:
 			o.platform_dir = optarg;
@@ -144,15 +148,6 @@ int cmd_run(int argc, char **argv)
 		case OPT_INCOMING:
 			o.incoming = 1;
 			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, run_usage);
 		default:
 			return sm_cli_sub_try_help("run");
 		}
@@ -168,7 +163,7 @@ int cmd_run(int argc, char **argv)
 			sm_progname);
 		return sm_cli_sub_try_help("run");
 	}
-	sm_cli_set_verbosity(verbose, quiet);
+	sm_cli_set_verbosity(co.verbose, co.quiet);
 	if (sm_sim_vmm_run(&o, &e))
 		return sm_cli_close_stdout(sm_cli_report(&e));
 	return sm_cli_close_stdout(0);

@@ -26,8 +26,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "base/bytes.h"
 #include "base/log.h"
-#include "base/ossl.h"
 #include "base/util.h"
 
 /*
@@ -48,7 +48,8 @@ struct sm_archive_w {
 	int in_entry;
 	uint64_t size, done; /* of the current entry */
 	char name[NAME_MAX_LEN + 1];
-	struct sm_sha256 *sha; /* NULL once the digest was taken */
+	struct sm_digest *dg; /* NULL once the digest was taken */
+	int started; /* an entry was begun: the digest is chosen */
 	uint64_t written; /* bytes handed to write(2) */
 	sm_archive_wait_fn wait;
 	void *wait_arg;
@@ -67,7 +68,12 @@ struct sm_archive_r {
 	int at_end;
 	uint64_t size, done;
 	char name[NAME_MAX_LEN + 1];
-	struct sm_sha256 *sha;
+	/*
+	 * Every algorithm runs until the caller names the archive's (from
+	 * its manifest, the first entry) with sm_archive_r_keep_digest.
+	 */
+	struct sm_digest *dg[SM_DIGEST_COUNT];
+	int digest_taken;
 	uint8_t buf[BLOCK_SIZE];
 	size_t last; /* bytes of the last read(2), still in buf */
 	uint64_t consumed; /* bytes read(2) from fd */
@@ -82,15 +88,13 @@ const char *sm_archive_lib_version(void)
 /*
  * The digest framing of one entry: name, NUL, size as le64.  Data follows.
  */
-static int hash_frame(struct sm_sha256 *sha, const char *name, uint64_t size)
+static int hash_frame(struct sm_digest *dg, const char *name, uint64_t size)
 {
 	uint8_t le[8];
-	int i;
 
-	for (i = 0; i < 8; i++)
-		le[i] = (uint8_t)(size >> (8 * i));
-	if (sm_sha256_update(sha, name, strlen(name) + 1) ||
-	    sm_sha256_update(sha, le, sizeof(le)))
+	sm_put_le64(le, size);
+	if (sm_digest_update(dg, name, strlen(name) + 1) ||
+	    sm_digest_update(dg, le, sizeof(le)))
 		return -1;
 	return 0;
 }
@@ -200,10 +204,8 @@ int sm_archive_w_open(int fd, struct sm_archive_w **wp, struct sm_err *e)
 		w->nonblock = w->sock || (fl >= 0 && (fl & O_NONBLOCK));
 		w->fifo_block = st_ok && S_ISFIFO(st.st_mode) && !w->nonblock;
 	}
-	if (sm_sha256_new(&w->sha)) {
-		sm_err_set(e, SM_EXIT_FAILURE, "cannot allocate digest");
+	if (sm_digest_new(SM_DIGEST_SHA256, &w->dg, e))
 		goto err_free;
-	}
 	w->a = archive_write_new();
 	w->ent = archive_entry_new();
 	if (!w->a || !w->ent) {
@@ -249,8 +251,9 @@ int sm_archive_w_begin(struct sm_archive_w *w, const char *name, uint64_t size,
 	archive_entry_set_gid(w->ent, 0);
 	if (archive_write_header(w->a, w->ent) != ARCHIVE_OK)
 		return w_fail(w, e, "writing archive");
-	if (w->sha && hash_frame(w->sha, name, size))
+	if (w->dg && hash_frame(w->dg, name, size))
 		return sm_err_set(e, SM_EXIT_FAILURE, "digest failed");
+	w->started = 1;
 	strcpy(w->name, name);
 	w->size = size;
 	w->done = 0;
@@ -270,7 +273,7 @@ int sm_archive_w_data(struct sm_archive_w *w, const void *buf, size_t len,
 		return sm_err_set(e, SM_EXIT_FAILURE,
 				  "archive entry '%s' overflows its size %llu",
 				  w->name, (unsigned long long)w->size);
-	if (w->sha && sm_sha256_update(w->sha, buf, len))
+	if (w->dg && sm_digest_update(w->dg, buf, len))
 		return sm_err_set(e, SM_EXIT_FAILURE, "digest failed");
 	while (len > 0) {
 		la_ssize_t n = archive_write_data(w->a, p, len);
@@ -310,17 +313,33 @@ int sm_archive_w_entry(struct sm_archive_w *w, const char *name,
 	return 0;
 }
 
-int sm_archive_w_digest(struct sm_archive_w *w,
-			uint8_t out[SM_ARCHIVE_DIGEST_LEN], struct sm_err *e)
+int sm_archive_w_set_digest(struct sm_archive_w *w, enum sm_digest_alg alg,
+			    struct sm_err *e)
+{
+	struct sm_digest *dg;
+
+	if (w->started || !w->dg)
+		return sm_err_set(
+			e, SM_EXIT_FAILURE,
+			"archive digest chosen after the first entry");
+	if (sm_digest_new(alg, &dg, e))
+		return -1;
+	sm_digest_free(w->dg);
+	w->dg = dg;
+	return 0;
+}
+
+int sm_archive_w_digest(struct sm_archive_w *w, struct sm_digest_value *out,
+			struct sm_err *e)
 {
 	int rc;
 
-	if (w->in_entry || !w->sha)
+	if (w->in_entry || !w->dg)
 		return sm_err_set(e, SM_EXIT_FAILURE,
 				  "archive digest not available here");
-	rc = sm_sha256_final(w->sha, out);
-	sm_sha256_free(w->sha);
-	w->sha = NULL;
+	rc = sm_digest_final(w->dg, out);
+	sm_digest_free(w->dg);
+	w->dg = NULL;
 	if (rc)
 		return sm_err_set(e, SM_EXIT_FAILURE, "digest failed");
 	return 0;
@@ -355,7 +374,7 @@ void sm_archive_w_free(struct sm_archive_w *w)
 	if (w->a)
 		archive_write_free(w->a);
 	archive_entry_free(w->ent);
-	sm_sha256_free(w->sha);
+	sm_digest_free(w->dg);
 	free(w);
 }
 
@@ -411,16 +430,16 @@ static int r_fail(struct sm_archive_r *r, struct sm_err *e, const char *what)
 int sm_archive_r_open(int fd, struct sm_archive_r **rp, struct sm_err *e)
 {
 	struct sm_archive_r *r;
+	int i;
 
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
 				    "cannot allocate archive reader");
 	r->fd = fd;
-	if (sm_sha256_new(&r->sha)) {
-		sm_err_set(e, SM_EXIT_FAILURE, "cannot allocate digest");
-		goto err_free;
-	}
+	for (i = 0; i < SM_DIGEST_COUNT; i++)
+		if (sm_digest_new((enum sm_digest_alg)i, &r->dg[i], e))
+			goto err_free;
 	r->a = archive_read_new();
 	if (!r->a) {
 		sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
@@ -479,10 +498,13 @@ static int name_ok(const char *name)
 
 static int flush_frame(struct sm_archive_r *r, struct sm_err *e)
 {
-	if (r->pending_frame && r->sha) {
-		if (hash_frame(r->sha, r->name, r->size))
-			return sm_err_set(e, SM_EXIT_FAILURE, "digest failed");
-	}
+	int i;
+
+	if (r->pending_frame)
+		for (i = 0; i < SM_DIGEST_COUNT; i++)
+			if (r->dg[i] && hash_frame(r->dg[i], r->name, r->size))
+				return sm_err_set(e, SM_EXIT_FAILURE,
+						  "digest failed");
 	r->pending_frame = 0;
 	return 0;
 }
@@ -573,6 +595,7 @@ int sm_archive_r_read(struct sm_archive_r *r, void *buf, size_t len,
 		      struct sm_err *e)
 {
 	uint8_t *p = buf;
+	int i;
 
 	if (!r->in_entry)
 		return sm_err_set(e, SM_EXIT_FAILURE,
@@ -595,8 +618,11 @@ int sm_archive_r_read(struct sm_archive_r *r, void *buf, size_t len,
 				"reading archive: entry '%s' truncated at %llu of %llu bytes",
 				r->name, (unsigned long long)r->done,
 				(unsigned long long)r->size);
-		if (r->sha && sm_sha256_update(r->sha, p, (size_t)n))
-			return sm_err_set(e, SM_EXIT_FAILURE, "digest failed");
+		for (i = 0; i < SM_DIGEST_COUNT; i++)
+			if (r->dg[i] &&
+			    sm_digest_update(r->dg[i], p, (size_t)n))
+				return sm_err_set(e, SM_EXIT_FAILURE,
+						  "digest failed");
 		p += n;
 		len -= (size_t)n;
 		r->done += (uint64_t)n;
@@ -604,17 +630,32 @@ int sm_archive_r_read(struct sm_archive_r *r, void *buf, size_t len,
 	return 0;
 }
 
-int sm_archive_r_digest(struct sm_archive_r *r,
-			uint8_t out[SM_ARCHIVE_DIGEST_LEN], struct sm_err *e)
+void sm_archive_r_keep_digest(struct sm_archive_r *r, enum sm_digest_alg alg)
 {
-	int rc;
+	int i;
 
-	if (!r->sha || (r->in_entry && !r->pending_frame))
+	for (i = 0; i < SM_DIGEST_COUNT; i++)
+		if (i != (int)alg) {
+			sm_digest_free(r->dg[i]);
+			r->dg[i] = NULL;
+		}
+}
+
+int sm_archive_r_digest(struct sm_archive_r *r, enum sm_digest_alg alg,
+			struct sm_digest_value *out, struct sm_err *e)
+{
+	int rc, i;
+
+	if (alg >= SM_DIGEST_COUNT || !r->dg[alg] || r->digest_taken ||
+	    (r->in_entry && !r->pending_frame))
 		return sm_err_set(e, SM_EXIT_FAILURE,
 				  "archive digest not available here");
-	rc = sm_sha256_final(r->sha, out);
-	sm_sha256_free(r->sha);
-	r->sha = NULL;
+	rc = sm_digest_final(r->dg[alg], out);
+	for (i = 0; i < SM_DIGEST_COUNT; i++) {
+		sm_digest_free(r->dg[i]);
+		r->dg[i] = NULL;
+	}
+	r->digest_taken = 1;
 	r->pending_frame = 0;
 	if (rc)
 		return sm_err_set(e, SM_EXIT_FAILURE, "digest failed");
@@ -651,10 +692,13 @@ double sm_archive_r_read_seconds(const struct sm_archive_r *r)
 
 void sm_archive_r_free(struct sm_archive_r *r)
 {
+	int i;
+
 	if (!r)
 		return;
 	if (r->a)
 		archive_read_free(r->a);
-	sm_sha256_free(r->sha);
+	for (i = 0; i < SM_DIGEST_COUNT; i++)
+		sm_digest_free(r->dg[i]);
 	free(r);
 }

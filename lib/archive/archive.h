@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "archive/digest.h"
 #include "base/err.h"
 
 /* "libarchive X.Y.Z" of the library actually linked. */
@@ -38,17 +39,21 @@ int sm_archive_w_close(struct sm_archive_w *w, struct sm_err *e);
 void sm_archive_w_free(struct sm_archive_w *w);
 
 /*
- * The entry digest: SHA-256 over every entry so far, each as its name, a
- * NUL byte, its size as le64, then its data.  Reader and writer compute
- * it the same way, so the trailer can carry the digest of everything
- * before it.  Call between entries (writer) or right after
- * sm_archive_r_next returned the entry that carries the digest, before
- * reading it (reader); that entry and later ones are not covered.  Works
- * once per handle.
+ * The entry digest (archive/digest.h): a hash over every entry so far,
+ * each as its name, a NUL byte, its size as le64, then its data.  Reader
+ * and writer compute it the same way, so the trailer can carry the digest
+ * of everything before it.  A writer hashes with SHA-256 unless told
+ * otherwise before its first entry (sm_archive_w_set_digest).  A reader
+ * runs every algorithm until sm_archive_r_keep_digest names the one the
+ * archive uses (its manifest, the first entry, says which).  Take the
+ * digest between entries (writer) or right after sm_archive_r_next
+ * returned the entry that carries it, before reading it (reader); that
+ * entry and later ones are not covered.  Works once per handle.
  */
-#define SM_ARCHIVE_DIGEST_LEN 32
-int sm_archive_w_digest(struct sm_archive_w *w,
-			uint8_t out[SM_ARCHIVE_DIGEST_LEN], struct sm_err *e);
+int sm_archive_w_set_digest(struct sm_archive_w *w, enum sm_digest_alg alg,
+			    struct sm_err *e);
+int sm_archive_w_digest(struct sm_archive_w *w, struct sm_digest_value *out,
+			struct sm_err *e);
 /*
  * Optional wait hook, called whenever the fd would block (EAGAIN on a
  * non-blocking fd or a socket, which is always written with MSG_DONTWAIT)
@@ -81,8 +86,9 @@ int sm_archive_r_next(struct sm_archive_r *r, const char **name, uint64_t *size,
 /* Read exactly len bytes of the current entry (short: SM_EXIT_IO). */
 int sm_archive_r_read(struct sm_archive_r *r, void *buf, size_t len,
 		      struct sm_err *e);
-int sm_archive_r_digest(struct sm_archive_r *r,
-			uint8_t out[SM_ARCHIVE_DIGEST_LEN], struct sm_err *e);
+void sm_archive_r_keep_digest(struct sm_archive_r *r, enum sm_digest_alg alg);
+int sm_archive_r_digest(struct sm_archive_r *r, enum sm_digest_alg alg,
+			struct sm_digest_value *out, struct sm_err *e);
 /*
  * After sm_archive_r_next returned 0: copy into buf (at most max bytes)
  * what was read from the fd beyond the end-of-archive blocks, if it is

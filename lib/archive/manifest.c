@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "base/bytes.h"
+#include "base/json.h"
 #include "base/platform.h"
 #include "archive/records.h"
 #include "base/util.h"
@@ -377,6 +378,12 @@ int sm_manifest_encode(const struct sm_manifest *m, char **out, size_t *len,
 		json_decref(root);
 		root = NULL;
 	}
+	if (root && m->digest != SM_DIGEST_SHA256 &&
+	    json_object_set_new(root, "digest",
+				json_string(sm_digest_name(m->digest)))) {
+		json_decref(root);
+		root = NULL;
+	}
 	return dump(root, out, len, e);
 }
 
@@ -422,7 +429,7 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 	struct sm_manifest m;
 	json_int_t policy, vcpus, page_size, pages, hdr, sess, rhdr, chdr, rpc,
 		records;
-	const char *version, *platform, *sfp, *tfp;
+	const char *version, *platform, *sfp, *tfp, *digest = NULL;
 	int es, ready, two_way, snapshot = 0;
 	json_t *root, *ranges;
 	json_error_t je;
@@ -434,8 +441,18 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 	if (check_format(root, doc, e) ||
 	    check_features(root, doc, &two_way, e))
 		goto out;
-	if (json_unpack_ex(root, &je, 0, "{s?b}", "snapshot", &snapshot)) {
+	if (json_unpack_ex(root, &je, 0, "{s?b, s?s}", "snapshot", &snapshot,
+			   "digest", &digest)) {
 		sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: %s", doc, je.text);
+		goto out;
+	}
+	memset(&m, 0, sizeof(m));
+	m.digest = SM_DIGEST_SHA256;
+	if (digest && sm_digest_parse_name(digest, &m.digest)) {
+		sm_err_set(
+			e, SM_EXIT_UNSUPPORTED,
+			"unsupported %s digest '%.32s' (this sevmig reads sha256 and xxh3-128)",
+			doc, digest);
 		goto out;
 	}
 	if (json_unpack_ex(root, &je, 0,
@@ -456,7 +473,6 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 		sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: %s", doc, je.text);
 		goto out;
 	}
-	memset(&m, 0, sizeof(m));
 	/*
 	 * Sizes the format fixes: a different value means a stream this
 	 * build cannot parse, not a damaged one.
@@ -620,10 +636,9 @@ void sm_shared_free(struct sm_shared *s)
 int sm_trailer_encode(const struct sm_trailer *t, char **out, size_t *len,
 		      struct sm_err *e)
 {
-	char hex[2 * 32 + 8];
+	char hex[SM_DIGEST_TEXT_MAX];
 
-	strcpy(hex, "sha256:");
-	sm_hex_encode(t->digest, 32, hex + 7);
+	sm_digest_format(&t->digest, hex);
 	return dump(json_pack("{s:s, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I,"
 			      " s:s}",
 			      "format", SM_FORMAT, "counts", "private",
@@ -681,8 +696,7 @@ int sm_trailer_decode(const void *buf, size_t len, struct sm_trailer *out,
 			   doc, t.records);
 		goto out;
 	}
-	if (strncmp(digest, "sha256:", 7) != 0 ||
-	    parse_fp(digest + 7, t.digest, 32)) {
+	if (sm_digest_parse(digest, &t.digest)) {
 		sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: bad digest", doc);
 		goto out;
 	}
@@ -700,30 +714,6 @@ static int set_new(json_t *o, const char *k, json_t *v)
 	return v ? json_object_set_new(o, k, v) : -1;
 }
 
-/*
- * A message as a JSON string.  It may not be UTF-8: it can quote an
- * entry name from the archive, or be cut inside a character at the
- * length limit of struct sm_err.  Then non-ASCII bytes become '?'.
- */
-static json_t *text_json(const char *s)
-{
-	json_t *v = json_string(s);
-	char *c;
-	size_t i;
-
-	if (v)
-		return v;
-	c = strdup(s);
-	if (!c)
-		return NULL;
-	for (i = 0; c[i]; i++)
-		if ((unsigned char)c[i] >= 0x80)
-			c[i] = '?';
-	v = json_string(c);
-	free(c);
-	return v;
-}
-
 int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 		     struct sm_err *e)
 {
@@ -737,7 +727,7 @@ int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 	bad |= set_new(root, "schema", json_string(r->schema));
 	bad |= set_new(root, "result", json_string(r->result));
 	if (r->error)
-		bad |= set_new(root, "error", text_json(r->error));
+		bad |= set_new(root, "error", sm_json_text(r->error));
 	if (r->mode)
 		bad |= set_new(root, "mode", json_string(r->mode));
 	if (r->source_state)
@@ -775,6 +765,11 @@ int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 			   "archive", r->t_archive, "io_wait", r->t_io, "vmm",
 			   r->t_vmm);
 	bad |= set_new(root, "stages", stages);
+	if (r->have_overlap)
+		bad |= set_new(root, "overlap",
+			       json_pack("{s:f, s:f}", "firmware_waited",
+					 r->t_fw_waited, "output_waited",
+					 r->t_out_waited));
 	fps = json_object();
 	if (fps && r->have_target_fp)
 		bad |= set_new(fps, "target_pdh",
@@ -784,18 +779,17 @@ int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 			       hex_bytes(r->source_pdh_fp, SM_FP_LEN));
 	bad |= set_new(root, "fingerprints", fps);
 	if (r->have_digest) {
-		char hex[2 * 32 + 8];
+		char hex[SM_DIGEST_TEXT_MAX];
 
-		strcpy(hex, "sha256:");
-		sm_hex_encode(r->digest, 32, hex + 7);
+		sm_digest_format(&r->digest, hex);
 		bad |= set_new(root, "digest", json_string(hex));
 	}
 	if (r->warnings) {
 		json_t *w = json_array();
 
 		for (i = 0; w && r->warnings[i]; i++)
-			bad |= json_array_append_new(w,
-						     text_json(r->warnings[i]));
+			bad |= json_array_append_new(
+				w, sm_json_text(r->warnings[i]));
 		bad |= set_new(root, "warnings", w);
 	}
 	if (bad) {

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "archive/digest.h"
 #include "base/err.h"
 
 #define SM_FORMAT_MAJOR 1
@@ -67,6 +68,11 @@ struct sm_manifest {
 	int two_way;
 	/* A snapshot (--keep-source): the source may still run the guest. */
 	int snapshot;
+	/*
+	 * The trailer digest's algorithm, "digest" (absent: sha256, what
+	 * archives before it used; so a SHA-256 archive has no such key).
+	 */
+	enum sm_digest_alg digest;
 };
 
 /* The manifest feature of a two-way stream. */
@@ -87,7 +93,7 @@ struct sm_trailer {
 	uint64_t records; /* sum of counts */
 	uint64_t chunks;
 	uint64_t device_state_size;
-	uint8_t digest[32]; /* entry digest of everything before */
+	struct sm_digest_value digest; /* of every entry before */
 };
 
 /* ---- layouts ---- */
@@ -169,10 +175,17 @@ struct sm_report {
 	uint64_t device_state_size;
 	double seconds;
 	double t_firmware, t_archive, t_io, t_vmm; /* per-stage seconds */
+	/*
+	 * The export's overlap of firmware work and output (two threads):
+	 * seconds the firmware thread waited for the writer (the output was
+	 * slower) and the writer for the firmware thread.
+	 */
+	int have_overlap;
+	double t_fw_waited, t_out_waited;
 	int have_target_fp, have_source_fp, have_digest;
 	uint8_t target_pdh_fp[SM_FP_LEN];
 	uint8_t source_pdh_fp[SM_FP_LEN];
-	uint8_t digest[32];
+	struct sm_digest_value digest;
 	const struct sm_layout *layout; /* optional */
 	const char *const *warnings; /* NULL-terminated, optional */
 };
@@ -184,6 +197,9 @@ struct sm_progress {
 	double seconds; /* since the start */
 	int final; /* the last call */
 };
+
+/* What an engine's progress call is: a throttled update or the last one. */
+enum sm_progress_kind { SM_PROGRESS_UPDATE, SM_PROGRESS_FINAL };
 
 /* Encode a report (sorted keys, indented, final newline). */
 int sm_report_encode(const struct sm_report *r, char **out, size_t *len,

@@ -45,3 +45,22 @@ char *sm_json_dump(const struct json_t *v)
 	t[n + 1] = '\0';
 	return t;
 }
+
+json_t *sm_json_text(const char *s)
+{
+	json_t *v = json_string(s);
+	char *c;
+	size_t i;
+
+	if (v || !s)
+		return v;
+	c = strdup(s);
+	if (!c)
+		return NULL;
+	for (i = 0; c[i]; i++)
+		if ((unsigned char)c[i] >= 0x80)
+			c[i] = '?';
+	v = json_string(c);
+	free(c);
+	return v;
+}

@@ -32,4 +32,13 @@ int sm_json_parse(const char *text, size_t len, const char *name,
  */
 char *sm_json_dump(const struct json_t *v);
 
+/*
+ * A new JSON string of s (NULL: NULL).  jansson takes only UTF-8, and a
+ * path, an entry name from an archive or a message cut at the length
+ * limit of struct sm_err may not be: then every non-ASCII byte becomes
+ * '?' rather than making the whole document unwritable.  NULL on out of
+ * memory.
+ */
+struct json_t *sm_json_text(const char *s);
+
 #endif

@@ -32,7 +32,6 @@ void smb_set_amd(struct sm_chain *ch, const struct sm_amd_cert *c);
 void smb_api_from_chain(const struct sm_chain *ch, struct sm_bundle_info *info);
 void smb_set_source(struct sm_bundle_info *info, const char *what,
 		    const char *name);
-json_t *smb_str_json(const char *s);
 /* Decode a parsed bundle object into ch and info (bundle.c). */
 int smb_decode_obj(json_t *root, struct sm_chain *ch,
 		   struct sm_bundle_info *info, struct sm_err *e);

@@ -132,30 +132,6 @@ void smb_set_source(struct sm_bundle_info *info, const char *what,
 	}
 }
 
-/*
- * A JSON string of s.  jansson takes only UTF-8: a path or message with
- * other bytes (file names are bytes) gets '?' for every non-ASCII byte
- * rather than making the whole document unwritable.
- */
-json_t *smb_str_json(const char *s)
-{
-	json_t *v = json_string(s);
-	char *c;
-	size_t i;
-
-	if (v || !s)
-		return v;
-	c = strdup(s);
-	if (!c)
-		return NULL;
-	for (i = 0; c[i]; i++)
-		if ((unsigned char)c[i] >= 0x80)
-			c[i] = '?';
-	v = json_string(c);
-	free(c);
-	return v;
-}
-
 /* ---- encode ---- */
 
 int sm_bundle_encode(const struct sm_chain *ch,
@@ -191,7 +167,7 @@ int sm_bundle_encode(const struct sm_chain *ch,
 			goto err_root;
 	}
 	if (info && info->source[0] &&
-	    json_object_set_new(root, "source", smb_str_json(info->source)) < 0)
+	    json_object_set_new(root, "source", sm_json_text(info->source)) < 0)
 		goto err_root;
 	for (i = 0; i < SM_ARRAY_SIZE(smb_slots); i++) {
 		const uint8_t *raw;

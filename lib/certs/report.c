@@ -108,8 +108,8 @@ int sm_bundle_verify_report(const struct sm_chain *ch,
 		r->ok, "product",
 		r->product == SM_PRODUCT_UNKNOWN ? NULL :
 						   sm_product_name(r->product),
-		"trust", smb_str_json(trust), "source",
-		info && info->source[0] ? smb_str_json(info->source) : NULL);
+		"trust", sm_json_text(trust), "source",
+		info && info->source[0] ? sm_json_text(info->source) : NULL);
 	certs = json_object();
 	links = json_array();
 	if (!root || !certs || !links)
@@ -141,7 +141,7 @@ int sm_bundle_verify_report(const struct sm_chain *ch,
 				      link_ends[i].signer, "subject",
 				      link_ends[i].subject, "status",
 				      sm_link_status_name(r->status[l]),
-				      "reason", smb_str_json(r->reason[l]));
+				      "reason", sm_json_text(r->reason[l]));
 
 		if (json_array_append_new(links, v) < 0)
 			goto err_nomem;
@@ -227,8 +227,8 @@ static json_t *show_file(const struct sm_show_item *it)
 	size_t i;
 
 	if (it->err)
-		return json_pack("{s:o, s:o}", "file", smb_str_json(it->file),
-				 "error", smb_str_json(it->err->msg));
+		return json_pack("{s:o, s:o}", "file", sm_json_text(it->file),
+				 "error", sm_json_text(it->err->msg));
 	certs = json_array();
 	for (i = 0; certs && i < SM_ARRAY_SIZE(smb_slots); i++) {
 		const struct slot *s = &smb_slots[i];
@@ -245,7 +245,7 @@ static json_t *show_file(const struct sm_show_item *it)
 	}
 	f = json_pack(
 		"{s:o, s:n, s:s*, s:o*, s:o*, s:o*, s:o}", "file",
-		smb_str_json(it->file), "error", "product",
+		sm_json_text(it->file), "error", "product",
 		in->product == SM_PRODUCT_UNKNOWN ?
 			NULL :
 			sm_product_name(in->product),
@@ -253,7 +253,7 @@ static json_t *show_file(const struct sm_show_item *it)
 		in->chip_id_len ? hex_json(in->chip_id, in->chip_id_len) : NULL,
 		"api_version",
 		in->have_api ? api_json(in->api_major, in->api_minor) : NULL,
-		"source", in->source[0] ? smb_str_json(in->source) : NULL,
+		"source", in->source[0] ? sm_json_text(in->source) : NULL,
 		"certificates", certs);
 	return f;
 }

@@ -44,8 +44,11 @@ static const struct sm_root_blob *blob_of(enum sm_product p)
 	return NULL;
 }
 
-static const struct sm_amd_cert *load(enum sm_product p, int want_ark)
+enum root_kind { ROOT_ASK, ROOT_ARK };
+
+static const struct sm_amd_cert *load(enum sm_product p, enum root_kind kind)
 {
+	int want_ark = kind == ROOT_ARK;
 	struct root_slot *s;
 	const struct sm_root_blob *b;
 	const uint8_t *buf;
@@ -86,8 +89,8 @@ static void load_all(void)
 	int p;
 
 	for (p = SM_PRODUCT_UNKNOWN + 1; p < SM_PRODUCT_COUNT; p++) {
-		load(p, 1);
-		load(p, 0);
+		load(p, ROOT_ARK);
+		load(p, ROOT_ASK);
 	}
 }
 

@@ -187,3 +187,77 @@ int sm_cli_write_report(const char *path, const struct sm_report *r)
 	free(json);
 	return 0;
 }
+
+int sm_cli_common_opt(struct sm_cli_common *co, int c, void (*usage)(void),
+		      int *rc)
+{
+	switch (c) {
+	case 'J':
+		co->json = 1;
+		return 1;
+	case 'v':
+		co->verbose++;
+		return 1;
+	case 'q':
+		co->quiet = 1;
+		return 1;
+	case 'h':
+	case 'V':
+		*rc = sm_cli_help_version(c, usage);
+		return -1;
+	}
+	return 0;
+}
+
+int sm_cli_engine_opt(struct sm_cli_engine_opts *co, int c, const char *arg,
+		      void (*usage)(void), int *rc)
+{
+	uint64_t n;
+
+	switch (c) {
+	case SM_OPT_REPORT:
+		co->report = arg;
+		return 1;
+	case SM_OPT_PROGRESS:
+		co->progress = 1;
+		return 1;
+	case SM_OPT_NO_PROGRESS:
+		co->progress = 0;
+		return 1;
+	case SM_OPT_TIMEOUT:
+		if (sm_parse_uint(arg, 86400, &n) || n == 0) {
+			fprintf(stderr, "%s: invalid timeout '%s'\n",
+				sm_progname, arg);
+			*rc = sm_cli_try_help();
+			return -1;
+		}
+		co->timeout = (double)n;
+		return 1;
+	}
+	return sm_cli_common_opt(&co->com, c, usage, rc);
+}
+
+const char *sm_cli_one_vm(int argc, char **argv)
+{
+	if (optind == argc - 1)
+		return argv[optind];
+	sm_cli_usage_error(optind == argc ? "no VM given" :
+					    "too many arguments");
+	return NULL;
+}
+
+void sm_cli_on_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	pr_warn("%s", msg);
+}
+
+int sm_cli_finish_report(const char *path, const struct sm_report *r, int rc)
+{
+	int rrc;
+
+	if (!path)
+		return rc;
+	rrc = sm_cli_write_report(path, r);
+	return rc ? rc : rrc;
+}

@@ -15,6 +15,7 @@
  *   6. a unit test for the lib function it calls.
  */
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -91,5 +92,81 @@ int sm_cli_write_report(const char *path, const struct sm_report *r);
 
 /* Apply -v/-q counts to the log level. */
 void sm_cli_set_verbosity(int verbose, int quiet);
+
+/*
+ * The options every command and subcommand shares, parsed by one handler:
+ * -J (where the command takes it), -v, -q, -h and -V.  Take option c:
+ * 1 taken, 0 not one of them; -1 when the command must return *rc now
+ * (-h and -V, after printing).
+ */
+struct sm_cli_common {
+	int verbose, quiet, json;
+};
+/* Their longopts rows, but --json (not every command takes it). */
+/* clang-format off */
+#define SM_CLI_COMMON_LONGOPTS \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, 'V' }
+/* clang-format on */
+int sm_cli_common_opt(struct sm_cli_common *co, int c, void (*usage)(void),
+		      int *rc);
+
+/*
+ * The options sevmig-export and sevmig-import share beyond those, parsed
+ * by one handler: --report FILE, --progress, --no-progress, --timeout SECONDS,
+ * -J, -v, -q, -h and -V.  A command puts SM_CLI_ENGINE_LONGOPTS in its
+ * longopts (with "Jvqh V" in its short options) and numbers its own
+ * long-only options from SM_OPT_LOCAL.
+ */
+enum {
+	SM_OPT_REPORT = CHAR_MAX + 1,
+	SM_OPT_PROGRESS,
+	SM_OPT_NO_PROGRESS,
+	SM_OPT_TIMEOUT,
+	SM_OPT_LOCAL,
+};
+
+/* clang-format off */
+#define SM_CLI_ENGINE_LONGOPTS \
+	{ "report", required_argument, NULL, SM_OPT_REPORT }, \
+	{ "progress", no_argument, NULL, SM_OPT_PROGRESS }, \
+	{ "no-progress", no_argument, NULL, SM_OPT_NO_PROGRESS }, \
+	{ "timeout", required_argument, NULL, SM_OPT_TIMEOUT }, \
+	{ "json", no_argument, NULL, 'J' }, \
+	SM_CLI_COMMON_LONGOPTS
+/* clang-format on */
+
+struct sm_cli_engine_opts {
+	struct sm_cli_common com;
+	const char *report; /* --report FILE, NULL when not given */
+	int progress; /* -1 until --progress or --no-progress: a terminal */
+	double timeout; /* 0 until --timeout */
+};
+
+/*
+ * Take option c (with its argument) when it is one of the shared ones:
+ * 1 taken, 0 not one of them; -1 when the command must return *rc now
+ * (after -h, -V or a bad value, which is said).
+ */
+int sm_cli_engine_opt(struct sm_cli_engine_opts *co, int c, const char *arg,
+		      void (*usage)(void), int *rc);
+
+/*
+ * The one VM operand after the options: argv[optind], or NULL after
+ * saying "no VM given" or "too many arguments" (the command returns 2).
+ */
+const char *sm_cli_one_vm(int argc, char **argv);
+
+/* The engines' on_warning callback: the message as a warning on stderr. */
+void sm_cli_on_warning(void *arg, const char *msg);
+
+/*
+ * The end of export and import: write --report (when given) whatever rc
+ * is, so a failure leaves its report too; returns rc, or the report's
+ * exit code when rc was 0 and writing it failed.
+ */
+int sm_cli_finish_report(const char *path, const struct sm_report *r, int rc);
 
 #endif

@@ -19,6 +19,7 @@
 #include "certs/cert.h"
 #include "endpoint/endpoint.h"
 #include "engine/export.h"
+#include "engine/chunkq.h"
 #include "engine/method.h"
 #include "fw/fw.h"
 
@@ -60,6 +61,12 @@ struct exp {
 	struct sm_child *child; /* --exec importer, or NULL */
 	int ack_fd; /* its stdout (owned by child) */
 	struct sm_archive_w *w;
+	/*
+	 * While the pages are written: the writer thread that owns w, and
+	 * the archive bytes it wrote so far (atomic, for progress).
+	 */
+	struct sm_chunkq *q;
+	uint64_t out_bytes;
 	/* Set when the guest may run elsewhere: give it back on hold. */
 	const char *doubt;
 	int settled; /* one-way: the reader has taken the whole stream */
@@ -68,11 +75,13 @@ struct exp {
 	struct sm_counts counts;
 	uint64_t records, chunks, dev_size;
 	uint64_t pages_done, total_pages;
-	uint8_t digest[32];
+	struct sm_digest_value digest;
 
 	/* time */
 	double t0, t_fw, t_arch, t_io, t_vmm, last_progress;
 	double t_out_wait; /* the part of t_io inside archive calls */
+	/* the overlap: this thread waiting for the writer, and the reverse */
+	double t_fw_waited, t_out_waited;
 };
 
 int exp_check_signal(struct exp *x, struct sm_err *e);

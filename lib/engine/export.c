@@ -53,6 +53,7 @@
 #include "certs/bundle.h"
 #include "certs/cert.h"
 #include "endpoint/endpoint.h"
+#include "engine/chunkq.h"
 #include "engine/method.h"
 #include "fw/fw.h"
 #include "base/log.h"
@@ -127,19 +128,23 @@ int exp_check_signal(struct exp *x, struct sm_err *e)
 			  sig_name((int)si.ssi_signo));
 }
 
-static void progress(struct exp *x, int final)
+static void progress(struct exp *x, enum sm_progress_kind kind)
 {
 	struct sm_progress p;
 	double now = sm_now();
 
-	if (!x->o->on_progress || (!final && now - x->last_progress < 0.25))
+	if (!x->o->on_progress ||
+	    (kind != SM_PROGRESS_FINAL && now - x->last_progress < 0.25))
 		return;
 	x->last_progress = now;
 	p.pages_done = x->pages_done;
 	p.pages_total = x->total_pages;
-	p.bytes = x->w ? sm_archive_w_bytes(x->w) : 0;
+	/* While the writer thread owns the archive: what it last wrote. */
+	p.bytes = x->q ? __atomic_load_n(&x->out_bytes, __ATOMIC_RELAXED) :
+		  x->w ? sm_archive_w_bytes(x->w) :
+			 0;
 	p.seconds = now - x->t0;
-	p.final = final;
+	p.final = kind == SM_PROGRESS_FINAL;
 	x->o->on_progress(x->o->cb_arg, &p);
 }
 
@@ -448,6 +453,7 @@ static int write_header(struct exp *x, struct sm_err *e)
 	m.migration_ready = x->hello.migration_ready;
 	m.two_way = x->o->exec != NULL;
 	m.snapshot = x->o->keep_source;
+	m.digest = x->o->digest;
 	if (sm_manifest_encode(&m, &json, &len, e))
 		return -1;
 	rc = a_entry(x, SM_ENTRY_MANIFEST, json, len, e);
@@ -466,21 +472,22 @@ static int write_header(struct exp *x, struct sm_err *e)
 }
 
 /*
- * One chunk of n pages starting at page off of range ri: map the window,
- * classify every page (so the entry size is known), then write the
- * records, private pages through SEND_UPDATE_DATA one page per call.
+ * One chunk of n pages starting at page off of range ri, built in slot s
+ * (the firmware thread): map the window, then every record in order,
+ * private pages sealed by the method straight into the slot (one
+ * SEND_UPDATE_DATA per page), shared pages copied, zero pages as a bare
+ * header.  The chunk's numbers (its own, its first record's) are taken
+ * here, so the writer thread only writes what it is handed, in order.
  */
-static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
-		       uint8_t *kinds, struct sm_err *e)
+static int fill_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
+		      struct sm_chunkq_slot *s, struct sm_err *e)
 {
 	const struct sm_ep_range *r = &x->hello.ranges[ri];
-	uint8_t chdr[SM_CHUNK_HDR_LEN], rhdr[SM_REC_HDR_LEN];
-	uint8_t trans[SM_PAGE_SIZE];
 	struct sm_chunk_hdr ch = { n, x->chunks, x->records };
-	char name[SM_CHUNK_NAME_MAX];
-	uint32_t i, ndata = 0;
-	size_t wlen = (size_t)n * SM_PAGE_SIZE;
+	size_t wlen = (size_t)n * SM_PAGE_SIZE, pos = SM_CHUNK_HDR_LEN;
+	struct sm_counts counts = { 0 };
 	uint8_t *win;
+	uint32_t i;
 	int rc = -1;
 
 	/*
@@ -494,83 +501,104 @@ static int write_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 		return sm_err_errno(e, SM_EXIT_VM, errno,
 				    "cannot map guest memory at 0x%" PRIx64,
 				    r->gpa + off);
+	sm_chunk_hdr_encode(&ch, s->data);
 	for (i = 0; i < n; i++) {
-		uint64_t gpa = r->gpa + off + (uint64_t)i * SM_PAGE_SIZE;
-
-		if (!sm_shared_contains(&x->shared, gpa))
-			kinds[i] = SM_REC_PRIVATE;
-		else if (sm_all_zero(win + (size_t)i * SM_PAGE_SIZE,
-				     SM_PAGE_SIZE))
-			kinds[i] = SM_REC_ZERO;
-		else
-			kinds[i] = SM_REC_SHARED;
-		ndata += kinds[i] != SM_REC_ZERO;
-	}
-	sm_chunk_name(x->chunks, name);
-	sm_chunk_hdr_encode(&ch, chdr);
-	if (a_begin(x, name, sm_chunk_size(n, ndata), e) ||
-	    a_data(x, chdr, sizeof(chdr), e))
-		goto out;
-	for (i = 0; i < n; i++) {
-		struct sm_rec rec = { .index = x->records,
+		struct sm_rec rec = { .index = x->records + i,
 				      .gpa = r->gpa + off +
-					     (uint64_t)i * SM_PAGE_SIZE,
-				      .kind = kinds[i] };
-		const uint8_t *data = win + (size_t)i * SM_PAGE_SIZE;
-		double t = sm_now(), t1;
-		int arc;
+					     (uint64_t)i * SM_PAGE_SIZE };
+		const uint8_t *page = win + (size_t)i * SM_PAGE_SIZE;
+		uint8_t *data = s->data + pos + SM_REC_HDR_LEN;
 
+		if (!sm_shared_contains(&x->shared, rec.gpa))
+			rec.kind = SM_REC_PRIVATE;
+		else if (sm_all_zero(page, SM_PAGE_SIZE))
+			rec.kind = SM_REC_ZERO;
+		else
+			rec.kind = SM_REC_SHARED;
 		rec.data_len = sm_rec_data_len(rec.kind);
 		if (rec.kind == SM_REC_PRIVATE) {
-			int frc = x->method->seal_page(x->mctx, rec.gpa, data,
-						       rec.pkt_hdr, trans, e);
+			double t = sm_now();
+			int frc = x->method->seal_page(x->mctx, rec.gpa, page,
+						       rec.pkt_hdr, data, e);
 
-			t1 = sm_now();
-			x->t_fw += t1 - t;
-			t = t1;
+			x->t_fw += sm_now() - t;
 			if (frc) {
 				sm_err_prefix(e, "page 0x%" PRIx64, rec.gpa);
 				goto out;
 			}
-			data = trans;
-			x->counts.private_pages++;
+			counts.private_pages++;
 		} else if (rec.kind == SM_REC_SHARED) {
-			x->counts.shared_pages++;
+			memcpy(data, page, SM_PAGE_SIZE);
+			counts.shared_pages++;
 		} else {
-			x->counts.zero_pages++;
+			counts.zero_pages++;
 		}
-		/* One clock read per record for the archive stage, not two. */
-		sm_rec_encode(&rec, rhdr);
-		arc = sm_archive_w_data(x->w, rhdr, sizeof(rhdr), e) ||
-		      (rec.data_len &&
-		       sm_archive_w_data(x->w, data, SM_PAGE_SIZE, e));
-		x->t_arch += sm_now() - t;
-		if (arc)
-			goto out;
-		x->records++;
-		x->pages_done++;
+		sm_rec_encode(&rec, s->data + pos);
+		pos += SM_REC_HDR_LEN + rec.data_len;
 	}
-	if (a_end(x, e))
-		goto out;
+	sm_chunk_name(x->chunks, s->name);
+	s->len = pos;
+	s->pages = n;
 	x->chunks++;
+	x->records += n;
+	x->pages_done += n;
+	x->counts.private_pages += counts.private_pages;
+	x->counts.shared_pages += counts.shared_pages;
+	x->counts.zero_pages += counts.zero_pages;
 	rc = 0;
 out:
-	sm_wipe(trans, sizeof(trans));
 	munmap(win, wlen);
 	return rc;
 }
 
+/*
+ * The writer thread's side: slot s as one archive entry (digest and
+ * output), in slices, taking no further slice once the firmware thread
+ * gave up.
+ */
+#define WRITE_SLICE (256u * 1024u)
+
+static int write_slot(void *arg, struct sm_chunkq *q,
+		      const struct sm_chunkq_slot *s, struct sm_err *e)
+{
+	struct exp *x = arg;
+	size_t off;
+
+	if (a_begin(x, s->name, s->len, e))
+		return -1;
+	for (off = 0; off < s->len; off += WRITE_SLICE) {
+		size_t n = s->len - off < WRITE_SLICE ? s->len - off :
+							WRITE_SLICE;
+
+		if (sm_chunkq_aborted(q))
+			return sm_err_set(e, SM_EXIT_FAILURE,
+					  "the page writer was stopped");
+		if (a_data(x, s->data + off, n, e))
+			return -1;
+	}
+	if (a_end(x, e))
+		return -1;
+	__atomic_store_n(&x->out_bytes, sm_archive_w_bytes(x->w),
+			 __ATOMIC_RELAXED);
+	return 0;
+}
+
+/*
+ * Every page, a chunk at a time: this thread maps, seals and builds
+ * chunks while a writer thread (engine/chunkq.h) writes the one before.
+ * A failure on either side ends both, with the writer joined before this
+ * returns: nothing is written after it, and the stream is cut before any
+ * trailer, so it never imports.
+ */
 static int write_pages(struct exp *x, struct sm_err *e)
 {
 	uint32_t rpc = x->o->records_per_chunk ? x->o->records_per_chunk :
 						 SM_CHUNK_DEFAULT_RECORDS;
-	uint8_t *kinds = malloc(rpc);
 	size_t ri;
 	int rc = 0;
 
-	if (!kinds)
-		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
-				    "out of memory");
+	if (sm_chunkq_start(&x->q, sm_chunk_size(rpc, rpc), write_slot, x, e))
+		return -1;
 	for (ri = 0; ri < x->hello.nranges && rc == 0; ri++) {
 		uint64_t size = x->hello.ranges[ri].size, off;
 
@@ -578,15 +606,31 @@ static int write_pages(struct exp *x, struct sm_err *e)
 		for (off = 0; off < size && rc == 0;) {
 			uint64_t left = (size - off) / SM_PAGE_SIZE;
 			uint32_t n = left < rpc ? (uint32_t)left : rpc;
+			struct sm_chunkq_slot *s;
 
 			rc = exp_check_signal(x, e);
-			if (rc == 0)
-				rc = write_chunk(x, ri, off, n, kinds, e);
+			if (rc)
+				break;
+			s = sm_chunkq_get(x->q, e);
+			if (!s) {
+				rc = -1;
+				break;
+			}
+			rc = fill_chunk(x, ri, off, n, s, e);
+			if (rc)
+				break;
+			sm_chunkq_put(x->q);
 			off += (uint64_t)n * SM_PAGE_SIZE;
-			progress(x, 0);
+			progress(x, SM_PROGRESS_UPDATE);
 		}
 	}
-	free(kinds);
+	if (rc)
+		sm_chunkq_abort(x->q);
+	else
+		rc = sm_chunkq_finish(x->q, e);
+	sm_chunkq_waits(x->q, &x->t_fw_waited, &x->t_out_waited);
+	sm_chunkq_free(x->q);
+	x->q = NULL;
 	return rc;
 }
 
@@ -716,13 +760,13 @@ static int write_trailer(struct exp *x, struct sm_err *e)
 	double t;
 	int rc;
 
-	if (sm_archive_w_digest(x->w, x->digest, e))
+	if (sm_archive_w_digest(x->w, &x->digest, e))
 		return -1;
 	tr.counts = x->counts;
 	tr.records = x->records;
 	tr.chunks = x->chunks;
 	tr.device_state_size = x->dev_size;
-	memcpy(tr.digest, x->digest, sizeof(tr.digest));
+	tr.digest = x->digest;
 	if (sm_trailer_encode(&tr, &json, &len, e))
 		return -1;
 	rc = a_entry(x, SM_ENTRY_TRAILER, json, len, e);
@@ -750,13 +794,14 @@ static int write_trailer(struct exp *x, struct sm_err *e)
 
 static int write_stream(struct exp *x, struct sm_err *e)
 {
-	if (sm_archive_w_open(x->out_fd, &x->w, e))
+	if (sm_archive_w_open(x->out_fd, &x->w, e) ||
+	    sm_archive_w_set_digest(x->w, x->o->digest, e))
 		return -1;
 	sm_archive_w_set_wait(x->w, exp_out_wait, x);
 	if (write_header(x, e) || write_pages(x, e) || write_vmsas(x, e) ||
 	    write_device_state(x, e) || write_trailer(x, e))
 		return -1;
-	progress(x, 1);
+	progress(x, SM_PROGRESS_FINAL);
 	if (x->have_file) {
 		char *path = x->file.tmp ? strdup(x->file.path) : NULL;
 
@@ -960,6 +1005,9 @@ static void fill_report(struct exp *x, int ok, const struct sm_err *e)
 	r->device_state_size = x->dev_size;
 	r->seconds = sm_now() - x->t0;
 	r->t_firmware = x->t_fw;
+	r->have_overlap = 1;
+	r->t_fw_waited = x->t_fw_waited;
+	r->t_out_waited = x->t_out_waited;
 	r->t_io = x->t_io;
 	/* Waiting for the output happens inside archive calls. */
 	r->t_archive = x->t_arch > x->t_out_wait ? x->t_arch - x->t_out_wait :
@@ -970,7 +1018,7 @@ static void fill_report(struct exp *x, int ok, const struct sm_err *e)
 	r->have_source_fp = x->state >= SM_EXP_SENDING;
 	memcpy(r->source_pdh_fp, x->source_fp, SM_FP_LEN);
 	r->have_digest = x->state >= SM_EXP_WRITTEN;
-	memcpy(r->digest, x->digest, sizeof(r->digest));
+	r->digest = x->digest;
 	r->warnings = x->res->nwarnings ? x->res->warnings : NULL;
 	x->res->state = x->state;
 }

@@ -52,6 +52,8 @@ struct sm_export_opts {
 	int assume_all_private; /* guest not migration-ready: all private */
 	int progress; /* progress line on stderr */
 	uint32_t records_per_chunk; /* 0: SM_CHUNK_DEFAULT_RECORDS */
+	/* The trailer digest (default, 0: XXH3-128). */
+	enum sm_digest_alg digest;
 	double timeout; /* endpoint timeout, seconds; 0: default */
 	/*
 	 * Give up (and give the guest back) when the output takes no byte,

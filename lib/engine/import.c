@@ -116,7 +116,7 @@ struct imp {
 
 	uint64_t dev_size;
 	struct sm_trailer trailer;
-	uint8_t digest[32];
+	struct sm_digest_value digest;
 	struct sm_counts counts;
 	uint64_t records, chunks;
 
@@ -143,19 +143,20 @@ static void warn(struct imp *x, const char *fmt, ...)
 	r->warnings[r->nwarnings] = NULL;
 }
 
-static void progress(struct imp *x, int final)
+static void progress(struct imp *x, enum sm_progress_kind kind)
 {
 	struct sm_progress p;
 	double now = sm_now();
 
-	if (!x->o->on_progress || (!final && now - x->last_progress < 0.25))
+	if (!x->o->on_progress ||
+	    (kind != SM_PROGRESS_FINAL && now - x->last_progress < 0.25))
 		return;
 	x->last_progress = now;
 	sm_rec_seq_counts(x->seq, NULL, &p.pages_done, NULL);
 	p.pages_total = x->m->records;
 	p.bytes = x->r ? sm_archive_r_bytes(x->r) : 0;
 	p.seconds = now - x->t0;
-	p.final = final;
+	p.final = kind == SM_PROGRESS_FINAL;
 	x->o->on_progress(x->o->cb_arg, &p);
 }
 
@@ -543,6 +544,7 @@ static int read_header(struct imp *x, struct sm_err *e)
 	free(json);
 	if (rc)
 		return sm_err_prefix(e, "entry 'sevmig/manifest.json'");
+	sm_archive_r_keep_digest(x->r, x->m->digest);
 	x->state = SM_IMP_MANIFEST;
 	return 0;
 }
@@ -668,7 +670,7 @@ static int read_chunk(struct imp *x, uint8_t *data, struct sm_err *e)
 	}
 	if (sm_rec_seq_chunk_end(x->seq, e))
 		return -1;
-	progress(x, 0);
+	progress(x, SM_PROGRESS_UPDATE);
 	return 0;
 }
 
@@ -847,7 +849,7 @@ static int read_trailer(struct imp *x, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "entry 'sevmig/trailer.json' is too large");
 	/* The digest of everything before the trailer, before reading it. */
-	if (sm_archive_r_digest(x->r, x->digest, e))
+	if (sm_archive_r_digest(x->r, x->m->digest, &x->digest, e))
 		return -1;
 	json = malloc(x->size + 1);
 	if (!json)
@@ -879,7 +881,13 @@ static int read_trailer(struct imp *x, struct sm_err *e)
 			t->device_state_size, x->counts.private_pages,
 			x->counts.shared_pages, x->counts.zero_pages,
 			x->counts.vmsas, x->chunks, x->dev_size);
-	if (sm_ct_memcmp(t->digest, x->digest, sizeof(x->digest)) != 0)
+	if (t->digest.alg != x->digest.alg)
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"the trailer's digest is %s, the manifest's %s: the stream was damaged",
+			sm_digest_name(t->digest.alg),
+			sm_digest_name(x->digest.alg));
+	if (!sm_digest_equal(&t->digest, &x->digest))
 		return sm_err_set(
 			e, SM_EXIT_VERIFY,
 			"archive digest does not match the trailer: the stream was damaged");
@@ -1256,7 +1264,7 @@ static void fill_report(struct imp *x, int ok, const struct sm_err *e)
 	r->t_archive = x->t_arch > r->t_io ? x->t_arch - r->t_io : 0;
 	r->t_vmm = x->t_vmm;
 	r->have_digest = x->state >= SM_IMP_VERIFIED;
-	memcpy(r->digest, x->digest, sizeof(r->digest));
+	r->digest = x->digest;
 	r->warnings = x->res->nwarnings ? x->res->warnings : NULL;
 	x->res->state = x->state;
 }
@@ -1326,7 +1334,7 @@ int sm_import(const struct sm_import_opts *o, struct sm_import_result *res,
 	if (read_pages(&x, e) || read_device_state(&x, e) ||
 	    read_trailer(&x, e))
 		goto out;
-	progress(&x, 1);
+	progress(&x, SM_PROGRESS_FINAL);
 	if (!o->check && complete(&x, e))
 		goto out;
 	x.state = SM_IMP_DONE;

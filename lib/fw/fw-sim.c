@@ -66,6 +66,8 @@ struct simctx {
 	uint32_t channel; /* TEK/TIK valid */
 	uint8_t vek[32];
 	uint8_t tek[16], tik[16];
+	/* LAUNCH_MEASURE's MEASURE, which LAUNCH_SECRET's MAC covers */
+	uint8_t measure[32];
 };
 
 _Static_assert(sizeof(struct simctx) <= SM_PAGE_SIZE,
@@ -87,6 +89,10 @@ struct sim {
 	uint8_t ivs[IV_POOL]; /* unused packet IVs from ivpos */
 	unsigned ivs_gen; /* fork_gen when the pool was drawn */
 	size_t ivpos;
+	/* LUPDATE: the launch digest so far (the launching process's own) */
+	struct sm_sha256 *ld;
+	uint8_t test_mnonce[16]; /* sm_fw_sim_test_mnonce, when set */
+	int have_test_mnonce;
 };
 
 static struct sim *sim_of(struct sm_fw *fw)
@@ -456,6 +462,222 @@ err_cipher:
 err_detach:
 	sm_fw_sim_detach(fw);
 	return -1;
+}
+
+/* ---- launch: the guest owner's commands (issue 14) ---- */
+
+/* The launch commands need a context in state want. */
+static int need_launch_state(struct sm_fw *fw, const char *cmd, uint32_t want,
+			     struct sm_err *e)
+{
+	struct sim *s = sim_of(fw);
+
+	fw->fw_error = 0;
+	fw->sys_errno = 0;
+	if (!s->ctx || s->ctx->state == SM_GUEST_UNINIT)
+		return fw_status(fw, e, cmd, SM_FW_INVALID_GUEST);
+	if (s->ctx->state != want)
+		return fw_status(fw, e, cmd, SM_FW_INVALID_GUEST_STATE);
+	return 0;
+}
+
+int sm_fw_sim_launch_start(struct sm_fw *fw, const struct sm_fw_sim_launch *a,
+			   struct sm_err *e)
+{
+	static const char cmd[] = "LAUNCH_START";
+	struct sim *s = sim_of(fw);
+	uint8_t z[SM_ECDH_Z_LEN];
+	struct sm_sev_cert godh;
+	struct sm_err why;
+	struct sm_tk tk;
+	unsigned i;
+	int rc = -1;
+
+	fw->fw_error = 0;
+	fw->sys_errno = 0;
+	if (!a->godh != !a->session)
+		return kvm_einval(fw, e, cmd,
+				  "a GODH without a session or "
+				  "a session without a GODH");
+	if (a->nvcpus == 0 || a->nvcpus > SM_SIM_MAX_VCPUS)
+		return sm_err_set(e, SM_EXIT_USAGE,
+				  "bad vCPU count %u (1 to %u)", a->nvcpus,
+				  SM_SIM_MAX_VCPUS);
+	if (s->ctx && s->ctx->state != SM_GUEST_UNINIT)
+		return fw_status(fw, e, cmd, SM_FW_INVALID_GUEST_STATE);
+	if ((a->policy & SM_POLICY_ES) && !s->plat.info.es)
+		return fw_status(fw, e, cmd, SM_FW_UNSUPPORTED);
+	if (a->godh) {
+		/* The owner's key: DH with our PDH, as RECEIVE_START. */
+		if (sm_sev_cert_pdh_sane(a->godh, SM_SEV_CERT_LEN, &why) ||
+		    sm_sev_cert_parse(a->godh, SM_SEV_CERT_LEN, &godh, &why) ||
+		    sm_key_ecdh(s->plat.pdh_key, &godh, z, &why)) {
+			pr_debug("LAUNCH_START: GODH: %s", why.msg);
+			return fw_status(fw, e, cmd, SM_FW_INVALID_CERTIFICATE);
+		}
+		rc = sm_session_open(z, sizeof(z), a->session, a->policy, &tk,
+				     &why);
+		sm_wipe(z, sizeof(z));
+		if (rc) {
+			pr_debug("LAUNCH_START: %s", why.msg);
+			return fw_status(fw, e, cmd,
+					 why.code == SM_EXIT_VERIFY ?
+						 SM_FW_BAD_MEASUREMENT :
+						 SM_FW_HWERROR_PLATFORM);
+		}
+		rc = -1;
+	} else if (sm_random(&tk, sizeof(tk))) {
+		/* No owner session: keys of the firmware's own. */
+		return sm_err_ossl(e, SM_EXIT_FAILURE, "no random bytes");
+	}
+	sm_fw_sim_detach(fw); /* an UNINIT context, if any */
+	sm_sha256_free(s->ld);
+	s->ld = NULL;
+	if (ctx_create(s, a->nvcpus, e) || ctx_activate(s, a->policy, e) ||
+	    sm_sha256_new(&s->ld))
+		goto err_detach;
+	memcpy(s->ctx->tek, tk.tek, 16);
+	memcpy(s->ctx->tik, tk.tik, 16);
+	s->ctx->channel = 1;
+	s->ctx->state = SM_GUEST_LUPDATE;
+	if (ctx_bind(s, e))
+		goto err_detach;
+	memset(s->page, 0, SM_PAGE_SIZE);
+	for (i = 0; i < a->nvcpus; i++)
+		if (xts(s, 1, VMSA_TWEAK(i), s->page, vmsa_slot(s, i))) {
+			sm_err_ossl(e, SM_EXIT_FAILURE,
+				    "encrypting VMSA failed");
+			goto err_detach;
+		}
+	rc = 0;
+	goto out;
+
+err_detach:
+	if (!e->msg[0])
+		sm_err_set(e, SM_EXIT_FAILURE, "LAUNCH_START failed");
+	sm_fw_sim_detach(fw);
+out:
+	sm_wipe(&tk, sizeof(tk));
+	return rc;
+}
+
+int sm_fw_sim_launch_update_data(struct sm_fw *fw, const void *data, size_t len,
+				 struct sm_err *e)
+{
+	static const char cmd[] = "LAUNCH_UPDATE_DATA";
+	struct sim *s = sim_of(fw);
+
+	if (!data || len == 0)
+		return kvm_einval(fw, e, cmd, "no data");
+	if (need_launch_state(fw, cmd, SM_GUEST_LUPDATE, e))
+		return -1;
+	if (len % 16)
+		return fw_status(fw, e, cmd, SM_FW_INVALID_LENGTH);
+	if (sm_sha256_update(s->ld, data, len))
+		return sm_err_ossl(e, SM_EXIT_FAILURE, "%s: digest failed",
+				   cmd);
+	return 0;
+}
+
+int sm_fw_sim_launch_update_vmsa(struct sm_fw *fw, unsigned vcpu,
+				 const uint8_t vmsa[SM_PAGE_SIZE],
+				 struct sm_err *e)
+{
+	static const char cmd[] = "LAUNCH_UPDATE_VMSA";
+	struct sim *s = sim_of(fw);
+
+	if (need_launch_state(fw, cmd, SM_GUEST_LUPDATE, e))
+		return -1;
+	if (!s->ctx->es)
+		return fw_status(fw, e, cmd, SM_FW_INVALID_GUEST);
+	if (vcpu >= nvcpus_of(s))
+		return kvm_einval(fw, e, cmd, "no such vCPU");
+	if (sm_sha256_update(s->ld, vmsa, SM_PAGE_SIZE) ||
+	    xts(s, 1, VMSA_TWEAK(vcpu), vmsa, vmsa_slot(s, vcpu)))
+		return sm_err_ossl(e, SM_EXIT_FAILURE, "%s failed", cmd);
+	return 0;
+}
+
+void sm_fw_sim_test_mnonce(struct sm_fw *fw, const uint8_t nonce[16])
+{
+	struct sim *s = sim_of(fw);
+
+	memcpy(s->test_mnonce, nonce, 16);
+	s->have_test_mnonce = 1;
+}
+
+int sm_fw_sim_launch_measure(struct sm_fw *fw,
+			     uint8_t out[SM_FW_LAUNCH_MEASURE_LEN],
+			     struct sm_err *e)
+{
+	static const char cmd[] = "LAUNCH_MEASURE";
+	struct sim *s = sim_of(fw);
+	uint8_t msg[1 + 3 + 4 + 32 + 16], *mnonce = msg + 40;
+
+	if (need_launch_state(fw, cmd, SM_GUEST_LUPDATE, e))
+		return -1;
+	msg[0] = SM_PKT_CTX_MEASURE;
+	msg[1] = s->plat.info.api_major;
+	msg[2] = s->plat.info.api_minor;
+	msg[3] = s->plat.info.build;
+	sm_put_le32(msg + 4, s->ctx->policy);
+	if (sm_sha256_final(s->ld, msg + 8))
+		return sm_err_ossl(e, SM_EXIT_FAILURE, "%s: digest failed",
+				   cmd);
+	sm_sha256_free(s->ld);
+	s->ld = NULL;
+	if (s->have_test_mnonce)
+		memcpy(mnonce, s->test_mnonce, 16);
+	else if (sm_random(mnonce, 16))
+		return sm_err_ossl(e, SM_EXIT_FAILURE, "no random bytes");
+	if (sm_hmac_sha256(s->ctx->tik, 16, msg, sizeof(msg), s->ctx->measure))
+		return sm_err_ossl(e, SM_EXIT_FAILURE, "%s: HMAC failed", cmd);
+	memcpy(out, s->ctx->measure, 32);
+	memcpy(out + 32, mnonce, 16);
+	s->ctx->state = SM_GUEST_LSECRET;
+	return 0;
+}
+
+int sm_fw_sim_launch_secret(struct sm_fw *fw, const uint8_t hdr[SM_PKT_HDR_LEN],
+			    const uint8_t *trans, size_t len, uint8_t *plain,
+			    struct sm_err *e)
+{
+	static const char cmd[] = "LAUNCH_SECRET";
+	struct sim *s = sim_of(fw);
+	struct sm_err why;
+
+	if (!hdr || !trans || len == 0)
+		return kvm_einval(fw, e, cmd, "missing header or data");
+	if (len > KVM_BLOB_MAX)
+		return kvm_einval(fw, e, cmd, "data over 0x4000");
+	if (need_launch_state(fw, cmd, SM_GUEST_LSECRET, e))
+		return -1;
+	if (len % 16)
+		return fw_status(fw, e, cmd, SM_FW_INVALID_LENGTH);
+	if (need_channel(s, e))
+		return -1;
+	/* A wrong MAC (another launch, key or MEASURE) changes nothing. */
+	if (sm_pkt_open_secret(s->pkt, s->ctx->measure, hdr, trans, len, plain,
+			       &why)) {
+		pr_debug("LAUNCH_SECRET: %s", why.msg);
+		return fw_status(fw, e, cmd,
+				 why.code == SM_EXIT_VERIFY ?
+					 SM_FW_BAD_MEASUREMENT :
+					 SM_FW_INVALID_PARAM);
+	}
+	return 0;
+}
+
+int sm_fw_sim_launch_finish(struct sm_fw *fw, struct sm_err *e)
+{
+	struct sim *s = sim_of(fw);
+
+	if (need_launch_state(fw, "LAUNCH_FINISH", SM_GUEST_LSECRET, e))
+		return -1;
+	ctx_close_channel(s);
+	sm_wipe(s->ctx->measure, sizeof(s->ctx->measure));
+	s->ctx->state = SM_GUEST_RUNNING;
+	return 0;
 }
 
 static int guest_view(struct sm_fw *fw, int enc, uint64_t gpa,
@@ -1112,6 +1334,7 @@ static void op_close(struct sm_fw *fw)
 
 	sm_fw_sim_detach(fw);
 	sm_sim_platform_free(&s->plat);
+	sm_sha256_free(s->ld);
 	sm_wipe(s, sizeof(*s));
 	free(s);
 	free(fw);

@@ -28,6 +28,7 @@
 #include "certs/cert.h"
 #include "base/err.h"
 #include "fw/fw.h"
+#include "fw/sevcrypto.h"
 
 struct sm_sim_platform_opts {
 	enum sm_product product; /* UNKNOWN: milan */
@@ -96,6 +97,52 @@ unsigned sm_fw_sim_context_vcpus(struct sm_fw *fw);
  */
 int sm_fw_sim_launch(struct sm_fw *fw, uint32_t policy, unsigned nvcpus,
 		     struct sm_err *e);
+
+/*
+ * The LAUNCH_* commands one at a time, as AMD specifies them, for a VMM
+ * launching for a guest owner (sevmig-owner): LAUNCH_START makes a new
+ * context in LUPDATE with a fresh VEK and the owner's TEK/TIK (from the
+ * session blob the owner made for this platform's PDH with its GODH) or,
+ * without godh and session, keys of the firmware's own.
+ */
+struct sm_fw_sim_launch {
+	uint32_t policy;
+	unsigned nvcpus;
+	const uint8_t *godh; /* SM_SEV_CERT_LEN, or NULL */
+	const uint8_t *session; /* SM_SESSION_LEN, or NULL (with godh) */
+};
+int sm_fw_sim_launch_start(struct sm_fw *fw, const struct sm_fw_sim_launch *a,
+			   struct sm_err *e);
+/* Measure len bytes (a multiple of 16) of initial guest memory (LUPDATE);
+ * the VMM encrypts the pages themselves with sm_fw_sim_guest_write. */
+int sm_fw_sim_launch_update_data(struct sm_fw *fw, const void *data, size_t len,
+				 struct sm_err *e);
+/* SEV-ES: measure and install vCPU vcpu's initial VMSA (LUPDATE). */
+int sm_fw_sim_launch_update_vmsa(struct sm_fw *fw, unsigned vcpu,
+				 const uint8_t vmsa[SM_PAGE_SIZE],
+				 struct sm_err *e);
+/*
+ * LUPDATE -> LSECRET: MEASURE (HMAC-SHA256 under the TIK of 0x04, the API
+ * version and build, the policy, the launch digest and MNONCE) then
+ * MNONCE, 48 bytes, as sevctl's measurement blob.
+ */
+#define SM_FW_LAUNCH_MEASURE_LEN 48
+int sm_fw_sim_launch_measure(struct sm_fw *fw,
+			     uint8_t out[SM_FW_LAUNCH_MEASURE_LEN],
+			     struct sm_err *e);
+/*
+ * LSECRET: check the packet's MAC (context 0x01, over the MEASURE too) and
+ * decrypt len bytes (a multiple of 16, at most 16 KiB) into plain for the
+ * VMM to place in the guest.  A wrong MAC is BAD_MEASUREMENT and changes
+ * nothing.
+ */
+int sm_fw_sim_launch_secret(struct sm_fw *fw, const uint8_t hdr[SM_PKT_HDR_LEN],
+			    const uint8_t *trans, size_t len, uint8_t *plain,
+			    struct sm_err *e);
+/* LSECRET -> RUNNING; the channel keys are gone. */
+int sm_fw_sim_launch_finish(struct sm_fw *fw, struct sm_err *e);
+/* Tests only (sevctl's vectors): the MNONCE LAUNCH_MEASURE will use. */
+void sm_fw_sim_test_mnonce(struct sm_fw *fw, const uint8_t nonce[16]);
 
 /*
  * The guest's own view of a private page (what a running guest with its

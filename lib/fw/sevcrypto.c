@@ -299,12 +299,13 @@ static int check_len(size_t len, const char *what, struct sm_err *e)
  * ciphertext; 29 bytes of AAD.  The key set at sm_pkt_new is reused:
  * EVP_MAC_init with a NULL key restarts HMAC with the same key.
  */
-static int pkt_mac(struct sm_pkt *p, uint32_t flags, const uint8_t iv[16],
-		   const uint8_t *trans, size_t len, uint8_t out[MAC_LEN])
+static int pkt_mac(struct sm_pkt *p, uint8_t ctx, uint32_t flags,
+		   const uint8_t iv[16], const uint8_t *trans, size_t len,
+		   const uint8_t *tail, size_t tail_len, uint8_t out[MAC_LEN])
 {
 	uint8_t aad[29];
 
-	aad[0] = SM_PKT_CTX_DATA;
+	aad[0] = ctx;
 	sm_put_le32(aad + 1, flags);
 	memcpy(aad + 5, iv, 16);
 	sm_put_le32(aad + 21, (uint32_t)len);
@@ -312,6 +313,7 @@ static int pkt_mac(struct sm_pkt *p, uint32_t flags, const uint8_t iv[16],
 	if (EVP_MAC_init(p->mac, NULL, 0, NULL) != 1 ||
 	    EVP_MAC_update(p->mac, aad, sizeof(aad)) != 1 ||
 	    EVP_MAC_update(p->mac, trans, len) != 1 ||
+	    (tail_len && EVP_MAC_update(p->mac, tail, tail_len) != 1) ||
 	    hmac_final(p->mac, out) != 0)
 		return -1;
 	return 0;
@@ -330,9 +332,10 @@ static int pkt_ctr(struct sm_pkt *p, const uint8_t iv[16], const uint8_t *in,
 	return 0;
 }
 
-int sm_pkt_seal(struct sm_pkt *p, const uint8_t iv[16], uint32_t flags,
-		const uint8_t *plain, size_t len, uint8_t *trans,
-		uint8_t hdr[SM_PKT_HDR_LEN], struct sm_err *e)
+static int seal(struct sm_pkt *p, uint8_t ctx, const uint8_t *tail,
+		const uint8_t iv[16], uint32_t flags, const uint8_t *plain,
+		size_t len, uint8_t *trans, uint8_t hdr[SM_PKT_HDR_LEN],
+		struct sm_err *e)
 {
 	if (check_len(len, "sealing packet", e) != 0)
 		return -1;
@@ -345,15 +348,16 @@ int sm_pkt_seal(struct sm_pkt *p, const uint8_t iv[16], uint32_t flags,
 				   "sealing packet: cipher failed");
 	sm_put_le32(hdr + HDR_FLAGS, flags);
 	memcpy(hdr + HDR_IV, iv, 16);
-	if (pkt_mac(p, flags, iv, trans, len, hdr + HDR_MAC) != 0)
+	if (pkt_mac(p, ctx, flags, iv, trans, len, tail, tail ? MAC_LEN : 0,
+		    hdr + HDR_MAC) != 0)
 		return sm_err_ossl(e, SM_EXIT_FAILURE,
 				   "sealing packet: HMAC failed");
 	return 0;
 }
 
-int sm_pkt_open(struct sm_pkt *p, const uint8_t hdr[SM_PKT_HDR_LEN],
-		const uint8_t *trans, size_t len, uint8_t *plain,
-		struct sm_err *e)
+static int open_pkt(struct sm_pkt *p, uint8_t ctx, const uint8_t *tail,
+		    const uint8_t hdr[SM_PKT_HDR_LEN], const uint8_t *trans,
+		    size_t len, uint8_t *plain, struct sm_err *e)
 {
 	uint8_t mac[MAC_LEN];
 	uint32_t flags = sm_get_le32(hdr + HDR_FLAGS);
@@ -365,7 +369,8 @@ int sm_pkt_open(struct sm_pkt *p, const uint8_t hdr[SM_PKT_HDR_LEN],
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
 				  "opening packet: compressed packets are not "
 				  "supported");
-	if (pkt_mac(p, flags, hdr + HDR_IV, trans, len, mac) != 0)
+	if (pkt_mac(p, ctx, flags, hdr + HDR_IV, trans, len, tail,
+		    tail ? MAC_LEN : 0, mac) != 0)
 		return sm_err_ossl(e, SM_EXIT_FAILURE,
 				   "opening packet: HMAC failed");
 	if (sm_ct_memcmp(mac, hdr + HDR_MAC, MAC_LEN) != 0)
@@ -376,4 +381,42 @@ int sm_pkt_open(struct sm_pkt *p, const uint8_t hdr[SM_PKT_HDR_LEN],
 		return sm_err_ossl(e, SM_EXIT_FAILURE,
 				   "opening packet: cipher failed");
 	return 0;
+}
+
+int sm_pkt_seal(struct sm_pkt *p, const uint8_t iv[16], uint32_t flags,
+		const uint8_t *plain, size_t len, uint8_t *trans,
+		uint8_t hdr[SM_PKT_HDR_LEN], struct sm_err *e)
+{
+	return seal(p, SM_PKT_CTX_DATA, NULL, iv, flags, plain, len, trans, hdr,
+		    e);
+}
+
+int sm_pkt_open(struct sm_pkt *p, const uint8_t hdr[SM_PKT_HDR_LEN],
+		const uint8_t *trans, size_t len, uint8_t *plain,
+		struct sm_err *e)
+{
+	return open_pkt(p, SM_PKT_CTX_DATA, NULL, hdr, trans, len, plain, e);
+}
+
+int sm_pkt_seal_secret(struct sm_pkt *p, const uint8_t measure[32],
+		       const uint8_t iv[16], uint32_t flags,
+		       const uint8_t *plain, size_t len, uint8_t *trans,
+		       uint8_t hdr[SM_PKT_HDR_LEN], struct sm_err *e)
+{
+	return seal(p, SM_PKT_CTX_SECRET, measure, iv, flags, plain, len, trans,
+		    hdr, e);
+}
+
+int sm_pkt_open_secret(struct sm_pkt *p, const uint8_t measure[32],
+		       const uint8_t hdr[SM_PKT_HDR_LEN], const uint8_t *trans,
+		       size_t len, uint8_t *plain, struct sm_err *e)
+{
+	return open_pkt(p, SM_PKT_CTX_SECRET, measure, hdr, trans, len, plain,
+			e);
+}
+
+int sm_hmac_sha256(const uint8_t *key, size_t keylen, const uint8_t *msg,
+		   size_t len, uint8_t out[32])
+{
+	return hmac(key, keylen, msg, len, out);
 }

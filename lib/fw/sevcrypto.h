@@ -26,6 +26,7 @@
 #define SM_PKT_FLAG_COMPRESSED 0x1u
 #define SM_PKT_CTX_SECRET 0x01
 #define SM_PKT_CTX_DATA 0x02 /* also used by the firmware for VMSAs */
+#define SM_PKT_CTX_MEASURE 0x04 /* LAUNCH_MEASURE's HMAC */
 
 /* The transport keys SEND_START makes and RECEIVE_START recovers. */
 struct sm_tk {
@@ -55,6 +56,10 @@ int sm_session_open(const uint8_t *z, size_t z_len,
 		    const uint8_t blob[SM_SESSION_LEN], uint32_t policy,
 		    struct sm_tk *tk, struct sm_err *e);
 
+/* One-shot HMAC-SHA256 of msg under key (LAUNCH_MEASURE).  0 or -1. */
+int sm_hmac_sha256(const uint8_t *key, size_t keylen, const uint8_t *msg,
+		   size_t len, uint8_t out[32]);
+
 /* Reusable cipher and MAC contexts for one session's packets. */
 struct sm_pkt;
 
@@ -76,5 +81,18 @@ int sm_pkt_seal(struct sm_pkt *p, const uint8_t iv[16], uint32_t flags,
 int sm_pkt_open(struct sm_pkt *p, const uint8_t hdr[SM_PKT_HDR_LEN],
 		const uint8_t *trans, size_t len, uint8_t *plain,
 		struct sm_err *e);
+
+/*
+ * LAUNCH_SECRET packets: the same header, CTR and HMAC, with context byte
+ * 0x01 and the guest's launch MEASURE (32 bytes) after the ciphertext in
+ * the MAC (API >= 0.17).
+ */
+int sm_pkt_seal_secret(struct sm_pkt *p, const uint8_t measure[32],
+		       const uint8_t iv[16], uint32_t flags,
+		       const uint8_t *plain, size_t len, uint8_t *trans,
+		       uint8_t hdr[SM_PKT_HDR_LEN], struct sm_err *e);
+int sm_pkt_open_secret(struct sm_pkt *p, const uint8_t measure[32],
+		       const uint8_t hdr[SM_PKT_HDR_LEN], const uint8_t *trans,
+		       size_t len, uint8_t *plain, struct sm_err *e);
 
 #endif

@@ -28,19 +28,22 @@
 #include "sim/sim-guest.h"
 #include "base/util.h"
 
+enum ram_dir { RAM_READ, RAM_WRITE };
+
 static int ram_io(struct sm_sim_vmm *v, uint64_t off, void *buf, size_t len,
-		  int write, struct sm_err *e)
+		  enum ram_dir dir, struct sm_err *e)
 {
 	ssize_t n;
 
-	if (write)
+	if (dir == RAM_WRITE)
 		n = pwrite(v->ram_fd, buf, len, (off_t)off);
 	else
 		n = pread(v->ram_fd, buf, len, (off_t)off);
 	if (n != (ssize_t)len)
 		return sm_err_errno(e, SM_EXIT_FAILURE, n < 0 ? errno : EIO,
 				    "%s guest RAM at 0x%" PRIx64,
-				    write ? "writing" : "reading", off);
+				    dir == RAM_WRITE ? "writing" : "reading",
+				    off);
 	return 0;
 }
 
@@ -60,7 +63,7 @@ int sv_zero_ram(struct sm_sim_vmm *v, struct sm_err *e)
 				     (size_t)(v->o.mem_size - off) :
 				     WINDOW;
 
-		if (ram_io(v, off, v->win, len, 1, e))
+		if (ram_io(v, off, v->win, len, RAM_WRITE, e))
 			return -1;
 	}
 	return 0;
@@ -77,14 +80,22 @@ static int is_shared(const struct sm_sim_vmm *v, size_t *si, uint64_t gpa)
 
 /*
  * Visit every page in GPA order through the window: fn gets each page
- * (plaintext view when decrypt is set: private pages through the VEK) and
- * may change it; write puts the window back.
+ * (WALK_LOAD: as the RAM file holds it, else zeros or what the last window
+ * left; WALK_DECRYPT: private pages in plaintext through the VEK) and may
+ * change it; WALK_STORE encrypts private pages again and writes the window
+ * back.
  */
+enum walk_flags {
+	WALK_LOAD = 1 << 0,
+	WALK_DECRYPT = 1 << 1,
+	WALK_STORE = 1 << 2,
+};
+
 typedef int (*page_fn)(struct sm_sim_vmm *v, uint64_t gpa, int shared,
 		       uint8_t *page, void *arg, struct sm_err *e);
 
-static int walk(struct sm_sim_vmm *v, int load, int decrypt, int store,
-		page_fn fn, void *arg, struct sm_err *e)
+static int walk(struct sm_sim_vmm *v, unsigned flags, page_fn fn, void *arg,
+		struct sm_err *e)
 {
 	size_t r, si = 0;
 
@@ -98,25 +109,26 @@ static int walk(struct sm_sim_vmm *v, int load, int decrypt, int store,
 					     WINDOW;
 			size_t p;
 
-			if (load && ram_io(v, g->offset + w, v->win, len, 0, e))
+			if ((flags & WALK_LOAD) &&
+			    ram_io(v, g->offset + w, v->win, len, RAM_READ, e))
 				return -1;
 			for (p = 0; p < len; p += SM_PAGE_SIZE) {
 				uint64_t gpa = g->gpa + w + p;
 				uint8_t *pg = v->win + p;
 				int sh = is_shared(v, &si, gpa);
 
-				if (decrypt && !sh &&
+				if ((flags & WALK_DECRYPT) && !sh &&
 				    sm_fw_sim_guest_read(v->fw, gpa, pg, pg, e))
 					return -1;
 				if (fn(v, gpa, sh, pg, arg, e))
 					return -1;
-				if (store && !sh &&
+				if ((flags & WALK_STORE) && !sh &&
 				    sm_fw_sim_guest_write(v->fw, gpa, pg, pg,
 							  e))
 					return -1;
 			}
-			if (store &&
-			    ram_io(v, g->offset + w, v->win, len, 1, e))
+			if ((flags & WALK_STORE) &&
+			    ram_io(v, g->offset + w, v->win, len, RAM_WRITE, e))
 				return -1;
 		}
 	}
@@ -140,7 +152,7 @@ int sv_fill_guest(struct sm_sim_vmm *v, struct sm_err *e)
 	uint8_t page[SM_PAGE_SIZE];
 	unsigned i;
 
-	if (walk(v, 0, 0, 1, fill_page, NULL, e))
+	if (walk(v, WALK_STORE, fill_page, NULL, e))
 		return -1;
 	for (i = 0; v->es && i < v->vcpus; i++) {
 		sm_sim_vmsa_fill(v->seed, i, page);
@@ -205,7 +217,7 @@ int vmm_digest(void *arg, uint8_t out[32], uint64_t *pages, struct sm_err *e)
 		return -1;
 	if (sm_sha256_new(&h))
 		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
-	if (walk(v, 1, 1, 0, hash_page, h, e))
+	if (walk(v, WALK_LOAD | WALK_DECRYPT, hash_page, h, e))
 		goto out;
 	for (i = 0; v->es && i < v->vcpus; i++)
 		if (sm_fw_sim_vmsa_read(v->fw, i, page, e) ||
@@ -235,7 +247,7 @@ int vmm_check(void *arg, struct sm_ep_check *c, struct sm_err *e)
 			e, SM_EXIT_VM,
 			"no device state loaded: the guest's seed is unknown");
 	memset(c, 0, sizeof(*c));
-	if (walk(v, 1, 1, 0, check_page, c, e))
+	if (walk(v, WALK_LOAD | WALK_DECRYPT, check_page, c, e))
 		return -1;
 	for (i = 0; v->es && i < v->vcpus; i++) {
 		if (sm_fw_sim_vmsa_read(v->fw, i, page, e))

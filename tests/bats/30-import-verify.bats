@@ -53,7 +53,7 @@ assert_migrated_from_file() {
 
 @test "--check accepts a saved archive and summarises it" {
 	run -0 --separate-stderr sevmig-import --check -i "$T/guest.sevmig"
-	assert_output --regexp '^valid: policy 0x1, 1 vCPU, 4 MiB; 1024 records \([0-9]+ private, [0-9]+ shared, 0 zero, 0 vmsa\) in 4 chunks; sha256:[0-9a-f]{64}$'
+	assert_output --regexp '^valid: policy 0x1, 1 vCPU, 4 MiB; 1024 records \([0-9]+ private, [0-9]+ shared, 0 zero, 0 vmsa\) in 4 chunks; xxh3-128:[0-9a-f]{32}$'
 	assert_equal "$stderr" ""
 	run -0 --separate-stderr sevmig-import --check -J -i "$T/guest.sevmig"
 	run -0 python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["schema"], r["result"], r["counts"]["records"], r["chunks"])' "$output"
@@ -95,6 +95,28 @@ assert_migrated_from_file() {
 	assert_equal "$stderr" "sevmig-import: archive digest does not match the trailer: the stream was damaged"
 	assert_target_untouched
 	run -3 --separate-stderr sevmig-import --check -i "$T/bad.sevmig"
+	assert_target_recovers
+}
+
+@test "an archive with a SHA-256 trailer (--digest sha256, the format before XXH3) imports, and a flipped byte in it is caught" {
+	local n off
+	rm "$T/guest.sevmig"
+	save_archive --digest sha256 2>/dev/null
+	# no "digest" key: the manifest of every archive before XXH3
+	run -0 tar -xOf "$T/guest.sevmig" sevmig/manifest.json
+	refute_output --partial digest
+	run -0 tar -xOf "$T/guest.sevmig" sevmig/trailer.json
+	assert_output --regexp '"digest": "sha256:[0-9a-f]{64}"'
+	run -0 --separate-stderr sevmig-import --check -i "$T/guest.sevmig"
+	assert_output --regexp '; sha256:[0-9a-f]{64}$'
+	n=$(first_record shared)
+	off=$(data_offset "$n")
+	cp "$T/guest.sevmig" "$T/bad.sevmig"
+	flip_at "$T/bad.sevmig" $((off + 4095))
+	run -3 --separate-stderr sevmig-import --check -i "$T/bad.sevmig"
+	assert_equal "$stderr" "sevmig-import: archive digest does not match the trailer: the stream was damaged"
+	run -3 --separate-stderr sevmig-import -i "$T/bad.sevmig" "$T/b.sock"
+	assert_equal "$stderr" "sevmig-import: archive digest does not match the trailer: the stream was damaged"
 	assert_target_recovers
 }
 

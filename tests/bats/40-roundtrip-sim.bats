@@ -140,8 +140,10 @@ assert r["result"] == "ok" and r["source"] == "released"
 assert r["policy"] == "0x1" and r["counts"]["records"] == 1024
 assert r["bytes"] > 1024 * 4096 and r["seconds"] > 0
 assert set(r["stages"]) == {"firmware", "archive", "io_wait", "vmm"}
+assert set(r["overlap"]) == {"firmware_waited", "output_waited"}
+assert all(v >= 0 for v in r["overlap"].values())
 assert len(r["fingerprints"]["target_pdh"]) == 64
-assert r["digest"].startswith("sha256:")
+assert r["digest"].startswith("xxh3-128:") and len(r["digest"]) == 9 + 32
 print("ok")' "$T/r.json"
 	assert_output ok
 }

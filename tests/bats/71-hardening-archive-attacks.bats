@@ -202,9 +202,21 @@ P0=sevmig/pages/00000000
 
 @test "a trailer digest that does not match is refused" {
 	local d
-	d=$(tar -xOf "$T/guest.sevmig" sevmig/trailer.json | sed -n 's/.*"sha256:\([0-9a-f]*\)".*/\1/p')
-	archive-mangle edit sevmig/trailer.json "sha256:$d" "sha256:$(rev <<<"$d")" <"$T/guest.sevmig" >"$T/bad.sevmig"
+	d=$(tar -xOf "$T/guest.sevmig" sevmig/trailer.json | sed -n 's/.*"xxh3-128:\([0-9a-f]*\)".*/\1/p')
+	archive-mangle edit sevmig/trailer.json "xxh3-128:$d" "xxh3-128:$(rev <<<"$d")" <"$T/guest.sevmig" >"$T/bad.sevmig"
 	refused 3 "archive digest does not match the trailer: the stream was damaged"
+}
+
+@test "a trailer digest of another algorithm than the manifest names is refused" {
+	local d
+	d=$(tar -xOf "$T/guest.sevmig" sevmig/trailer.json | sed -n 's/.*"xxh3-128:\([0-9a-f]*\)".*/\1/p')
+	archive-mangle edit sevmig/trailer.json "xxh3-128:$d" "sha256:$d$d" <"$T/guest.sevmig" >"$T/bad.sevmig"
+	refused 3 "the trailer's digest is sha256, the manifest's xxh3-128: the stream was damaged"
+}
+
+@test "a manifest naming a digest this sevmig does not know is refused as unsupported" {
+	mangle --fix-trailer edit sevmig/manifest.json '"digest": "xxh3-128"' '"digest": "blake3"'
+	refused 6 "entry 'sevmig/manifest.json': unsupported manifest digest 'blake3' (this sevmig reads sha256 and xxh3-128)"
 }
 
 @test "a manifest claiming more memory than the target has is refused before RECEIVE_START" {

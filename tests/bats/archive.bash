@@ -104,5 +104,5 @@ SNAPSHOT_WARNING="sevmig-import: warning: this archive is a snapshot (sevmig-exp
 
 # Export a's guest to a file $T/guest.sevmig with --keep-source.
 save_archive() {
-	sevmig-export $(certs_b) --keep-source -o "$T/guest.sevmig" "$T/a.sock"
+	sevmig-export $(certs_b) --keep-source "$@" -o "$T/guest.sevmig" "$T/a.sock"
 }

@@ -262,7 +262,7 @@ int main(int argc, char **argv)
 
 			if (sm_archive_r_read(r, buf, size, &e) ||
 			    sm_trailer_decode(buf, size, &t, &e) ||
-			    sm_archive_w_digest(w, t.digest, &e) ||
+			    sm_archive_w_digest(w, &t.digest, &e) ||
 			    sm_trailer_encode(&t, &json, &len, &e) ||
 			    sm_archive_w_entry(w, nm, json, len, &e))
 				return fail(&e);
@@ -309,6 +309,18 @@ int main(int argc, char **argv)
 				size = strlen(t);
 				memcpy(buf, t, size);
 				free(t);
+			}
+			/*
+			 * The digest the (possibly edited) manifest names;
+			 * one that does not parse leaves the writer's.
+			 */
+			if (w && !strcmp(nm, SM_ENTRY_MANIFEST)) {
+				struct sm_manifest m;
+				struct sm_err me = { 0 };
+
+				if (!sm_manifest_decode(buf, size, &m, &me) &&
+				    sm_archive_w_set_digest(w, m.digest, &e))
+					return fail(&e);
 			}
 			if (w && sm_archive_w_entry(w, nm, buf, size, &e))
 				return fail(&e);

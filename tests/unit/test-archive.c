@@ -23,6 +23,7 @@
 /* libarchive itself, only to craft hostile archives. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <xxhash.h>
 
 #include "archive/archive.h"
 #include "base/err.h"
@@ -64,7 +65,8 @@ static uint8_t pattern(size_t i)
 }
 
 /* A stream of three entries, the second written in uneven pieces. */
-static void write_sample(int fd, uint8_t digest[SM_ARCHIVE_DIGEST_LEN])
+static void write_sample_alg(int fd, enum sm_digest_alg alg,
+			     struct sm_digest_value *digest)
 {
 	struct sm_archive_w *w;
 	struct sm_err e = { 0 };
@@ -75,6 +77,7 @@ static void write_sample(int fd, uint8_t digest[SM_ARCHIVE_DIGEST_LEN])
 	for (size_t i = 0; i < BIG; i++)
 		big[i] = pattern(i);
 	assert_int_equal(sm_archive_w_open(fd, &w, &e), 0);
+	assert_int_equal(sm_archive_w_set_digest(w, alg, &e), 0);
 	assert_int_equal(sm_archive_w_entry(w, "sevmig/manifest.json", "{}\n",
 					    3, &e),
 			 0);
@@ -98,12 +101,17 @@ static void write_sample(int fd, uint8_t digest[SM_ARCHIVE_DIGEST_LEN])
 	free(big);
 }
 
+static void write_sample(int fd, struct sm_digest_value *digest)
+{
+	write_sample_alg(fd, SM_DIGEST_XXH3_128, digest);
+}
+
 /*
  * Read a sample stream back.  Returns the number of entries read
  * completely and correctly; *rc gets the result of the last call.
  */
 static int read_sample(int fd, int *rc, struct sm_err *e,
-		       uint8_t digest[SM_ARCHIVE_DIGEST_LEN], int *got_digest)
+		       struct sm_digest_value *digest, int *got_digest)
 {
 	static const char *const names[] = { "sevmig/manifest.json",
 					     "sevmig/pages/00000000",
@@ -131,7 +139,7 @@ static int read_sample(int fd, int *rc, struct sm_err *e,
 		    size != sizes[good])
 			break;
 		if (good == 3) {
-			*rc = sm_archive_r_digest(r, digest, e);
+			*rc = sm_archive_r_digest(r, digest->alg, digest, e);
 			if (*rc)
 				break;
 			*got_digest = 1;
@@ -154,35 +162,35 @@ out:
 
 static void test_roundtrip(void **state)
 {
-	uint8_t wd[32], rd[32];
+	struct sm_digest_value wd, rd = { .alg = SM_DIGEST_XXH3_128 };
 	struct sm_err e = { 0 };
 	int fd = memfd(), rc, got;
 
 	(void)state;
-	write_sample(fd, wd);
+	write_sample(fd, &wd);
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-	assert_int_equal(read_sample(fd, &rc, &e, rd, &got), 4);
+	assert_int_equal(read_sample(fd, &rc, &e, &rd, &got), 4);
 	assert_int_equal(rc, 0);
 	assert_true(got);
-	assert_memory_equal(wd, rd, 32);
+	assert_true(sm_digest_equal(&wd, &rd));
 	close(fd);
 }
 
 static void test_deterministic_and_fixed_header(void **state)
 {
-	uint8_t d1[32], d2[32];
+	struct sm_digest_value d1, d2;
 	uint8_t *a, *b;
 	size_t la, lb;
 	int f1 = memfd(), f2 = memfd();
 
 	(void)state;
-	write_sample(f1, d1);
-	write_sample(f2, d2);
+	write_sample(f1, &d1);
+	write_sample(f2, &d2);
 	a = slurp(f1, &la);
 	b = slurp(f2, &lb);
 	assert_int_equal(la, lb);
 	assert_memory_equal(a, b, la);
-	assert_memory_equal(d1, d2, 32);
+	assert_true(sm_digest_equal(&d1, &d2));
 	/* ustar header: name, mode 0600, uid 0, gid 0, mtime 0, "ustar". */
 	assert_string_equal((char *)a, "sevmig/manifest.json");
 	assert_memory_equal(a + 100, "000600 ", 7);
@@ -201,21 +209,21 @@ static void test_deterministic_and_fixed_header(void **state)
 /* Every cut before the end of the last entry loses something. */
 static void test_truncated_everywhere(void **state)
 {
-	uint8_t d[32], rd[32];
+	struct sm_digest_value d, rd = { .alg = SM_DIGEST_XXH3_128 };
 	struct sm_err e;
 	uint8_t *full;
 	size_t len, cut;
 	int fd = memfd(), rc, got, errors = 0;
 
 	(void)state;
-	write_sample(fd, d);
+	write_sample(fd, &d);
 	full = slurp(fd, &len);
 	close(fd);
 	for (cut = 0; cut + 1024 < len; cut += (cut < 4096 ? 97 : 4099)) {
 		int t = from_buf(full, cut), good;
 
 		memset(&e, 0, sizeof(e));
-		good = read_sample(t, &rc, &e, rd, &got);
+		good = read_sample(t, &rc, &e, &rd, &got);
 		assert_true(good < 4);
 		if (rc < 0) {
 			errors++;
@@ -231,21 +239,21 @@ static void test_truncated_everywhere(void **state)
 
 static void test_flipped_byte(void **state)
 {
-	uint8_t d[32], rd[32];
+	struct sm_digest_value d, rd = { .alg = SM_DIGEST_XXH3_128 };
 	struct sm_err e = { 0 };
 	uint8_t *buf;
 	size_t len;
 	int fd = memfd(), t, rc, got;
 
 	(void)state;
-	write_sample(fd, d);
+	write_sample(fd, &d);
 	buf = slurp(fd, &len);
 	close(fd);
 
 	/* In a header: the checksum catches it. */
 	buf[10] ^= 0x01;
 	t = from_buf(buf, len);
-	assert_int_equal(read_sample(t, &rc, &e, rd, &got), 0);
+	assert_int_equal(read_sample(t, &rc, &e, &rd, &got), 0);
 	assert_int_equal(rc, -1);
 	assert_int_equal(e.code, SM_EXIT_IO);
 	close(t);
@@ -255,14 +263,14 @@ static void test_flipped_byte(void **state)
 	buf[512 * 3 + 1000] ^= 0x80;
 	t = from_buf(buf, len);
 	memset(&e, 0, sizeof(e));
-	assert_int_equal(read_sample(t, &rc, &e, rd, &got), 1);
+	assert_int_equal(read_sample(t, &rc, &e, &rd, &got), 1);
 	close(t);
 	free(buf);
 }
 
 static void test_digest_covers_data(void **state)
 {
-	uint8_t d[32], rd[32];
+	struct sm_digest_value d, rd = { .alg = SM_DIGEST_XXH3_128 };
 	struct sm_err e = { 0 };
 	uint8_t *buf;
 	size_t len;
@@ -272,7 +280,7 @@ static void test_digest_covers_data(void **state)
 	uint64_t size;
 
 	(void)state;
-	write_sample(fd, d);
+	write_sample(fd, &d);
 	buf = slurp(fd, &len);
 	close(fd);
 	/* Flip a byte of the page data, then read without looking. */
@@ -283,13 +291,104 @@ static void test_digest_covers_data(void **state)
 		if (!strcmp(name, "sevmig/trailer.json"))
 			break;
 	assert_int_equal(rc, 1);
-	assert_int_equal(sm_archive_r_digest(r, rd, &e), 0);
-	assert_memory_not_equal(d, rd, 32);
+	assert_int_equal(sm_archive_r_digest(r, SM_DIGEST_XXH3_128, &rd, &e),
+			 0);
+	assert_false(sm_digest_equal(&d, &rd));
 	assert_int_equal(sm_archive_r_next(r, &name, &size, &e), 0);
 	sm_archive_r_free(r);
 	(void)got;
 	close(t);
 	free(buf);
+}
+
+/*
+ * The digest is each entry's name, NUL, size as le64 and data, with the
+ * algorithm the writer was given, computed here independently of
+ * lib/archive/digest.c; a reader that is told nothing can take either,
+ * and one told the algorithm keeps only that one.
+ */
+static void test_digest_framing_both_algorithms(void **state)
+{
+	static const uint8_t frame[] = { 'a', '/', 'b', 0, 3,	0,   0,	 0,
+					 0,   0,   0,	0, 'x', 'y', 'z' };
+	XXH128_canonical_t want_x;
+	uint8_t want_s[SM_SHA256_LEN];
+	struct sm_err e = { 0 };
+	int a;
+
+	(void)state;
+	XXH128_canonicalFromHash(&want_x, XXH3_128bits(frame, sizeof(frame)));
+	assert_int_equal(sm_sha256(frame, sizeof(frame), want_s), 0);
+	for (a = 0; a < SM_DIGEST_COUNT; a++) {
+		struct sm_digest_value wd, rd;
+		struct sm_archive_w *w;
+		struct sm_archive_r *r;
+		const char *name;
+		uint64_t size;
+		int fd = memfd(), other = !a;
+
+		assert_int_equal(sm_archive_w_open(fd, &w, &e), 0);
+		assert_int_equal(sm_archive_w_set_digest(w, a, &e), 0);
+		assert_int_equal(sm_archive_w_entry(w, "a/b", "xyz", 3, &e), 0);
+		/* Too late to change it once an entry is written. */
+		assert_int_equal(sm_archive_w_set_digest(w, other, &e), -1);
+		assert_int_equal(sm_archive_w_digest(w, &wd, &e), 0);
+		assert_int_equal(sm_archive_w_entry(w, "t", "{}", 2, &e), 0);
+		assert_int_equal(sm_archive_w_close(w, &e), 0);
+		sm_archive_w_free(w);
+		assert_int_equal(wd.alg, a);
+		if (a == SM_DIGEST_XXH3_128)
+			assert_memory_equal(wd.b, want_x.digest, 16);
+		else
+			assert_memory_equal(wd.b, want_s, SM_SHA256_LEN);
+
+		/* Told nothing: the reader has every algorithm at hand. */
+		assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+		assert_int_equal(sm_archive_r_open(fd, &r, &e), 0);
+		assert_int_equal(sm_archive_r_next(r, &name, &size, &e), 1);
+		assert_int_equal(sm_archive_r_next(r, &name, &size, &e), 1);
+		assert_int_equal(sm_archive_r_digest(r, a, &rd, &e), 0);
+		assert_true(sm_digest_equal(&wd, &rd));
+		sm_archive_r_free(r);
+
+		/* Told the other one: this one is gone. */
+		assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+		assert_int_equal(sm_archive_r_open(fd, &r, &e), 0);
+		assert_int_equal(sm_archive_r_next(r, &name, &size, &e), 1);
+		sm_archive_r_keep_digest(r, other);
+		assert_int_equal(sm_archive_r_next(r, &name, &size, &e), 1);
+		assert_int_equal(sm_archive_r_digest(r, a, &rd, &e), -1);
+		assert_int_equal(sm_archive_r_digest(r, other, &rd, &e), 0);
+		assert_false(sm_digest_equal(&wd, &rd));
+		sm_archive_r_free(r);
+		close(fd);
+	}
+}
+
+/* Text forms: "NAME:HEX" of the full length, lowercase, known names. */
+static void test_digest_text(void **state)
+{
+	struct sm_digest_value v, back;
+	char text[SM_DIGEST_TEXT_MAX];
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.alg = SM_DIGEST_XXH3_128;
+	v.b[0] = 0xab;
+	v.b[15] = 0x01;
+	sm_digest_format(&v, text);
+	assert_string_equal(text, "xxh3-128:ab000000000000000000000000000001");
+	assert_int_equal(sm_digest_parse(text, &back), 0);
+	assert_true(sm_digest_equal(&v, &back));
+	assert_int_equal(sm_digest_parse("sha256:ab", &back), -1);
+	assert_int_equal(
+		sm_digest_parse("xxh3-128:AB000000000000000000000000000001",
+				&back),
+		-1);
+	assert_int_equal(sm_digest_parse("md5:ab000000000000000000000000000001",
+					 &back),
+			 -1);
+	assert_int_equal(sm_digest_parse("ab00", &back), -1);
 }
 
 /* A hostile archive with one entry of the given name and type. */
@@ -630,7 +729,8 @@ static void test_nonblocking_output_waits_only_when_full(void **state)
 
 static void test_leftover_after_end(void **state)
 {
-	uint8_t d[32], left[64];
+	struct sm_digest_value d;
+	uint8_t left[64];
 	struct sm_archive_r *r;
 	struct sm_err e = { 0 };
 	const char *name;
@@ -640,7 +740,7 @@ static void test_leftover_after_end(void **state)
 	int fd = memfd(), t, rc;
 
 	(void)state;
-	write_sample(fd, d);
+	write_sample(fd, &d);
 	assert_int_equal(write(fd, "commit\n", 7), 7);
 	buf = slurp(fd, &len);
 	close(fd);
@@ -669,7 +769,7 @@ static double cpu_seconds(void)
 /* A child that writes the sample into a new pipe p after ms milliseconds. */
 static pid_t late_writer(int p[2], unsigned ms)
 {
-	uint8_t d[32];
+	struct sm_digest_value d;
 	pid_t pid;
 
 	assert_int_equal(pipe(p), 0);
@@ -679,7 +779,7 @@ static pid_t late_writer(int p[2], unsigned ms)
 		signal(SIGPIPE, SIG_DFL);
 		close(p[0]);
 		usleep(ms * 1000);
-		write_sample(p[1], d);
+		write_sample(p[1], &d);
 		_exit(0);
 	}
 	close(p[1]);
@@ -693,7 +793,7 @@ static pid_t late_writer(int p[2], unsigned ms)
  */
 static void test_nonblocking_input_waits(void **state)
 {
-	uint8_t got[32];
+	struct sm_digest_value got = { .alg = SM_DIGEST_XXH3_128 };
 	struct sm_err e = { 0 };
 	int p[2], rc, status, have;
 	double cpu;
@@ -703,7 +803,7 @@ static void test_nonblocking_input_waits(void **state)
 	pid = late_writer(p, 500);
 	assert_int_equal(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
 	cpu = cpu_seconds();
-	assert_int_equal(read_sample(p[0], &rc, &e, got, &have), 4);
+	assert_int_equal(read_sample(p[0], &rc, &e, &got, &have), 4);
 	assert_int_equal(rc, 0);
 	assert_true(have);
 	/* half a second of waiting, next to no CPU (a spin took it all) */
@@ -737,6 +837,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_digest_framing_both_algorithms),
+		cmocka_unit_test(test_digest_text),
 		cmocka_unit_test(test_deterministic_and_fixed_header),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_flipped_byte),

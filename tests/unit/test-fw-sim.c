@@ -34,6 +34,7 @@
 #include "fw/fw.h"
 #include "fw/sevcrypto.h"
 #include "base/util.h"
+#include "fw/sim-platform.h"
 
 #define PG 4096u
 #define NPAGES 4
@@ -1880,6 +1881,268 @@ static void test_recover(void **state)
 	sm_fw_close(vmm);
 }
 
+/* ---- launch (issue 14): sevctl's measurement vectors, byte for byte ---- */
+
+static uint8_t *vec(const char *rel, size_t *len)
+{
+	const char *d = getenv("SEVMIG_AMD_CERTS");
+	char path[4096];
+	struct sm_err e;
+	uint8_t *buf = NULL;
+
+	snprintf(path, sizeof(path), "%s/../sevctl-vectors/%s",
+		 d && *d ? d : "../shared/testdata/amd-certs", rel);
+	must(sm_read_file(path, 1 << 20, &buf, len, &e), &e);
+	return buf;
+}
+
+/* A new platform root/NAME (under dir_a's ARK) with this API and build. */
+static const char *launch_platform(const char *name, int major, int minor,
+				   int build)
+{
+	static char dir[300];
+	struct sm_sim_platform_opts o = { .ark_from = dir_a };
+	char path[400];
+	uint8_t *buf;
+	size_t len;
+	char *p, *out;
+	struct sm_err e;
+	int n;
+
+	snprintf(dir, sizeof(dir), "%s/%s", root, name);
+	must(sm_fw_sim_platform_init(dir, &o, &e), &e);
+	snprintf(path, sizeof(path), "%s/platform.json", dir);
+	buf = rdf(dir, "platform.json", &len);
+	out = malloc(len + 64);
+	assert_non_null(out);
+	p = strstr((char *)buf, "\"chip_id\"");
+	assert_non_null(p);
+	n = sprintf(out,
+		    "{\n  \"api_major\": %d,\n  \"api_minor\": %d,\n"
+		    "  \"build\": %d,\n  ",
+		    major, minor, build);
+	memcpy(out + n, p, len - (size_t)(p - (char *)buf));
+	must(sm_write_file_atomic(path, out,
+				  (size_t)n + len - (size_t)(p - (char *)buf),
+				  0644, &e),
+	     &e);
+	free(out);
+	free(buf);
+	return dir;
+}
+
+/*
+ * An owner session for platform dir: GODH = platform dir_c's PDH (its
+ * key stands in for the owner's), TEK = tek, TIK = tik.
+ */
+static void owner_session(const char *dir, const uint8_t *tek,
+			  const uint8_t *tik, uint32_t policy,
+			  uint8_t godh[SM_SEV_CERT_LEN],
+			  uint8_t session[SM_SESSION_LEN])
+{
+	struct sm_sim_platform owner = { 0 }, plat = { 0 };
+	uint8_t z[SM_ECDH_Z_LEN], nonce[16] = { 1 }, iv[16] = { 2 };
+	struct sm_err e;
+	struct sm_tk tk;
+	uint8_t *cert;
+	size_t len;
+
+	must(sm_sim_platform_load(dir_c, &owner, &e), &e);
+	must(sm_sim_platform_load(dir, &plat, &e), &e);
+	must(sm_key_ecdh(owner.pdh_key, &plat.pdh, z, &e), &e);
+	memcpy(tk.tek, tek, 16);
+	memcpy(tk.tik, tik, 16);
+	must(sm_session_build(z, sizeof(z), nonce, iv, &tk, policy, session,
+			      &e),
+	     &e);
+	cert = rdf(dir_c, "pdh.cert", &len);
+	assert_int_equal(len, SM_SEV_CERT_LEN);
+	memcpy(godh, cert, SM_SEV_CERT_LEN);
+	free(cert);
+	sm_sim_platform_free(&owner);
+	sm_sim_platform_free(&plat);
+}
+
+static void expect_status(int rc, struct sm_fw *fw, uint32_t status)
+{
+	assert_int_equal(rc, -1);
+	assert_int_equal(fw->fw_error, status);
+}
+
+/*
+ * The plain-SEV vector: API 1.40 build 40, policy 0x03, the trimmed OVMF
+ * as the only measured data, tik1.bin, sevctl's nonce: sevctl's blob.
+ * Then the launch secret and the state rules around it.
+ */
+static void test_launch_measure_vector(void **state)
+{
+	static const uint8_t tek[16] = { 0x7e };
+	uint8_t godh[SM_SEV_CERT_LEN], session[SM_SESSION_LEN], nonce[16];
+	uint8_t out[SM_FW_LAUNCH_MEASURE_LEN], table[64], trans[64], back[64];
+	uint8_t hdr[SM_PKT_HDR_LEN], iv[16] = { 9 };
+	char b64[80];
+	size_t tik_len, ovmf_len;
+	uint8_t *tik = vec("measurement/tik1.bin", &tik_len);
+	uint8_t *ovmf = vec(
+		"OVMF.amdsev.fd_trimmed_edk2-ovmf-20220126gitbb1bba3d77-4.el9",
+		&ovmf_len);
+	struct sm_fw_sim_launch a = { .policy = 0x03, .nvcpus = 1 };
+	struct sm_fw_guest_status gs;
+	struct sm_err e = { 0 };
+	struct sm_pkt *p;
+	struct sm_tk tk;
+	struct sm_fw *fw;
+	const char *dir;
+	int i;
+
+	(void)state;
+	dir = launch_platform("launch-1.40", 1, 40, 40);
+	owner_session(dir, tek, tik, 0x03, godh, session);
+	fw = open_fw(dir);
+	/* a session made for another policy: its POLICY_MAC fails */
+	a.godh = godh;
+	a.session = session;
+	a.policy = 0x01;
+	expect_status(sm_fw_sim_launch_start(fw, &a, &e), fw,
+		      SM_FW_BAD_MEASUREMENT);
+	a.policy = 0x03;
+	/* a GODH that is not a PDH-usage key: INVALID_CERTIFICATE */
+	godh[8] ^= 0x01;
+	expect_status(sm_fw_sim_launch_start(fw, &a, &e), fw,
+		      SM_FW_INVALID_CERTIFICATE);
+	godh[8] ^= 0x01;
+	/* a session without its GODH never reaches the firmware */
+	a.godh = NULL;
+	assert_int_equal(sm_fw_sim_launch_start(fw, &a, &e), -1);
+	assert_int_equal(fw->sys_errno, EINVAL);
+	a.godh = godh;
+	must(sm_fw_sim_launch_start(fw, &a, &e), &e);
+	expect_status(sm_fw_sim_launch_start(fw, &a, &e), fw,
+		      SM_FW_INVALID_GUEST_STATE);
+	expect_status(sm_fw_sim_launch_update_data(fw, ovmf, 15, &e), fw,
+		      SM_FW_INVALID_LENGTH);
+	/* too early: no MEASURE yet */
+	expect_status(sm_fw_sim_launch_finish(fw, &e), fw,
+		      SM_FW_INVALID_GUEST_STATE);
+	must(sm_fw_sim_launch_update_data(fw, ovmf, ovmf_len, &e), &e);
+	assert_int_equal(
+		sm_base64_decode("wxP6tRHCFrFQWxsuqZA8QA==", nonce, 16), 16);
+	sm_fw_sim_test_mnonce(fw, nonce);
+	must(sm_fw_sim_launch_measure(fw, out, &e), &e);
+	sm_base64_encode(out, sizeof(out), b64);
+	assert_string_equal(
+		b64,
+		"oMDewIouJSpbpNRHj7Mk3p08H2dPZQdsZMU14qIymBnDE/q1EcIWsVBbGy6pkDxA");
+	must(sm_fw_guest_status(fw, &gs, &e), &e);
+	assert_int_equal(gs.state, SM_GUEST_LSECRET);
+	expect_status(sm_fw_sim_launch_measure(fw, out, &e), fw,
+		      SM_FW_INVALID_GUEST_STATE);
+
+	/* LAUNCH_SECRET: the owner seals with the TEK/TIK and MEASURE */
+	for (i = 0; i < 64; i++)
+		table[i] = (uint8_t)i;
+	memcpy(tk.tek, tek, 16);
+	memcpy(tk.tik, tik, 16);
+	must(sm_pkt_new(&p, &tk, &e), &e);
+	must(sm_pkt_seal_secret(p, out, iv, 0, table, sizeof(table), trans, hdr,
+				&e),
+	     &e);
+	/* one flipped bit: BAD_MEASUREMENT, nothing decrypted, still LSECRET */
+	trans[5] ^= 1;
+	memset(back, 0xaa, sizeof(back));
+	expect_status(sm_fw_sim_launch_secret(fw, hdr, trans, sizeof(trans),
+					      back, &e),
+		      fw, SM_FW_BAD_MEASUREMENT);
+	for (i = 0; i < 64; i++)
+		assert_int_equal(back[i], 0xaa);
+	trans[5] ^= 1;
+	expect_status(sm_fw_sim_launch_secret(fw, hdr, trans, 60, back, &e), fw,
+		      SM_FW_INVALID_LENGTH);
+	must(sm_fw_sim_launch_secret(fw, hdr, trans, sizeof(trans), back, &e),
+	     &e);
+	assert_memory_equal(back, table, sizeof(table));
+	must(sm_fw_sim_launch_finish(fw, &e), &e);
+	must(sm_fw_guest_status(fw, &gs, &e), &e);
+	assert_int_equal(gs.state, SM_GUEST_RUNNING);
+	/* after LAUNCH_FINISH: no more secrets */
+	expect_status(sm_fw_sim_launch_secret(fw, hdr, trans, sizeof(trans),
+					      back, &e),
+		      fw, SM_FW_INVALID_GUEST_STATE);
+	sm_pkt_free(p);
+	sm_fw_close(fw);
+	free(tik);
+	free(ovmf);
+}
+
+/*
+ * The SEV-ES vector: API 1.49 build 6, policy 0x05, four vCPUs, the OVMF
+ * then vmsa0 for vCPU 0 and vmsa1 for the others, the nonce of sevctl's
+ * blob: sevctl's blob.  A plain SEV guest has no VMSA to measure.
+ */
+static void test_launch_measure_es_vector(void **state)
+{
+	static const char want[] =
+		"/o0nzDKE5XgtVnUZWPhUea/WZYrTKLExR7KCwuMdbActvpWfXTFk21KMZIAAhQny";
+	static const uint8_t tek[16] = { 0x11 };
+	uint8_t godh[SM_SEV_CERT_LEN], session[SM_SESSION_LEN];
+	uint8_t out[SM_FW_LAUNCH_MEASURE_LEN], blob[48];
+	char b64[80];
+	size_t tik_len, ovmf_len, v0_len, v1_len;
+	uint8_t *tik = vec("measurement/tik1.bin", &tik_len);
+	uint8_t *ovmf = vec(
+		"OVMF.amdsev.fd_trimmed_edk2-ovmf-20220126gitbb1bba3d77-4.el9",
+		&ovmf_len);
+	uint8_t *v0 = vec("vmsa0.bin", &v0_len),
+		*v1 = vec("vmsa1.bin", &v1_len);
+	struct sm_fw_sim_launch a = { .policy = 0x05, .nvcpus = 4 };
+	struct sm_err e = { 0 };
+	struct sm_fw *fw;
+	const char *dir;
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(v0_len, SM_PAGE_SIZE);
+	assert_int_equal(v1_len, SM_PAGE_SIZE);
+	dir = launch_platform("launch-1.49", 1, 49, 6);
+	owner_session(dir, tek, tik, 0x05, godh, session);
+	a.godh = godh;
+	a.session = session;
+	fw = open_fw(dir);
+	must(sm_fw_sim_launch_start(fw, &a, &e), &e);
+	must(sm_fw_sim_launch_update_data(fw, ovmf, ovmf_len, &e), &e);
+	for (i = 0; i < 4; i++)
+		must(sm_fw_sim_launch_update_vmsa(fw, i, i ? v1 : v0, &e), &e);
+	assert_int_equal(sm_base64_decode(want, blob, sizeof(blob)), 48);
+	sm_fw_sim_test_mnonce(fw, blob + 32);
+	must(sm_fw_sim_launch_measure(fw, out, &e), &e);
+	sm_base64_encode(out, sizeof(out), b64);
+	assert_string_equal(b64, want);
+	/* the VMSA the guest runs from is the one measured */
+	must(sm_fw_sim_launch_finish(fw, &e), &e);
+	{
+		uint8_t page[SM_PAGE_SIZE];
+
+		must(sm_fw_sim_vmsa_read(fw, 1, page, &e), &e);
+		assert_memory_equal(page, v1, SM_PAGE_SIZE);
+	}
+	sm_fw_close(fw);
+
+	/* plain SEV: LAUNCH_UPDATE_VMSA is refused */
+	a.policy = 0x01;
+	a.nvcpus = 1;
+	a.godh = NULL;
+	a.session = NULL;
+	fw = open_fw(dir);
+	must(sm_fw_sim_launch_start(fw, &a, &e), &e);
+	expect_status(sm_fw_sim_launch_update_vmsa(fw, 0, v0, &e), fw,
+		      SM_FW_INVALID_GUEST);
+	sm_fw_close(fw);
+	free(tik);
+	free(ovmf);
+	free(v0);
+	free(v1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1909,6 +2172,8 @@ int main(void)
 		cmocka_unit_test(test_shared_header_tampering),
 		cmocka_unit_test(test_channel_reopened_elsewhere),
 		cmocka_unit_test(test_recover),
+		cmocka_unit_test(test_launch_measure_vector),
+		cmocka_unit_test(test_launch_measure_es_vector),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -83,6 +83,44 @@ static void test_manifest_roundtrip(void **state)
 	free(json2);
 }
 
+/*
+ * The digest algorithm: a SHA-256 manifest has no "digest" key (the bytes
+ * of every archive before it), XXH3-128 is named, an unknown one is a
+ * stream this build cannot read.
+ */
+static void test_manifest_digest(void **state)
+{
+	struct sm_manifest m, back;
+	struct sm_err e = { 0 };
+	char *json, *bad;
+	size_t len;
+
+	(void)state;
+	init_manifest(&m);
+	m.digest = SM_DIGEST_SHA256;
+	assert_int_equal(sm_manifest_encode(&m, &json, &len, &e), 0);
+	assert_null(strstr(json, "digest"));
+	assert_int_equal(sm_manifest_decode(json, len, &back, &e), 0);
+	assert_int_equal(back.digest, SM_DIGEST_SHA256);
+	free(json);
+
+	m.digest = SM_DIGEST_XXH3_128;
+	assert_int_equal(sm_manifest_encode(&m, &json, &len, &e), 0);
+	assert_non_null(strstr(json, "\"digest\": \"xxh3-128\""));
+	assert_int_equal(sm_manifest_decode(json, len, &back, &e), 0);
+	assert_int_equal(back.digest, SM_DIGEST_XXH3_128);
+	bad = subst(json, "\"xxh3-128\"", "\"blake3\"");
+	assert_int_equal(sm_manifest_decode(bad, strlen(bad), &back, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_UNSUPPORTED);
+	assert_non_null(strstr(e.msg, "unsupported manifest digest 'blake3'"));
+	free(bad);
+	bad = subst(json, "\"xxh3-128\"", "1");
+	assert_int_equal(sm_manifest_decode(bad, strlen(bad), &back, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_VERIFY);
+	free(bad);
+	free(json);
+}
+
 static void expect_decode(const char *json, enum sm_exit code, const char *what)
 {
 	struct sm_manifest m;
@@ -260,13 +298,14 @@ static void test_trailer(void **state)
 	size_t len;
 
 	(void)state;
-	memset(t.digest, 0x7e, 32);
+	t.digest.alg = SM_DIGEST_SHA256;
+	memset(t.digest.b, 0x7e, 32);
 	assert_int_equal(sm_trailer_encode(&t, &json, &len, &e), 0);
 	assert_int_equal(sm_trailer_decode(json, len, &back, &e), 0);
 	assert_int_equal(back.counts.private_pages, 10);
 	assert_int_equal(back.counts.vmsas, 1);
 	assert_int_equal(back.device_state_size, 1234);
-	assert_memory_equal(back.digest, t.digest, 32);
+	assert_true(sm_digest_equal(&back.digest, &t.digest));
 	bad = subst(json, "\"records\": 16", "\"records\": 17");
 	assert_int_equal(sm_trailer_decode(bad, strlen(bad), &back, &e), -1);
 	assert_non_null(strstr(e.msg, "not the sum"));
@@ -274,6 +313,19 @@ static void test_trailer(void **state)
 	bad = subst(json, "sha256:7e", "md5:7e");
 	assert_int_equal(sm_trailer_decode(bad, strlen(bad), &back, &e), -1);
 	assert_non_null(strstr(e.msg, "bad digest"));
+	free(bad);
+	/* a known algorithm with the other's length */
+	bad = subst(json, "sha256:7e7e7e7e7e7e7e7e", "xxh3-128:");
+	assert_int_equal(sm_trailer_decode(bad, strlen(bad), &back, &e), -1);
+	assert_non_null(strstr(e.msg, "bad digest"));
+	free(bad);
+	bad = subst(
+		json,
+		"sha256:7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e",
+		"xxh3-128:7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7f");
+	assert_int_equal(sm_trailer_decode(bad, strlen(bad), &back, &e), 0);
+	assert_int_equal(back.digest.alg, SM_DIGEST_XXH3_128);
+	assert_int_equal(back.digest.b[15], 0x7f);
 	free(bad);
 	bad = subst(json, "\"private\": 10", "\"private\": 10, \"x\": 1");
 	assert_int_equal(sm_trailer_decode(bad, strlen(bad), &back, &e), -1);
@@ -319,6 +371,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manifest_roundtrip),
+		cmocka_unit_test(test_manifest_digest),
 		cmocka_unit_test(test_manifest_strict),
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_shared),

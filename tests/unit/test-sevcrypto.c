@@ -349,6 +349,114 @@ static void test_pkt_wrong_session(void **state)
 	sm_pkt_free(p);
 }
 
+/*
+ * The LAUNCH_SECRET packet against sevctl's vector
+ * (../shared/testdata/sevctl-vectors/README.md, "Secret"): secret1.txt
+ * under GUID 736869e5-84f0-4973-92ec-06879ce3da0b in an OVMF secret
+ * table, padded to 16, sealed with tek1/tik1, the README's IV and the
+ * MEASURE of its launch-measure blob, gives sevctl's header and payload;
+ * and opens back, but not under another MEASURE.
+ */
+static uint8_t *vector_file(const char *rel, size_t *len)
+{
+	const char *d = getenv("SEVMIG_AMD_CERTS");
+	char path[4096];
+	struct sm_err e;
+	uint8_t *buf = NULL;
+
+	snprintf(path, sizeof(path), "%s/../sevctl-vectors/%s",
+		 d && *d ? d : "../shared/testdata/amd-certs", rel);
+	if (sm_read_file(path, 1 << 20, &buf, len, &e) < 0) {
+		fprintf(stderr, "cannot read %s: %s\n", path, e.msg);
+		fail();
+	}
+	return buf;
+}
+
+/* An EFI GUID's bytes: the first three fields little-endian. */
+static void guid_bytes(const char *g, uint8_t out[16])
+{
+	uint8_t be[16];
+	char hex[33];
+	size_t i, j = 0;
+
+	for (i = 0; g[i]; i++)
+		if (g[i] != '-')
+			hex[j++] = g[i];
+	hex[j] = '\0';
+	assert_int_equal(sm_hex_decode(hex, be, 16), 16);
+	for (i = 0; i < 4; i++)
+		out[i] = be[3 - i];
+	out[4] = be[5];
+	out[5] = be[4];
+	out[6] = be[7];
+	out[7] = be[6];
+	memcpy(out + 8, be + 8, 8);
+}
+
+static void test_launch_secret_vector(void **state)
+{
+	static const char blob_b64[] =
+		"TLeA7607lZQntLjRY1/i+sbtdSZ+75zxpz4Px9hzpBLwItF5Q2o4prA++3ZZv9ZS";
+	static const char hdr_b64[] =
+		"AAAAAKxUdO1N0yx9mJ7FI9klWey8FSzeYQ4X8K71VzNKLU/KQsIsQxLjtbhaPUewqshX5Q==";
+	static const char payload_b64[] =
+		"0U3e5PcXv0UW+H4tSBFKOdCYfKE1+j38Bc2fuO16mYiyI+sWx7INfn+lgYj56GL12yyinDa+lVfCCwD/2w5cPA==";
+	uint8_t blob[48], iv[16], want_hdr[SM_PKT_HDR_LEN], want_payload[64];
+	uint8_t table[64] = { 0 }, trans[64], back[64], hdr[SM_PKT_HDR_LEN];
+	size_t tik_len, tek_len, data_len, n;
+	uint8_t *tik = vector_file("secret/tik1.bin", &tik_len);
+	uint8_t *tek = vector_file("secret/tek1.bin", &tek_len);
+	uint8_t *data = vector_file("secret/secret1.txt", &data_len);
+	struct sm_err e = { 0 };
+	struct sm_pkt *p;
+	struct sm_tk tk;
+
+	(void)state;
+	assert_int_equal(tik_len, 16);
+	assert_int_equal(tek_len, 16);
+	assert_int_equal(sm_base64_decode(blob_b64, blob, sizeof(blob)), 48);
+	assert_int_equal(sm_base64_decode("rFR07U3TLH2YnsUj2SVZ7A==", iv, 16),
+			 16);
+	assert_int_equal(sm_base64_decode(hdr_b64, want_hdr, sizeof(want_hdr)),
+			 SM_PKT_HDR_LEN);
+	assert_int_equal(sm_base64_decode(payload_b64, want_payload,
+					  sizeof(want_payload)),
+			 64);
+	/* table header, then one entry; total 16 + 4 + 16 + 4 + 18 = 58 */
+	n = 16 + 4 + 16 + 4 + data_len;
+	guid_bytes("1e74f542-71dd-4d66-963e-ef4287ff173b", table);
+	table[16] = (uint8_t)n;
+	guid_bytes("736869e5-84f0-4973-92ec-06879ce3da0b", table + 20);
+	table[36] = (uint8_t)(16 + 4 + data_len);
+	memcpy(table + 40, data, data_len);
+	n = (n + 15) & ~(size_t)15;
+	assert_int_equal(n, 64);
+
+	memcpy(tk.tek, tek, 16);
+	memcpy(tk.tik, tik, 16);
+	assert_int_equal(sm_pkt_new(&p, &tk, &e), 0);
+	assert_int_equal(sm_pkt_seal_secret(p, blob, iv, 0, table, n, trans,
+					    hdr, &e),
+			 0);
+	assert_memory_equal(hdr, want_hdr, SM_PKT_HDR_LEN);
+	assert_memory_equal(trans, want_payload, 64);
+	assert_int_equal(sm_pkt_open_secret(p, blob, hdr, trans, n, back, &e),
+			 0);
+	assert_memory_equal(back, table, n);
+	/* another launch's MEASURE, or the data packets' context byte */
+	blob[0] ^= 1;
+	assert_int_equal(sm_pkt_open_secret(p, blob, hdr, trans, n, back, &e),
+			 -1);
+	assert_int_equal(e.code, SM_EXIT_VERIFY);
+	assert_int_equal(sm_pkt_open(p, hdr, trans, n, back, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_VERIFY);
+	sm_pkt_free(p);
+	free(tik);
+	free(tek);
+	free(data);
+}
+
 static void test_pkt_limits(void **state)
 {
 	uint8_t iv[16], plain[64], hdr[SM_PKT_HDR_LEN];
@@ -393,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_pkt_tamper),
 		cmocka_unit_test(test_pkt_wrong_session),
 		cmocka_unit_test(test_pkt_limits),
+		cmocka_unit_test(test_launch_secret_vector),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
