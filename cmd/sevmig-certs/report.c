@@ -72,42 +72,34 @@ static int report_show(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "product", required_argument, NULL, OPT_PRODUCT },
 		{ "json", no_argument, NULL, 'J' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sm_snp_report r;
 	enum sm_product product = SM_PRODUCT_UNKNOWN;
-	int c, json = 0, verbose = 0, quiet = 0;
+	struct sm_cli_common co = { 0 };
 	const char *in, *name;
 	struct sm_err e;
 	char *text;
+	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "JvqhV", longopts, NULL)) != -1) {
+		switch (sm_cli_common_opt(&co, c, show_usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		}
 		switch (c) {
 		case OPT_PRODUCT:
 			if (snp_product("report show", optarg, &product) < 0)
 				return SM_EXIT_USAGE;
 			break;
-		case 'J':
-			json = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, show_usage);
 		default:
 			return sm_cli_sub_try_help("report show");
 		}
 	}
-	certs_verbosity(verbose, quiet);
+	certs_verbosity(co.verbose, co.quiet);
 	if (optind >= argc)
 		return certs_usage("report show", "no report given");
 	if (argc - optind > 1)
@@ -116,8 +108,8 @@ static int report_show(int argc, char **argv)
 	name = strcmp(in, "-") == 0 ? "(stdin)" : in;
 	if (sm_snp_report_load(in, &r, &e) < 0)
 		return sm_cli_report(&e);
-	text = json ? sm_snp_report_json(&r, name, product, &e) :
-		      sm_snp_report_text(&r, name, product, &e);
+	text = co.json ? sm_snp_report_json(&r, name, product, &e) :
+			 sm_snp_report_text(&r, name, product, &e);
 	if (!text || certs_put(text, &e) < 0)
 		return sm_cli_close_stdout(sm_cli_report(&e));
 	return sm_cli_close_stdout(SM_EXIT_OK);
@@ -205,21 +197,25 @@ static int report_verify(int argc, char **argv)
 		{ "expect-policy", required_argument, NULL, OPT_POLICY },
 		{ "min-tcb", required_argument, NULL, OPT_MINTCB },
 		{ "json", no_argument, NULL, 'J' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct sm_snp_report r;
 	static struct sm_snp_verify_result res;
 	struct sm_snp_verify_opts o;
-	int c, json = 0, verbose = 0, quiet = 0, rc;
+	struct sm_cli_common co = { 0 };
 	const char *in, *name;
 	struct sm_err e;
+	int c, rc;
 
 	memset(&o, 0, sizeof(o));
 	while ((c = getopt_long(argc, argv, "JvqhV", longopts, NULL)) != -1) {
+		switch (sm_cli_common_opt(&co, c, verify_usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		}
 		switch (c) {
 		case OPT_VCEK:
 			o.vcek = optarg;
@@ -265,23 +261,11 @@ static int report_verify(int argc, char **argv)
 					"bad --min-tcb '%s': expected NAME=N[,NAME=N...] with NAME fmc, bl, tee, snp or ucode and N 0-255",
 					optarg);
 			break;
-		case 'J':
-			json = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, verify_usage);
 		default:
 			return sm_cli_sub_try_help("report verify");
 		}
 	}
-	certs_verbosity(verbose, quiet);
+	certs_verbosity(co.verbose, co.quiet);
 	if (optind >= argc)
 		return certs_usage("report verify", "no report given");
 	if (argc - optind > 1)
@@ -298,13 +282,13 @@ static int report_verify(int argc, char **argv)
 		return sm_cli_report(&e);
 	rc = sm_snp_verify(&r, &o, &res, &e);
 	if (res.nchecks > 0) {
-		if (json) {
+		if (co.json) {
 			struct sm_err je;
 			char *text = sm_snp_verify_json(&res, name, &je);
 
 			if (!text || certs_put(text, &je) < 0)
 				return sm_cli_close_stdout(sm_cli_report(&je));
-		} else if (!quiet) {
+		} else if (!co.quiet) {
 			print_checks(&res, name);
 		}
 	}
