@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sevmig-certs/certs.h"
+#include "base/util.h"
 #include "cli/cli.h"
 
 static const struct sm_cli_cmd cmds[] = {
@@ -21,13 +22,14 @@ static const struct sm_cli_cmd cmds[] = {
 	  "write a bundle's certificates as separate files" },
 	{ "fetch", certs_fetch,
 	  "get a platform's chain and print it as a verified bundle" },
+	{ "report", certs_report,
+	  "show or verify a SEV-SNP attestation report" },
 };
 
 static const char *const synopses[] = {
-	CERTS_VERIFY_SYNOPSIS,
-	CERTS_SHOW_SYNOPSIS,
-	CERTS_SPLIT_SYNOPSIS,
-	CERTS_FETCH_SYNOPSIS,
+	CERTS_VERIFY_SYNOPSIS,	    CERTS_SHOW_SYNOPSIS,
+	CERTS_SPLIT_SYNOPSIS,	    CERTS_FETCH_SYNOPSIS,
+	CERTS_REPORT_SHOW_SYNOPSIS, CERTS_REPORT_VERIFY_SYNOPSIS,
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -37,9 +39,10 @@ static void usage(void)
 	size_t i;
 
 	fputs("Usage:\n", stdout);
-	for (i = 0; i < NCMDS; i++)
+	for (i = 0; i < SM_ARRAY_SIZE(synopses); i++)
 		printf(" %s\n", synopses[i]);
-	fputs("\nFetch, verify, show and split AMD SEV certificate chains.\n",
+	fputs("\nFetch, verify, show and split AMD SEV certificate chains; show,\n"
+	      "verify and fetch the VCEK of SEV-SNP attestation reports.\n",
 	      stdout);
 	sm_cli_print_commands(cmds, NCMDS);
 	fputs("\nOptions:\n" CERTS_COMMON_HELP

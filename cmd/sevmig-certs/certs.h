@@ -19,6 +19,7 @@ int certs_verify(int argc, char **argv);
 int certs_show(int argc, char **argv);
 int certs_split(int argc, char **argv);
 int certs_fetch(int argc, char **argv);
+int certs_report(int argc, char **argv);
 
 /* The synopsis lines (also the top-level --help and the man page). */
 #define CERTS_VERIFY_SYNOPSIS \
@@ -26,6 +27,13 @@ int certs_fetch(int argc, char **argv);
 #define CERTS_SHOW_SYNOPSIS "sevmig-certs show [-J] FILE..."
 #define CERTS_SPLIT_SYNOPSIS "sevmig-certs split [--dir DIR] BUNDLE"
 #define CERTS_FETCH_SYNOPSIS "sevmig-certs fetch [options] [SOURCE]"
+#define CERTS_REPORT_SHOW_SYNOPSIS \
+	"sevmig-certs report show [--product NAME] [-J] FILE"
+#define CERTS_REPORT_VERIFY_SYNOPSIS                                           \
+	"sevmig-certs report verify [--vcek FILE | --certs DIR] [--crl FILE] " \
+	"[--product NAME] [--expect-measurement HEX] "                         \
+	"[--expect-report-data HEX] [--expect-policy HEX] [--min-tcb SPEC] "   \
+	"[-J] FILE"
 
 /* The options every subcommand shares, as help lines. */
 #define CERTS_COMMON_HELP                                     \

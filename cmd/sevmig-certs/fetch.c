@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* sevmig-certs fetch: get a chain, verify it, print it as a bundle. */
+/*
+ * sevmig-certs fetch: get a chain, verify it, print it as a bundle; or,
+ * for vcek:FILE, the VCEK of an SEV-SNP report with its chain, as PEM.
+ */
 #include "certs.h"
 
 #include <getopt.h>
@@ -8,6 +11,8 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "certs/snp-report.h"
+#include "fetch/vcek.h"
 
 static void fetch_usage(void)
 {
@@ -19,6 +24,8 @@ static void fetch_usage(void)
 	      " file:PATH                  a bundle, directory, certificate file or QEMU reply\n"
 	      " ssh://[USER@]HOST[:PORT]   sevmig-certs fetch on that host\n"
 	      " sim:DIR                    a simulated host (sevmig-sim)\n"
+	      " vcek:FILE                  the VCEK that signed the SEV-SNP report FILE,\n"
+	      "                            from the KDS, printed as PEM with its chain\n"
 	      "\nOptions:\n"
 	      " -o, --output FILE           write the bundle to FILE (default: stdout)\n"
 	      "     --kds-url URL           AMD KDS base URL (default: $SEVMIG_KDS_URL or AMD's)\n"
@@ -29,7 +36,8 @@ static void fetch_usage(void)
 	      "     --retries N             extra KDS attempts (default: 3)\n"
 	      "     --product NAME          naples, rome, milan, genoa or turin (default: detect)\n"
 	      "     --ark FILE              trust this ARK instead of AMD's built-in roots\n"
-	      "     --remote-program PATH   sevmig-certs on the ssh host (default: sevmig-certs)\n" CERTS_COMMON_HELP,
+	      "     --remote-program PATH   sevmig-certs on the ssh host (default: sevmig-certs)\n"
+	      "     --crl FILE              (vcek:) check revocation with this CRL, not the KDS's\n" CERTS_COMMON_HELP,
 	      stdout);
 }
 
@@ -49,10 +57,11 @@ static int parse_seconds(const char *opt, const char *s, double *out)
 
 struct fetch_args {
 	struct sm_fetch_opts o;
-	const char *source, *output, *ark;
+	const char *source, *output, *ark, *crl;
 };
 
 static int run_fetch(const struct fetch_args *a);
+static int run_fetch_vcek(const struct fetch_args *a);
 
 int certs_fetch(int argc, char **argv)
 {
@@ -66,6 +75,7 @@ int certs_fetch(int argc, char **argv)
 		OPT_PRODUCT,
 		OPT_ARK,
 		OPT_REMOTE_PROGRAM,
+		OPT_CRL,
 	};
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -80,6 +90,7 @@ int certs_fetch(int argc, char **argv)
 		{ "ark", required_argument, NULL, OPT_ARK },
 		{ "remote-program", required_argument, NULL,
 		  OPT_REMOTE_PROGRAM },
+		{ "crl", required_argument, NULL, OPT_CRL },
 		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -141,6 +152,9 @@ int certs_fetch(int argc, char **argv)
 		case OPT_REMOTE_PROGRAM:
 			a.o.remote_program = optarg;
 			break;
+		case OPT_CRL:
+			a.crl = optarg;
+			break;
 		default:
 			return sm_cli_sub_try_help("fetch");
 		}
@@ -153,10 +167,17 @@ int certs_fetch(int argc, char **argv)
 	if (strcmp(a.output, "-") &&
 	    ((a.source && !strncmp(a.source, "file:", 5) &&
 	      sm_path_same(a.source + 5, a.output)) ||
-	     (a.ark && sm_path_same(a.ark, a.output))))
+	     (a.source && !strncmp(a.source, "vcek:", 5) &&
+	      sm_path_same(a.source + 5, a.output)) ||
+	     (a.ark && sm_path_same(a.ark, a.output)) ||
+	     (a.crl && sm_path_same(a.crl, a.output))))
 		return certs_usage(
 			"fetch",
 			"--output would overwrite an input of the fetch");
+	if (!strncmp(a.source, "vcek:", 5))
+		return sm_cli_close_stdout(run_fetch_vcek(&a));
+	if (a.crl)
+		return certs_usage("fetch", "--crl is for vcek: sources only");
 	return sm_cli_close_stdout(run_fetch(&a));
 }
 
@@ -204,5 +225,45 @@ static int run_fetch(const struct fetch_args *a)
 		return sm_cli_report(&e);
 	pr_info("chain from '%s' verified (%s)", a->source,
 		sm_product_name(r.product));
+	return SM_EXIT_OK;
+}
+
+/*
+ * fetch vcek:FILE: the report's VCEK, cert_chain and CRL from the KDS,
+ * each checked before it is cached; the PEM (VCEK, ASK, ARK) is written
+ * only when the report verifies with it.
+ */
+static int run_fetch_vcek(const struct fetch_args *a)
+{
+	static struct sm_snp_report r;
+	static struct sm_snp_verify_result res;
+	const char *file = a->source + 5;
+	int have_crl, rc;
+	struct sm_err e;
+	char *pem;
+	size_t i;
+
+	if (a->ark)
+		return certs_usage(
+			"fetch",
+			"--ark is not for vcek: sources (the SNP roots are pinned)");
+	if (!file[0])
+		return certs_usage("fetch", "vcek: needs a report file");
+	if (sm_snp_report_load(file, &r, &e) < 0)
+		return sm_cli_report(&e);
+	if (sm_vcek_fetch(&a->o, &r, a->crl, &pem, &have_crl, &res, &e) < 0) {
+		for (i = 0; i < res.nchecks; i++)
+			if (!res.checks[i].ok)
+				pr_info("FAIL %s: %s", res.checks[i].name,
+					res.checks[i].detail);
+		return sm_cli_report(&e);
+	}
+	rc = sm_write_file_atomic(a->output, pem, strlen(pem), 0644, &e);
+	free(pem);
+	if (rc < 0)
+		return sm_cli_report(&e);
+	pr_info("VCEK for '%s' verified (%s)%s", file,
+		sm_product_name(res.product),
+		have_crl ? "" : "; no CRL, revocation not checked");
 	return SM_EXIT_OK;
 }

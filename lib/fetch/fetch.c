@@ -582,6 +582,22 @@ static int kds_check(const uint8_t *buf, size_t len, void *arg,
 	return sm_err_set(e, SM_EXIT_VERIFY, "no built-in AMD ASK signs it");
 }
 
+void sm_fetch_kds_opts(const struct sm_fetch_opts *o, struct sm_kds_opts *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (o) {
+		k->url = o->kds_url;
+		k->cache_dir = o->cache_dir;
+		k->offline = o->offline;
+		k->retries = o->retries;
+	} else {
+		k->retries = -1;
+	}
+	k->connect_timeout = connect_timeout(o);
+	k->total_timeout = total_timeout(o);
+	k->retry_delay = env_seconds("SEVMIG_KDS_RETRY_DELAY", 0);
+}
+
 static int sign_cek(const struct sm_fetch_opts *o, struct sm_chain *ch,
 		    const struct sm_bundle_info *info, struct sm_err *e)
 {
@@ -596,17 +612,7 @@ static int sign_cek(const struct sm_fetch_opts *o, struct sm_chain *ch,
 			"CEK from '%s' is unsigned and the chip id is unknown: "
 			"cannot get the signed CEK from the KDS",
 			info->source);
-	if (o) {
-		k.url = o->kds_url;
-		k.cache_dir = o->cache_dir;
-		k.offline = o->offline;
-		k.retries = o->retries;
-	} else {
-		k.retries = -1;
-	}
-	k.connect_timeout = connect_timeout(o);
-	k.total_timeout = total_timeout(o);
-	k.retry_delay = env_seconds("SEVMIG_KDS_RETRY_DELAY", 0);
+	sm_fetch_kds_opts(o, &k);
 	k.check = kds_check;
 	k.check_arg = &ch->cek;
 	if (sm_kds_fetch_cek(&k, info->chip_id, info->chip_id_len, &cek, &len,

@@ -77,4 +77,12 @@ int sm_fetch(const char *source, const struct sm_fetch_opts *o,
 	     struct sm_chain *ch, struct sm_bundle_info *info,
 	     struct sm_amd_cert *sim_ark, int *have_sim_ark, struct sm_err *e);
 
+/*
+ * The KDS client's options for o (NULL: the defaults): URL, cache,
+ * offline, retries, and the timeouts and retry delay from o or the
+ * environment above.  No check callback.
+ */
+struct sm_kds_opts;
+void sm_fetch_kds_opts(const struct sm_fetch_opts *o, struct sm_kds_opts *k);
+
 #endif

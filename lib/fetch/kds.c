@@ -274,8 +274,9 @@ static int check_body(const struct sm_kds_opts *o, const uint8_t *buf,
 	return 0;
 }
 
-static int from_cache(const struct sm_kds_opts *o, const char *path,
-		      uint8_t **cek, size_t *len, struct sm_err *e)
+static int from_cache(const struct sm_kds_opts *o, const char *what,
+		      const char *path, uint8_t **cek, size_t *len,
+		      struct sm_err *e)
 {
 	struct stat st;
 
@@ -286,9 +287,9 @@ static int from_cache(const struct sm_kds_opts *o, const char *path,
 	if (check_body(o, *cek, *len, e) < 0) {
 		free(*cek);
 		*cek = NULL;
-		return sm_err_prefix(e, "cached CEK '%s'", path);
+		return sm_err_prefix(e, "cached %s '%s'", what, path);
 	}
-	pr_debug("CEK from cache '%s'", path);
+	pr_debug("%s from cache '%s'", what, path);
 	return 0;
 }
 
@@ -329,13 +330,17 @@ static int resolve_url(const struct sm_kds_opts *o, char *base, size_t len,
 	return 0;
 }
 
-int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
-		     size_t id_len, uint8_t **cek, size_t *len,
-		     struct sm_err *e)
+/*
+ * GET <base><path> for the document what names, cached as
+ * <cache>/kds/<name> (name NULL: never cached; refresh: not read from the
+ * cache unless offline).
+ */
+static int kds_get(const struct sm_kds_opts *o, const char *what,
+		   const char *upath, const char *name, int refresh,
+		   uint8_t **cek, size_t *len, struct sm_err *e)
 {
 	double connect, total, delay[2], maxwait, deadline, wait = 0, left;
 	char base[2048], url[2400], dir[4096], path[4400];
-	char hex[2 * 64 + 1];
 	struct body b = { 0 };
 	int retries, attempt, have_dir, rc;
 	enum attempt r = ATT_FINAL;
@@ -343,19 +348,17 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 
 	*cek = NULL;
 	*len = 0;
-	if (!id_len || id_len > 64)
-		return sm_err_set(e, SM_EXIT_USAGE,
-				  "fetching CEK: bad chip id length %zu",
-				  id_len);
 	if (resolve_url(o, base, sizeof(base), e) < 0)
 		return -1;
-	sm_hex_encode(id, id_len, hex);
-	snprintf(url, sizeof(url), "%s/cek/id/%s", base, hex);
+	snprintf(url, sizeof(url), "%s%s", base, upath);
 
-	have_dir = !o->no_cache && sm_kds_cache_dir(o, dir, sizeof(dir)) == 0;
+	have_dir = name && !o->no_cache &&
+		   sm_kds_cache_dir(o, dir, sizeof(dir)) == 0;
 	if (have_dir) {
-		snprintf(path, sizeof(path), "%s/kds/cek-%s.cert", dir, hex);
-		rc = from_cache(o, path, cek, len, e);
+		snprintf(path, sizeof(path), "%s/kds/%s", dir, name);
+		rc = refresh && !o->offline ?
+			     1 :
+			     from_cache(o, what, path, cek, len, e);
 		if (rc == 0)
 			return 0;
 		if (rc < 0 && o->offline)
@@ -367,14 +370,14 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 		if (!have_dir)
 			return sm_err_set(
 				e, SM_EXIT_IO,
-				"no CEK cache to use offline: set XDG_CACHE_HOME "
-				"or a cache directory");
+				"no %s cache to use offline: set XDG_CACHE_HOME "
+				"or a cache directory",
+				what);
 		return sm_err_set(
 			e, SM_EXIT_IO,
-			"no cached CEK '%s': offline, so the KDS was not asked",
-			path);
+			"no cached %s '%s': offline, so the KDS was not asked",
+			what, path);
 	}
-
 	connect = o->connect_timeout > 0 ? o->connect_timeout : DEF_CONNECT;
 	total = o->total_timeout > 0 ? o->total_timeout : DEF_TOTAL;
 	retries = o->retries >= 0 ? o->retries : DEF_RETRIES;
@@ -389,7 +392,8 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 	if (!h)
 		return sm_err_set(
 			e, SM_EXIT_FAILURE,
-			"fetching CEK '%s': cannot create a curl handle", url);
+			"fetching %s '%s': cannot create a curl handle", what,
+			url);
 	deadline = sm_now() + total;
 	for (attempt = 1;; attempt++) {
 		left = deadline - sm_now();
@@ -436,7 +440,7 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 	curl_easy_cleanup(h);
 	if (r != ATT_OK) {
 		free(b.buf);
-		return sm_err_prefix(e, "fetching CEK '%s'", url);
+		return sm_err_prefix(e, "fetching %s '%s'", what, url);
 	}
 	if (have_dir && to_cache(dir, path, b.buf, b.len, e) < 0) {
 		pr_debug("not cached: %s", e->msg);
@@ -445,4 +449,29 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 	*cek = b.buf;
 	*len = b.len;
 	return 0;
+}
+
+int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
+		     size_t id_len, uint8_t **cek, size_t *len,
+		     struct sm_err *e)
+{
+	char hex[2 * 64 + 1], upath[200], name[200];
+
+	*cek = NULL;
+	*len = 0;
+	if (!id_len || id_len > 64)
+		return sm_err_set(e, SM_EXIT_USAGE,
+				  "fetching CEK: bad chip id length %zu",
+				  id_len);
+	sm_hex_encode(id, id_len, hex);
+	snprintf(upath, sizeof(upath), "/cek/id/%s", hex);
+	snprintf(name, sizeof(name), "cek-%s.cert", hex);
+	return kds_get(o, "CEK", upath, name, 0, cek, len, e);
+}
+
+int sm_kds_fetch_path(const struct sm_kds_opts *o, const char *what,
+		      const char *upath, const char *cache_name, int refresh,
+		      uint8_t **out, size_t *len, struct sm_err *e)
+{
+	return kds_get(o, what, upath, cache_name, refresh, out, len, e);
 }

@@ -65,4 +65,16 @@ int sm_kds_fetch_cek(const struct sm_kds_opts *o, const uint8_t *id,
 		     size_t id_len, uint8_t **cek, size_t *len,
 		     struct sm_err *e);
 
+/*
+ * Any KDS document (the SNP VCEK, cert_chain, crl): GET <base><upath>,
+ * upath starting with '/' and carrying its query string, with the same
+ * retries, check callback and errors as sm_kds_fetch_cek ("fetching
+ * <what> '<url>': ...").  Cached as <cache>/kds/<cache_name> (NULL: never);
+ * with refresh the cache is read only offline (a CRL is fetched anew when
+ * the network may be used) but still written.
+ */
+int sm_kds_fetch_path(const struct sm_kds_opts *o, const char *what,
+		      const char *upath, const char *cache_name, int refresh,
+		      uint8_t **out, size_t *len, struct sm_err *e);
+
 #endif

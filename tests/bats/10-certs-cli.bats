@@ -13,7 +13,7 @@ Try 'sevmig-certs --help' for more information."
 
 @test "cli: an unknown command lists the commands and exits 2" {
 	run -2 --separate-stderr sevmig-certs frobnicate
-	assert_equal "$stderr" "sevmig-certs: unknown command 'frobnicate' (commands: verify show split fetch)
+	assert_equal "$stderr" "sevmig-certs: unknown command 'frobnicate' (commands: verify show split fetch report)
 Try 'sevmig-certs --help' for more information."
 }
 
@@ -28,8 +28,9 @@ Try 'sevmig-certs --help' for more information."
 
 @test "cli: each subcommand has its own --help" {
 	local s
-	for s in verify show split fetch; do
-		run -0 --separate-stderr sevmig-certs "$s" --help
+	for s in verify show split fetch report "report show" "report verify"; do
+		# shellcheck disable=SC2086 # "report show" is two words
+		run -0 --separate-stderr sevmig-certs $s --help
 		assert_equal "${lines[0]}" "Usage:"
 		[[ ${lines[1]} == " sevmig-certs $s "* ]]
 		[ -z "$stderr" ]
