@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SEVMIG_OWNER_H
+#define SEVMIG_OWNER_H
+
+/*
+ * The guest owner's side of an SEV launch (sevmig-owner, issue 14):
+ * the expected launch measurement (owner-measure.c) and the LAUNCH_SECRET
+ * packet with its OVMF secret table (owner-secret.c), byte-exact with
+ * virtee's sevctl (`measurement build`, `secret build`); the inputs they
+ * share (owner.c).  The crypto is fw/sevlaunch.h.  Nothing here prints;
+ * every failure is an sm_err: a bad argument or input file is
+ * SM_EXIT_USAGE, a measurement that does not match SM_EXIT_VERIFY.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "fw/sevlaunch.h"
+
+#define SM_GUID_LEN 16u
+#define SM_GUID_STR_LEN 36u
+/* The most LAUNCH_SECRET payload OVMF's secret area takes (sevctl's). */
+#define SM_OWNER_SECRET_MAX 16384u
+
+/*
+ * Parse "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (either case) into the
+ * 16 bytes EFI stores: the first three fields little-endian, the rest as
+ * written (uuid's to_bytes_le).  0, or -1.
+ */
+int sm_guid_parse(const char *s, uint8_t out[SM_GUID_LEN]);
+/* The lowercase text form of a GUID in EFI byte order; out holds 37. */
+void sm_guid_format(const uint8_t g[SM_GUID_LEN], char *out);
+
+/*
+ * Read a TEK or TIK file (what names it in messages: "TIK").  It must hold
+ * exactly 16 bytes: anything else is SM_EXIT_USAGE, "TIK 'f' is N bytes,
+ * not 16".  A failed read is SM_EXIT_IO.
+ */
+int sm_owner_load_key(const char *path, const char *what,
+		      uint8_t key[SM_LAUNCH_KEY_LEN], struct sm_err *e);
+
+/*
+ * Decode a base64 argument (opt names it: "--nonce") that must decode to
+ * exactly len bytes.  SM_EXIT_USAGE otherwise: "--nonce: 'x' is not
+ * base64" or "--nonce: 'x' decodes to N bytes, not LEN".
+ */
+int sm_owner_b64_arg(const char *opt, const char *b64, uint8_t *out, size_t len,
+		     struct sm_err *e);
+
+/*
+ * OVMF's GUIDed table, the footer at 0x20 bytes before the end of the
+ * firmware image (OvmfPkg/ResetVector: entries {data, u16 len, GUID}
+ * read backwards from the footer GUID 96b582de-1fb2-45f7-baea-
+ * a366c55a082d).  Finds the entry with guid: 0 with *data and *len set
+ * (pointing into fw), 1 when the table has no such entry, -1 with e set
+ * (SM_EXIT_UNSUPPORTED) when fw has no table or a malformed one.
+ */
+int sm_ovmf_table_find(const uint8_t *fw, size_t fw_len,
+		       const uint8_t guid[SM_GUID_LEN], const uint8_t **data,
+		       size_t *len, struct sm_err *e);
+
+/* What `sevmig-owner measure` takes (sevctl measurement build's arguments). */
+struct sm_owner_measure_args {
+	struct sm_launch_info li;
+	uint8_t tik[SM_LAUNCH_KEY_LEN];
+	uint8_t mnonce[SM_MNONCE_LEN];
+	int have_digest; /* --launch-digest, else the files below */
+	uint8_t digest[SM_LAUNCH_DIGEST_LEN];
+	const char *firmware;
+	const char *kernel, *initrd, *cmdline; /* all three or none */
+	unsigned num_cpus; /* SEV-ES (policy bit 2): VMSAs measured */
+	const char *vmsa_cpu0, *vmsa_cpu1;
+};
+
+/*
+ * The launch digest LAUNCH_UPDATE_DATA/VMSA accumulate for these inputs:
+ * SHA-256 of the firmware image, then (with --kernel) QEMU's SEV hashes
+ * table of the cmdline (with its NUL), initrd and kernel padded to 16,
+ * then (SEV-ES) the VMSA of cpu 0 and that of cpu 1 for every other cpu.
+ * The kernel hashes need a firmware whose OVMF table names a SEV hashes
+ * table area (GUID 7255371f-3a3b-4b04-927b-1da6efa8d454) large enough.
+ * With have_digest, copies the given digest.  0, or -1 with e set.
+ */
+int sm_owner_launch_digest(const struct sm_owner_measure_args *a,
+			   uint8_t ld[SM_LAUNCH_DIGEST_LEN], struct sm_err *e);
+
+/* The blob LAUNCH_MEASURE would return: MEASURE || MNONCE.  0 or -1. */
+int sm_owner_measure(const struct sm_owner_measure_args *a,
+		     uint8_t blob[SM_MEASURE_BLOB_LEN],
+		     uint8_t ld[SM_LAUNCH_DIGEST_LEN], struct sm_err *e);
+
+/*
+ * Compare the firmware's blob with the expected one in constant time: 0,
+ * or -1 with SM_EXIT_VERIFY ("the launch measurement does not match: ...").
+ */
+int sm_owner_measure_check(const uint8_t want[SM_MEASURE_BLOB_LEN],
+			   const uint8_t got[SM_MEASURE_BLOB_LEN],
+			   struct sm_err *e);
+
+/*
+ * The -J report of `sevmig-owner measure` (schema sevmig-owner-measure/1):
+ * the inputs, the launch digest, the blob and, when given (the firmware's
+ * blob) is not NULL, whether it matches.  A malloc'd string, or NULL.
+ */
+char *sm_owner_measure_json(const struct sm_owner_measure_args *a,
+			    const uint8_t blob[SM_MEASURE_BLOB_LEN],
+			    const uint8_t ld[SM_LAUNCH_DIGEST_LEN],
+			    const uint8_t *given);
+
+/* One --secret GUID:FILE. */
+struct sm_owner_secret {
+	uint8_t guid[SM_GUID_LEN];
+	const char *path;
+};
+
+/*
+ * Parse "GUID:FILE" (the FILE part points into s).  SM_EXIT_USAGE on a
+ * missing colon or a GUID that does not parse.
+ */
+int sm_owner_secret_parse(const char *s, struct sm_owner_secret *out,
+			  struct sm_err *e);
+
+/* What `sevmig-owner secret` takes. */
+struct sm_owner_secret_args {
+	uint8_t tek[SM_LAUNCH_KEY_LEN];
+	uint8_t tik[SM_LAUNCH_KEY_LEN];
+	uint8_t measure[SM_MEASURE_LEN]; /* from the launch measure blob */
+	int have_iv; /* else a random IV */
+	uint8_t iv[SM_SECRET_IV_LEN];
+	const struct sm_owner_secret *secrets;
+	size_t nsecrets;
+};
+
+/*
+ * Build the OVMF secret table (GUID 1e74f542-71dd-4d66-963e-ef4287ff173b,
+ * u32 total length, entries {GUID, u32 len, data}) from the secrets'
+ * files, pad it to 16 and seal it: hdr gets the 0x34-byte LAUNCH_SECRET
+ * header, *payload (malloc'd, the caller frees) the ciphertext of
+ * *payload_len bytes.  A table over SM_OWNER_SECRET_MAX is SM_EXIT_USAGE.
+ */
+int sm_owner_secret_build(const struct sm_owner_secret_args *a,
+			  uint8_t hdr[SM_SECRET_HDR_LEN], uint8_t **payload,
+			  size_t *payload_len, struct sm_err *e);
+
+#endif
