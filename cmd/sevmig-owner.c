@@ -20,11 +20,14 @@ static const struct sm_cli_cmd cmds[] = {
 	  "compute the expected launch measurement; check the firmware's" },
 	{ "secret", owner_secret,
 	  "build a LAUNCH_SECRET header and payload (OVMF secret table)" },
+	{ "policy", owner_policy,
+	  "decode a guest policy and what it means for migration" },
 };
 
 static const char *const synopses[] = {
 	OWNER_MEASURE_SYNOPSIS,
 	OWNER_SECRET_SYNOPSIS,
+	OWNER_POLICY_SYNOPSIS,
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -15,12 +15,15 @@
 
 int owner_measure(int argc, char **argv);
 int owner_secret(int argc, char **argv);
+int owner_policy(int argc, char **argv);
 
 /* The synopsis lines (also the top-level --help and the man page). */
 #define OWNER_MEASURE_SYNOPSIS "sevmig-owner measure [options] --tik FILE"
 #define OWNER_SECRET_SYNOPSIS                                                  \
 	"sevmig-owner secret --tik FILE --tek FILE --launch-measure-blob B64 " \
 	"[--iv B64] --secret GUID:FILE... HEADER PAYLOAD"
+
+#define OWNER_POLICY_SYNOPSIS "sevmig-owner policy [-J] POLICY"
 
 /* The options every subcommand shares, as help lines. */
 #define OWNER_COMMON_HELP                                     \

@@ -143,4 +143,29 @@ int sm_owner_secret_build(const struct sm_owner_secret_args *a,
 			  uint8_t hdr[SM_SECRET_HDR_LEN], uint8_t **payload,
 			  size_t *payload_len, struct sm_err *e);
 
+/* The six policy flags (bits 0-5) in bit order. */
+#define SM_POLICY_NFLAGS 6
+
+/* A guest policy as sm_owner_policy_decode explains it. */
+struct sm_owner_policy {
+	uint32_t policy;
+	struct {
+		const char *name; /* "NODBG", ... */
+		uint32_t bit;
+		int set;
+		const char *meaning; /* for migration, static text */
+	} flag[SM_POLICY_NFLAGS];
+	uint32_t reserved; /* bits 6-15 that are set (must be 0) */
+	unsigned api_major, api_minor; /* the receiver's minimum API */
+	int psp_migration; /* NOSEND clear */
+	int redirectable; /* PSP migration with neither DOMAIN nor SEV */
+	const char *migration; /* one line: where the guest may go */
+};
+
+/* Decode policy; never fails. */
+void sm_owner_policy_decode(uint32_t policy, struct sm_owner_policy *p);
+
+/* The -J report (schema sevmig-owner-policy/1), malloc'd, or NULL. */
+char *sm_owner_policy_json(const struct sm_owner_policy *p);
+
 #endif

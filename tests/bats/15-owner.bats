@@ -23,10 +23,11 @@ setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
 
-@test "owner: --help lists measure and secret" {
+@test "owner: --help lists measure, secret and policy" {
 	run -0 --separate-stderr sevmig-owner --help
 	assert_line " sevmig-owner measure [options] --tik FILE"
 	assert_line --partial " sevmig-owner secret --tik FILE --tek FILE"
+	assert_line " sevmig-owner policy [-J] POLICY"
 	[ -z "$stderr" ]
 }
 
@@ -177,4 +178,36 @@ Try 'sevmig-owner measure --help' for more information."
 	run -2 --separate-stderr sevmig-owner secret "${SEC[@]}" --secret "736869e5-84f0-4973-92ec-06879ce3da0b:$S/secret1.txt" h.bin
 	assert_equal "$stderr" "sevmig-owner: HEADER and PAYLOAD are needed
 Try 'sevmig-owner secret --help' for more information."
+}
+
+@test "owner policy: neither DOMAIN nor SEV lets the host redirect a PSP migration" {
+	run -0 --separate-stderr sevmig-owner policy 0x3
+	assert_line "policy 0x3"
+	assert_line "NOSEND  clear the PSP may migrate the guest (SEND_START allowed)"
+	assert_line "migration: PSP migration to any platform: with neither DOMAIN nor SEV, SEND_START checks no chain, so the host may redirect the guest to a platform (or a key) of its choosing"
+	[ -z "$stderr" ]
+}
+
+@test "owner policy: NOSEND means no PSP migration" {
+	run -0 sevmig-owner policy 8
+	assert_line "NOSEND  set   no PSP migration: SEND_START fails (only a guest-assisted migration can move it)"
+	assert_line "migration: no PSP migration (NOSEND)"
+}
+
+@test "owner policy: SEV with an API minimum, ES, and -J" {
+	run -0 sevmig-owner policy 0x31010025
+	assert_line "API     1.49  the target's SEV API must be at least 1.49"
+	assert_line --partial "ES      set   SEV-ES: register state is encrypted"
+	assert_line "migration: PSP migration only to a genuine AMD platform (SEV)"
+	run -0 --separate-stderr sevmig-owner policy -J 0x31010025
+	run -0 jq -r '[.schema, .policy, .api_major, .api_minor, .psp_migration, .host_may_redirect, (.flags | map(select(.set).name) | join(","))] | @tsv' <<<"$output"
+	assert_output "sevmig-owner-policy/1	0x31010025	1	49	true	false	NODBG,ES,SEV"
+}
+
+@test "owner policy: a policy that is not a 32-bit number exits 2" {
+	run -2 --separate-stderr sevmig-owner policy 0x100000000
+	assert_equal "$stderr" "sevmig-owner: POLICY: '0x100000000' is not a number from 0 to 4294967295
+Try 'sevmig-owner policy --help' for more information."
+	run -2 --separate-stderr sevmig-owner policy
+	assert_equal "${stderr_lines[0]}" "sevmig-owner: one POLICY is needed"
 }

@@ -441,6 +441,36 @@ static void test_secret_too_big(void **state)
 	rmdir(dir);
 }
 
+static void test_policy(void **state)
+{
+	struct sm_owner_policy p;
+	char *j;
+
+	(void)state;
+	sm_owner_policy_decode(0x3, &p);
+	assert_true(p.flag[0].set && p.flag[1].set && !p.flag[2].set);
+	assert_true(p.psp_migration && p.redirectable);
+	sm_owner_policy_decode(0x8, &p);
+	assert_false(p.psp_migration);
+	assert_false(p.redirectable);
+	assert_string_equal(p.migration, "no PSP migration (NOSEND)");
+	sm_owner_policy_decode(0x10, &p);
+	assert_false(p.redirectable);
+	sm_owner_policy_decode(0x31000025, &p);
+	assert_int_equal(p.api_major, 0);
+	assert_int_equal(p.api_minor, 0x31);
+	assert_false(p.redirectable);
+	sm_owner_policy_decode(0x00010021, &p);
+	assert_int_equal(p.api_major, 1);
+	assert_int_equal(p.reserved, 0);
+	sm_owner_policy_decode(0x8040, &p);
+	assert_int_equal(p.reserved, 0x8040);
+	j = sm_owner_policy_json(&p);
+	assert_non_null(strstr(j, "\"schema\": \"sevmig-owner-policy/1\""));
+	assert_non_null(strstr(j, "\"reserved\": \"0x8040\""));
+	free(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_secret_vectors),
 		cmocka_unit_test(test_secret_sizes),
 		cmocka_unit_test(test_secret_too_big),
+		cmocka_unit_test(test_policy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
