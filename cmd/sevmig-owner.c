@@ -22,12 +22,15 @@ static const struct sm_cli_cmd cmds[] = {
 	  "build a LAUNCH_SECRET header and payload (OVMF secret table)" },
 	{ "policy", owner_policy,
 	  "decode a guest policy and what it means for migration" },
+	{ "session", owner_session,
+	  "verify a platform's chain and make a launch session for it" },
 };
 
 static const char *const synopses[] = {
 	OWNER_MEASURE_SYNOPSIS,
 	OWNER_SECRET_SYNOPSIS,
 	OWNER_POLICY_SYNOPSIS,
+	OWNER_SESSION_SYNOPSIS,
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -16,6 +16,7 @@
 int owner_measure(int argc, char **argv);
 int owner_secret(int argc, char **argv);
 int owner_policy(int argc, char **argv);
+int owner_session(int argc, char **argv);
 
 /* The synopsis lines (also the top-level --help and the man page). */
 #define OWNER_MEASURE_SYNOPSIS "sevmig-owner measure [options] --tik FILE"
@@ -24,6 +25,10 @@ int owner_policy(int argc, char **argv);
 	"[--iv B64] --secret GUID:FILE... HEADER PAYLOAD"
 
 #define OWNER_POLICY_SYNOPSIS "sevmig-owner policy [-J] POLICY"
+
+#define OWNER_SESSION_SYNOPSIS                                                    \
+	"sevmig-owner session [--policy P] [--tek FILE --tik FILE] [--ark FILE] " \
+	"[-o DIR] BUNDLE"
 
 /* The options every subcommand shares, as help lines. */
 #define OWNER_COMMON_HELP                                     \

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "certs/cert.h"
 #include "fw/sevlaunch.h"
 
 #define SM_GUID_LEN 16u
@@ -142,6 +143,38 @@ struct sm_owner_secret_args {
 int sm_owner_secret_build(const struct sm_owner_secret_args *a,
 			  uint8_t hdr[SM_SECRET_HDR_LEN], uint8_t **payload,
 			  size_t *payload_len, struct sm_err *e);
+
+/* The files `sevmig-owner session` writes, named as sevctl names them. */
+#define SM_OWNER_GODH_FILE "vm_godh.b64"
+#define SM_OWNER_SESSION_FILE "vm_session.b64"
+#define SM_OWNER_TEK_FILE "vm_tek.bin"
+#define SM_OWNER_TIK_FILE "vm_tik.bin"
+
+/* What `sevmig-owner session` takes. */
+struct sm_owner_session_args {
+	const char *
+		bundle; /* the platform's chain: anything sm_certs_load reads */
+	const char *ark; /* --ark FILE: trust this root, else AMD's built-in */
+	uint32_t policy;
+	int have_keys; /* --tek and --tik, else random */
+	uint8_t tek[SM_LAUNCH_KEY_LEN], tik[SM_LAUNCH_KEY_LEN];
+	const char *dir; /* output directory (created, 0700), NULL: "." */
+};
+
+struct sm_owner_session_out {
+	struct sm_verify_result verify; /* every link of the chain */
+	enum sm_product product;
+};
+
+/*
+ * Verify the platform's chain (SM_EXIT_VERIFY, out->verify telling which
+ * link failed), then make a GODH key pair (P-384), TEK and TIK, and write
+ * to dir: the GODH certificate and the session blob in base64 (0644),
+ * the TEK and TIK (16 bytes each, 0600).  The GODH private key is not
+ * kept.  Files are written atomically, each whole or not at all.
+ */
+int sm_owner_session(const struct sm_owner_session_args *a,
+		     struct sm_owner_session_out *out, struct sm_err *e);
 
 /* The six policy flags (bits 0-5) in bit order. */
 #define SM_POLICY_NFLAGS 6

@@ -23,11 +23,12 @@ setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
 
-@test "owner: --help lists measure, secret and policy" {
+@test "owner: --help lists measure, secret, policy and session" {
 	run -0 --separate-stderr sevmig-owner --help
 	assert_line " sevmig-owner measure [options] --tik FILE"
 	assert_line --partial " sevmig-owner secret --tik FILE --tek FILE"
 	assert_line " sevmig-owner policy [-J] POLICY"
+	assert_line " sevmig-owner session [--policy P] [--tek FILE --tik FILE] [--ark FILE] [-o DIR] BUNDLE"
 	[ -z "$stderr" ]
 }
 
@@ -210,4 +211,55 @@ Try 'sevmig-owner secret --help' for more information."
 Try 'sevmig-owner policy --help' for more information."
 	run -2 --separate-stderr sevmig-owner policy
 	assert_equal "${stderr_lines[0]}" "sevmig-owner: one POLICY is needed"
+}
+
+@test "owner session: a verified simulated host gets sevctl's four files" {
+	load sim-platform
+	sim_platform host-a >/dev/null
+	sevmig-certs fetch sim:host-a >a.json
+	head -c 16 /dev/urandom >tek.bin
+	head -c 16 /dev/urandom >tik.bin
+	run -0 --separate-stderr sevmig-owner session --policy 0x5 --tek tek.bin --tik tik.bin \
+		--ark host-a/ark.cert -o launch a.json
+	assert_equal "$output" "platform chain verified up to the ARK in 'host-a/ark.cert' (--ark)
+policy 0x5
+launch/vm_godh.b64
+launch/vm_session.b64
+launch/vm_tek.bin
+launch/vm_tik.bin"
+	[ -z "$stderr" ]
+	cmp tek.bin launch/vm_tek.bin
+	cmp tik.bin launch/vm_tik.bin
+	assert_equal "$(stat -c %a launch/vm_tek.bin launch/vm_tik.bin)" "600
+600"
+	assert_equal "$(base64 -d launch/vm_godh.b64 | wc -c)" 2084
+	assert_equal "$(base64 -d launch/vm_session.b64 | wc -c)" 128
+	# the GODH is a PDH-usage ECDH certificate the firmware accepts
+	base64 -d launch/vm_godh.b64 >godh.cert
+	run -0 --separate-stderr sevmig-certs show -J godh.cert
+	run -0 jq -r '.files[0].certificates[0] | [.usage, .algorithm, .key.curve] | @tsv' <<<"$output"
+	assert_output "PDH	ECDH_SHA256	P-384"
+	# without --tek/--tik the keys are random and differ per session
+	run -0 sevmig-owner session -q --ark host-a/ark.cert -o l2 a.json
+	[ -z "$output" ]
+	run ! cmp -s launch/vm_tek.bin l2/vm_tek.bin
+}
+
+@test "owner session: a chain that does not verify exits 3 and writes nothing" {
+	load sim-platform
+	sim_platform host-a >/dev/null
+	sevmig-certs fetch sim:host-a >a.json
+	run -3 --separate-stderr sevmig-owner session -o out a.json
+	assert_equal "$stderr" "sevmig-owner: certificate chain verification failed: ARK is trusted: no trusted root: the product is unknown (name it with --product, or give --ark)"
+	[ ! -e out ]
+}
+
+@test "owner session: wrong key sizes and a lone --tek are usage errors" {
+	head -c 15 /dev/zero >tek15.bin
+	head -c 16 /dev/zero >tik.bin
+	run -2 --separate-stderr sevmig-owner session --tek tek15.bin --tik tik.bin a.json
+	assert_equal "$stderr" "sevmig-owner: --tek 'tek15.bin' is 15 bytes, not 16"
+	run -2 --separate-stderr sevmig-owner session --tek tik.bin a.json
+	assert_equal "$stderr" "sevmig-owner: --tek and --tik go together
+Try 'sevmig-owner session --help' for more information."
 }

@@ -15,11 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/err.h"
 #include "base/util.h"
+#include "certs/cert.h"
 #include "engine/owner.h"
+#include "fw/fw-sim.h"
+#include "fw/sevcrypto.h"
 
 #define FW_NAME "OVMF.amdsev.fd_trimmed_edk2-ovmf-20220126gitbb1bba3d77-4.el9"
 #define NONCE "wxP6tRHCFrFQWxsuqZA8QA=="
@@ -471,6 +475,114 @@ static void test_policy(void **state)
 	free(j);
 }
 
+/* Read DIR/name (base64) into out of exactly len bytes. */
+static void read_b64(const char *dir, const char *name, uint8_t *out,
+		     size_t len)
+{
+	char path[600];
+	uint8_t *text = NULL;
+	size_t n = 0;
+	struct sm_err e;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(sm_read_file(path, 1 << 16, &text, &n, &e), 0);
+	text[n] = 0;
+	assert_int_equal(sm_base64_decode((char *)text, out, len),
+			 (ssize_t)len);
+	free(text);
+}
+
+/*
+ * A session for a simulated host opens with that host's PDH key, as
+ * LAUNCH_START would open it, and carries the given TEK and TIK.
+ */
+static void test_session(void **state)
+{
+	struct sm_sim_platform_opts o = { .ark_bits = 2048 };
+	struct sm_owner_session_args a;
+	struct sm_owner_session_out out;
+	struct sm_sev_cert godh;
+	struct sm_key *pdh = NULL;
+	struct sm_tk tk;
+	uint8_t raw[SM_SEV_CERT_LEN], blob[SM_SESSION_LEN], z[48];
+	char dir[128], host[200], ark[220], key[220], outdir[220], path[300];
+	struct sm_err e;
+	struct stat st;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/sevmig-owner-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(host, sizeof(host), "%s/host", dir);
+	snprintf(ark, sizeof(ark), "%s/ark.cert", host);
+	snprintf(key, sizeof(key), "%s/pdh.key", host);
+	snprintf(outdir, sizeof(outdir), "%s/out", dir);
+	assert_int_equal(sm_fw_sim_platform_init(host, &o, &e), 0);
+
+	memset(&a, 0, sizeof(a));
+	a.bundle = host;
+	a.ark = ark;
+	a.policy = 0x5;
+	a.have_keys = 1;
+	memset(a.tek, 0x11, 16);
+	memset(a.tik, 0x22, 16);
+	a.dir = outdir;
+	assert_int_equal(sm_owner_session(&a, &out, &e), 0);
+	assert_true(out.verify.ok);
+
+	read_b64(outdir, SM_OWNER_GODH_FILE, raw, sizeof(raw));
+	assert_int_equal(sm_sev_cert_pdh_sane(raw, sizeof(raw), &e), 0);
+	assert_int_equal(sm_sev_cert_parse(raw, sizeof(raw), &godh, &e), 0);
+	read_b64(outdir, SM_OWNER_SESSION_FILE, blob, sizeof(blob));
+	assert_int_equal(sm_key_load_pem(key, &pdh, &e), 0);
+	assert_int_equal(sm_key_ecdh(pdh, &godh, z, &e), 0);
+	assert_int_equal(sm_session_open(z, 48, blob, 0x5, &tk, &e), 0);
+	assert_memory_equal(tk.tek, a.tek, 16);
+	assert_memory_equal(tk.tik, a.tik, 16);
+	/* the policy is bound: another one does not open */
+	assert_int_equal(sm_session_open(z, 48, blob, 0x1, &tk, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_VERIFY);
+	snprintf(path, sizeof(path), "%s/%s", outdir, SM_OWNER_TIK_FILE);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, 16);
+	sm_key_free(pdh);
+
+	/* without --ark, a simulated chain does not verify: nothing written */
+	a.ark = NULL;
+	snprintf(outdir, sizeof(outdir), "%s/out2", dir);
+	a.dir = outdir;
+	assert_int_equal(sm_owner_session(&a, &out, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_VERIFY);
+	assert_int_equal(access(outdir, F_OK), -1);
+
+	/* a host whose PDH is signed by another PEK fails PEK signs PDH */
+	snprintf(path, sizeof(path), "%s/other", dir);
+	assert_int_equal(sm_fw_sim_platform_init(path, &o, &e), 0);
+	{
+		uint8_t *b = NULL;
+		size_t n = 0;
+		char src[320], dst[320];
+
+		snprintf(src, sizeof(src), "%s/pdh.cert", path);
+		snprintf(dst, sizeof(dst), "%s/pdh.cert", host);
+		assert_int_equal(sm_read_file(src, 4096, &b, &n, &e), 0);
+		assert_int_equal(sm_write_file_atomic(dst, b, n, 0644, &e), 0);
+		free(b);
+	}
+	a.ark = ark;
+	assert_int_equal(sm_owner_session(&a, &out, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_VERIFY);
+	assert_int_equal(out.verify.status[SM_LINK_PDH_BY_PEK], SM_LINK_FAILED);
+	assert_int_equal(access(outdir, F_OK), -1);
+	{
+		char cmd[200];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_secret_sizes),
 		cmocka_unit_test(test_secret_too_big),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_session),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
