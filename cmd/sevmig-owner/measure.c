@@ -105,7 +105,11 @@ static int decode(const struct measure_opts *o, struct sm_owner_measure_args *a,
 	    need(o->build, "--build-id") || need(o->policy, "--policy") ||
 	    need(o->tik, "--tik"))
 		return SM_EXIT_USAGE;
-	if (!o->nonce == !o->blob)
+	if (o->nonce && o->blob)
+		return owner_usage("measure",
+				   "--nonce and --launch-measure-blob "
+				   "exclude each other");
+	if (!o->nonce && !o->blob)
 		return owner_usage("measure",
 				   "one of --nonce or "
 				   "--launch-measure-blob is needed");

@@ -100,6 +100,10 @@ Try 'sevmig-owner measure --help' for more information."
 	assert_equal "${stderr_lines[0]}" "sevmig-owner: --num-cpus: at least 1 vCPU"
 	run -2 --separate-stderr sevmig-owner measure "${M[@]}" --firmware "$FW" --kernel "$FW"
 	assert_equal "$stderr" "sevmig-owner: --kernel, --initrd and --cmdline go together"
+	run -2 --separate-stderr sevmig-owner measure "${M[@]}" --launch-measure-blob "$ES_BLOB" --firmware "$FW"
+	assert_equal "${stderr_lines[0]}" "sevmig-owner: --nonce and --launch-measure-blob exclude each other"
+	run -2 --separate-stderr sevmig-owner measure "${M[@]}" --launch-digest xkvRAfyaSizgonxAjZIAkR8TmolUabBKQKb6KJCDDSM= --firmware "$FW"
+	assert_equal "$stderr" "sevmig-owner: --launch-digest excludes --firmware, --kernel, --initrd, --cmdline and the VMSAs"
 }
 
 @test "owner measure: --kernel needs a firmware with a SEV hashes table area" {
