@@ -32,6 +32,17 @@ setup() {
 	[ -z "$stderr" ]
 }
 
+@test "owner: no command or an unknown one is a usage error" {
+	run -2 --separate-stderr sevmig-owner
+	assert_equal "$stderr" "sevmig-owner: no command given
+Try 'sevmig-owner --help' for more information."
+	run -2 --separate-stderr sevmig-owner frob
+	assert_equal "$stderr" "sevmig-owner: unknown command 'frob' (commands: measure secret policy session)
+Try 'sevmig-owner --help' for more information."
+	run -2 --separate-stderr sevmig-owner measure --bogus
+	assert_equal "${stderr_lines[1]}" "Try 'sevmig-owner measure --help' for more information."
+}
+
 @test "owner measure: a launch digest gives sevctl's blob" {
 	run -0 --separate-stderr sevmig-owner measure "${M[@]}" \
 		--launch-digest xkvRAfyaSizgonxAjZIAkR8TmolUabBKQKb6KJCDDSM=
