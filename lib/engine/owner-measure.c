@@ -204,10 +204,22 @@ int sm_owner_measure(const struct sm_owner_measure_args *a,
 		     uint8_t blob[SM_MEASURE_BLOB_LEN],
 		     uint8_t ld[SM_LAUNCH_DIGEST_LEN], struct sm_err *e)
 {
+	uint8_t msg[8 + SM_LAUNCH_DIGEST_LEN + SM_MNONCE_LEN];
+
 	if (sm_owner_launch_digest(a, ld, e) < 0)
 		return -1;
-	if (sm_launch_measure(a->tik, &a->li, ld, a->mnonce, blob, e) < 0)
-		return -1;
+	/* SEV API LAUNCH_MEASURE: HMAC-SHA256(TIK, 0x04 || API_MAJOR ||
+	 * API_MINOR || BUILD || POLICY (le32) || LD || MNONCE) */
+	msg[0] = SM_PKT_CTX_MEASURE;
+	msg[1] = a->li.api_major;
+	msg[2] = a->li.api_minor;
+	msg[3] = a->li.build;
+	sm_put_le32(msg + 4, a->li.policy);
+	memcpy(msg + 8, ld, SM_LAUNCH_DIGEST_LEN);
+	memcpy(msg + 8 + SM_LAUNCH_DIGEST_LEN, a->mnonce, SM_MNONCE_LEN);
+	if (sm_hmac_sha256(a->tik, SM_LAUNCH_KEY_LEN, msg, sizeof(msg), blob))
+		return sm_err_ossl(e, SM_EXIT_FAILURE,
+				   "cannot compute the launch measurement");
 	memcpy(blob + SM_MEASURE_LEN, a->mnonce, SM_MNONCE_LEN);
 	return 0;
 }

@@ -61,6 +61,9 @@ int sm_owner_secret_build(const struct sm_owner_secret_args *a,
 			  size_t *payload_len, struct sm_err *e)
 {
 	uint8_t **data, *table = NULL, *trans = NULL, iv[SM_SECRET_IV_LEN];
+	struct sm_pkt *p = NULL;
+	struct sm_tk tk;
+	int sealed;
 	size_t *len, i, total = ENTRY_HEAD, padded, off;
 	int rc = -1;
 
@@ -74,10 +77,10 @@ int sm_owner_secret_build(const struct sm_owner_secret_args *a,
 		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
 	}
 	for (i = 0; i < a->nsecrets; i++) {
-		const char *p = a->secrets[i].path;
+		const char *path = a->secrets[i].path;
 
 		/* larger files are read to say by how much they are over */
-		if (sm_read_file(p, SECRET_FILE_MAX, &data[i], &len[i], e) <
+		if (sm_read_file(path, SECRET_FILE_MAX, &data[i], &len[i], e) <
 		    0) {
 			sm_err_prefix(e, "reading --secret");
 			goto out;
@@ -115,8 +118,15 @@ int sm_owner_secret_build(const struct sm_owner_secret_args *a,
 		sm_err_ossl(e, SM_EXIT_FAILURE, "cannot make a random IV");
 		goto out;
 	}
-	if (sm_launch_secret_seal(a->tek, a->tik, iv, 0, table, padded,
-				  a->measure, trans, hdr, e) < 0)
+	memcpy(tk.tek, a->tek, sizeof(tk.tek));
+	memcpy(tk.tik, a->tik, sizeof(tk.tik));
+	/* LAUNCH_SECRET: context 0x01, the MEASURE after the ciphertext */
+	sealed = sm_pkt_new(&p, &tk, e) == 0 &&
+		 sm_pkt_seal_secret(p, a->measure, iv, 0, table, padded, trans,
+				    hdr, e) == 0;
+	sm_pkt_free(p); /* wipes its copy of the keys */
+	sm_wipe(&tk, sizeof(tk));
+	if (!sealed)
 		goto out;
 	*payload = trans;
 	*payload_len = padded;

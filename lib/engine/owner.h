@@ -7,7 +7,8 @@
  * the expected launch measurement (owner-measure.c) and the LAUNCH_SECRET
  * packet with its OVMF secret table (owner-secret.c), byte-exact with
  * virtee's sevctl (`measurement build`, `secret build`); the inputs they
- * share (owner.c).  The crypto is fw/sevlaunch.h.  Nothing here prints;
+ * share (owner.c).  The crypto is fw/sevcrypto.h's, the same the
+ * simulated firmware's LAUNCH_MEASURE and LAUNCH_SECRET use.  Nothing here prints;
  * every failure is an sm_err: a bad argument or input file is
  * SM_EXIT_USAGE, a measurement that does not match SM_EXIT_VERIFY.
  */
@@ -17,7 +18,23 @@
 
 #include "base/err.h"
 #include "certs/cert.h"
-#include "fw/sevlaunch.h"
+#include "fw/sevcrypto.h"
+
+#define SM_LAUNCH_KEY_LEN 16u
+#define SM_MEASURE_LEN 32u
+#define SM_MNONCE_LEN 16u
+#define SM_MEASURE_BLOB_LEN (SM_MEASURE_LEN + SM_MNONCE_LEN)
+#define SM_LAUNCH_DIGEST_LEN 32u
+#define SM_SECRET_HDR_LEN SM_PKT_HDR_LEN
+#define SM_SECRET_IV_LEN 16u
+
+/* The platform and guest fields LAUNCH_MEASURE covers. */
+struct sm_launch_info {
+	uint8_t api_major;
+	uint8_t api_minor;
+	uint8_t build;
+	uint32_t policy;
+};
 
 #define SM_GUID_LEN 16u
 #define SM_GUID_STR_LEN 36u

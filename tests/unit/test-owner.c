@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for lib/engine/owner*.c and lib/fw/sevlaunch.c: every
+ * Unit tests for lib/engine/owner*.c: every
  * expected value of shared/testdata/sevctl-vectors/README.md (the files
  * are read where they lie: $SEVMIG_SEVCTL_VECTORS, else
  * $SEVMIG_ROOT/../shared/testdata/sevctl-vectors), OVMF's footer table,
@@ -19,9 +19,11 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/bytes.h"
 #include "base/util.h"
 #include "certs/cert.h"
 #include "engine/owner.h"
+#include "fw/fw.h"
 #include "fw/fw-sim.h"
 #include "fw/sevcrypto.h"
 
@@ -583,6 +585,136 @@ static void test_session(void **state)
 	}
 }
 
+/*
+ * The owner's session, measurement and secret against the simulated
+ * firmware's LAUNCH_* commands (fw-sim), SEV-ES with sevctl's OVMF, VMSAs
+ * and nonce: LAUNCH_START opens the session, LAUNCH_MEASURE returns the
+ * blob measure expects, a secret for another measurement is refused and
+ * the right one decrypts to the OVMF secret table.
+ */
+static void test_with_sim_firmware(void **state)
+{
+	struct sm_sim_platform_opts o = { .ark_bits = 2048 };
+	struct sm_owner_session_args sa;
+	struct sm_owner_session_out so;
+	struct sm_fw_sim_launch la;
+	struct sm_sim_platform_info pi;
+	struct sm_owner_measure_args ma;
+	struct sm_owner_secret_args xa;
+	struct sm_owner_secret sec;
+	struct sm_fw *fw = NULL;
+	uint8_t godh[SM_SEV_CERT_LEN], sess[SM_SESSION_LEN], nonce[16];
+	uint8_t got[48], want[48], ld[32], hdr[SM_SECRET_HDR_LEN];
+	uint8_t *img = NULL, *v0 = NULL, *v1 = NULL, *pay = NULL, *plain;
+	size_t img_len = 0, n = 0, plen = 0;
+	char dir[128], host[200], ark[220], out[220], cmd[200];
+	struct sm_err e;
+	unsigned i;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/sevmig-owner-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(host, sizeof(host), "%s/host", dir);
+	snprintf(ark, sizeof(ark), "%s/ark.cert", host);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	assert_int_equal(sm_fw_sim_platform_init(host, &o, &e), 0);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.bundle = host;
+	sa.ark = ark;
+	sa.policy = 0x5;
+	sa.have_keys = 1;
+	assert_int_equal(sm_owner_load_key(vec("secret/tek1.bin"), "--tek",
+					   sa.tek, &e),
+			 0);
+	assert_int_equal(sm_owner_load_key(vec("secret/tik1.bin"), "--tik",
+					   sa.tik, &e),
+			 0);
+	sa.dir = out;
+	assert_int_equal(sm_owner_session(&sa, &so, &e), 0);
+	read_b64(out, SM_OWNER_GODH_FILE, godh, sizeof(godh));
+	read_b64(out, SM_OWNER_SESSION_FILE, sess, sizeof(sess));
+
+	/* the VMM's launch: LAUNCH_START, the image, the VMSAs, MEASURE */
+	assert_int_equal(sm_fw_sim_open(host, &fw, &e), 0);
+	memset(&la, 0, sizeof(la));
+	la.policy = 0x5;
+	la.nvcpus = 4;
+	la.godh = godh;
+	la.session = sess;
+	assert_int_equal(sm_fw_sim_launch_start(fw, &la, &e), 0);
+	assert_int_equal(
+		sm_read_file(vec(FW_NAME), 1 << 20, &img, &img_len, &e), 0);
+	assert_int_equal(sm_fw_sim_launch_update_data(fw, img, img_len, &e), 0);
+	assert_int_equal(sm_read_file(vec("vmsa0.bin"), 4096, &v0, &n, &e), 0);
+	assert_int_equal(sm_read_file(vec("vmsa1.bin"), 4096, &v1, &n, &e), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(sm_fw_sim_launch_update_vmsa(fw, i,
+							      i ? v1 : v0, &e),
+				 0);
+	b64(ES_BLOB, want, 48);
+	memcpy(nonce, want + 32, 16);
+	sm_fw_sim_test_mnonce(fw, nonce);
+	assert_int_equal(sm_fw_sim_launch_measure(fw, got, &e), 0);
+	assert_int_equal(sm_fw_sim_platform_info(fw, &pi, &e), 0);
+
+	/* the owner's expectation for this platform, policy and image */
+	memset(&ma, 0, sizeof(ma));
+	ma.li.api_major = pi.api_major;
+	ma.li.api_minor = pi.api_minor;
+	ma.li.build = pi.build;
+	ma.li.policy = 0x5;
+	memcpy(ma.tik, sa.tik, 16);
+	memcpy(ma.mnonce, got + 32, 16);
+	ma.firmware = vec(FW_NAME);
+	ma.num_cpus = 4;
+	ma.vmsa_cpu0 = vec("vmsa0.bin");
+	ma.vmsa_cpu1 = vec("vmsa1.bin");
+	assert_int_equal(sm_owner_measure(&ma, want, ld, &e), 0);
+	assert_int_equal(sm_owner_measure_check(want, got, &e), 0);
+
+	/* a secret bound to another measurement: refused, nothing decrypted */
+	memset(&xa, 0, sizeof(xa));
+	memcpy(xa.tek, sa.tek, 16);
+	memcpy(xa.tik, sa.tik, 16);
+	memcpy(xa.measure, got, 32);
+	xa.measure[0] ^= 1;
+	sm_guid_parse("736869e5-84f0-4973-92ec-06879ce3da0b", sec.guid);
+	sec.path = vec("secret/secret1.txt");
+	xa.secrets = &sec;
+	xa.nsecrets = 1;
+	assert_int_equal(sm_owner_secret_build(&xa, hdr, &pay, &plen, &e), 0);
+	plain = calloc(1, plen);
+	assert_int_equal(sm_fw_sim_launch_secret(fw, hdr, pay, plen, plain, &e),
+			 -1);
+	assert_true(sm_all_zero(plain, plen));
+	free(pay);
+	pay = NULL;
+	/* the right one: the guest gets the OVMF secret table */
+	xa.measure[0] ^= 1;
+	assert_int_equal(sm_owner_secret_build(&xa, hdr, &pay, &plen, &e), 0);
+	assert_int_equal(sm_fw_sim_launch_secret(fw, hdr, pay, plen, plain, &e),
+			 0);
+	{
+		uint8_t g[16];
+
+		sm_guid_parse("1e74f542-71dd-4d66-963e-ef4287ff173b", g);
+		assert_memory_equal(plain, g, 16);
+		assert_memory_equal(plain + 20, sec.guid, 16);
+		assert_memory_equal(plain + 40, "MY-LUKS-PASSPHRASE", 18);
+	}
+	assert_int_equal(sm_fw_sim_launch_finish(fw, &e), 0);
+	sm_fw_close(fw);
+	free(plain);
+	free(pay);
+	free(img);
+	free(v0);
+	free(v1);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_secret_too_big),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_session),
+		cmocka_unit_test(test_with_sim_firmware),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
