@@ -54,31 +54,26 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, verbose = 0, quiet = 0;
+	struct sm_cli_common co = { 0 };
+	int c, rc;
 
 	sm_cli_init("sevmig-owner");
 	argv[0] = (char *)"sevmig-owner";
 	while ((c = getopt_long(argc, argv, "+vqhV", longopts, NULL)) != -1) {
+		switch (sm_cli_common_opt(&co, c, usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		}
 		switch (c) {
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, usage);
 		default:
 			return sm_cli_try_help();
 		}
 	}
-	sm_cli_set_verbosity(verbose, quiet);
+	sm_cli_set_verbosity(co.verbose, co.quiet);
 	return sm_cli_dispatch(cmds, NCMDS, argc, argv);
 }

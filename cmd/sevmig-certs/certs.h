@@ -42,15 +42,8 @@ int certs_report(int argc, char **argv);
 	" -h, --help            display this help and exit\n" \
 	" -V, --version         display version and exit\n"
 
-/* A usage error: "sevmig-certs: <msg>" plus the try line; returns 2. */
-int certs_usage(const char *sub, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 /* Parse --product NAME; on failure print the usage error and return -1. */
 int certs_parse_product(const char *sub, const char *name, enum sm_product *p);
-
-/* Apply a subcommand's -v count and -q on top of the global ones. */
-void certs_verbosity(int verbose, int quiet);
 
 /* Warn about links that hold with a note (the completed Naples ARK). */
 void certs_warn_notes(const struct sm_verify_result *r);

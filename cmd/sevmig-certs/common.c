@@ -10,36 +10,15 @@
 
 #include "base/util.h"
 
-int certs_usage(const char *sub, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", sm_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return sm_cli_sub_try_help(sub);
-}
-
 int certs_parse_product(const char *sub, const char *name, enum sm_product *p)
 {
 	if (sm_product_parse(name, p) == 0)
 		return 0;
-	certs_usage(
+	sm_cli_sub_usage(
 		sub,
 		"unknown product '%s' (expected naples, rome, milan, genoa or turin)",
 		name);
 	return -1;
-}
-
-void certs_verbosity(int verbose, int quiet)
-{
-	if (quiet)
-		sm_log_level = SM_LOG_ERR;
-	sm_log_level += verbose;
-	if (sm_log_level > SM_LOG_TRACE)
-		sm_log_level = SM_LOG_TRACE;
 }
 
 int certs_put(char *text, struct sm_err *e)

@@ -47,8 +47,8 @@ static int parse_seconds(const char *opt, const char *s, double *out)
 	double v = strtod(s, &end);
 
 	if (end == s || *end || !(v > 0) || v > 86400) {
-		certs_usage("fetch", "invalid %s '%s' (seconds, above 0)", opt,
-			    s);
+		sm_cli_sub_usage("fetch", "invalid %s '%s' (seconds, above 0)",
+				 opt, s);
 		return -1;
 	}
 	*out = v;
@@ -135,7 +135,7 @@ int certs_fetch(int argc, char **argv)
 			break;
 		case OPT_RETRIES:
 			if (sm_parse_uint(optarg, 100, &n) < 0)
-				return certs_usage(
+				return sm_cli_sub_usage(
 					"fetch",
 					"invalid --retries '%s' (0 to 100)",
 					optarg);
@@ -159,9 +159,9 @@ int certs_fetch(int argc, char **argv)
 			return sm_cli_sub_try_help("fetch");
 		}
 	}
-	certs_verbosity(co.verbose, co.quiet);
+	sm_cli_sub_verbosity(co.verbose, co.quiet);
 	if (argc - optind > 1)
-		return certs_usage("fetch", "too many arguments");
+		return sm_cli_sub_usage("fetch", "too many arguments");
 	if (optind < argc)
 		a.source = argv[optind];
 	if (strcmp(a.output, "-") &&
@@ -171,13 +171,14 @@ int certs_fetch(int argc, char **argv)
 	      sm_path_same(a.source + 5, a.output)) ||
 	     (a.ark && sm_path_same(a.ark, a.output)) ||
 	     (a.crl && sm_path_same(a.crl, a.output))))
-		return certs_usage(
+		return sm_cli_sub_usage(
 			"fetch",
 			"--output would overwrite an input of the fetch");
 	if (!strncmp(a.source, "vcek:", 5))
 		return sm_cli_close_stdout(run_fetch_vcek(&a));
 	if (a.crl)
-		return certs_usage("fetch", "--crl is for vcek: sources only");
+		return sm_cli_sub_usage("fetch",
+					"--crl is for vcek: sources only");
 	return sm_cli_close_stdout(run_fetch(&a));
 }
 
@@ -244,11 +245,11 @@ static int run_fetch_vcek(const struct fetch_args *a)
 	size_t i;
 
 	if (a->ark)
-		return certs_usage(
+		return sm_cli_sub_usage(
 			"fetch",
 			"--ark is not for vcek: sources (the SNP roots are pinned)");
 	if (!file[0])
-		return certs_usage("fetch", "vcek: needs a report file");
+		return sm_cli_sub_usage("fetch", "vcek: needs a report file");
 	if (sm_snp_report_load(file, &r, &e) < 0)
 		return sm_cli_report(&e);
 	if (sm_vcek_fetch(&a->o, &r, a->crl, &pem, &have_crl, &res, &e) < 0) {

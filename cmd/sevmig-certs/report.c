@@ -60,9 +60,10 @@ static int snp_product(const char *sub, const char *name, enum sm_product *p)
 	    (*p == SM_PRODUCT_MILAN || *p == SM_PRODUCT_GENOA ||
 	     *p == SM_PRODUCT_TURIN))
 		return 0;
-	certs_usage(sub,
-		    "unknown SNP product '%s' (expected milan, genoa or turin)",
-		    name);
+	sm_cli_sub_usage(
+		sub,
+		"unknown SNP product '%s' (expected milan, genoa or turin)",
+		name);
 	return -1;
 }
 
@@ -99,11 +100,11 @@ static int report_show(int argc, char **argv)
 			return sm_cli_sub_try_help("report show");
 		}
 	}
-	certs_verbosity(co.verbose, co.quiet);
+	sm_cli_sub_verbosity(co.verbose, co.quiet);
 	if (optind >= argc)
-		return certs_usage("report show", "no report given");
+		return sm_cli_sub_usage("report show", "no report given");
 	if (argc - optind > 1)
-		return certs_usage("report show", "too many arguments");
+		return sm_cli_sub_usage("report show", "too many arguments");
 	in = argv[optind];
 	name = strcmp(in, "-") == 0 ? "(stdin)" : in;
 	if (sm_snp_report_load(in, &r, &e) < 0)
@@ -125,13 +126,14 @@ static int parse_hex_opt(const char *opt, const char *hex, uint8_t *out,
 	if (got < (ssize_t)min || (size_t)got > n) {
 		free(buf);
 		if (min == n)
-			certs_usage("report verify",
-				    "bad %s '%s': expected %zu hex digits", opt,
-				    hex, 2 * n);
+			sm_cli_sub_usage("report verify",
+					 "bad %s '%s': expected %zu hex digits",
+					 opt, hex, 2 * n);
 		else
-			certs_usage("report verify",
-				    "bad %s '%s': expected 2 to %zu hex digits",
-				    opt, hex, 2 * n);
+			sm_cli_sub_usage(
+				"report verify",
+				"bad %s '%s': expected 2 to %zu hex digits",
+				opt, hex, 2 * n);
 		return -1;
 	}
 	memset(out, 0, n);
@@ -247,7 +249,7 @@ static int report_verify(int argc, char **argv)
 			break;
 		case OPT_POLICY:
 			if (parse_policy(optarg, &o.policy) < 0)
-				return certs_usage(
+				return sm_cli_sub_usage(
 					"report verify",
 					"bad --expect-policy '%s': expected up to 16 hex digits",
 					optarg);
@@ -256,7 +258,7 @@ static int report_verify(int argc, char **argv)
 		case OPT_MINTCB:
 			if (sm_snp_tcb_parse(optarg, &o.min_tcb,
 					     &o.min_tcb_mask) < 0)
-				return certs_usage(
+				return sm_cli_sub_usage(
 					"report verify",
 					"bad --min-tcb '%s': expected NAME=N[,NAME=N...] with NAME fmc, bl, tee, snp or ucode and N 0-255",
 					optarg);
@@ -265,17 +267,19 @@ static int report_verify(int argc, char **argv)
 			return sm_cli_sub_try_help("report verify");
 		}
 	}
-	certs_verbosity(co.verbose, co.quiet);
+	sm_cli_sub_verbosity(co.verbose, co.quiet);
 	if (optind >= argc)
-		return certs_usage("report verify", "no report given");
+		return sm_cli_sub_usage("report verify", "no report given");
 	if (argc - optind > 1)
-		return certs_usage("report verify", "too many arguments");
+		return sm_cli_sub_usage("report verify", "too many arguments");
 	if (o.vcek && o.certs_dir)
-		return certs_usage("report verify",
-				   "--vcek and --certs exclude each other");
+		return sm_cli_sub_usage(
+			"report verify",
+			"--vcek and --certs exclude each other");
 	if (!o.vcek && !o.certs_dir)
-		return certs_usage("report verify",
-				   "no VCEK: give --vcek FILE or --certs DIR");
+		return sm_cli_sub_usage(
+			"report verify",
+			"no VCEK: give --vcek FILE or --certs DIR");
 	in = argv[optind];
 	name = strcmp(in, "-") == 0 ? "(stdin)" : in;
 	if (sm_snp_report_load(in, &r, &e) < 0)
@@ -303,8 +307,8 @@ int certs_report(int argc, char **argv)
 	const char *sub;
 
 	if (argc < 2)
-		return certs_usage("report",
-				   "no report command given (show or verify)");
+		return sm_cli_sub_usage(
+			"report", "no report command given (show or verify)");
 	sub = argv[1];
 	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0 ||
 	    strcmp(sub, "-V") == 0 || strcmp(sub, "--version") == 0)
@@ -318,7 +322,7 @@ int certs_report(int argc, char **argv)
 		return report_show(argc - 1, argv + 1);
 	if (strcmp(sub, "verify") == 0)
 		return report_verify(argc - 1, argv + 1);
-	return certs_usage(
+	return sm_cli_sub_usage(
 		"report", "unknown report command '%s' (commands: show verify)",
 		sub);
 }

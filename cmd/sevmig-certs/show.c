@@ -140,10 +140,10 @@ int certs_show(int argc, char **argv)
 		}
 		return sm_cli_sub_try_help("show");
 	}
-	certs_verbosity(co.verbose, co.quiet);
+	sm_cli_sub_verbosity(co.verbose, co.quiet);
 	n = argc - optind;
 	if (n < 1)
-		return certs_usage("show", "no file given");
+		return sm_cli_sub_usage("show", "no file given");
 	items = calloc((size_t)n, sizeof(*items));
 	chains = calloc((size_t)n, sizeof(*chains));
 	infos = calloc((size_t)n, sizeof(*infos));

@@ -60,11 +60,11 @@ int certs_split(int argc, char **argv)
 			return sm_cli_sub_try_help("split");
 		}
 	}
-	certs_verbosity(co.verbose, co.quiet);
+	sm_cli_sub_verbosity(co.verbose, co.quiet);
 	if (argc - optind != 1)
-		return certs_usage("split", argc == optind ?
-						    "no bundle given" :
-						    "too many arguments");
+		return sm_cli_sub_usage("split", argc == optind ?
+							 "no bundle given" :
+							 "too many arguments");
 	memset(&ch, 0, sizeof(ch));
 	/* Everything is parsed before the first file is written. */
 	if (sm_certs_load(argv[optind], &ch, NULL, &e) < 0)

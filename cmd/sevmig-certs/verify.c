@@ -129,9 +129,9 @@ int certs_verify(int argc, char **argv)
 			return sm_cli_sub_try_help("verify");
 		}
 	}
-	certs_verbosity(co.verbose, co.quiet);
+	sm_cli_sub_verbosity(co.verbose, co.quiet);
 	if (argc - optind > 1)
-		return certs_usage("verify", "too many arguments");
+		return sm_cli_sub_usage("verify", "too many arguments");
 	if (optind < argc)
 		in = argv[optind];
 

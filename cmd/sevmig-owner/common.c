@@ -10,35 +10,14 @@
 
 #include "base/util.h"
 
-int owner_usage(const char *sub, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", sm_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return sm_cli_sub_try_help(sub);
-}
-
 int owner_parse_num(const char *sub, const char *opt, const char *s,
 		    uint64_t max, uint64_t *out)
 {
 	if (sm_parse_uint(s, max, out) == 0)
 		return 0;
-	owner_usage(sub, "%s: '%s' is not a number from 0 to %llu", opt, s,
-		    (unsigned long long)max);
+	sm_cli_sub_usage(sub, "%s: '%s' is not a number from 0 to %llu", opt, s,
+			 (unsigned long long)max);
 	return -1;
-}
-
-void owner_verbosity(int verbose, int quiet)
-{
-	if (quiet)
-		sm_log_level = SM_LOG_ERR;
-	sm_log_level += verbose;
-	if (sm_log_level > SM_LOG_TRACE)
-		sm_log_level = SM_LOG_TRACE;
 }
 
 int owner_put(char *text)

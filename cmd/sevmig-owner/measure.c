@@ -75,10 +75,7 @@ static const struct option longopts[] = {
 	{ "vmsa-cpu0", required_argument, NULL, OPT_VMSA0 },
 	{ "vmsa-cpu1", required_argument, NULL, OPT_VMSA1 },
 	{ "json", no_argument, NULL, 'J' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	SM_CLI_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -92,7 +89,7 @@ static int need(const char *v, const char *opt)
 {
 	if (v)
 		return 0;
-	owner_usage("measure", "%s is needed", opt);
+	sm_cli_sub_usage("measure", "%s is needed", opt);
 	return -1;
 }
 
@@ -106,13 +103,13 @@ static int decode(const struct measure_opts *o, struct sm_owner_measure_args *a,
 	    need(o->tik, "--tik"))
 		return SM_EXIT_USAGE;
 	if (o->nonce && o->blob)
-		return owner_usage("measure",
-				   "--nonce and --launch-measure-blob "
-				   "exclude each other");
+		return sm_cli_sub_usage("measure",
+					"--nonce and --launch-measure-blob "
+					"exclude each other");
 	if (!o->nonce && !o->blob)
-		return owner_usage("measure",
-				   "one of --nonce or "
-				   "--launch-measure-blob is needed");
+		return sm_cli_sub_usage("measure",
+					"one of --nonce or "
+					"--launch-measure-blob is needed");
 	if (owner_parse_num("measure", "--api-major", o->major, 255, &v))
 		return SM_EXIT_USAGE;
 	a->li.api_major = (uint8_t)v;
@@ -129,8 +126,8 @@ static int decode(const struct measure_opts *o, struct sm_owner_measure_args *a,
 		if (owner_parse_num("measure", "--num-cpus", o->cpus, 1024, &v))
 			return SM_EXIT_USAGE;
 		if (v == 0)
-			return owner_usage("measure",
-					   "--num-cpus: at least 1 vCPU");
+			return sm_cli_sub_usage("measure",
+						"--num-cpus: at least 1 vCPU");
 		a->num_cpus = (unsigned)v;
 	}
 	if (o->digest) {
@@ -160,12 +157,19 @@ int owner_measure(int argc, char **argv)
 	uint8_t given[SM_MEASURE_BLOB_LEN], blob[SM_MEASURE_BLOB_LEN];
 	uint8_t ld[SM_LAUNCH_DIGEST_LEN];
 	char b64[80];
-	int c, json = 0, verbose = 0, quiet = 0, rc;
+	struct sm_cli_common co = { 0 };
+	int c, rc;
 	struct sm_err e;
 
 	memset(&a, 0, sizeof(a));
 	memset(&o, 0, sizeof(o));
 	while ((c = getopt_long(argc, argv, "JvqhV", longopts, NULL)) != -1) {
+		switch (sm_cli_common_opt(&co, c, measure_usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		}
 		switch (c) {
 		case OPT_API_MAJOR:
 			o.major = optarg;
@@ -212,32 +216,20 @@ int owner_measure(int argc, char **argv)
 		case OPT_VMSA1:
 			a.vmsa_cpu1 = optarg;
 			break;
-		case 'J':
-			json = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, measure_usage);
 		default:
 			return sm_cli_sub_try_help("measure");
 		}
 	}
-	owner_verbosity(verbose, quiet);
+	sm_cli_sub_verbosity(co.verbose, co.quiet);
 	if (optind < argc)
-		return owner_usage("measure", "too many arguments");
+		return sm_cli_sub_usage("measure", "too many arguments");
 	rc = decode(&o, &a, given, &e);
 	if (rc == 0 && sm_owner_measure(&a, blob, ld, &e) < 0)
 		rc = sm_cli_report(&e);
 	sm_wipe(a.tik, sizeof(a.tik));
 	if (rc)
 		return rc;
-	if (json) {
+	if (co.json) {
 		char *text = sm_owner_measure_json(&a, blob, ld,
 						   o.blob ? given : NULL);
 

@@ -37,16 +37,9 @@ int owner_session(int argc, char **argv);
 	" -h, --help            display this help and exit\n" \
 	" -V, --version         display version and exit\n"
 
-/* "sevmig-owner: <msg>" and "Try 'sevmig-owner SUB --help'"; returns 2. */
-int owner_usage(const char *sub, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 /* Parse an unsigned number (decimal or 0x-hex) of at most max for opt. */
 int owner_parse_num(const char *sub, const char *opt, const char *s,
 		    uint64_t max, uint64_t *out);
-
-/* Apply a subcommand's -v count and -q on top of the global ones. */
-void owner_verbosity(int verbose, int quiet);
 
 /* Write a malloc'd text to stdout and free it: 0 or the exit code. */
 int owner_put(char *text);

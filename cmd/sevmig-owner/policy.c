@@ -22,42 +22,34 @@ int owner_policy(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sm_owner_policy p;
-	int c, i, json = 0, verbose = 0, quiet = 0, rc = 0;
+	struct sm_cli_common co = { 0 };
+	int c, i, rc = 0;
 	uint64_t v;
 	char ver[16];
 
 	while ((c = getopt_long(argc, argv, "JvqhV", longopts, NULL)) != -1) {
+		switch (sm_cli_common_opt(&co, c, policy_usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		}
 		switch (c) {
-		case 'J':
-			json = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, policy_usage);
 		default:
 			return sm_cli_sub_try_help("policy");
 		}
 	}
-	owner_verbosity(verbose, quiet);
+	sm_cli_sub_verbosity(co.verbose, co.quiet);
 	if (argc - optind != 1)
-		return owner_usage("policy", "one POLICY is needed");
+		return sm_cli_sub_usage("policy", "one POLICY is needed");
 	if (owner_parse_num("policy", "POLICY", argv[optind], UINT32_MAX, &v))
 		return SM_EXIT_USAGE;
 	sm_owner_policy_decode((uint32_t)v, &p);
-	if (json) {
+	if (co.json) {
 		char *text = sm_owner_policy_json(&p);
 
 		if (!text) {

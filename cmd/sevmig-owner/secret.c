@@ -36,10 +36,7 @@ int owner_secret(int argc, char **argv)
 		{ "launch-measure-blob", required_argument, NULL, OPT_BLOB },
 		{ "iv", required_argument, NULL, OPT_IV },
 		{ "secret", required_argument, NULL, OPT_SECRET },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sm_owner_secret_args a;
@@ -48,7 +45,8 @@ int owner_secret(int argc, char **argv)
 	uint8_t given[SM_MEASURE_BLOB_LEN], hdr[SM_SECRET_HDR_LEN];
 	uint8_t *payload = NULL;
 	size_t plen = 0, n = 0;
-	int c, verbose = 0, quiet = 0, rc = 0;
+	struct sm_cli_common co = { 0 };
+	int c, rc = 0;
 	struct sm_err e;
 
 	memset(&a, 0, sizeof(a));
@@ -58,6 +56,13 @@ int owner_secret(int argc, char **argv)
 		return sm_cli_report(&e);
 	}
 	while ((c = getopt_long(argc, argv, "vqhV", longopts, NULL)) != -1) {
+		switch (sm_cli_common_opt(&co, c, secret_usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			free(secrets);
+			return rc;
+		}
 		switch (c) {
 		case OPT_TIK:
 			tik = optarg;
@@ -79,30 +84,21 @@ int owner_secret(int argc, char **argv)
 			}
 			n++;
 			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			free(secrets);
-			return sm_cli_help_version(c, secret_usage);
 		default:
 			rc = sm_cli_sub_try_help("secret");
 			goto out;
 		}
 	}
-	owner_verbosity(verbose, quiet);
+	sm_cli_sub_verbosity(co.verbose, co.quiet);
 	if (!tik || !tek || !blob || !n) {
-		rc = owner_usage("secret",
-				 "--tik, --tek, --launch-measure-blob and "
-				 "--secret are needed");
+		rc = sm_cli_sub_usage("secret",
+				      "--tik, --tek, --launch-measure-blob and "
+				      "--secret are needed");
 		goto out;
 	}
 	if (argc - optind != 2) {
-		rc = owner_usage("secret", "HEADER and PAYLOAD are needed");
+		rc = sm_cli_sub_usage("secret",
+				      "HEADER and PAYLOAD are needed");
 		goto out;
 	}
 	if (sm_owner_b64_arg("--launch-measure-blob", blob, given,

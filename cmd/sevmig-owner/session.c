@@ -34,22 +34,26 @@ int owner_session(int argc, char **argv)
 		{ "tik", required_argument, NULL, OPT_TIK },
 		{ "ark", required_argument, NULL, OPT_ARK },
 		{ "output", required_argument, NULL, 'o' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sm_owner_session_args a;
 	struct sm_owner_session_out out;
 	const char *tek = NULL, *tik = NULL, *dir = ".";
-	int c, verbose = 0, quiet = 0, rc = 0;
+	struct sm_cli_common co = { 0 };
+	int c, rc = 0;
 	uint64_t v;
 	struct sm_err e;
 
 	memset(&a, 0, sizeof(a));
 	a.policy = 0x1;
 	while ((c = getopt_long(argc, argv, "o:vqhV", longopts, NULL)) != -1) {
+		switch (sm_cli_common_opt(&co, c, session_usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		}
 		switch (c) {
 		case OPT_POLICY:
 			if (owner_parse_num("session", "--policy", optarg,
@@ -69,24 +73,16 @@ int owner_session(int argc, char **argv)
 		case 'o':
 			dir = optarg;
 			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-		case 'V':
-			return sm_cli_help_version(c, session_usage);
 		default:
 			return sm_cli_sub_try_help("session");
 		}
 	}
-	owner_verbosity(verbose, quiet);
+	sm_cli_sub_verbosity(co.verbose, co.quiet);
 	if (argc - optind != 1)
-		return owner_usage("session", "one BUNDLE is needed");
+		return sm_cli_sub_usage("session", "one BUNDLE is needed");
 	if (!tek != !tik)
-		return owner_usage("session", "--tek and --tik go together");
+		return sm_cli_sub_usage("session",
+					"--tek and --tik go together");
 	a.bundle = argv[optind];
 	a.dir = dir;
 	if (tek) {
@@ -101,7 +97,7 @@ int owner_session(int argc, char **argv)
 		rc = sm_cli_report(&e);
 		goto out;
 	}
-	if (quiet)
+	if (co.quiet)
 		goto out;
 	if (a.ark)
 		printf("platform chain verified up to the ARK in '%s' "

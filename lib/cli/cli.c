@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -260,4 +261,25 @@ int sm_cli_finish_report(const char *path, const struct sm_report *r, int rc)
 		return rc;
 	rrc = sm_cli_write_report(path, r);
 	return rc ? rc : rrc;
+}
+
+int sm_cli_sub_usage(const char *sub, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", sm_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return sm_cli_sub_try_help(sub);
+}
+
+void sm_cli_sub_verbosity(int verbose, int quiet)
+{
+	if (quiet)
+		sm_log_level = SM_LOG_ERR;
+	sm_log_level += verbose;
+	if (sm_log_level > SM_LOG_TRACE)
+		sm_log_level = SM_LOG_TRACE;
 }

@@ -56,6 +56,13 @@ int sm_cli_usage_error(const char *why);
 /* "Try 'prog SUB --help' for more information." (sub NULL: as above); 2. */
 int sm_cli_sub_try_help(const char *sub);
 
+/* A subcommand's usage error: "prog: <message>" and its try line; 2. */
+int sm_cli_sub_usage(const char *sub, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A subcommand's -v count and -q on top of the command's own ones. */
+void sm_cli_sub_verbosity(int verbose, int quiet);
+
 /*
  * Commands with subcommands (sevmig-certs, sevmig-sim; git's cmd_struct):
  * after the command's own options, argv[optind] names the subcommand.
