@@ -11,10 +11,10 @@
 #include <cmocka.h>
 
 #include <pthread.h>
-#include <sched.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/err.h"
 #include "engine/chunkq.h"
@@ -26,6 +26,7 @@ struct sink {
 	unsigned calls;
 	int fail_at; /* -1: never */
 	sem_t *hold; /* the first call waits for it */
+	sem_t *entered; /* and posts this first */
 	int saw_abort;
 };
 
@@ -38,6 +39,7 @@ static int record(void *arg, struct sm_chunkq *q,
 	assert_int_equal(s->len, sizeof(v) + s->pages);
 	memcpy(&v, s->data, sizeof(v));
 	if (k->hold && k->calls == 0) {
+		sem_post(k->entered);
 		sem_wait(k->hold);
 		k->saw_abort = sm_chunkq_aborted(q);
 	}
@@ -136,19 +138,28 @@ static void test_producer_abort_writes_nothing_more(void **state)
 	struct aborter a;
 	struct sm_chunkq *q;
 	pthread_t t;
-	sem_t hold;
+	sem_t hold, entered;
 	int spins;
 
 	(void)state;
 	assert_int_equal(sem_init(&hold, 0, 0), 0);
+	assert_int_equal(sem_init(&entered, 0, 0), 0);
 	k.hold = &hold;
+	k.entered = &entered;
 	assert_int_equal(sm_chunkq_start(&q, 64, record, &k, &e), 0);
 	assert_non_null(put(q, 0, &e));
+	/* chunk 0 is being written (the writer waits in it), 1 queued */
+	assert_int_equal(sem_wait(&entered), 0);
 	assert_non_null(put(q, 1, &e));
 	a.q = q;
 	assert_int_equal(pthread_create(&t, NULL, do_abort, &a), 0);
-	for (spins = 0; !sm_chunkq_aborted(q) && spins < 10000000; spins++)
-		sched_yield();
+	/*
+	 * Until the other thread has set the flag: a bounded wait that
+	 * sleeps, so a scheduler that runs one thread at a time (valgrind)
+	 * gets to the aborter; a spin on sched_yield did not there.
+	 */
+	for (spins = 0; !sm_chunkq_aborted(q) && spins < 20000; spins++)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	assert_true(sm_chunkq_aborted(q));
 	sem_post(&hold);
 	assert_int_equal(pthread_join(t, NULL), 0);
@@ -158,6 +169,7 @@ static void test_producer_abort_writes_nothing_more(void **state)
 	assert_int_equal(sm_chunkq_written(q), 0);
 	sm_chunkq_free(q);
 	sem_destroy(&hold);
+	sem_destroy(&entered);
 }
 
 /* Freed without finish (an error path): the writer is stopped, no leak. */
