@@ -52,27 +52,6 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		SM_CLI_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sm_cli_common co = { 0 };
-	int c, rc;
-
-	sm_cli_init("sevmig-certs");
-	argv[0] = (char *)"sevmig-certs";
-	while ((c = getopt_long(argc, argv, "+vqhV", longopts, NULL)) != -1) {
-		switch (sm_cli_common_opt(&co, c, usage, &rc)) {
-		case 1:
-			continue;
-		case -1:
-			return rc;
-		}
-		switch (c) {
-		default:
-			return sm_cli_try_help();
-		}
-	}
-	sm_cli_set_verbosity(co.verbose, co.quiet);
-	return sm_cli_dispatch(cmds, NCMDS, argc, argv);
+	return sm_cli_subcommand_main("sevmig-certs", cmds, NCMDS, usage, argc,
+				      argv);
 }

@@ -283,3 +283,29 @@ void sm_cli_sub_verbosity(int verbose, int quiet)
 	if (sm_log_level > SM_LOG_TRACE)
 		sm_log_level = SM_LOG_TRACE;
 }
+
+int sm_cli_subcommand_main(const char *progname, const struct sm_cli_cmd *cmds,
+			   size_t n, void (*usage)(void), int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		SM_CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sm_cli_common co = { 0 };
+	int c, rc;
+
+	sm_cli_init(progname);
+	argv[0] = (char *)progname;
+	while ((c = getopt_long(argc, argv, "+vqhV", longopts, NULL)) != -1) {
+		switch (sm_cli_common_opt(&co, c, usage, &rc)) {
+		case 1:
+			continue;
+		case -1:
+			return rc;
+		default:
+			return sm_cli_try_help();
+		}
+	}
+	sm_cli_set_verbosity(co.verbose, co.quiet);
+	return sm_cli_dispatch(cmds, n, argc, argv);
+}

@@ -77,6 +77,16 @@ struct sm_cli_cmd {
 };
 int sm_cli_dispatch(const struct sm_cli_cmd *cmds, size_t n, int argc,
 		    char **argv);
+/*
+ * The whole main of a command made of subcommands that takes -v, -q, -h
+ * and -V before the subcommand's name (sevmig-certs, sevmig-owner):
+ * sm_cli_init, those options, then sm_cli_dispatch.  Returns the exit
+ * code.
+ */
+int sm_cli_subcommand_main(const char *progname, const struct sm_cli_cmd *cmds,
+			   size_t n, void (*usage)(void), int argc,
+			   char **argv);
+
 /* --help's "Commands:" list, one usage style for both tools. */
 void sm_cli_print_commands(const struct sm_cli_cmd *cmds, size_t n);
 

@@ -53,7 +53,6 @@
 #include "certs/bundle.h"
 #include "certs/cert.h"
 #include "endpoint/endpoint.h"
-#include "engine/chunkq.h"
 #include "engine/method.h"
 #include "fw/fw.h"
 #include "base/log.h"
