@@ -123,6 +123,33 @@ static void print_plan(const struct sm_export_result *res, int json)
 	       r->mem_size / 4096, r->es ? " and the VMSAs" : "");
 }
 
+/*
+ * Where the guest is after a successful export, for the closing line:
+ * the source's state (export.c: "released", or "running" or "paused"
+ * when --keep-source gave it back) and, two-way, the target's: the
+ * importer answered "ready" and exited 0 after "commit", so it holds the
+ * guest committed (running unless it was given --no-resume).
+ */
+static const char *where(const struct sm_export_opts *o,
+			 const struct sm_export_result *res, char *buf,
+			 size_t len)
+{
+	if (o->keep_source)
+		snprintf(buf, len, "source %s (snapshot)", res->source_state);
+	else if (o->exec)
+		snprintf(buf, len, "source %s, target committed",
+			 res->source_state);
+	else if (o->output && strcmp(o->output, "-"))
+		snprintf(buf, len,
+			 "source %s, the guest is in '%s' until imported",
+			 res->source_state, o->output);
+	else
+		snprintf(buf, len,
+			 "source %s, the guest is in the stream until imported",
+			 res->source_state);
+	return buf;
+}
+
 /* SIGINT, SIGTERM and SIGHUP become readable events on a signalfd. */
 static int signals_to_fd(void)
 {
@@ -175,6 +202,7 @@ int main(int argc, char **argv)
 	struct sm_cli_engine_opts co = { .progress = -1 };
 	struct sm_export_result *res;
 	struct sm_err e = { 0 };
+	char wbuf[PATH_MAX + 80];
 	int c, rc;
 	uint64_t n;
 
@@ -281,13 +309,8 @@ int main(int argc, char **argv)
 	if (rc == 0 && o.dry_run)
 		print_plan(res, co.com.json);
 	if (rc == 0 && !o.dry_run)
-		pr_info("exported VM '%s': %" PRIu64 " private, %" PRIu64
-			" shared, %" PRIu64 " zero pages, %" PRIu64
-			" VMSAs; source %s",
-			o.vm, res->report.counts.private_pages,
-			res->report.counts.shared_pages,
-			res->report.counts.zero_pages, res->report.counts.vmsas,
-			res->source_state);
+		sm_cli_closing_line(&res->report,
+				    where(&o, res, wbuf, sizeof(wbuf)));
 	rc = sm_cli_finish_report(co.report, &res->report, rc);
 	free(res);
 	if (o.sig_fd >= 0)

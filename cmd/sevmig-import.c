@@ -95,6 +95,22 @@ static void print_check(const struct sm_report *r, int json, int quiet)
 }
 
 /*
+ * Where the guest is after a successful import, for the closing line
+ * (import.c: "running", or "paused" with --no-resume).
+ */
+static const char *where(const struct sm_import_opts *o,
+			 const struct sm_import_result *res)
+{
+	int running = !strcmp(res->target_state, "running");
+
+	if (o->ack)
+		return running ?
+			       "target running, committed by the exporter" :
+			       "target paused (--no-resume), committed by the exporter";
+	return running ? "target running" : "target paused (--no-resume)";
+}
+
+/*
  * A standard stream the tool was started without, and a report written
  * over the archive it reads, refused before anything is touched.  0, or 2
  * once said.
@@ -196,8 +212,7 @@ int main(int argc, char **argv)
 	if (rc == 0 && o.check)
 		print_check(&res->report, co.com.json, co.com.quiet);
 	if (rc == 0 && !o.check)
-		pr_info("imported into VM '%s': %" PRIu64 " records; target %s",
-			o.vm, res->report.records, res->target_state);
+		sm_cli_closing_line(&res->report, where(&o, res));
 	rc = sm_cli_finish_report(co.report, &res->report, rc);
 	free(res);
 	return sm_cli_close_stdout(rc);

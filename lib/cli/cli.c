@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,24 @@ int sm_cli_finish_report(const char *path, const struct sm_report *r, int rc)
 		return rc;
 	rrc = sm_cli_write_report(path, r);
 	return rc ? rc : rrc;
+}
+
+void sm_cli_closing_line(const struct sm_report *r, const char *where)
+{
+	const struct sm_counts *c = &r->counts;
+	double rate = r->seconds > 0 ? (double)r->bytes / r->seconds : 0;
+
+	if (sm_log_level < SM_LOG_WARN)
+		return;
+	fprintf(stderr,
+		"%s: moved %" PRIu64 " pages (%" PRIu64 " private, %" PRIu64
+		" shared, %" PRIu64 " zero) and %" PRIu64 " VMSA%s, %" PRIu64
+		" bytes (%.1f MiB) in %.2f s (%.1f MiB/s); %s\n",
+		sm_progname, c->private_pages + c->shared_pages + c->zero_pages,
+		c->private_pages, c->shared_pages, c->zero_pages, c->vmsas,
+		c->vmsas == 1 ? "" : "s", r->bytes,
+		(double)r->bytes / 1048576.0, r->seconds, rate / 1048576.0,
+		where);
 }
 
 int sm_cli_sub_usage(const char *sub, const char *fmt, ...)

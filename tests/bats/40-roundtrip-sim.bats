@@ -21,8 +21,11 @@ pipe_roundtrip() {
 @test "a pipe round trip moves a 16 MiB guest with 10% shared pages" {
 	pair --mem 16M --vcpus 2
 	pipe_roundtrip
-	# policy 0x1: only the warning that the firmware checks nothing
-	assert_equal "$stderr" "sevmig-export: warning: guest policy 0x1 has neither DOMAIN nor SEV: the firmware does not check the target, only sevmig verified its chain"
+	# policy 0x1: only the warning that the firmware checks nothing, and
+	# each tool's closing line
+	[[ "$stderr" == *"; source released, the guest is in the stream until imported"* ]]
+	[[ "$stderr" == *"; target running"* ]]
+	assert_equal "$(closing_lines 1 1)" "sevmig-export: warning: guest policy 0x1 has neither DOMAIN nor SEV: the firmware does not check the target, only sevmig verified its chain"
 }
 
 @test "a pipe round trip moves a guest with no shared pages under policy 0x3" {
@@ -57,7 +60,7 @@ pipe_roundtrip() {
 	sim_run b pb --incoming --mem 8M
 	save_digest
 	run -0 --separate-stderr bash -c "sevmig-export $(certs_b) '$T/a.sock' | sevmig-import '$T/b.sock'"
-	assert_equal "$stderr" ""
+	assert_equal "$(closing_lines 1 1)" ""
 	assert_migrated
 }
 
@@ -68,7 +71,7 @@ pipe_roundtrip() {
 	sim_run b pb --incoming --mem 8M
 	save_digest
 	run -0 --separate-stderr bash -c "sevmig-export $(certs_b) '$T/a.sock' | sevmig-import '$T/b.sock'"
-	assert_equal "$stderr" ""
+	assert_equal "$(closing_lines 1 1)" ""
 	assert_migrated
 }
 
@@ -80,7 +83,7 @@ pipe_roundtrip() {
 	[ -f "$T/guest.sevmig" ]
 	assert_equal "$(stat -c %a "$T/guest.sevmig")" 600
 	run -0 --separate-stderr sevmig-import -i "$T/guest.sevmig" "$T/b.sock"
-	assert_equal "$stderr" ""
+	assert_equal "$(closing_lines 0 1)" ""
 	assert_migrated
 }
 
@@ -146,4 +149,37 @@ assert len(r["fingerprints"]["target_pdh"]) == 64
 assert r["digest"].startswith("xxh3-128:") and len(r["digest"]) == 9 + 32
 print("ok")' "$T/r.json"
 	assert_output ok
+}
+
+@test "export and import each end with a closing line whose numbers are the report's" {
+	pair --mem 8M --vcpus 2 --es --policy 0x5 --shared 10
+	save_digest
+	run -0 --separate-stderr sevmig-export $(certs_b) --no-progress --report "$T/exp.json" -o "$T/guest.sevmig" "$T/a.sock"
+	assert_output ""
+	# the policy warning, then the closing line
+	assert_equal "$(wc -l <<<"$stderr")" 2
+	assert_closing_line "$(tail -n 1 <<<"$stderr")" "$T/exp.json" sevmig-export "source released, the guest is in '$T/guest.sevmig' until imported"
+	run -0 --separate-stderr sevmig-import --no-progress --report "$T/imp.json" -i "$T/guest.sevmig" "$T/b.sock"
+	assert_closing_line "$stderr" "$T/imp.json" sevmig-import "target running"
+	[[ "$stderr" == *" and 2 VMSAs, "* ]]
+	assert_migrated
+}
+
+@test "a snapshot export's closing line says the source runs; --no-resume's says the target is paused" {
+	pair --mem 4M
+	save_digest
+	run -0 --separate-stderr sevmig-export $(certs_b) --keep-source --report "$T/exp.json" -o "$T/guest.sevmig" "$T/a.sock"
+	assert_closing_line "$(tail -n 1 <<<"$stderr")" "$T/exp.json" sevmig-export "source running (snapshot)"
+	assert_source_intact running
+	run -0 --separate-stderr sevmig-import --no-resume --report "$T/imp.json" -i "$T/guest.sevmig" "$T/b.sock"
+	assert_closing_line "$(tail -n 1 <<<"$stderr")" "$T/imp.json" sevmig-import "target paused (--no-resume)"
+	assert_equal "$(sim_status b 'vmm state')" received-paused
+}
+
+@test "-q silences the closing lines" {
+	pair --mem 4M
+	save_digest
+	run -0 --separate-stderr bash -c "sevmig-export -q $(certs_b) '$T/a.sock' | sevmig-import -q '$T/b.sock'"
+	assert_equal "$stderr" ""
+	assert_migrated
 }

@@ -20,7 +20,9 @@ teardown() {
 	save_digest
 	run -0 --separate-stderr sevmig-export -q $(certs_b) --exec "sevmig-import --ack '$T/b.sock'" "$T/a.sock"
 	assert_output ""
-	assert_equal "$stderr" ""
+	# -q silences the exporter; the importer (without -q) closes
+	assert_equal "$(closing_lines 0 1)" ""
+	[[ "$stderr" == *"; target running, committed by the exporter" ]]
 	assert_migrated
 }
 
@@ -34,7 +36,7 @@ for fd in (0, 1):
 os.execvp(sys.argv[1], sys.argv[1:])
 EOF
 	run -0 --separate-stderr sevmig-export -q $(certs_b) --exec "python3 $T/nonblock.py sevmig-import --ack $T/b.sock" "$T/a.sock"
-	assert_equal "$stderr" ""
+	assert_equal "$(closing_lines 0 1)" ""
 	assert_migrated
 }
 
@@ -179,7 +181,7 @@ sevmig-import: no \"commit\" from the exporter (a one-way stream: no exporter wa
 	pair --mem 8M
 	save_digest
 	run -0 --separate-stderr bash -c "sevmig-export -q $(certs_b) '$T/a.sock' | ssh -F '$SSH_CONFIG' 127.0.0.1 '$SEVMIG_BUILD/bin/sevmig-import' '$T/b.sock'"
-	assert_equal "$stderr" ""
+	assert_equal "$(closing_lines 0 1)" ""
 	assert_migrated
 }
 
@@ -189,7 +191,7 @@ sevmig-import: no \"commit\" from the exporter (a one-way stream: no exporter wa
 	pair --mem 8M --es --vcpus 2
 	save_digest
 	run -0 --separate-stderr sevmig-export -q $(certs_b) --exec "ssh -F $SSH_CONFIG 127.0.0.1 $SEVMIG_BUILD/bin/sevmig-import --ack $T/b.sock" "$T/a.sock"
-	assert_equal "$stderr" ""
+	assert_equal "$(closing_lines 0 1)" ""
 	assert_migrated
 }
 
@@ -200,4 +202,13 @@ sevmig-import: no \"commit\" from the exporter (a one-way stream: no exporter wa
 	save_digest
 	run -4 --separate-stderr sevmig-export -q $(certs_b) --exec "ssh -F $SSH_CONFIG -p 9 127.0.0.1 sevmig-import --ack $T/b.sock" "$T/a.sock"
 	assert_source_intact running
+}
+
+@test "a two-way export's closing line matches its report and says where the guest is" {
+	pair --mem 8M
+	save_digest
+	run -0 --separate-stderr sevmig-export $(certs_b) --no-progress --report "$T/exp.json" --exec "sevmig-import -q --ack '$T/b.sock'" "$T/a.sock"
+	assert_output ""
+	assert_closing_line "$(tail -n 1 <<<"$stderr")" "$T/exp.json" sevmig-export "source released, target committed"
+	assert_migrated
 }

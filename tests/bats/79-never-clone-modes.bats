@@ -243,7 +243,7 @@ NO_COMMIT_TAIL="holds the guest paused, uncommitted, and will not resume on its 
 	run -0 bash -c "tar -xOf '$T/move.sevmig' sevmig/manifest.json | python3 -c 'import json,sys; print(json.load(sys.stdin).get(\"snapshot\"))'"
 	assert_output None
 	run -0 --separate-stderr sevmig-import -i "$T/move.sevmig" "$T/b.sock"
-	assert_equal "$stderr" ""
+	assert_equal "$(closing_lines 0 1)" ""
 }
 
 @test "replay: the same archive a second time into another VMM is refused unless --allow-replay" {

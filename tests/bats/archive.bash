@@ -106,3 +106,40 @@ SNAPSHOT_WARNING="sevmig-import: warning: this archive is a snapshot (sevmig-exp
 save_archive() {
 	sevmig-export $(certs_b) --keep-source "$@" -o "$T/guest.sevmig" "$T/a.sock"
 }
+
+# assert_closing_line LINE REPORT PROG WHERE: LINE is PROG's closing line
+# ("PROG: moved N pages (...) and V VMSAs, B bytes (M MiB) in T s (R
+# MiB/s); WHERE") and its numbers are those of the --report JSON REPORT.
+assert_closing_line() {
+	python3 - "$1" "$2" "$3" "$4" <<'PY'
+import json, re, sys
+line, report, prog, where = sys.argv[1:]
+r = json.load(open(report))
+c = r["counts"]
+pages = c["private"] + c["shared"] + c["zero"]
+want = ("%s: moved %d pages (%d private, %d shared, %d zero) and %d VMSA%s, "
+        "%d bytes (%.1f MiB) in %.2f s (%.1f MiB/s); %s" % (
+            prog, pages, c["private"], c["shared"], c["zero"], c["vmsa"],
+            "" if c["vmsa"] == 1 else "s", r["bytes"], r["bytes"] / 1048576.0,
+            r["seconds"], r["bytes_per_second"] / 1048576.0, where))
+if line != want:
+    sys.exit("closing line:\n  got  %r\n  want %r" % (line, want))
+if pages == 0 or r["bytes"] == 0:
+    sys.exit("nothing moved: %r" % line)
+PY
+}
+
+# The closing lines a quiet-free round trip ends with (the numbers vary).
+EXPORT_LINE_RE='^sevmig-export: moved [0-9]+ pages \([0-9]+ private, [0-9]+ shared, [0-9]+ zero\) and [0-9]+ VMSAs?, [0-9]+ bytes \([0-9.]+ MiB\) in [0-9.]+ s \([0-9.]+ MiB/s\); '
+IMPORT_LINE_RE='^sevmig-import: moved [0-9]+ pages \([0-9]+ private, [0-9]+ shared, [0-9]+ zero\) and [0-9]+ VMSAs?, [0-9]+ bytes \([0-9.]+ MiB\) in [0-9.]+ s \([0-9.]+ MiB/s\); '
+
+# $stderr without the closing lines, which must be there: closing_lines
+# EXPORTS IMPORTS (how many of each) prints the rest.
+closing_lines() {
+	local ne ni
+	ne=$(grep -Ec "$EXPORT_LINE_RE" <<<"$stderr" || true)
+	ni=$(grep -Ec "$IMPORT_LINE_RE" <<<"$stderr" || true)
+	[ "$ne" = "$1" ] && [ "$ni" = "$2" ] ||
+		{ echo "want $1 export and $2 import closing lines in: $stderr"; return 1; }
+	grep -Ev "$EXPORT_LINE_RE|$IMPORT_LINE_RE" <<<"$stderr" || true
+}
