@@ -24,12 +24,15 @@ static const struct sm_cli_cmd cmds[] = {
 	  "get a platform's chain and print it as a verified bundle" },
 	{ "report", certs_report,
 	  "show or verify a SEV-SNP attestation report" },
+	{ "ok", certs_ok,
+	  "check that this host can export and import SEV guests" },
 };
 
 static const char *const synopses[] = {
 	CERTS_VERIFY_SYNOPSIS,	    CERTS_SHOW_SYNOPSIS,
 	CERTS_SPLIT_SYNOPSIS,	    CERTS_FETCH_SYNOPSIS,
 	CERTS_REPORT_SHOW_SYNOPSIS, CERTS_REPORT_VERIFY_SYNOPSIS,
+	CERTS_OK_SYNOPSIS,
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

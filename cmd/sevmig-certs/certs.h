@@ -20,12 +20,14 @@ int certs_show(int argc, char **argv);
 int certs_split(int argc, char **argv);
 int certs_fetch(int argc, char **argv);
 int certs_report(int argc, char **argv);
+int certs_ok(int argc, char **argv);
 
 /* The synopsis lines (also the top-level --help and the man page). */
 #define CERTS_VERIFY_SYNOPSIS \
 	"sevmig-certs verify [--ark FILE] [--product NAME] [-J] [BUNDLE|DIR|-]"
 #define CERTS_SHOW_SYNOPSIS "sevmig-certs show [-J] FILE..."
 #define CERTS_SPLIT_SYNOPSIS "sevmig-certs split [--dir DIR] BUNDLE"
+#define CERTS_OK_SYNOPSIS "sevmig-certs ok [--sim DIR] [-J]"
 #define CERTS_FETCH_SYNOPSIS "sevmig-certs fetch [options] [SOURCE]"
 #define CERTS_REPORT_SHOW_SYNOPSIS \
 	"sevmig-certs report show [--product NAME] [-J] FILE"

@@ -970,6 +970,7 @@ int sm_fw_kvm_probe(const char *kvm_dev, sm_fw_kvm_ioctl_fn ioctl_fn,
 		goto out;
 	c->api_version = KVM_API;
 	c->move_cap = check_ext(k, KVM_CAP_VM_MOVE_ENC_CONTEXT_FROM) > 0;
+	c->copy_cap = check_ext(k, KVM_CAP_VM_COPY_ENC_CONTEXT_FROM) > 0;
 	c->vm_types = check_ext(k, KVM_CAP_VM_TYPES);
 	if (!c->vm_types)
 		c->vm_types = 1 << KVM_X86_DEFAULT_VM;

@@ -152,6 +152,7 @@ int sm_fw_kvm_move_context(int dst_vm_fd, int src_vm_fd, struct sm_err *e);
 struct sm_fw_kvm_caps {
 	int api_version; /* KVM_GET_API_VERSION (12) */
 	int move_cap; /* KVM_CHECK_EXTENSION(206) > 0 */
+	int copy_cap; /* KVM_CHECK_EXTENSION(197) > 0 */
 	int vm_types; /* KVM_CAP_VM_TYPES bitmask; 1 (type 0 only) if absent */
 	int sev; /* KVM_MEMORY_ENCRYPT_OP is handled for VMs */
 	int sev_errno; /* why not, when !sev */
