@@ -5,6 +5,8 @@
 #include <getopt.h>
 #include <limits.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 #include "base/util.h"
 
@@ -69,6 +71,15 @@ int certs_split(int argc, char **argv)
 	/* Everything is parsed before the first file is written. */
 	if (sm_certs_load(argv[optind], &ch, NULL, &e) < 0)
 		return sm_cli_report(&e);
+	/* --dir that is not there yet: made (its parent must exist). */
+	if (mkdir(dir, 0755) == 0) {
+		pr_info("created directory '%s'", dir);
+	} else if (errno != EEXIST) {
+		sm_err_errno(&e, SM_EXIT_IO, errno,
+			     "cannot create --dir '%s' (its parent must exist)",
+			     dir);
+		return sm_cli_report(&e);
+	}
 	if (((ch.have & SM_HAVE_PDH) &&
 	     put(dir, "pdh", ch.pdh.raw, SM_SEV_CERT_LEN, &e) < 0) ||
 	    ((ch.have & SM_HAVE_PEK) &&

@@ -507,6 +507,16 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 					   "exit status 255");
 		goto out;
 	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		/* The remote shell's "command not found". */
+		sm_err_set(
+			e, SM_EXIT_IO,
+			"remote 'fetch' on '%s': no program '%s' there (%s): install sevmig on that host or name its sevmig-certs with --remote-program PATH",
+			what, rprog,
+			err && err[0] ? last_line(err, line, sizeof(line)) :
+					"exit status 127");
+		goto out;
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		/* Keep the remote's class where it is one of ours. */
 		code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;

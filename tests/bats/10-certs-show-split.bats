@@ -103,6 +103,16 @@ setup() {
 	run -3 --separate-stderr sevmig-certs split --dir "$T/out" "$T/bad.json"
 	assert_equal "$stderr" "sevmig-certs: invalid bundle '$T/bad.json': bundle field 'pdh': wrong size 3 bytes, a SEV certificate has 2084"
 	[ -z "$(ls -A "$T/out")" ]
-	run -4 --separate-stderr sevmig-certs split --dir "$T/nodir" "$VIRTEE/tests-rome/pdh.cert"
-	[[ $stderr == "sevmig-certs: cannot create '$T/nodir/.pdh.cert.tmp."*": No such file or directory" ]]
+	[ ! -e "$T/nodir" ]
+	run -3 --separate-stderr sevmig-certs split --dir "$T/nodir" "$T/bad.json"
+	[ ! -e "$T/nodir" ]
+	run -4 --separate-stderr sevmig-certs split --dir "$T/no/dir" "$VIRTEE/tests-rome/pdh.cert"
+	assert_equal "$stderr" "sevmig-certs: cannot create --dir '$T/no/dir' (its parent must exist): No such file or directory"
+	[ ! -e "$T/no" ]
+}
+
+@test "split: a --dir that does not exist is created" {
+	run -0 --separate-stderr sevmig-certs split -v --dir "$T/new" "$VIRTEE/tests-rome/pdh.cert"
+	assert_equal "${stderr_lines[0]}" "sevmig-certs: created directory '$T/new'"
+	cmp "$T/new/pdh.cert" "$VIRTEE/tests-rome/pdh.cert"
 }

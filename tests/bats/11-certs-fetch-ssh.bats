@@ -69,12 +69,12 @@ teardown() {
 	assert_equal "$stderr" "sevmig-certs: remote 'fetch' on '127.0.0.1' exited with status 6: sevmig-certs: cannot open SEV device '/dev/sev': No such file or directory"
 }
 
-@test "a missing remote program fails with exit 4" {
+@test "a missing remote program fails with exit 4 and names --remote-program" {
 	SEVMIG_REMOTE_CERTS=$T/no-such-sevmig-certs run --separate-stderr \
 		sevmig-certs fetch "ssh://127.0.0.1"
 	assert_failure 4
 	assert_output ""
-	assert_regex "$stderr" "^sevmig-certs: remote 'fetch' on '127.0.0.1' exited with status 127: .*no-such-sevmig-certs.*\$"
+	assert_equal "$stderr" "sevmig-certs: remote 'fetch' on '127.0.0.1': no program '$T/no-such-sevmig-certs' there (bash: line 1: $T/no-such-sevmig-certs: No such file or directory): install sevmig on that host or name its sevmig-certs with --remote-program PATH"
 }
 
 @test "remote words reach the far side quoted, never interpreted by its shell" {
@@ -90,4 +90,14 @@ teardown() {
 	assert_failure 2
 	assert_output ""
 	assert_equal "${stderr_lines[0]}" "sevmig-certs: bad source 'ssh://-oProxyCommand=touch%20x': bad host name"
+}
+
+@test "ssh to a host without sevmig-certs in its PATH names --remote-program" {
+	SEVMIG_REMOTE_CERTS=sevmig-certs-nowhere run --separate-stderr sevmig-certs fetch "ssh://127.0.0.1/sim:$T/h"
+	assert_failure 4
+	assert_equal "$stderr" "sevmig-certs: remote 'fetch' on '127.0.0.1': no program 'sevmig-certs-nowhere' there (bash: line 1: sevmig-certs-nowhere: command not found): install sevmig on that host or name its sevmig-certs with --remote-program PATH"
+	# the fix: --remote-program
+	sevmig-sim platform init "$T/h" >/dev/null
+	run -0 --separate-stderr sevmig-certs fetch --remote-program "$SEVMIG_BUILD/bin/sevmig-certs" --ark "$T/h/ark.cert" -o "$T/b.json" "ssh://127.0.0.1/sim:$T/h"
+	run -0 sevmig-certs verify --ark "$T/h/ark.cert" "$T/b.json"
 }
