@@ -178,6 +178,8 @@ static int check_paths(const struct sm_export_opts *o, const char *report)
 
 	if (!certs && sm_cli_stdio_closed(STDIN_FILENO))
 		why = "standard input is closed: give the certificate bundle with -c FILE";
+	else if (!certs && isatty(STDIN_FILENO))
+		why = "standard input is a terminal: sevmig-export reads the target's certificate bundle there; pipe it in (sevmig-certs fetch SOURCE | sevmig-export VM) or give -c FILE";
 	else if (!out && !o->exec && !o->dry_run &&
 		 sm_cli_stdio_closed(STDOUT_FILENO))
 		why = "standard output is closed: name the archive with -o FILE";

@@ -122,6 +122,8 @@ static int check_paths(const struct sm_import_opts *o, const char *report)
 
 	if (!in && sm_cli_stdio_closed(STDIN_FILENO))
 		why = "standard input is closed: name the archive with -i FILE";
+	else if (!in && isatty(STDIN_FILENO))
+		why = "standard input is a terminal: sevmig-import reads the archive there; pipe it in (sevmig-export ... | sevmig-import VM) or give -i FILE";
 	else if (o->ack && sm_cli_stdio_closed(STDOUT_FILENO))
 		why = "standard output is closed: --ack answers \"ready\" there";
 	else if (o->ack && report && !strcmp(report, "-"))

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 static void verify_usage(void)
 {
@@ -134,6 +135,10 @@ int certs_verify(int argc, char **argv)
 		return sm_cli_sub_usage("verify", "too many arguments");
 	if (optind < argc)
 		in = argv[optind];
+	if (!strcmp(in, "-") && isatty(STDIN_FILENO))
+		return sm_cli_sub_usage(
+			"verify",
+			"standard input is a terminal: verify reads a bundle or certificate there; pipe one in (sevmig-certs fetch SOURCE | sevmig-certs verify) or name a BUNDLE or DIR");
 
 	memset(&ch, 0, sizeof(ch));
 	memset(&info, 0, sizeof(info));

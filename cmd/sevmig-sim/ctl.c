@@ -232,6 +232,16 @@ static int do_check(struct sm_ep *ep, int json, struct sm_err *e)
 			  c.nfirst ? "; first bad pages:" : "", first);
 }
 
+static int is_verb(const char *const *verbs, size_t n, const char *w)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(w, verbs[i]))
+			return 1;
+	return 0;
+}
+
 int cmd_ctl(int argc, char **argv)
 {
 	enum { OPT_TIMEOUT = CHAR_MAX + 1, OPT_FORCE };
@@ -281,6 +291,16 @@ int cmd_ctl(int argc, char **argv)
 		default:
 			return sm_cli_sub_try_help("ctl");
 		}
+	}
+	if (argc - optind >= 2 &&
+	    is_verb(verbs, SM_ARRAY_SIZE(verbs), argv[optind]) &&
+	    !is_verb(verbs, SM_ARRAY_SIZE(verbs), argv[optind + 1])) {
+		/* "ctl status SOCK": the right form, with the same words. */
+		fprintf(stderr,
+			"%s: the socket comes first: sevmig-sim ctl %s %s%s\n",
+			sm_progname, argv[optind + 1], argv[optind],
+			argc - optind > 2 ? " ..." : "");
+		return sm_cli_sub_try_help("ctl");
 	}
 	if (argc - optind < 2 ||
 	    (argc - optind != 2 &&

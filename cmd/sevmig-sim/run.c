@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* sevmig-sim run: a simulated VMM serving the VM endpoint. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +47,40 @@ static void run_usage(void)
 static int bad_value(const char *opt, const char *val)
 {
 	fprintf(stderr, "%s: invalid %s value '%s'\n", sm_progname, opt, val);
+	return sm_cli_sub_try_help("run");
+}
+
+/* "ready" on stderr (not under -q): what serves where, with what. */
+static void on_ready(void *arg, const char *socket)
+{
+	const struct sm_sim_vmm_opts *o = arg;
+
+	if (sm_log_level < SM_LOG_WARN)
+		return;
+	fprintf(stderr,
+		"%s: ready: %s VMM on '%s' (platform '%s', %" PRIu64
+		" MiB, %u vCPU%s); stop it with sevmig-sim ctl '%s' quit\n",
+		sm_progname, o->incoming ? "an incoming" : "a source", socket,
+		o->platform_dir, o->mem_size >> 20, o->vcpus ? o->vcpus : 1,
+		o->vcpus > 1 ? "s" : "", socket);
+}
+
+/* A size that is not whole pages: say so, and the nearest that are. */
+static int not_pages(const char *opt, const char *val, uint64_t n)
+{
+	uint64_t lo = n / 4096 * 4096;
+
+	if (lo)
+		fprintf(stderr,
+			"%s: invalid %s value '%s': %" PRIu64
+			" bytes is not a multiple of 4 KiB (4096 bytes); %" PRIu64
+			" or %" PRIu64 " is\n",
+			sm_progname, opt, val, n, lo, lo + 4096);
+	else
+		fprintf(stderr,
+			"%s: invalid %s value '%s': %" PRIu64
+			" bytes is not a multiple of 4 KiB (4096 bytes); 4K is the least\n",
+			sm_progname, opt, val, n);
 	return sm_cli_sub_try_help("run");
 }
 
@@ -114,14 +149,18 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_MEM:
 			if (sm_parse_size(optarg, &o.mem_size) ||
-			    o.mem_size == 0 || o.mem_size % 4096)
+			    o.mem_size == 0)
 				return bad_value("--mem", optarg);
+			if (o.mem_size % 4096)
+				return not_pages("--mem", optarg, o.mem_size);
 			break;
 		case OPT_MEM_SPLIT:
 			if (sm_parse_size(optarg, &o.mem_split) ||
-			    o.mem_split == 0 || o.mem_split % 4096 ||
-			    o.mem_split > (4ull << 30))
+			    o.mem_split == 0 || o.mem_split > (4ull << 30))
 				return bad_value("--mem-split", optarg);
+			if (o.mem_split % 4096)
+				return not_pages("--mem-split", optarg,
+						 o.mem_split);
 			break;
 		case OPT_VCPUS:
 			if (sm_parse_uint(optarg, SM_SIM_MAX_VCPUS, &v) ||
@@ -190,6 +229,8 @@ int cmd_run(int argc, char **argv)
 		return sm_cli_sub_try_help("run");
 	}
 	sm_cli_set_verbosity(co.verbose, co.quiet);
+	o.on_ready = on_ready;
+	o.cb_arg = &o;
 	if (sm_sim_vmm_run(&o, &e))
 		return sm_cli_close_stdout(sm_cli_report(&e));
 	return sm_cli_close_stdout(0);

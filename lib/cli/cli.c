@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "archive/archive.h"
@@ -241,8 +242,28 @@ int sm_cli_engine_opt(struct sm_cli_engine_opts *co, int c, const char *arg,
 
 const char *sm_cli_one_vm(int argc, char **argv)
 {
+	struct stat st;
+
 	if (optind == argc - 1)
 		return argv[optind];
+	/*
+	 * "sevmig-export A.sock B.sock": both VMs to one tool.  Each tool
+	 * takes its own side's socket; say the right form.
+	 */
+	if (argc - optind == 2 && stat(argv[optind + 1], &st) == 0 &&
+	    S_ISSOCK(st.st_mode)) {
+		if (!strcmp(sm_progname, "sevmig-export"))
+			fprintf(stderr,
+				"%s: one VM only, the source: the target's goes to the importer: sevmig-export [options] %s | sevmig-import %s (or --exec 'sevmig-import --ack %s')\n",
+				sm_progname, argv[optind], argv[optind + 1],
+				argv[optind + 1]);
+		else
+			fprintf(stderr,
+				"%s: one VM only, the target: the source's goes to the exporter: sevmig-export [options] %s | sevmig-import %s\n",
+				sm_progname, argv[optind], argv[optind + 1]);
+		sm_cli_try_help();
+		return NULL;
+	}
 	sm_cli_usage_error(optind == argc ? "no VM given" :
 					    "too many arguments");
 	return NULL;

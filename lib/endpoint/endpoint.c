@@ -58,6 +58,28 @@ static int check_usable(struct sm_ep *ep, const char *op, struct sm_err *e)
 			  op);
 }
 
+/*
+ * A VM argument that names a regular file or a directory (a bundle, an
+ * archive, the platform directory given in the wrong place): say what it
+ * is and what is expected.  1 when e was set so.
+ */
+static int not_a_socket(const char *path, int err, struct sm_err *e)
+{
+	struct stat st;
+
+	if ((err != ECONNREFUSED && err != ENOTSOCK) || stat(path, &st) ||
+	    S_ISSOCK(st.st_mode))
+		return 0;
+	sm_err_set(
+		e, SM_EXIT_IO,
+		"'%s' is %s, not a VM's socket: name the unix socket its VMM listens on (sevmig-sim run --socket PATH)",
+		path,
+		S_ISDIR(st.st_mode) ? "a directory" :
+		S_ISREG(st.st_mode) ? "a regular file" :
+				      "not a socket");
+	return 1;
+}
+
 int sm_ep_connect(const char *path, double timeout_s, struct sm_ep **out,
 		  struct sm_err *e)
 {
@@ -117,7 +139,10 @@ err_close:
 	close(ep->sock);
 err_free:
 	free(ep);
-	return sm_err_errno(e, SM_EXIT_IO, err, "cannot connect to '%s'", path);
+	return not_a_socket(path, err, e) ?
+		       -1 :
+		       sm_err_errno(e, SM_EXIT_IO, err,
+				    "cannot connect to '%s'", path);
 }
 
 void sm_ep_close(struct sm_ep *ep)

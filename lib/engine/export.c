@@ -189,6 +189,33 @@ static int a_end(struct exp *x, struct sm_err *e)
 
 /* ---- steps ---- */
 
+/*
+ * A chain that does not verify without --ark, from a simulated host (the
+ * bundle's source "sim:DIR", or a host directory holding ark.cert): the
+ * fix is that host's ARK, so say so.
+ */
+static void ark_hint(struct exp *x, const char *certs, struct sm_err *e)
+{
+	char ark[4096];
+	struct stat st;
+	size_t n;
+
+	if (x->o->ark)
+		return;
+	if (!strncmp(x->info.source, "sim:", 4) && x->info.source[4])
+		snprintf(ark, sizeof(ark), "%s/ark.cert", x->info.source + 4);
+	else if (stat(certs, &st) == 0 && S_ISDIR(st.st_mode))
+		snprintf(ark, sizeof(ark), "%s/ark.cert", certs);
+	else
+		return;
+	if (access(ark, F_OK))
+		return;
+	n = strlen(e->msg);
+	snprintf(e->msg + n, sizeof(e->msg) - n,
+		 "; the certificates come from a simulated host: give --ark %s",
+		 ark);
+}
+
 static int verify_bundle(struct exp *x, struct sm_err *e)
 {
 	const char *certs = x->o->certs ? x->o->certs : "-";
@@ -208,10 +235,12 @@ static int verify_bundle(struct exp *x, struct sm_err *e)
 	if (x->o->ark && sm_trust_load(x->o->ark, &x->trust, &t, e))
 		return -1;
 	t.product = x->info.product;
-	if (sm_chain_verify(&x->chain, &t, &vr, e))
+	if (sm_chain_verify(&x->chain, &t, &vr, e)) {
+		ark_hint(x, certs, e);
 		return sm_err_prefix(
 			e, "target certificate chain '%s' does not verify",
 			certs);
+	}
 	sm_sev_cert_fingerprint(&x->chain.pdh, fp, &fplen);
 	memcpy(x->target_fp, fp, SM_FP_LEN);
 	x->state = SM_EXP_VERIFIED;

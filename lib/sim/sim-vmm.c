@@ -865,7 +865,8 @@ int sm_sim_vmm_run(const struct sm_sim_vmm_opts *o, struct sm_err *e)
 		goto out_sfd;
 	if (sm_eps_open(o->socket, &vmm_ops, v, &s, e))
 		goto out_vmm;
-	pr_info("serving '%s'", o->socket);
+	if (o->on_ready)
+		o->on_ready(o->cb_arg, o->socket);
 	rc = sm_eps_run(s, sfd, e);
 	v->stopping = 1;
 	sm_eps_close(s);

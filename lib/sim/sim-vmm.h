@@ -51,6 +51,12 @@ struct sm_sim_vmm_opts {
 	const char *owner_session;
 	const char *firmware;
 	int await_secret;
+	/*
+	 * Called once the socket accepts connections (the guest is ready),
+	 * so the command can say so; may be NULL.
+	 */
+	void (*on_ready)(void *arg, const char *socket);
+	void *cb_arg;
 };
 
 /* Where the guest keeps the secret table LAUNCH_SECRET gives it. */

@@ -187,7 +187,7 @@ Try 'sevmig-sim ctl --help' for more information."
 	assert_equal "$stderr" "sevmig-sim: run needs --platform, --socket and --mem
 Try 'sevmig-sim run --help' for more information."
 	run -2 --separate-stderr sevmig-sim run --platform "$P" --socket "$SRC" --mem 5000
-	assert_equal "${stderr_lines[0]}" "sevmig-sim: invalid --mem value '5000'"
+	assert_equal "${stderr_lines[0]}" "sevmig-sim: invalid --mem value '5000': 5000 bytes is not a multiple of 4 KiB (4096 bytes); 4096 or 8192 is"
 	run -2 --separate-stderr sevmig-sim run --platform "$P" --socket "$SRC" --mem 4M --shared 101
 	assert_equal "${stderr_lines[0]}" "sevmig-sim: invalid --shared value '101'"
 	run -2 --separate-stderr sevmig-sim run --platform "$P" --socket "$SRC" --mem 4M --vcpus 0
