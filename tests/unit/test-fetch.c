@@ -578,8 +578,11 @@ static void test_ssh_fails(void **state)
 	fake_ssh(f, "", "sh: 1: sevmig-certs: not found\n", 127);
 	assert_int_equal(fetch(f, "ssh://h", &e), -1);
 	assert_int_equal(e.code, SM_EXIT_IO);
-	assert_string_equal(e.msg, "remote 'fetch' on 'h' exited with status "
-				   "127: sh: 1: sevmig-certs: not found");
+	assert_string_equal(
+		e.msg,
+		"remote 'fetch' on 'h': no program 'sevmig-certs' there (sh: 1: "
+		"sevmig-certs: not found): install sevmig on that host or name "
+		"its sevmig-certs with --remote-program PATH");
 
 	fake_ssh(f, "not a bundle\n", "", 0);
 	assert_int_equal(fetch(f, "ssh://h", &e), -1);
