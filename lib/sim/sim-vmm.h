@@ -52,6 +52,11 @@ struct sm_sim_vmm_opts {
 	const char *firmware;
 	int await_secret;
 	/*
+	 * Migration helpers (sevmig-sim(1), MIGRATION HELPER): 0 none, else
+	 * how many mirror vCPUs serve a mailbox each (fw/mh.h).
+	 */
+	unsigned mh;
+	/*
 	 * Called once the socket accepts connections (the guest is ready),
 	 * so the command can say so; may be NULL.
 	 */
