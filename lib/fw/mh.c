@@ -203,16 +203,77 @@ int sm_mh_core_active(const struct sm_mh_core *c)
 	return __atomic_load_n(&c->active, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Each thread keeps its two GCM contexts keyed for the last session key
+ * it used, so a page costs an IV, not a key schedule and an allocation.
+ * The cached key is wiped when the thread ends or the key changes.
+ */
+struct gcm_cache {
+	EVP_CIPHER_CTX *x[2]; /* open, seal */
+	uint8_t key[2][SM_MH_KEY_LEN];
+	int keyed[2];
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_free(void *p)
+{
+	struct gcm_cache *c = p;
+
+	EVP_CIPHER_CTX_free(c->x[0]);
+	EVP_CIPHER_CTX_free(c->x[1]);
+	sm_wipe(c, sizeof(*c));
+	free(c);
+}
+
+static void cache_init(void)
+{
+	(void)pthread_key_create(&cache_key, cache_free);
+}
+
+static EVP_CIPHER_CTX *keyed_ctx(int enc, const uint8_t ks[SM_MH_KEY_LEN],
+				 const uint8_t iv[12])
+{
+	struct gcm_cache *c;
+
+	if (pthread_once(&cache_once, cache_init))
+		return NULL;
+	c = pthread_getspecific(cache_key);
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return NULL;
+		c->x[0] = EVP_CIPHER_CTX_new();
+		c->x[1] = EVP_CIPHER_CTX_new();
+		if (!c->x[0] || !c->x[1] || pthread_setspecific(cache_key, c)) {
+			cache_free(c);
+			return NULL;
+		}
+	}
+	if (c->keyed[enc] && memcmp(c->key[enc], ks, SM_MH_KEY_LEN) == 0)
+		return EVP_CipherInit_ex(c->x[enc], NULL, NULL, NULL, iv,
+					 enc) == 1 ?
+			       c->x[enc] :
+			       NULL;
+	c->keyed[enc] = 0;
+	if (EVP_CipherInit_ex(c->x[enc], EVP_aes_256_gcm(), NULL, ks, iv,
+			      enc) != 1)
+		return NULL;
+	memcpy(c->key[enc], ks, SM_MH_KEY_LEN);
+	c->keyed[enc] = 1;
+	return c->x[enc];
+}
+
 /* AES-256-GCM of one 4 KiB page; enc 1 seals (tag out), 0 opens. */
 static int gcm(int enc, const uint8_t ks[SM_MH_KEY_LEN], const uint8_t iv[12],
 	       const uint8_t aad[SM_MH_AAD_LEN], const uint8_t *in,
 	       uint8_t *out, uint8_t tag[16])
 {
-	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+	EVP_CIPHER_CTX *x = keyed_ctx(enc, ks, iv);
 	int n = 0, ok;
 
-	ok = x && EVP_CipherInit_ex(x, EVP_aes_256_gcm(), NULL, ks, iv, enc) &&
-	     EVP_CipherUpdate(x, NULL, &n, aad, SM_MH_AAD_LEN) &&
+	ok = x && EVP_CipherUpdate(x, NULL, &n, aad, SM_MH_AAD_LEN) &&
 	     EVP_CipherUpdate(x, out, &n, in, 4096) && n == 4096;
 	if (ok && !enc)
 		ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, 16, tag);
@@ -220,7 +281,6 @@ static int gcm(int enc, const uint8_t ks[SM_MH_KEY_LEN], const uint8_t iv[12],
 		ok = EVP_CipherFinal_ex(x, out + n, &n) > 0;
 	if (ok && enc)
 		ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, 16, tag);
-	EVP_CIPHER_CTX_free(x);
 	return ok ? 0 : -1;
 }
 

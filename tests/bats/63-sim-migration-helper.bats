@@ -9,6 +9,7 @@
 
 load helpers
 load archive
+load sim-run
 bats_require_minimum_version 1.8.0
 
 MH_GUID=d6bf1556-0082-48ae-a8bc-e16a13d76f44
@@ -51,17 +52,6 @@ stderr_has() {
 	[[ "$stderr" == *"$1"* ]] && return 0
 	echo "stderr does not contain: $1" >&2
 	echo "stderr: $stderr" >&2
-	return 1
-}
-
-# wait_status NAME REGEX: until ctl status of NAME matches (10 s).
-wait_status() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		sevmig-sim ctl "$T/$1.sock" status 2>/dev/null | grep -q -- "$2" && return 0
-		sleep 0.1
-	done
-	echo "status of $1 never matched '$2'" >&2
 	return 1
 }
 
@@ -247,11 +237,11 @@ adjacent_private() {
 	sevmig-export -o - "$T/a.sock" >"$T/fifo" 2>/dev/null 3>&- &
 	pid=$!
 	exec 4<"$T/fifo"
-	wait_status a "context held: *yes"
+	wait_status "$T/a.sock" "context held: *yes"
 	kill -9 "$pid"
 	exec 4<&-
 	wait "$pid" || true
-	wait_status a "context held: *no"
+	wait_status "$T/a.sock" "context held: *no"
 	sevmig-sim ctl "$T/a.sock" resume
 	assert_source_intact
 	run -0 --separate-stderr bash -c "sevmig-export '$T/a.sock' | sevmig-import '$T/b.sock'"
