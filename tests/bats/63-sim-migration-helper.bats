@@ -278,4 +278,11 @@ adjacent_private() {
 	run -6 --separate-stderr sevmig-import "$T/d.sock" <"$T/y"
 	stderr_has "cannot receive through a migration helper (start it with sevmig-sim run --incoming --mh)"
 	assert_equal "$(sim_status d 'vmm state')" incoming
+	# and a PSP stream into a target that waits in its helpers
+	sim_run p pa --mem 16M --seed 5
+	sevmig-export -q -c "$T/pb.json" --ark "$T/pb/ark.cert" --keep-source -o "$T/z" "$T/p.sock"
+	mh_vm q pb "$T/K" --incoming --seed 6
+	run -6 --separate-stderr sevmig-import "$T/q.sock" <"$T/z"
+	stderr_has "waits in its migration helpers for a helper's stream (sevmig-export --method mh); this archive was sealed by the PSP"
+	assert_equal "$(sim_status q 'vmm state')" incoming
 }
