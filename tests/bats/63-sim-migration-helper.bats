@@ -103,6 +103,17 @@ adjacent_private() {
 	assert_equal "$(sim_status b 'vmm state')" released
 }
 
+@test "mh: --dry-run plans the helper method with real counts, reading no certificates" {
+	mh_pair
+	run -0 --separate-stderr sevmig-export --dry-run "$T/a.sock" </dev/null
+	assert_line -n 0 "method mh: the guest's 1 migration helper seal its pages; no target certificates (the target's helper proves itself by holding the owner's key)"
+	assert_line -n 2 --regexp "^would pause it, take its context, INIT its helpers and send 4096 pages \\([0-9]+ private, [0-9]+ shared, zero or not\\) and the helpers' END$"
+	run -0 --separate-stderr sevmig-export --dry-run -J "$T/a.sock"
+	run -0 python3 -c 'import json,sys; r=json.loads(sys.argv[1]); c=r["counts"]; print(r["method"], c["private"] > 0, c["end"], c["records"])' "$output"
+	assert_output "mh True 1 4097"
+	assert_equal "$(sim_status a 'vmm state')" running
+}
+
 @test "mh: a file round trip; import --check reads it; an independent decoder opens every page with K" {
 	mh_pair
 	run -0 --separate-stderr sevmig-export --report "$T/re.json" -o "$T/guest.sevmig" "$T/a.sock"
