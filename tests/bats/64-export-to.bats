@@ -64,3 +64,19 @@ teardown() {
 	assert_source_intact
 	assert_target_untouched
 }
+
+@test "completion: the VM argument of export, import and sim ctl completes sockets and directories, not files" {
+	local c
+	mkdir "$T/dir"
+	touch "$T/file.txt"
+	python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$T/vm.sock"
+	for c in export import sim; do
+		run -0 bash -c "source '$SEVMIG_ROOT/completions/bash/sevmig-$c'; _sevmig_${c}_vm '$T/'; printf '%s\n' \"\${COMPREPLY[@]}\" | sort"
+		assert_output "$T/dir
+$T/vm.sock"
+	done
+	# and through the completion functions, as bash calls them
+	run -0 bash -c "source '$SEVMIG_ROOT/completions/bash/sevmig-export'; COMP_WORDS=(sevmig-export '$T/'); COMP_CWORD=1; _sevmig_export; printf '%s\n' \"\${COMPREPLY[@]}\" | sort"
+	assert_output "$T/dir
+$T/vm.sock"
+}
