@@ -26,6 +26,7 @@ enum {
 	OPT_RECORDS_PER_CHUNK,
 	OPT_DIGEST,
 	OPT_STALL_TIMEOUT,
+	OPT_METHOD,
 };
 
 static const struct option longopts[] = {
@@ -40,6 +41,7 @@ static const struct option longopts[] = {
 	{ "records-per-chunk", required_argument, NULL, OPT_RECORDS_PER_CHUNK },
 	{ "digest", required_argument, NULL, OPT_DIGEST },
 	{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
+	{ "method", required_argument, NULL, OPT_METHOD },
 	SM_CLI_ENGINE_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -63,6 +65,9 @@ static void usage(void)
 	      "     --assume-all-private   export a guest that is not migration-ready\n"
 	      "     --records-per-chunk N  page records per archive entry (default: 256)\n"
 	      "     --digest ALGORITHM     trailer digest: xxh3-128 (default) or sha256\n"
+	      "     --method METHOD        psp, mh (the guest's migration helper; no\n"
+	      "                            certificates) or auto (default: mh when\n"
+	      "                            the guest has a helper, else psp)\n"
 	      "     --report FILE          write a JSON summary to FILE\n"
 	      "     --progress[=json[:FD]] show progress on stderr, or as JSON on FD\n"
 	      "     --no-progress          do not show progress\n"
@@ -209,6 +214,20 @@ int main(int argc, char **argv)
 			if (sm_digest_parse_name(optarg, &o.digest)) {
 				fprintf(stderr,
 					"%s: unknown digest '%s': xxh3-128 or sha256\n",
+					sm_progname, optarg);
+				return sm_cli_try_help();
+			}
+			break;
+		case OPT_METHOD:
+			if (!strcmp(optarg, "psp"))
+				o.method = SM_EXPORT_PSP;
+			else if (!strcmp(optarg, "mh"))
+				o.method = SM_EXPORT_MH;
+			else if (!strcmp(optarg, "auto"))
+				o.method = SM_EXPORT_AUTO;
+			else {
+				fprintf(stderr,
+					"%s: unknown method '%s': psp, mh or auto\n",
 					sm_progname, optarg);
 				return sm_cli_try_help();
 			}

@@ -9,6 +9,7 @@ set -eu
 # build: compiler, pkg-config and the five libraries
 # tests: cmocka, bats (+ support/assert/file), an ssh server and client,
 #        QEMU for the QMP error path, python3 for the loopback KDS server,
+#        python3-cryptography for the independent migration-helper decoder,
 #        mandoc to lint man pages, valgrind, clang for libFuzzer, util-linux
 #        and e2fsprogs for the disk-full test, procps for ps/pkill,
 #        strace for the exporter's fsync-before-stream-written test,
@@ -16,7 +17,8 @@ set -eu
 #        clang-format-14 for make check-format
 PKGS="gcc make pkg-config libssl-dev libcurl4-openssl-dev libjansson-dev
 libarchive-dev libxxhash-dev libcmocka-dev bats bats-support bats-assert bats-file
-openssh-server openssh-client qemu-system-x86 python3 mandoc valgrind
+openssh-server openssh-client qemu-system-x86 python3 python3-cryptography
+mandoc valgrind
 clang libclang-rt-14-dev clang-format-14 util-linux bsdutils procps socat strace"
 
 missing=

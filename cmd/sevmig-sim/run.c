@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "fw/fw-sim.h"
+#include "fw/mh.h"
 #include "sim/sim-vmm.h"
 #include "sim.h"
 #include "base/util.h"
@@ -32,6 +33,9 @@ static void run_usage(void)
 	printf("     --no-migration-ready   the guest never declares itself migration-ready\n");
 	printf("     --device-state-size N  pad the device state to N bytes\n");
 	printf("     --incoming             wait with empty RAM for an import\n");
+	printf("     --mh                   a migration helper in the guest (with\n");
+	printf("                            --incoming: launched, waits in it)\n");
+	printf("     --mh-vcpus N           N helpers, a mailbox each (1-8; sets --mh)\n");
 	printf("     --owner-session DIR    launch under the owner's session\n");
 	printf("                            (DIR/vm_godh.b64, DIR/vm_session.b64)\n");
 	printf("     --firmware FILE        measure FILE at launch\n");
@@ -68,6 +72,8 @@ int cmd_run(int argc, char **argv)
 		OPT_OWNER_SESSION,
 		OPT_FIRMWARE,
 		OPT_AWAIT_SECRET,
+		OPT_MH,
+		OPT_MH_VCPUS,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
@@ -86,6 +92,8 @@ int cmd_run(int argc, char **argv)
 		{ "owner-session", required_argument, NULL, OPT_OWNER_SESSION },
 		{ "firmware", required_argument, NULL, OPT_FIRMWARE },
 		{ "await-secret", no_argument, NULL, OPT_AWAIT_SECRET },
+		{ "mh", no_argument, NULL, OPT_MH },
+		{ "mh-vcpus", required_argument, NULL, OPT_MH_VCPUS },
 		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -168,6 +176,16 @@ int cmd_run(int argc, char **argv)
 		case OPT_AWAIT_SECRET:
 			o.await_secret = 1;
 			break;
+		case OPT_MH:
+			if (!o.mh)
+				o.mh = 1;
+			break;
+		case OPT_MH_VCPUS:
+			if (sm_parse_uint(optarg, SM_MH_MAX_HELPERS, &v) ||
+			    v == 0)
+				return bad_value("--mh-vcpus", optarg);
+			o.mh = (unsigned)v;
+			break;
 		default:
 			return sm_cli_sub_try_help("run");
 		}
@@ -183,9 +201,10 @@ int cmd_run(int argc, char **argv)
 			sm_progname);
 		return sm_cli_sub_try_help("run");
 	}
-	if (o.incoming && (o.owner_session || o.firmware || o.await_secret)) {
+	if (o.incoming && !o.mh &&
+	    (o.owner_session || o.firmware || o.await_secret)) {
 		fprintf(stderr,
-			"%s: --owner-session, --firmware and --await-secret launch a guest; an --incoming VMM receives one\n",
+			"%s: --owner-session, --firmware and --await-secret launch a guest; an --incoming VMM receives one (or, with --mh, is launched to receive one through its helper)\n",
 			sm_progname);
 		return sm_cli_sub_try_help("run");
 	}

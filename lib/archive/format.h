@@ -32,6 +32,8 @@
 #define SM_REC_PKT_HDR_LEN 0x34u /* firmware packet header */
 #define SM_REC_SESSION_LEN 0x80u /* SEND_START session blob */
 #define SM_REC_HDR_LEN 80u /* one record's header */
+/* A migration helper's record: u32 len, its 68-byte envelope, the page. */
+#define SM_REC_MH_LEN (4u + 68u + 4096u)
 #define SM_CHUNK_HDR_LEN 32u /* one chunk's header */
 #define SM_CHUNK_MAGIC "SEVMIGPC"
 #define SM_CHUNK_VERSION 1u

@@ -301,6 +301,22 @@ static int ranges_parse(json_t *a, const char *doc, struct sm_range *out,
 
 /* ---- manifest ---- */
 
+const char *sm_method_name(enum sm_method m)
+{
+	return m == SM_METHOD_MH ? "mh" : "psp";
+}
+
+int sm_method_parse(const char *name, enum sm_method *m)
+{
+	if (!strcmp(name, "psp"))
+		*m = SM_METHOD_PSP;
+	else if (!strcmp(name, "mh"))
+		*m = SM_METHOD_MH;
+	else
+		return -1;
+	return 0;
+}
+
 static int manifest_check(const struct sm_manifest *m, struct sm_err *e)
 {
 	uint64_t want;
@@ -327,7 +343,13 @@ static int manifest_check(const struct sm_manifest *m, struct sm_err *e)
 				  "invalid manifest: %" PRIu64
 				  " pages but the layout holds %" PRIu64,
 				  m->pages, sm_layout_pages(&m->layout));
-	want = m->pages + (m->es ? m->vcpus : 0);
+	if (m->method == SM_METHOD_MH && m->es)
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"invalid manifest: an SEV-ES guest cannot move through a migration helper");
+	/* mh: one END record after the pages */
+	want = m->pages + (m->es ? m->vcpus : 0) +
+	       (m->method == SM_METHOD_MH ? 1 : 0);
 	if (m->records != want)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "invalid manifest: %" PRIu64
@@ -344,19 +366,23 @@ static int manifest_check(const struct sm_manifest *m, struct sm_err *e)
 int sm_manifest_encode(const struct sm_manifest *m, char **out, size_t *len,
 		       struct sm_err *e)
 {
-	json_t *root;
+	json_t *root, *features;
 
 	if (manifest_check(m, e))
 		return -1;
+	features = json_array();
+	if (features && m->two_way)
+		json_array_append_new(features,
+				      json_string(SM_FEATURE_TWO_WAY));
+	if (features && m->method == SM_METHOD_MH)
+		json_array_append_new(features, json_string(SM_FEATURE_MH));
 	root = json_pack("{s:s, s:o, s:{s:s, s:s}, s:{s:s, s:o}, s:{s:o},"
 			 " s:{s:I, s:I, s:b, s:b},"
 			 " s:{s:I, s:I, s:o},"
 			 " s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
-			 "format", SM_FORMAT, "features",
-			 m->two_way ? json_pack("[s]", SM_FEATURE_TWO_WAY) :
-				      json_array(),
-			 "tool", "name", "sevmig", "version", m->tool_version,
-			 "source", "platform", m->platform, "pdh_fingerprint",
+			 "format", SM_FORMAT, "features", features, "tool",
+			 "name", "sevmig", "version", m->tool_version, "source",
+			 "platform", m->platform, "pdh_fingerprint",
 			 hex_bytes(m->source_pdh_fp, SM_FP_LEN), "target",
 			 "pdh_fingerprint",
 			 hex_bytes(m->target_pdh_fp, SM_FP_LEN), "guest",
@@ -378,6 +404,12 @@ int sm_manifest_encode(const struct sm_manifest *m, char **out, size_t *len,
 		json_decref(root);
 		root = NULL;
 	}
+	if (root && m->method != SM_METHOD_PSP &&
+	    json_object_set_new(root, "method",
+				json_string(sm_method_name(m->method)))) {
+		json_decref(root);
+		root = NULL;
+	}
 	if (root && m->digest != SM_DIGEST_SHA256 &&
 	    json_object_set_new(root, "digest",
 				json_string(sm_digest_name(m->digest)))) {
@@ -392,13 +424,14 @@ int sm_manifest_encode(const struct sm_manifest *m, char **out, size_t *len,
  * (sets *two_way); any other is unknown, and an importer that does not
  * know a feature must not go on.
  */
-static int check_features(json_t *root, const char *doc, int *two_way,
+static int check_features(json_t *root, const char *doc, int *two_way, int *mh,
 			  struct sm_err *e)
 {
 	json_t *f = json_object_get(root, "features");
 	size_t i;
 
 	*two_way = 0;
+	*mh = 0;
 	if (!f)
 		return 0;
 	if (!json_is_array(f))
@@ -412,6 +445,11 @@ static int check_features(json_t *root, const char *doc, int *two_way,
 		    !strcmp(json_string_value(v), SM_FEATURE_TWO_WAY) &&
 		    !*two_way) {
 			*two_way = 1;
+			continue;
+		}
+		if (json_is_string(v) &&
+		    !strcmp(json_string_value(v), SM_FEATURE_MH) && !*mh) {
+			*mh = 1;
 			continue;
 		}
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
@@ -429,8 +467,9 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 	struct sm_manifest m;
 	json_int_t policy, vcpus, page_size, pages, hdr, sess, rhdr, chdr, rpc,
 		records;
-	const char *version, *platform, *sfp, *tfp, *digest = NULL;
-	int es, ready, two_way, snapshot = 0;
+	const char *version, *platform, *sfp, *tfp, *digest = NULL,
+						    *method = NULL;
+	int es, ready, two_way, mh, snapshot = 0;
 	json_t *root, *ranges;
 	json_error_t je;
 	int rc = -1;
@@ -439,15 +478,29 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 	if (!root)
 		return -1;
 	if (check_format(root, doc, e) ||
-	    check_features(root, doc, &two_way, e))
+	    check_features(root, doc, &two_way, &mh, e))
 		goto out;
-	if (json_unpack_ex(root, &je, 0, "{s?b, s?s}", "snapshot", &snapshot,
-			   "digest", &digest)) {
+	if (json_unpack_ex(root, &je, 0, "{s?b, s?s, s?s}", "snapshot",
+			   &snapshot, "digest", &digest, "method", &method)) {
 		sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: %s", doc, je.text);
 		goto out;
 	}
 	memset(&m, 0, sizeof(m));
 	m.digest = SM_DIGEST_SHA256;
+	if (method && sm_method_parse(method, &m.method)) {
+		sm_err_set(
+			e, SM_EXIT_UNSUPPORTED,
+			"unsupported %s method '%.32s' (this sevmig reads psp and mh)",
+			doc, method);
+		goto out;
+	}
+	if (mh != (m.method == SM_METHOD_MH)) {
+		sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"invalid %s: the method '%s' and the feature \"mh\" disagree",
+			doc, sm_method_name(m.method));
+		goto out;
+	}
 	if (digest && sm_digest_parse_name(digest, &m.digest)) {
 		sm_err_set(
 			e, SM_EXIT_UNSUPPORTED,
@@ -638,25 +691,32 @@ int sm_trailer_encode(const struct sm_trailer *t, char **out, size_t *len,
 {
 	char hex[SM_DIGEST_TEXT_MAX];
 
+	json_t *root;
+
 	sm_digest_format(&t->digest, hex);
-	return dump(json_pack("{s:s, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I,"
-			      " s:s}",
-			      "format", SM_FORMAT, "counts", "private",
-			      (json_int_t)t->counts.private_pages, "shared",
-			      (json_int_t)t->counts.shared_pages, "zero",
-			      (json_int_t)t->counts.zero_pages, "vmsa",
-			      (json_int_t)t->counts.vmsas, "records",
-			      (json_int_t)t->records, "chunks",
-			      (json_int_t)t->chunks, "device_state_size",
-			      (json_int_t)t->device_state_size, "digest", hex),
-		    out, len, e);
+	root = json_pack("{s:s, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:s}",
+			 "format", SM_FORMAT, "counts", "private",
+			 (json_int_t)t->counts.private_pages, "shared",
+			 (json_int_t)t->counts.shared_pages, "zero",
+			 (json_int_t)t->counts.zero_pages, "vmsa",
+			 (json_int_t)t->counts.vmsas, "records",
+			 (json_int_t)t->records, "chunks",
+			 (json_int_t)t->chunks, "device_state_size",
+			 (json_int_t)t->device_state_size, "digest", hex);
+	if (root && t->counts.ends &&
+	    json_object_set_new(json_object_get(root, "counts"), "end",
+				json_integer((json_int_t)t->counts.ends))) {
+		json_decref(root);
+		root = NULL;
+	}
+	return dump(root, out, len, e);
 }
 
 int sm_trailer_decode(const void *buf, size_t len, struct sm_trailer *out,
 		      struct sm_err *e)
 {
 	static const char doc[] = "trailer";
-	json_int_t priv, shared, zero, vmsa, records, chunks, dev;
+	json_int_t priv, shared, zero, vmsa, end = 0, records, chunks, dev;
 	struct sm_trailer t;
 	const char *digest;
 	json_error_t je;
@@ -669,11 +729,11 @@ int sm_trailer_decode(const void *buf, size_t len, struct sm_trailer *out,
 	if (check_format(root, doc, e))
 		goto out;
 	if (json_unpack_ex(root, &je, 0,
-			   "{s:{s:I, s:I, s:I, s:I !}, s:I, s:I, s:I, s:s}",
+			   "{s:{s:I, s:I, s:I, s:I, s?I !}, s:I, s:I, s:I, s:s}",
 			   "counts", "private", &priv, "shared", &shared,
-			   "zero", &zero, "vmsa", &vmsa, "records", &records,
-			   "chunks", &chunks, "device_state_size", &dev,
-			   "digest", &digest)) {
+			   "zero", &zero, "vmsa", &vmsa, "end", &end, "records",
+			   &records, "chunks", &chunks, "device_state_size",
+			   &dev, "digest", &digest)) {
 		sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: %s", doc, je.text);
 		goto out;
 	}
@@ -682,6 +742,7 @@ int sm_trailer_decode(const void *buf, size_t len, struct sm_trailer *out,
 	    get_u64(shared, SM_MAX_MEM, &t.counts.shared_pages) ||
 	    get_u64(zero, SM_MAX_MEM, &t.counts.zero_pages) ||
 	    get_u64(vmsa, SM_MAX_VCPUS, &t.counts.vmsas) ||
+	    get_u64(end, 1, &t.counts.ends) ||
 	    get_u64(records, SM_MAX_MEM, &t.records) ||
 	    get_u64(chunks, SM_MAX_MEM, &t.chunks) ||
 	    get_u64(dev, UINT64_MAX >> 1, &t.device_state_size)) {
@@ -689,7 +750,8 @@ int sm_trailer_decode(const void *buf, size_t len, struct sm_trailer *out,
 		goto out;
 	}
 	if (t.records != t.counts.private_pages + t.counts.shared_pages +
-				 t.counts.zero_pages + t.counts.vmsas) {
+				 t.counts.zero_pages + t.counts.vmsas +
+				 t.counts.ends) {
 		sm_err_set(e, SM_EXIT_VERIFY,
 			   "invalid %s: records %" PRIu64
 			   " is not the sum of the counts",
@@ -730,6 +792,8 @@ int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 		bad |= set_new(root, "error", sm_json_text(r->error));
 	if (r->mode)
 		bad |= set_new(root, "mode", json_string(r->mode));
+	if (r->method)
+		bad |= set_new(root, "method", json_string(r->method));
 	if (r->source_state)
 		bad |= set_new(root, "source", json_string(r->source_state));
 	if (r->target_state)
@@ -754,6 +818,9 @@ int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 			  (json_int_t)r->counts.zero_pages, "vmsa",
 			  (json_int_t)r->counts.vmsas, "records",
 			  (json_int_t)r->records);
+	if (pages && r->counts.ends)
+		bad |= json_object_set_new(
+			pages, "end", json_integer((json_int_t)r->counts.ends));
 	bad |= set_new(root, "counts", pages);
 	bad |= set_new(root, "chunks", json_integer((json_int_t)r->chunks));
 	bad |= set_new(root, "bytes", json_integer((json_int_t)r->bytes));

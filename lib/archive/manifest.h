@@ -46,6 +46,12 @@ struct sm_layout {
 	struct sm_range ranges[SM_MAX_RANGES];
 };
 
+enum sm_method { SM_METHOD_PSP, SM_METHOD_MH };
+
+/* "psp", "mh"; 0, or -1 for an unknown name. */
+const char *sm_method_name(enum sm_method m);
+int sm_method_parse(const char *name, enum sm_method *m);
+
 struct sm_manifest {
 	char tool_version[32];
 	char platform[8]; /* source platform kind: "sim" or "kvm" */
@@ -73,10 +79,18 @@ struct sm_manifest {
 	 * archives before it used; so a SHA-256 archive has no such key).
 	 */
 	enum sm_digest_alg digest;
+	/*
+	 * How private pages cross, "method": "psp" (absent: what archives
+	 * before it used) or "mh" (the guest's migration helper; also the
+	 * feature "mh", so an importer that does not know it refuses).
+	 * An mh stream has no source PDH, no session and no fingerprints.
+	 */
+	enum sm_method method;
 };
 
 /* The manifest feature of a two-way stream. */
 #define SM_FEATURE_TWO_WAY "two-way"
+#define SM_FEATURE_MH "mh"
 
 struct sm_shared {
 	size_t n;
@@ -86,6 +100,7 @@ struct sm_shared {
 /* Record counts by kind (records.h). */
 struct sm_counts {
 	uint64_t private_pages, shared_pages, zero_pages, vmsas;
+	uint64_t ends; /* a migration helper's END record ("end", if any) */
 };
 
 struct sm_trailer {
@@ -161,6 +176,7 @@ struct sm_report {
 	const char *result; /* "ok", "failed", "dry-run", "valid" */
 	const char *error; /* message when failed, or NULL */
 	const char *mode; /* "one-way", "two-way", ... or NULL */
+	const char *method; /* "psp", "mh", or NULL */
 	const char *source_state; /* what became of the source, or NULL */
 	const char *target_state; /* what became of the target, or NULL */
 	int have_policy;

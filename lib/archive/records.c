@@ -28,12 +28,18 @@ const char *sm_rec_kind_name(uint32_t kind)
 		return "zero";
 	case SM_REC_VMSA:
 		return "vmsa";
+	case SM_REC_MH_PAGE:
+		return "mh-private";
+	case SM_REC_MH_END:
+		return "mh-end";
 	}
 	return "unknown";
 }
 
 uint32_t sm_rec_data_len(uint32_t kind)
 {
+	if (kind == SM_REC_MH_PAGE || kind == SM_REC_MH_END)
+		return SM_REC_MH_LEN;
 	return kind == SM_REC_ZERO ? 0 : SM_PAGE_SIZE;
 }
 
@@ -55,7 +61,7 @@ int sm_rec_decode(const uint8_t in[SM_REC_HDR_LEN], struct sm_rec *r,
 	r->kind = sm_get_le32(in + 0x10);
 	r->data_len = sm_get_le32(in + 0x14);
 	memcpy(r->pkt_hdr, in + 0x18, SM_REC_PKT_HDR_LEN);
-	if (r->kind < SM_REC_PRIVATE || r->kind > SM_REC_VMSA)
+	if (r->kind < SM_REC_PRIVATE || r->kind > SM_REC_MH_END)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "record %" PRIu64 ": unknown kind %u",
 				  r->index, r->kind);
@@ -69,12 +75,15 @@ int sm_rec_decode(const uint8_t in[SM_REC_HDR_LEN], struct sm_rec *r,
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "record %" PRIu64 ": reserved bytes set",
 				  r->index);
-	if (r->kind != SM_REC_VMSA && r->gpa % SM_PAGE_SIZE)
+	if (r->kind == SM_REC_MH_END ?
+		    r->gpa != UINT64_MAX :
+		    r->kind != SM_REC_VMSA && r->gpa % SM_PAGE_SIZE)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "record %" PRIu64 ": gpa 0x%" PRIx64
 				  " not page aligned",
 				  r->index, r->gpa);
-	if ((r->kind == SM_REC_SHARED || r->kind == SM_REC_ZERO) &&
+	if ((r->kind == SM_REC_SHARED || r->kind == SM_REC_ZERO ||
+	     r->kind >= SM_REC_MH_PAGE) &&
 	    !sm_all_zero(r->pkt_hdr, SM_REC_PKT_HDR_LEN))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "record %" PRIu64 " (%s, gpa 0x%" PRIx64
@@ -114,10 +123,15 @@ int sm_chunk_hdr_decode(const uint8_t in[SM_CHUNK_HDR_LEN],
 	return 0;
 }
 
-uint64_t sm_chunk_size(uint32_t nrecords, uint32_t ndata)
+uint64_t sm_chunk_size_bytes(uint32_t nrecords, uint64_t data_bytes)
 {
 	return SM_CHUNK_HDR_LEN + (uint64_t)nrecords * SM_REC_HDR_LEN +
-	       (uint64_t)ndata * SM_PAGE_SIZE;
+	       data_bytes;
+}
+
+uint64_t sm_chunk_size(uint32_t nrecords, uint32_t ndata)
+{
+	return sm_chunk_size_bytes(nrecords, (uint64_t)ndata * SM_PAGE_SIZE);
 }
 
 void sm_chunk_name(uint64_t chunk, char buf[SM_CHUNK_NAME_MAX])
@@ -136,10 +150,11 @@ struct sm_rec_seq {
 	size_t range; /* cursor: range of the next page */
 	uint64_t offset; /* and its offset in that range */
 	unsigned next_vcpu;
+	int ended; /* the helper's END arrived */
 	int in_chunk;
 	struct sm_chunk_hdr cur;
 	uint32_t seen; /* records of the current chunk */
-	uint32_t ndata; /* ... that carry data */
+	uint64_t data_bytes; /* ... the data they carry */
 	uint64_t size; /* entry size of the current chunk */
 	struct sm_counts counts;
 };
@@ -197,7 +212,11 @@ int sm_rec_seq_chunk(struct sm_rec_seq *s, const char *name, uint64_t size,
 				  name, h->nrecords,
 				  s->m->records - s->next_index, s->m->records);
 	if (size < sm_chunk_size(h->nrecords, 0) ||
-	    size > sm_chunk_size(h->nrecords, h->nrecords))
+	    size > sm_chunk_size_bytes(h->nrecords,
+				       (uint64_t)h->nrecords *
+					       (s->m->method == SM_METHOD_MH ?
+							SM_REC_MH_LEN :
+							SM_PAGE_SIZE)))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "entry '%s': size %" PRIu64
 				  " does not fit %u records",
@@ -205,7 +224,7 @@ int sm_rec_seq_chunk(struct sm_rec_seq *s, const char *name, uint64_t size,
 	s->cur = *h;
 	s->size = size;
 	s->seen = 0;
-	s->ndata = 0;
+	s->data_bytes = 0;
 	s->in_chunk = 1;
 	return 0;
 }
@@ -229,7 +248,18 @@ int sm_rec_seq_record(struct sm_rec_seq *s, const uint8_t raw[SM_REC_HDR_LEN],
 		return REC_FAIL(s, r,
 				"out of sequence, expected record %" PRIu64,
 				s->next_index);
-	if (r->kind == SM_REC_VMSA) {
+	if (r->kind == SM_REC_MH_END) {
+		if (s->m->method != SM_METHOD_MH)
+			return REC_FAIL(s, r, "a helper's END in a PSP stream");
+		if (s->range < l->nranges)
+			return REC_FAIL(s, r, "END before the last page");
+		if (s->ended)
+			return REC_FAIL(s, r, "a second END");
+		s->ended = 1;
+		s->counts.ends++;
+	} else if (s->ended) {
+		return REC_FAIL(s, r, "a record after END");
+	} else if (r->kind == SM_REC_VMSA) {
 		if (!s->m->es)
 			return REC_FAIL(s, r, "VMSA in a guest without SEV-ES");
 		if (s->range < l->nranges)
@@ -241,6 +271,7 @@ int sm_rec_seq_record(struct sm_rec_seq *s, const uint8_t raw[SM_REC_HDR_LEN],
 		s->counts.vmsas++;
 	} else {
 		uint64_t want;
+		uint32_t priv;
 		int shared;
 
 		if (s->range >= l->nranges)
@@ -254,25 +285,34 @@ int sm_rec_seq_record(struct sm_rec_seq *s, const uint8_t raw[SM_REC_HDR_LEN],
 				" (duplicated, dropped or relocated record)",
 				want);
 		shared = sm_shared_contains(s->shared, r->gpa);
-		if (r->kind == SM_REC_PRIVATE && shared)
-			return REC_FAIL(s, r,
+		priv = s->m->method == SM_METHOD_MH ? SM_REC_MH_PAGE :
+						      SM_REC_PRIVATE;
+		if (r->kind == SM_REC_PRIVATE || r->kind == SM_REC_MH_PAGE) {
+			if (shared)
+				return REC_FAIL(
+					s, r,
 					"private packet for a shared page");
-		if (r->kind != SM_REC_PRIVATE && !shared)
+			if (r->kind != priv)
+				return REC_FAIL(
+					s, r,
+					"a private page of the wrong method (this stream's is %s)",
+					sm_method_name(s->m->method));
+		} else if (!shared) {
 			return REC_FAIL(s, r, "plain data for a private page");
+		}
 		s->offset += SM_PAGE_SIZE;
 		if (s->offset == l->ranges[s->range].size) {
 			s->range++;
 			s->offset = 0;
 		}
-		if (r->kind == SM_REC_PRIVATE)
+		if (r->kind == SM_REC_PRIVATE || r->kind == SM_REC_MH_PAGE)
 			s->counts.private_pages++;
 		else if (r->kind == SM_REC_SHARED)
 			s->counts.shared_pages++;
 		else
 			s->counts.zero_pages++;
 	}
-	if (r->data_len)
-		s->ndata++;
+	s->data_bytes += r->data_len;
 	s->seen++;
 	s->next_index++;
 	return 0;
@@ -289,12 +329,13 @@ int sm_rec_seq_chunk_end(struct sm_rec_seq *s, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "entry '%s': %u of %u records", name, s->seen,
 				  s->cur.nrecords);
-	if (s->size != sm_chunk_size(s->cur.nrecords, s->ndata))
+	if (s->size != sm_chunk_size_bytes(s->cur.nrecords, s->data_bytes))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "entry '%s': size %" PRIu64
 				  " does not match its records (%" PRIu64 ")",
 				  name, s->size,
-				  sm_chunk_size(s->cur.nrecords, s->ndata));
+				  sm_chunk_size_bytes(s->cur.nrecords,
+						      s->data_bytes));
 	s->in_chunk = 0;
 	s->next_chunk++;
 	return 0;
@@ -311,7 +352,8 @@ int sm_rec_seq_finish(struct sm_rec_seq *s, struct sm_err *e)
 				  s->next_index, s->m->records);
 	/* Implied by the count, kept as a second line of defence. */
 	if (s->range != s->m->layout.nranges ||
-	    (s->m->es && s->next_vcpu != s->m->vcpus))
+	    (s->m->es && s->next_vcpu != s->m->vcpus) ||
+	    (s->m->method == SM_METHOD_MH && !s->ended))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "page records do not cover the guest");
 	return 0;

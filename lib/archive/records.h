@@ -33,6 +33,8 @@ enum sm_rec_kind {
 	SM_REC_SHARED = 2, /* a shared page, plain */
 	SM_REC_ZERO = 3, /* a shared page of zeros: no data */
 	SM_REC_VMSA = 4, /* SEND_UPDATE_VMSA packet; gpa is the vCPU */
+	SM_REC_MH_PAGE = 5, /* a migration helper's sealed private page */
+	SM_REC_MH_END = 6, /* the helper's END record; gpa all ones */
 };
 
 /*
@@ -40,7 +42,8 @@ enum sm_rec_kind {
  *   0x00 u64 index     stream-wide record number, from 0
  *   0x08 u64 gpa       guest physical address (VMSA: vCPU number)
  *   0x10 u32 kind      enum sm_rec_kind
- *   0x14 u32 data_len  4096, or 0 for a zero page
+ *   0x14 u32 data_len  4096, 0 for a zero page, SM_REC_MH_LEN for
+ *                      the helper's records (u32 len, envelope, page)
  *   0x18 u8[0x34]      firmware packet header (zeros for plain pages)
  *   0x4c u32 reserved  0
  */
@@ -88,6 +91,8 @@ int sm_chunk_hdr_decode(const uint8_t in[SM_CHUNK_HDR_LEN],
 
 /* Entry size of a chunk of nrecords records, ndata of which carry data. */
 uint64_t sm_chunk_size(uint32_t nrecords, uint32_t ndata);
+/* The same from the records' data bytes (the helper's are longer). */
+uint64_t sm_chunk_size_bytes(uint32_t nrecords, uint64_t data_bytes);
 
 /* "sevmig/pages/%08llu" into buf (SM_CHUNK_NAME_MAX bytes). */
 void sm_chunk_name(uint64_t chunk, char buf[SM_CHUNK_NAME_MAX]);

@@ -325,6 +325,8 @@ static int op_hello(struct sm_eps *s, struct conn *c, struct call *k,
 	set(k, "es", json_boolean(h->es));
 	set(k, "policy", json_integer(h->policy));
 	set(k, "migration_ready", json_boolean(h->migration_ready));
+	if (h->mh_helpers)
+		set(k, "mh_helpers", json_integer(h->mh_helpers));
 	set(k, "mem_size", json_integer((json_int_t)h->mem_size));
 	set(k, "memory", mem);
 	/* The memory itself only for the claimant. */
@@ -616,7 +618,10 @@ static int op_adopt_context(struct sm_eps *s, struct conn *c, struct call *k,
 	(void)c;
 	if (opt_bool(k, "pending", &pending, e))
 		return -1;
-	return s->ops->adopt_context(s->vmm, k->own[1], pending, e);
+	/* adopt-received carries no descriptor: the VMM's own context */
+	return s->ops->adopt_context(
+		s->vmm, strcmp(k->op, "adopt-received") ? k->own[1] : -1,
+		pending, e);
 }
 
 static int op_commit(struct sm_eps *s, struct conn *c, struct call *k,
@@ -821,6 +826,7 @@ static const struct op {
 	{ "stream-written", op_progress, 0, 0, 0, CB(stream_written) },
 	{ "target-ready", op_progress, 0, 0, 0, CB(target_ready) },
 	{ "adopt-context", op_adopt_context, 1, 0, 1, CB(adopt_context) },
+	{ "adopt-received", op_adopt_context, 0, 0, 1, CB(adopt_context) },
 	{ "commit", op_commit, 0, 0, 1, CB(commit) },
 	{ "discard", op_discard, 0, 0, 0, CB(discard) },
 	{ "digest", op_digest, 0, 0, 0, CB(digest) },

@@ -458,6 +458,15 @@ static int hello(struct sm_ep *ep, struct sm_ep_hello *h, int claim,
 		goto err;
 	}
 	h->vcpus = (unsigned)v;
+	if (json_object_get(rep, "mh_helpers")) {
+		if (get_u64(rep, "hello", "mh_helpers", &v, e))
+			goto err;
+		if (v > 64) {
+			bad_field("hello", "mh_helpers", e);
+			goto err;
+		}
+		h->mh_helpers = (unsigned)v;
+	}
 	if (json_object_get(rep, "platform_dir") &&
 	    get_str(rep, "hello", "platform_dir", h->platform_dir,
 		    sizeof(h->platform_dir), e))
@@ -773,6 +782,13 @@ int sm_ep_adopt_context(struct sm_ep *ep, int ctx_fd, int pending,
 	return simple(ep, "adopt-context",
 		      pending ? json_pack("{s:b}", "pending", 1) : NULL,
 		      &ctx_fd, 1, e);
+}
+
+int sm_ep_adopt_received(struct sm_ep *ep, int pending, struct sm_err *e)
+{
+	return simple(ep, "adopt-received",
+		      pending ? json_pack("{s:b}", "pending", 1) : NULL, NULL,
+		      0, e);
 }
 
 int sm_ep_digest(struct sm_ep *ep, uint8_t sha256[32], uint64_t *pages,

@@ -59,6 +59,11 @@ struct sm_ep_hello {
 	int es;
 	uint32_t policy;
 	int migration_ready; /* the guest wrote MSR_KVM_MIGRATION_CONTROL */
+	/*
+	 * Migration helpers in the guest (0: none): helper i serves the
+	 * mailbox at SM_MH_MAILBOX_GPA + i * 0x2000 (fw/mh.h).
+	 */
+	unsigned mh_helpers;
 	uint64_t mem_size; /* sum of the ranges */
 	size_t nranges;
 	struct sm_ep_range ranges[SM_EP_MAX_RANGES];
@@ -187,6 +192,12 @@ int sm_ep_target_ready(struct sm_ep *ep, struct sm_err *e);
  */
 int sm_ep_adopt_context(struct sm_ep *ep, int ctx_fd, int pending,
 			struct sm_err *e);
+/*
+ * Incoming, with migration helpers: take the guest they received into
+ * the VMM's own context (no descriptor); refused until they accepted a
+ * valid END record.
+ */
+int sm_ep_adopt_received(struct sm_ep *ep, int pending, struct sm_err *e);
 int sm_ep_commit(struct sm_ep *ep, struct sm_err *e);
 /* Incoming: drop a received guest that never ran; wait for an import. */
 int sm_ep_discard(struct sm_ep *ep, struct sm_err *e);

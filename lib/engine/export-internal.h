@@ -35,6 +35,8 @@ struct exp {
 	/* how private state crosses: today the PSP's (method.h) */
 	const struct sm_method_send *method;
 	void *mctx;
+	int use_mh; /* the guest's migration helpers, not the PSP */
+	struct sm_mh_host *mh;
 	struct sm_chain trust; /* --ark */
 	struct sm_bundle_info info;
 	uint8_t target_fp[SM_FP_LEN];

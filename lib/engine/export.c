@@ -216,10 +216,30 @@ static int verify_bundle(struct exp *x, struct sm_err *e)
 	return 0;
 }
 
+static int hello_layout(struct exp *x, struct sm_err *e);
+
+/*
+ * The migration helper's rules: no SEND_*, so NOSEND does not apply (the
+ * guest's helper is the guest's own choice), and it cannot reach VMSAs.
+ */
+static int hello_mh(struct exp *x, struct sm_err *e)
+{
+	if (x->hello.es || (x->policy & SM_POLICY_ES))
+		return sm_err_set(
+			e, SM_EXIT_UNSUPPORTED,
+			"VM '%s' is an SEV-ES guest: a migration helper cannot reach its VMSAs (export it with --method psp)",
+			x->o->vm);
+	if (x->hello.mh_helpers == 0)
+		return sm_err_set(
+			e, SM_EXIT_UNSUPPORTED,
+			"VM '%s' has no migration helper (--method mh): export it with --method psp",
+			x->o->vm);
+	return hello_layout(x, e);
+}
+
 static int hello(struct exp *x, struct sm_err *e)
 {
 	double t = sm_now();
-	size_t i;
 	int rc;
 
 	rc = sm_ep_connect(x->o->vm, x->o->timeout, &x->ep, e);
@@ -240,6 +260,8 @@ static int hello(struct exp *x, struct sm_err *e)
 				  "VM '%s': unknown platform '%s'", x->o->vm,
 				  x->hello.platform);
 	x->policy = x->hello.policy;
+	if (x->use_mh)
+		return hello_mh(x, e);
 	/* NOSEND: the firmware would refuse SEND_START; take nothing. */
 	if (x->policy & SM_POLICY_NOSEND)
 		return sm_err_set(
@@ -251,6 +273,14 @@ static int hello(struct exp *x, struct sm_err *e)
 			x,
 			"guest policy 0x%x has neither DOMAIN nor SEV: the firmware does not check the target, only sevmig verified its chain",
 			x->policy);
+	return hello_layout(x, e);
+}
+
+/* What every method needs of the VM: vCPUs, readiness, memory layout. */
+static int hello_layout(struct exp *x, struct sm_err *e)
+{
+	size_t i;
+
 	if (!!x->hello.es != !!(x->policy & SM_POLICY_ES))
 		return sm_err_set(e, SM_EXIT_VM,
 				  "VM '%s': es %d disagrees with policy 0x%x",
@@ -376,6 +406,17 @@ static int take_context(struct exp *x, struct sm_err *e)
 		return sm_err_prefix(e, "cannot take the context of VM '%s'",
 				     x->o->vm);
 	x->state = SM_EXP_TAKEN;
+	/*
+	 * The helpers: the context stays where it is (we hold it, so the
+	 * VMM cannot run the guest), the guest's helpers do the sealing.
+	 */
+	if (x->use_mh) {
+		if (sm_mh_host_open(&x->hello, 0, &x->mh, e))
+			return sm_err_prefix(e, "VM '%s'", x->o->vm);
+		x->method = &sm_mh_send;
+		x->mctx = x->mh;
+		return 0;
+	}
 	if (sm_fw_open_send(&vm, x->ctx_fd, &x->fw, e))
 		return -1;
 	x->method = &sm_psp_send;
@@ -409,6 +450,8 @@ static int send_start(struct exp *x, struct sm_err *e)
 	if (rc)
 		return -1;
 	x->state = SM_EXP_SENDING;
+	if (x->use_mh)
+		return 0; /* no PDH, no session: the helpers hold the key */
 	/* The source PDH goes into the archive for the target's start. */
 	memcpy(x->src_pdh, a.src_pdh, sizeof(x->src_pdh));
 	memcpy(x->session, a.session, sizeof(x->session));
@@ -444,7 +487,8 @@ static int write_header(struct exp *x, struct sm_err *e)
 	m.records_per_chunk = x->o->records_per_chunk ?
 				      x->o->records_per_chunk :
 				      SM_CHUNK_DEFAULT_RECORDS;
-	m.records = m.pages + (m.es ? m.vcpus : 0);
+	m.method = x->use_mh ? SM_METHOD_MH : SM_METHOD_PSP;
+	m.records = m.pages + (m.es ? m.vcpus : 0) + (x->use_mh ? 1 : 0);
 	memcpy(m.target_pdh_fp, x->target_fp, SM_FP_LEN);
 	memcpy(m.source_pdh_fp, x->source_fp, SM_FP_LEN);
 	m.migration_ready = x->hello.migration_ready;
@@ -457,9 +501,10 @@ static int write_header(struct exp *x, struct sm_err *e)
 	free(json);
 	if (rc)
 		return -1;
-	if (a_entry(x, SM_ENTRY_SOURCE_PDH, x->src_pdh, sizeof(x->src_pdh),
-		    e) ||
-	    a_entry(x, SM_ENTRY_SESSION, x->session, sizeof(x->session), e))
+	if (!x->use_mh &&
+	    (a_entry(x, SM_ENTRY_SOURCE_PDH, x->src_pdh, sizeof(x->src_pdh),
+		     e) ||
+	     a_entry(x, SM_ENTRY_SESSION, x->session, sizeof(x->session), e)))
 		return -1;
 	if (sm_shared_encode(&x->shared, &json, &len, e))
 		return -1;
@@ -507,13 +552,15 @@ static int fill_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 		uint8_t *data = s->data + pos + SM_REC_HDR_LEN;
 
 		if (!sm_shared_contains(&x->shared, rec.gpa))
-			rec.kind = SM_REC_PRIVATE;
-		else if (sm_all_zero(page, SM_PAGE_SIZE))
+			rec.kind = x->method->page_kind;
+		else if (sm_mh_host_mailbox(x->mh, rec.gpa) ||
+			 sm_all_zero(page, SM_PAGE_SIZE))
+			/* (the helpers' mailboxes are not guest state) */
 			rec.kind = SM_REC_ZERO;
 		else
 			rec.kind = SM_REC_SHARED;
 		rec.data_len = sm_rec_data_len(rec.kind);
-		if (rec.kind == SM_REC_PRIVATE) {
+		if (rec.kind == x->method->page_kind) {
 			double t = sm_now();
 			int frc = x->method->seal_page(x->mctx, rec.gpa, page,
 						       rec.pkt_hdr, data, e);
@@ -533,6 +580,14 @@ static int fill_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 		sm_rec_encode(&rec, s->data + pos);
 		pos += SM_REC_HDR_LEN + rec.data_len;
 	}
+	if (x->method->flush) {
+		double t = sm_now();
+		int frc = x->method->flush(x->mctx, e);
+
+		x->t_fw += sm_now() - t;
+		if (frc)
+			goto out;
+	}
 	sm_chunk_name(x->chunks, s->name);
 	s->len = pos;
 	s->pages = n;
@@ -544,6 +599,12 @@ static int fill_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 	x->counts.zero_pages += counts.zero_pages;
 	rc = 0;
 out:
+	if (rc && x->method->flush) {
+		struct sm_err e2;
+
+		/* Nothing may still write into the slot once we fail. */
+		(void)x->method->flush(x->mctx, &e2);
+	}
 	munmap(win, wlen);
 	return rc;
 }
@@ -594,7 +655,12 @@ static int write_pages(struct exp *x, struct sm_err *e)
 	size_t ri;
 	int rc = 0;
 
-	if (sm_chunkq_start(&x->q, sm_chunk_size(rpc, rpc), write_slot, x, e))
+	if (sm_chunkq_start(
+		    &x->q,
+		    sm_chunk_size_bytes(
+			    rpc, (uint64_t)rpc *
+					 sm_rec_data_len(x->method->page_kind)),
+		    write_slot, x, e))
 		return -1;
 	for (ri = 0; ri < x->hello.nranges && rc == 0; ri++) {
 		uint64_t size = x->hello.ranges[ri].size, off;
@@ -683,6 +749,40 @@ static int write_vmsas(struct exp *x, struct sm_err *e)
 out:
 	sm_wipe(trans, sizeof(trans));
 	return rc;
+}
+
+/* The method's closing record (the helpers' END), a chunk of its own. */
+static int write_end(struct exp *x, struct sm_err *e)
+{
+	struct sm_chunk_hdr ch = { 1, x->chunks, x->records };
+	struct sm_rec rec = { .index = x->records,
+			      .gpa = UINT64_MAX,
+			      .kind = SM_REC_MH_END,
+			      .data_len = SM_REC_MH_LEN };
+	uint8_t chdr[SM_CHUNK_HDR_LEN], rhdr[SM_REC_HDR_LEN];
+	uint8_t data[SM_REC_MH_LEN];
+	char name[SM_CHUNK_NAME_MAX];
+	double t = sm_now();
+	int rc;
+
+	if (!x->method->seal_end)
+		return 0;
+	rc = x->method->seal_end(x->mctx, data, e);
+	x->t_fw += sm_now() - t;
+	if (rc)
+		return -1;
+	sm_chunk_name(x->chunks, name);
+	sm_chunk_hdr_encode(&ch, chdr);
+	sm_rec_encode(&rec, rhdr);
+	if (a_begin(x, name, sm_chunk_size_bytes(1, SM_REC_MH_LEN), e) ||
+	    a_data(x, chdr, sizeof(chdr), e) ||
+	    a_data(x, rhdr, sizeof(rhdr), e) ||
+	    a_data(x, data, sizeof(data), e) || a_end(x, e))
+		return -1;
+	x->records++;
+	x->chunks++;
+	x->counts.ends++;
+	return 0;
 }
 
 static int write_device_state(struct exp *x, struct sm_err *e)
@@ -796,7 +896,7 @@ static int write_stream(struct exp *x, struct sm_err *e)
 		return -1;
 	sm_archive_w_set_wait(x->w, exp_out_wait, x);
 	if (write_header(x, e) || write_pages(x, e) || write_vmsas(x, e) ||
-	    write_device_state(x, e) || write_trailer(x, e))
+	    write_end(x, e) || write_device_state(x, e) || write_trailer(x, e))
 		return -1;
 	progress(x, SM_PROGRESS_FINAL);
 	if (x->have_file) {
@@ -1010,9 +1110,10 @@ static void fill_report(struct exp *x, int ok, const struct sm_err *e)
 	r->t_archive = x->t_arch > x->t_out_wait ? x->t_arch - x->t_out_wait :
 						   0;
 	r->t_vmm = x->t_vmm;
-	r->have_target_fp = x->state >= SM_EXP_VERIFIED;
+	r->method = x->use_mh ? "mh" : "psp";
+	r->have_target_fp = !x->use_mh && x->state >= SM_EXP_VERIFIED;
 	memcpy(r->target_pdh_fp, x->target_fp, SM_FP_LEN);
-	r->have_source_fp = x->state >= SM_EXP_SENDING;
+	r->have_source_fp = !x->use_mh && x->state >= SM_EXP_SENDING;
 	memcpy(r->source_pdh_fp, x->source_fp, SM_FP_LEN);
 	r->have_digest = x->state >= SM_EXP_WRITTEN;
 	r->digest = x->digest;
@@ -1032,6 +1133,7 @@ static void cleanup(struct exp *x)
 	if (x->own_out && x->out_fd >= 0)
 		close(x->out_fd);
 	exp_stop_child(x);
+	sm_mh_host_close(x->mh);
 	sm_fw_close(x->fw);
 	if (x->ctx_fd >= 0)
 		close(x->ctx_fd);
@@ -1040,6 +1142,35 @@ static void cleanup(struct exp *x)
 			close(x->hello.fds[i]);
 	sm_ep_close(x->ep);
 	sm_shared_free(&x->shared);
+}
+
+/*
+ * --method: psp, mh, or auto: a look at the VMM's hello (no claim) says
+ * whether the guest has a helper.  A VMM that cannot be asked now is
+ * asked again by hello(), after the bundle, which says why.
+ */
+static int choose_method(struct exp *x, struct sm_err *e)
+{
+	struct sm_ep_hello h;
+	struct sm_ep *ep;
+	struct sm_err e2;
+
+	x->use_mh = x->o->method == SM_EXPORT_MH;
+	if (x->o->method == SM_EXPORT_AUTO &&
+	    sm_ep_connect(x->o->vm, x->o->timeout, &ep, &e2) == 0) {
+		memset(&h, 0, sizeof(h));
+		if (sm_ep_hello(ep, &h, &e2) == 0)
+			x->use_mh = h.mh_helpers > 0 && !h.es;
+		sm_ep_close(ep);
+	}
+	/* The target proves itself by holding the owner's key: no bundle. */
+	if (x->use_mh && x->o->certs && strcmp(x->o->certs, "-") != 0)
+		exp_warn(
+			x,
+			"--method mh: the target's certificates '%s' are not read (the target's helper proves itself by holding the owner's key)",
+			x->o->certs);
+	(void)e;
+	return 0;
 }
 
 int sm_export(const struct sm_export_opts *o, struct sm_export_result *res,
@@ -1064,7 +1195,10 @@ int sm_export(const struct sm_export_opts *o, struct sm_export_result *res,
 			   SM_CHUNK_MAX_RECORDS);
 		goto out;
 	}
-	if (verify_bundle(&x, e) || exp_check_signal(&x, e) || hello(&x, e))
+	if (choose_method(&x, e))
+		goto out;
+	if ((!x.use_mh && verify_bundle(&x, e)) || exp_check_signal(&x, e) ||
+	    hello(&x, e))
 		goto out;
 	if (o->dry_run) {
 		rc = get_shared(&x, e) ? -1 : 0;

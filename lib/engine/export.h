@@ -40,8 +40,15 @@ const char *sm_export_state_name(enum sm_export_state s);
 
 #define SM_EXPORT_STALL_DEFAULT 300.0
 
+/*
+ * How private pages cross: auto (the default, 0) takes the guest's
+ * migration helper when its VMM's hello says it has one, else the PSP.
+ */
+enum sm_export_method { SM_EXPORT_AUTO, SM_EXPORT_PSP, SM_EXPORT_MH };
+
 struct sm_export_opts {
 	const char *vm; /* VM endpoint socket */
+	enum sm_export_method method;
 	const char *certs; /* target bundle; NULL or "-": stdin */
 	const char *ark; /* trusted ARK file; NULL: built-in roots */
 	const char *output; /* NULL or "-": stdout */

@@ -103,6 +103,8 @@ struct imp {
 	struct sm_ep *ep;
 	struct sm_ep_hello hello;
 	int have_hello;
+	int use_mh; /* the manifest's method: the guest's helpers */
+	struct sm_mh_host *mh;
 	struct sm_fw *fw;
 	/* how private state crosses: today the PSP's (method.h) */
 	const struct sm_method_recv *method;
@@ -414,6 +416,22 @@ static int check_target_pdh(struct imp *x, struct sm_err *e)
 }
 
 /*
+ * The target's migration helpers: the target proves itself by holding
+ * the owner's key, which INIT (receive_start) and every page test.
+ */
+static int target_mh(struct imp *x, struct sm_err *e)
+{
+	if (sm_mh_host_open(&x->hello, 0, &x->mh, e))
+		return sm_err_prefix(
+			e,
+			"VM '%s' cannot receive through a migration helper (start it with sevmig-sim run --incoming --mh)",
+			x->o->vm);
+	x->method = &sm_mh_recv;
+	x->mctx = x->mh;
+	return 0;
+}
+
+/*
  * The replay journal: refuse an archive this host imported before, then
  * give the VMM the shared list, all before RECEIVE_START.
  */
@@ -429,12 +447,22 @@ static int before_start(struct imp *x, struct sm_err *e)
 
 	if (!dir)
 		dir = sm_replay_default_dir(dirbuf, sizeof(dirbuf));
-	if (sm_sha256(x->session, sizeof(x->session), id))
+	/*
+	 * A helper's stream has no firmware session to name it; its session
+	 * id is inside the records, and the target's helper refuses any
+	 * other once it took one.  An old stream replayed into a new import
+	 * is useless when the owner gives each migration a fresh key
+	 * (sevmig-import(1), MIGRATION HELPER).
+	 */
+	if (x->use_mh)
+		dir = NULL;
+	else if (sm_sha256(x->session, sizeof(x->session), id))
 		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
-	if (!dir)
+	if (!dir && !x->use_mh)
 		warn(x,
 		     "no directory for the replay journal (set SEVMIG_STATE_DIR): a second import of this archive would not be noticed");
-	else if (sm_replay_begin(dir, id, x->o->vm, x->o->allow_replay,
+	else if (dir &&
+		 sm_replay_begin(dir, id, x->o->vm, x->o->allow_replay,
 				 &x->replay, warn_msg, sizeof(warn_msg), e))
 		return -1;
 	else if (warn_msg[0])
@@ -552,6 +580,8 @@ static int read_header2(struct imp *x, struct sm_err *e)
 	char *json = NULL;
 	int rc;
 
+	if (x->m->method == SM_METHOD_MH)
+		goto shared; /* no PDH, no session: the helpers hold the key */
 	if (expect_entry(x, SM_ENTRY_SOURCE_PDH, SM_SEV_CERT_LEN, e))
 		return -1;
 	if (x->size != SM_SEV_CERT_LEN)
@@ -572,6 +602,7 @@ static int read_header2(struct imp *x, struct sm_err *e)
 				  x->size, SM_REC_SESSION_LEN);
 	if (read_data(x, x->session, sizeof(x->session), e))
 		return -1;
+shared:
 	if (read_small(x, SM_ENTRY_SHARED, &json, e))
 		return -1;
 	rc = sm_shared_decode(json, x->size, &x->m->layout, &x->shared, e);
@@ -603,8 +634,24 @@ static int apply_record(struct imp *x, struct sm_rec *r, uint8_t *data,
 	double t;
 	int rc;
 
-	if (!x->fw)
-		return 0; /* --check */
+	if (x->o->check)
+		return 0;
+	if (r->kind == SM_REC_MH_END) {
+		t = sm_now();
+		rc = x->method->open_end(x->mctx, data, e);
+		x->t_fw += sm_now() - t;
+		goto fw_done;
+	}
+	if (r->kind == SM_REC_MH_PAGE) {
+		t = sm_now();
+		rc = x->method->open_page(x->mctx, r->gpa, r->pkt_hdr, data,
+					  NULL, e);
+		x->t_fw += sm_now() - t;
+		goto fw_done;
+	}
+	/* The target's own helpers' mailboxes: theirs, never written. */
+	if (sm_mh_host_mailbox(x->mh, r->gpa))
+		return 0;
 	if (r->kind == SM_REC_VMSA) {
 		t = sm_now();
 		rc = x->method->open_vmsa(x->mctx, (unsigned)r->gpa, r->pkt_hdr,
@@ -668,6 +715,14 @@ static int read_chunk(struct imp *x, uint8_t *data, struct sm_err *e)
 	}
 	if (sm_rec_seq_chunk_end(x->seq, e))
 		return -1;
+	if (x->method && x->method->flush && !x->o->check) {
+		double t = sm_now();
+		int rc = x->method->flush(x->mctx, e);
+
+		x->t_fw += sm_now() - t;
+		if (rc)
+			return sm_err_prefix(e, "entry '%s'", x->name);
+	}
 	progress(x, SM_PROGRESS_UPDATE);
 	return 0;
 }
@@ -675,7 +730,7 @@ static int read_chunk(struct imp *x, uint8_t *data, struct sm_err *e)
 /* Page chunks until the device state entry. */
 static int read_pages(struct imp *x, struct sm_err *e)
 {
-	uint8_t *data = malloc(SM_PAGE_SIZE);
+	uint8_t *data = malloc(SM_REC_MH_LEN); /* the longest record */
 	int rc = -1, n;
 
 	if (!data)
@@ -705,7 +760,7 @@ static int read_pages(struct imp *x, struct sm_err *e)
 	x->state = SM_IMP_PAGES;
 	rc = 0;
 out:
-	sm_wipe(data, SM_PAGE_SIZE);
+	sm_wipe(data, SM_REC_MH_LEN);
 	free(data);
 	return rc;
 }
@@ -864,7 +919,8 @@ static int read_trailer(struct imp *x, struct sm_err *e)
 	if (t->counts.private_pages != x->counts.private_pages ||
 	    t->counts.shared_pages != x->counts.shared_pages ||
 	    t->counts.zero_pages != x->counts.zero_pages ||
-	    t->counts.vmsas != x->counts.vmsas || t->records != x->records ||
+	    t->counts.vmsas != x->counts.vmsas ||
+	    t->counts.ends != x->counts.ends || t->records != x->records ||
 	    t->chunks != x->chunks || t->device_state_size != x->dev_size)
 		return sm_err_set(
 			e, SM_EXIT_VERIFY,
@@ -1034,7 +1090,8 @@ static int adopt(struct imp *x, struct sm_err *e)
 	int fd = sm_fw_context_fd(x->fw);
 	int rc;
 
-	rc = sm_ep_adopt_context(x->ep, fd, x->o->ack, e);
+	rc = x->use_mh ? sm_ep_adopt_received(x->ep, x->o->ack, e) :
+			 sm_ep_adopt_context(x->ep, fd, x->o->ack, e);
 	x->t_vmm += sm_now() - t;
 	if (rc == 0)
 		return 0;
@@ -1235,6 +1292,7 @@ static void fill_report(struct imp *x, int ok, const struct sm_err *e)
 	r->result = ok ? (x->o->check ? "valid" : "ok") : "failed";
 	r->error = ok ? NULL : e->msg;
 	r->mode = x->o->check ? "check" : x->o->ack ? "two-way" : "one-way";
+	r->method = sm_method_name(x->m->method);
 	r->target_state = x->o->check ? NULL : x->res->target_state;
 	if (x->state >= SM_IMP_MANIFEST) {
 		r->have_policy = 1;
@@ -1243,9 +1301,9 @@ static void fill_report(struct imp *x, int ok, const struct sm_err *e)
 		r->es = x->m->es;
 		r->mem_size = x->m->pages * SM_PAGE_SIZE;
 		r->layout = &x->m->layout;
-		r->have_target_fp = 1;
+		r->have_target_fp = x->m->method == SM_METHOD_PSP;
 		memcpy(r->target_pdh_fp, x->m->target_pdh_fp, SM_FP_LEN);
-		r->have_source_fp = 1;
+		r->have_source_fp = x->m->method == SM_METHOD_PSP;
 		memcpy(r->source_pdh_fp, x->m->source_pdh_fp, SM_FP_LEN);
 	}
 	if (x->seq)
@@ -1317,8 +1375,10 @@ int sm_import(const struct sm_import_opts *o, struct sm_import_result *res,
 		if (orc || read_header(&x, e))
 			goto out;
 	}
-	if (!o->check && (check_mode(&x, e) || connect_target(&x, e) ||
-			  check_target_pdh(&x, e)))
+	x.use_mh = x.m->method == SM_METHOD_MH;
+	if (!o->check &&
+	    (check_mode(&x, e) || connect_target(&x, e) ||
+	     (x.use_mh ? target_mh(&x, e) : check_target_pdh(&x, e))))
 		goto out;
 	if (read_header2(&x, e))
 		goto out;
@@ -1347,6 +1407,7 @@ out:
 		munmap(x.win.p, x.win.len);
 	/* Before adopt-context this discards the half-received context. */
 	sm_fw_close(x.fw);
+	sm_mh_host_close(x.mh);
 	sm_replay_end(x.replay);
 	sm_rec_seq_free(x.seq);
 	sm_shared_free(&x.shared);

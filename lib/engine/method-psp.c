@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "archive/records.h"
 #include "fw/fw.h"
 
 /* ---- sending ---- */
@@ -69,7 +70,7 @@ static int send_start(void *ctx, struct sm_send_start *a, struct sm_err *e)
 }
 
 static int send_page(void *ctx, uint64_t gpa, const void *guest,
-		     uint8_t hdr[SM_REC_PKT_HDR_LEN], uint8_t out[SM_PAGE_SIZE],
+		     uint8_t hdr[SM_REC_PKT_HDR_LEN], uint8_t *out,
 		     struct sm_err *e)
 {
 	struct sm_fw_xfer xf = { 0 };
@@ -116,6 +117,7 @@ static int send_cancel(void *ctx, struct sm_err *e)
 
 const struct sm_method_send sm_psp_send = {
 	.name = "psp",
+	.page_kind = SM_REC_PRIVATE,
 	.start = send_start,
 	.seal_page = send_page,
 	.seal_vmsa = send_vmsa,

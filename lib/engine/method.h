@@ -33,15 +33,31 @@ struct sm_send_start {
 
 struct sm_method_send {
 	const char *name;
+	/* the record kind of its private pages (data: sm_rec_data_len) */
+	uint32_t page_kind;
 	int (*start)(void *ctx, struct sm_send_start *a, struct sm_err *e);
-	/* guest: the page as mapped; hdr and out: the packet header and the
-	 * sealed page the archive carries. */
+	/*
+	 * guest: the page as mapped (a method whose helper reads the page
+	 * itself ignores it); hdr and out: the record's packet header and
+	 * its data, sm_rec_data_len(page_kind) bytes.
+	 */
 	int (*seal_page)(void *ctx, uint64_t gpa, const void *guest,
-			 uint8_t hdr[SM_REC_PKT_HDR_LEN],
-			 uint8_t out[SM_PAGE_SIZE], struct sm_err *e);
+			 uint8_t hdr[SM_REC_PKT_HDR_LEN], uint8_t *out,
+			 struct sm_err *e);
 	int (*seal_vmsa)(void *ctx, unsigned vcpu,
 			 uint8_t hdr[SM_REC_PKT_HDR_LEN],
 			 uint8_t out[SM_PAGE_SIZE], struct sm_err *e);
+	/*
+	 * After the last page, a closing record of kind SM_REC_MH_END
+	 * (SM_REC_MH_LEN bytes of data into out), or NULL: none.
+	 */
+	int (*seal_end)(void *ctx, uint8_t *out, struct sm_err *e);
+	/*
+	 * A method that seals in the background (NULL: seal_page is done
+	 * when it returns): every page handed over is sealed into its out
+	 * when this returns; the engine calls it before it uses them.
+	 */
+	int (*flush)(void *ctx, struct sm_err *e);
 	int (*finish)(void *ctx, struct sm_err *e);
 	int (*cancel)(void *ctx, struct sm_err *e);
 };
@@ -62,11 +78,31 @@ struct sm_method_recv {
 			 const uint8_t *in, void *guest, struct sm_err *e);
 	int (*open_vmsa)(void *ctx, unsigned vcpu, const uint8_t *hdr,
 			 const uint8_t *in, struct sm_err *e);
+	/* The closing record (seal_end's), or NULL: there is none. */
+	int (*open_end)(void *ctx, const uint8_t *in, struct sm_err *e);
+	/* As sending: every page handed over was opened (NULL: at once). */
+	int (*flush)(void *ctx, struct sm_err *e);
 	int (*finish)(void *ctx, struct sm_err *e);
 };
 
 /* The PSP's method; ctx is the struct sm_fw of the guest's platform. */
 extern const struct sm_method_send sm_psp_send;
 extern const struct sm_method_recv sm_psp_recv;
+
+/*
+ * The guest's migration helpers (method-mh.c); ctx is a struct sm_mh_host
+ * on the VM's mailboxes.  No SEND_*, no RECEIVE_*: the helpers seal and
+ * open, and the target's proves itself by holding the owner's key.
+ */
+struct sm_ep_hello;
+struct sm_mh_host;
+extern const struct sm_method_send sm_mh_send;
+extern const struct sm_method_recv sm_mh_recv;
+/* Map the mailboxes of the VM's helpers (hello of a claim, its fds). */
+int sm_mh_host_open(const struct sm_ep_hello *h, int timeout_ms,
+		    struct sm_mh_host **out, struct sm_err *e);
+void sm_mh_host_close(struct sm_mh_host *m);
+/* Is gpa one of the helpers' mailbox pages (never migrated)? */
+int sm_mh_host_mailbox(const struct sm_mh_host *m, uint64_t gpa);
 
 #endif

@@ -93,6 +93,8 @@ struct sm_sim_vmm {
 	/* launch-measure's answer, once given (LSECRET) */
 	int measured;
 	uint8_t measure[48];
+	/* --mh: the migration helpers (vmm-mh.c), or NULL */
+	struct sv_mh *mh;
 };
 
 int sv_check_room(uint64_t size, struct sm_err *e);
@@ -122,5 +124,17 @@ int vmm_load_data(void *arg, uint64_t off, const void *buf, size_t len,
 int vmm_load_device_state(void *arg, uint64_t size, struct sm_err *e);
 int vmm_load_end(void *arg, int complete, struct sm_err *e);
 void sv_load_free(struct sm_sim_vmm *v);
+
+/* The migration helpers (vmm-mh.c). */
+uint64_t sv_mh_region_len(unsigned n);
+int sv_mh_page(const struct sm_sim_vmm *v, uint64_t gpa);
+int sv_mh_check(struct sm_sim_vmm *v, struct sm_err *e);
+int sv_mh_share(struct sm_sim_vmm *v, struct sm_err *e);
+int sv_mh_start(struct sm_sim_vmm *v, struct sm_err *e);
+void sv_mh_stop(struct sm_sim_vmm *v);
+int sv_mh_sending(const struct sm_sim_vmm *v);
+int sv_mh_ended(const struct sm_sim_vmm *v);
+void sv_mh_reset(struct sm_sim_vmm *v);
+void sv_mh_become_source(struct sm_sim_vmm *v);
 
 #endif

@@ -49,6 +49,7 @@ static int vmm_hello(void *arg, struct sm_ep_hello *h, struct sm_err *e)
 	h->es = v->es;
 	h->policy = v->policy;
 	h->migration_ready = v->migration_ready;
+	h->mh_helpers = v->mh ? v->o.mh : 0;
 	h->mem_size = v->o.mem_size;
 	h->nranges = v->nranges;
 	for (i = 0; i < v->nranges; i++)
@@ -134,13 +135,29 @@ static int vmm_pause(void *arg, struct sm_err *e)
 	}
 }
 
+/*
+ * The guest's firmware state.  A source's migration helpers in a session
+ * are its send: SUPDATE for every rule here, as SEND_START would make it.
+ */
 static int guest_state(struct sm_sim_vmm *v, struct sm_err *e)
 {
 	struct sm_fw_guest_status gs;
 
 	if (sm_fw_guest_status(v->fw, &gs, e))
 		return -1;
+	if (gs.state == SM_GUEST_RUNNING && !v->incoming && sv_mh_sending(v))
+		return SM_GUEST_SUPDATE;
 	return gs.state;
+}
+
+/* Cancel a send: the PSP's (SEND_CANCEL), or the helpers' session. */
+static int cancel_send(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	if (!v->incoming && sv_mh_sending(v)) {
+		sv_mh_reset(v);
+		return SM_GUEST_RUNNING;
+	}
+	return sm_fw_sim_recover(v->fw, e);
 }
 
 static int vmm_resume(void *arg, int force, struct sm_err *e)
@@ -193,6 +210,7 @@ static int vmm_resume(void *arg, int force, struct sm_err *e)
 	if (v->state == V_RECEIVED) {
 		/* Imported: from now on an ordinary VMM that can export. */
 		v->incoming = 0;
+		sv_mh_become_source(v);
 		pr_info("incoming guest resumed");
 	}
 	v->state = V_RUNNING;
@@ -323,7 +341,7 @@ static int vmm_return_context(void *arg, int ctx_fd, const char *in_doubt,
 			"the guest was sent (SEND_FINISH ran): release it instead");
 	if (gs == SM_GUEST_SUPDATE) {
 		pr_warn("context returned in SUPDATE: cancelling the send");
-		if (sm_fw_sim_recover(v->fw, e) < 0)
+		if (cancel_send(v, e) < 0)
 			return -1;
 	}
 	v->held = 0;
@@ -440,11 +458,16 @@ static int vmm_release(void *arg, struct sm_err *e)
 	gs = guest_state(v, e);
 	if (gs < 0)
 		return -1;
+	/* The helpers' END is their SEND_FINISH (its record went out). */
+	if (gs == SM_GUEST_SUPDATE && sv_mh_ended(v) && v->held)
+		gs = SM_GUEST_SENT;
 	if (gs != SM_GUEST_SENT)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "the guest was not sent (firmware state %s): "
-				  "SEND_FINISH must run before release",
-				  sm_guest_state_name((unsigned)gs));
+				  "%s must run before release",
+				  sm_guest_state_name((unsigned)gs),
+				  v->mh ? "the helpers' END or SEND_FINISH" :
+					  "SEND_FINISH");
 	if (sm_fw_sim_decommission(v->fw, e))
 		return -1;
 	v->held = 0;
@@ -486,7 +509,17 @@ static void vmm_context_lost(void *arg)
 	 * uncommitted, for an operator to resume it there).
 	 */
 	if (stage == STAGE_READY && guest_state(v, &e) == SM_GUEST_SUPDATE) {
-		if (sm_fw_send_finish(v->fw, &e) == 0) {
+		int sent;
+
+		if (sv_mh_sending(v)) {
+			sent = sv_mh_ended(v);
+			if (!sent)
+				sm_err_set(&e, SM_EXIT_VM,
+					   "the helpers sent no END record");
+		} else
+			sent = sm_fw_send_finish(v->fw, &e) == 0;
+		if (sent) {
+			v->held = 1; /* release's rule: the holder's send */
 			pr_warn("the exporter vanished after the target acknowledged a complete copy: SEND_FINISH, releasing the guest (the target holds it)");
 			vmm_release(v, &e);
 			return;
@@ -494,7 +527,7 @@ static void vmm_context_lost(void *arg)
 		pr_err("finishing the send the exporter left: %s", e.msg);
 		stage = STAGE_WRITTEN;
 	}
-	gs = sm_fw_sim_recover(v->fw, &e);
+	gs = cancel_send(v, &e);
 	if (gs < 0) {
 		pr_err("recovering the guest context: %s", e.msg);
 		return;
@@ -516,6 +549,34 @@ static void vmm_context_lost(void *arg)
 		sm_guest_state_name((unsigned)gs));
 }
 
+/*
+ * A helper target keeps its own context (launched, attested, given K):
+ * its helpers wrote the private pages.  It takes the guest only once
+ * they accepted a valid END, which proves every page of the source's
+ * session arrived, each once, where it belongs.
+ */
+static int adopt_received(struct sm_sim_vmm *v, int ctx_fd, int pending,
+			  struct sm_err *e)
+{
+	if (ctx_fd >= 0)
+		return sm_err_set(
+			e, SM_EXIT_USAGE,
+			"this VMM's migration helpers received the guest: adopt it without a context (adopt-received)");
+	if (v->state != V_RECEIVING)
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"adopt needs a VMM that is receiving (claimed by the importer)");
+	if (!sv_mh_ended(v))
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"the migration helper has not accepted a valid END record: the guest is incomplete and does not run");
+	v->state = V_RECEIVED;
+	v->pending = pending;
+	pr_info("guest received by the migration helpers%s",
+		pending ? ", uncommitted until the export commits" : "");
+	return 0;
+}
+
 static int vmm_adopt_context(void *arg, int ctx_fd, int pending,
 			     struct sm_err *e)
 {
@@ -526,6 +587,8 @@ static int vmm_adopt_context(void *arg, int ctx_fd, int pending,
 	if (!v->incoming)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "adopt-context is for an incoming VMM");
+	if (v->mh)
+		return adopt_received(v, ctx_fd, pending, e);
 	if (v->has_ctx)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "a context was already adopted");
@@ -599,7 +662,9 @@ static int reset_incoming(struct sm_sim_vmm *v, const char *why,
 	struct sm_fw *fw;
 
 	sv_load_free(v);
-	if (v->has_ctx) {
+	/* A helper target keeps its context and K; its session goes. */
+	sv_mh_reset(v);
+	if (v->has_ctx && !v->mh) {
 		if (sm_fw_sim_open(v->platform_dir, &fw, e))
 			return -1;
 		if (sm_fw_sim_decommission(v->fw, e))
@@ -752,7 +817,8 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 		sm_err_set(e, SM_EXIT_USAGE, "at most %d vCPUs", MAX_VCPUS);
 		goto err_free;
 	}
-	if (sv_layout(v, e) || sv_check_room(v->o.mem_size, e))
+	if (sv_layout(v, e) || sv_check_room(v->o.mem_size, e) ||
+	    (v->o.mh && sv_mh_check(v, e)))
 		goto err_free;
 	if (!realpath(o->platform_dir, v->platform_dir)) {
 		sm_err_errno(e, SM_EXIT_IO, errno, "cannot open platform '%s'",
@@ -793,7 +859,7 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 			     o->mem_size);
 		goto err_free;
 	}
-	if (v->incoming) {
+	if (v->incoming && !v->o.mh) {
 		if (sv_zero_ram(v, e))
 			goto err_free;
 		v->policy = 0;
@@ -801,9 +867,14 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 		*out = v;
 		return 0;
 	}
+	/*
+	 * A source, or a helper target: that one is launched and attested
+	 * like any guest, then boots into its helpers and waits.
+	 */
 	v->policy = v->o.policy;
 	if (sm_sim_shared_choose(v->seed, o->shared_pct, v->ranges, v->nranges,
-				 &v->shared, &v->nshared)) {
+				 &v->shared, &v->nshared) ||
+	    (v->o.mh && sv_mh_share(v, e))) {
 		sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
 		goto err_free;
 	}
@@ -817,6 +888,10 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 		if (sv_fill_guest(v, e))
 			goto err_free;
 	}
+	if (v->o.mh && sv_mh_start(v, e))
+		goto err_free;
+	if (v->incoming)
+		v->migration_ready = 0;
 	pr_info("guest of %" PRIu64
 		" pages (%zu shared regions) ready in %.2f s",
 		v->pages, v->nshared, sm_now() - t0);
@@ -833,6 +908,7 @@ void sm_sim_vmm_free(struct sm_sim_vmm *v)
 	if (!v)
 		return;
 	sv_load_free(v);
+	sv_mh_stop(v);
 	sm_fw_close(v->fw);
 	if (v->ram_fd >= 0)
 		close(v->ram_fd);

@@ -51,6 +51,11 @@ struct sm_sim_vmm_opts {
 	const char *owner_session;
 	const char *firmware;
 	int await_secret;
+	/*
+	 * Migration helpers (sevmig-sim(1), MIGRATION HELPER): 0 none, else
+	 * how many mirror vCPUs serve a mailbox each (fw/mh.h).
+	 */
+	unsigned mh;
 };
 
 /* Where the guest keeps the secret table LAUNCH_SECRET gives it. */

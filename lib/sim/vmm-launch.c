@@ -203,7 +203,8 @@ static int finish(struct sm_sim_vmm *v, struct sm_err *e)
 {
 	if (sm_fw_launch_finish(v->fw, e))
 		return -1;
-	v->state = V_RUNNING;
+	/* A helper target waits for its import once launched. */
+	v->state = v->incoming ? V_INCOMING : V_RUNNING;
 	v->measured = 0;
 	sm_wipe(v->measure, sizeof(v->measure));
 	pr_info("launch finished: the guest runs");

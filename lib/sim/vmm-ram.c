@@ -165,9 +165,10 @@ int sv_fill_guest(struct sm_sim_vmm *v, struct sm_err *e)
 static int hash_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
 		     uint8_t *page, void *arg, struct sm_err *e)
 {
-	(void)v;
-	(void)gpa;
 	(void)shared;
+	/* The helpers' mailboxes are not guest state: hashed as zeros. */
+	if (sv_mh_page(v, gpa))
+		memset(page, 0, SM_PAGE_SIZE);
 	if (sm_sha256_update(arg, page, SM_PAGE_SIZE))
 		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
 	return 0;
@@ -288,7 +289,9 @@ static int check_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
 		w->secret_end =
 			gpa + ((sv_secret_table_len(page) + SM_PAGE_SIZE - 1) &
 			       ~(uint64_t)(SM_PAGE_SIZE - 1));
-	if (!shared && gpa >= SM_SIM_SECRET_GPA && gpa < w->secret_end) {
+	/* The table's pages, and the helpers' mailboxes (not guest state). */
+	if ((!shared && gpa >= SM_SIM_SECRET_GPA && gpa < w->secret_end) ||
+	    sv_mh_page(v, gpa)) {
 		c->pages++;
 		return 0;
 	}

@@ -41,11 +41,9 @@
 #include "archive/records.h"
 #include "base/util.h"
 
-#define PAGE 4096u
-
 struct rec_buf {
 	uint8_t hdr[SM_REC_HDR_LEN];
-	uint8_t data[PAGE];
+	uint8_t data[SM_REC_MH_LEN]; /* the longest record's data */
 	struct sm_rec r;
 };
 
@@ -73,7 +71,8 @@ static int mangle_chunk(struct sm_archive_r *r, struct sm_archive_w *w,
 	uint8_t ch[SM_CHUNK_HDR_LEN];
 	struct sm_chunk_hdr h;
 	struct rec_buf *v;
-	uint32_t i, n, ndata = 0;
+	uint32_t i, n;
+	uint64_t ndata = 0;
 	int rc = -1;
 
 	(void)size;
@@ -106,7 +105,7 @@ static int mangle_chunk(struct sm_archive_r *r, struct sm_archive_w *w,
 			}
 			memcpy(x->r.pkt_hdr, (*keep)->r.pkt_hdr,
 			       sizeof(x->r.pkt_hdr));
-			memcpy(x->data, (*keep)->data, PAGE);
+			memcpy(x->data, (*keep)->data, sizeof(x->data));
 		} else if (!strcmp(op, "swap-records") && x->r.index == a) {
 			struct rec_buf t;
 			uint32_t j;
@@ -129,7 +128,7 @@ static int mangle_chunk(struct sm_archive_r *r, struct sm_archive_w *w,
 			break;
 		} else if (!strcmp(op, "set-kind") && x->r.index == a) {
 			if (x->r.kind == SM_REC_ZERO)
-				memset(x->data, 0, PAGE);
+				memset(x->data, 0, sizeof(x->data));
 			x->r.kind = kind;
 			x->r.data_len = sm_rec_data_len(kind);
 			if (kind != SM_REC_PRIVATE)
@@ -142,12 +141,13 @@ static int mangle_chunk(struct sm_archive_r *r, struct sm_archive_w *w,
 	}
 	for (i = 0; i < n; i++) {
 		sm_rec_encode(&v[i].r, v[i].hdr);
-		ndata += v[i].r.data_len != 0;
+		ndata += v[i].r.data_len;
 	}
 	h.nrecords = n;
 	sm_chunk_hdr_encode(&h, ch);
-	if (w && (sm_archive_w_begin(w, name, sm_chunk_size(n, ndata), e) ||
-		  sm_archive_w_data(w, ch, sizeof(ch), e)))
+	if (w &&
+	    (sm_archive_w_begin(w, name, sm_chunk_size_bytes(n, ndata), e) ||
+	     sm_archive_w_data(w, ch, sizeof(ch), e)))
 		goto out;
 	for (i = 0; w && i < n; i++)
 		if (sm_archive_w_data(w, v[i].hdr, SM_REC_HDR_LEN, e) ||
@@ -393,12 +393,13 @@ int main(int argc, char **argv)
 						memcpy(x.r.pkt_hdr,
 						       rb.r.pkt_hdr,
 						       sizeof(x.r.pkt_hdr));
-						memcpy(x.data, rb.data, PAGE);
+						memcpy(x.data, rb.data,
+						       sizeof(x.data));
 						memcpy(rb.r.pkt_hdr,
 						       held[0].r.pkt_hdr,
 						       sizeof(rb.r.pkt_hdr));
 						memcpy(rb.data, held[0].data,
-						       PAGE);
+						       sizeof(rb.data));
 						sm_rec_encode(&x.r, x.hdr);
 						sm_rec_encode(&rb.r, rb.hdr);
 						if (sm_archive_w_data(

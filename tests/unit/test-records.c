@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "base/err.h"
 #include "archive/manifest.h"
 #include "archive/records.h"
@@ -113,6 +114,18 @@ static void test_record_strict(void **state)
 	raw_rec(1, 0x1000, SM_REC_SHARED, raw);
 	raw[0x20] = 1;
 	expect_bad_record(raw, "packet header on a plain page");
+	/* the helper's records: no firmware packet, END at gpa all ones */
+	raw_rec(1, 0x1000, SM_REC_MH_PAGE, raw);
+	raw[0x20] = 1;
+	expect_bad_record(raw, "packet header on a plain page");
+	raw_rec(1, 0x1000, SM_REC_MH_END, raw);
+	expect_bad_record(raw, "not page aligned");
+	raw_rec(1, 0x1000, SM_REC_MH_PAGE, raw);
+	sm_put_le32(raw + 0x14, 4096);
+	expect_bad_record(raw, "data length 4096");
+	raw_rec(1, 0x1000, SM_REC_MH_PAGE, raw);
+	raw[0x10] = 7;
+	expect_bad_record(raw, "unknown kind 7");
 }
 
 static void test_chunk_header(void **state)
@@ -168,15 +181,15 @@ static int feed(const struct sm_manifest *m, const struct rec3 *recs, size_t n,
 		uint8_t raw[SM_CHUNK_HDR_LEN];
 		struct sm_chunk_hdr h = { (uint32_t)cnt, chunk, recs[i].index };
 		char name[SM_CHUNK_NAME_MAX];
-		uint32_t ndata = 0;
+		uint64_t ndata = 0;
 
 		for (k = 0; k < cnt; k++)
-			ndata += recs[i + k].kind != SM_REC_ZERO;
+			ndata += sm_rec_data_len(recs[i + k].kind);
 		sm_chunk_hdr_encode(&h, raw);
 		sm_chunk_name(chunk, name);
 		rc = sm_rec_seq_chunk(s, name,
-				      sm_chunk_size((uint32_t)cnt, ndata), raw,
-				      &h, e);
+				      sm_chunk_size_bytes((uint32_t)cnt, ndata),
+				      raw, &h, e);
 		for (k = 0; k < cnt && rc == 0; k++) {
 			uint8_t rr[SM_REC_HDR_LEN];
 			struct sm_rec r;
@@ -246,6 +259,72 @@ static void expect_seq_fail(struct sm_manifest *m, struct rec3 *recs, size_t n,
 	assert_int_equal(e.code, SM_EXIT_VERIFY);
 	if (!strstr(e.msg, what))
 		fail_msg("'%s' does not contain '%s'", e.msg, what);
+}
+
+/* A helper's stream: its private pages (kind 5), then one END (6). */
+static size_t mh_seq(struct rec3 *out)
+{
+	size_t n = good_seq(out, 0), i;
+
+	for (i = 0; i < n; i++)
+		if (out[i].kind == SM_REC_PRIVATE)
+			out[i].kind = SM_REC_MH_PAGE;
+	out[n] = (struct rec3){ n, UINT64_MAX, SM_REC_MH_END };
+	return n + 1;
+}
+
+static void test_seq_mh(void **state)
+{
+	struct sm_manifest m;
+	struct sm_counts c;
+	struct rec3 recs[9], t;
+	struct sm_err e = { 0 };
+	size_t n;
+
+	(void)state;
+	for (unsigned rpc = 1; rpc <= 8; rpc++) {
+		init_manifest(&m, 0, rpc);
+		m.method = SM_METHOD_MH;
+		m.records = 7;
+		n = mh_seq(recs);
+		assert_int_equal(feed(&m, recs, n, &e, &c), 0);
+		assert_int_equal(c.private_pages, 4);
+		assert_int_equal(c.ends, 1);
+	}
+	init_manifest(&m, 0, 4);
+	m.method = SM_METHOD_MH;
+	m.records = 7;
+	/* a PSP packet in a helper's stream, and the reverse */
+	n = mh_seq(recs);
+	recs[1].kind = SM_REC_PRIVATE;
+	expect_seq_fail(&m, recs, n, "wrong method (this stream's is mh)");
+	/* END dropped (the count says 7), END before the last page */
+	n = mh_seq(recs);
+	expect_seq_fail(&m, recs, n - 1, "end after 6 of 7 records");
+	n = mh_seq(recs);
+	t = recs[5];
+	recs[5] = recs[6];
+	recs[6] = t;
+	recs[5].index = 5;
+	recs[6].index = 6;
+	expect_seq_fail(&m, recs, n, "END before the last page");
+	/* an END in a PSP stream: its chunk is too large for PSP records,
+	 * and alone in a chunk, its kind is refused */
+	init_manifest(&m, 0, 4);
+	n = good_seq(recs, 0);
+	recs[n] = (struct rec3){ n, UINT64_MAX, SM_REC_MH_END };
+	m.records = n + 1;
+	expect_seq_fail(&m, recs, n + 1, "does not fit 3 records");
+	init_manifest(&m, 0, 1);
+	m.records = n + 1;
+	expect_seq_fail(&m, recs, n + 1, "does not fit 1 records");
+	/* a helper's page in a PSP stream, in a chunk with room for it
+	 * (a zero page beside it): its kind is refused */
+	init_manifest(&m, 0, 3);
+	n = good_seq(recs, 0);
+	m.records = n;
+	recs[1].kind = SM_REC_MH_PAGE;
+	expect_seq_fail(&m, recs, n, "wrong method (this stream's is psp)");
 }
 
 static void test_seq_bad(void **state)
@@ -375,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_seq_good),
 		cmocka_unit_test(test_seq_bad),
 		cmocka_unit_test(test_seq_chunk_checks),
+		cmocka_unit_test(test_seq_mh),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The simulated guest's migration helpers (one idea: sevmig-sim run --mh).
+ * Each helper is a mirror vCPU of the guest: a thread with its own handle
+ * on the guest's context, so it reads and writes private memory through
+ * the guest's own key, and sees the host only through its mailbox pages
+ * (fw/mh.h).  The rules are fw/mh.c's core; this file gives them a guest:
+ * the key K from the guest's secret table, its memory, its mailboxes.
+ */
+#include "sim/sim-vmm-internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "base/bytes.h"
+#include "base/log.h"
+#include "base/util.h"
+#include "fw/mh.h"
+
+struct helper {
+	struct sv_mh *mh;
+	unsigned i;
+	struct sm_fw *fw; /* this vCPU's handle on the guest context */
+	pthread_t th;
+	int started;
+};
+
+struct sv_mh {
+	struct sm_sim_vmm *v;
+	struct sm_mh_core *core;
+	uint8_t *mb;
+	size_t mb_len;
+	unsigned n;
+	int stop;
+	struct helper h[SM_MH_MAX_HELPERS];
+};
+
+uint64_t sv_mh_region_len(unsigned n)
+{
+	return (uint64_t)n * SM_MH_MAILBOX_STRIDE;
+}
+
+int sv_mh_page(const struct sm_sim_vmm *v, uint64_t gpa)
+{
+	return v->o.mh && gpa >= SM_MH_MAILBOX_GPA &&
+	       gpa - SM_MH_MAILBOX_GPA < sv_mh_region_len(v->o.mh);
+}
+
+/* The RAM file offset of gpa, or -1 outside the layout. */
+static int64_t ram_off(const struct sm_sim_vmm *v, uint64_t gpa)
+{
+	size_t r;
+
+	for (r = 0; r < v->nranges; r++)
+		if (gpa >= v->ranges[r].gpa &&
+		    gpa - v->ranges[r].gpa < v->ranges[r].size)
+			return (int64_t)(v->ranges[r].offset +
+					 (gpa - v->ranges[r].gpa));
+	return -1;
+}
+
+/* The guest's own view of a private page (enc: store plain there). */
+static int guest_page(struct helper *h, int store, uint64_t gpa, uint8_t *page)
+{
+	int64_t off = ram_off(h->mh->v, gpa);
+	uint8_t buf[SM_PAGE_SIZE];
+	struct sm_err e;
+	int rc = -1;
+
+	if (off < 0 || sv_mh_page(h->mh->v, gpa))
+		return -1;
+	e.msg[0] = '\0';
+	if (store) {
+		if (sm_fw_sim_guest_write(h->fw, gpa, page, buf, &e) == 0 &&
+		    pwrite(h->mh->v->ram_fd, buf, sizeof(buf), off) ==
+			    (ssize_t)sizeof(buf))
+			rc = 0;
+	} else if (pread(h->mh->v->ram_fd, buf, sizeof(buf), off) ==
+			   (ssize_t)sizeof(buf) &&
+		   sm_fw_sim_guest_read(h->fw, gpa, buf, page, &e) == 0) {
+		rc = 0;
+	}
+	if (rc)
+		pr_debug("migration helper %u: guest page 0x%" PRIx64 ": %s",
+			 h->i, gpa, e.msg[0] ? e.msg : "I/O failed");
+	sm_wipe(buf, sizeof(buf));
+	return rc;
+}
+
+/* K: the 32-byte entry of GUID SM_MH_KEY_GUID in the secret table. */
+static int find_key(struct helper *h)
+{
+	uint8_t *t = calloc(1, SM_SIM_SECRET_MAX);
+	uint32_t len, off;
+	int rc = -1;
+
+	if (!t || guest_page(h, 0, SM_SIM_SECRET_GPA, t))
+		goto out;
+	len = sv_secret_table_len(t);
+	for (off = SM_PAGE_SIZE; off < len; off += SM_PAGE_SIZE)
+		if (guest_page(h, 0, SM_SIM_SECRET_GPA + off, t + off))
+			goto out;
+	for (off = 20; len && off + 20 <= len;) {
+		uint32_t elen = sm_get_le32(t + off + 16);
+
+		if (elen < 20 || elen > len - off)
+			break;
+		if (memcmp(t + off, sm_mh_key_guid, 16) == 0 &&
+		    elen == 20 + SM_MH_KEY_LEN) {
+			sm_mh_core_set_key(h->mh->core, t + off + 20);
+			rc = 0;
+			break;
+		}
+		off += elen;
+	}
+out:
+	if (rc)
+		pr_debug(
+			"migration helper %u: no key (GUID %s) in the guest's secret table",
+			h->i, SM_MH_KEY_GUID);
+	if (t)
+		sm_wipe(t, SM_SIM_SECRET_MAX);
+	free(t);
+	return rc;
+}
+
+static int32_t serve(struct helper *h, uint8_t *mb, uint64_t cmd, uint64_t gpa)
+{
+	struct sm_mh_core *c = h->mh->core;
+	uint8_t hdr[4 + SM_MH_HDR_MAX], page[SM_PAGE_SIZE], plain[SM_PAGE_SIZE];
+	int32_t rc = SM_MH_INVALID;
+	uint32_t len;
+
+	switch (cmd) {
+	case SM_MH_INIT:
+		if (!sm_mh_core_has_key(c) && find_key(h))
+			return SM_MH_INVALID;
+		return sm_mh_core_init(c, NULL);
+	case SM_MH_RESET:
+		return sm_mh_core_reset(c);
+	case SM_MH_ENCRYPT:
+		if (sm_mh_core_role(c) != SM_MH_SOURCE ||
+		    guest_page(h, 0, gpa, plain))
+			return SM_MH_INVALID;
+		rc = sm_mh_core_encrypt(c, gpa, plain, hdr, page);
+		break;
+	case SM_MH_DECRYPT:
+	case SM_MH_END:
+		if (sm_mh_core_role(c) == SM_MH_SOURCE) {
+			if (cmd != SM_MH_END)
+				return SM_MH_INVALID;
+			rc = sm_mh_core_end(c, hdr, page);
+			break;
+		}
+		/* Copy what the host wrote once: it may change it meanwhile. */
+		len = sm_get_le32(mb + SM_MH_HDR_OFF);
+		if (len > SM_MH_HDR_MAX)
+			return SM_MH_INVALID;
+		memcpy(hdr, mb + SM_MH_HDR_OFF, 4 + len);
+		memcpy(page, mb + SM_MH_PAGE_OFF, SM_PAGE_SIZE);
+		if (cmd == SM_MH_END)
+			return sm_mh_core_accept_end(c, hdr, 4 + len, page);
+		if (ram_off(h->mh->v, gpa) < 0 || sv_mh_page(h->mh->v, gpa))
+			return SM_MH_INVALID;
+		rc = sm_mh_core_decrypt(c, gpa, hdr, 4 + len, page, plain);
+		if (rc == SM_MH_OK && guest_page(h, 1, gpa, plain))
+			rc = SM_MH_INVALID;
+		sm_wipe(plain, sizeof(plain));
+		return rc;
+	default:
+		return SM_MH_INVALID;
+	}
+	sm_wipe(plain, sizeof(plain));
+	if (rc == SM_MH_OK) {
+		memcpy(mb + SM_MH_HDR_OFF, hdr, 4 + SM_MH_ENV_LEN);
+		memcpy(mb + SM_MH_PAGE_OFF, page, SM_PAGE_SIZE);
+	}
+	return rc;
+}
+
+static void *helper_main(void *arg)
+{
+	struct helper *h = arg;
+	uint8_t *mb = h->mh->mb + (size_t)h->i * SM_MH_MAILBOX_STRIDE;
+
+	while (!__atomic_load_n(&h->mh->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t cmd, gpa;
+
+		if (!sm_mh_wait(mb, 100, &cmd, &gpa))
+			continue;
+		sm_mh_done(mb, serve(h, mb, cmd, gpa));
+	}
+	return NULL;
+}
+
+/*
+ * Where the mailboxes go: in the first range, below the top of it, and
+ * in the guest's shared list (the host writes them).
+ */
+int sv_mh_check(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	uint64_t end = SM_MH_MAILBOX_GPA + sv_mh_region_len(v->o.mh);
+
+	if (v->o.mh > SM_MH_MAX_HELPERS)
+		return sm_err_set(e, SM_EXIT_USAGE,
+				  "--mh-vcpus: 1 to %u helpers",
+				  SM_MH_MAX_HELPERS);
+	if (v->es)
+		return sm_err_set(
+			e, SM_EXIT_UNSUPPORTED,
+			"--mh: a migration helper cannot reach an SEV-ES guest's VMSAs");
+	if (v->nranges == 0 || v->ranges[0].gpa != 0 || v->ranges[0].size < end)
+		return sm_err_set(
+			e, SM_EXIT_USAGE,
+			"--mh: the helpers' mailboxes end at GPA 0x%" PRIx64
+			": the guest needs at least %" PRIu64
+			" MiB below 4 GiB",
+			end, (end + (1u << 20) - 1) >> 20);
+	return 0;
+}
+
+/* Put [mailbox, +len) into the sorted shared list, merging. */
+int sv_mh_share(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	uint64_t lo = SM_MH_MAILBOX_GPA, hi = lo + sv_mh_region_len(v->o.mh);
+	struct sm_ep_region *r;
+	size_t i, n = 0;
+	int put = 0;
+
+	r = calloc(v->nshared + 1, sizeof(*r));
+	if (!r)
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	for (i = 0; i < v->nshared; i++) {
+		uint64_t a = v->shared[i].gpa, b = a + v->shared[i].size;
+
+		if (b < lo) {
+			r[n++] = v->shared[i];
+			continue;
+		}
+		if (a > hi) {
+			if (!put)
+				r[n++] = (struct sm_ep_region){ lo, hi - lo };
+			put = 1;
+			r[n++] = v->shared[i];
+			continue;
+		}
+		/* overlapping or touching: grow the mailbox region */
+		if (a < lo)
+			lo = a;
+		if (b > hi)
+			hi = b;
+	}
+	if (!put)
+		r[n++] = (struct sm_ep_region){ lo, hi - lo };
+	free(v->shared);
+	v->shared = r;
+	v->nshared = n;
+	return 0;
+}
+
+int sv_mh_start(struct sm_sim_vmm *v, struct sm_err *e)
+{
+	struct sv_mh *mh;
+	int64_t off = ram_off(v, SM_MH_MAILBOX_GPA);
+	unsigned i;
+
+	mh = calloc(1, sizeof(*mh));
+	if (!mh)
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	mh->v = v;
+	mh->n = v->o.mh;
+	v->mh = mh;
+	if (sm_mh_core_new(v->incoming ? SM_MH_TARGET : SM_MH_SOURCE, v->pages,
+			   &mh->core))
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	mh->mb_len = (size_t)sv_mh_region_len(mh->n);
+	mh->mb = mmap(NULL, mh->mb_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      v->ram_fd, (off_t)off);
+	if (mh->mb == MAP_FAILED) {
+		mh->mb = NULL;
+		return sm_err_errno(e, SM_EXIT_FAILURE, errno,
+				    "mapping the helpers' mailboxes");
+	}
+	memset(mh->mb, 0, mh->mb_len);
+	for (i = 0; i < mh->n; i++) {
+		struct helper *h = &mh->h[i];
+
+		h->mh = mh;
+		h->i = i;
+		if (sm_fw_sim_open(v->platform_dir, &h->fw, e) ||
+		    sm_fw_sim_attach(h->fw, sm_fw_sim_context_fd(v->fw), e))
+			return sm_err_prefix(e, "migration helper %u", i);
+		if (pthread_create(&h->th, NULL, helper_main, h))
+			return sm_err_set(e, SM_EXIT_FAILURE,
+					  "cannot start migration helper %u",
+					  i);
+		h->started = 1;
+	}
+	pr_info("%u migration helper%s waiting at GPA 0x%llx%s", mh->n,
+		mh->n == 1 ? "" : "s", (unsigned long long)SM_MH_MAILBOX_GPA,
+		v->incoming ? " (migration-target mode)" : "");
+	return 0;
+}
+
+void sv_mh_stop(struct sm_sim_vmm *v)
+{
+	struct sv_mh *mh = v->mh;
+	unsigned i;
+
+	if (!mh)
+		return;
+	__atomic_store_n(&mh->stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < mh->n; i++) {
+		if (mh->h[i].started)
+			pthread_join(mh->h[i].th, NULL);
+		sm_fw_close(mh->h[i].fw);
+	}
+	if (mh->mb)
+		munmap(mh->mb, mh->mb_len);
+	sm_mh_core_free(mh->core);
+	free(mh);
+	v->mh = NULL;
+}
+
+/* The source's send, as the VMM's state rules see it (sim-vmm.c). */
+int sv_mh_sending(const struct sm_sim_vmm *v)
+{
+	return v->mh && sm_mh_core_active(v->mh->core);
+}
+
+int sv_mh_ended(const struct sm_sim_vmm *v)
+{
+	return v->mh && sm_mh_core_ended(v->mh->core);
+}
+
+void sv_mh_become_source(struct sm_sim_vmm *v)
+{
+	if (v->mh)
+		sm_mh_core_set_role(v->mh->core, SM_MH_SOURCE);
+}
+
+void sv_mh_reset(struct sm_sim_vmm *v)
+{
+	if (v->mh)
+		sm_mh_core_reset(v->mh->core);
+}
