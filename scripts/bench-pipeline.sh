@@ -84,6 +84,30 @@ bp_vmms_stop() {
 	bp_vmms=()
 }
 
+# bp_mh_vmm SOCKET PLATFORM HELPERS RUN-ARGS...: a guest with migration
+# helpers, launched for its owner (session for PLATFORM's PDH), attested
+# and given the key K ($bp_work/K) as a launch secret, as issue 15's
+# method needs; the same steps as tests/bats/63-sim-migration-helper.
+bp_mh_vmm() {
+	local sock=$1 plat=$2 n=$3 own=$1.own blob
+	shift 3
+	rm -rf "$own"
+	"$bp_bin/sevmig-owner" session -q --ark "$bp_work/$plat/ark.cert" \
+		--policy 0x1 -o "$own" "$bp_work/$plat.json" ||
+		bp_die "sevmig-owner session failed"
+	bp_vmm "$sock" --platform "$bp_work/$plat" --mh-vcpus "$n" \
+		--owner-session "$own" --await-secret "$@"
+	blob=$("$bp_bin/sevmig-sim" ctl -J "$sock" launch-measure |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["measurement"])') ||
+		bp_die "launch-measure failed"
+	"$bp_bin/sevmig-owner" secret --tik "$own/vm_tik.bin" --tek "$own/vm_tek.bin" \
+		--launch-measure-blob "$blob" \
+		--secret "d6bf1556-0082-48ae-a8bc-e16a13d76f44:$bp_work/K" \
+		"$own/hdr" "$own/payload" >/dev/null || bp_die "sevmig-owner secret failed"
+	"$bp_bin/sevmig-sim" ctl "$sock" inject-secret "$own/hdr" "$own/payload" ||
+		bp_die "inject-secret failed"
+}
+
 # bp_migrate KIND MEM RUN: one export | import of a fresh guest.  Writes
 # $bp_work/r/KIND-MEM-RUN.{ex.json,im.json,ex.rss,im.rss,wall}.
 bp_migrate() {
@@ -92,21 +116,34 @@ bp_migrate() {
 	local src=$bp_work/s-$kind-$mem-$run.sock dst=$bp_work/d-$kind-$mem-$run.sock
 	local -a how
 
+	local -a certs=(-c "$bp_work/b.json" --ark "$bp_work/b/ark.cert")
+
 	case $kind in
-	private) how=(--shared 0) ;;
+	private | mh*) how=(--shared 0) ;;
 	shared) how=(--shared 100) ;;
 	zero) how=(--shared 100 --zero-shared) ;;
 	esac
 	t0=$EPOCHREALTIME
-	bp_vmm "$src" --platform "$bp_work/a" --mem "$mem" "${how[@]}" --seed "$run"
-	t1=$EPOCHREALTIME
+	case $kind in
+	mh*)
+		# issue 15: the guest's helpers, N = the digit; no certificates
+		bp_mh_vmm "$src" a "${kind#mh}" --mem "$mem" "${how[@]}" --seed "$run"
+		t1=$EPOCHREALTIME
+		bp_mh_vmm "$dst" b "${kind#mh}" --mem "$mem" "${how[@]}" --incoming --seed 99
+		certs=(--method mh)
+		;;
+	*)
+		bp_vmm "$src" --platform "$bp_work/a" --mem "$mem" "${how[@]}" --seed "$run"
+		t1=$EPOCHREALTIME
+		bp_vmm "$dst" --platform "$bp_work/b" --mem "$mem" --incoming
+		;;
+	esac
 	echo "$t0 $t1" | awk '{ printf "%.6f\n", $2 - $1 }' >"$tag.start"
-	bp_vmm "$dst" --platform "$bp_work/b" --mem "$mem" --incoming
 	t0=$EPOCHREALTIME
 	rc=0
 	"$bp_helpers/bench-rss" "$tag.ex.rss" \
-		"$bp_bin/sevmig-export" -q -c "$bp_work/b.json" \
-		--ark "$bp_work/b/ark.cert" --report "$tag.ex.json" "$src" |
+		"$bp_bin/sevmig-export" -q "${certs[@]}" \
+		--report "$tag.ex.json" "$src" |
 		"$bp_helpers/bench-rss" "$tag.im.rss" \
 			"$bp_bin/sevmig-import" -q --report "$tag.im.json" "$dst" ||
 		rc=$?
@@ -131,17 +168,25 @@ bp_save() {
 	local src=$bp_work/s-save-$kind-$mem-$run.sock f=$bp_work/save.sevmig
 	local -a how
 
+	local -a certs=(-c "$bp_work/b.json" --ark "$bp_work/b/ark.cert")
+
 	case $kind in
-	private) how=(--shared 0) ;;
+	private | mh*) how=(--shared 0) ;;
 	shared) how=(--shared 100) ;;
 	esac
 	rm -f "$f"
-	bp_vmm "$src" --platform "$bp_work/a" --mem "$mem" "${how[@]}" --seed "$run"
+	case $kind in
+	mh*)
+		bp_mh_vmm "$src" a "${kind#mh}" --mem "$mem" "${how[@]}" --seed "$run"
+		certs=(--method mh)
+		;;
+	*) bp_vmm "$src" --platform "$bp_work/a" --mem "$mem" "${how[@]}" --seed "$run" ;;
+	esac
 	t0=$EPOCHREALTIME
 	rc=0
 	"$bp_helpers/bench-rss" "$tag.ex.rss" \
-		"$bp_bin/sevmig-export" -q -c "$bp_work/b.json" \
-		--ark "$bp_work/b/ark.cert" --report "$tag.ex.json" -o "$f" "$src" ||
+		"$bp_bin/sevmig-export" -q "${certs[@]}" \
+		--report "$tag.ex.json" -o "$f" "$src" ||
 		rc=$?
 	t1=$EPOCHREALTIME
 	[ "$rc" = 0 ] || bp_die "$kind $mem export -o FILE failed (exit $rc)"
@@ -199,6 +244,9 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 	bp_die "platform init failed"
 "$bp_bin/sevmig-certs" fetch -q "sim:$bp_work/b" -o "$bp_work/b.json" ||
 	bp_die "cannot fetch the target's certificates"
+"$bp_bin/sevmig-certs" fetch -q "sim:$bp_work/a" -o "$bp_work/a.json" ||
+	bp_die "cannot fetch the source's certificates"
+head -c 32 /dev/urandom >"$bp_work/K"
 
 bp_pages=$(($(bp_bytes "$bp_mem") / 4096))
 # Every round measures everything once, so a change of load on this
@@ -210,6 +258,11 @@ for run in $(seq "$bp_runs"); do
 	done
 	bp_progress "  round $run/$bp_runs: export -o FILE"
 	bp_save private "$bp_mem" "$run"
+	for n in 1 2; do
+		bp_progress "  round $run/$bp_runs: migration helper, N = $n"
+		bp_save "mh$n" "$bp_mem" "$run"
+		bp_migrate "mh$n" "$bp_mem" "$run"
+	done
 	bp_progress "  round $run/$bp_runs: baselines"
 	bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["bytes"])' \
 		"$bp_work/r/private-$bp_mem-1.ex.json")
@@ -381,6 +434,15 @@ if B:
     row(f"export | import {gib(big)}, all private", B)
 elif big != "0":
     print(f"export | import {gib(big)}, all private   {big_note}")
+# issue 15: the guest's migration helpers against the PSP method, the
+# same guest size, same run; target >= 1.5 x.
+MH = {n: (load_save(f"mh{n}", mem), summary(load(f"mh{n}", mem)))
+      for n in (1, 2)}
+for n, (sv, mg) in MH.items():
+    if sv:
+        row(f"export -o FILE {gib(mem)}, helper N={n}", sv)
+    if mg:
+        row(f"export | import {gib(mem)}, helper N={n}", mg)
 cat_ts = [float(c[1]) for c in cat]
 print(f"{'cat FILE | cat >/dev/null':<40} {cat_t:8.3f} "
       f"{cat_mibs:8.1f} {'':>9}  {cat_bytes / MiB:.1f} MiB file "
@@ -531,4 +593,17 @@ for name, s, q, want in (
         continue
     r = s["gmibs"] / q["gmibs"]
     target(name, r, r >= want)
+
+# Issue 15: the guest's migration helpers against the PSP method, the
+# same guest size and run (guest memory moved per second).
+print()
+print("targets of issue 15 (same run)")
+for n, (sv, mg) in MH.items():
+    for name, s, base in ((f"helper N={n} -o FILE >= 1.5 x PSP -o FILE", sv, SV),
+                          (f"helper N={n} export | import >= 1.5 x PSP", mg, p)):
+        if not s or not base:
+            print(f"  {name:<52} {'n/a':>9}  (not measured)")
+            continue
+        r = s["gmibs"] / base["gmibs"]
+        target(name, r, r >= 1.5)
 PY

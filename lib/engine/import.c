@@ -355,6 +355,12 @@ static int connect_target(struct imp *x, struct sm_err *e)
 				  "the guest is %s, VM '%s' is %s",
 				  x->m->es ? "SEV-ES" : "SEV", x->o->vm,
 				  x->hello.es ? "SEV-ES" : "SEV");
+	/* Its own attested context waits for what its helpers receive. */
+	if (x->hello.mh_helpers && x->m->method != SM_METHOD_MH)
+		return sm_err_set(
+			e, SM_EXIT_UNSUPPORTED,
+			"VM '%s' waits in its migration helpers for a helper's stream (sevmig-export --method mh); this archive was sealed by the PSP: import it into a VM started without --mh",
+			x->o->vm);
 	if (x->hello.policy && x->hello.policy != x->m->policy)
 		warn(x,
 		     "VM '%s' was set up for policy 0x%x; the guest's is 0x%x",

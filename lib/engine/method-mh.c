@@ -249,16 +249,22 @@ static int send_page(void *ctx, uint64_t gpa, const void *guest,
 	return post(ctx, SM_MH_ENCRYPT, gpa, NULL, out, e);
 }
 
+/* The helper runs in the guest: it cannot reach the VMSAs (SEV-ES). */
+static int no_vmsa(unsigned vcpu, struct sm_err *e)
+{
+	return sm_err_set(
+		e, SM_EXIT_UNSUPPORTED,
+		"vCPU %u: a migration helper cannot reach an SEV-ES guest's VMSAs",
+		vcpu);
+}
+
 static int send_vmsa(void *ctx, unsigned vcpu, uint8_t hdr[SM_REC_PKT_HDR_LEN],
 		     uint8_t out[SM_PAGE_SIZE], struct sm_err *e)
 {
 	(void)ctx;
 	(void)hdr;
 	(void)out;
-	return sm_err_set(
-		e, SM_EXIT_UNSUPPORTED,
-		"vCPU %u: a migration helper cannot reach an SEV-ES guest's VMSAs",
-		vcpu);
+	return no_vmsa(vcpu, e);
 }
 
 static int send_end(void *ctx, uint8_t *out, struct sm_err *e)
@@ -328,10 +334,7 @@ static int recv_vmsa(void *ctx, unsigned vcpu, const uint8_t *hdr,
 	(void)ctx;
 	(void)hdr;
 	(void)in;
-	return sm_err_set(
-		e, SM_EXIT_UNSUPPORTED,
-		"vCPU %u: a migration helper cannot reach an SEV-ES guest's VMSAs",
-		vcpu);
+	return no_vmsa(vcpu, e);
 }
 
 static int recv_end(void *ctx, const uint8_t *in, struct sm_err *e)

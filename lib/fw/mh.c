@@ -203,16 +203,77 @@ int sm_mh_core_active(const struct sm_mh_core *c)
 	return __atomic_load_n(&c->active, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Each thread keeps its two GCM contexts keyed for the last session key
+ * it used, so a page costs an IV, not a key schedule and an allocation.
+ * The cached key is wiped when the thread ends or the key changes.
+ */
+struct gcm_cache {
+	EVP_CIPHER_CTX *x[2]; /* open, seal */
+	uint8_t key[2][SM_MH_KEY_LEN];
+	int keyed[2];
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_free(void *p)
+{
+	struct gcm_cache *c = p;
+
+	EVP_CIPHER_CTX_free(c->x[0]);
+	EVP_CIPHER_CTX_free(c->x[1]);
+	sm_wipe(c, sizeof(*c));
+	free(c);
+}
+
+static void cache_init(void)
+{
+	(void)pthread_key_create(&cache_key, cache_free);
+}
+
+static EVP_CIPHER_CTX *keyed_ctx(int enc, const uint8_t ks[SM_MH_KEY_LEN],
+				 const uint8_t iv[12])
+{
+	struct gcm_cache *c;
+
+	if (pthread_once(&cache_once, cache_init))
+		return NULL;
+	c = pthread_getspecific(cache_key);
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return NULL;
+		c->x[0] = EVP_CIPHER_CTX_new();
+		c->x[1] = EVP_CIPHER_CTX_new();
+		if (!c->x[0] || !c->x[1] || pthread_setspecific(cache_key, c)) {
+			cache_free(c);
+			return NULL;
+		}
+	}
+	if (c->keyed[enc] && memcmp(c->key[enc], ks, SM_MH_KEY_LEN) == 0)
+		return EVP_CipherInit_ex(c->x[enc], NULL, NULL, NULL, iv,
+					 enc) == 1 ?
+			       c->x[enc] :
+			       NULL;
+	c->keyed[enc] = 0;
+	if (EVP_CipherInit_ex(c->x[enc], EVP_aes_256_gcm(), NULL, ks, iv,
+			      enc) != 1)
+		return NULL;
+	memcpy(c->key[enc], ks, SM_MH_KEY_LEN);
+	c->keyed[enc] = 1;
+	return c->x[enc];
+}
+
 /* AES-256-GCM of one 4 KiB page; enc 1 seals (tag out), 0 opens. */
 static int gcm(int enc, const uint8_t ks[SM_MH_KEY_LEN], const uint8_t iv[12],
 	       const uint8_t aad[SM_MH_AAD_LEN], const uint8_t *in,
 	       uint8_t *out, uint8_t tag[16])
 {
-	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+	EVP_CIPHER_CTX *x = keyed_ctx(enc, ks, iv);
 	int n = 0, ok;
 
-	ok = x && EVP_CipherInit_ex(x, EVP_aes_256_gcm(), NULL, ks, iv, enc) &&
-	     EVP_CipherUpdate(x, NULL, &n, aad, SM_MH_AAD_LEN) &&
+	ok = x && EVP_CipherUpdate(x, NULL, &n, aad, SM_MH_AAD_LEN) &&
 	     EVP_CipherUpdate(x, out, &n, in, 4096) && n == 4096;
 	if (ok && !enc)
 		ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, 16, tag);
@@ -220,7 +281,6 @@ static int gcm(int enc, const uint8_t ks[SM_MH_KEY_LEN], const uint8_t iv[12],
 		ok = EVP_CipherFinal_ex(x, out + n, &n) > 0;
 	if (ok && enc)
 		ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, 16, tag);
-	EVP_CIPHER_CTX_free(x);
 	return ok ? 0 : -1;
 }
 
@@ -435,6 +495,13 @@ int sm_mh_core_accept_end(struct sm_mh_core *c, const uint8_t *hdr,
 #define F_GO 0x18
 #define F_DONE 0x1c
 /*
+ * Beyond the RFC's 32 bytes, in the same page: "a waiter sleeps on go"
+ * and "on done", so a side that finds its peer spinning makes no system
+ * call to wake it (the words are hints; a lost one costs one 50 ms poll).
+ */
+#define F_SLEEP_GO 0x20
+#define F_SLEEP_DONE 0x24
+/*
  * Before sleeping on the futex, watch the word for this long: a peer
  * that answers within microseconds (a helper sealing a page, a host
  * posting the next) is then met without two system calls and a wakeup.
@@ -446,9 +513,12 @@ static int32_t *word(uint8_t *mb, size_t off)
 	return (int32_t *)(void *)(mb + off);
 }
 
-static void fwake(int32_t *w)
+/* Wake a sleeper on w, if the hint says one may be there. */
+static void fwake(int32_t *w, int32_t *sleeping)
 {
-	syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(sleeping, __ATOMIC_RELAXED))
+		syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 static void relax(void)
@@ -459,7 +529,7 @@ static void relax(void)
 }
 
 /* Wait until *w == want, at most until deadline (sm_now seconds). */
-static int fwait(int32_t *w, int32_t want, double deadline)
+static int fwait(int32_t *w, int32_t *sleeping, int32_t want, double deadline)
 {
 	double spin_end = sm_now() + SPIN_SECONDS;
 	unsigned i;
@@ -472,19 +542,24 @@ static int fwait(int32_t *w, int32_t want, double deadline)
 		relax();
 	}
 	for (;;) {
-		int32_t cur = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+		int32_t cur;
 		double left = deadline - sm_now();
 		struct timespec ts;
 
-		if (cur == want)
-			return 1;
-		if (left <= 0)
-			return 0;
+		/* Say so before the last look, so a waker cannot miss us. */
+		__atomic_store_n(sleeping, 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		cur = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+		if (cur == want || left <= 0) {
+			__atomic_store_n(sleeping, 0, __ATOMIC_RELAXED);
+			return cur == want;
+		}
 		if (left > 0.05)
 			left = 0.05; /* a peer that never wakes us: poll */
 		ts.tv_sec = (time_t)left;
 		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
 		syscall(SYS_futex, w, FUTEX_WAIT, cur, &ts, NULL, 0);
+		__atomic_store_n(sleeping, 0, __ATOMIC_RELAXED);
 	}
 }
 
@@ -497,12 +572,13 @@ void sm_mh_post(uint8_t *mb, uint64_t cmd, uint64_t gpa)
 	__atomic_store_n(word(mb, F_DONE), 0, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(word(mb, F_GO), 1, __ATOMIC_RELEASE);
-	fwake(word(mb, F_GO));
+	fwake(word(mb, F_GO), word(mb, F_SLEEP_GO));
 }
 
 int sm_mh_collect(uint8_t *mb, int timeout_ms, int32_t *ret, struct sm_err *e)
 {
-	if (!fwait(word(mb, F_DONE), 1, sm_now() + timeout_ms / 1000.0)) {
+	if (!fwait(word(mb, F_DONE), word(mb, F_SLEEP_DONE), 1,
+		   sm_now() + timeout_ms / 1000.0)) {
 		/* Withdraw the request if the helper has not taken it. */
 		int32_t one = 1;
 
@@ -528,7 +604,8 @@ int sm_mh_wait(uint8_t *mb, int timeout_ms, uint64_t *cmd, uint64_t *gpa)
 {
 	int32_t one = 1;
 
-	if (!fwait(word(mb, F_GO), 1, sm_now() + timeout_ms / 1000.0))
+	if (!fwait(word(mb, F_GO), word(mb, F_SLEEP_GO), 1,
+		   sm_now() + timeout_ms / 1000.0))
 		return 0;
 	/* Take the request: the host may have withdrawn it meanwhile. */
 	if (!__atomic_compare_exchange_n(word(mb, F_GO), &one, 0, 0,
@@ -543,5 +620,5 @@ void sm_mh_done(uint8_t *mb, int32_t ret)
 {
 	__atomic_store_n(word(mb, F_RET), ret, __ATOMIC_RELAXED);
 	__atomic_store_n(word(mb, F_DONE), 1, __ATOMIC_RELEASE);
-	fwake(word(mb, F_DONE));
+	fwake(word(mb, F_DONE), word(mb, F_SLEEP_DONE));
 }

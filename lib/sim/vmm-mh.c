@@ -33,6 +33,7 @@ struct helper {
 struct sv_mh {
 	struct sm_sim_vmm *v;
 	struct sm_mh_core *core;
+	uint8_t *ram; /* all of guest RAM, as the guest's vCPUs see it */
 	uint8_t *mb;
 	size_t mb_len;
 	unsigned n;
@@ -64,31 +65,22 @@ static int64_t ram_off(const struct sm_sim_vmm *v, uint64_t gpa)
 	return -1;
 }
 
-/* The guest's own view of a private page (enc: store plain there). */
+/* The guest's own view of a private page (store: put plain there). */
 static int guest_page(struct helper *h, int store, uint64_t gpa, uint8_t *page)
 {
 	int64_t off = ram_off(h->mh->v, gpa);
-	uint8_t buf[SM_PAGE_SIZE];
 	struct sm_err e;
-	int rc = -1;
+	uint8_t *ram;
+	int rc;
 
 	if (off < 0 || sv_mh_page(h->mh->v, gpa))
 		return -1;
-	e.msg[0] = '\0';
-	if (store) {
-		if (sm_fw_sim_guest_write(h->fw, gpa, page, buf, &e) == 0 &&
-		    pwrite(h->mh->v->ram_fd, buf, sizeof(buf), off) ==
-			    (ssize_t)sizeof(buf))
-			rc = 0;
-	} else if (pread(h->mh->v->ram_fd, buf, sizeof(buf), off) ==
-			   (ssize_t)sizeof(buf) &&
-		   sm_fw_sim_guest_read(h->fw, gpa, buf, page, &e) == 0) {
-		rc = 0;
-	}
+	ram = h->mh->ram + off;
+	rc = store ? sm_fw_sim_guest_write(h->fw, gpa, page, ram, &e) :
+		     sm_fw_sim_guest_read(h->fw, gpa, ram, page, &e);
 	if (rc)
 		pr_debug("migration helper %u: guest page 0x%" PRIx64 ": %s",
-			 h->i, gpa, e.msg[0] ? e.msg : "I/O failed");
-	sm_wipe(buf, sizeof(buf));
+			 h->i, gpa, e.msg);
 	return rc;
 }
 
@@ -147,8 +139,11 @@ static int32_t serve(struct helper *h, uint8_t *mb, uint64_t cmd, uint64_t gpa)
 		if (sm_mh_core_role(c) != SM_MH_SOURCE ||
 		    guest_page(h, 0, gpa, plain))
 			return SM_MH_INVALID;
-		rc = sm_mh_core_encrypt(c, gpa, plain, hdr, page);
-		break;
+		/* sealed straight into the mailbox: nothing in it is secret */
+		rc = sm_mh_core_encrypt(c, gpa, plain, mb + SM_MH_HDR_OFF,
+					mb + SM_MH_PAGE_OFF);
+		sm_wipe(plain, sizeof(plain));
+		return rc;
 	case SM_MH_DECRYPT:
 	case SM_MH_END:
 		if (sm_mh_core_role(c) == SM_MH_SOURCE) {
@@ -278,14 +273,15 @@ int sv_mh_start(struct sm_sim_vmm *v, struct sm_err *e)
 	if (sm_mh_core_new(v->incoming ? SM_MH_TARGET : SM_MH_SOURCE, v->pages,
 			   &mh->core))
 		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
-	mh->mb_len = (size_t)sv_mh_region_len(mh->n);
-	mh->mb = mmap(NULL, mh->mb_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      v->ram_fd, (off_t)off);
-	if (mh->mb == MAP_FAILED) {
-		mh->mb = NULL;
+	mh->ram = mmap(NULL, (size_t)v->o.mem_size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, v->ram_fd, 0);
+	if (mh->ram == MAP_FAILED) {
+		mh->ram = NULL;
 		return sm_err_errno(e, SM_EXIT_FAILURE, errno,
-				    "mapping the helpers' mailboxes");
+				    "mapping guest memory for the helpers");
 	}
+	mh->mb_len = (size_t)sv_mh_region_len(mh->n);
+	mh->mb = mh->ram + off;
 	memset(mh->mb, 0, mh->mb_len);
 	for (i = 0; i < mh->n; i++) {
 		struct helper *h = &mh->h[i];
@@ -320,8 +316,8 @@ void sv_mh_stop(struct sm_sim_vmm *v)
 			pthread_join(mh->h[i].th, NULL);
 		sm_fw_close(mh->h[i].fw);
 	}
-	if (mh->mb)
-		munmap(mh->mb, mh->mb_len);
+	if (mh->ram)
+		munmap(mh->ram, (size_t)v->o.mem_size);
 	sm_mh_core_free(mh->core);
 	free(mh);
 	v->mh = NULL;

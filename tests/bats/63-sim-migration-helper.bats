@@ -9,6 +9,7 @@
 
 load helpers
 load archive
+load sim-run
 bats_require_minimum_version 1.8.0
 
 MH_GUID=d6bf1556-0082-48ae-a8bc-e16a13d76f44
@@ -51,17 +52,6 @@ stderr_has() {
 	[[ "$stderr" == *"$1"* ]] && return 0
 	echo "stderr does not contain: $1" >&2
 	echo "stderr: $stderr" >&2
-	return 1
-}
-
-# wait_status NAME REGEX: until ctl status of NAME matches (10 s).
-wait_status() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		sevmig-sim ctl "$T/$1.sock" status 2>/dev/null | grep -q -- "$2" && return 0
-		sleep 0.1
-	done
-	echo "status of $1 never matched '$2'" >&2
 	return 1
 }
 
@@ -247,11 +237,11 @@ adjacent_private() {
 	sevmig-export -o - "$T/a.sock" >"$T/fifo" 2>/dev/null 3>&- &
 	pid=$!
 	exec 4<"$T/fifo"
-	wait_status a "context held: *yes"
+	wait_status "$T/a.sock" "context held: *yes"
 	kill -9 "$pid"
 	exec 4<&-
 	wait "$pid" || true
-	wait_status a "context held: *no"
+	wait_status "$T/a.sock" "context held: *no"
 	sevmig-sim ctl "$T/a.sock" resume
 	assert_source_intact
 	run -0 --separate-stderr bash -c "sevmig-export '$T/a.sock' | sevmig-import '$T/b.sock'"
@@ -288,4 +278,11 @@ adjacent_private() {
 	run -6 --separate-stderr sevmig-import "$T/d.sock" <"$T/y"
 	stderr_has "cannot receive through a migration helper (start it with sevmig-sim run --incoming --mh)"
 	assert_equal "$(sim_status d 'vmm state')" incoming
+	# and a PSP stream into a target that waits in its helpers
+	sim_run p pa --mem 16M --seed 5
+	sevmig-export -q -c "$T/pb.json" --ark "$T/pb/ark.cert" --keep-source -o "$T/z" "$T/p.sock"
+	mh_vm q pb "$T/K" --incoming --seed 6
+	run -6 --separate-stderr sevmig-import "$T/q.sock" <"$T/z"
+	stderr_has "waits in its migration helpers for a helper's stream (sevmig-export --method mh); this archive was sealed by the PSP"
+	assert_equal "$(sim_status q 'vmm state')" incoming
 }
