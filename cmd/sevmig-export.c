@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "cli/to.h"
 #include "engine/export.h"
 #include "archive/manifest.h"
 #include "base/util.h"
@@ -27,6 +28,7 @@ enum {
 	OPT_DIGEST,
 	OPT_STALL_TIMEOUT,
 	OPT_METHOD,
+	OPT_TO,
 };
 
 static const struct option longopts[] = {
@@ -42,6 +44,7 @@ static const struct option longopts[] = {
 	{ "digest", required_argument, NULL, OPT_DIGEST },
 	{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
 	{ "method", required_argument, NULL, OPT_METHOD },
+	{ "to", required_argument, NULL, OPT_TO },
 	SM_CLI_ENGINE_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -50,10 +53,14 @@ static void usage(void)
 {
 	fputs("Usage:\n"
 	      " sevmig-export [options] VM\n"
+	      " sevmig-export [options] --to ssh://[USER@]HOST[:PORT]/PATH/vm.sock VM\n"
 	      "\n"
 	      "Move a paused confidential guest into an archive stream.\n"
 	      "\n"
 	      "Options:\n"
+	      "     --to ssh://[USER@]HOST[:PORT]/PATH/vm.sock\n"
+	      "                            migrate to that VM: its host's certificates\n"
+	      "                            over that ssh, then two-way (--exec)\n"
 	      " -c, --certs FILE           the target's certificate bundle (default: stdin)\n"
 	      "     --ark FILE             trust this ARK instead of AMD's roots\n"
 	      " -o, --output FILE          write the archive to FILE (default: stdout)\n"
@@ -162,6 +169,8 @@ int main(int argc, char **argv)
 	struct sm_cli_engine_opts co = { .progress = SM_CLI_PROGRESS_AUTO };
 	struct sm_cli_progress pg;
 	struct sm_export_result *res;
+	struct sm_cli_to to = { 0 };
+	const char *to_url = NULL;
 	struct sm_err e = { 0 };
 	int c, rc;
 	uint64_t n;
@@ -218,6 +227,9 @@ int main(int argc, char **argv)
 				return sm_cli_try_help();
 			}
 			break;
+		case OPT_TO:
+			to_url = optarg;
+			break;
 		case OPT_METHOD:
 			if (!strcmp(optarg, "psp"))
 				o.method = SM_EXPORT_PSP;
@@ -249,6 +261,12 @@ int main(int argc, char **argv)
 	if (!o.vm)
 		return SM_EXIT_USAGE;
 	o.timeout = co.timeout;
+	if (to_url && (o.exec || o.output || o.certs || o.keep_source)) {
+		fprintf(stderr,
+			"%s: --to runs the importer itself, with the certificates it fetches: not with --exec, --output, --certs or --keep-source\n",
+			sm_progname);
+		return sm_cli_try_help();
+	}
 	if (o.exec && o.output) {
 		fprintf(stderr, "%s: --exec and --output exclude each other\n",
 			sm_progname);
@@ -280,6 +298,22 @@ int main(int argc, char **argv)
 	o.on_progress = o.progress ? sm_cli_progress_update : NULL;
 	o.cb_arg = &pg;
 	o.sig_fd = signals_to_fd();
+	if (to_url) {
+		if (sm_cli_to_prepare(to_url, &to, &e)) {
+			sm_cli_to_cleanup(&to);
+			sm_cli_progress_end(&pg);
+			if (o.sig_fd >= 0)
+				close(o.sig_fd);
+			return sm_cli_report(&e);
+		}
+		o.certs = to.bundle;
+		o.exec = to.exec;
+		if (to.sim && !o.ark) {
+			o.ark = to.bundle;
+			pr_warn("--to: the target is a simulated host: its own ARK, fetched over ssh, is trusted (no AMD root signs it)");
+		}
+		pr_info("--to: importer: %s", to.exec);
+	}
 
 	res = calloc(1, sizeof(*res));
 	if (!res) {
@@ -301,6 +335,7 @@ int main(int argc, char **argv)
 			res->report.counts.zero_pages, res->report.counts.vmsas,
 			res->source_state);
 	rc = sm_cli_finish_report(co.report, &res->report, rc);
+	sm_cli_to_cleanup(&to);
 	free(res);
 	if (o.sig_fd >= 0)
 		close(o.sig_fd);

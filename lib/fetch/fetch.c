@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "endpoint/endpoint.h"
 #include "fw/devsev.h"
 #include "fetch/kds.h"
 #include "base/log.h"
@@ -244,6 +245,48 @@ static int from_sim(const char *dir, struct sm_chain *ch,
 		*have_sim_ark = 1;
 	snprintf(info->source, sizeof(info->source), "sim:%s", dir);
 	return 0;
+}
+
+/*
+ * vm:SOCK: the platform a VM endpoint runs on, as its hello (no claim)
+ * names it: a simulated host's directory, or this host's /dev/sev.  What
+ * sevmig-export --to runs on the target host, which knows the VM socket
+ * but not where its certificates are.
+ */
+static int from_vm(const char *sock, const struct sm_fetch_opts *o,
+		   struct sm_chain *ch, struct sm_bundle_info *info,
+		   struct sm_amd_cert *sim_ark, int *have_sim_ark,
+		   struct sm_err *e)
+{
+	struct sm_ep_hello *h;
+	struct sm_ep *ep;
+	int rc;
+
+	if (!sock[0])
+		return sm_err_set(e, SM_EXIT_USAGE,
+				  "bad source 'vm:': no socket path");
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "vm:%s", sock);
+	rc = sm_ep_connect(sock, connect_timeout(o), &ep, e);
+	if (rc == 0) {
+		rc = sm_ep_hello(ep, h, e);
+		sm_ep_close(ep);
+	}
+	if (rc) {
+		sm_err_prefix(e, "VM '%s'", sock);
+	} else if (h->kind == SM_PLATFORM_SIM) {
+		rc = from_sim(h->platform_dir, ch, info, sim_ark, have_sim_ark,
+			      e);
+	} else if (h->kind == SM_PLATFORM_KVM) {
+		rc = from_local(o, ch, info, e);
+	} else {
+		rc = sm_err_set(e, SM_EXIT_UNSUPPORTED,
+				"VM '%s' runs on an unknown platform '%s'",
+				sock, h->platform);
+	}
+	free(h);
+	return rc;
 }
 
 /* ---- ssh ---- */
@@ -689,14 +732,16 @@ int sm_fetch(const char *source, const struct sm_fetch_opts *o,
 		rc = from_file(src + 5, ch, info, e);
 	else if (!strncmp(src, "sim:", 4))
 		rc = from_sim(src + 4, ch, info, sim_ark, have_sim_ark, e);
+	else if (!strncmp(src, "vm:", 3))
+		rc = from_vm(src + 3, o, ch, info, sim_ark, have_sim_ark, e);
 	else if (!strncmp(src, "ssh://", 6))
 		rc = from_ssh(src, o, ch, info, e);
 	else
 		return sm_err_set(
 			e, SM_EXIT_USAGE,
 			"unknown certificate source '%s': expected local, "
-			"qmp:PATH, file:PATH, ssh://[user@]host[:port][/SOURCE] or "
-			"sim:DIR",
+			"qmp:PATH, file:PATH, ssh://[user@]host[:port][/SOURCE], "
+			"sim:DIR or vm:SOCK",
 			src);
 	if (rc < 0)
 		return -1;

@@ -10,6 +10,8 @@
  *   ssh://[user@]host[:port][/SOURCE]
  *                              sevmig-certs fetch on that host, over ssh
  *   sim:DIR                    a simulated host made by sevmig-sim platform init
+ *   vm:SOCK                    the platform of the VM serving SOCK (its
+ *                              hello, no claim): sim:DIR or local
  * An unsigned CEK is replaced by the KDS's signed one (by chip id; cache,
  * --offline).  ASK and ARK come from the built-in roots (sim: from DIR).
  * No outside dependency of its own: it composes kds, qmp, devsev, bundle.

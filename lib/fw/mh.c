@@ -67,6 +67,7 @@ struct sm_mh_core {
 	uint64_t next_seq; /* source: the next seq to hand out */
 	uint64_t received; /* target: distinct page records opened */
 	uint64_t max_seq; /* target: the highest seq opened, plus one */
+	uint64_t gen; /* counts RESETs: work begun before one is dropped */
 	uint64_t *gpas; /* gpa of each seq */
 	uint8_t *seen; /* target: a bit per seq */
 };
@@ -139,6 +140,7 @@ static int derive(const uint8_t key[SM_MH_KEY_LEN],
 
 static void forget(struct sm_mh_core *c)
 {
+	c->gen++;
 	c->active = 0;
 	c->ended = 0;
 	c->next_seq = 0;
@@ -384,7 +386,7 @@ int sm_mh_core_end(struct sm_mh_core *c, uint8_t *hdr, uint8_t out[4096])
  */
 static int open_rec(struct sm_mh_core *c, const uint8_t *hdr, size_t hdr_len,
 		    const uint8_t in[4096], struct sm_mh_env *v,
-		    uint8_t plain[4096])
+		    uint8_t plain[4096], uint64_t *gen)
 {
 	uint8_t ks[SM_MH_KEY_LEN], iv[12];
 	int have, rc = SM_MH_OK;
@@ -408,6 +410,7 @@ static int open_rec(struct sm_mh_core *c, const uint8_t *hdr, size_t hdr_len,
 		return SM_MH_AUTH;
 	}
 	have = c->active;
+	*gen = c->gen;
 	if (have && memcmp(v->sid, c->sid, SM_MH_SID_LEN) != 0)
 		rc = SM_MH_AUTH;
 	else if (have)
@@ -421,7 +424,9 @@ static int open_rec(struct sm_mh_core *c, const uint8_t *hdr, size_t hdr_len,
 		rc = SM_MH_AUTH;
 	if (rc == SM_MH_OK && !have) {
 		pthread_mutex_lock(&c->lock);
-		if (!c->active) {
+		if (c->gen != *gen) {
+			rc = SM_MH_INVALID; /* a RESET came in between */
+		} else if (!c->active) {
 			memcpy(c->sid, v->sid, SM_MH_SID_LEN);
 			memcpy(c->ks, ks, sizeof(ks));
 			__atomic_store_n(&c->active, 1, __ATOMIC_RELEASE);
@@ -441,16 +446,19 @@ int sm_mh_core_decrypt(struct sm_mh_core *c, uint64_t gpa, const uint8_t *hdr,
 		       uint8_t plain[4096])
 {
 	struct sm_mh_env v;
+	uint64_t gen;
 	int rc;
 
 	if (gpa % 4096 || gpa == SM_MH_END_GPA)
 		return SM_MH_INVALID;
-	rc = open_rec(c, hdr, hdr_len, in, &v, plain);
+	rc = open_rec(c, hdr, hdr_len, in, &v, plain, &gen);
 	if (rc != SM_MH_OK)
 		return rc;
 	pthread_mutex_lock(&c->lock);
-	if (v.gpa != gpa || v.seq >= c->npages || c->ended ||
-	    (c->seen[v.seq / 8] & (1u << (v.seq % 8))))
+	if (c->gen != gen)
+		rc = SM_MH_INVALID; /* a RESET came in between: not this one's */
+	else if (v.gpa != gpa || v.seq >= c->npages || c->ended ||
+		 (c->seen[v.seq / 8] & (1u << (v.seq % 8))))
 		rc = SM_MH_AUTH;
 	else {
 		c->seen[v.seq / 8] |= (uint8_t)(1u << (v.seq % 8));
@@ -470,16 +478,16 @@ int sm_mh_core_accept_end(struct sm_mh_core *c, const uint8_t *hdr,
 {
 	uint8_t blk[4096], want[4096];
 	struct sm_mh_env v;
-	uint64_t count;
+	uint64_t count, gen;
 	int rc;
 
-	rc = open_rec(c, hdr, hdr_len, in, &v, blk);
+	rc = open_rec(c, hdr, hdr_len, in, &v, blk, &gen);
 	if (rc != SM_MH_OK)
 		return rc;
 	count = sm_get_le64(blk + 0x10);
 	pthread_mutex_lock(&c->lock);
-	if (v.gpa != SM_MH_END_GPA || c->ended || v.seq != count ||
-	    count != c->received || c->max_seq > count ||
+	if (c->gen != gen || v.gpa != SM_MH_END_GPA || c->ended ||
+	    v.seq != count || count != c->received || c->max_seq > count ||
 	    end_block(c->gpas, count, want) || memcmp(blk, want, 4096) != 0)
 		rc = SM_MH_AUTH;
 	else

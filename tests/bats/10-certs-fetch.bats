@@ -71,5 +71,5 @@ setup() {
 
 @test "fetch: an unknown source is a usage error" {
 	run -2 --separate-stderr sevmig-certs fetch gopher://x
-	assert_equal "$stderr" "sevmig-certs: unknown certificate source 'gopher://x': expected local, qmp:PATH, file:PATH, ssh://[user@]host[:port][/SOURCE] or sim:DIR"
+	assert_equal "$stderr" "sevmig-certs: unknown certificate source 'gopher://x': expected local, qmp:PATH, file:PATH, ssh://[user@]host[:port][/SOURCE], sim:DIR or vm:SOCK"
 }

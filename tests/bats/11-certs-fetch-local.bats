@@ -38,7 +38,7 @@ teardown() {
 	run --separate-stderr sevmig-certs fetch "ftp://x"
 	assert_failure 2
 	assert_output ""
-	assert_equal "${stderr_lines[0]}" "sevmig-certs: unknown certificate source 'ftp://x': expected local, qmp:PATH, file:PATH, ssh://[user@]host[:port][/SOURCE] or sim:DIR"
+	assert_equal "${stderr_lines[0]}" "sevmig-certs: unknown certificate source 'ftp://x': expected local, qmp:PATH, file:PATH, ssh://[user@]host[:port][/SOURCE], sim:DIR or vm:SOCK"
 }
 
 @test "file:DIR of a signed chain gets the built-in ASK and ARK and verifies" {

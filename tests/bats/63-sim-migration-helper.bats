@@ -248,6 +248,24 @@ adjacent_private() {
 	assert_migrated
 }
 
+@test "mh: an importer killed mid-stream leaves the target waiting, its helper reset; the archive imports after" {
+	local pid
+	mh_pair
+	mh_save
+	mkfifo "$T/fifo"
+	sevmig-import "$T/b.sock" <"$T/fifo" 2>/dev/null 3>&- &
+	pid=$!
+	exec 4>"$T/fifo"
+	# half the pages: the helper holds a session and part of the guest
+	head -c $(($(stat -c %s "$T/guest.sevmig") / 2)) "$T/guest.sevmig" >&4
+	wait_status "$T/b.sock" "vmm state: *receiving"
+	kill -9 "$pid"
+	wait "$pid" || true
+	exec 4>&-
+	wait_status "$T/b.sock" "vmm state: *incoming"
+	assert_refused_then_good
+}
+
 @test "mh: what it cannot move, and what NOSEND means for it" {
 	local st
 	# an SEV-ES guest: the helper cannot reach its VMSAs

@@ -166,10 +166,10 @@ static void test_unknown_source(void **state)
 
 	assert_int_equal(fetch(f, "ftp://x", &e), -1);
 	assert_int_equal(e.code, SM_EXIT_USAGE);
-	assert_string_equal(e.msg,
-			    "unknown certificate source 'ftp://x': "
-			    "expected local, qmp:PATH, file:PATH, "
-			    "ssh://[user@]host[:port][/SOURCE] or sim:DIR");
+	assert_string_equal(
+		e.msg, "unknown certificate source 'ftp://x': "
+		       "expected local, qmp:PATH, file:PATH, "
+		       "ssh://[user@]host[:port][/SOURCE], sim:DIR or vm:SOCK");
 	assert_int_equal(fetch(f, "qmp:", &e), -1);
 	assert_int_equal(e.code, SM_EXIT_USAGE);
 	assert_int_equal(fetch(f, "file:", &e), -1);
