@@ -104,17 +104,27 @@ static void print_plan(const struct sm_export_result *res, int json)
 		}
 		return;
 	}
-	sm_hex_encode(r->target_pdh_fp, SM_FP_LEN, fp);
-	printf("target PDH %s: chain verified\n", fp);
+	if (r->method && !strcmp(r->method, "mh")) {
+		printf("method mh: the guest's %u migration helper%s seal its pages; no target certificates (the target's helper proves itself by holding the owner's key)\n",
+		       res->mh_helpers, res->mh_helpers == 1 ? "" : "s");
+	} else {
+		sm_hex_encode(r->target_pdh_fp, SM_FP_LEN, fp);
+		printf("target PDH %s: chain verified\n", fp);
+	}
 	printf("guest policy 0x%x, %u vCPU%s%s, %" PRIu64
 	       " MiB in %zu range%s, %zu shared region%s\n",
 	       r->policy, r->vcpus, r->vcpus == 1 ? "" : "s",
 	       r->es ? ", SEV-ES" : "", r->mem_size >> 20, res->layout.nranges,
 	       res->layout.nranges == 1 ? "" : "s", res->nshared,
 	       res->nshared == 1 ? "" : "s");
-	printf("would pause it, take its context, SEND_START and send %" PRIu64
-	       " pages%s\n",
-	       r->mem_size / 4096, r->es ? " and the VMSAs" : "");
+	printf("would pause it, take its context, %s and send %" PRIu64
+	       " pages (%" PRIu64 " private, %" PRIu64
+	       " shared, zero or not)%s%s\n",
+	       r->method && !strcmp(r->method, "mh") ? "INIT its helpers" :
+						       "SEND_START",
+	       r->mem_size / 4096, r->counts.private_pages,
+	       r->counts.shared_pages, r->es ? " and the VMSAs" : "",
+	       r->counts.ends ? " and the helpers' END" : "");
 }
 
 /* SIGINT, SIGTERM and SIGHUP become readable events on a signalfd. */

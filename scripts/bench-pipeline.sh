@@ -461,7 +461,9 @@ for s, name in (("export", "firmware work, 1 core, export side"),
                 ("import", "firmware work, 1 core, import side"),
                 ("both", "firmware work, 1 core, both sides"),
                 ("digest", "archive digest alone, 1 core, SHA-256"),
-                ("xxh3", "archive digest alone, 1 core, XXH3-128")):
+                ("xxh3", "archive digest alone, 1 core, XXH3-128"),
+                ("mh-export", "helper work, 1 core, export side"),
+                ("mh-import", "helper work, 1 core, import side")):
     if s not in fw:
         continue
     w = med(x[1] for x in fw[s])

@@ -1145,6 +1145,28 @@ static void cleanup(struct exp *x)
 }
 
 /*
+ * A dry run's counts, from the shared list: the pages that would go
+ * private (sealed) and shared.  Which shared pages are zero only their
+ * content says, which a dry run does not read: they count as shared.
+ */
+static void plan_counts(struct exp *x)
+{
+	uint64_t shared = 0;
+	size_t i;
+
+	for (i = 0; i < x->shared.n; i++)
+		shared += x->shared.r[i].size / SM_PAGE_SIZE;
+	if (shared > x->total_pages)
+		shared = x->total_pages;
+	x->counts.private_pages = x->total_pages - shared;
+	x->counts.shared_pages = shared;
+	x->counts.vmsas = (x->policy & SM_POLICY_ES) ? x->hello.vcpus : 0;
+	x->counts.ends = x->use_mh;
+	x->records = x->total_pages + x->counts.vmsas + x->counts.ends;
+	x->res->mh_helpers = x->hello.mh_helpers;
+}
+
+/*
  * --method: psp, mh, or auto: a look at the VMM's hello (no claim) says
  * whether the guest has a helper.  A VMM that cannot be asked now is
  * asked again by hello(), after the bundle, which says why.
@@ -1202,6 +1224,8 @@ int sm_export(const struct sm_export_opts *o, struct sm_export_result *res,
 		goto out;
 	if (o->dry_run) {
 		rc = get_shared(&x, e) ? -1 : 0;
+		if (rc == 0)
+			plan_counts(&x);
 		goto out;
 	}
 	/*

@@ -91,6 +91,7 @@ struct sm_export_result {
 	struct sm_report report;
 	struct sm_layout layout;
 	size_t nshared; /* shared regions */
+	unsigned mh_helpers; /* the guest's migration helpers (dry run) */
 	char warn_buf[SM_EXPORT_MAX_WARNINGS][256];
 	const char *warnings[SM_EXPORT_MAX_WARNINGS + 1];
 	size_t nwarnings;

@@ -82,11 +82,11 @@ teardown() {
 	run -0 --separate-stderr sevmig-export $(certs_b) --dry-run "$T/a.sock"
 	assert_line -n 0 --regexp '^target PDH [0-9a-f]{64}: chain verified$'
 	assert_line -n 1 --regexp '^guest policy 0x1, 2 vCPUs, 4 MiB in 1 range, [0-9]+ shared regions?$'
-	assert_line -n 2 "would pause it, take its context, SEND_START and send 1024 pages"
+	assert_line -n 2 --regexp '^would pause it, take its context, SEND_START and send 1024 pages \(([0-9]+) private, ([0-9]+) shared, zero or not\)$'
 	assert_source_intact running
 	run -0 --separate-stderr sevmig-export $(certs_b) --dry-run -J "$T/a.sock"
-	run -0 python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["schema"], r["result"], r["policy"], r["vcpus"], r["memory"][0]["gpa"])' "$output"
-	assert_output "sevmig-export-report/1 dry-run 0x1 2 0x0"
+	run -0 python3 -c 'import json,sys; r=json.loads(sys.argv[1]); c=r["counts"]; print(r["schema"], r["result"], r["policy"], r["vcpus"], r["memory"][0]["gpa"], r["method"], c["private"] + c["shared"], c["records"], c["private"] > 0, c["shared"] > 0)' "$output"
+	assert_output "sevmig-export-report/1 dry-run 0x1 2 0x0 psp 1024 1024 True True"
 }
 
 @test "the output closing early is exit 4 and the guest goes back running" {

@@ -10,6 +10,8 @@
 load helpers
 load archive
 load sim-run
+load hardening
+load never-clone
 bats_require_minimum_version 1.8.0
 
 MH_GUID=d6bf1556-0082-48ae-a8bc-e16a13d76f44
@@ -24,7 +26,7 @@ setup() {
 }
 
 teardown() {
-	sim_stop_all
+	h_teardown
 	if declare -F sshd_stop >/dev/null; then
 		sshd_stop
 	fi
@@ -101,6 +103,17 @@ adjacent_private() {
 	run -0 --separate-stderr bash -c "sevmig-export --method mh '$T/b.sock' | sevmig-import '$T/c.sock'"
 	assert_equal "$(sim_digest c)" "$(cat "$T/a.digest")"
 	assert_equal "$(sim_status b 'vmm state')" released
+}
+
+@test "mh: --dry-run plans the helper method with real counts, reading no certificates" {
+	mh_pair
+	run -0 --separate-stderr sevmig-export --dry-run "$T/a.sock" </dev/null
+	assert_line -n 0 "method mh: the guest's 1 migration helper seal its pages; no target certificates (the target's helper proves itself by holding the owner's key)"
+	assert_line -n 2 --regexp "^would pause it, take its context, INIT its helpers and send 4096 pages \\([0-9]+ private, [0-9]+ shared, zero or not\\) and the helpers' END$"
+	run -0 --separate-stderr sevmig-export --dry-run -J "$T/a.sock"
+	run -0 python3 -c 'import json,sys; r=json.loads(sys.argv[1]); c=r["counts"]; print(r["method"], c["private"] > 0, c["end"], c["records"])' "$output"
+	assert_output "mh True 1 4097"
+	assert_equal "$(sim_status a 'vmm state')" running
 }
 
 @test "mh: a file round trip; import --check reads it; an independent decoder opens every page with K" {
@@ -264,6 +277,47 @@ adjacent_private() {
 	exec 4>&-
 	wait_status "$T/b.sock" "vmm state: *incoming"
 	assert_refused_then_good
+}
+
+@test "mh two-way: the exporter killed after ready, once the source knew: the source releases, the target copy waits uncommitted, one copy" {
+	mh_pair
+	# the source VMM takes target-ready, its answer never comes back
+	hostile_start ha a 'target-ready:mute'
+	h_bg exp sevmig-export -q --timeout 20 --exec "sevmig-import -q --ack '$T/b.sock'" "$T/ha.sock"
+	h_until 30 hostile_fired ha "target-ready mute"
+	kill -9 "$exp_PID"
+	h_wait "$exp_PID" 10
+	# the helpers' END was out: the source VMM lets the guest go
+	h_until 10 status_is a 'vmm state' released
+	h_until 10 grep -q 'no "commit"' "$T/exp.err"
+	assert_equal "$(sim_status b 'vmm state')" received-paused
+	[[ "$(sim_status b hold)" == "uncommitted: "* ]]
+	assert_one_copy
+	run -5 sevmig-sim ctl "$T/b.sock" resume
+	run -0 sevmig-sim ctl --force "$T/b.sock" resume
+	run -0 sevmig-sim ctl "$T/b.sock" check
+	assert_equal "$(sim_digest b)" "$(cat "$T/a.digest")"
+}
+
+@test "mh two-way: the exporter killed after ready, before the source knew: the source keeps the guest, the target copy waits on hold" {
+	mh_pair
+	hostile_start ha a '>target-ready:mute'
+	h_bg exp sevmig-export -q --timeout 20 --exec "sevmig-import -q --ack '$T/b.sock'" "$T/ha.sock"
+	h_until 30 hostile_fired ha ">target-ready mute"
+	kill -9 "$exp_PID"
+	h_wait "$exp_PID" 10
+	h_until 10 status_is a 'context held' no
+	h_until 10 grep -q 'no "commit"' "$T/exp.err"
+	copies
+	assert_equal "$COPIES $RUNNABLE $HELD" "2 1 1"
+	run -5 sevmig-sim ctl "$T/b.sock" resume
+	# the source's helper session was reset: it resumes and exports again
+	run -0 sevmig-sim ctl "$T/a.sock" resume
+	run -0 sevmig-sim ctl "$T/b.sock" discard
+	assert_equal "$(sim_status b 'vmm state')" incoming
+	assert_one_copy
+	run -0 --separate-stderr bash -c "sevmig-export '$T/a.sock' | sevmig-import '$T/b.sock'"
+	assert_migrated
 }
 
 @test "mh: what it cannot move, and what NOSEND means for it" {
