@@ -327,6 +327,8 @@ static int op_hello(struct sm_eps *s, struct conn *c, struct call *k,
 	set(k, "migration_ready", json_boolean(h->migration_ready));
 	if (h->mh_helpers)
 		set(k, "mh_helpers", json_integer(h->mh_helpers));
+	if (h->ram_zeroed)
+		set(k, "ram_zeroed", json_true());
 	set(k, "mem_size", json_integer((json_int_t)h->mem_size));
 	set(k, "memory", mem);
 	/* The memory itself only for the claimant. */

@@ -458,6 +458,9 @@ static int hello(struct sm_ep *ep, struct sm_ep_hello *h, int claim,
 		goto err;
 	}
 	h->vcpus = (unsigned)v;
+	if (json_object_get(rep, "ram_zeroed") &&
+	    get_bool(rep, "hello", "ram_zeroed", &h->ram_zeroed, e))
+		goto err;
 	if (json_object_get(rep, "mh_helpers")) {
 		if (get_u64(rep, "hello", "mh_helpers", &v, e))
 			goto err;

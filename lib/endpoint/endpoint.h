@@ -64,6 +64,12 @@ struct sm_ep_hello {
 	 * mailbox at SM_MH_MAILBOX_GPA + i * 0x2000 (fw/mh.h).
 	 */
 	unsigned mh_helpers;
+	/*
+	 * Incoming: the guest memory holds zeros only (nothing was written
+	 * since it was cleared), so an importer need not touch the pages of
+	 * zero records; optional, absent: not known.
+	 */
+	int ram_zeroed;
 	uint64_t mem_size; /* sum of the ranges */
 	size_t nranges;
 	struct sm_ep_range ranges[SM_EP_MAX_RANGES];

@@ -658,6 +658,13 @@ static int apply_record(struct imp *x, struct sm_rec *r, uint8_t *data,
 	/* The target's own helpers' mailboxes: theirs, never written. */
 	if (sm_mh_host_mailbox(x->mh, r->gpa))
 		return 0;
+	/*
+	 * A zero page into memory the VMM says holds zeros only: left
+	 * untouched.  Touching a page of the mapping the first time is what
+	 * a zero record costs otherwise (make bench, docs/performance.md).
+	 */
+	if (r->kind == SM_REC_ZERO && x->hello.ram_zeroed)
+		return 0;
 	if (r->kind == SM_REC_VMSA) {
 		t = sm_now();
 		rc = x->method->open_vmsa(x->mctx, (unsigned)r->gpa, r->pkt_hdr,

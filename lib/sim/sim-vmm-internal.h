@@ -67,6 +67,7 @@ struct sm_sim_vmm {
 	size_t nshared;
 	enum vstate state;
 	int incoming; /* role: waiting for (or still in) an import */
+	int fresh_claim; /* claimed, its RAM still all zeros, no hello yet */
 	int held; /* a client holds the context */
 	enum stage stage; /* the holder's progress */
 	int devstate_ok; /* incoming: device state loaded */

@@ -50,6 +50,13 @@ static int vmm_hello(void *arg, struct sm_ep_hello *h, struct sm_err *e)
 	h->policy = v->policy;
 	h->migration_ready = v->migration_ready;
 	h->mh_helpers = v->mh ? v->o.mh : 0;
+	/*
+	 * Cleared at start and by every reset, and nothing written before
+	 * the claimant's first hello (a helper target was launched: no).
+	 */
+	h->ram_zeroed = !v->mh && (v->state == V_INCOMING ||
+				   (v->state == V_RECEIVING && v->fresh_claim));
+	v->fresh_claim = 0;
 	h->mem_size = v->o.mem_size;
 	h->nranges = v->nranges;
 	for (i = 0; i < v->nranges; i++)
@@ -713,6 +720,7 @@ static int vmm_claim(void *arg, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_VM, "the guest was released");
 	case V_INCOMING:
 		v->state = V_RECEIVING;
+		v->fresh_claim = 1;
 		pr_info("an importer claimed the VM: receiving");
 		return 0;
 	case V_RECEIVED:

@@ -182,6 +182,20 @@ teardown() {
 	assert_line "guest state:      none"
 }
 
+@test "an incoming VMM says its memory holds zeros only, until its claimant could have written" {
+	start_vmm dst --incoming --mem 4M
+	run -0 ep-client "$DST" peek flags
+	assert_line "ram_zeroed=1 mh_helpers=0"
+	# the claimant's first hello says so; a later one no longer does
+	run -0 ep-client "$DST" hello flags fill /dev/null hello flags
+	assert_line --index 3 "ram_zeroed=1 mh_helpers=0"
+	assert_line --index 8 "ram_zeroed=0 mh_helpers=0"
+	# a source says nothing of the kind
+	start_vmm src --mem 4M
+	run -0 ep-client "$SRC" peek flags
+	assert_line "ram_zeroed=0 mh_helpers=0"
+}
+
 @test "a context handed from a source to an incoming VMM runs there" {
 	start_vmm src --mem 8M --mem-split 4M --es --vcpus 2 --shared 25 --seed 42 --device-state-size 300K
 	start_vmm dst --incoming --mem 8M --mem-split 4M --es --vcpus 2

@@ -92,6 +92,9 @@ adjacent_private() {
 @test "mh: a pipe round trip needs no certificates; the digests match and no private page is in the clear" {
 	mh_pair
 	assert_equal "$(sim_status a 'vmm state')" running
+	# the target's hello names its helper; its memory is a launched guest's
+	run -0 ep-client "$T/b.sock" peek flags
+	assert_line "ram_zeroed=0 mh_helpers=1"
 	run -0 --separate-stderr bash -c "sevmig-export '$T/a.sock' </dev/null | tee '$T/stream' | sevmig-import --report '$T/ri.json' '$T/b.sock'"
 	assert_migrated
 	run -1 grep -c sevmig-private-page "$T/stream"

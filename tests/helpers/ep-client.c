@@ -19,6 +19,8 @@
  *   hello                claim the VM: print the hello reply fields, keep
  *                        the memory fds
  *   peek                 hello without a claim (no memory fds)
+ *   flags                the last hello's optional fields:
+ *                        "ram_zeroed=N mh_helpers=N"
  *   dump FILE            write the first memory fd's whole content to FILE
  *   fill FILE            write FILE into the first memory fd from offset 0
  *   poke OFFSET          flip the lowest bit of one byte of the memory fd
@@ -229,6 +231,9 @@ static int send_start(struct st *s, struct sm_err *e)
 	return sm_fw_send_start(s->fw, &a, e);
 }
 
+/* The optional hello fields of the last hello or peek (flags). */
+static int last_flags[2];
+
 static int do_hello(struct st *s, int claim, struct sm_err *e)
 {
 	struct sm_ep_hello *h = calloc(1, sizeof(*h));
@@ -246,6 +251,8 @@ static int do_hello(struct st *s, int claim, struct sm_err *e)
 	       h->version, h->platform, h->role, h->state, h->vcpus, h->es,
 	       h->policy, h->migration_ready, h->mem_size, h->nranges, h->nfds);
 	printf("platform_dir=%s\n", h->platform_dir);
+	last_flags[0] = h->ram_zeroed;
+	last_flags[1] = (int)h->mh_helpers;
 	for (i = 0; i < h->nranges; i++)
 		printf("range gpa=0x%" PRIx64 " size=0x%" PRIx64
 		       " fd=%d offset=0x%" PRIx64 "\n",
@@ -498,6 +505,10 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 		rc = do_hello(s, 1, e);
 	} else if (!strcmp(c, "peek")) {
 		rc = do_hello(s, 0, e);
+	} else if (!strcmp(c, "flags")) {
+		printf("ram_zeroed=%d mh_helpers=%d\n", last_flags[0],
+		       last_flags[1]);
+		return 0;
 	} else if (!strcmp(c, "dump")) {
 		need(argc, *i, 1, c);
 		rc = dump(s, argv[++*i], e);
