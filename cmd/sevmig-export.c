@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "cli/to.h"
 #include "engine/export.h"
 #include "archive/manifest.h"
@@ -75,7 +76,7 @@ static void usage(void)
 	      "                            certificates) or auto (default: mh when\n"
 	      "                            the guest has a helper, else psp)\n"
 	      "     --report FILE          write a JSON summary to FILE\n"
-	      "     --progress             show progress on stderr\n"
+	      "     --progress[=json[:FD]] show progress on stderr, or as JSON on FD\n"
 	      "     --no-progress          do not show progress\n"
 	      "     --timeout SECONDS      VM endpoint timeout (default: 30)\n"
 	      "     --stall-timeout SECONDS\n"
@@ -87,25 +88,6 @@ static void usage(void)
 	      " -h, --help                 display this help and exit\n"
 	      " -V, --version              display version and exit\n",
 	      stdout);
-}
-
-static void on_progress(void *arg, const struct sm_progress *p)
-{
-	double rate = p->seconds > 0 ? (double)p->bytes / p->seconds : 0;
-	double eta = 0;
-
-	(void)arg;
-	if (p->pages_done && p->pages_total > p->pages_done)
-		eta = p->seconds * (double)(p->pages_total - p->pages_done) /
-		      (double)p->pages_done;
-	fprintf(stderr,
-		"\r%s: %" PRIu64 "/%" PRIu64
-		" pages, %.1f MiB, %.1f MiB/s, ETA %d:%02d ",
-		sm_progname, p->pages_done, p->pages_total,
-		(double)p->bytes / 1048576.0, rate / 1048576.0, (int)eta / 60,
-		(int)eta % 60);
-	if (p->final)
-		fputc('\n', stderr);
 }
 
 static void print_plan(const struct sm_export_result *res, int json)
@@ -221,7 +203,8 @@ static int check_paths(const struct sm_export_opts *o, const char *report)
 int main(int argc, char **argv)
 {
 	struct sm_export_opts o = { 0 };
-	struct sm_cli_engine_opts co = { .progress = -1 };
+	struct sm_cli_engine_opts co = { .progress = SM_CLI_PROGRESS_AUTO };
+	struct sm_cli_progress pg;
 	struct sm_export_result *res;
 	struct sm_cli_to to = { 0 };
 	const char *to_url = NULL;
@@ -342,13 +325,21 @@ int main(int argc, char **argv)
 	if (check_paths(&o, co.report))
 		return SM_EXIT_USAGE;
 	sm_cli_set_verbosity(co.com.verbose, co.com.quiet);
-	o.progress = co.progress < 0 ? isatty(STDERR_FILENO) : co.progress;
-	o.on_warning = sm_cli_on_warning;
-	o.on_progress = o.progress ? on_progress : NULL;
+	if (co.progress == SM_CLI_PROGRESS_AUTO && co.com.quiet)
+		co.progress = SM_CLI_PROGRESS_OFF; /* -q: errors only */
+	/* the lead: it takes the terminal before the importer can */
+	sm_cli_progress_start(&pg,
+			      o.dry_run ? SM_CLI_PROGRESS_OFF : co.progress,
+			      co.progress_fd, "pages", 1);
+	o.progress = pg.mode != SM_CLI_PROGRESS_OFF;
+	o.on_warning = sm_cli_progress_warning;
+	o.on_progress = o.progress ? sm_cli_progress_update : NULL;
+	o.cb_arg = &pg;
 	o.sig_fd = signals_to_fd();
 	if (to_url) {
 		if (sm_cli_to_prepare(to_url, &to, &e)) {
 			sm_cli_to_cleanup(&to);
+			sm_cli_progress_end(&pg);
 			if (o.sig_fd >= 0)
 				close(o.sig_fd);
 			return sm_cli_report(&e);
@@ -364,10 +355,13 @@ int main(int argc, char **argv)
 
 	res = calloc(1, sizeof(*res));
 	if (!res) {
+		sm_cli_progress_end(&pg);
 		fprintf(stderr, "%s: out of memory\n", sm_progname);
 		return SM_EXIT_FAILURE;
 	}
-	rc = sm_export(&o, res, &e) ? sm_cli_report(&e) : 0;
+	rc = sm_export(&o, res, &e);
+	sm_cli_progress_end(&pg);
+	rc = rc ? sm_cli_report(&e) : 0;
 	if (rc == 0 && o.dry_run)
 		print_plan(res, co.com.json);
 	if (rc == 0 && !o.dry_run)

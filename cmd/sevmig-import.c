@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "engine/import.h"
 #include "archive/manifest.h"
 #include "base/util.h"
@@ -44,7 +45,9 @@ static void usage(void)
 	      "     --ack              answer \"ready\", resume only after \"commit\"\n"
 	      "     --no-resume        leave the guest paused at the end\n"
 	      "     --report FILE      write a JSON summary to FILE\n"
-	      "     --progress         show progress on stderr\n"
+	      "     --progress[=json[:FD]]\n"
+	      "                        show progress on stderr (also beside an\n"
+	      "                        exporter's), or as JSON on FD\n"
 	      "     --no-progress      do not show progress\n"
 	      "     --timeout SECONDS  VM endpoint timeout (default: 30)\n"
 	      "     --allow-replay     import an archive this host imported before\n"
@@ -54,19 +57,6 @@ static void usage(void)
 	      " -h, --help             display this help and exit\n"
 	      " -V, --version          display version and exit\n",
 	      stdout);
-}
-
-static void on_progress(void *arg, const struct sm_progress *p)
-{
-	double rate = p->seconds > 0 ? (double)p->bytes / p->seconds : 0;
-
-	(void)arg;
-	fprintf(stderr,
-		"\r%s: %" PRIu64 "/%" PRIu64 " records, %.1f MiB, %.1f MiB/s ",
-		sm_progname, p->pages_done, p->pages_total,
-		(double)p->bytes / 1048576.0, rate / 1048576.0);
-	if (p->final)
-		fputc('\n', stderr);
 }
 
 static void print_check(const struct sm_report *r, int json, int quiet)
@@ -136,7 +126,8 @@ static int check_paths(const struct sm_import_opts *o, const char *report)
 int main(int argc, char **argv)
 {
 	struct sm_import_opts o = { 0 };
-	struct sm_cli_engine_opts co = { .progress = -1 };
+	struct sm_cli_engine_opts co = { .progress = SM_CLI_PROGRESS_AUTO };
+	struct sm_cli_progress pg;
 	struct sm_import_result *res;
 	struct sm_err e = { 0 };
 	int c, rc;
@@ -197,20 +188,26 @@ int main(int argc, char **argv)
 	if (check_paths(&o, co.report))
 		return SM_EXIT_USAGE;
 	sm_cli_set_verbosity(co.com.verbose, co.com.quiet);
-	o.on_warning = sm_cli_on_warning;
+	if (co.progress == SM_CLI_PROGRESS_AUTO && co.com.quiet)
+		co.progress = SM_CLI_PROGRESS_OFF; /* -q: errors only */
+	/* not the lead: quiet where an exporter draws (cli/progress.h) */
+	sm_cli_progress_start(&pg, co.progress, co.progress_fd, "records", 0);
+	o.on_warning = sm_cli_progress_warning;
 	o.on_progress =
-		(co.progress < 0 ? isatty(STDERR_FILENO) : co.progress) ?
-			on_progress :
-			NULL;
+		pg.mode != SM_CLI_PROGRESS_OFF ? sm_cli_progress_update : NULL;
+	o.cb_arg = &pg;
 	/* --ack: stdout is the answer channel to the exporter. */
 	o.ack_fd = STDOUT_FILENO;
 
 	res = calloc(1, sizeof(*res));
 	if (!res) {
+		sm_cli_progress_end(&pg);
 		fprintf(stderr, "%s: out of memory\n", sm_progname);
 		return SM_EXIT_FAILURE;
 	}
-	rc = sm_import(&o, res, &e) ? sm_cli_report(&e) : 0;
+	rc = sm_import(&o, res, &e);
+	sm_cli_progress_end(&pg);
+	rc = rc ? sm_cli_report(&e) : 0;
 	if (rc == 0 && o.check)
 		print_check(&res->report, co.com.json, co.com.quiet);
 	if (rc == 0 && !o.check)

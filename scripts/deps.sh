@@ -13,12 +13,13 @@ set -eu
 #        mandoc to lint man pages, valgrind, clang for libFuzzer, util-linux
 #        and e2fsprogs for the disk-full test, procps for ps/pkill,
 #        strace for the exporter's fsync-before-stream-written test,
+#        bsdutils for script(1), the terminal of the progress tests,
 #        clang-format-14 for make check-format
 PKGS="gcc make pkg-config libssl-dev libcurl4-openssl-dev libjansson-dev
 libarchive-dev libxxhash-dev libcmocka-dev bats bats-support bats-assert bats-file
 openssh-server openssh-client qemu-system-x86 python3 python3-cryptography
 mandoc valgrind
-clang libclang-rt-14-dev clang-format-14 util-linux procps socat strace"
+clang libclang-rt-14-dev clang-format-14 util-linux bsdutils procps socat strace"
 
 missing=
 for p in $PKGS; do

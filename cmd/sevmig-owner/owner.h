@@ -20,15 +20,16 @@ int owner_session(int argc, char **argv);
 
 /* The synopsis lines (also the top-level --help and the man page). */
 #define OWNER_MEASURE_SYNOPSIS "sevmig-owner measure [options] --tik FILE"
-#define OWNER_SECRET_SYNOPSIS                                                  \
-	"sevmig-owner secret --tik FILE --tek FILE --launch-measure-blob B64 " \
-	"[--iv B64] --secret GUID:FILE... HEADER PAYLOAD"
+#define OWNER_SECRET_SYNOPSIS                                                \
+	"sevmig-owner secret [-J] --tik FILE --tek FILE "                    \
+	"--launch-measure-blob B64 [--iv B64] --secret GUID:FILE... HEADER " \
+	"PAYLOAD"
 
 #define OWNER_POLICY_SYNOPSIS "sevmig-owner policy [-J] POLICY"
 
-#define OWNER_SESSION_SYNOPSIS                                                    \
-	"sevmig-owner session [--policy P] [--tek FILE --tik FILE] [--ark FILE] " \
-	"[-o DIR] BUNDLE"
+#define OWNER_SESSION_SYNOPSIS                                            \
+	"sevmig-owner session [-J] [--policy P] [--tek FILE --tik FILE] " \
+	"[--ark FILE] [-o DIR] BUNDLE"
 
 /* The options every subcommand shares, as help lines. */
 #define OWNER_COMMON_HELP                                     \

@@ -23,7 +23,8 @@ static void secret_usage(void)
 	      "                       the firmware's measurement blob, checked first\n"
 	      "     --iv B64          the IV (16 bytes; default: random)\n"
 	      "     --secret GUID:FILE\n"
-	      "                       a secret table entry (repeatable)\n" OWNER_COMMON_HELP,
+	      "                       a secret table entry (repeatable)\n"
+	      " -J, --json            print the result as JSON\n" OWNER_COMMON_HELP,
 	      stdout);
 }
 
@@ -36,6 +37,7 @@ int owner_secret(int argc, char **argv)
 		{ "launch-measure-blob", required_argument, NULL, OPT_BLOB },
 		{ "iv", required_argument, NULL, OPT_IV },
 		{ "secret", required_argument, NULL, OPT_SECRET },
+		{ "json", no_argument, NULL, 'J' },
 		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -55,7 +57,7 @@ int owner_secret(int argc, char **argv)
 		sm_err_set(&e, SM_EXIT_FAILURE, "out of memory");
 		return sm_cli_report(&e);
 	}
-	while ((c = getopt_long(argc, argv, "vqhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "JvqhV", longopts, NULL)) != -1) {
 		switch (sm_cli_common_opt(&co, c, secret_usage, &rc)) {
 		case 1:
 			continue;
@@ -119,6 +121,16 @@ int owner_secret(int argc, char **argv)
 		    0 ||
 	    sm_write_file_atomic(argv[optind + 1], payload, plen, 0600, &e) < 0)
 		rc = sm_cli_report(&e);
+	else if (co.json) {
+		char *text = sm_owner_secret_json(&a, argv[optind],
+						  argv[optind + 1], plen);
+
+		if (!text) {
+			sm_err_set(&e, SM_EXIT_FAILURE, "out of memory");
+			rc = sm_cli_report(&e);
+		} else
+			rc = owner_put(text);
+	}
 out:
 	sm_wipe(&a, sizeof(a));
 	free(payload);

@@ -21,7 +21,8 @@ static void session_usage(void)
 	      "     --tek FILE        use this TEK (16 bytes; with --tik)\n"
 	      "     --tik FILE        use this TIK (16 bytes; with --tek)\n"
 	      "     --ark FILE        trust this ARK instead of AMD's built-in roots\n"
-	      " -o, --output DIR      write the files into DIR (default: .)\n" OWNER_COMMON_HELP,
+	      " -o, --output DIR      write the files into DIR (default: .)\n"
+	      " -J, --json            print the result as JSON\n" OWNER_COMMON_HELP,
 	      stdout);
 }
 
@@ -34,6 +35,7 @@ int owner_session(int argc, char **argv)
 		{ "tik", required_argument, NULL, OPT_TIK },
 		{ "ark", required_argument, NULL, OPT_ARK },
 		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'J' },
 		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -47,7 +49,7 @@ int owner_session(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	a.policy = 0x1;
-	while ((c = getopt_long(argc, argv, "o:vqhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:JvqhV", longopts, NULL)) != -1) {
 		switch (sm_cli_common_opt(&co, c, session_usage, &rc)) {
 		case 1:
 			continue;
@@ -95,6 +97,16 @@ int owner_session(int argc, char **argv)
 	}
 	if (sm_owner_session(&a, &out, &e) < 0) {
 		rc = sm_cli_report(&e);
+		goto out;
+	}
+	if (co.json) {
+		char *text = sm_owner_session_json(&a, &out);
+
+		if (!text) {
+			sm_err_set(&e, SM_EXIT_FAILURE, "out of memory");
+			rc = sm_cli_report(&e);
+		} else
+			rc = owner_put(text);
 		goto out;
 	}
 	if (co.quiet)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -221,9 +222,17 @@ int sm_cli_engine_opt(struct sm_cli_engine_opts *co, int c, const char *arg,
 	case SM_OPT_REPORT:
 		co->report = arg;
 		return 1;
-	case SM_OPT_PROGRESS:
-		co->progress = 1;
+	case SM_OPT_PROGRESS: {
+		char why[256];
+
+		if (sm_cli_progress_parse(arg, &co->progress, &co->progress_fd,
+					  why, sizeof(why))) {
+			fprintf(stderr, "%s: %s\n", sm_progname, why);
+			*rc = sm_cli_try_help();
+			return -1;
+		}
 		return 1;
+	}
 	case SM_OPT_NO_PROGRESS:
 		co->progress = 0;
 		return 1;

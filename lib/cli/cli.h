@@ -132,8 +132,8 @@ int sm_cli_common_opt(struct sm_cli_common *co, int c, void (*usage)(void),
 
 /*
  * The options sevmig-export and sevmig-import share beyond those, parsed
- * by one handler: --report FILE, --progress, --no-progress, --timeout SECONDS,
- * -J, -v, -q, -h and -V.  A command puts SM_CLI_ENGINE_LONGOPTS in its
+ * by one handler: --report FILE, --progress[=json[:FD]], --no-progress,
+ * --timeout SECONDS, -J, -v, -q, -h and -V (cli/progress.h shows progress).  A command puts SM_CLI_ENGINE_LONGOPTS in its
  * longopts (with "Jvqh V" in its short options) and numbers its own
  * long-only options from SM_OPT_LOCAL.
  */
@@ -148,7 +148,7 @@ enum {
 /* clang-format off */
 #define SM_CLI_ENGINE_LONGOPTS \
 	{ "report", required_argument, NULL, SM_OPT_REPORT }, \
-	{ "progress", no_argument, NULL, SM_OPT_PROGRESS }, \
+	{ "progress", optional_argument, NULL, SM_OPT_PROGRESS }, \
 	{ "no-progress", no_argument, NULL, SM_OPT_NO_PROGRESS }, \
 	{ "timeout", required_argument, NULL, SM_OPT_TIMEOUT }, \
 	{ "json", no_argument, NULL, 'J' }, \
@@ -158,7 +158,9 @@ enum {
 struct sm_cli_engine_opts {
 	struct sm_cli_common com;
 	const char *report; /* --report FILE, NULL when not given */
-	int progress; /* -1 until --progress or --no-progress: a terminal */
+	/* enum sm_cli_progress_mode: AUTO until --progress or --no-progress */
+	int progress;
+	int progress_fd; /* --progress=json:FD, else 2 */
 	double timeout; /* 0 until --timeout */
 };
 

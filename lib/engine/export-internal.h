@@ -80,7 +80,7 @@ struct exp {
 	struct sm_digest_value digest;
 
 	/* time */
-	double t0, t_fw, t_arch, t_io, t_vmm, last_progress;
+	double t0, t_fw, t_arch, t_io, t_vmm;
 	double t_out_wait; /* the part of t_io inside archive calls */
 	/* the overlap: this thread waiting for the writer, and the reverse */
 	double t_fw_waited, t_out_waited;

@@ -132,10 +132,8 @@ static void progress(struct exp *x, enum sm_progress_kind kind)
 	struct sm_progress p;
 	double now = sm_now();
 
-	if (!x->o->on_progress ||
-	    (kind != SM_PROGRESS_FINAL && now - x->last_progress < 0.25))
+	if (!x->o->on_progress)
 		return;
-	x->last_progress = now;
 	p.pages_done = x->pages_done;
 	p.pages_total = x->total_pages;
 	/* While the writer thread owns the archive: what it last wrote. */

@@ -71,7 +71,10 @@ struct sm_export_opts {
 	int sig_fd; /* signalfd for SIGINT/SIGTERM/SIGHUP, or -1 */
 	/* Called for each warning as it arises (the engine never prints). */
 	void (*on_warning)(void *arg, const char *msg);
-	/* Called every 0.25 s or so while pages move, and once at the end. */
+	/*
+	 * Called after every chunk of pages and once at the end (final):
+	 * the caller decides how often to show it (cli/progress.h).
+	 */
 	void (*on_progress)(void *arg, const struct sm_progress *p);
 	void *cb_arg;
 };

@@ -122,7 +122,7 @@ struct imp {
 	struct sm_counts counts;
 	uint64_t records, chunks;
 
-	double t0, t_fw, t_arch, t_vmm, last_progress;
+	double t0, t_fw, t_arch, t_vmm;
 };
 
 static void warn(struct imp *x, const char *fmt, ...)
@@ -150,10 +150,8 @@ static void progress(struct imp *x, enum sm_progress_kind kind)
 	struct sm_progress p;
 	double now = sm_now();
 
-	if (!x->o->on_progress ||
-	    (kind != SM_PROGRESS_FINAL && now - x->last_progress < 0.25))
+	if (!x->o->on_progress)
 		return;
-	x->last_progress = now;
 	sm_rec_seq_counts(x->seq, NULL, &p.pages_done, NULL);
 	p.pages_total = x->m->records;
 	p.bytes = x->r ? sm_archive_r_bytes(x->r) : 0;

@@ -193,6 +193,25 @@ struct sm_owner_session_out {
 int sm_owner_session(const struct sm_owner_session_args *a,
 		     struct sm_owner_session_out *out, struct sm_err *e);
 
+/*
+ * The -J report of a session (schema sevmig-owner-session/1): the
+ * policy, the product whose built-in ARK verified the chain (null with
+ * --ark), the root trusted (the --ark path, or
+ * null for AMD's built-in roots) and the paths of the four files; never
+ * the keys or the session blob.  malloc'd, or NULL.
+ */
+char *sm_owner_session_json(const struct sm_owner_session_args *a,
+			    const struct sm_owner_session_out *out);
+
+/*
+ * The -J report of a secret (schema sevmig-owner-secret/1): the MEASURE
+ * the secret is bound to, the paths and sizes of the header and payload,
+ * and each entry's GUID and file; never the keys or the data.
+ */
+char *sm_owner_secret_json(const struct sm_owner_secret_args *a,
+			   const char *header, const char *payload,
+			   size_t payload_len);
+
 /* The six policy flags (bits 0-5) in bit order. */
 #define SM_POLICY_NFLAGS 6
 

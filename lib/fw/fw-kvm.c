@@ -105,6 +105,27 @@ _Static_assert(offsetof(struct kvm_sev_receive_start, pdh_uaddr) == 8,
 	       "receive_start.pdh_uaddr");
 _Static_assert(offsetof(struct kvm_sev_receive_start, session_len) == 32,
 	       "receive_start.session_len");
+_Static_assert(sizeof(struct kvm_sev_launch_start) == 40, "launch_start size");
+_Static_assert(offsetof(struct kvm_sev_launch_start, dh_uaddr) == 8,
+	       "launch_start.dh_uaddr");
+_Static_assert(offsetof(struct kvm_sev_launch_start, session_uaddr) == 24,
+	       "launch_start.session_uaddr");
+_Static_assert(offsetof(struct kvm_sev_launch_start, session_len) == 32,
+	       "launch_start.session_len");
+_Static_assert(sizeof(struct kvm_sev_launch_update_data) == 16,
+	       "launch_update_data size");
+_Static_assert(offsetof(struct kvm_sev_launch_update_data, len) == 8,
+	       "launch_update_data.len");
+_Static_assert(sizeof(struct kvm_sev_launch_measure) == 16,
+	       "launch_measure size");
+_Static_assert(sizeof(struct kvm_sev_launch_secret) == 48,
+	       "launch_secret size");
+_Static_assert(offsetof(struct kvm_sev_launch_secret, guest_uaddr) == 16,
+	       "launch_secret.guest_uaddr");
+_Static_assert(offsetof(struct kvm_sev_launch_secret, trans_uaddr) == 32,
+	       "launch_secret.trans_uaddr");
+_Static_assert(offsetof(struct kvm_sev_launch_secret, trans_len) == 40,
+	       "launch_secret.trans_len");
 _Static_assert(sizeof(struct kvm_sev_guest_status) == 12, "guest_status size");
 _Static_assert(sizeof(struct kvm_sev_init) == 48, "kvm_sev_init size");
 _Static_assert(sizeof(struct kvm_enable_cap) == 104, "kvm_enable_cap size");
@@ -113,6 +134,12 @@ _Static_assert(offsetof(struct kvm_enable_cap, args) == 8,
 _Static_assert(KVM_MEMORY_ENCRYPT_OP == 0xC008AEBAul, "KVM_MEMORY_ENCRYPT_OP");
 _Static_assert(KVM_ENABLE_CAP == 0x4068AEA3ul, "KVM_ENABLE_CAP");
 _Static_assert(KVM_CREATE_VM == 0xAE01ul, "KVM_CREATE_VM");
+_Static_assert(KVM_SEV_LAUNCH_START == 2 && KVM_SEV_LAUNCH_UPDATE_DATA == 3 &&
+		       KVM_SEV_LAUNCH_UPDATE_VMSA == 4 &&
+		       KVM_SEV_LAUNCH_SECRET == 5 &&
+		       KVM_SEV_LAUNCH_MEASURE == 6 &&
+		       KVM_SEV_LAUNCH_FINISH == 7,
+	       "enum sev_cmd_id, launch");
 _Static_assert(KVM_SEV_SEND_START == 8 && KVM_SEV_SEND_UPDATE_VMSA == 10 &&
 		       KVM_SEV_RECEIVE_START == 12 &&
 		       KVM_SEV_RECEIVE_UPDATE_VMSA == 14 &&
@@ -830,8 +857,9 @@ static int sev_init(struct kvm_fw *k, int es, uint32_t *fw_error, unsigned *id)
 	return sev_cmd(k, *id, &init, fw_error);
 }
 
-int sm_fw_kvm_open_receive(const struct sm_fw_kvm_opts *o, struct sm_fw **fw,
-			   struct sm_err *e)
+/* A fresh VM with an SEV context but no guest yet (receive or launch). */
+static int open_fresh(const struct sm_fw_kvm_opts *o, struct sm_fw **fw,
+		      struct sm_err *e)
 {
 	struct kvm_fw *k;
 	int types[2], ntypes, i, err = 0;
@@ -872,6 +900,18 @@ int sm_fw_kvm_open_receive(const struct sm_fw_kvm_opts *o, struct sm_fw **fw,
 err_close:
 	kvm_close(&k->fw);
 	return -1;
+}
+
+int sm_fw_kvm_open_receive(const struct sm_fw_kvm_opts *o, struct sm_fw **fw,
+			   struct sm_err *e)
+{
+	return open_fresh(o, fw, e);
+}
+
+int sm_fw_kvm_open_launch(const struct sm_fw_kvm_opts *o, struct sm_fw **fw,
+			  struct sm_err *e)
+{
+	return open_fresh(o, fw, e);
 }
 
 int sm_fw_kvm_open_platform(const char *sev_dev, struct sm_fw **fw,
@@ -1202,7 +1242,10 @@ static int kvm_receive_update_vmsa(struct sm_fw *fw, struct sm_fw_xfer *x,
 	return vmsa_unsupported(fw->priv, KVM_SEV_RECEIVE_UPDATE_VMSA, e);
 }
 
-/* SEND_FINISH, SEND_CANCEL, RECEIVE_FINISH: KVM passes its own handle. */
+/*
+ * SEND_FINISH, SEND_CANCEL, RECEIVE_FINISH, LAUNCH_FINISH and
+ * LAUNCH_UPDATE_VMSA: no argument; KVM passes its own handle.
+ */
 static int handle_only(struct sm_fw *fw, unsigned id, struct sm_err *e)
 {
 	struct kvm_fw *k = fw->priv;
@@ -1301,6 +1344,176 @@ static int kvm_receive_update_data(struct sm_fw *fw, struct sm_fw_xfer *x,
 	return 0;
 }
 
+/* ---- the launch (a VMM starting a guest for its owner) ---- */
+
+/*
+ * LAUNCH_START: like RECEIVE_START, it takes kvm_sev_cmd.sev_fd, which
+ * KVM records for every later command of the context.  KVM copies the
+ * GODH and session only when their address is set; both absent asks the
+ * firmware for keys of its own.
+ */
+static int kvm_launch_start(struct sm_fw *fw, struct sm_fw_launch_start *a,
+			    struct sm_err *e)
+{
+	const unsigned id = KVM_SEV_LAUNCH_START;
+	struct kvm_fw *k = fw->priv;
+	struct kvm_sev_launch_start p;
+	uint32_t fw_error;
+	int err;
+
+	if (need_vm(k, id, e))
+		return -1;
+	if (!a->godh != !a->session)
+		return refuse(k, e, id,
+			      "a GODH certificate without a session blob, or "
+			      "a session blob without a GODH certificate");
+	if (a->godh &&
+	    (blob_len_ok(k, id, "GODH certificate", a->godh, a->godh_len, e) ||
+	     blob_len_ok(k, id, "session blob", a->session, a->session_len, e)))
+		return -1;
+	if (k->sev_fd < 0 && open_sev(k, e))
+		return -1;
+	memset(&p, 0, sizeof(p));
+	p.policy = a->policy;
+	if (a->godh) {
+		p.dh_uaddr = (uintptr_t)a->godh;
+		p.dh_len = (uint32_t)a->godh_len;
+		p.session_uaddr = (uintptr_t)a->session;
+		p.session_len = (uint32_t)a->session_len;
+	}
+	err = sev_cmd(k, id, &p, &fw_error);
+	if (err)
+		return kvm_fail(k, e, id, err, fw_error);
+	a->handle = p.handle;
+	k->ctx_sev_fd = k->sev_fd;
+	return 0;
+}
+
+/*
+ * LAUNCH_UPDATE_DATA: KVM pins [addr, addr + len) of this process and
+ * has the firmware encrypt it in place.  An empty or wrapping range is
+ * KVM's EINVAL; the multiple of 16 is the firmware's rule and left to it.
+ */
+static int kvm_launch_update_data(struct sm_fw *fw, void *addr, size_t len,
+				  struct sm_err *e)
+{
+	const unsigned id = KVM_SEV_LAUNCH_UPDATE_DATA;
+	struct kvm_fw *k = fw->priv;
+	struct kvm_sev_launch_update_data p;
+	uint32_t fw_error;
+	int err;
+
+	if (need_vm(k, id, e))
+		return -1;
+	if (!addr || !len)
+		return refuse(k, e, id,
+			      "no data (KVM needs a non-empty range)");
+	if (len > UINT32_MAX || (uintptr_t)addr + len < (uintptr_t)addr)
+		return refuse(k, e, id,
+			      "%zu bytes do not fit one command (at most "
+			      "4 GiB, not wrapping)",
+			      len);
+	memset(&p, 0, sizeof(p));
+	p.uaddr = (uintptr_t)addr;
+	p.len = (uint32_t)len;
+	err = sev_cmd(k, id, &p, &fw_error);
+	if (err)
+		return kvm_fail(k, e, id, err, fw_error);
+	return 0;
+}
+
+/*
+ * LAUNCH_UPDATE_VMSA has no argument: KVM builds the VMSA of every vCPU
+ * of the VM from the registers the VMM set, and has each encrypted and
+ * measured.  vmsas and n are fw-sim's; a VM without SEV-ES is ENOTTY.
+ */
+static int kvm_launch_update_vmsa(struct sm_fw *fw, const uint8_t *const *vmsas,
+				  unsigned n, struct sm_err *e)
+{
+	(void)vmsas;
+	(void)n;
+	return handle_only(fw, KVM_SEV_LAUNCH_UPDATE_VMSA, e);
+}
+
+/*
+ * LAUNCH_MEASURE.  The length query is len 0 (KVM then passes no
+ * buffer): the firmware answers INVALID_LENGTH and KVM copies the length
+ * back, which we return as a failure with *len set (the fw.h contract).
+ */
+static int kvm_launch_measure(struct sm_fw *fw, uint8_t *out, uint32_t *len,
+			      struct sm_err *e)
+{
+	const unsigned id = KVM_SEV_LAUNCH_MEASURE;
+	struct kvm_fw *k = fw->priv;
+	struct kvm_sev_launch_measure p;
+	uint32_t fw_error;
+	int err, query;
+
+	if (need_vm(k, id, e))
+		return -1;
+	memset(&p, 0, sizeof(p));
+	query = !out || *len < SM_FW_LAUNCH_MEASURE_LEN;
+	if (!query) {
+		if (*len > SEV_FW_BLOB_MAX)
+			*len = SEV_FW_BLOB_MAX; /* KVM's limit; 48 is used */
+		p.uaddr = (uintptr_t)out;
+		p.len = *len;
+	}
+	err = sev_cmd(k, id, &p, &fw_error);
+	if (!err || fw_error)
+		*len = p.len; /* the firmware answered */
+	if (err)
+		return kvm_fail(k, e, id, err, fw_error);
+	if (query) {
+		/* a firmware that answers a query with success: still one */
+		k->fw.fw_error = SM_FW_INVALID_LENGTH;
+		return sm_fw_fail(&k->fw, e, sm_fw_kvm_cmd_name(id), 0,
+				  SM_FW_INVALID_LENGTH);
+	}
+	return 0;
+}
+
+/*
+ * LAUNCH_SECRET.  KVM copies header and ciphertext (each non-empty, at
+ * most 16 KiB) and pins the guest range, which must be physically
+ * contiguous: it refuses a range over a page boundary unless the pages
+ * happen to be adjacent, which only it can see.
+ */
+static int kvm_launch_secret(struct sm_fw *fw,
+			     const struct sm_fw_launch_secret *a,
+			     struct sm_err *e)
+{
+	const unsigned id = KVM_SEV_LAUNCH_SECRET;
+	struct kvm_fw *k = fw->priv;
+	struct kvm_sev_launch_secret p;
+	uint32_t fw_error;
+	int err;
+
+	if (need_vm(k, id, e))
+		return -1;
+	if (blob_len_ok(k, id, "packet header", a->hdr, a->hdr_len, e) ||
+	    blob_len_ok(k, id, "secret", a->trans, a->trans_len, e))
+		return -1;
+	if (!a->guest || !a->guest_len)
+		return refuse(k, e, id, "no guest buffer");
+	memset(&p, 0, sizeof(p));
+	p.hdr_uaddr = (uintptr_t)a->hdr;
+	p.hdr_len = a->hdr_len;
+	p.guest_uaddr = (uintptr_t)a->guest;
+	p.guest_len = a->guest_len;
+	p.trans_uaddr = (uintptr_t)a->trans;
+	p.trans_len = a->trans_len;
+	err = sev_cmd(k, id, &p, &fw_error);
+	if (err)
+		return kvm_fail(k, e, id, err, fw_error);
+	return 0;
+}
+
+static int kvm_launch_finish(struct sm_fw *fw, struct sm_err *e)
+{
+	return handle_only(fw, KVM_SEV_LAUNCH_FINISH, e);
+}
+
 static const struct sm_fw_ops kvm_ops = {
 	.name = "kvm",
 	.platform_status = kvm_platform_status,
@@ -1315,6 +1528,12 @@ static const struct sm_fw_ops kvm_ops = {
 	.receive_update_data = kvm_receive_update_data,
 	.receive_update_vmsa = kvm_receive_update_vmsa,
 	.receive_finish = kvm_receive_finish,
+	.launch_start = kvm_launch_start,
+	.launch_update_data = kvm_launch_update_data,
+	.launch_update_vmsa = kvm_launch_update_vmsa,
+	.launch_measure = kvm_launch_measure,
+	.launch_secret = kvm_launch_secret,
+	.launch_finish = kvm_launch_finish,
 	.register_region = sm_fw_kvm_register_region,
 	.context_fd = sm_fw_kvm_vm_fd,
 	.close = kvm_close,

@@ -100,6 +100,15 @@ int sm_fw_kvm_open_receive(const struct sm_fw_kvm_opts *o, struct sm_fw **fw,
 			   struct sm_err *e);
 
 /*
+ * The same fresh VM, for a VMM of this process launching a guest: after
+ * the init command it is ready for LAUNCH_START (sm_fw_launch_start),
+ * which passes the sev_dev fd as RECEIVE_START does.  For SEV-ES, the
+ * o->nvcpus vCPUs exist before LAUNCH_UPDATE_VMSA encrypts their VMSAs.
+ */
+int sm_fw_kvm_open_launch(const struct sm_fw_kvm_opts *o, struct sm_fw **fw,
+			  struct sm_err *e);
+
+/*
  * A backend for platform commands only (PLATFORM_STATUS, PDH_CERT_EXPORT
  * through /dev/sev); guest commands fail.  A missing device is
  * SM_EXIT_UNSUPPORTED naming it.  sev_dev NULL: /dev/sev.

@@ -680,6 +680,85 @@ int sm_fw_sim_launch_finish(struct sm_fw *fw, struct sm_err *e)
 	return 0;
 }
 
+/*
+ * The launch ops of the table: the commands above, with the argument
+ * checks KVM makes (sizes of the GODH and session, the 16 KiB blob limit)
+ * and LAUNCH_MEASURE's length query.
+ */
+static int op_launch_start(struct sm_fw *fw, struct sm_fw_launch_start *a,
+			   struct sm_err *e)
+{
+	static const char cmd[] = "LAUNCH_START";
+	struct sm_fw_sim_launch l = { .policy = a->policy,
+				      .nvcpus = a->nvcpus,
+				      .godh = a->godh,
+				      .session = a->session };
+	struct sim *s = sim_of(fw);
+
+	if ((a->godh && a->godh_len > KVM_BLOB_MAX) ||
+	    (a->session && a->session_len > KVM_BLOB_MAX))
+		return kvm_einval(fw, e, cmd, "blob over 0x4000");
+	if ((a->godh && a->godh_len != SM_SEV_CERT_LEN) ||
+	    (a->session && a->session_len != SM_SESSION_LEN))
+		return fw_status(fw, e, cmd, SM_FW_INVALID_LENGTH);
+	if (sm_fw_sim_launch_start(fw, &l, e))
+		return -1;
+	a->handle = s->ctx->handle;
+	return 0;
+}
+
+static int op_launch_update_data(struct sm_fw *fw, void *addr, size_t len,
+				 struct sm_err *e)
+{
+	return sm_fw_sim_launch_update_data(fw, addr, len, e);
+}
+
+static int op_launch_update_vmsa(struct sm_fw *fw, const uint8_t *const *vmsas,
+				 unsigned n, struct sm_err *e)
+{
+	unsigned i;
+
+	if (!vmsas || !n)
+		return kvm_einval(fw, e, "LAUNCH_UPDATE_VMSA", "no VMSAs");
+	for (i = 0; i < n; i++)
+		if (sm_fw_sim_launch_update_vmsa(fw, i, vmsas[i], e))
+			return -1;
+	return 0;
+}
+
+static int op_launch_measure(struct sm_fw *fw, uint8_t *out, uint32_t *len,
+			     struct sm_err *e)
+{
+	static const char cmd[] = "LAUNCH_MEASURE";
+
+	if (need_launch_state(fw, cmd, SM_GUEST_LUPDATE, e))
+		return -1;
+	if (!out || *len < SM_FW_LAUNCH_MEASURE_LEN) {
+		*len = SM_FW_LAUNCH_MEASURE_LEN;
+		return fw_status(fw, e, cmd, SM_FW_INVALID_LENGTH);
+	}
+	if (sm_fw_sim_launch_measure(fw, out, e))
+		return -1;
+	*len = SM_FW_LAUNCH_MEASURE_LEN;
+	return 0;
+}
+
+static int op_launch_secret(struct sm_fw *fw,
+			    const struct sm_fw_launch_secret *a,
+			    struct sm_err *e)
+{
+	static const char cmd[] = "LAUNCH_SECRET";
+
+	if (!a->hdr || !a->hdr_len || !a->guest || !a->guest_len)
+		return kvm_einval(fw, e, cmd, "missing header or guest buffer");
+	if (a->hdr_len > KVM_BLOB_MAX)
+		return kvm_einval(fw, e, cmd, "header over 0x4000");
+	if (a->hdr_len != SM_PKT_HDR_LEN || a->guest_len != a->trans_len)
+		return fw_status(fw, e, cmd, SM_FW_INVALID_LENGTH);
+	return sm_fw_sim_launch_secret(fw, a->hdr, a->trans, a->trans_len,
+				       a->guest, e);
+}
+
 static int guest_view(struct sm_fw *fw, int enc, uint64_t gpa,
 		      const uint8_t *in, uint8_t *out, struct sm_err *e)
 {
@@ -1354,6 +1433,12 @@ static const struct sm_fw_ops sim_ops = {
 	.receive_update_data = op_receive_update_data,
 	.receive_update_vmsa = op_receive_update_vmsa,
 	.receive_finish = op_receive_finish,
+	.launch_start = op_launch_start,
+	.launch_update_data = op_launch_update_data,
+	.launch_update_vmsa = op_launch_update_vmsa,
+	.launch_measure = op_launch_measure,
+	.launch_secret = op_launch_secret,
+	.launch_finish = sm_fw_sim_launch_finish,
 	.prepare_receive = sm_fw_sim_prepare_receive,
 	.context_fd = sm_fw_sim_context_fd,
 	.close = op_close,

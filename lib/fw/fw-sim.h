@@ -99,7 +99,8 @@ int sm_fw_sim_launch(struct sm_fw *fw, uint32_t policy, unsigned nvcpus,
 		     struct sm_err *e);
 
 /*
- * The LAUNCH_* commands one at a time, as AMD specifies them, for a VMM
+ * The LAUNCH_* commands one at a time, as AMD specifies them (also the
+ * launch ops of the sm_fw_ops table, which wrap these), for a VMM
  * launching for a guest owner (sevmig-owner): LAUNCH_START makes a new
  * context in LUPDATE with a fresh VEK and the owner's TEK/TIK (from the
  * session blob the owner made for this platform's PDH with its GODH) or,
@@ -124,9 +125,9 @@ int sm_fw_sim_launch_update_vmsa(struct sm_fw *fw, unsigned vcpu,
 /*
  * LUPDATE -> LSECRET: MEASURE (HMAC-SHA256 under the TIK of 0x04, the API
  * version and build, the policy, the launch digest and MNONCE) then
- * MNONCE, 48 bytes, as sevctl's measurement blob.
+ * MNONCE, SM_FW_LAUNCH_MEASURE_LEN (fw/fw.h) bytes, as sevctl's measurement
+ * blob.
  */
-#define SM_FW_LAUNCH_MEASURE_LEN 48
 int sm_fw_sim_launch_measure(struct sm_fw *fw,
 			     uint8_t out[SM_FW_LAUNCH_MEASURE_LEN],
 			     struct sm_err *e);

@@ -205,6 +205,62 @@ int sm_fw_receive_finish(struct sm_fw *fw, struct sm_err *e)
 	return fw->ops->receive_finish(fw, e);
 }
 
+int sm_fw_launch_start(struct sm_fw *fw, struct sm_fw_launch_start *a,
+		       struct sm_err *e)
+{
+	if (begin(fw, fw && fw->ops && fw->ops->launch_start, "LAUNCH_START",
+		  e))
+		return -1;
+	return fw->ops->launch_start(fw, a, e);
+}
+
+int sm_fw_launch_update_data(struct sm_fw *fw, void *addr, size_t len,
+			     struct sm_err *e)
+{
+	if (begin(fw, fw && fw->ops && fw->ops->launch_update_data,
+		  "LAUNCH_UPDATE_DATA", e))
+		return -1;
+	return fw->ops->launch_update_data(fw, addr, len, e);
+}
+
+int sm_fw_launch_update_vmsa(struct sm_fw *fw, const uint8_t *const *vmsas,
+			     unsigned n, struct sm_err *e)
+{
+	if (begin(fw, fw && fw->ops && fw->ops->launch_update_vmsa,
+		  "LAUNCH_UPDATE_VMSA", e))
+		return -1;
+	return fw->ops->launch_update_vmsa(fw, vmsas, n, e);
+}
+
+int sm_fw_launch_measure(struct sm_fw *fw, uint8_t *out, uint32_t *len,
+			 struct sm_err *e)
+{
+	if (begin(fw, fw && fw->ops && fw->ops->launch_measure,
+		  "LAUNCH_MEASURE", e))
+		return -1;
+	if (!len)
+		return sm_err_set(e, SM_EXIT_FAILURE,
+				  "LAUNCH_MEASURE failed: no length");
+	return fw->ops->launch_measure(fw, out, len, e);
+}
+
+int sm_fw_launch_secret(struct sm_fw *fw, const struct sm_fw_launch_secret *a,
+			struct sm_err *e)
+{
+	if (begin(fw, fw && fw->ops && fw->ops->launch_secret, "LAUNCH_SECRET",
+		  e))
+		return -1;
+	return fw->ops->launch_secret(fw, a, e);
+}
+
+int sm_fw_launch_finish(struct sm_fw *fw, struct sm_err *e)
+{
+	if (begin(fw, fw && fw->ops && fw->ops->launch_finish, "LAUNCH_FINISH",
+		  e))
+		return -1;
+	return fw->ops->launch_finish(fw, e);
+}
+
 void sm_fw_close(struct sm_fw *fw)
 {
 	if (fw && fw->ops && fw->ops->close)

@@ -137,6 +137,43 @@ struct sm_fw_xfer {
 	unsigned vcpu; /* _VMSA variants only */
 };
 
+/*
+ * LAUNCH_START: a new guest context in LUPDATE under policy.  godh and
+ * session come together or not at all: the guest owner's GODH certificate
+ * (SM_SEV_CERT_LEN) and the session blob (SM_SESSION_LEN) it made for this
+ * platform's PDH, or none for keys of the firmware's own.  nvcpus is for
+ * fw-sim, which sizes the context's VMSA slots; KVM takes the VM's vCPUs.
+ */
+struct sm_fw_launch_start {
+	uint32_t handle; /* out: the new guest's handle */
+	uint32_t policy;
+	unsigned nvcpus;
+	const uint8_t *godh;
+	size_t godh_len;
+	const uint8_t *session;
+	size_t session_len;
+};
+
+/*
+ * LAUNCH_SECRET: the owner's packet header (SM_PKT_HDR_LEN) and encrypted
+ * secret (trans, a multiple of 16, at most 16 KiB), opened by the firmware
+ * into guest, guest_len (= trans_len) bytes.  On KVM, guest is this
+ * process's mapping of the guest memory that receives the secret,
+ * encrypted under the guest's key.  fw-sim writes the plaintext there for
+ * the simulated VMM to place in guest memory itself.
+ */
+struct sm_fw_launch_secret {
+	const uint8_t *hdr;
+	uint32_t hdr_len;
+	void *guest;
+	uint32_t guest_len;
+	const uint8_t *trans;
+	uint32_t trans_len;
+};
+
+/* LAUNCH_MEASURE's output: MEASURE (32) then MNONCE (16). */
+#define SM_FW_LAUNCH_MEASURE_LEN 48
+
 struct sm_fw;
 
 struct sm_fw_ops {
@@ -164,6 +201,32 @@ struct sm_fw_ops {
 	int (*receive_update_vmsa)(struct sm_fw *fw, struct sm_fw_xfer *x,
 				   struct sm_err *e);
 	int (*receive_finish)(struct sm_fw *fw, struct sm_err *e);
+	/*
+	 * The launch, for a VMM starting a guest for its owner (SEV API
+	 * chapter 6): LAUNCH_START, then LAUNCH_UPDATE_DATA and (SEV-ES)
+	 * LAUNCH_UPDATE_VMSA in LUPDATE, LAUNCH_MEASURE (LUPDATE ->
+	 * LSECRET), LAUNCH_SECRET in LSECRET, LAUNCH_FINISH (-> RUNNING).
+	 * A command in another state fails with INVALID_GUEST_STATE.
+	 * launch_update_data: len (a multiple of 16) bytes at addr; KVM
+	 * encrypts them in place, fw-sim measures them (the simulated VMM
+	 * encrypts guest pages itself).  launch_update_vmsa: the initial
+	 * VMSAs of vCPUs 0..n-1; fw-sim measures and installs vmsas[i],
+	 * KVM builds every vCPU's VMSA from its registers and ignores both.
+	 * launch_measure: *len below SM_FW_LAUNCH_MEASURE_LEN (or out NULL)
+	 * is the length query: fails with INVALID_LENGTH, *len set.
+	 */
+	int (*launch_start)(struct sm_fw *fw, struct sm_fw_launch_start *a,
+			    struct sm_err *e);
+	int (*launch_update_data)(struct sm_fw *fw, void *addr, size_t len,
+				  struct sm_err *e);
+	int (*launch_update_vmsa)(struct sm_fw *fw, const uint8_t *const *vmsas,
+				  unsigned n, struct sm_err *e);
+	int (*launch_measure)(struct sm_fw *fw, uint8_t *out, uint32_t *len,
+			      struct sm_err *e);
+	int (*launch_secret)(struct sm_fw *fw,
+			     const struct sm_fw_launch_secret *a,
+			     struct sm_err *e);
+	int (*launch_finish)(struct sm_fw *fw, struct sm_err *e);
 	/*
 	 * Backend-specific steps the engines ask for without knowing the
 	 * backend; NULL where a backend has nothing to do.
@@ -217,6 +280,17 @@ int sm_fw_receive_update_data(struct sm_fw *fw, struct sm_fw_xfer *x,
 int sm_fw_receive_update_vmsa(struct sm_fw *fw, struct sm_fw_xfer *x,
 			      struct sm_err *e);
 int sm_fw_receive_finish(struct sm_fw *fw, struct sm_err *e);
+int sm_fw_launch_start(struct sm_fw *fw, struct sm_fw_launch_start *a,
+		       struct sm_err *e);
+int sm_fw_launch_update_data(struct sm_fw *fw, void *addr, size_t len,
+			     struct sm_err *e);
+int sm_fw_launch_update_vmsa(struct sm_fw *fw, const uint8_t *const *vmsas,
+			     unsigned n, struct sm_err *e);
+int sm_fw_launch_measure(struct sm_fw *fw, uint8_t *out, uint32_t *len,
+			 struct sm_err *e);
+int sm_fw_launch_secret(struct sm_fw *fw, const struct sm_fw_launch_secret *a,
+			struct sm_err *e);
+int sm_fw_launch_finish(struct sm_fw *fw, struct sm_err *e);
 void sm_fw_close(struct sm_fw *fw); /* NULL is fine */
 
 int sm_fw_prepare_receive(struct sm_fw *fw, unsigned nvcpus, struct sm_err *e);

@@ -88,7 +88,9 @@ static int keep_secret_private(struct sm_sim_vmm *v, struct sm_err *e)
 int sv_launch(struct sm_sim_vmm *v, struct sm_err *e)
 {
 	uint8_t godh[SM_SEV_CERT_LEN], session[SM_SESSION_LEN];
-	struct sm_fw_sim_launch a = { .policy = v->policy, .nvcpus = v->vcpus };
+	struct sm_fw_launch_start a = { .policy = v->policy,
+					.nvcpus = v->vcpus };
+	const uint8_t **vmsas = NULL;
 	uint8_t page[SM_PAGE_SIZE];
 	uint8_t *fw = NULL;
 	size_t fw_len = 0;
@@ -102,7 +104,9 @@ int sv_launch(struct sm_sim_vmm *v, struct sm_err *e)
 			     sizeof(session), e))
 			return -1;
 		a.godh = godh;
+		a.godh_len = sizeof(godh);
 		a.session = session;
+		a.session_len = sizeof(session);
 	}
 	if (v->o.firmware) {
 		if (sm_read_file(v->o.firmware, 64u << 20, &fw, &fw_len, e))
@@ -117,18 +121,27 @@ int sv_launch(struct sm_sim_vmm *v, struct sm_err *e)
 	}
 	if (keep_secret_private(v, e))
 		goto out;
-	if (sm_fw_sim_launch_start(v->fw, &a, e)) {
+	/* The firmware seam's launch, as a VMM on KVM would drive it. */
+	if (sm_fw_launch_start(v->fw, &a, e)) {
 		sm_err_prefix(e, "launching the guest%s",
 			      a.godh ? " under the owner's session" : "");
 		goto out;
 	}
 	v->has_ctx = 1;
-	if (fw && sm_fw_sim_launch_update_data(v->fw, fw, fw_len, e))
+	if (fw && sm_fw_launch_update_data(v->fw, fw, fw_len, e))
 		goto out;
-	memset(page, 0, sizeof(page));
-	for (i = 0; v->es && i < v->vcpus; i++)
-		if (sm_fw_sim_launch_update_vmsa(v->fw, i, page, e))
+	if (v->es) {
+		memset(page, 0, sizeof(page));
+		vmsas = calloc(v->vcpus, sizeof(*vmsas));
+		if (!vmsas) {
+			sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
 			goto out;
+		}
+		for (i = 0; i < v->vcpus; i++)
+			vmsas[i] = page;
+		if (sm_fw_launch_update_vmsa(v->fw, vmsas, v->vcpus, e))
+			goto out;
+	}
 	if (sv_fill_guest(v, e))
 		goto out;
 	if (v->o.await_secret) {
@@ -136,13 +149,15 @@ int sv_launch(struct sm_sim_vmm *v, struct sm_err *e)
 		pr_info("guest launched, waiting for its owner: launch-measure, then inject-secret or finish");
 	} else {
 		uint8_t m[SM_FW_LAUNCH_MEASURE_LEN];
+		uint32_t mlen = sizeof(m);
 
-		if (sm_fw_sim_launch_measure(v->fw, m, e) ||
-		    sm_fw_sim_launch_finish(v->fw, e))
+		if (sm_fw_launch_measure(v->fw, m, &mlen, e) ||
+		    sm_fw_launch_finish(v->fw, e))
 			goto out;
 	}
 	rc = 0;
 out:
+	free(vmsas);
 	free(fw);
 	sm_wipe(session, sizeof(session));
 	return rc;
@@ -168,7 +183,9 @@ int vmm_launch_measure(void *arg, struct sm_ep_launch_measure *m,
 	if (need_launching(v, "launch-measure", e))
 		return -1;
 	if (!v->measured) {
-		if (sm_fw_sim_launch_measure(v->fw, v->measure, e))
+		uint32_t mlen = sizeof(v->measure);
+
+		if (sm_fw_launch_measure(v->fw, v->measure, &mlen, e))
 			return -1;
 		v->measured = 1;
 	}
@@ -184,7 +201,7 @@ int vmm_launch_measure(void *arg, struct sm_ep_launch_measure *m,
 
 static int finish(struct sm_sim_vmm *v, struct sm_err *e)
 {
-	if (sm_fw_sim_launch_finish(v->fw, e))
+	if (sm_fw_launch_finish(v->fw, e))
 		return -1;
 	/* A helper target waits for its import once launched. */
 	v->state = v->incoming ? V_INCOMING : V_RUNNING;
@@ -198,6 +215,7 @@ int vmm_launch_secret(void *arg, const uint8_t *hdr, size_t hdr_len,
 		      const uint8_t *payload, size_t len, struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
+	struct sm_fw_launch_secret sa;
 	uint8_t *plain;
 	int rc = -1;
 
@@ -220,8 +238,18 @@ int vmm_launch_secret(void *arg, const uint8_t *hdr, size_t hdr_len,
 	plain = calloc(1, SM_SIM_SECRET_MAX);
 	if (!plain)
 		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
-	/* Refused (BAD_MEASUREMENT): nothing written, still LSECRET. */
-	if (sm_fw_sim_launch_secret(v->fw, hdr, payload, len, plain, e))
+	/*
+	 * Refused (BAD_MEASUREMENT): nothing written, still LSECRET.  The
+	 * simulated firmware hands the plaintext back (struct
+	 * sm_fw_launch_secret); sv_secret_write puts it in guest memory.
+	 */
+	sa.hdr = hdr;
+	sa.hdr_len = (uint32_t)hdr_len;
+	sa.guest = plain;
+	sa.guest_len = (uint32_t)len;
+	sa.trans = payload;
+	sa.trans_len = (uint32_t)len;
+	if (sm_fw_launch_secret(v->fw, &sa, e))
 		goto out;
 	if (!sv_secret_table_len(plain)) {
 		sm_err_set(

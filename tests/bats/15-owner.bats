@@ -26,9 +26,9 @@ setup() {
 @test "owner: --help lists measure, secret, policy and session" {
 	run -0 --separate-stderr sevmig-owner --help
 	assert_line " sevmig-owner measure [options] --tik FILE"
-	assert_line --partial " sevmig-owner secret --tik FILE --tek FILE"
 	assert_line " sevmig-owner policy [-J] POLICY"
-	assert_line " sevmig-owner session [--policy P] [--tek FILE --tik FILE] [--ark FILE] [-o DIR] BUNDLE"
+	assert_line " sevmig-owner session [-J] [--policy P] [--tek FILE --tik FILE] [--ark FILE] [-o DIR] BUNDLE"
+	assert_line --partial " sevmig-owner secret [-J] --tik FILE"
 	[ -z "$stderr" ]
 }
 
@@ -131,6 +131,29 @@ Try 'sevmig-owner measure --help' for more information."
 	assert_equal "$(base64 -w0 p.bin)" 0U3e5PcXv0UW+H4tSBFKOdCYfKE1+j38Bc2fuO16mYiyI+sWx7INfn+lgYj56GL12yyinDa+lVfCCwD/2w5cPA==
 	assert_equal "$(stat -c %a h.bin p.bin)" "600
 600"
+}
+
+@test "owner secret: -J reports the files, sizes, MEASURE and GUIDs, never the keys" {
+	run -0 --separate-stderr sevmig-owner secret -J "${SEC[@]}" "${IV[@]}" \
+		--secret "736869e5-84f0-4973-92ec-06879ce3da0b:$S/secret1.txt" \
+		--secret "736869E5-AAAA-4973-92ec-06879ce3da0b:$S/secret2.txt" h.bin p.bin
+	[ -z "$stderr" ]
+	local measure
+	measure=$(base64 -d <<<"$SEC_BLOB" | head -c 32 | base64 -w0)
+	run -0 jq -r '[.schema, .header, .header_len, .payload, .payload_len, .measure, (.secrets | map(.guid + "=" + .file) | join(","))] | @tsv' <<<"$output"
+	assert_output "sevmig-owner-secret/1	h.bin	52	p.bin	96	$measure	736869e5-84f0-4973-92ec-06879ce3da0b=$S/secret1.txt,736869e5-aaaa-4973-92ec-06879ce3da0b=$S/secret2.txt"
+	assert_equal "$(stat -c %s p.bin)" 96
+	# the same files as without -J
+	assert_equal "$(base64 -w0 h.bin)" AAAAAKxUdO1N0yx9mJ7FI9klWeyZ3r0dOEKHUOhIRqzGYYvTJgdMtBPL1nK6GD9aGET7Ng==
+}
+
+@test "owner secret: -J prints nothing when the secret cannot be built" {
+	head -c 16345 /dev/zero >big.bin
+	run -2 --separate-stderr sevmig-owner secret -J "${SEC[@]}" \
+		--secret "736869e5-84f0-4973-92ec-06879ce3da0b:big.bin" h.bin p.bin
+	assert_output ''
+	assert_equal "$stderr" "sevmig-owner: the secret table is 16400 bytes padded, over the 16384 bytes of OVMF's secret area"
+	[ ! -e h.bin ] && [ ! -e p.bin ]
 }
 
 @test "owner secret: two secrets give sevctl's header and payload" {
@@ -258,6 +281,33 @@ launch/vm_tik.bin"
 	run -0 sevmig-owner session -q --ark host-a/ark.cert -o l2 a.json
 	[ -z "$output" ]
 	run ! cmp -s launch/vm_tek.bin l2/vm_tek.bin
+}
+
+@test "owner session: -J names the root and the four files, never the keys" {
+	load sim-platform
+	sim_platform host-a >/dev/null
+	sevmig-certs fetch sim:host-a >a.json
+	run -0 --separate-stderr sevmig-owner session -J --policy 0x5 --ark host-a/ark.cert -o launch a.json
+	[ -z "$stderr" ]
+	local json=$output
+	run -0 jq -r '[.schema, .policy, (.product | tostring), .ark, .verified, .files.godh, .files.session, .files.tek, .files.tik] | @tsv' <<<"$json"
+	assert_output "sevmig-owner-session/1	0x5	null	host-a/ark.cert	true	launch/vm_godh.b64	launch/vm_session.b64	launch/vm_tek.bin	launch/vm_tik.bin"
+	run -0 jq -r 'keys | join(",")' <<<"$json"
+	assert_output "ark,files,policy,product,schema,verified"
+	# -q silences the text report, not the JSON one asked for
+	run -0 --separate-stderr sevmig-owner session -J -q --ark host-a/ark.cert -o l2 a.json
+	run -0 jq -r '.ark, .files.tik' <<<"$output"
+	assert_output "host-a/ark.cert
+l2/vm_tik.bin"
+}
+
+@test "owner session: -J prints nothing when the chain does not verify" {
+	load sim-platform
+	sim_platform host-a >/dev/null
+	sevmig-certs fetch sim:host-a >a.json
+	run -3 --separate-stderr sevmig-owner session -J -o out a.json
+	assert_output ''
+	assert_equal "$stderr" "sevmig-owner: certificate chain verification failed: ARK is trusted: no trusted root: the product is unknown (name it with --product, or give --ark)"
 }
 
 @test "owner session: a chain that does not verify exits 3 and writes nothing" {

@@ -144,7 +144,7 @@ owner_secret() {
 
 @test "run: launch options with --incoming, and a firmware image that is not 16-byte aligned, are refused" {
 	run -2 --separate-stderr sevmig-sim run --platform "$T/pa" --socket "$T/x.sock" --mem 4M --incoming --await-secret
-	assert_equal "${stderr_lines[0]}" "sevmig-sim: --owner-session, --firmware and --await-secret launch a guest; an --incoming VMM receives one"
+	assert_equal "${stderr_lines[0]}" "sevmig-sim: --owner-session, --firmware and --await-secret launch a guest; an --incoming VMM receives one (or, with --mh, is launched to receive one through its helper)"
 	printf 'abc' >"$T/fw.bin"
 	run -2 --separate-stderr sevmig-sim run --platform "$T/pa" --socket "$T/x.sock" --mem 4M --firmware "$T/fw.bin"
 	assert_equal "$stderr" "sevmig-sim: firmware image '$T/fw.bin' is 3 bytes: LAUNCH_UPDATE_DATA measures multiples of 16"

@@ -113,6 +113,33 @@ no_sev_dev="No such file or directory; this host has no SEV firmware interface (
 	assert_output ''
 }
 
+@test "the LAUNCH_MEASURE length query on a plain VM fails with the exact reason" {
+	need_kvm
+	if kvm_has_sev; then
+		run -5 --separate-stderr fw-kvm-probe launch-measure-query
+		assert_equal "$stderr" "fw-kvm-probe: KVM_SEV_LAUNCH_MEASURE failed: Inappropriate ioctl for device; this VM has no SEV context"
+	else
+		run -6 --separate-stderr fw-kvm-probe launch-measure-query
+		assert_equal "$stderr" "fw-kvm-probe: KVM_SEV_LAUNCH_MEASURE failed: Inappropriate ioctl for device; $no_sev_in_kvm"
+	fi
+	assert_output ''
+}
+
+@test "LAUNCH_START without an SEV device names the device before any ioctl" {
+	need_kvm
+	run -6 --separate-stderr fw-kvm-probe --sev "$BATS_TEST_TMPDIR/sev" launch-start
+	assert_output ''
+	assert_equal "$stderr" "fw-kvm-probe: cannot open SEV device '$BATS_TEST_TMPDIR/sev': $no_sev_dev"
+}
+
+@test "open-launch on KVM without SEV stops before KVM_SEV_INIT" {
+	need_kvm
+	! kvm_has_sev || skip "KVM on this host has SEV"
+	run -6 --separate-stderr fw-kvm-probe --sev /dev/null open-launch
+	assert_output ''
+	assert_equal "$stderr" "fw-kvm-probe: $no_sev_in_kvm: KVM_MEMORY_ENCRYPT_OP: Inappropriate ioctl for device"
+}
+
 @test "a VM created by another process answers EIO, decoded as such" {
 	need_kvm
 	run -5 --separate-stderr fw-kvm-probe foreign-vm
@@ -199,4 +226,12 @@ no_sev_dev="No such file or directory; this host has no SEV firmware interface (
 	run -5 --separate-stderr fw-kvm-probe guest-status
 	assert_output ''
 	assert_equal "$stderr" "fw-kvm-probe: KVM_SEV_GUEST_STATUS failed: Inappropriate ioctl for device; this VM has no SEV context"
+}
+
+# bats test_tags=hw
+@test "hw: LAUNCH_START without an owner session gives a fresh guest a handle" {
+	need_sev_hw
+	run -0 --separate-stderr fw-kvm-probe open-launch
+	assert_equal "$stderr" ''
+	assert_regex "$output" '^ok: handle [0-9]+$'
 }

@@ -10,10 +10,13 @@
  *   caps             what KVM offers (API, move capability, VM types, SEV)
  *   guest-status     KVM_SEV_GUEST_STATUS on a plain VM of this process
  *   send-start-query KVM_SEV_SEND_START length query on a plain VM
+ *   launch-measure-query KVM_SEV_LAUNCH_MEASURE length query on a plain VM
+ *   launch-start     KVM_SEV_LAUNCH_START (no owner session) on a plain VM
  *   foreign-vm       KVM_SEV_GUEST_STATUS on a VM another process created
  *   move             move the context of one plain VM into another
  *   open-source      sm_fw_kvm_open_source with a plain VM as the source
  *   open-receive     sm_fw_kvm_open_receive
+ *   open-launch      sm_fw_kvm_open_launch, then LAUNCH_START
  *   platform-status  PLATFORM_STATUS through /dev/sev
  *   pdh-export       PDH_CERT_EXPORT through /dev/sev
  *   all              every step above, one line each, exit 0
@@ -77,10 +80,14 @@ static int step_caps(struct sm_err *e)
 }
 
 /* Run op on a backend attached to a plain VM of this process. */
-static int on_plain_vm(int send_query, struct sm_err *e)
+enum plain_op { P_GUEST_STATUS, P_SEND_QUERY, P_MEASURE_QUERY, P_LAUNCH };
+
+static int on_plain_vm(enum plain_op op, struct sm_err *e)
 {
 	struct sm_fw_guest_status st;
 	struct sm_fw_send_start a = { 0 };
+	struct sm_fw_launch_start ls = { .policy = 0x1 };
+	uint32_t len = 0;
 	struct sm_fw_kvm_opts o = { .sev_dev = sev_dev };
 	struct sm_fw *fw;
 	int kvm, vm, rc;
@@ -93,10 +100,20 @@ static int on_plain_vm(int send_query, struct sm_err *e)
 	close(kvm);
 	if (rc)
 		return -1;
-	if (send_query)
+	switch (op) {
+	case P_SEND_QUERY:
 		rc = fw->ops->send_start(fw, &a, e);
-	else
+		break;
+	case P_MEASURE_QUERY:
+		rc = sm_fw_launch_measure(fw, NULL, &len, e);
+		break;
+	case P_LAUNCH:
+		rc = sm_fw_launch_start(fw, &ls, e);
+		break;
+	default:
 		rc = fw->ops->guest_status(fw, &st, e);
+		break;
+	}
 	if (!rc)
 		printf("ok\n");
 	sm_fw_close(fw);
@@ -206,6 +223,22 @@ static int step_open_receive(struct sm_err *e)
 	return 0;
 }
 
+static int step_open_launch(struct sm_err *e)
+{
+	struct sm_fw_kvm_opts o = { .kvm_dev = kvm_dev, .sev_dev = sev_dev };
+	struct sm_fw_launch_start ls = { .policy = 0x1 };
+	struct sm_fw *fw;
+	int rc;
+
+	if (sm_fw_kvm_open_launch(&o, &fw, e))
+		return -1;
+	rc = sm_fw_launch_start(fw, &ls, e);
+	if (!rc)
+		printf("ok: handle %u\n", ls.handle);
+	sm_fw_close(fw);
+	return rc;
+}
+
 static int step_platform(int pdh, struct sm_err *e)
 {
 	static uint8_t cert[SM_SEV_CERT_LEN], chain[SM_SEV_CHAIN_LEN];
@@ -236,9 +269,15 @@ static int run(const char *step, struct sm_err *e)
 	if (!strcmp(step, "caps"))
 		return step_caps(e);
 	if (!strcmp(step, "guest-status"))
-		return on_plain_vm(0, e);
+		return on_plain_vm(P_GUEST_STATUS, e);
 	if (!strcmp(step, "send-start-query"))
-		return on_plain_vm(1, e);
+		return on_plain_vm(P_SEND_QUERY, e);
+	if (!strcmp(step, "launch-measure-query"))
+		return on_plain_vm(P_MEASURE_QUERY, e);
+	if (!strcmp(step, "launch-start"))
+		return on_plain_vm(P_LAUNCH, e);
+	if (!strcmp(step, "open-launch"))
+		return step_open_launch(e);
 	if (!strcmp(step, "foreign-vm"))
 		return step_foreign_vm(e);
 	if (!strcmp(step, "move"))
@@ -266,8 +305,9 @@ static void usage(FILE *out)
 	      " --sev PATH     the SEV device (default: /dev/sev)\n"
 	      " -h, --help     display this help and exit\n"
 	      "\n"
-	      "Steps: caps guest-status send-start-query foreign-vm move\n"
-	      "       open-source open-receive platform-status pdh-export all\n",
+	      "Steps: caps guest-status send-start-query launch-measure-query\n"
+	      "       launch-start foreign-vm move open-source open-receive\n"
+	      "       open-launch platform-status pdh-export all\n",
 	      out);
 }
 
@@ -277,10 +317,13 @@ int main(int argc, char **argv)
 		"caps",
 		"guest-status",
 		"send-start-query",
+		"launch-measure-query",
+		"launch-start",
 		"foreign-vm",
 		"move",
 		"open-source",
 		"open-receive",
+		"open-launch",
 		"platform-status",
 		"pdh-export",
 	};

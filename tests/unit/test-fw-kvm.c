@@ -44,6 +44,10 @@ struct call {
 		struct kvm_sev_guest_status gs;
 		struct kvm_enable_cap cap;
 		struct kvm_enc_region reg;
+		struct kvm_sev_launch_start ls;
+		struct kvm_sev_launch_update_data lu;
+		struct kvm_sev_launch_measure lm;
+		struct kvm_sev_launch_secret lsec;
 	} u;
 	int has_data;
 };
@@ -96,6 +100,18 @@ static int fake_memenc(struct call *c, struct kvm_sev_cmd *cmd)
 	case KVM_SEV_RECEIVE_UPDATE_DATA:
 		memcpy(&c->u.ru, data, sizeof(c->u.ru));
 		break;
+	case KVM_SEV_LAUNCH_START:
+		memcpy(&c->u.ls, data, sizeof(c->u.ls));
+		break;
+	case KVM_SEV_LAUNCH_UPDATE_DATA:
+		memcpy(&c->u.lu, data, sizeof(c->u.lu));
+		break;
+	case KVM_SEV_LAUNCH_MEASURE:
+		memcpy(&c->u.lm, data, sizeof(c->u.lm));
+		break;
+	case KVM_SEV_LAUNCH_SECRET:
+		memcpy(&c->u.lsec, data, sizeof(c->u.lsec));
+		break;
 	default:
 		break;
 	}
@@ -147,6 +163,26 @@ static int fake_memenc(struct call *c, struct kvm_sev_cmd *cmd)
 		struct kvm_sev_receive_start *p = data;
 
 		p->handle = 7;
+		return 0;
+	}
+	case KVM_SEV_LAUNCH_START: {
+		struct kvm_sev_launch_start *p = data;
+
+		p->handle = 9;
+		return 0;
+	}
+	case KVM_SEV_LAUNCH_MEASURE: {
+		/* sev.c: len 0 asks; the firmware says INVALID_LEN */
+		struct kvm_sev_launch_measure *p = data;
+
+		if (!p->len) {
+			p->len = SM_FW_LAUNCH_MEASURE_LEN;
+			cmd->error = SM_FW_INVALID_LENGTH;
+			return kfail(EIO);
+		}
+		memset((void *)(uintptr_t)p->uaddr, 0x5a,
+		       SM_FW_LAUNCH_MEASURE_LEN);
+		p->len = SM_FW_LAUNCH_MEASURE_LEN;
 		return 0;
 	}
 	default:
@@ -1226,6 +1262,307 @@ static void test_register_region(void **state)
 	sm_fw_close(plat);
 }
 
+/* ---- the launch ---- */
+
+static void test_launch_start(void **state)
+{
+	static uint8_t godh[SM_SEV_CERT_LEN];
+	uint8_t session[SM_SESSION_LEN] = { 0 };
+	struct sm_fw_launch_start a = { .policy = 0x1 };
+	struct sm_fw *fw;
+	struct sm_err e;
+	int i;
+
+	(void)state;
+	assert_int_equal(sm_fw_kvm_open_launch(&fake_opts, &fw, &e), 0);
+	assert_true(find_call(KVM_MEMORY_ENCRYPT_OP, KVM_SEV_INIT, 0) >= 0);
+	/* without a session: no GODH or session addresses at all */
+	assert_int_equal(sm_fw_launch_start(fw, &a, &e), 0);
+	assert_int_equal(a.handle, 9);
+	i = find_call(KVM_MEMORY_ENCRYPT_OP, KVM_SEV_LAUNCH_START, 0);
+	assert_true(F.calls[i].cmd.sev_fd > 2);
+	assert_int_equal(F.calls[i].u.ls.handle, 0);
+	assert_int_equal(F.calls[i].u.ls.policy, 0x1);
+	assert_int_equal(F.calls[i].u.ls.dh_uaddr, 0);
+	assert_int_equal(F.calls[i].u.ls.dh_len, 0);
+	assert_int_equal(F.calls[i].u.ls.session_uaddr, 0);
+	assert_int_equal(F.calls[i].u.ls.session_len, 0);
+
+	/* with the owner's GODH and session */
+	a.godh = godh;
+	a.godh_len = sizeof(godh);
+	a.session = session;
+	a.session_len = sizeof(session);
+	assert_int_equal(sm_fw_launch_start(fw, &a, &e), 0);
+	i = find_call(KVM_MEMORY_ENCRYPT_OP, KVM_SEV_LAUNCH_START, 1);
+	assert_int_equal(F.calls[i].u.ls.dh_uaddr, (uintptr_t)godh);
+	assert_int_equal(F.calls[i].u.ls.dh_len, SM_SEV_CERT_LEN);
+	assert_int_equal(F.calls[i].u.ls.session_uaddr, (uintptr_t)session);
+	assert_int_equal(F.calls[i].u.ls.session_len, SM_SESSION_LEN);
+
+	/* a firmware refusal, by name */
+	F.memenc_errno = EIO;
+	F.memenc_fwerr = SM_FW_INVALID_CERTIFICATE;
+	assert_int_equal(sm_fw_launch_start(fw, &a, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_VM);
+	assert_int_equal(fw->fw_error, SM_FW_INVALID_CERTIFICATE);
+	assert_string_equal(e.msg, "KVM_SEV_LAUNCH_START failed: Input/output "
+				   "error (firmware: INVALID_CERTIFICATE)");
+	sm_fw_close(fw);
+}
+
+static void test_launch_start_refuses_before_ioctl(void **state)
+{
+	static uint8_t godh[SM_SEV_CERT_LEN], big[0x4001];
+	uint8_t session[SM_SESSION_LEN] = { 0 };
+	struct sm_fw_launch_start a = { .godh = godh,
+					.godh_len = sizeof(godh) };
+	struct sm_fw *fw = attached();
+	struct sm_err e;
+
+	(void)state;
+	assert_int_equal(sm_fw_launch_start(fw, &a, &e), -1);
+	assert_int_equal(fw->sys_errno, EINVAL);
+	assert_string_equal(e.msg,
+			    "KVM_SEV_LAUNCH_START refused: a GODH certificate "
+			    "without a session blob, or a session blob "
+			    "without a GODH certificate");
+	a.session = session;
+	a.session_len = sizeof(session);
+	a.godh = big;
+	a.godh_len = sizeof(big);
+	assert_int_equal(sm_fw_launch_start(fw, &a, &e), -1);
+	assert_string_equal(e.msg, "KVM_SEV_LAUNCH_START refused: GODH "
+				   "certificate of 16385 bytes exceeds KVM's "
+				   "limit of 16384");
+	a.godh = godh;
+	a.godh_len = sizeof(godh);
+	a.session_len = 0;
+	assert_int_equal(sm_fw_launch_start(fw, &a, &e), -1);
+	assert_string_equal(e.msg, "KVM_SEV_LAUNCH_START refused: no session "
+				   "blob (KVM needs a non-empty buffer)");
+	assert_int_equal(count_calls(KVM_MEMORY_ENCRYPT_OP), 0);
+	sm_fw_close(fw);
+}
+
+static void test_launch_start_names_missing_sev(void **state)
+{
+	struct sm_fw_kvm_opts o = fake_opts;
+	struct sm_fw_launch_start a = { .policy = 0x1 };
+	struct sm_fw *fw;
+	struct sm_err e;
+	int fd = devnull();
+
+	(void)state;
+	o.sev_dev = "/nonexistent/sev";
+	assert_int_equal(sm_fw_kvm_attach(fd, &o, &fw, &e), 0);
+	close(fd);
+	assert_int_equal(sm_fw_launch_start(fw, &a, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_UNSUPPORTED);
+	assert_string_equal(e.msg,
+			    "cannot open SEV device '/nonexistent/sev': No "
+			    "such file or directory; this host has no SEV "
+			    "firmware interface (ccp driver not loaded, or "
+			    "SEV disabled in the BIOS)");
+	assert_int_equal(count_calls(KVM_MEMORY_ENCRYPT_OP), 0);
+	sm_fw_close(fw);
+}
+
+static void test_launch_update_data(void **state)
+{
+	static uint8_t data[4096 + 32];
+	struct sm_fw *fw = attached();
+	struct sm_err e;
+	int i;
+
+	(void)state;
+	assert_int_equal(sm_fw_launch_update_data(fw, data, sizeof(data), &e),
+			 0);
+	i = find_call(KVM_MEMORY_ENCRYPT_OP, KVM_SEV_LAUNCH_UPDATE_DATA, 0);
+	assert_int_equal(F.calls[i].u.lu.uaddr, (uintptr_t)data);
+	assert_int_equal(F.calls[i].u.lu.len, sizeof(data));
+
+	assert_int_equal(sm_fw_launch_update_data(fw, data, 0, &e), -1);
+	assert_int_equal(fw->sys_errno, EINVAL);
+	assert_string_equal(e.msg, "KVM_SEV_LAUNCH_UPDATE_DATA refused: no "
+				   "data (KVM needs a non-empty range)");
+	assert_int_equal(sm_fw_launch_update_data(fw, NULL, 16, &e), -1);
+	assert_int_equal(count_calls(KVM_MEMORY_ENCRYPT_OP), 1);
+
+	/* the firmware's length rule reaches the caller */
+	F.memenc_errno = EIO;
+	F.memenc_fwerr = SM_FW_INVALID_LENGTH;
+	assert_int_equal(sm_fw_launch_update_data(fw, data, 15, &e), -1);
+	assert_string_equal(e.msg, "KVM_SEV_LAUNCH_UPDATE_DATA failed: "
+				   "Input/output error (firmware: "
+				   "INVALID_LENGTH)");
+	sm_fw_close(fw);
+}
+
+static void test_launch_update_vmsa_and_finish(void **state)
+{
+	struct sm_fw *fw = attached();
+	struct sm_err e;
+	int i;
+
+	(void)state;
+	assert_int_equal(sm_fw_launch_update_vmsa(fw, NULL, 0, &e), 0);
+	i = find_call(KVM_MEMORY_ENCRYPT_OP, KVM_SEV_LAUNCH_UPDATE_VMSA, 0);
+	assert_true(i >= 0);
+	assert_false(F.calls[i].has_data);
+	assert_int_equal(sm_fw_launch_finish(fw, &e), 0);
+	i = find_call(KVM_MEMORY_ENCRYPT_OP, KVM_SEV_LAUNCH_FINISH, 0);
+	assert_true(i >= 0);
+	assert_false(F.calls[i].has_data);
+
+	/* a VM without SEV-ES: sev.c answers ENOTTY */
+	F.memenc_errno = ENOTTY;
+	F.memenc_fail_id = KVM_SEV_LAUNCH_UPDATE_VMSA;
+	assert_int_equal(sm_fw_launch_update_vmsa(fw, NULL, 0, &e), -1);
+	assert_string_equal(e.msg, "KVM_SEV_LAUNCH_UPDATE_VMSA failed: "
+				   "Inappropriate ioctl for device; this VM "
+				   "has no SEV context");
+	F.memenc_errno = EIO;
+	F.memenc_fail_id = KVM_SEV_LAUNCH_FINISH;
+	F.memenc_fwerr = SM_FW_INVALID_GUEST_STATE;
+	assert_int_equal(sm_fw_launch_finish(fw, &e), -1);
+	assert_string_equal(e.msg, "KVM_SEV_LAUNCH_FINISH failed: "
+				   "Input/output error (firmware: "
+				   "INVALID_GUEST_STATE)");
+	sm_fw_close(fw);
+}
+
+static void test_launch_measure_length_query(void **state)
+{
+	uint8_t out[64];
+	uint32_t len = 0;
+	struct sm_fw *fw = attached();
+	struct sm_err e;
+	int i;
+
+	(void)state;
+	assert_int_equal(sm_fw_launch_measure(fw, NULL, &len, &e), -1);
+	assert_int_equal(len, SM_FW_LAUNCH_MEASURE_LEN);
+	assert_int_equal(fw->fw_error, SM_FW_INVALID_LENGTH);
+	assert_int_equal(fw->sys_errno, EIO);
+	assert_string_equal(e.msg, "KVM_SEV_LAUNCH_MEASURE failed: "
+				   "Input/output error (firmware: "
+				   "INVALID_LENGTH)");
+	i = find_call(KVM_MEMORY_ENCRYPT_OP, KVM_SEV_LAUNCH_MEASURE, 0);
+	assert_int_equal(F.calls[i].u.lm.uaddr, 0);
+	assert_int_equal(F.calls[i].u.lm.len, 0);
+
+	/* a buffer too small is a query too, and is not written */
+	memset(out, 0, sizeof(out));
+	len = 47;
+	assert_int_equal(sm_fw_launch_measure(fw, out, &len, &e), -1);
+	assert_int_equal(len, SM_FW_LAUNCH_MEASURE_LEN);
+	i = find_call(KVM_MEMORY_ENCRYPT_OP, KVM_SEV_LAUNCH_MEASURE, 1);
+	assert_int_equal(F.calls[i].u.lm.uaddr, 0);
+	assert_int_equal(out[0], 0);
+
+	len = sizeof(out);
+	assert_int_equal(sm_fw_launch_measure(fw, out, &len, &e), 0);
+	assert_int_equal(len, SM_FW_LAUNCH_MEASURE_LEN);
+	i = find_call(KVM_MEMORY_ENCRYPT_OP, KVM_SEV_LAUNCH_MEASURE, 2);
+	assert_int_equal(F.calls[i].u.lm.uaddr, (uintptr_t)out);
+	assert_int_equal(F.calls[i].u.lm.len, sizeof(out));
+	assert_int_equal(out[47], 0x5a);
+	assert_int_equal(out[48], 0);
+
+	assert_int_equal(sm_fw_launch_measure(fw, out, NULL, &e), -1);
+	assert_string_equal(e.msg, "LAUNCH_MEASURE failed: no length");
+	sm_fw_close(fw);
+}
+
+static void test_launch_secret(void **state)
+{
+	static uint8_t hdr[SM_PKT_HDR_LEN], trans[64], guest[64], big[0x4010];
+	struct sm_fw_launch_secret a = {
+		.hdr = hdr,
+		.hdr_len = sizeof(hdr),
+		.guest = guest,
+		.guest_len = sizeof(guest),
+		.trans = trans,
+		.trans_len = sizeof(trans),
+	};
+	struct sm_fw *fw = attached();
+	struct sm_err e;
+	int i;
+
+	(void)state;
+	assert_int_equal(sm_fw_launch_secret(fw, &a, &e), 0);
+	i = find_call(KVM_MEMORY_ENCRYPT_OP, KVM_SEV_LAUNCH_SECRET, 0);
+	assert_int_equal(F.calls[i].u.lsec.hdr_uaddr, (uintptr_t)hdr);
+	assert_int_equal(F.calls[i].u.lsec.hdr_len, SM_PKT_HDR_LEN);
+	assert_int_equal(F.calls[i].u.lsec.guest_uaddr, (uintptr_t)guest);
+	assert_int_equal(F.calls[i].u.lsec.guest_len, sizeof(guest));
+	assert_int_equal(F.calls[i].u.lsec.trans_uaddr, (uintptr_t)trans);
+	assert_int_equal(F.calls[i].u.lsec.trans_len, sizeof(trans));
+
+	/* refused before the ioctl, naming the argument */
+	a.trans = big;
+	a.trans_len = sizeof(big);
+	assert_int_equal(sm_fw_launch_secret(fw, &a, &e), -1);
+	assert_string_equal(e.msg, "KVM_SEV_LAUNCH_SECRET refused: secret of "
+				   "16400 bytes exceeds KVM's limit of 16384");
+	a.trans = trans;
+	a.trans_len = sizeof(trans);
+	a.hdr_len = 0;
+	assert_int_equal(sm_fw_launch_secret(fw, &a, &e), -1);
+	assert_string_equal(e.msg, "KVM_SEV_LAUNCH_SECRET refused: no packet "
+				   "header (KVM needs a non-empty buffer)");
+	a.hdr_len = sizeof(hdr);
+	a.guest = NULL;
+	assert_int_equal(sm_fw_launch_secret(fw, &a, &e), -1);
+	assert_string_equal(e.msg,
+			    "KVM_SEV_LAUNCH_SECRET refused: no guest buffer");
+	assert_int_equal(count_calls(KVM_MEMORY_ENCRYPT_OP), 1);
+
+	/* a secret for another launch: BAD_MEASUREMENT by name */
+	a.guest = guest;
+	F.memenc_errno = EIO;
+	F.memenc_fwerr = SM_FW_BAD_MEASUREMENT;
+	assert_int_equal(sm_fw_launch_secret(fw, &a, &e), -1);
+	assert_int_equal(fw->fw_error, SM_FW_BAD_MEASUREMENT);
+	assert_string_equal(e.msg, "KVM_SEV_LAUNCH_SECRET failed: "
+				   "Input/output error (firmware: "
+				   "BAD_MEASUREMENT)");
+	sm_fw_close(fw);
+}
+
+static void test_launch_without_vm(void **state)
+{
+	struct sm_fw_launch_start a = { 0 };
+	struct sm_fw *fw;
+	struct sm_err e;
+	uint32_t len = 0;
+
+	(void)state;
+	assert_int_equal(sm_fw_kvm_open_platform("/dev/null", &fw, &e), 0);
+	assert_int_equal(sm_fw_launch_start(fw, &a, &e), -1);
+	assert_string_equal(e.msg, "KVM_SEV_LAUNCH_START: no VM: this backend "
+				   "was opened for platform commands only");
+	assert_int_equal(sm_fw_launch_measure(fw, NULL, &len, &e), -1);
+	assert_int_equal(fw->sys_errno, EBADF);
+	sm_fw_close(fw);
+}
+
+static void test_launch_kvm_without_sev(void **state)
+{
+	struct sm_fw *fw = attached();
+	struct sm_err e;
+
+	(void)state;
+	F.sev = 0;
+	assert_int_equal(sm_fw_launch_finish(fw, &e), -1);
+	assert_int_equal(e.code, SM_EXIT_UNSUPPORTED);
+	assert_string_equal(e.msg, "KVM_SEV_LAUNCH_FINISH failed: "
+				   "Inappropriate ioctl for device; KVM on "
+				   "this host has no SEV support");
+	sm_fw_close(fw);
+}
+
 static void test_vm_fd_of_other_backend(void **state)
 {
 	struct sm_fw other = { 0 };
@@ -1277,6 +1614,18 @@ int main(void)
 		cmocka_unit_test_setup(test_decode_memlock, setup),
 		cmocka_unit_test_setup(test_register_region, setup),
 		cmocka_unit_test_setup(test_vm_fd_of_other_backend, setup),
+		cmocka_unit_test_setup(test_launch_start, setup),
+		cmocka_unit_test_setup(test_launch_start_refuses_before_ioctl,
+				       setup),
+		cmocka_unit_test_setup(test_launch_start_names_missing_sev,
+				       setup),
+		cmocka_unit_test_setup(test_launch_update_data, setup),
+		cmocka_unit_test_setup(test_launch_update_vmsa_and_finish,
+				       setup),
+		cmocka_unit_test_setup(test_launch_measure_length_query, setup),
+		cmocka_unit_test_setup(test_launch_secret, setup),
+		cmocka_unit_test_setup(test_launch_without_vm, setup),
+		cmocka_unit_test_setup(test_launch_kvm_without_sev, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

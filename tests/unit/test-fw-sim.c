@@ -2131,6 +2131,176 @@ static void test_launch_measure_es_vector(void **state)
 	free(v1);
 }
 
+/*
+ * The same launch through the firmware seam (sm_fw_launch_*, the ops
+ * table a VMM uses on either backend): sevctl's SEV and SEV-ES blobs,
+ * LAUNCH_MEASURE's length query, the sizes KVM checks, and the state
+ * rules.
+ */
+static void test_launch_through_ops(void **state)
+{
+	static const char want_es[] =
+		"/o0nzDKE5XgtVnUZWPhUea/WZYrTKLExR7KCwuMdbActvpWfXTFk21KMZIAAhQny";
+	static const uint8_t tek[16] = { 0x7e };
+	uint8_t godh[SM_SEV_CERT_LEN], session[SM_SESSION_LEN], nonce[16];
+	uint8_t out[64], table[64], trans[64], back[64], blob[48];
+	uint8_t hdr[SM_PKT_HDR_LEN], iv[16] = { 9 };
+	const uint8_t *vmsas[4];
+	char b64[80];
+	size_t tik_len, ovmf_len, v0_len, v1_len;
+	uint8_t *tik = rd_sevctl("measurement/tik1.bin", &tik_len);
+	uint8_t *ovmf = rd_sevctl(
+		"OVMF.amdsev.fd_trimmed_edk2-ovmf-20220126gitbb1bba3d77-4.el9",
+		&ovmf_len);
+	uint8_t *v0 = rd_sevctl("vmsa0.bin", &v0_len),
+		*v1 = rd_sevctl("vmsa1.bin", &v1_len);
+	struct sm_fw_launch_start a = { .policy = 0x03, .nvcpus = 1 };
+	struct sm_fw_launch_secret sa = { 0 };
+	struct sm_fw_guest_status gs;
+	struct sm_err e = { 0 };
+	struct sm_pkt *p;
+	struct sm_tk tk;
+	struct sm_fw *fw;
+	const char *dir;
+	uint32_t len;
+	int i;
+
+	(void)state;
+	dir = launch_platform("launch-ops-1.40", 1, 40, 40);
+	owner_session(dir, tek, tik, 0x03, godh, session);
+	fw = open_fw(dir);
+	/* no guest yet: every command but LAUNCH_START is INVALID_GUEST */
+	len = sizeof(out);
+	expect_status(sm_fw_launch_measure(fw, out, &len, &e), fw,
+		      SM_FW_INVALID_GUEST);
+	expect_status(sm_fw_launch_finish(fw, &e), fw, SM_FW_INVALID_GUEST);
+	expect_status(sm_fw_launch_update_data(fw, ovmf, 16, &e), fw,
+		      SM_FW_INVALID_GUEST);
+	/* sizes: a GODH or session of another length */
+	a.godh = godh;
+	a.godh_len = sizeof(godh) - 1;
+	a.session = session;
+	a.session_len = sizeof(session);
+	expect_status(sm_fw_launch_start(fw, &a, &e), fw, SM_FW_INVALID_LENGTH);
+	a.godh_len = sizeof(godh);
+	a.session_len = 0x4001;
+	assert_int_equal(sm_fw_launch_start(fw, &a, &e), -1);
+	assert_int_equal(fw->sys_errno, EINVAL);
+	assert_string_equal(e.msg, "LAUNCH_START failed: Invalid argument");
+	a.session_len = sizeof(session);
+	must(sm_fw_launch_start(fw, &a, &e), &e);
+	assert_int_not_equal(a.handle, 0);
+	must(sm_fw_guest_status(fw, &gs, &e), &e);
+	assert_int_equal(gs.handle, a.handle);
+	assert_int_equal(gs.state, SM_GUEST_LUPDATE);
+	expect_status(sm_fw_launch_start(fw, &a, &e), fw,
+		      SM_FW_INVALID_GUEST_STATE);
+	/* a plain SEV guest has no VMSA; no VMSAs at all is KVM's EINVAL */
+	vmsas[0] = v0;
+	expect_status(sm_fw_launch_update_vmsa(fw, vmsas, 1, &e), fw,
+		      SM_FW_INVALID_GUEST);
+	assert_int_equal(sm_fw_launch_update_vmsa(fw, NULL, 0, &e), -1);
+	assert_int_equal(fw->sys_errno, EINVAL);
+	must(sm_fw_launch_update_data(fw, ovmf, ovmf_len, &e), &e);
+	/* the length query: no buffer, or one too small, changes nothing */
+	len = 0;
+	expect_status(sm_fw_launch_measure(fw, NULL, &len, &e), fw,
+		      SM_FW_INVALID_LENGTH);
+	assert_int_equal(len, SM_FW_LAUNCH_MEASURE_LEN);
+	assert_string_equal(e.msg, "LAUNCH_MEASURE failed: Input/output "
+				   "error (firmware: INVALID_LENGTH)");
+	len = 47;
+	expect_status(sm_fw_launch_measure(fw, out, &len, &e), fw,
+		      SM_FW_INVALID_LENGTH);
+	assert_int_equal(len, SM_FW_LAUNCH_MEASURE_LEN);
+	must(sm_fw_guest_status(fw, &gs, &e), &e);
+	assert_int_equal(gs.state, SM_GUEST_LUPDATE);
+	/* secret and finish need LSECRET */
+	expect_status(sm_fw_launch_finish(fw, &e), fw,
+		      SM_FW_INVALID_GUEST_STATE);
+	assert_int_equal(
+		sm_base64_decode("wxP6tRHCFrFQWxsuqZA8QA==", nonce, 16), 16);
+	sm_fw_sim_test_mnonce(fw, nonce);
+	len = sizeof(out);
+	must(sm_fw_launch_measure(fw, out, &len, &e), &e);
+	assert_int_equal(len, SM_FW_LAUNCH_MEASURE_LEN);
+	sm_base64_encode(out, SM_FW_LAUNCH_MEASURE_LEN, b64);
+	assert_string_equal(
+		b64,
+		"oMDewIouJSpbpNRHj7Mk3p08H2dPZQdsZMU14qIymBnDE/q1EcIWsVBbGy6pkDxA");
+	expect_status(sm_fw_launch_update_data(fw, ovmf, 16, &e), fw,
+		      SM_FW_INVALID_GUEST_STATE);
+
+	for (i = 0; i < 64; i++)
+		table[i] = (uint8_t)i;
+	memcpy(tk.tek, tek, 16);
+	memcpy(tk.tik, tik, 16);
+	must(sm_pkt_new(&p, &tk, &e), &e);
+	must(sm_pkt_seal_secret(p, out, iv, 0, table, sizeof(table), trans, hdr,
+				&e),
+	     &e);
+	sa.hdr = hdr;
+	sa.hdr_len = sizeof(hdr);
+	sa.guest = back;
+	sa.guest_len = sizeof(back);
+	sa.trans = trans;
+	sa.trans_len = sizeof(trans);
+	/* a header of another size, or a guest buffer unlike the data */
+	sa.hdr_len = sizeof(hdr) - 4;
+	expect_status(sm_fw_launch_secret(fw, &sa, &e), fw,
+		      SM_FW_INVALID_LENGTH);
+	sa.hdr_len = sizeof(hdr);
+	sa.guest_len = 32;
+	expect_status(sm_fw_launch_secret(fw, &sa, &e), fw,
+		      SM_FW_INVALID_LENGTH);
+	sa.guest_len = sizeof(back);
+	sa.guest = NULL;
+	assert_int_equal(sm_fw_launch_secret(fw, &sa, &e), -1);
+	assert_int_equal(fw->sys_errno, EINVAL);
+	sa.guest = back;
+	trans[5] ^= 1;
+	memset(back, 0xaa, sizeof(back));
+	expect_status(sm_fw_launch_secret(fw, &sa, &e), fw,
+		      SM_FW_BAD_MEASUREMENT);
+	for (i = 0; i < 64; i++)
+		assert_int_equal(back[i], 0xaa);
+	trans[5] ^= 1;
+	must(sm_fw_launch_secret(fw, &sa, &e), &e);
+	assert_memory_equal(back, table, sizeof(table));
+	must(sm_fw_launch_finish(fw, &e), &e);
+	must(sm_fw_guest_status(fw, &gs, &e), &e);
+	assert_int_equal(gs.state, SM_GUEST_RUNNING);
+	expect_status(sm_fw_launch_secret(fw, &sa, &e), fw,
+		      SM_FW_INVALID_GUEST_STATE);
+	expect_status(sm_fw_launch_finish(fw, &e), fw,
+		      SM_FW_INVALID_GUEST_STATE);
+	sm_pkt_free(p);
+	sm_fw_close(fw);
+
+	/* SEV-ES: four VMSAs in one call give sevctl's blob */
+	dir = launch_platform("launch-ops-1.49", 1, 49, 6);
+	owner_session(dir, tek, tik, 0x05, godh, session);
+	fw = open_fw(dir);
+	a.policy = 0x05;
+	a.nvcpus = 4;
+	must(sm_fw_launch_start(fw, &a, &e), &e);
+	must(sm_fw_launch_update_data(fw, ovmf, ovmf_len, &e), &e);
+	for (i = 0; i < 4; i++)
+		vmsas[i] = i ? v1 : v0;
+	must(sm_fw_launch_update_vmsa(fw, vmsas, 4, &e), &e);
+	assert_int_equal(sm_base64_decode(want_es, blob, sizeof(blob)), 48);
+	sm_fw_sim_test_mnonce(fw, blob + 32);
+	len = SM_FW_LAUNCH_MEASURE_LEN;
+	must(sm_fw_launch_measure(fw, out, &len, &e), &e);
+	sm_base64_encode(out, SM_FW_LAUNCH_MEASURE_LEN, b64);
+	assert_string_equal(b64, want_es);
+	sm_fw_close(fw);
+	free(tik);
+	free(ovmf);
+	free(v0);
+	free(v1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2162,6 +2332,7 @@ int main(void)
 		cmocka_unit_test(test_recover),
 		cmocka_unit_test(test_launch_measure_vector),
 		cmocka_unit_test(test_launch_measure_es_vector),
+		cmocka_unit_test(test_launch_through_ops),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
