@@ -176,7 +176,9 @@ static int finish_slot(struct sm_mh_host *m, unsigned i, struct sm_err *e)
 	if (!s->busy)
 		return 0;
 	s->busy = 0;
-	if (sm_mh_collect(mbox(m, i), m->timeout_ms, &ret, e))
+	/* one helper: watch it; several: sleep, they need the CPU */
+	if (sm_mh_collect(mbox(m, i), m->timeout_ms, m->n == 1 ? 100 : 0, &ret,
+			  e))
 		return sm_err_prefix(e, "page 0x%" PRIx64 ": %s", s->gpa,
 				     cmd_name(s->cmd));
 	if (ret != SM_MH_OK)

@@ -510,11 +510,14 @@ int sm_mh_core_accept_end(struct sm_mh_core *c, const uint8_t *hdr,
 #define F_SLEEP_GO 0x20
 #define F_SLEEP_DONE 0x24
 /*
- * Before sleeping on the futex, watch the word for this long: a peer
- * that answers within microseconds (a helper sealing a page, a host
- * posting the next) is then met without two system calls and a wakeup.
+ * Before sleeping on the futex a helper watches go for this long: during
+ * a migration the next command comes within microseconds, and on this
+ * machine (itself a VM) every futex system call and wakeup costs more
+ * than a page's sealing (make bench, docs/performance.md).  The host's
+ * watch is its caller's (method-mh: only with one helper; with several,
+ * a spinning host takes the CPU the helpers need).
  */
-#define SPIN_SECONDS 10e-6
+#define HELPER_SPIN_SECONDS 200e-6
 
 static int32_t *word(uint8_t *mb, size_t off)
 {
@@ -537,9 +540,10 @@ static void relax(void)
 }
 
 /* Wait until *w == want, at most until deadline (sm_now seconds). */
-static int fwait(int32_t *w, int32_t *sleeping, int32_t want, double deadline)
+static int fwait(int32_t *w, int32_t *sleeping, int32_t want, double deadline,
+		 double spin)
 {
-	double spin_end = sm_now() + SPIN_SECONDS;
+	double spin_end = sm_now() + spin;
 	unsigned i;
 
 	for (i = 0;; i++) {
@@ -583,10 +587,11 @@ void sm_mh_post(uint8_t *mb, uint64_t cmd, uint64_t gpa)
 	fwake(word(mb, F_GO), word(mb, F_SLEEP_GO));
 }
 
-int sm_mh_collect(uint8_t *mb, int timeout_ms, int32_t *ret, struct sm_err *e)
+int sm_mh_collect(uint8_t *mb, int timeout_ms, int spin_us, int32_t *ret,
+		  struct sm_err *e)
 {
 	if (!fwait(word(mb, F_DONE), word(mb, F_SLEEP_DONE), 1,
-		   sm_now() + timeout_ms / 1000.0)) {
+		   sm_now() + timeout_ms / 1000.0, spin_us * 1e-6)) {
 		/* Withdraw the request if the helper has not taken it. */
 		int32_t one = 1;
 
@@ -605,7 +610,7 @@ int sm_mh_call(uint8_t *mb, uint64_t cmd, uint64_t gpa, int timeout_ms,
 	       int32_t *ret, struct sm_err *e)
 {
 	sm_mh_post(mb, cmd, gpa);
-	return sm_mh_collect(mb, timeout_ms, ret, e);
+	return sm_mh_collect(mb, timeout_ms, 100, ret, e);
 }
 
 int sm_mh_wait(uint8_t *mb, int timeout_ms, uint64_t *cmd, uint64_t *gpa)
@@ -613,7 +618,7 @@ int sm_mh_wait(uint8_t *mb, int timeout_ms, uint64_t *cmd, uint64_t *gpa)
 	int32_t one = 1;
 
 	if (!fwait(word(mb, F_GO), word(mb, F_SLEEP_GO), 1,
-		   sm_now() + timeout_ms / 1000.0))
+		   sm_now() + timeout_ms / 1000.0, HELPER_SPIN_SECONDS))
 		return 0;
 	/* Take the request: the host may have withdrawn it meanwhile. */
 	if (!__atomic_compare_exchange_n(word(mb, F_GO), &one, 0, 0,

@@ -156,7 +156,9 @@ int sm_mh_call(uint8_t *mb, uint64_t cmd, uint64_t gpa, int timeout_ms,
 	       int32_t *ret, struct sm_err *e);
 /* The same in two steps, so a host can keep several helpers busy. */
 void sm_mh_post(uint8_t *mb, uint64_t cmd, uint64_t gpa);
-int sm_mh_collect(uint8_t *mb, int timeout_ms, int32_t *ret, struct sm_err *e);
+/* spin_us: how long to watch done before sleeping on it. */
+int sm_mh_collect(uint8_t *mb, int timeout_ms, int spin_us, int32_t *ret,
+		  struct sm_err *e);
 /*
  * Helper side: wait up to timeout_ms for go; 1 with *cmd and *gpa read
  * (go cleared), 0 on time-out.  Then sm_mh_done(mb, ret).
