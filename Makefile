@@ -222,5 +222,6 @@ clean:
 -include $(LIB_OBJS:.o=.d) $(CMD_SRCS:cmd/%.c=$(BUILD)/cmd/%.d) \
 	$(patsubst %.c,$(BUILD)/%.d,$(wildcard cmd/*/*.c)) \
 	$(FUZZ_LIB_OBJS:.o=.d) \
+	$(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/tests/fuzz/%.d) \
 	$(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
 	$(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%.d)

@@ -97,13 +97,19 @@ static void session(struct sm_ep *ep)
 	rc = sm_ep_hello(ep, h, &e);
 	check(rc, &e, "hello");
 	if (rc == 0) {
-		if (h->nfds < 1 || h->nfds > SM_EP_MAX_FDS || h->nranges < 1 ||
-		    h->nranges > SM_EP_MAX_RANGES)
-			fz_fail("hello: %d fds, %zu ranges", h->nfds,
-				h->nranges);
+		/*
+		 * Without a claim no memory comes (endpoint.h): no fds, and
+		 * every range says so; with one, each range has its fd.
+		 */
+		if (h->nfds < (h->claimed ? 1 : 0) ||
+		    (!h->claimed && h->nfds) || h->nfds > SM_EP_MAX_FDS ||
+		    h->nranges < 1 || h->nranges > SM_EP_MAX_RANGES)
+			fz_fail("hello: %d fds, %zu ranges, claimed %d",
+				h->nfds, h->nranges, h->claimed);
 		for (i = 0; i < h->nranges; i++)
-			if (h->ranges[i].fd_index < 0 ||
-			    h->ranges[i].fd_index >= h->nfds)
+			if (h->claimed ? (h->ranges[i].fd_index < 0 ||
+					  h->ranges[i].fd_index >= h->nfds) :
+					 h->ranges[i].fd_index != -1)
 				fz_fail("hello: range %zu on fd %d of %d", i,
 					h->ranges[i].fd_index, h->nfds);
 		for (i = 0; i < (size_t)h->nfds; i++)

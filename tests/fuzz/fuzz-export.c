@@ -4,7 +4,8 @@
  * (lib/engine/export.c, sevmig-export) sees it.  The replies are the input's
  * frames, served by a scripted VMM on a unix socket (fz_peer_serve in
  * fuzz-common.h); bit 6 of the first frame's ctl byte asks for a dry
- * run.  The target's chain is a simulated host made once at start-up (a
+ * run, bit 5 for --method mh (the guest's migration helpers; else psp:
+ * auto would open a second connection the scripted VMM does not serve).  The target's chain is a simulated host made once at start-up (a
  * verified bundle, so every run reaches the VMM), and the archive goes to
  * a file in a private temporary directory.
  *
@@ -136,6 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.ark = ark;
 	o.output = out;
 	o.dry_run = size && (data[0] & 0x40);
+	o.method = size && (data[0] & 0x20) ? SM_EXPORT_MH : SM_EXPORT_PSP;
 	o.timeout = EP_TIMEOUT;
 	o.sig_fd = -1;
 	if (pthread_create(&th, NULL, fz_peer_serve, &p))
