@@ -1223,7 +1223,9 @@ static int choose_method(struct exp *x, struct sm_err *e)
 	if (x->use_mh && x->o->certs && strcmp(x->o->certs, "-") != 0)
 		exp_warn(
 			x,
-			"--method mh: the target's certificates '%s' are not read (the target's helper proves itself by holding the owner's key)",
+			x->o->method == SM_EXPORT_MH ?
+				"--method mh: the target's certificates '%s' are not read (the target's helper proves itself by holding the owner's key)" :
+				"the guest has a migration helper, so --method auto chose mh: the target's certificates '%s' are not read (--method psp sends through the PSP)",
 			x->o->certs);
 	(void)e;
 	return 0;

@@ -144,6 +144,10 @@ adjacent_private() {
 		--exec "sevmig-import --ack '$T/b.sock'" "$T/a.sock"
 	stderr_has "warning: --method mh: the target's certificates '$T/pb.json' are not read"
 	assert_migrated
+	# left to auto, the same is said as what it is
+	mh_vm c pa "$T/K" --seed 3
+	run -0 --separate-stderr sevmig-export -c "$T/pb.json" --keep-source -o "$T/x" "$T/c.sock"
+	stderr_has "warning: the guest has a migration helper, so --method auto chose mh: the target's certificates '$T/pb.json' are not read (--method psp sends through the PSP)"
 }
 
 @test "mh: a round trip through a real ssh server on 127.0.0.1" {
