@@ -106,6 +106,8 @@ int sv_secret_write(struct sm_sim_vmm *v, const uint8_t *plain, size_t len,
 int sv_secret_read(struct sm_sim_vmm *v, uint8_t *buf, size_t *len,
 		   struct sm_err *e);
 uint32_t sv_secret_table_len(const uint8_t *page);
+int sv_secret_next(const uint8_t *t, uint32_t len, uint32_t *off,
+		   const uint8_t **entry, uint32_t *elen);
 int vmm_launch_measure(void *arg, struct sm_ep_launch_measure *m,
 		       struct sm_err *e);
 int vmm_launch_secret(void *arg, const uint8_t *hdr, size_t hdr_len,

@@ -293,7 +293,9 @@ int vmm_secrets(void *arg, struct sm_ep_secrets *s, struct sm_err *e)
 {
 	struct sm_sim_vmm *v = arg;
 	uint8_t *buf;
-	size_t len, off;
+	const uint8_t *ent;
+	uint32_t off = 20, elen;
+	size_t len;
 	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
@@ -304,22 +306,17 @@ int vmm_secrets(void *arg, struct sm_ep_secrets *s, struct sm_err *e)
 		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
 	if (sv_secret_read(v, buf, &len, e))
 		goto out;
-	/* entries after the 20-byte header: GUID, u32 length (with its
-	 * 20-byte header), data */
-	for (off = 20; len && off + 20 <= len && s->n < SM_EP_SECRETS_MAX;) {
-		uint32_t elen = sm_get_le32(buf + off + 16);
+	while (s->n < SM_EP_SECRETS_MAX &&
+	       sv_secret_next(buf, (uint32_t)len, &off, &ent, &elen)) {
 		struct sm_ep_secret *t = &s->s[s->n];
 
-		if (elen < 20 || elen > len - off)
-			break;
-		guid_text(buf + off, t->guid);
+		guid_text(ent, t->guid);
 		t->size = elen - 20;
-		if (sm_sha256(buf + off + 20, t->size, t->sha256)) {
+		if (sm_sha256(ent + 20, t->size, t->sha256)) {
 			sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
 			goto out;
 		}
 		s->n++;
-		off += elen;
 	}
 	rc = 0;
 out:

@@ -88,7 +88,8 @@ static int guest_page(struct helper *h, int store, uint64_t gpa, uint8_t *page)
 static int find_key(struct helper *h)
 {
 	uint8_t *t = calloc(1, SM_SIM_SECRET_MAX);
-	uint32_t len, off;
+	const uint8_t *ent;
+	uint32_t len, off, elen;
 	int rc = -1;
 
 	if (!t || guest_page(h, 0, SM_SIM_SECRET_GPA, t))
@@ -97,19 +98,14 @@ static int find_key(struct helper *h)
 	for (off = SM_PAGE_SIZE; off < len; off += SM_PAGE_SIZE)
 		if (guest_page(h, 0, SM_SIM_SECRET_GPA + off, t + off))
 			goto out;
-	for (off = 20; len && off + 20 <= len;) {
-		uint32_t elen = sm_get_le32(t + off + 16);
-
-		if (elen < 20 || elen > len - off)
-			break;
-		if (memcmp(t + off, sm_mh_key_guid, 16) == 0 &&
+	off = 20;
+	while (sv_secret_next(t, len, &off, &ent, &elen))
+		if (memcmp(ent, sm_mh_key_guid, 16) == 0 &&
 		    elen == 20 + SM_MH_KEY_LEN) {
-			sm_mh_core_set_key(h->mh->core, t + off + 20);
+			sm_mh_core_set_key(h->mh->core, ent + 20);
 			rc = 0;
 			break;
 		}
-		off += elen;
-	}
 out:
 	if (rc)
 		pr_debug(

@@ -189,6 +189,27 @@ uint32_t sv_secret_table_len(const uint8_t *page)
 	return len;
 }
 
+/*
+ * The table's entries after its 20-byte header: GUID, u32 length (with
+ * its 20-byte header), data.  *off starts at 20; 1 with the entry at
+ * *off (its length in *elen) and *off moved past it, 0 at the end.
+ */
+int sv_secret_next(const uint8_t *t, uint32_t len, uint32_t *off,
+		   const uint8_t **entry, uint32_t *elen)
+{
+	uint32_t n;
+
+	if (!len || *off + 20 > len)
+		return 0;
+	n = sm_get_le32(t + *off + 16);
+	if (n < 20 || n > len - *off)
+		return 0;
+	*entry = t + *off;
+	*elen = n;
+	*off += n;
+	return 1;
+}
+
 /* The RAM file offset of a private page gpa, or -1 with e set. */
 static int secret_page_offset(struct sm_sim_vmm *v, uint64_t gpa, uint64_t *off,
 			      struct sm_err *e)
