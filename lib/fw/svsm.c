@@ -785,8 +785,11 @@ static int open_rec(struct sm_svsm_core *c, unsigned want,
 		rc = SM_SVSM_AUTH; /* nothing after END */
 	else if (!c->active)
 		rc = SM_SVSM_INVALID;
-	else if (sm_svsm_sw_type(v->software_data) != want || v->iv >= c->cap ||
-		 (c->seen[v->iv / 8] & (1u << (v->iv % 8))))
+	else if (sm_svsm_sw_type(v->software_data) != want)
+		rc = SM_SVSM_AUTH;
+	else if (want != SM_SVSM_REC_END && /* END's seq: accept_end's */
+		 (v->iv >= c->cap ||
+		  (c->seen[v->iv / 8] & (1u << (v->iv % 8)))))
 		rc = SM_SVSM_AUTH;
 	memcpy(kt, c->kt, sizeof(kt));
 	aad_of(entry, c->sid, v->iv, aad);

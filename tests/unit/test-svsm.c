@@ -1066,6 +1066,54 @@ static void test_threads(void **unused)
 	pair_free(p);
 }
 
+/*
+ * A session that fills every seq a core allows (npages pages, every vCPU,
+ * SM_SVSM_STATE_MAX chunks): END's seq is then the capacity itself.
+ */
+static void test_full_session(void **unused)
+{
+	struct pair *p = calloc(1, sizeof(*p));
+	struct rec r, end;
+	uint8_t plain[4096];
+	uint32_t i;
+
+	(void)unused;
+	assert_non_null(p);
+	vcek_new(&p->v);
+	assert_int_equal(sm_svsm_core_new(SM_SVSM_TARGET, 1, 1, &p->t), 0);
+	assert_int_equal(sm_svsm_core_new(SM_SVSM_SOURCE, 1, 1, &p->s), 0);
+	target_of(p);
+	assert_int_equal(sm_svsm_core_start_source(p->s, &p->tg, S_ID, NULL,
+						   p->start),
+			 SM_SVSM_OK);
+	assert_int_equal(sm_svsm_core_start_target(p->t, T_ID, p->start,
+						   sizeof(p->start)),
+			 SM_SVSM_OK);
+	memset(plain, 0, sizeof(plain));
+	page(p->s, 0, 1, 0, &r);
+	assert_int_equal(open_page(p->t, 0, &r), SM_SVSM_OK);
+	assert_int_equal(sm_svsm_core_seal_page(p->s, 0x1000, plain, 1, 0, r.e,
+						r.ct),
+			 SM_SVSM_INVALID); /* npages 1 */
+	vmsa(p->s, 0, &r);
+	assert_int_equal(open_vmsa(p->t, 0, &r), SM_SVSM_OK);
+	for (i = 0; i < SM_SVSM_STATE_MAX; i++) {
+		assert_int_equal(sm_svsm_core_seal_state(p->s, i,
+							 SM_SVSM_STATE_MAX,
+							 plain, r.e, r.ct),
+				 SM_SVSM_OK);
+		assert_int_equal(sm_svsm_core_open_state(p->t, i, r.e, r.ct,
+							 plain, NULL),
+				 SM_SVSM_OK);
+	}
+	assert_int_equal(sm_svsm_core_seal_end(p->s, end.e, end.ct),
+			 SM_SVSM_OK);
+	assert_int_equal(sm_get_le64(end.e + 8), 2 + SM_SVSM_STATE_MAX);
+	assert_int_equal(sm_svsm_core_accept_end(p->t, end.e, end.ct),
+			 SM_SVSM_OK);
+	pair_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1080,6 +1128,7 @@ int main(void)
 		cmocka_unit_test(test_source_reset),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_full_session),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
