@@ -88,6 +88,9 @@ static inline const EVP_MD *algo_md(uint32_t a)
 
 /* Defined in sev-cert.c, amd-cert.c and keys.c, used across them. */
 EVP_PKEY *smc_sev_pubkey(const struct sm_sev_cert *c, struct sm_err *e);
+/* An uncompressed P-384 point (0x04 || x || y) as a public key. */
+EVP_PKEY *smc_p384_pubkey(const uint8_t pt[1 + 2 * P384_LEN], const char *what,
+			  struct sm_err *e);
 EVP_PKEY *smc_rsa_pubkey(const uint8_t *n_le, size_t n_len, const uint8_t *e_le,
 			 size_t e_len, struct sm_err *e);
 int smc_pss_setup(EVP_PKEY_CTX *pctx, const EVP_MD *md);

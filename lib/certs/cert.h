@@ -286,6 +286,11 @@ int sm_key_matches_sev_cert(const struct sm_key *k,
  */
 int sm_key_ecdh(const struct sm_key *k, const struct sm_sev_cert *peer,
 		uint8_t z[48], struct sm_err *e);
+/* The same with a peer's uncompressed point (0x04 || x || y, 97 bytes). */
+int sm_key_ecdh_point(const struct sm_key *k, const uint8_t peer[97],
+		      uint8_t z[48], struct sm_err *e);
+/* k's (EC) public key as an uncompressed point, 0x04 || x || y. */
+int sm_key_ec_point(const struct sm_key *k, uint8_t out[97], struct sm_err *e);
 
 /*
  * The PDH sanity check SEND_START and RECEIVE_START apply (version 1,

@@ -335,19 +335,14 @@ int sm_key_matches_sev_cert(const struct sm_key *k, const struct sm_sev_cert *c)
 	return eq;
 }
 
-int sm_key_ecdh(const struct sm_key *k, const struct sm_sev_cert *peer,
-		uint8_t z[48], struct sm_err *e)
+/* ECDH of k with pub (freed here): z, the 48-byte x coordinate. */
+static int ecdh_with(const struct sm_key *k, EVP_PKEY *pub, uint8_t z[48],
+		     struct sm_err *e)
 {
 	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *pub;
 	size_t len = 48;
 	int ok = 0;
 
-	if (!k->is_ec)
-		return sm_err_set(e, SM_EXIT_FAILURE, "ECDH needs an EC key");
-	pub = smc_sev_pubkey(peer, e);
-	if (!pub)
-		return -1;
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
 	if (ctx && EVP_PKEY_derive_init(ctx) == 1 &&
 	    EVP_PKEY_derive_set_peer(ctx, pub) == 1 &&
@@ -359,6 +354,51 @@ int sm_key_ecdh(const struct sm_key *k, const struct sm_sev_cert *peer,
 		sm_wipe(z, 48);
 		return sm_err_ossl(e, SM_EXIT_FAILURE, "ECDH failed");
 	}
+	return 0;
+}
+
+int sm_key_ecdh(const struct sm_key *k, const struct sm_sev_cert *peer,
+		uint8_t z[48], struct sm_err *e)
+{
+	EVP_PKEY *pub;
+
+	if (!k->is_ec)
+		return sm_err_set(e, SM_EXIT_FAILURE, "ECDH needs an EC key");
+	pub = smc_sev_pubkey(peer, e);
+	if (!pub)
+		return -1;
+	return ecdh_with(k, pub, z, e);
+}
+
+int sm_key_ecdh_point(const struct sm_key *k, const uint8_t peer[97],
+		      uint8_t z[48], struct sm_err *e)
+{
+	EVP_PKEY *pub;
+
+	if (!k->is_ec)
+		return sm_err_set(e, SM_EXIT_FAILURE, "ECDH needs an EC key");
+	pub = smc_p384_pubkey(peer, "the peer's", e);
+	if (!pub)
+		return -1;
+	return ecdh_with(k, pub, z, e);
+}
+
+int sm_key_ec_point(const struct sm_key *k, uint8_t out[97], struct sm_err *e)
+{
+	BIGNUM *x = NULL, *y = NULL;
+	int ok;
+
+	ok = k->is_ec &&
+	     EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_EC_PUB_X, &x) &&
+	     EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &y) &&
+	     BN_bn2binpad(x, out + 1, 48) == 48 &&
+	     BN_bn2binpad(y, out + 49, 48) == 48;
+	BN_free(x);
+	BN_free(y);
+	if (!ok)
+		return sm_err_ossl(e, SM_EXIT_FAILURE,
+				   "cannot read an EC key's public point");
+	out[0] = 0x04;
 	return 0;
 }
 

@@ -140,38 +140,47 @@ static int parse_slot(const uint8_t *raw, int i, struct sm_err *e)
 }
 
 /*
- * The P-384 public key in a SEV certificate's raw bytes as an EVP_PKEY.
- * The import refuses a coordinate of p or more and a point off the
- * curve; the point at infinity has no affine encoding (0, 0 is not on
- * P-384), so it is refused too.
+ * An uncompressed P-384 point (0x04 || x || y, big-endian) as an
+ * EVP_PKEY.  The import refuses a coordinate of p or more and a point off
+ * the curve; the point at infinity has no affine encoding (0, 0 is not on
+ * P-384), so it is refused too.  NULL with e set (SM_EXIT_VERIFY, what
+ * names the key).
  */
-static EVP_PKEY *sev_raw_pubkey(const uint8_t *raw, uint32_t usage,
-				struct sm_err *e)
+EVP_PKEY *smc_p384_pubkey(const uint8_t pt[1 + 2 * P384_LEN], const char *what,
+			  struct sm_err *e)
 {
 	char group[] = SN_secp384r1;
-	uint8_t pt[1 + 2 * P384_LEN];
 	OSSL_PARAM params[3];
 	EVP_PKEY_CTX *ctx;
 	EVP_PKEY *pkey = NULL;
 
-	pt[0] = 0x04; /* uncompressed point */
-	reverse(pt + 1, raw + SEV_QX, P384_LEN);
-	reverse(pt + 1 + P384_LEN, raw + SEV_QY, P384_LEN);
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
 						     group, 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-						      pt, sizeof(pt));
+						      (void *)(uintptr_t)pt,
+						      1 + 2 * P384_LEN);
 	params[2] = OSSL_PARAM_construct_end();
 	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+	if (pt[0] != 0x04 || !ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
 	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
 		sm_err_ossl(e, SM_EXIT_VERIFY,
-			    "%s public key is not a valid P-384 point",
-			    sm_usage_name(usage));
+			    "%s public key is not a valid P-384 point", what);
 		pkey = NULL;
 	}
 	EVP_PKEY_CTX_free(ctx);
 	return pkey;
+}
+
+/* The P-384 public key in a SEV certificate's raw bytes as an EVP_PKEY. */
+static EVP_PKEY *sev_raw_pubkey(const uint8_t *raw, uint32_t usage,
+				struct sm_err *e)
+{
+	uint8_t pt[1 + 2 * P384_LEN];
+
+	pt[0] = 0x04; /* uncompressed point */
+	reverse(pt + 1, raw + SEV_QX, P384_LEN);
+	reverse(pt + 1 + P384_LEN, raw + SEV_QY, P384_LEN);
+	return smc_p384_pubkey(pt, sm_usage_name(usage), e);
 }
 
 /* 1 when the little-endian P-384 coordinate at le is p or more. */

@@ -170,6 +170,13 @@ struct sm_snp_verify_result {
 int sm_snp_verify(const struct sm_snp_report *r,
 		  const struct sm_snp_verify_opts *o,
 		  struct sm_snp_verify_result *res, struct sm_err *e);
+/*
+ * Only the report's signature (ECDSA P-384/SHA-384 over 0x000-0x29f) by
+ * the key of a certificate given as DER (a VCEK), no chain: what the
+ * SVSM core checks itself.  0, or -1 with SM_EXIT_VERIFY saying why.
+ */
+int sm_snp_verify_signature(const struct sm_snp_report *r, const uint8_t *der,
+			    size_t len, struct sm_err *e);
 
 /*
  * What fetch vcek: checks before it keeps a KDS answer: a cert_chain (PEM,

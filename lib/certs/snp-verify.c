@@ -924,3 +924,22 @@ int sm_snp_der_to_pem(const uint8_t *der, size_t len, char **pem,
 				  "cannot write the VCEK as PEM");
 	return 0;
 }
+
+int sm_snp_verify_signature(const struct sm_snp_report *r, const uint8_t *der,
+			    size_t len, struct sm_err *e)
+{
+	X509 *x = der_cert(der, len);
+	char why[256];
+	int ok;
+
+	if (!x) {
+		sm_ossl_clear_errors();
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "the VCEK is not a DER certificate");
+	}
+	ok = report_signed(r, x, "VCEK", why, sizeof(why));
+	X509_free(x);
+	if (!ok)
+		return sm_err_set(e, SM_EXIT_VERIFY, "%s", why);
+	return 0;
+}

@@ -3,14 +3,12 @@
  * The guest-assisted migration helper's logic and its mailbox (mh.h):
  * the envelope, the session key, the rules a target helper enforces
  * (gpa, seq, session, tag, END), and the go/done handshake.  OpenSSL 3
- * EVP for AES-256-GCM, HKDF and SHA-256.
+ * EVP (through fw/pagecrypt.h) for AES-256-GCM, HKDF and SHA-256.
  */
 #include "fw/mh.h"
 
 #include <errno.h>
 #include <linux/futex.h>
-#include <openssl/evp.h>
-#include <openssl/kdf.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -22,6 +20,7 @@
 #include "base/bytes.h"
 #include "base/ossl.h"
 #include "base/util.h"
+#include "fw/pagecrypt.h"
 
 /* d6bf1556-0082-48ae-a8bc-e16a13d76f44, the first three fields LE */
 const uint8_t sm_mh_key_guid[16] = { 0x56, 0x15, 0xbf, 0xd6, 0x82, 0x00,
@@ -123,19 +122,10 @@ static int derive(const uint8_t key[SM_MH_KEY_LEN],
 		  const uint8_t sid[SM_MH_SID_LEN], uint8_t ks[SM_MH_KEY_LEN])
 {
 	static const char info[] = "sevmig-mh-v1";
-	EVP_PKEY_CTX *p = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
-	size_t len = SM_MH_KEY_LEN;
-	int ok;
 
-	ok = p && EVP_PKEY_derive_init(p) > 0 &&
-	     EVP_PKEY_CTX_set_hkdf_md(p, EVP_sha256()) > 0 &&
-	     EVP_PKEY_CTX_set1_hkdf_salt(p, sid, SM_MH_SID_LEN) > 0 &&
-	     EVP_PKEY_CTX_set1_hkdf_key(p, key, SM_MH_KEY_LEN) > 0 &&
-	     EVP_PKEY_CTX_add1_hkdf_info(p, (const unsigned char *)info,
-					 sizeof(info) - 1) > 0 &&
-	     EVP_PKEY_derive(p, ks, &len) > 0 && len == SM_MH_KEY_LEN;
-	EVP_PKEY_CTX_free(p);
-	return ok ? 0 : -1;
+	return sm_pc_hkdf(SM_PC_SHA256, key, SM_MH_KEY_LEN, sid, SM_MH_SID_LEN,
+			  (const uint8_t *)info, sizeof(info) - 1, ks,
+			  SM_MH_KEY_LEN);
 }
 
 static void forget(struct sm_mh_core *c)
@@ -205,93 +195,6 @@ int sm_mh_core_active(const struct sm_mh_core *c)
 	return __atomic_load_n(&c->active, __ATOMIC_ACQUIRE);
 }
 
-/*
- * Each thread keeps its two GCM contexts keyed for the last session key
- * it used, so a page costs an IV, not a key schedule and an allocation.
- * The cached key is wiped when the thread ends or the key changes.
- */
-struct gcm_cache {
-	EVP_CIPHER_CTX *x[2]; /* open, seal */
-	uint8_t key[2][SM_MH_KEY_LEN];
-	int keyed[2];
-};
-
-static pthread_key_t cache_key;
-static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
-
-static void cache_free(void *p)
-{
-	struct gcm_cache *c = p;
-
-	EVP_CIPHER_CTX_free(c->x[0]);
-	EVP_CIPHER_CTX_free(c->x[1]);
-	sm_wipe(c, sizeof(*c));
-	free(c);
-}
-
-static void cache_init(void)
-{
-	(void)pthread_key_create(&cache_key, cache_free);
-}
-
-static EVP_CIPHER_CTX *keyed_ctx(int enc, const uint8_t ks[SM_MH_KEY_LEN],
-				 const uint8_t iv[12])
-{
-	struct gcm_cache *c;
-
-	if (pthread_once(&cache_once, cache_init))
-		return NULL;
-	c = pthread_getspecific(cache_key);
-	if (!c) {
-		c = calloc(1, sizeof(*c));
-		if (!c)
-			return NULL;
-		c->x[0] = EVP_CIPHER_CTX_new();
-		c->x[1] = EVP_CIPHER_CTX_new();
-		if (!c->x[0] || !c->x[1] || pthread_setspecific(cache_key, c)) {
-			cache_free(c);
-			return NULL;
-		}
-	}
-	if (c->keyed[enc] && memcmp(c->key[enc], ks, SM_MH_KEY_LEN) == 0)
-		return EVP_CipherInit_ex(c->x[enc], NULL, NULL, NULL, iv,
-					 enc) == 1 ?
-			       c->x[enc] :
-			       NULL;
-	c->keyed[enc] = 0;
-	if (EVP_CipherInit_ex(c->x[enc], EVP_aes_256_gcm(), NULL, ks, iv,
-			      enc) != 1)
-		return NULL;
-	memcpy(c->key[enc], ks, SM_MH_KEY_LEN);
-	c->keyed[enc] = 1;
-	return c->x[enc];
-}
-
-/* AES-256-GCM of one 4 KiB page; enc 1 seals (tag out), 0 opens. */
-static int gcm(int enc, const uint8_t ks[SM_MH_KEY_LEN], const uint8_t iv[12],
-	       const uint8_t aad[SM_MH_AAD_LEN], const uint8_t *in,
-	       uint8_t *out, uint8_t tag[16])
-{
-	EVP_CIPHER_CTX *x = keyed_ctx(enc, ks, iv);
-	int n = 0, ok;
-
-	ok = x && EVP_CipherUpdate(x, NULL, &n, aad, SM_MH_AAD_LEN) &&
-	     EVP_CipherUpdate(x, out, &n, in, 4096) && n == 4096;
-	if (ok && !enc)
-		ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, 16, tag);
-	if (ok)
-		ok = EVP_CipherFinal_ex(x, out + n, &n) > 0;
-	if (ok && enc)
-		ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, 16, tag);
-	return ok ? 0 : -1;
-}
-
-static void iv_for(uint64_t seq, uint8_t iv[12])
-{
-	sm_put_le64(iv, seq);
-	memset(iv + 8, 0, 4);
-}
-
 /* Seal plain as record (gpa, seq) under the session; hdr: len, envelope. */
 static int seal(const uint8_t ks[SM_MH_KEY_LEN],
 		const uint8_t sid[SM_MH_SID_LEN], uint64_t gpa, uint64_t seq,
@@ -301,10 +204,10 @@ static int seal(const uint8_t ks[SM_MH_KEY_LEN],
 	uint8_t *env = hdr + 4;
 
 	memcpy(v.sid, sid, SM_MH_SID_LEN);
-	iv_for(seq, v.iv);
+	sm_pc_iv(seq, v.iv);
 	sm_put_le32(hdr, SM_MH_ENV_LEN);
 	sm_mh_env_encode(&v, env);
-	if (gcm(1, ks, v.iv, env, plain, out, v.tag))
+	if (sm_pc_gcm_page(1, ks, v.iv, env, SM_MH_AAD_LEN, plain, out, v.tag))
 		return SM_MH_INVALID;
 	memcpy(env + 0x34, v.tag, sizeof(v.tag));
 	return SM_MH_OK;
@@ -397,7 +300,7 @@ static int open_rec(struct sm_mh_core *c, const uint8_t *hdr, size_t hdr_len,
 	sm_mh_env_decode(hdr + 4, v);
 	if (v->version != 1 || v->alg != 1 || v->flags || v->reserved)
 		return SM_MH_INVALID;
-	iv_for(v->seq, iv);
+	sm_pc_iv(v->seq, iv);
 	if (memcmp(iv, v->iv, sizeof(iv)) != 0)
 		return SM_MH_AUTH;
 	pthread_mutex_lock(&c->lock);
@@ -420,7 +323,8 @@ static int open_rec(struct sm_mh_core *c, const uint8_t *hdr, size_t hdr_len,
 	pthread_mutex_unlock(&c->lock);
 	if (rc != SM_MH_OK)
 		return rc;
-	if (gcm(0, ks, v->iv, hdr + 4, in, plain, v->tag))
+	if (sm_pc_gcm_page(0, ks, v->iv, hdr + 4, SM_MH_AAD_LEN, in, plain,
+			   v->tag))
 		rc = SM_MH_AUTH;
 	if (rc == SM_MH_OK && !have) {
 		pthread_mutex_lock(&c->lock);
