@@ -140,6 +140,15 @@ static const char *where(const struct sm_export_opts *o,
 {
 	if (o->keep_source)
 		snprintf(buf, len, "source %s (snapshot)", res->source_state);
+	else if (o->exec && res->target_state &&
+		 !strcmp(res->target_state, "paused"))
+		snprintf(
+			buf, len,
+			"source %s, target paused (the importer's --no-resume)",
+			res->source_state);
+	else if (o->exec && res->target_state)
+		snprintf(buf, len, "source %s, target running",
+			 res->source_state);
 	else if (o->exec)
 		snprintf(buf, len, "source %s, target committed",
 			 res->source_state);

@@ -1073,6 +1073,32 @@ static int send_commit(struct exp *x, struct sm_err *e)
 	return 0;
 }
 
+/*
+ * After "commit" an importer that exited 0 says, last on its standard
+ * output, "running" or "paused" (--no-resume): what the closing line
+ * tells.  It has exited, so what it wrote waits in the pipe; an importer
+ * that says nothing (an older one) leaves target_state NULL.
+ */
+static void target_after_commit(struct exp *x)
+{
+	struct pollfd p = { .fd = x->ack_fd, .events = POLLIN };
+	char buf[32];
+	size_t have = 0;
+	ssize_t n;
+
+	while (have < sizeof(buf) - 1 && poll(&p, 1, 0) == 1) {
+		n = read(x->ack_fd, buf + have, sizeof(buf) - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	buf[have] = '\0';
+	if (!strcmp(buf, "running\n"))
+		x->res->target_state = "running";
+	else if (!strcmp(buf, "paused\n"))
+		x->res->target_state = "paused";
+}
+
 static int two_way_end(struct exp *x, struct sm_err *e)
 {
 	char msg[200] = "";
@@ -1109,6 +1135,7 @@ static int two_way_end(struct exp *x, struct sm_err *e)
 			"the source was released and \"commit\" sent, but the importer %s; check the target",
 			d);
 	}
+	target_after_commit(x);
 	return 0;
 }
 

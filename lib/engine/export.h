@@ -88,6 +88,11 @@ struct sm_export_opts {
 struct sm_export_result {
 	enum sm_export_state state; /* the furthest state reached */
 	const char *source_state; /* "released", "running", "paused", ... */
+	/*
+	 * Two-way, what the importer said after "commit": "running" or
+	 * "paused" (its --no-resume); NULL when it did not say.
+	 */
+	const char *target_state;
 	struct sm_report report;
 	struct sm_layout layout;
 	size_t nshared; /* shared regions */

@@ -1292,6 +1292,15 @@ static int complete(struct imp *x, struct sm_err *e)
 				x->o->vm, x->o->vm);
 		x->res->target_state = "running";
 	}
+	/*
+	 * Two-way, the exporter's closing line says where the guest is:
+	 * tell it, last on the answer channel (it may be gone: no matter).
+	 */
+	if (x->o->ack) {
+		const char *said = x->o->no_resume ? "paused\n" : "running\n";
+
+		(void)sm_write_full(x->o->ack_fd, said, strlen(said));
+	}
 	x->state = SM_IMP_DONE;
 	return 0;
 }
