@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 	 * Two-way (--ack) the exporter's closing line says where the guest
 	 * is, on the same terminal: this one only when asked (-v).
 	 */
-	if (rc == 0 && !o.check && (!o.ack || co.com.verbose))
+	if (rc == 0 && !o.check && !res->probed && (!o.ack || co.com.verbose))
 		sm_cli_closing_line(&res->report, where(&o, res));
 	rc = sm_cli_finish_report(co.report, &res->report, rc);
 	free(res);

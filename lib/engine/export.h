@@ -97,6 +97,10 @@ struct sm_export_result {
 	struct sm_layout layout;
 	size_t nshared; /* shared regions */
 	unsigned mh_helpers; /* the guest's migration helpers (dry run) */
+	int planned; /* dry run: the source was looked at, the plan is real */
+	/* Dry run with exec: the target, as its importer described it. */
+	struct sm_target_check checks[SM_TARGET_MAX_CHECKS];
+	size_t nchecks;
 	char warn_buf[SM_EXPORT_MAX_WARNINGS][256];
 	const char *warnings[SM_EXPORT_MAX_WARNINGS + 1];
 	size_t nwarnings;
