@@ -327,6 +327,11 @@ static int op_hello(struct sm_eps *s, struct conn *c, struct call *k,
 	set(k, "migration_ready", json_boolean(h->migration_ready));
 	if (h->mh_helpers)
 		set(k, "mh_helpers", json_integer(h->mh_helpers));
+	if (h->svsm_mailboxes) {
+		set(k, "svsm_mailboxes", json_integer(h->svsm_mailboxes));
+		set(k, "snp_policy",
+		    json_integer((json_int_t)(h->snp_policy & INT64_MAX)));
+	}
 	if (h->ram_zeroed)
 		set(k, "ram_zeroed", json_true());
 	set(k, "mem_size", json_integer((json_int_t)h->mem_size));
@@ -780,6 +785,74 @@ static int op_secrets(struct sm_eps *s, struct conn *c, struct call *k,
 	return 0;
 }
 
+static int op_snp_report(struct sm_eps *s, struct conn *c, struct call *k,
+			 struct sm_err *e)
+{
+	const char *hex =
+		json_string_value(json_object_get(k->req, "report_data"));
+	uint8_t rd[64], *r = malloc(SM_EP_SNP_REPORT_LEN);
+	char *b;
+	int rc = -1;
+
+	(void)c;
+	if (!r)
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	memset(rd, 0, sizeof(rd));
+	if (hex && (strlen(hex) != 128 || sm_hex_decode(hex, rd, 64) != 64)) {
+		rc = fail(k, "malformed", e,
+			  "'report_data' must be 64 bytes in hexadecimal");
+		goto out;
+	}
+	if (s->ops->snp_report(s->vmm, rd, r, e))
+		goto out;
+	b = malloc(sm_base64_len(SM_EP_SNP_REPORT_LEN) + 1);
+	if (!b) {
+		rc = sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+		goto out;
+	}
+	sm_base64_encode(r, SM_EP_SNP_REPORT_LEN, b);
+	set(k, "report", json_string(b));
+	free(b);
+	rc = 0;
+out:
+	free(r);
+	return rc;
+}
+
+static void set_b64(struct call *k, const char *key, const uint8_t *buf,
+		    size_t len)
+{
+	char *b = malloc(sm_base64_len(len) + 1);
+
+	if (b) {
+		sm_base64_encode(buf, len, b);
+		set(k, key, json_string(b));
+	}
+	free(b);
+}
+
+static int op_snp_target(struct sm_eps *s, struct conn *c, struct call *k,
+			 struct sm_err *e)
+{
+	struct sm_ep_snp_target *t = calloc(1, sizeof(*t));
+
+	(void)c;
+	if (!t)
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	if (s->ops->snp_target(s->vmm, t, e)) {
+		free(t);
+		return -1;
+	}
+	set_b64(k, "report", t->report, sizeof(t->report));
+	set_b64(k, "public_key", t->pub, sizeof(t->pub));
+	set_b64(k, "nonce", t->nonce, sizeof(t->nonce));
+	set_b64(k, "vcek", t->vcek, t->vcek_len);
+	t->chain[sizeof(t->chain) - 1] = '\0';
+	set(k, "cert_chain", json_string(t->chain));
+	free(t);
+	return 0;
+}
+
 static int op_quit(struct sm_eps *s, struct conn *c, struct call *k,
 		   struct sm_err *e)
 {
@@ -837,6 +910,8 @@ static const struct op {
 	{ "launch-secret", op_launch_secret, 0, 0, 1, CB(launch_secret) },
 	{ "launch-finish", op_launch_finish, 0, 0, 1, CB(launch_finish) },
 	{ "secrets", op_secrets, 0, 0, 0, CB(secrets) },
+	{ "snp-report", op_snp_report, 0, 1, 0, CB(snp_report) },
+	{ "snp-target", op_snp_target, 0, 1, 0, CB(snp_target) },
 	{ "quit", op_quit, 0, 0, 0, CB(quit) },
 };
 

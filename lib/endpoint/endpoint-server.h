@@ -120,6 +120,12 @@ struct sm_eps_ops {
 			     struct sm_err *e);
 	int (*launch_finish)(void *vmm, struct sm_err *e);
 	int (*secrets)(void *vmm, struct sm_ep_secrets *s, struct sm_err *e);
+	/* Optional: an SNP guest's SVSM (sevmig-sim, endpoint.h). */
+	int (*snp_report)(void *vmm, const uint8_t report_data[64],
+			  uint8_t report[SM_EP_SNP_REPORT_LEN],
+			  struct sm_err *e);
+	int (*snp_target)(void *vmm, struct sm_ep_snp_target *t,
+			  struct sm_err *e);
 	/* quit: may refuse; on success the server stops after replying. */
 	int (*quit)(void *vmm, struct sm_err *e);
 };

@@ -495,6 +495,16 @@ static int hello(struct sm_ep *ep, struct sm_ep_hello *h, int claim,
 		}
 		h->mh_helpers = (unsigned)v;
 	}
+	if (json_object_get(rep, "svsm_mailboxes")) {
+		if (get_u64(rep, "hello", "svsm_mailboxes", &v, e) ||
+		    get_u64(rep, "hello", "snp_policy", &h->snp_policy, e))
+			goto err;
+		if (v == 0 || v > 64) {
+			bad_field("hello", "svsm_mailboxes", e);
+			goto err;
+		}
+		h->svsm_mailboxes = (unsigned)v;
+	}
 	if (json_object_get(rep, "platform_dir") &&
 	    get_str(rep, "hello", "platform_dir", h->platform_dir,
 		    sizeof(h->platform_dir), e))
@@ -991,6 +1001,62 @@ int sm_ep_secrets(struct sm_ep *ep, struct sm_ep_secrets *s, struct sm_err *e)
 		t->size = (uint32_t)size;
 		s->n = i + 1;
 	}
+	rc = 0;
+out:
+	json_decref(rep);
+	return rc ? broken(ep) : 0;
+}
+
+int sm_ep_snp_report(struct sm_ep *ep, const uint8_t report_data[64],
+		     uint8_t report[SM_EP_SNP_REPORT_LEN], struct sm_err *e)
+{
+	static const char op[] = "snp-report";
+	char hex[129];
+	json_t *req, *rep;
+	int rc;
+
+	sm_hex_encode(report_data, 64, hex);
+	req = json_pack("{s:s}", "report_data", hex);
+	if (!req)
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	if (call(ep, op, req, NULL, 0, &rep, NULL, NULL, 0, 0, e))
+		return -1;
+	rc = get_b64(rep, op, "report", report, SM_EP_SNP_REPORT_LEN, e);
+	json_decref(rep);
+	return rc ? broken(ep) : 0;
+}
+
+int sm_ep_snp_target(struct sm_ep *ep, struct sm_ep_snp_target *t,
+		     struct sm_err *e)
+{
+	static const char op[] = "snp-target";
+	const char *b, *chain;
+	json_t *rep;
+	ssize_t n;
+	int rc = -1;
+
+	memset(t, 0, sizeof(*t));
+	if (call(ep, op, NULL, NULL, 0, &rep, NULL, NULL, 0, 0, e))
+		return -1;
+	if (get_b64(rep, op, "report", t->report, sizeof(t->report), e) ||
+	    get_b64(rep, op, "public_key", t->pub, sizeof(t->pub), e) ||
+	    get_b64(rep, op, "nonce", t->nonce, sizeof(t->nonce), e))
+		goto out;
+	b = json_string_value(json_object_get(rep, "vcek"));
+	chain = json_string_value(json_object_get(rep, "cert_chain"));
+	n = b && strlen(b) <= sm_base64_len(sizeof(t->vcek)) ?
+		    sm_base64_decode(b, t->vcek, sizeof(t->vcek)) :
+		    -1;
+	if (n <= 0) {
+		bad_field(op, "vcek", e);
+		goto out;
+	}
+	t->vcek_len = (size_t)n;
+	if (!chain || strlen(chain) >= sizeof(t->chain)) {
+		bad_field(op, "cert_chain", e);
+		goto out;
+	}
+	memcpy(t->chain, chain, strlen(chain) + 1);
 	rc = 0;
 out:
 	json_decref(rep);

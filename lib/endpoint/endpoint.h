@@ -65,6 +65,13 @@ struct sm_ep_hello {
 	 */
 	unsigned mh_helpers;
 	/*
+	 * An SEV-SNP guest with an SVSM (0: not one): the SVSM serves this
+	 * many mailboxes at SM_SVSM_MAILBOX_GPA (fw/svsm.h); snp_policy is
+	 * its 64-bit SNP guest policy.
+	 */
+	unsigned svsm_mailboxes;
+	uint64_t snp_policy;
+	/*
 	 * Incoming: the guest memory holds zeros only (nothing was written
 	 * since it was cleared), so an importer need not touch the pages of
 	 * zero records; optional, absent: not known.
@@ -252,6 +259,33 @@ int sm_ep_launch_secret(struct sm_ep *ep, const uint8_t *hdr, size_t hdr_len,
 int sm_ep_launch_finish(struct sm_ep *ep, struct sm_err *e);
 int sm_ep_secrets(struct sm_ep *ep, struct sm_ep_secrets *s, struct sm_err *e);
 int sm_ep_quit(struct sm_ep *ep, struct sm_err *e);
+
+/*
+ * An SEV-SNP guest with an SVSM (sevmig-sim run --snp; docs/sevmig-snp.7).
+ * snp-report: the guest's SVSM asks the PSP for an attestation report
+ * (0x4A0 bytes, signed by the host's VCEK) whose REPORT_DATA is
+ * report_data.  snp-target: an incoming SNP guest's migration data, its
+ * SVSM's ephemeral P-384 public key (0x04 || x || y), the nonce, and the
+ * report whose REPORT_DATA binds them, with the host's VCEK (DER) and
+ * its chain (PEM, ASK then ARK).  Both are read-only (no claim).
+ */
+#define SM_EP_SNP_REPORT_LEN 0x4a0u
+#define SM_EP_SNP_PUB_LEN 97u
+#define SM_EP_SNP_NONCE_LEN 32u
+#define SM_EP_SNP_VCEK_MAX 4096u
+#define SM_EP_SNP_CHAIN_MAX 16384u
+struct sm_ep_snp_target {
+	uint8_t report[SM_EP_SNP_REPORT_LEN];
+	uint8_t pub[SM_EP_SNP_PUB_LEN];
+	uint8_t nonce[SM_EP_SNP_NONCE_LEN];
+	uint8_t vcek[SM_EP_SNP_VCEK_MAX];
+	size_t vcek_len;
+	char chain[SM_EP_SNP_CHAIN_MAX]; /* NUL-ended */
+};
+int sm_ep_snp_report(struct sm_ep *ep, const uint8_t report_data[64],
+		     uint8_t report[SM_EP_SNP_REPORT_LEN], struct sm_err *e);
+int sm_ep_snp_target(struct sm_ep *ep, struct sm_ep_snp_target *t,
+		     struct sm_err *e);
 
 /*
  * Raw access for tests and tools: send one request (a JSON object text;
