@@ -172,9 +172,10 @@ int sm_probe_decode(const char *text, size_t len, struct sm_probe *p,
 	int rc = -1;
 
 	memset(p, 0, sizeof(*p));
-	if (sm_json_parse(text, len, "the importer's answer to the probe",
-			  &root, e))
+	if (sm_json_parse(text, len, "probe answer", &root, e)) {
+		e->code = SM_EXIT_IO; /* no answer, rather than a bad one */
 		return -1;
+	}
 	if (json_unpack(root, "{s:s, s?s}", "schema", &schema, "error", &err) ||
 	    strcmp(schema, SM_PROBE_SCHEMA) != 0) {
 		bad_answer(e, "not a sevmig-probe/1 object");
