@@ -68,7 +68,8 @@ static void usage(void)
 	      "                            or into /dev/null (releasing the source)\n"
 	      "     --exec 'CMD ARGS'      pipe into an importer, commit after its \"ready\"\n"
 	      "     --keep-source          give the guest back to the source at the end\n"
-	      "     --dry-run              verify and plan, move nothing\n"
+	      "     --dry-run              verify and plan, move nothing (with --exec,\n"
+	      "                            check the target too)\n"
 	      "     --assume-all-private   export a guest that is not migration-ready\n"
 	      "     --records-per-chunk N  page records per archive entry (default: 256)\n"
 	      "     --digest ALGORITHM     trailer digest: xxh3-128 (default) or sha256\n"
@@ -117,6 +118,14 @@ static void print_plan(const struct sm_export_result *res, int json)
 	       r->es ? ", SEV-ES" : "", r->mem_size >> 20, res->layout.nranges,
 	       res->layout.nranges == 1 ? "" : "s", res->nshared,
 	       res->nshared == 1 ? "" : "s");
+	for (size_t i = 0; i < res->nchecks; i++) {
+		const struct sm_target_check *c = &res->checks[i];
+
+		printf("[%s] target %s: %s\n", c->ok ? " OK " : "FAIL", c->name,
+		       c->found);
+		if (!c->ok)
+			printf("       fix: %s\n", c->fix);
+	}
 	printf("would pause it, take its context, %s and send %" PRIu64
 	       " pages (%" PRIu64 " private, %" PRIu64
 	       " shared, zero or not)%s%s\n",
@@ -140,6 +149,15 @@ static const char *where(const struct sm_export_opts *o,
 {
 	if (o->keep_source)
 		snprintf(buf, len, "source %s (snapshot)", res->source_state);
+	else if (o->exec && res->target_state &&
+		 !strcmp(res->target_state, "paused"))
+		snprintf(
+			buf, len,
+			"source %s, target paused (the importer's --no-resume)",
+			res->source_state);
+	else if (o->exec && res->target_state)
+		snprintf(buf, len, "source %s, target running",
+			 res->source_state);
 	else if (o->exec)
 		snprintf(buf, len, "source %s, target committed",
 			 res->source_state);
@@ -361,8 +379,15 @@ int main(int argc, char **argv)
 	}
 	rc = sm_export(&o, res, &e);
 	sm_cli_progress_end(&pg);
+	if (rc && o.dry_run && res->planned) {
+		/* the plan and its checks on stdout first, then the error */
+		print_plan(res, co.com.json);
+		fflush(stdout);
+		res->planned = 0;
+	}
 	rc = rc ? sm_cli_report(&e) : 0;
-	if (rc == 0 && o.dry_run)
+	/* A dry run that reached the target shows its checks, also failed. */
+	if (o.dry_run && res->planned)
 		print_plan(res, co.com.json);
 	if (rc == 0 && !o.dry_run)
 		sm_cli_closing_line(&res->report,

@@ -43,6 +43,7 @@ static void usage(void)
 	      " -i, --input FILE       read the archive from FILE (default: stdin)\n"
 	      "     --check            validate the archive only, without a VM\n"
 	      "     --ack              answer \"ready\", resume only after \"commit\"\n"
+	      "                        (its closing line only with -v)\n"
 	      "     --no-resume        leave the guest paused at the end\n"
 	      "     --report FILE      write a JSON summary to FILE\n"
 	      "     --progress[=json[:FD]]\n"
@@ -210,7 +211,11 @@ int main(int argc, char **argv)
 	rc = rc ? sm_cli_report(&e) : 0;
 	if (rc == 0 && o.check)
 		print_check(&res->report, co.com.json, co.com.quiet);
-	if (rc == 0 && !o.check)
+	/*
+	 * Two-way (--ack) the exporter's closing line says where the guest
+	 * is, on the same terminal: this one only when asked (-v).
+	 */
+	if (rc == 0 && !o.check && !res->probed && (!o.ack || co.com.verbose))
 		sm_cli_closing_line(&res->report, where(&o, res));
 	rc = sm_cli_finish_report(co.report, &res->report, rc);
 	free(res);

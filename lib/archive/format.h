@@ -24,6 +24,11 @@
 #define SM_ENTRY_SHARED "sevmig/shared-regions.json"
 #define SM_ENTRY_DEVICE_STATE "sevmig/device-state.bin"
 #define SM_ENTRY_TRAILER "sevmig/trailer.json"
+/*
+ * Not a guest: the only entry of a dry run's probe (engine/probe.h), a
+ * request that the importer describe its target and change nothing.
+ */
+#define SM_ENTRY_PROBE "sevmig/probe.json"
 
 /* Page chunks: "sevmig/pages/%08llu", numbered from 0. */
 #define SM_CHUNK_NAME_PREFIX "sevmig/pages/"

@@ -859,6 +859,21 @@ int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 				w, sm_json_text(r->warnings[i]));
 		bad |= set_new(root, "warnings", w);
 	}
+	if (r->checks) {
+		json_t *a = json_array();
+
+		for (i = 0; a && i < r->nchecks; i++) {
+			const struct sm_target_check *c = &r->checks[i];
+
+			bad |= json_array_append_new(
+				a,
+				json_pack("{s:s, s:b, s:o, s:o*}", "name",
+					  c->name, "ok", c->ok, "found",
+					  sm_json_text(c->found), "fix",
+					  c->ok ? NULL : sm_json_text(c->fix)));
+		}
+		bad |= set_new(root, "target_checks", a);
+	}
 	if (bad) {
 		json_decref(root);
 		return sm_err_set(e, SM_EXIT_FAILURE, "cannot build report");

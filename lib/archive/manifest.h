@@ -171,6 +171,20 @@ int sm_trailer_decode(const void *buf, size_t len, struct sm_trailer *t,
 
 /* ---- reports (--report, --dry-run -J, --check -J) ---- */
 
+/*
+ * One check of a dry run against the target (sevmig-export --dry-run
+ * --exec): its name, ok or not, what was found, and the fix when not ok.
+ */
+#define SM_TARGET_MAX_CHECKS 10
+
+struct sm_target_check {
+	const char *name; /* "incoming", "layout", "vcpus", ... */
+	int ok;
+	int code; /* the exit code when it fails (SM_EXIT_*) */
+	char found[320];
+	char fix[200];
+};
+
 struct sm_report {
 	const char *schema; /* "sevmig-export-report/1", ... */
 	const char *result; /* "ok", "failed", "dry-run", "valid" */
@@ -204,6 +218,8 @@ struct sm_report {
 	struct sm_digest_value digest;
 	const struct sm_layout *layout; /* optional */
 	const char *const *warnings; /* NULL-terminated, optional */
+	const struct sm_target_check *checks; /* dry run: the target's */
+	size_t nchecks;
 };
 
 /* Where a transfer stands, for progress lines. */

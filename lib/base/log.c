@@ -18,8 +18,9 @@ void sm_log(int level, const char *func, const char *fmt, ...)
 	fprintf(stderr, "%s: ", sm_progname);
 	if (level == SM_LOG_WARN)
 		fputs("warning: ", stderr);
-	else if (level >= SM_LOG_DEBUG)
-		fprintf(stderr, "%s: ", func);
+	else if (level >= SM_LOG_DEBUG && sm_log_level >= SM_LOG_TRACE)
+		fprintf(stderr,
+			"%s: ", func); /* -vvv: for sevmig's developers */
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

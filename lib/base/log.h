@@ -4,8 +4,9 @@
 
 /*
  * Levels 0-4 (CRIU): -q shows errors only, the default adds warnings, -v
- * info, -vv debug (with the function name), -vvv trace.  Everything goes to
- * stderr.  Never pass key material, session blobs, TEK or TIK to these.
+ * info, -vv debug, -vvv trace (then debug and trace lines name the
+ * function, for sevmig's developers).  Everything goes to stderr.  Never
+ * pass key material, session blobs, TEK or TIK to these.
  */
 enum sm_log_level {
 	SM_LOG_ERR = 0,

@@ -193,7 +193,7 @@ int sm_cli_finish_report(const char *path, const struct sm_report *r, int rc);
  * "prog: moved N pages (P private, S shared, Z zero) and V VMSAs, B bytes
  * (M MiB) in T s (R MiB/s); WHERE", the numbers those of r (the --report
  * JSON's counts, bytes, seconds and bytes_per_second) and WHERE where the
- * guest is now ("source released, target committed", ...).
+ * guest is now ("source released, target running", ...).
  */
 void sm_cli_closing_line(const struct sm_report *r, const char *where);
 

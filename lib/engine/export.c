@@ -26,6 +26,7 @@
  *      stream may have been imported).
  */
 #include "engine/export.h"
+#include "engine/probe.h"
 #include "engine/export-internal.h"
 
 #include <errno.h>
@@ -1073,6 +1074,32 @@ static int send_commit(struct exp *x, struct sm_err *e)
 	return 0;
 }
 
+/*
+ * After "commit" an importer that exited 0 says, last on its standard
+ * output, "running" or "paused" (--no-resume): what the closing line
+ * tells.  It has exited, so what it wrote waits in the pipe; an importer
+ * that says nothing (an older one) leaves target_state NULL.
+ */
+static void target_after_commit(struct exp *x)
+{
+	struct pollfd p = { .fd = x->ack_fd, .events = POLLIN };
+	char buf[32];
+	size_t have = 0;
+	ssize_t n;
+
+	while (have < sizeof(buf) - 1 && poll(&p, 1, 0) == 1) {
+		n = read(x->ack_fd, buf + have, sizeof(buf) - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	buf[have] = '\0';
+	if (!strcmp(buf, "running\n"))
+		x->res->target_state = "running";
+	else if (!strcmp(buf, "paused\n"))
+		x->res->target_state = "paused";
+}
+
 static int two_way_end(struct exp *x, struct sm_err *e)
 {
 	char msg[200] = "";
@@ -1109,6 +1136,7 @@ static int two_way_end(struct exp *x, struct sm_err *e)
 			"the source was released and \"commit\" sent, but the importer %s; check the target",
 			d);
 	}
+	target_after_commit(x);
 	return 0;
 }
 
@@ -1128,6 +1156,10 @@ static void fill_report(struct exp *x, int ok, const struct sm_err *e)
 		r->es = !!(x->policy & SM_POLICY_ES);
 		r->mem_size = x->total_pages * SM_PAGE_SIZE;
 		r->layout = &x->res->layout;
+		if (x->res->nchecks) {
+			r->checks = x->res->checks;
+			r->nchecks = x->res->nchecks;
+		}
 	}
 	r->counts = x->counts;
 	r->records = x->records;
@@ -1201,6 +1233,53 @@ static void plan_counts(struct exp *x)
 }
 
 /*
+ * A dry run that can reach the target (--exec): the importer describes
+ * it without claiming it (engine/probe.h), and each thing the import
+ * would refuse is a check.  The first that fails is the error.
+ */
+static int dry_run_target(struct exp *x, struct sm_err *e)
+{
+	const struct sm_fw_vm src = { .platform = x->hello.kind,
+				      .platform_dir = x->hello.platform_dir };
+	const struct sm_probe_want w = {
+		.exec = x->o->exec,
+		.layout = &x->res->layout,
+		.vcpus = x->hello.vcpus,
+		.es = !!(x->policy & SM_POLICY_ES),
+		.policy = x->policy,
+		.mh = x->use_mh,
+		.target_fp = x->target_fp,
+		.bundle = &x->chain,
+		.source = &src,
+	};
+	const struct sm_target_check *c;
+	struct sm_probe p;
+	char names[200] = "";
+	size_t i, n, bad = 0;
+	int failed;
+
+	if (sm_probe_exec(x->o->exec,
+			  x->o->timeout > 0 ? 2 * x->o->timeout : 60.0, &p, e))
+		return -1;
+	x->res->nchecks = sm_probe_check(&p, &w, x->res->checks, &failed);
+	if (failed < 0)
+		return 0;
+	for (i = 0; i < x->res->nchecks; i++) {
+		if (x->res->checks[i].ok)
+			continue;
+		n = strlen(names);
+		snprintf(names + n, sizeof(names) - n, "%s%s", bad ? ", " : "",
+			 x->res->checks[i].name);
+		bad++;
+	}
+	c = &x->res->checks[failed];
+	return sm_err_set(
+		e, c->code,
+		"the target would refuse this guest (%zu of %zu checks failed: %s): %s; %s",
+		bad, x->res->nchecks, names, c->found, c->fix);
+}
+
+/*
  * --method: psp, mh, or auto: a look at the VMM's hello (no claim) says
  * whether the guest has a helper.  A VMM that cannot be asked now is
  * asked again by hello(), after the bundle, which says why.
@@ -1260,8 +1339,12 @@ int sm_export(const struct sm_export_opts *o, struct sm_export_result *res,
 		goto out;
 	if (o->dry_run) {
 		rc = get_shared(&x, e) ? -1 : 0;
-		if (rc == 0)
+		if (rc == 0) {
 			plan_counts(&x);
+			res->planned = 1;
+			if (o->exec)
+				rc = dry_run_target(&x, e);
+		}
 		goto out;
 	}
 	/*

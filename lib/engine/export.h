@@ -88,10 +88,19 @@ struct sm_export_opts {
 struct sm_export_result {
 	enum sm_export_state state; /* the furthest state reached */
 	const char *source_state; /* "released", "running", "paused", ... */
+	/*
+	 * Two-way, what the importer said after "commit": "running" or
+	 * "paused" (its --no-resume); NULL when it did not say.
+	 */
+	const char *target_state;
 	struct sm_report report;
 	struct sm_layout layout;
 	size_t nshared; /* shared regions */
 	unsigned mh_helpers; /* the guest's migration helpers (dry run) */
+	int planned; /* dry run: the source was looked at, the plan is real */
+	/* Dry run with exec: the target, as its importer described it. */
+	struct sm_target_check checks[SM_TARGET_MAX_CHECKS];
+	size_t nchecks;
 	char warn_buf[SM_EXPORT_MAX_WARNINGS][256];
 	const char *warnings[SM_EXPORT_MAX_WARNINGS + 1];
 	size_t nwarnings;

@@ -50,6 +50,7 @@
 #include "fw/fw.h"
 #include "base/ossl.h"
 #include "archive/records.h"
+#include "engine/probe.h"
 #include "engine/replay.h"
 #include "base/util.h"
 
@@ -177,12 +178,10 @@ static int next_entry(struct imp *x, struct sm_err *e)
 	return 1;
 }
 
-/* The next entry must be this one, of at most max bytes. */
-static int expect_entry(struct imp *x, const char *want, uint64_t max,
-			struct sm_err *e)
+/* The entry next_entry returned (rc) must be this one, of at most max. */
+static int check_entry(struct imp *x, int rc, const char *want, uint64_t max,
+		       struct sm_err *e)
 {
-	int rc = next_entry(x, e);
-
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
@@ -202,6 +201,13 @@ static int expect_entry(struct imp *x, const char *want, uint64_t max,
 	return 0;
 }
 
+/* The next entry must be this one, of at most max bytes. */
+static int expect_entry(struct imp *x, const char *want, uint64_t max,
+			struct sm_err *e)
+{
+	return check_entry(x, next_entry(x, e), want, max, e);
+}
+
 /* Read from the current entry; the caller says where on failure. */
 static int read_raw(struct imp *x, void *buf, size_t len, struct sm_err *e)
 {
@@ -219,14 +225,11 @@ static int read_data(struct imp *x, void *buf, size_t len, struct sm_err *e)
 	return 0;
 }
 
-/* A whole small entry into a new NUL-terminated buffer. */
-static int read_small(struct imp *x, const char *want, char **out,
-		      struct sm_err *e)
+/* The current entry, whole, into a new NUL-terminated buffer. */
+static int read_this_small(struct imp *x, char **out, struct sm_err *e)
 {
 	char *buf;
 
-	if (expect_entry(x, want, SM_MANIFEST_MAX, e))
-		return -1;
 	buf = malloc(x->size + 1);
 	if (!buf)
 		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM,
@@ -238,6 +241,15 @@ static int read_small(struct imp *x, const char *want, char **out,
 	buf[x->size] = '\0';
 	*out = buf;
 	return 0;
+}
+
+/* A whole small entry into a new NUL-terminated buffer. */
+static int read_small(struct imp *x, const char *want, char **out,
+		      struct sm_err *e)
+{
+	if (expect_entry(x, want, SM_MANIFEST_MAX, e))
+		return -1;
+	return read_this_small(x, out, e);
 }
 
 /* ---- the target ---- */
@@ -565,12 +577,43 @@ static uint8_t *target_page(struct imp *x, uint64_t gpa, struct sm_err *e)
 
 /* ---- the stream ---- */
 
+/*
+ * A dry run's probe instead of a guest (engine/probe.h): describe the
+ * target, claiming and changing nothing, on the answer channel.
+ */
+static int answer_probe(struct imp *x, struct sm_err *e)
+{
+	struct sm_probe p;
+	char *json = NULL;
+	int rc;
+
+	if (x->o->check)
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"a dry run's probe (sevmig-export --dry-run --exec), not an archive");
+	sm_probe_target(x->o->vm, x->o->timeout, &p);
+	if (sm_probe_encode(&p, &json, e))
+		return -1;
+	rc = sm_write_full(x->o->ack_fd, json, strlen(json)) < 0 ||
+	     sm_write_full(x->o->ack_fd, "\n", 1) < 0;
+	free(json);
+	if (rc)
+		return sm_err_errno(e, SM_EXIT_IO, errno,
+				    "cannot answer the dry run's probe");
+	x->res->probed = 1;
+	return 0;
+}
+
 static int read_header(struct imp *x, struct sm_err *e)
 {
 	char *json = NULL;
 	int rc;
 
-	if (read_small(x, SM_ENTRY_MANIFEST, &json, e))
+	rc = next_entry(x, e);
+	if (rc > 0 && !strcmp(x->name, SM_ENTRY_PROBE))
+		return answer_probe(x, e);
+	if (check_entry(x, rc, SM_ENTRY_MANIFEST, SM_MANIFEST_MAX, e) ||
+	    read_this_small(x, &json, e))
 		return -1;
 	rc = sm_manifest_decode(json, x->size, x->m, e);
 	free(json);
@@ -1292,6 +1335,15 @@ static int complete(struct imp *x, struct sm_err *e)
 				x->o->vm, x->o->vm);
 		x->res->target_state = "running";
 	}
+	/*
+	 * Two-way, the exporter's closing line says where the guest is:
+	 * tell it, last on the answer channel (it may be gone: no matter).
+	 */
+	if (x->o->ack) {
+		const char *said = x->o->no_resume ? "paused\n" : "running\n";
+
+		(void)sm_write_full(x->o->ack_fd, said, strlen(said));
+	}
 	x->state = SM_IMP_DONE;
 	return 0;
 }
@@ -1387,6 +1439,10 @@ int sm_import(const struct sm_import_opts *o, struct sm_import_result *res,
 		x.t_arch += sm_now() - t;
 		if (orc || read_header(&x, e))
 			goto out;
+	}
+	if (res->probed) {
+		rc = 0;
+		goto out;
 	}
 	x.use_mh = x.m->method == SM_METHOD_MH;
 	if (!o->check &&

@@ -70,6 +70,11 @@ struct sm_import_result {
 	 * but no VMM would take the guest).
 	 */
 	const char *target_state;
+	/*
+	 * The input was a dry run's probe (engine/probe.h), not an archive:
+	 * the target was described on ack_fd, and nothing else done.
+	 */
+	int probed;
 	struct sm_manifest manifest; /* valid from SM_IMP_MANIFEST */
 	struct sm_report report;
 	char warn_buf[4][256];

@@ -274,14 +274,34 @@ static int check_body(const struct sm_kds_opts *o, const uint8_t *buf,
 	return 0;
 }
 
+/* "40 s", "12 min", "5 h", "3 days": how long ago a cache file was written. */
+static void age_str(time_t mtime, char *buf, size_t len)
+{
+	double a = difftime(time(NULL), mtime);
+
+	if (a < 0)
+		a = 0;
+	if (a < 120)
+		snprintf(buf, len, "%.0f s", a);
+	else if (a < 7200)
+		snprintf(buf, len, "%.0f min", a / 60);
+	else if (a < 172800)
+		snprintf(buf, len, "%.0f h", a / 3600);
+	else
+		snprintf(buf, len, "%.0f days", a / 86400);
+}
+
 static int from_cache(const struct sm_kds_opts *o, const char *what,
 		      const char *path, uint8_t **cek, size_t *len,
 		      struct sm_err *e)
 {
 	struct stat st;
+	char age[32];
 
-	if (stat(path, &st) < 0)
+	if (stat(path, &st) < 0) {
+		pr_info("KDS: %s is not in the cache ('%s')", what, path);
 		return 1;
+	}
 	if (sm_read_file(path, BODY_MAX, cek, len, e) < 0)
 		return -1;
 	if (check_body(o, *cek, *len, e) < 0) {
@@ -289,7 +309,9 @@ static int from_cache(const struct sm_kds_opts *o, const char *what,
 		*cek = NULL;
 		return sm_err_prefix(e, "cached %s '%s'", what, path);
 	}
-	pr_debug("%s from cache '%s'", what, path);
+	age_str(st.st_mtime, age, sizeof(age));
+	pr_info("KDS: %s from the cache, not the network: '%s' (written %s ago)",
+		what, path, age);
 	return 0;
 }
 
@@ -364,7 +386,13 @@ static int kds_get(const struct sm_kds_opts *o, const char *what,
 		if (rc < 0 && o->offline)
 			return -1;
 		if (rc < 0)
-			pr_debug("ignoring cache: %s", e->msg);
+			pr_info("KDS: not using the cache: %s", e->msg);
+		else if (refresh && !o->offline)
+			pr_info("KDS: %s is asked of the network again (a cached copy may be stale)",
+				what);
+	} else if (name && !o->offline) {
+		pr_info("KDS: no cache directory (set XDG_CACHE_HOME or --cache-dir): %s from the network",
+			what);
 	}
 	if (o->offline) {
 		if (!have_dir)
@@ -442,9 +470,13 @@ static int kds_get(const struct sm_kds_opts *o, const char *what,
 		free(b.buf);
 		return sm_err_prefix(e, "fetching %s '%s'", what, url);
 	}
+	pr_info("KDS: %s from the network: GET %s: HTTP 200, %zu bytes", what,
+		url, b.len);
 	if (have_dir && to_cache(dir, path, b.buf, b.len, e) < 0) {
-		pr_debug("not cached: %s", e->msg);
+		pr_info("KDS: %s not cached: %s", what, e->msg);
 		sm_err_clear(e);
+	} else if (have_dir) {
+		pr_info("KDS: %s saved in the cache '%s'", what, path);
 	}
 	*cek = b.buf;
 	*len = b.len;

@@ -320,5 +320,19 @@ int sm_fw_open_send(const struct sm_fw_vm *vm, int ctx_fd, struct sm_fw **fw,
 /* For receiving: a firmware that RECEIVE_START will make a context on. */
 int sm_fw_open_receive(const struct sm_fw_vm *vm, struct sm_fw **fw,
 		       struct sm_err *e);
+/*
+ * The platform alone, for looking only (PDH_CERT_EXPORT, PLATFORM_STATUS):
+ * no guest context is made (KVM: /dev/sev only; vm->nvcpus and es unused).
+ */
+int sm_fw_open_platform(const struct sm_fw_vm *vm, struct sm_fw **fw,
+			struct sm_err *e);
+/*
+ * The ARK the platform's firmware checks a target's chain against for a
+ * guest policy with the SEV bit: 0 and *ark (sim: the host's root), 1 when
+ * it cannot be read here (KVM: AMD's root for the product, the one a
+ * bundle is verified against), -1 with e.
+ */
+int sm_fw_trusted_ark(const struct sm_fw_vm *vm, struct sm_amd_cert *ark,
+		      struct sm_err *e);
 
 #endif

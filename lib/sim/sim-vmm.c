@@ -942,7 +942,8 @@ int sm_sim_vmm_run(const struct sm_sim_vmm_opts *o, struct sm_err *e)
 				    "blocking signals");
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
-		sm_err_errno(e, SM_EXIT_FAILURE, errno, "signalfd");
+		sm_err_errno(e, SM_EXIT_FAILURE, errno,
+			     "cannot watch for signals");
 		goto out_mask;
 	}
 	if (sm_sim_vmm_new(o, &v, e))

@@ -174,6 +174,39 @@ sys.exit(d != open(sys.argv[2], "rb").read())' "$T/b.json" "$VIRTEE/tests-naples
 	assert_output 0
 }
 
+@test "-v says where each item came from: the network (URL and HTTP status) first, the cache (path and age) after; --offline with a miss says so (issue 18)" {
+	kds_start ok "$VIRTEE/tests-naples/cek.cert"
+	local c=$T/cache/kds/cek-$ID_HEX.cert
+	run -0 --separate-stderr sevmig-certs fetch -v --kds-url "$KDS_URL" --cache-dir "$T/cache" \
+		-o "$T/first.json" "$SRC"
+	assert_equal "$(grep KDS: <<<"$stderr")" "sevmig-certs: KDS: CEK is not in the cache ('$c')
+sevmig-certs: KDS: CEK from the network: GET $(cek_url): HTTP 200, $(stat -c %s "$c") bytes
+sevmig-certs: KDS: CEK saved in the cache '$c'"
+	run -0 --separate-stderr sevmig-certs fetch -v --kds-url "$KDS_URL" --cache-dir "$T/cache" \
+		-o "$T/second.json" "$SRC"
+	[[ "$(grep KDS: <<<"$stderr")" =~ ^"sevmig-certs: KDS: CEK from the cache, not the network: '$c' (written "[0-9]+" s ago)"$ ]] ||
+		{ echo "$stderr"; false; }
+	run -0 wc -l <"$KDS_LOG"
+	assert_output 1
+	# an hour-old cache file says so
+	touch -d '-3 hours' "$c"
+	run -0 --separate-stderr sevmig-certs fetch -v --offline --kds-url "$KDS_URL" --cache-dir "$T/cache" \
+		-o "$T/third.json" "$SRC"
+	assert_equal "$(grep KDS: <<<"$stderr")" "sevmig-certs: KDS: CEK from the cache, not the network: '$c' (written 3 h ago)"
+	# without -v, nothing of it
+	run -0 --separate-stderr sevmig-certs fetch --kds-url "$KDS_URL" --cache-dir "$T/cache" \
+		-o "$T/fourth.json" "$SRC"
+	assert_equal "$stderr" ""
+	# --offline and a miss
+	rm "$c"
+	run -4 --separate-stderr sevmig-certs fetch -v --offline --kds-url "$KDS_URL" --cache-dir "$T/cache" \
+		-o "$T/fifth.json" "$SRC"
+	[[ "$stderr" == *"sevmig-certs: KDS: CEK is not in the cache ('$c')"* ]]
+	[[ "$stderr" == *"sevmig-certs: no cached CEK '$c': offline, so the KDS was not asked" ]]
+	run -0 wc -l <"$KDS_LOG"
+	assert_output 1
+}
+
 @test "a KDS CEK with another chip's key is refused with exit 3 and not cached" {
 	kds_start ok "$VIRTEE/tests-rome/cek.cert"
 	run --separate-stderr sevmig-certs fetch --kds-url "$KDS_URL" \

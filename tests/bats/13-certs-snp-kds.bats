@@ -67,6 +67,23 @@ GET $VCEK_PATH"
 	cmp "$T/vcek.pem" "$T/offline.pem"
 }
 
+@test "fetch vcek: -v says the network (URL, HTTP status) the first time and the cache (path, age) the second (issue 18)" {
+	snp_kds_start ok "$VCEK_PATH=$G_VCEK" "/vcek/v1/Milan/cert_chain=$CHAIN"
+	local k=$XDG_CACHE_HOME/sevmig/kds
+	run -0 --separate-stderr sevmig-certs fetch -v --kds-url "$KDS_URL" --product milan \
+		-o "$T/vcek.pem" "vcek:$G_REPORT"
+	[[ "$stderr" == *"sevmig-certs: KDS: cert_chain from the network: GET $KDS_URL/vcek/v1/Milan/cert_chain: HTTP 200, "*" bytes"* ]] || { echo "$stderr"; false; }
+	[[ "$stderr" == *"sevmig-certs: KDS: cert_chain saved in the cache '$k/snp-cert_chain-Milan.pem'"* ]]
+	[[ "$stderr" == *"sevmig-certs: KDS: VCEK from the network: GET $KDS_URL$VCEK_PATH: HTTP 200, "* ]]
+	[[ "$stderr" != *"from the cache"* ]]
+	run -0 --separate-stderr sevmig-certs fetch -v --kds-url "$KDS_URL" --product milan \
+		-o "$T/vcek2.pem" "vcek:$G_REPORT"
+	[[ "$stderr" =~ "sevmig-certs: KDS: cert_chain from the cache, not the network: '$k/snp-cert_chain-Milan.pem' (written "[0-9]+" s ago)" ]] || { echo "$stderr"; false; }
+	[[ "$stderr" =~ "sevmig-certs: KDS: VCEK from the cache, not the network: '$k/snp-vcek-Milan-$CHIP-0-2-0-5-68.der' (written "[0-9]+" s ago)" ]]
+	[[ "$stderr" != *"VCEK from the network"* ]]
+	cmp "$T/vcek.pem" "$T/vcek2.pem"
+}
+
 @test "fetch vcek: KDS errors are retried with the client's policy" {
 	snp_kds_start 503,ok "$VCEK_PATH=$G_VCEK" "/vcek/v1/Milan/cert_chain=$CHAIN"
 	run -0 --separate-stderr sevmig-certs fetch --kds-url "$KDS_URL" --product milan "vcek:$G_REPORT"

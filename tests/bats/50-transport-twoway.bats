@@ -8,6 +8,11 @@ load helpers
 load archive
 bats_require_minimum_version 1.8.0
 
+# The exporter's warning for a policy without DOMAIN or SEV.
+no_check_warning() {
+	echo "sevmig-export: warning: guest policy $1 has neither DOMAIN nor SEV: the firmware does not check the target, only sevmig verified its chain"
+}
+
 teardown() {
 	sim_stop_all
 	if declare -F sshd_stop >/dev/null; then
@@ -20,10 +25,30 @@ teardown() {
 	save_digest
 	run -0 --separate-stderr sevmig-export -q $(certs_b) --exec "sevmig-import --ack '$T/b.sock'" "$T/a.sock"
 	assert_output ""
-	# -q silences the exporter; the importer (without -q) closes
-	assert_equal "$(closing_lines 0 1)" ""
-	[[ "$stderr" == *"; target running, committed by the exporter" ]]
+	# -q silences the exporter, and two-way the importer closes only when asked
+	assert_equal "$(closing_lines 0 0)" ""
 	assert_migrated
+}
+
+@test "two-way, one closing line on the terminal: the exporter's, saying the target runs; the importer's only with -v (issue 18)" {
+	pair --mem 4M
+	save_digest
+	run -0 --separate-stderr sevmig-export --no-progress $(certs_b) --exec "sevmig-import --ack '$T/b.sock'" "$T/a.sock"
+	assert_equal "$(closing_lines 1 0)" "$(no_check_warning 0x1)"
+	[[ "$stderr" == *"; source released, target running" ]]
+	assert_migrated
+	# asked for with -v, the importer's line comes too
+	sim_run c pa --mem 4M
+	sim_run d pb --incoming --mem 4M
+	run -0 --separate-stderr sevmig-export --no-progress $(certs_b) --exec "sevmig-import -v --ack '$T/d.sock'" "$T/c.sock"
+	closing_lines 1 1 >/dev/null
+	[[ "$stderr" == *"; target running, committed by the exporter"* ]]
+	# --no-resume on the importer: the exporter says the target is paused
+	sim_run e pa --mem 4M
+	sim_run f pb --incoming --mem 4M
+	run -0 --separate-stderr sevmig-export --no-progress $(certs_b) --exec "sevmig-import --no-resume --ack '$T/f.sock'" "$T/e.sock"
+	assert_equal "$(closing_lines 1 0)" "$(no_check_warning 0x1)"
+	[[ "$stderr" == *"; source released, target paused (the importer's --no-resume)" ]]
 }
 
 @test "--exec with an importer whose standard input and output are non-blocking" {
@@ -36,7 +61,7 @@ for fd in (0, 1):
 os.execvp(sys.argv[1], sys.argv[1:])
 EOF
 	run -0 --separate-stderr sevmig-export -q $(certs_b) --exec "python3 $T/nonblock.py sevmig-import --ack $T/b.sock" "$T/a.sock"
-	assert_equal "$(closing_lines 0 1)" ""
+	assert_equal "$(closing_lines 0 0)" ""
 	assert_migrated
 }
 
@@ -161,7 +186,9 @@ sevmig-import: no \"commit\" from the exporter (a one-way stream: no exporter wa
 	save_digest
 	save_archive
 	run -0 --separate-stderr bash -c "{ cat '$T/guest.sevmig'; echo commit; } | sevmig-import --ack '$T/b.sock'"
-	assert_output "ready"
+	# "ready", and after the commit where the guest is now
+	assert_output "ready
+running"
 	assert_equal "$(sim_status b 'vmm state')" running
 	assert_equal "$(sim_digest b)" "$(cat "$T/a.digest")"
 }
@@ -190,8 +217,9 @@ sevmig-import: no \"commit\" from the exporter (a one-way stream: no exporter wa
 	sshd_start
 	pair --mem 8M --es --vcpus 2
 	save_digest
-	run -0 --separate-stderr sevmig-export -q $(certs_b) --exec "ssh -F $SSH_CONFIG 127.0.0.1 $SEVMIG_BUILD/bin/sevmig-import --ack $T/b.sock" "$T/a.sock"
-	assert_equal "$(closing_lines 0 1)" ""
+	run -0 --separate-stderr sevmig-export --no-progress $(certs_b) --exec "ssh -F $SSH_CONFIG 127.0.0.1 $SEVMIG_BUILD/bin/sevmig-import --ack $T/b.sock" "$T/a.sock"
+	assert_equal "$(closing_lines 1 0)" "$(no_check_warning 0x5)"
+	[[ "$stderr" == *"; source released, target running" ]]
 	assert_migrated
 }
 
@@ -209,6 +237,6 @@ sevmig-import: no \"commit\" from the exporter (a one-way stream: no exporter wa
 	save_digest
 	run -0 --separate-stderr sevmig-export $(certs_b) --no-progress --report "$T/exp.json" --exec "sevmig-import -q --ack '$T/b.sock'" "$T/a.sock"
 	assert_output ""
-	assert_closing_line "$(tail -n 1 <<<"$stderr")" "$T/exp.json" sevmig-export "source released, target committed"
+	assert_closing_line "$(tail -n 1 <<<"$stderr")" "$T/exp.json" sevmig-export "source released, target running"
 	assert_migrated
 }

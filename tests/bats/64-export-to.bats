@@ -38,9 +38,30 @@ teardown() {
 	export SEVMIG_REMOTE_IMPORT=$SEVMIG_BUILD/bin/sevmig-import
 	run -0 --separate-stderr sevmig-export --to "ssh://127.0.0.1:$SSHD_PORT$T/b.sock" "$T/a.sock"
 	[[ "$stderr" == *"warning: --to: the target is a simulated host: its own ARK, fetched over ssh, is trusted"* ]]
+	# exactly one closing line, the exporter's (issue 18)
+	assert_equal "$(grep -c '; source released, target running$' <<<"$stderr")" 1
+	[[ "$stderr" != *"sevmig-import: moved"* ]]
 	assert_migrated
 	# no temporary bundle is left behind
 	run -1 bash -c "ls '${TMPDIR:-/tmp}'/sevmig-to-* 2>/dev/null | grep -q ."
+}
+
+@test "export --dry-run --to checks the target through the ssh, unclaimed; a target that differs fails with its fix" {
+	load sshd
+	sshd_start
+	pair --mem 4M
+	sim_run c pb --incoming --mem 4M --vcpus 2
+	export SEVMIG_REMOTE_CERTS=$SEVMIG_BUILD/bin/sevmig-certs
+	export SEVMIG_REMOTE_IMPORT=$SEVMIG_BUILD/bin/sevmig-import
+	run -0 --separate-stderr sevmig-export --dry-run --to "ssh://127.0.0.1:$SSHD_PORT$T/b.sock" "$T/a.sock"
+	assert_line "[ OK ] target incoming: role 'incoming', state 'incoming'"
+	assert_line --regexp '^\[ OK \] target pdh: '
+	refute_line --partial "FAIL"
+	run -5 --separate-stderr sevmig-export --dry-run --to "ssh://127.0.0.1:$SSHD_PORT$T/c.sock" "$T/a.sock"
+	assert_line "[FAIL] target vcpus: the guest has 1 vCPU, the target 2"
+	assert_source_intact running
+	assert_target_untouched
+	assert_equal "$(sim_status c 'vmm state')" incoming
 }
 
 @test "export --to: a bad URL, a missing VM, and options it replaces" {
