@@ -33,6 +33,7 @@ int certs_ok(int argc, char **argv);
 	"sevmig-certs report show [--product NAME] [-J] FILE"
 #define CERTS_REPORT_VERIFY_SYNOPSIS                                           \
 	"sevmig-certs report verify [--vcek FILE | --certs DIR] [--crl FILE] " \
+	"[--ark FILE] "                                                        \
 	"[--product NAME] [--expect-measurement HEX] "                         \
 	"[--expect-report-data HEX] [--expect-policy HEX] [--min-tcb SPEC] "   \
 	"[-J] FILE"

@@ -16,6 +16,8 @@
 	"     --certs DIR       a directory with vcek.der or vcek.pem, cert_chain.pem\n"     \
 	"                       (ASK then ARK) and crl.der, as fetch vcek: writes it\n"      \
 	"     --crl FILE        check the ASK and VCEK against this CRL (PEM or DER)\n"      \
+	"     --ark FILE        trust this ARK (PEM or DER) instead of AMD's pinned\n"       \
+	"                       roots, such as a simulated host's snp-ark.pem\n"             \
 	"     --product NAME    milan, genoa or turin (default: from the report or\n"        \
 	"                       the VCEK)\n"                                                 \
 	"     --expect-measurement HEX  the launch measurement (48 bytes)\n"                 \
@@ -183,6 +185,7 @@ static int report_verify(int argc, char **argv)
 		OPT_VCEK = CHAR_MAX + 1,
 		OPT_CERTS,
 		OPT_CRL,
+		OPT_ARK,
 		OPT_PRODUCT,
 		OPT_MEAS,
 		OPT_RDATA,
@@ -193,6 +196,7 @@ static int report_verify(int argc, char **argv)
 		{ "vcek", required_argument, NULL, OPT_VCEK },
 		{ "certs", required_argument, NULL, OPT_CERTS },
 		{ "crl", required_argument, NULL, OPT_CRL },
+		{ "ark", required_argument, NULL, OPT_ARK },
 		{ "product", required_argument, NULL, OPT_PRODUCT },
 		{ "expect-measurement", required_argument, NULL, OPT_MEAS },
 		{ "expect-report-data", required_argument, NULL, OPT_RDATA },
@@ -227,6 +231,9 @@ static int report_verify(int argc, char **argv)
 			break;
 		case OPT_CRL:
 			o.crl = optarg;
+			break;
+		case OPT_ARK:
+			o.ark = optarg;
 			break;
 		case OPT_PRODUCT:
 			if (snp_product("report verify", optarg, &o.product) <

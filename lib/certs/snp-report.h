@@ -122,6 +122,15 @@ struct sm_snp_verify_opts {
 	/* or in memory (fetch vcek:): the VCEK (DER), cert_chain, CRL */
 	const uint8_t *vcek_buf, *chain_buf, *crl_buf;
 	size_t vcek_len, chain_len, crl_len;
+	/*
+	 * --ark FILE (PEM or DER), or ark_buf in memory: trust this ARK
+	 * (a simulated host's snp-ark.pem) instead of AMD's pinned roots.
+	 * The chain's ARK must have its key ("ARK is trusted"); without a
+	 * chain there is no ASK and the check fails.  NULL: AMD's roots.
+	 */
+	const char *ark;
+	const uint8_t *ark_buf;
+	size_t ark_len;
 	enum sm_product product; /* --product, or UNKNOWN */
 	int have_measurement, have_report_data, have_policy;
 	uint8_t measurement[SM_SNP_MEASUREMENT_LEN];
@@ -179,6 +188,52 @@ int sm_snp_der_to_pem(const uint8_t *der, size_t len, char **pem,
 /* The result as JSON (schema sevmig-certs-report-verify/1), malloc'd. */
 char *sm_snp_verify_json(const struct sm_snp_verify_result *res,
 			 const char *name, struct sm_err *e);
+
+/* ---- signing and simulated certificates (snp-sign.c) ---- */
+
+/*
+ * Sign a report as the PSP does: signature_algo (0x034) = 1, then ECDSA
+ * P-384 with SHA-384 over bytes 0x000-0x29f by key (an EC P-384 private
+ * key), r and s little-endian, zero-padded into the 72-byte fields at
+ * 0x2a0 and 0x2e8; 0x330-0x49f zeroed.  The other fields are the
+ * caller's.  0, or -1 with e set.
+ */
+int sm_snp_report_sign(uint8_t raw[SM_SNP_REPORT_LEN], const struct sm_key *key,
+		       struct sm_err *e);
+
+/*
+ * Certificates of a simulated SNP chain as AMD makes them (B.5): X.509
+ * v3, RSASSA-PSS SHA-384 MGF1-SHA-384 salt 48, subjects CN=ARK-<Product>,
+ * CN=SEV-<Product>, CN=SEV-VCEK with OU=sevmig simulator (it says it is
+ * simulated), O=Advanced Micro Devices, L=Santa Clara, ST=CA, C=US.  Each
+ * gives a malloc'd DER in *der.  p is milan or genoa.
+ */
+int sm_snp_sim_ark(const struct sm_key *ark, enum sm_product p, uint8_t **der,
+		   size_t *len, struct sm_err *e);
+int sm_snp_sim_ask(const struct sm_key *ask, const struct sm_key *ark,
+		   const uint8_t *ark_der, size_t ark_len, enum sm_product p,
+		   uint8_t **der, size_t *len, struct sm_err *e);
+/* The VCEK: P-384 key vcek, serial 0, AMD's extensions for p, hwid (64
+ * bytes) and the SPLs of tcb (Milan's layout), signed by the ASK. */
+int sm_snp_sim_vcek(const struct sm_key *vcek, const struct sm_key *ask,
+		    const uint8_t *ask_der, size_t ask_len, enum sm_product p,
+		    const uint8_t hwid[SM_SNP_CHIP_ID_LEN],
+		    const struct sm_snp_tcb *tcb, uint8_t **der, size_t *len,
+		    struct sm_err *e);
+/* "Milan-B0" or "Genoa" (the VCEK's productName); NULL for others. */
+const char *sm_snp_sim_product_name(enum sm_product p);
+
+/*
+ * One X.509 certificate, PEM or DER in buf, as a malloc'd DER; name is
+ * for messages.  SM_EXIT_VERIFY when it is not one.
+ */
+int sm_snp_cert_der(const uint8_t *buf, size_t len, const char *name,
+		    uint8_t **der, size_t *der_len, struct sm_err *e);
+/* 1 when the certificate (DER) holds the public half of k, else 0. */
+int sm_snp_cert_has_key(const uint8_t *der, size_t len, const struct sm_key *k);
+/* 1 when signer's certificate (DER) signs subject's (RSASSA-PSS). */
+int sm_snp_cert_signs(const uint8_t *signer, size_t signer_len,
+		      const uint8_t *subject, size_t subject_len);
 
 /* ---- the built-in SNP roots (snp-roots-data.c, scripts/gen-snp-roots.sh) */
 

@@ -611,8 +611,20 @@ static void check_crl(X509_CRL *crl, X509 *ark, X509 *ask, X509 *vcek,
 	sm_ossl_clear_errors();
 }
 
+/* How the --ark in o is named in messages. */
+static const char *trust_name(const struct sm_snp_verify_opts *o, char *buf,
+			      size_t n)
+{
+	if (o->ark)
+		snprintf(buf, n, "the ARK --ark names ('%s')", o->ark);
+	else
+		snprintf(buf, n, "the ARK trusted in place of AMD's");
+	return buf;
+}
+
 struct certs {
 	X509 *vcek, *ask, *ark;
+	X509 *trust; /* --ark: the ARK trusted instead of AMD's roots */
 	X509_CRL *crl;
 	char origin[4200]; /* where the ASK and ARK came from */
 };
@@ -685,6 +697,12 @@ static int load_certs(const struct sm_snp_verify_opts *o, int vlek,
 		return sm_err_set(e, SM_EXIT_USAGE,
 				  "no %s: give --vcek FILE or --certs DIR",
 				  key);
+	if (o->ark_buf && parse_cert(o->ark_buf, o->ark_len, "(trusted ARK)",
+				     "ARK", &c->trust, NULL, NULL, e) < 0)
+		return -1;
+	if (o->ark && !c->trust &&
+	    load_cert(o->ark, "ARK", &c->trust, NULL, NULL, e) < 0)
+		return -1;
 	if (o->crl && !c->crl && load_crl(o->crl, &c->crl, e) < 0)
 		return -1;
 	return 0;
@@ -695,7 +713,7 @@ int sm_snp_verify(const struct sm_snp_report *r,
 		  struct sm_snp_verify_result *res, struct sm_err *e)
 {
 	struct certs c;
-	char pname[64], why[256];
+	char pname[64], why[256], tn[4200];
 	enum sm_product vp;
 	unsigned key = sm_snp_report_signing_key(r);
 	const char *kn, *sn;
@@ -744,6 +762,13 @@ int sm_snp_verify(const struct sm_snp_report *r,
 		      pname);
 
 	/* the chain: the given one, else the built-in ASK and ARK */
+	if (!c.ark && c.trust) {
+		/* no ASK to go with the named ARK */
+		check(res, "ARK is trusted", 0,
+		      "no %s and ARK given to check against %s (--certs DIR with cert_chain.pem, or a --vcek PEM holding the %s, %s and ARK)",
+		      sn, trust_name(o, tn, sizeof(tn)), kn, sn);
+		goto signature;
+	}
 	if (!c.ark) {
 		const struct snp_root *b = builtin(res->product);
 
@@ -765,16 +790,25 @@ int sm_snp_verify(const struct sm_snp_report *r,
 		ret = sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
 		goto out;
 	}
-	if (ark_pinned(c.ark, res->product))
+	if (c.trust) {
+		i = EVP_PKEY_eq(X509_get0_pubkey(c.ark),
+				X509_get0_pubkey(c.trust)) == 1;
+		sm_ossl_clear_errors();
+		check(res, "ARK is trusted", i, "the ARK from %s %s %s",
+		      c.origin, i ? "has the key of" : "is not",
+		      trust_name(o, tn, sizeof(tn)));
+	} else if (ark_pinned(c.ark, res->product)) {
 		check(res, "ARK is pinned", 1,
 		      "the ARK from %s has AMD's %s root key", c.origin,
 		      sm_product_name(res->product));
-	else
+	} else {
 		check(res, "ARK is pinned", 0,
-		      "the ARK from %s is not AMD's %s root key", c.origin,
+		      "the ARK from %s is not AMD's %s root key (a simulated host's verifies with --ark)",
+		      c.origin,
 		      res->product == SM_PRODUCT_UNKNOWN ?
 			      "(unknown product)" :
 			      sm_product_name(res->product));
+	}
 	i = signs(c.ark, c.ark, why, sizeof(why));
 	check(res, "ARK signs itself", i, "%s", i ? "RSASSA-PSS SHA-384" : why);
 	i = signs(c.ark, c.ask, why, sizeof(why));
@@ -812,6 +846,7 @@ out:
 	X509_free(c.vcek);
 	X509_free(c.ask);
 	X509_free(c.ark);
+	X509_free(c.trust);
 	X509_CRL_free(c.crl);
 	return ret;
 }

@@ -52,8 +52,10 @@ struct sm_sim_platform_opts {
  * Create a simulated host in dir (created if missing; must be empty):
  * ark/ask (AMD format, RSA), cek (signed by the ASK), oca (self-signed,
  * or copied with its key from oca_from), pek (signed by OCA and CEK), pdh
- * (signed by PEK), each NAME.cert plus NAME.key, and platform.json.  The
- * simulated firmware trusts the ARK in dir.  On failure nothing it made
+ * (signed by PEK), each NAME.cert plus NAME.key, and platform.json; for
+ * milan and genoa also the SEV-SNP identity of fw/sim-snp.h (snp-ark.pem,
+ * snp-ask.pem on the same ARK and ASK keys, snp-vcek.der/.pem/.key,
+ * snp.json).  The simulated firmware trusts the ARK in dir.  On failure nothing it made
  * is left behind.  Errors: SM_EXIT_USAGE (bad options), SM_EXIT_IO (files),
  * SM_EXIT_VERIFY (a key or certificate to share does not load).
  */

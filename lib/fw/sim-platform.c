@@ -228,6 +228,9 @@ static void dir_undo(const char *dir, int created)
 	for (i = 0; i < SM_ARRAY_SIZE(platform_files); i++)
 		if (join(path, dir, platform_files[i]) == 0)
 			unlink(path);
+	for (i = 0; sm_sim_snp_files[i]; i++)
+		if (join(path, dir, sm_sim_snp_files[i]) == 0)
+			unlink(path);
 	if (created)
 		rmdir(dir);
 }
@@ -272,24 +275,24 @@ static int check_pair_amd(const char *dir, const char *name,
 
 /* The simulated AMD part: new ARK and ASK, or those of another host. */
 static int make_amd(const char *dir, const struct sm_sim_platform_opts *o,
-		    enum sm_product product, struct sm_key **ask_key,
-		    struct sm_amd_cert *ask, struct sm_err *e)
+		    enum sm_product product, struct sm_key **ark_key,
+		    struct sm_key **ask_key, struct sm_amd_cert *ask,
+		    struct sm_err *e)
 {
-	struct sm_key *ark_key = NULL;
 	struct sm_amd_cert ark;
 	uint8_t ark_id[SM_KEY_ID_LEN], ask_id[SM_KEY_ID_LEN];
 	unsigned bits;
 	int rc = -1;
 
-	*ask_key = NULL;
+	*ark_key = *ask_key = NULL;
 	if (o->ark_from) {
 		if (load_amd(o->ark_from, "ark.cert", &ark, e) ||
 		    load_amd(o->ark_from, "ask.cert", ask, e) ||
-		    load_key(o->ark_from, "ark.key", &ark_key, e) ||
+		    load_key(o->ark_from, "ark.key", ark_key, e) ||
 		    load_key(o->ark_from, "ask.key", ask_key, e))
 			goto out;
 		/* The ASK's key is checked when it signs the CEK. */
-		if (check_pair_amd(o->ark_from, "ark.key", &ark, ark_key, e) ||
+		if (check_pair_amd(o->ark_from, "ark.key", &ark, *ark_key, e) ||
 		    sm_amd_cert_verify(&ark, ask, e))
 			goto out;
 	} else {
@@ -301,25 +304,25 @@ static int make_amd(const char *dir, const struct sm_sim_platform_opts *o,
 			sm_err_ossl(e, SM_EXIT_FAILURE, "no random bytes");
 			goto out;
 		}
-		if (sm_key_generate_rsa(&ark_key, bits, e) ||
+		if (sm_key_generate_rsa(ark_key, bits, e) ||
 		    sm_key_generate_rsa(ask_key, bits, e) ||
-		    sm_amd_cert_build(&ark, ark_key, SM_USAGE_ARK, ark_id,
-				      ark_key, ark_id, e) ||
+		    sm_amd_cert_build(&ark, *ark_key, SM_USAGE_ARK, ark_id,
+				      *ark_key, ark_id, e) ||
 		    sm_amd_cert_build(ask, *ask_key, SM_USAGE_ASK, ask_id,
-				      ark_key, ark_id, e))
+				      *ark_key, ark_id, e))
 			goto out;
 	}
 	if (save_cert(dir, "ark.cert", ark.raw, ark.len, e) ||
-	    save_key(dir, "ark.key", ark_key, e) ||
+	    save_key(dir, "ark.key", *ark_key, e) ||
 	    save_cert(dir, "ask.cert", ask->raw, ask->len, e) ||
 	    save_key(dir, "ask.key", *ask_key, e))
 		goto out;
 	rc = 0;
 out:
-	sm_key_free(ark_key);
 	if (rc) {
+		sm_key_free(*ark_key);
 		sm_key_free(*ask_key);
-		*ask_key = NULL;
+		*ark_key = *ask_key = NULL;
 	}
 	return rc;
 }
@@ -354,7 +357,8 @@ static int make_oca(const char *dir, const struct sm_sim_platform_opts *o,
 static int make_platform(const char *dir, const struct sm_sim_platform_opts *o,
 			 struct sm_err *e)
 {
-	struct sm_key *ask_k = NULL, *cek_k = NULL, *oca_k = NULL;
+	struct sm_key *ark_k = NULL, *ask_k = NULL, *cek_k = NULL;
+	struct sm_key *oca_k = NULL;
 	struct sm_key *pek_k = NULL, *pdh_k = NULL;
 	struct sm_sev_cert cek, oca, pek, pdh;
 	struct sm_sim_platform_info info;
@@ -376,7 +380,7 @@ static int make_platform(const char *dir, const struct sm_sim_platform_opts *o,
 		sm_err_ossl(e, SM_EXIT_FAILURE, "no random bytes");
 		goto out;
 	}
-	if (make_amd(dir, o, info.product, &ask_k, &ask, e))
+	if (make_amd(dir, o, info.product, &ark_k, &ask_k, &ask, e))
 		goto out;
 	/* CEK: as the KDS serves it, signed by the ASK. */
 	if (sm_key_generate_ec(&cek_k, e) ||
@@ -418,8 +422,12 @@ static int make_platform(const char *dir, const struct sm_sim_platform_opts *o,
 	}
 	if (json_write(path, &info, e))
 		goto out;
+	/* SNP: the X.509 ARK and ASK on the same keys, and a VCEK */
+	if (sm_sim_snp_make(dir, &info, ark_k, ask_k, o->ark_from, e))
+		goto out;
 	rc = 0;
 out:
+	sm_key_free(ark_k);
 	sm_key_free(pdh_k);
 	sm_key_free(pek_k);
 	sm_key_free(oca_k);
@@ -457,6 +465,16 @@ int sm_fw_sim_platform_init(const char *dir,
 }
 
 /* ---- loading a platform ---- */
+
+int sm_sim_platform_read_info(const char *dir, struct sm_sim_platform_info *i,
+			      struct sm_err *e)
+{
+	char path[PATH_MAX];
+
+	if (join(path, dir, PLATFORM_JSON))
+		return sm_err_set(e, SM_EXIT_USAGE, "path too long '%s'", dir);
+	return json_read(path, i, e);
+}
 
 int sm_sim_platform_load(const char *dir, struct sm_sim_platform *p,
 			 struct sm_err *e)
