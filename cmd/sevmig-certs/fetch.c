@@ -336,6 +336,8 @@ static int run_fetch_snp_target(const struct fetch_args *a)
 		return sm_cli_report(&e);
 	pr_info("SNP target from '%s' verified (%s, %s): its report binds the key",
 		a->source, sm_product_name(res.product),
-		vo.ark ? "the ARK named" : "AMD's roots");
+		a->ark_from_vm && vo.ark ? "the VM's simulated host's ARK" :
+		vo.ark			 ? "the ARK --ark names" :
+					   "AMD's roots");
 	return SM_EXIT_OK;
 }

@@ -543,6 +543,13 @@ int sm_snp_target_verify(const struct sm_snp_target *t,
 	if (sm_snp_report_parse(t->report, SM_SNP_REPORT_LEN,
 				"the target's report", &r, e) < 0)
 		return -1;
+	/* the chain as strictly as decode reads it: what verifies here
+	 * must also decode once printed */
+	if (memchr(t->chain, '\0', sizeof(t->chain)) == NULL)
+		return sm_err_set(e, SM_EXIT_VERIFY,
+				  "bundle field 'cert_chain' is too long");
+	if (pem_certs(t->chain, "cert_chain", 2, NULL, 0, NULL, e) < 0)
+		return -1;
 	memset(&v, 0, sizeof(v));
 	v.vcek_buf = t->vcek;
 	v.vcek_len = t->vcek_len;
@@ -601,8 +608,11 @@ int sm_snp_target_verify(const struct sm_snp_target *t,
 		if (!strncmp(t->host, "sim:", 4) && t->host[4])
 			snprintf(
 				e->msg + n, sizeof(e->msg) - n,
-				"; the VCEK says it is a simulated host's (OU=sevmig simulator): give --ark %s/snp-ark.pem",
-				t->host + 4);
+				"; the VCEK says it is a simulated host's (OU=sevmig simulator): give --ark %s/snp-ark.pem%s",
+				t->host + 4,
+				strncmp(t->source, "ssh://", 6) ?
+					"" :
+					" (a path on the VM's host: copy that file here)");
 		else
 			snprintf(
 				e->msg + n, sizeof(e->msg) - n,

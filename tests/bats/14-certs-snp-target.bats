@@ -197,7 +197,7 @@ true"
 	# without --ark locally: refused here, not trusted because the remote was
 	run -3 --separate-stderr sevmig-certs fetch "$src"
 	assert_output ""
-	assert_equal "$stderr" "sevmig-certs: target from '$src' not printed: SNP target verification failed: ARK is pinned: the ARK from the bundle's cert_chain is not AMD's milan root key (a simulated host's verifies with --ark); the VCEK says it is a simulated host's (OU=sevmig simulator): give --ark $A/snp-ark.pem"
+	assert_equal "$stderr" "sevmig-certs: target from '$src' not printed: SNP target verification failed: ARK is pinned: the ARK from the bundle's cert_chain is not AMD's milan root key (a simulated host's verifies with --ark); the VCEK says it is a simulated host's (OU=sevmig simulator): give --ark $A/snp-ark.pem (a path on the VM's host: copy that file here)"
 	# a remote target that does not bind its key: the remote refuses it
 	vmm binding --break binding
 	run -3 --separate-stderr sevmig-certs fetch --ark "$A/snp-ark.pem" "ssh://127.0.0.1:$SSHD_PORT/snp-target:$T/binding.sock"

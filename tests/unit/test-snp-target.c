@@ -264,6 +264,20 @@ static void test_verify_refusals(void **state)
 		find_check("chip id")->detail,
 		"the report's chip id is not the VCEK's hwID (another chip)");
 
+	/* a chain with text after the ARK: refused as decode refuses it */
+	t = good;
+	strcat(t.chain, "junk\n");
+	{
+		struct sm_err ce;
+
+		assert_int_equal(sm_snp_target_verify(&t, &o, &res, &ce), -1);
+		assert_int_equal(ce.code, SM_EXIT_VERIFY);
+		assert_string_equal(
+			ce.msg,
+			"bundle field 'cert_chain': text outside a PEM certificate");
+		assert_int_equal(res.nchecks, 0);
+	}
+
 	/* expectations */
 	trust_a(&o);
 	o.have_measurement = 1;
@@ -333,14 +347,16 @@ static void bad(const char *field, json_t *value, enum sm_exit code,
 static void test_decode_refusals(void **state)
 {
 	char hex[2 * SM_SNP_TARGET_PUB_LEN + 8], *s;
+	uint8_t pub[SM_SNP_TARGET_PUB_LEN];
 	struct sm_err e;
 	size_t n;
 
 	(void)state;
 	bad("public_key", json_string("04abcd"), SM_EXIT_VERIFY,
 	    "target bundle 'b.json': bundle field 'public_key' is not 194 hexadecimal digits (97 bytes)");
-	sm_hex_encode(good.pub, sizeof(good.pub), hex);
-	hex[193] ^= 1; /* the last digit of y: off the curve */
+	memcpy(pub, good.pub, sizeof(pub));
+	pub[96] ^= 1; /* the last byte of y: off the curve */
+	sm_hex_encode(pub, sizeof(pub), hex);
 	bad("public_key", json_string(hex), SM_EXIT_VERIFY,
 	    "target bundle 'b.json': bundle field 'public_key' is not a point on P-384");
 	bad("nonce",
