@@ -809,8 +809,7 @@ int sm_snp_verify(const struct sm_snp_report *r,
 		      sm_product_name(res->product));
 	} else {
 		check(res, "ARK is pinned", 0,
-		      "the ARK from %s is not AMD's %s root key (a simulated host's verifies with --ark)",
-		      c.origin,
+		      "the ARK from %s is not AMD's %s root key", c.origin,
 		      res->product == SM_PRODUCT_UNKNOWN ?
 			      "(unknown product)" :
 			      sm_product_name(res->product));

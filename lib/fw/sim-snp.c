@@ -186,7 +186,10 @@ out:
 
 /* ---- making one (platform init) ---- */
 
-/* The ARK and ASK of ark_from when it has them: 1, 0 (it has none), -1. */
+/*
+ * The ARK and ASK of ark_from when it has them (a host of the same
+ * product): 1, 0 (it has none), -1.
+ */
 static int shared_roots(const char *from, const struct sm_key *ark,
 			const struct sm_key *ask, uint8_t **ark_der,
 			size_t *ark_len, uint8_t **ask_der, size_t *ask_len,
@@ -245,6 +248,7 @@ int sm_sim_snp_make(const char *dir, const struct sm_sim_platform_info *info,
 		    const struct sm_key *ark, const struct sm_key *ask,
 		    const char *ark_from, struct sm_err *e)
 {
+	struct sm_sim_platform_info from;
 	struct sm_sim_snp s;
 	uint8_t *ark_der = NULL, *ask_der = NULL, *vcek_der = NULL;
 	size_t ark_len = 0, ask_len = 0, vcek_len = 0, n;
@@ -261,7 +265,9 @@ int sm_sim_snp_make(const char *dir, const struct sm_sim_platform_info *info,
 	s.tcb.snp = DEF_SNP;
 	s.tcb.ucode = DEF_UCODE;
 	s.platform_info = DEF_PLATFORM_INFO;
-	if (ark_from) {
+	/* another product's host shares the keys, not its ARK-<Product> */
+	if (ark_from && sm_sim_platform_read_info(ark_from, &from, e) == 0 &&
+	    from.product == info->product) {
 		shared = shared_roots(ark_from, ark, ask, &ark_der, &ark_len,
 				      &ask_der, &ask_len, e);
 		if (shared < 0)

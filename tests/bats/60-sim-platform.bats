@@ -140,7 +140,7 @@ setup_file() {
 	run -2 --separate-stderr sevmig-sim platform init a b
 	assert_equal "$stderr" "sevmig-sim: platform init: too many arguments"$'\n'"$try"
 	run -2 --separate-stderr sevmig-sim platform frob x
-	assert_equal "$stderr" "sevmig-sim: platform: unknown command 'frob' (commands: init)"$'\n'"$try"
+	assert_equal "$stderr" "sevmig-sim: platform: unknown command 'frob' (commands: init report)"$'\n'"$try"
 	[ ! -e "$BATS_TEST_TMPDIR/h" ]
 }
 
