@@ -88,13 +88,13 @@ true"
 	vmm t
 	run -3 --separate-stderr sevmig-certs fetch -o "$T/out.json" "snp-target:$T/t.sock"
 	assert_output ""
-	assert_equal "$stderr" "sevmig-certs: target from 'snp-target:$T/t.sock' not printed: SNP target verification failed: ARK is pinned: the ARK from the bundle's cert_chain is not AMD's milan root key (a simulated host's verifies with --ark); the VCEK says it is a simulated host's (OU=sevmig simulator): give --ark $A/snp-ark.pem"
+	assert_equal "$stderr" "sevmig-certs: target from 'snp-target:$T/t.sock' not printed: SNP target verification failed: ARK is pinned: the ARK from the bundle's cert_chain is not AMD's milan root key; the VCEK says it is a simulated host's (OU=sevmig simulator): give --ark $A/snp-ark.pem"
 	[ ! -e "$T/out.json" ]
 	# the same for a saved bundle
 	good_bundle
 	run -3 --separate-stderr sevmig-certs snp-target verify "$T/t.json"
 	assert_line --partial "FAIL  ARK is pinned: "
-	assert_equal "$stderr" "sevmig-certs: target bundle '$T/t.json': SNP target verification failed: ARK is pinned: the ARK from the bundle's cert_chain is not AMD's milan root key (a simulated host's verifies with --ark); the VCEK says it is a simulated host's (OU=sevmig simulator): give --ark $A/snp-ark.pem"
+	assert_equal "$stderr" "sevmig-certs: target bundle '$T/t.json': SNP target verification failed: ARK is pinned: the ARK from the bundle's cert_chain is not AMD's milan root key; the VCEK says it is a simulated host's (OU=sevmig simulator): give --ark $A/snp-ark.pem"
 	# another host's ARK is not this one's
 	sevmig-sim platform init --ark-bits 2048 "$T/c" >/dev/null
 	run -3 --separate-stderr sevmig-certs snp-target verify --ark "$T/c/snp-ark.pem" "$T/t.json"
@@ -197,7 +197,7 @@ true"
 	# without --ark locally: refused here, not trusted because the remote was
 	run -3 --separate-stderr sevmig-certs fetch "$src"
 	assert_output ""
-	assert_equal "$stderr" "sevmig-certs: target from '$src' not printed: SNP target verification failed: ARK is pinned: the ARK from the bundle's cert_chain is not AMD's milan root key (a simulated host's verifies with --ark); the VCEK says it is a simulated host's (OU=sevmig simulator): give --ark $A/snp-ark.pem (a path on the VM's host: copy that file here)"
+	assert_equal "$stderr" "sevmig-certs: target from '$src' not printed: SNP target verification failed: ARK is pinned: the ARK from the bundle's cert_chain is not AMD's milan root key; the VCEK says it is a simulated host's (OU=sevmig simulator): give --ark $A/snp-ark.pem (a path on the VM's host: copy that file here)"
 	# a remote target that does not bind its key: the remote refuses it
 	vmm binding --break binding
 	run -3 --separate-stderr sevmig-certs fetch --ark "$A/snp-ark.pem" "ssh://127.0.0.1:$SSHD_PORT/snp-target:$T/binding.sock"
