@@ -97,7 +97,7 @@ static json_t *u64_json(uint64_t v)
 	return json_string(s);
 }
 
-/* The report's product, or its VCEK's productName; UNKNOWN. */
+/* The product the report names (its CPUID, or a v2's chip id); UNKNOWN. */
 static enum sm_product product_of(const struct sm_snp_report *r)
 {
 	const char *why;
@@ -619,4 +619,20 @@ int sm_snp_target_verify(const struct sm_snp_target *t,
 				"; the VCEK says it is a simulated host's (OU=sevmig simulator): give --ark with that host's snp-ark.pem");
 	}
 	return -1;
+}
+
+void sm_snp_target_expect_own(const struct sm_snp_report *own,
+			      struct sm_snp_target_opts *o)
+{
+	struct sm_snp_tcb t;
+
+	o->have_measurement = 1;
+	memcpy(o->measurement, own->raw + SM_SNP_OFF_MEASUREMENT,
+	       SM_SNP_MEASUREMENT_LEN);
+	o->have_policy = 1;
+	o->policy = own->policy;
+	sm_snp_tcb_decode(own->reported_tcb, product_of(own), &t);
+	o->min_tcb = t;
+	/* 1 fmc, 2 bl, 4 tee, 8 snp, 16 ucode (sm_snp_tcb_parse) */
+	o->min_tcb_mask = 2 | 4 | 8 | 16 | (t.has_fmc ? 1 : 0);
 }

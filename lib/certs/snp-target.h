@@ -100,6 +100,15 @@ struct sm_snp_target_opts {
 };
 
 /*
+ * The expectations a migration source has by default: the target's
+ * measurement and policy equal to its own guest's (own, a report of the
+ * source guest) and its reported TCB at least the source's, component by
+ * component (no move to an older TCB).  Sets only those fields of o.
+ */
+void sm_snp_target_expect_own(const struct sm_snp_report *own,
+			      struct sm_snp_target_opts *o);
+
+/*
  * Verify t: sm_snp_verify of its report with its VCEK and cert_chain
  * against o's ARK (or AMD's pinned roots) and o's measurement, policy and
  * minimum TCB; then "public key" (a P-384 point), "key binding"

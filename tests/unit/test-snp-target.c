@@ -211,6 +211,40 @@ static void test_roundtrip(void **state)
 	assert_non_null(find_check("ARK is trusted"));
 }
 
+/* A source's defaults: its own guest's measurement, policy and TCB. */
+static void test_expect_own(void **state)
+{
+	struct sm_snp_report own;
+	struct sm_snp_target_opts o;
+	struct sm_err e;
+	uint8_t raw[SM_SNP_REPORT_LEN];
+
+	(void)state;
+	/* a source guest like the target: accepted */
+	assert_int_equal(sm_snp_report_parse(good.report, sizeof(good.report),
+					     "own", &own, &e),
+			 0);
+	trust_a(&o);
+	sm_snp_target_expect_own(&own, &o);
+	assert_int_equal(o.min_tcb_mask, 2 | 4 | 8 | 16);
+	assert_int_equal(sm_snp_target_verify(&good, &o, &res, &e), 0);
+	assert_int_equal(find_check("measurement")->ok, 1);
+	assert_int_equal(find_check("policy")->ok, 1);
+	assert_int_equal(find_check("minimum TCB")->ok, 1);
+
+	/* a source guest of another measurement, of a newer TCB */
+	memcpy(raw, good.report, sizeof(raw));
+	raw[SM_SNP_OFF_MEASUREMENT] ^= 1;
+	raw[0x180 + 7] = 116; /* reported_tcb's ucode */
+	assert_int_equal(sm_snp_report_parse(raw, sizeof(raw), "own", &own, &e),
+			 0);
+	trust_a(&o);
+	sm_snp_target_expect_own(&own, &o);
+	refused(&good, &o, "measurement: --expect-measurement");
+	assert_string_equal(find_check("minimum TCB")->detail,
+			    "reported ucode=115 is below 116");
+}
+
 static void test_verify_refusals(void **state)
 {
 	static struct sm_snp_target t, other;
@@ -422,6 +456,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_roundtrip, setup),
+		cmocka_unit_test_setup(test_expect_own, setup),
 		cmocka_unit_test_setup(test_verify_refusals, setup),
 		cmocka_unit_test_setup(test_decode_refusals, setup),
 	};
