@@ -203,3 +203,25 @@ true"
 	run -3 --separate-stderr sevmig-certs fetch --ark "$A/snp-ark.pem" "ssh://127.0.0.1:$SSHD_PORT/snp-target:$T/binding.sock"
 	assert_equal "$stderr" "sevmig-certs: remote 'fetch' on '127.0.0.1' exited with status 3: sevmig-certs: target from 'snp-target:$T/binding.sock' not printed: SNP target verification failed: key binding: the report does not bind the key: REPORT_DATA is not SHA-512(x || y || nonce)"
 }
+
+@test "fetch snp-target: from sevmig-sim run --incoming --snp, the simulator's own SVSM" {
+	sevmig-sim run --help | grep -q -- '--snp' ||
+		skip "sevmig-sim run has no --snp yet (the simulated SNP guest)"
+	sevmig-sim run --platform "$A" --socket "$T/sim.sock" --mem 16M \
+		--incoming --snp >"$T/sim.log" 2>&1 3>&- &
+	echo $! >>"$T/pids"
+	local i
+	for ((i = 0; i < 300; i++)); do
+		sevmig-sim ctl --timeout 5 "$T/sim.sock" status >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	run -0 --separate-stderr sevmig-certs fetch --ark "$A/snp-ark.pem" -o "$T/s.json" "snp-target:$T/sim.sock"
+	assert_equal "$stderr" ""
+	run -0 sevmig-certs snp-target verify --ark "$A/snp-ark.pem" "$T/s.json"
+	assert_line "ok    key binding: REPORT_DATA is SHA-512(x || y || nonce)"
+	run -0 jq -r .host "$T/s.json"
+	assert_output "sim:$A"
+	run -3 --separate-stderr sevmig-certs fetch "snp-target:$T/sim.sock"
+	assert_output ""
+	assert_equal "$stderr" "sevmig-certs: target from 'snp-target:$T/sim.sock' not printed: SNP target verification failed: ARK is pinned: the ARK from the bundle's cert_chain is not AMD's milan root key; the VCEK says it is a simulated host's (OU=sevmig simulator): give --ark $A/snp-ark.pem"
+}
