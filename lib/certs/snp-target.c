@@ -113,6 +113,22 @@ static const char *tcb_text(const struct sm_snp_report *r, char *buf, size_t n)
 	return sm_snp_tcb_str(&t, buf, n);
 }
 
+/* s with every byte outside printable ASCII as '?', as decode wants it. */
+static json_t *ascii_json(const char *s)
+{
+	char *c = strdup(s), *q;
+	json_t *j;
+
+	if (!c)
+		return NULL;
+	for (q = c; *q; q++)
+		if (*q < 0x20 || *q > 0x7e)
+			*q = '?';
+	j = json_string(c);
+	free(c);
+	return j;
+}
+
 static int set(json_t *o, const char *k, json_t *v)
 {
 	return v ? json_object_set_new(o, k, v) : -1;
@@ -143,9 +159,9 @@ char *sm_snp_target_encode(const struct sm_snp_target *t, struct sm_err *e)
 	bad |= set(o, "vcek", json_string(vcek));
 	bad |= set(o, "cert_chain", sm_json_text(t->chain));
 	if (t->source[0])
-		bad |= set(o, "source", sm_json_text(t->source));
+		bad |= set(o, "source", ascii_json(t->source));
 	if (t->host[0])
-		bad |= set(o, "host", sm_json_text(t->host));
+		bad |= set(o, "host", ascii_json(t->host));
 	if (prod != SM_PRODUCT_UNKNOWN)
 		bad |= set(o, "product", json_string(sm_product_name(prod)));
 	bad |= set(o, "chip_id",

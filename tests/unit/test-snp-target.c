@@ -188,6 +188,15 @@ static void test_roundtrip(void **state)
 	assert_string_equal(back.source, good.source);
 	assert_string_equal(back.host, good.host);
 
+	/* a source with a control character is written so it decodes */
+	good.source[3] = '\n';
+	text = sm_snp_target_encode(&good, &e);
+	assert_non_null(text);
+	assert_int_equal(
+		sm_snp_target_decode(text, strlen(text), "t", &back, &e), 0);
+	free(text);
+	assert_int_equal(back.source[3], '?');
+
 	trust_a(&o);
 	o.have_measurement = 1;
 	memset(o.measurement, MEAS, sizeof(o.measurement));
