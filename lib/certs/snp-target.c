@@ -289,15 +289,34 @@ static int text_field(const char *s, const char *field, char *out, size_t n,
 	return 0;
 }
 
+/*
+ * Text from the bundle as a message may show it: at most 64 bytes,
+ * anything but printable ASCII as '?' (no terminal escapes).
+ */
+#define SHOWN_MAX 68
+static const char *shown(const char *s, char buf[SHOWN_MAX])
+{
+	size_t i;
+
+	for (i = 0; s[i] && i < 64; i++)
+		buf[i] = s[i] >= 0x20 && s[i] <= 0x7e ? s[i] : '?';
+	if (s[i])
+		buf[i++] = '.', buf[i++] = '.', buf[i++] = '.';
+	buf[i] = '\0';
+	return buf;
+}
+
 /* An informational field must say what the report says. */
 static int info_field(const char *got, const char *want, const char *field,
 		      struct sm_err *e)
 {
+	char b[SHOWN_MAX];
+
 	if (strcmp(got, want) != 0)
 		return sm_err_set(
 			e, SM_EXIT_VERIFY,
 			"bundle field '%s' is '%s' but the report says '%s'",
-			field, got, want);
+			field, shown(got, b), want);
 	return 0;
 }
 
@@ -345,7 +364,7 @@ static int decode_obj(json_t *root, struct sm_snp_target *t, struct sm_err *e)
 	struct sm_snp_report r;
 	const char *f[F_COUNT] = { NULL }, *key, *schema;
 	json_t *v;
-	char want[64];
+	char want[64], b[SHOWN_MAX];
 	size_t i;
 
 	if (!json_is_object(root))
@@ -364,7 +383,7 @@ static int decode_obj(json_t *root, struct sm_snp_target *t, struct sm_err *e)
 				SM_EXIT_UNSUPPORTED :
 				SM_EXIT_VERIFY,
 			"unsupported bundle schema '%s' (this version reads '%s')",
-			schema, SM_SNP_TARGET_SCHEMA);
+			shown(schema, b), SM_SNP_TARGET_SCHEMA);
 	json_object_foreach(root, key, v)
 	{
 		for (i = 0; i < F_COUNT; i++)
@@ -372,12 +391,13 @@ static int decode_obj(json_t *root, struct sm_snp_target *t, struct sm_err *e)
 				break;
 		if (i == F_COUNT)
 			return sm_err_set(e, SM_EXIT_VERIFY,
-					  "unknown bundle field '%s'", key);
+					  "unknown bundle field '%s'",
+					  shown(key, b));
 		f[i] = json_string_value(v);
 		if (!f[i])
 			return sm_err_set(e, SM_EXIT_VERIFY,
 					  "bundle field '%s' is not a string",
-					  key);
+					  field_names[i]);
 	}
 	for (i = 0; i < F_REQUIRED; i++)
 		if (!f[i])
@@ -422,7 +442,7 @@ static int decode_obj(json_t *root, struct sm_snp_target *t, struct sm_err *e)
 			return sm_err_set(
 				e, SM_EXIT_VERIFY,
 				"bundle field 'product' names unknown product '%s'",
-				f[F_PRODUCT]);
+				shown(f[F_PRODUCT], b));
 		if (p != SM_PRODUCT_UNKNOWN &&
 		    info_field(f[F_PRODUCT], sm_product_name(p), "product", e) <
 			    0)

@@ -415,6 +415,8 @@ static void test_decode_refusals(void **state)
 	    "target bundle 'b.json': bundle field 'nonce' is not a string");
 	bad("extra", json_string("x"), SM_EXIT_VERIFY,
 	    "target bundle 'b.json': unknown bundle field 'extra'");
+	bad("\033[2J", json_string("x"), SM_EXIT_VERIFY,
+	    "target bundle 'b.json': unknown bundle field '?[2J'");
 	bad("schema", json_string("sevmig-snp-target/2"), SM_EXIT_UNSUPPORTED,
 	    "target bundle 'b.json': unsupported bundle schema 'sevmig-snp-target/2' (this version reads 'sevmig-snp-target/1')");
 	bad("schema", json_string("sevmig-certs/1"), SM_EXIT_VERIFY,
