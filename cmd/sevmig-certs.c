@@ -24,14 +24,20 @@ static const struct sm_cli_cmd cmds[] = {
 	  "get a platform's chain and print it as a verified bundle" },
 	{ "report", certs_report,
 	  "show or verify a SEV-SNP attestation report" },
+	{ "snp-target", certs_snp_target,
+	  "verify an SEV-SNP migration target's bundle" },
 	{ "ok", certs_ok,
 	  "check that this host can export and import SEV guests" },
 };
 
 static const char *const synopses[] = {
-	CERTS_VERIFY_SYNOPSIS,	    CERTS_SHOW_SYNOPSIS,
-	CERTS_SPLIT_SYNOPSIS,	    CERTS_FETCH_SYNOPSIS,
-	CERTS_REPORT_SHOW_SYNOPSIS, CERTS_REPORT_VERIFY_SYNOPSIS,
+	CERTS_VERIFY_SYNOPSIS,
+	CERTS_SHOW_SYNOPSIS,
+	CERTS_SPLIT_SYNOPSIS,
+	CERTS_FETCH_SYNOPSIS,
+	CERTS_REPORT_SHOW_SYNOPSIS,
+	CERTS_REPORT_VERIFY_SYNOPSIS,
+	CERTS_SNP_TARGET_VERIFY_SYNOPSIS,
 	CERTS_OK_SYNOPSIS,
 };
 
@@ -45,7 +51,8 @@ static void usage(void)
 	for (i = 0; i < SM_ARRAY_SIZE(synopses); i++)
 		printf(" %s\n", synopses[i]);
 	fputs("\nFetch, verify, show and split AMD SEV certificate chains; show,\n"
-	      "verify and fetch the VCEK of SEV-SNP attestation reports.\n",
+	      "verify and fetch the VCEK of SEV-SNP attestation reports; fetch and\n"
+	      "verify an SEV-SNP migration target's bundle.\n",
 	      stdout);
 	sm_cli_print_commands(cmds, NCMDS);
 	fputs("\nOptions:\n" CERTS_COMMON_HELP

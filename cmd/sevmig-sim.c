@@ -14,7 +14,8 @@
 #include "sevmig-sim/sim.h"
 
 static const struct sm_cli_cmd commands[] = {
-	{ "platform", cmd_platform, "make a simulated SEV host (init), sign a test SNP report (report)" },
+	{ "platform", cmd_platform,
+	  "make a simulated SEV host (init), sign a test SNP report (report)" },
 	{ "run", cmd_run, "run a simulated VMM serving the VM endpoint" },
 	{ "ctl", cmd_ctl, "ask a running VMM for its state, or to act" },
 };

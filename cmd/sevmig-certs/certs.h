@@ -21,6 +21,7 @@ int certs_split(int argc, char **argv);
 int certs_fetch(int argc, char **argv);
 int certs_report(int argc, char **argv);
 int certs_ok(int argc, char **argv);
+int certs_snp_target(int argc, char **argv);
 
 /* The synopsis lines (also the top-level --help and the man page). */
 #define CERTS_VERIFY_SYNOPSIS \
@@ -37,6 +38,10 @@ int certs_ok(int argc, char **argv);
 	"[--product NAME] [--expect-measurement HEX] "                         \
 	"[--expect-report-data HEX] [--expect-policy HEX] [--min-tcb SPEC] "   \
 	"[-J] FILE"
+#define CERTS_SNP_TARGET_VERIFY_SYNOPSIS                                \
+	"sevmig-certs snp-target verify [--ark FILE] [--product NAME] " \
+	"[--expect-measurement HEX] [--expect-policy HEX] "             \
+	"[--expect-report-id HEX] [--min-tcb SPEC] [-J] BUNDLE"
 
 /* The options every subcommand shares, as help lines. */
 #define CERTS_COMMON_HELP                                     \
@@ -53,6 +58,23 @@ void certs_warn_notes(const struct sm_verify_result *r);
 
 /* Write a malloc'd report to stdout and free it.  0, or -1 with e set. */
 int certs_put(char *text, struct sm_err *e);
+
+/*
+ * HEX of exactly n bytes (min == n) or min..n bytes, zero-padded, for
+ * option opt of subcommand sub; prints the usage error and returns -1.
+ */
+int certs_parse_hex_opt(const char *sub, const char *opt, const char *hex,
+			uint8_t *out, size_t min, size_t n);
+/* --product for SNP: milan, genoa or turin; else the usage error, -1. */
+int certs_parse_snp_product(const char *sub, const char *name,
+			    enum sm_product *p);
+/* An SNP guest policy: up to 16 hex digits, "0x" optional.  0 or -1. */
+int certs_parse_policy(const char *s, uint64_t *v);
+/* One line per check of an SNP verification, after "WHAT: NAME". */
+struct sm_snp_verify_result;
+void certs_print_snp_checks(const char *what,
+			    const struct sm_snp_verify_result *res,
+			    const char *name);
 
 /* Lowercase hex fingerprint of a certificate into buf (>= 97 bytes). */
 const char *certs_sev_fp(const struct sm_sev_cert *c, char *buf);

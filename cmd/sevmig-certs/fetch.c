@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * sevmig-certs fetch: get a chain, verify it, print it as a bundle; or,
- * for vcek:FILE, the VCEK of an SEV-SNP report with its chain, as PEM.
+ * sevmig-certs fetch: get a chain, verify it, print it as a bundle; for
+ * vcek:FILE, the VCEK of an SEV-SNP report with its chain, as PEM; for
+ * snp-target:SOCK, an incoming SNP guest's target bundle.
  */
 #include "certs.h"
 
@@ -12,6 +13,7 @@
 
 #include "base/util.h"
 #include "certs/snp-report.h"
+#include "certs/snp-target.h"
 #include "fetch/vcek.h"
 
 static void fetch_usage(void)
@@ -26,6 +28,9 @@ static void fetch_usage(void)
 	      " sim:DIR                    a simulated host (sevmig-sim)\n"
 	      " vcek:FILE                  the VCEK that signed the SEV-SNP report FILE,\n"
 	      "                            from the KDS, printed as PEM with its chain\n"
+	      " snp-target:SOCK            an incoming SEV-SNP guest's key, nonce and report\n"
+	      "                            with the host's VCEK and chain, as a target bundle\n"
+	      "                            (also ssh://[USER@]HOST[:PORT]/snp-target:SOCK)\n"
 	      "\nOptions:\n"
 	      " -o, --output FILE           write the bundle to FILE (default: stdout)\n"
 	      "     --kds-url URL           AMD KDS base URL (default: $SEVMIG_KDS_URL or AMD's)\n"
@@ -36,6 +41,9 @@ static void fetch_usage(void)
 	      "     --retries N             extra KDS attempts (default: 3)\n"
 	      "     --product NAME          naples, rome, milan, genoa or turin (default: detect)\n"
 	      "     --ark FILE              trust this ARK instead of AMD's built-in roots\n"
+	      "                            (snp-target: an X.509 ARK, e.g. DIR/snp-ark.pem)\n"
+	      "     --ark-from-vm           (snp-target:) trust the ARK of the simulated host\n"
+	      "                            the VM runs on (what ssh:// asks of the remote)\n"
 	      "     --remote-program PATH   sevmig-certs on the ssh host (default: sevmig-certs)\n"
 	      "     --crl FILE              (vcek:) check revocation with this CRL, not the KDS's\n" CERTS_COMMON_HELP,
 	      stdout);
@@ -58,10 +66,12 @@ static int parse_seconds(const char *opt, const char *s, double *out)
 struct fetch_args {
 	struct sm_fetch_opts o;
 	const char *source, *output, *ark, *crl;
+	int ark_from_vm;
 };
 
 static int run_fetch(const struct fetch_args *a);
 static int run_fetch_vcek(const struct fetch_args *a);
+static int run_fetch_snp_target(const struct fetch_args *a);
 
 int certs_fetch(int argc, char **argv)
 {
@@ -76,6 +86,7 @@ int certs_fetch(int argc, char **argv)
 		OPT_ARK,
 		OPT_REMOTE_PROGRAM,
 		OPT_CRL,
+		OPT_ARK_FROM_VM,
 	};
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -91,6 +102,7 @@ int certs_fetch(int argc, char **argv)
 		{ "remote-program", required_argument, NULL,
 		  OPT_REMOTE_PROGRAM },
 		{ "crl", required_argument, NULL, OPT_CRL },
+		{ "ark-from-vm", no_argument, NULL, OPT_ARK_FROM_VM },
 		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -155,6 +167,9 @@ int certs_fetch(int argc, char **argv)
 		case OPT_CRL:
 			a.crl = optarg;
 			break;
+		case OPT_ARK_FROM_VM:
+			a.ark_from_vm = 1;
+			break;
 		default:
 			return sm_cli_sub_try_help("fetch");
 		}
@@ -174,11 +189,21 @@ int certs_fetch(int argc, char **argv)
 		return sm_cli_sub_usage(
 			"fetch",
 			"--output would overwrite an input of the fetch");
-	if (!strncmp(a.source, "vcek:", 5))
+	if (!strncmp(a.source, "vcek:", 5) && !a.ark_from_vm)
 		return sm_cli_close_stdout(run_fetch_vcek(&a));
 	if (a.crl)
 		return sm_cli_sub_usage("fetch",
 					"--crl is for vcek: sources only");
+	if (a.ark_from_vm && (!sm_fetch_is_snp_target(a.source) ||
+			      !strncmp(a.source, "ssh://", 6)))
+		return sm_cli_sub_usage(
+			"fetch",
+			"--ark-from-vm is for snp-target:SOCK on the VM's own host (over ssh, name the trusted ARK with --ark)");
+	if (a.ark_from_vm && a.ark)
+		return sm_cli_sub_usage(
+			"fetch", "--ark and --ark-from-vm exclude each other");
+	if (sm_fetch_is_snp_target(a.source))
+		return sm_cli_close_stdout(run_fetch_snp_target(&a));
 	return sm_cli_close_stdout(run_fetch(&a));
 }
 
@@ -266,5 +291,53 @@ static int run_fetch_vcek(const struct fetch_args *a)
 	pr_info("VCEK for '%s' verified (%s)%s", file,
 		sm_product_name(res.product),
 		have_crl ? "" : "; no CRL, revocation not checked");
+	return SM_EXIT_OK;
+}
+
+/*
+ * fetch snp-target:SOCK: the target's parts from its VM endpoint (or a
+ * remote's bundle over ssh), verified before anything is written: the
+ * report's chain up to --ark (or AMD's pinned roots), its signature, TCB
+ * and chip id, and the binding of the key and nonce.
+ */
+static int run_fetch_snp_target(const struct fetch_args *a)
+{
+	static struct sm_snp_target t;
+	static struct sm_snp_verify_result res;
+	struct sm_snp_target_opts vo;
+	char sim_ark[PATH_MAX];
+	struct sm_err e;
+	char *text;
+	size_t i;
+	int rc;
+
+	if (sm_fetch_snp_target(a->source, &a->o, &t, sim_ark, sizeof(sim_ark),
+				&e) < 0)
+		return sm_cli_report(&e);
+	memset(&vo, 0, sizeof(vo));
+	vo.ark = a->ark;
+	vo.product = a->o.product;
+	if (a->ark_from_vm && sim_ark[0])
+		vo.ark = sim_ark;
+	if (sm_snp_target_verify(&t, &vo, &res, &e) < 0) {
+		for (i = 0; i < res.nchecks; i++)
+			if (!res.checks[i].ok)
+				pr_info("FAIL %s: %s", res.checks[i].name,
+					res.checks[i].detail);
+		sm_err_prefix(&e, "target from '%s' not printed", a->source);
+		return sm_cli_report(&e);
+	}
+	text = sm_snp_target_encode(&t, &e);
+	if (!text)
+		return sm_cli_report(&e);
+	rc = sm_write_file_atomic(a->output, text, strlen(text), 0644, &e);
+	free(text);
+	if (rc < 0)
+		return sm_cli_report(&e);
+	pr_info("SNP target from '%s' verified (%s, %s): its report binds the key",
+		a->source, sm_product_name(res.product),
+		a->ark_from_vm && vo.ark ? "the VM's simulated host's ARK" :
+		vo.ark			 ? "the ARK --ark names" :
+					   "AMD's roots");
 	return SM_EXIT_OK;
 }

@@ -55,20 +55,6 @@ static void verify_usage(void)
 	      stdout);
 }
 
-/* --product for SNP: only the SNP products. */
-static int snp_product(const char *sub, const char *name, enum sm_product *p)
-{
-	if (sm_product_parse(name, p) == 0 &&
-	    (*p == SM_PRODUCT_MILAN || *p == SM_PRODUCT_GENOA ||
-	     *p == SM_PRODUCT_TURIN))
-		return 0;
-	sm_cli_sub_usage(
-		sub,
-		"unknown SNP product '%s' (expected milan, genoa or turin)",
-		name);
-	return -1;
-}
-
 static int report_show(int argc, char **argv)
 {
 	enum { OPT_PRODUCT = CHAR_MAX + 1 };
@@ -95,7 +81,8 @@ static int report_show(int argc, char **argv)
 		}
 		switch (c) {
 		case OPT_PRODUCT:
-			if (snp_product("report show", optarg, &product) < 0)
+			if (certs_parse_snp_product("report show", optarg,
+						    &product) < 0)
 				return SM_EXIT_USAGE;
 			break;
 		default:
@@ -116,67 +103,6 @@ static int report_show(int argc, char **argv)
 	if (!text || certs_put(text, &e) < 0)
 		return sm_cli_close_stdout(sm_cli_report(&e));
 	return sm_cli_close_stdout(SM_EXIT_OK);
-}
-
-/* HEX of exactly n bytes (min == n) or min..n bytes, zero-padded. */
-static int parse_hex_opt(const char *opt, const char *hex, uint8_t *out,
-			 size_t min, size_t n)
-{
-	uint8_t *buf = malloc(n + 1);
-	ssize_t got = buf ? sm_hex_decode(hex, buf, n) : -1;
-
-	if (got < (ssize_t)min || (size_t)got > n) {
-		free(buf);
-		if (min == n)
-			sm_cli_sub_usage("report verify",
-					 "bad %s '%s': expected %zu hex digits",
-					 opt, hex, 2 * n);
-		else
-			sm_cli_sub_usage(
-				"report verify",
-				"bad %s '%s': expected 2 to %zu hex digits",
-				opt, hex, 2 * n);
-		return -1;
-	}
-	memset(out, 0, n);
-	memcpy(out, buf, (size_t)got);
-	free(buf);
-	return 0;
-}
-
-static int parse_policy(const char *s, uint64_t *v)
-{
-	const char *d = strncmp(s, "0x", 2) == 0 ? s + 2 : s;
-	size_t i, len = strlen(d);
-
-	if (len == 0 || len > 16)
-		return -1;
-	*v = 0;
-	for (i = 0; i < len; i++) {
-		uint8_t b;
-		char two[3] = { '0', d[i], '\0' };
-
-		if (sm_hex_decode(two, &b, 1) != 1)
-			return -1;
-		*v = *v << 4 | b;
-	}
-	return 0;
-}
-
-static void print_checks(const struct sm_snp_verify_result *res,
-			 const char *name)
-{
-	size_t i;
-
-	printf("report: %s\nproduct: %s (%s)\nkey: %s\n", name,
-	       res->product == SM_PRODUCT_UNKNOWN ?
-		       "unknown" :
-		       sm_product_name(res->product),
-	       res->product_from ? res->product_from : "-",
-	       res->key_name ? res->key_name : "-");
-	for (i = 0; i < res->nchecks; i++)
-		printf("%-5s %s: %s\n", res->checks[i].ok ? "ok" : "FAIL",
-		       res->checks[i].name, res->checks[i].detail);
 }
 
 static int report_verify(int argc, char **argv)
@@ -236,26 +162,29 @@ static int report_verify(int argc, char **argv)
 			o.ark = optarg;
 			break;
 		case OPT_PRODUCT:
-			if (snp_product("report verify", optarg, &o.product) <
-			    0)
+			if (certs_parse_snp_product("report verify", optarg,
+						    &o.product) < 0)
 				return SM_EXIT_USAGE;
 			break;
 		case OPT_MEAS:
-			if (parse_hex_opt("--expect-measurement", optarg,
-					  o.measurement, SM_SNP_MEASUREMENT_LEN,
-					  SM_SNP_MEASUREMENT_LEN) < 0)
+			if (certs_parse_hex_opt("report verify",
+						"--expect-measurement", optarg,
+						o.measurement,
+						SM_SNP_MEASUREMENT_LEN,
+						SM_SNP_MEASUREMENT_LEN) < 0)
 				return SM_EXIT_USAGE;
 			o.have_measurement = 1;
 			break;
 		case OPT_RDATA:
-			if (parse_hex_opt("--expect-report-data", optarg,
-					  o.report_data, 1,
-					  SM_SNP_REPORT_DATA_LEN) < 0)
+			if (certs_parse_hex_opt("report verify",
+						"--expect-report-data", optarg,
+						o.report_data, 1,
+						SM_SNP_REPORT_DATA_LEN) < 0)
 				return SM_EXIT_USAGE;
 			o.have_report_data = 1;
 			break;
 		case OPT_POLICY:
-			if (parse_policy(optarg, &o.policy) < 0)
+			if (certs_parse_policy(optarg, &o.policy) < 0)
 				return sm_cli_sub_usage(
 					"report verify",
 					"bad --expect-policy '%s': expected up to 16 hex digits",
@@ -300,7 +229,7 @@ static int report_verify(int argc, char **argv)
 			if (!text || certs_put(text, &je) < 0)
 				return sm_cli_close_stdout(sm_cli_report(&je));
 		} else if (!co.quiet) {
-			print_checks(&res, name);
+			certs_print_snp_checks("report", &res, name);
 		}
 	}
 	if (rc < 0)

@@ -122,6 +122,8 @@ struct sm_snp_verify_opts {
 	/* or in memory (fetch vcek:): the VCEK (DER), cert_chain, CRL */
 	const uint8_t *vcek_buf, *chain_buf, *crl_buf;
 	size_t vcek_len, chain_len, crl_len;
+	/* whose buffers they are, in messages ("the bundle's"); NULL: the KDS's */
+	const char *buf_owner;
 	/*
 	 * --ark FILE (PEM or DER), or ark_buf in memory: trust this ARK
 	 * (a simulated host's snp-ark.pem) instead of AMD's pinned roots.

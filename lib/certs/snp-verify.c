@@ -642,14 +642,20 @@ static int load_certs(const struct sm_snp_verify_opts *o, int vlek,
 	char path[4096];
 	const char *key = vlek ? "VLEK" : "VCEK";
 
-	if (o->vcek_buf && parse_cert(o->vcek_buf, o->vcek_len, "(KDS answer)",
-				      key, &c->vcek, NULL, NULL, e) < 0)
+	const char *owner = o->buf_owner ? o->buf_owner : "the KDS's";
+	char bname[128];
+
+	snprintf(bname, sizeof(bname), "(%s %s)", owner,
+		 o->buf_owner ? "vcek" : "answer");
+	if (o->vcek_buf && parse_cert(o->vcek_buf, o->vcek_len, bname, key,
+				      &c->vcek, NULL, NULL, e) < 0)
 		return -1;
 	if (o->chain_buf) {
-		if (parse_chain(o->chain_buf, o->chain_len, "(KDS cert_chain)",
-				&c->ask, &c->ark, e) < 0)
+		snprintf(bname, sizeof(bname), "(%s cert_chain)", owner);
+		if (parse_chain(o->chain_buf, o->chain_len, bname, &c->ask,
+				&c->ark, e) < 0)
 			return -1;
-		snprintf(c->origin, sizeof(c->origin), "the KDS's cert_chain");
+		snprintf(c->origin, sizeof(c->origin), "%s cert_chain", owner);
 	}
 	if (o->crl_buf &&
 	    parse_crl(o->crl_buf, o->crl_len, "(KDS crl)", &c->crl, e) < 0)

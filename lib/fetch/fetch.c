@@ -13,6 +13,7 @@
  * ASK/ARK it carries.
  */
 #include "fetch/fetch.h"
+#include "fetch/fetch-internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -52,7 +53,7 @@ static double env_seconds(const char *name, double def)
 	return v;
 }
 
-static double connect_timeout(const struct sm_fetch_opts *o)
+double smf_connect_timeout(const struct sm_fetch_opts *o)
 {
 	if (o && o->connect_timeout > 0)
 		return o->connect_timeout;
@@ -161,7 +162,7 @@ static int from_qmp(const char *path, const struct sm_fetch_opts *o,
 	if (!caps)
 		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "qmp:%s", path);
 	/* A local socket answers in milliseconds: the connect timeout. */
-	if (sm_qmp_open(path, connect_timeout(o), &q, e) < 0)
+	if (sm_qmp_open(path, smf_connect_timeout(o), &q, e) < 0)
 		goto out;
 	if (sm_qmp_query_sev_capabilities(q, caps, e) == 0 &&
 	    put_export(caps->pdh, caps->chain, ch, "query-sev-capabilities",
@@ -268,7 +269,7 @@ static int from_vm(const char *sock, const struct sm_fetch_opts *o,
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return sm_err_errno(e, SM_EXIT_FAILURE, ENOMEM, "vm:%s", sock);
-	rc = sm_ep_connect(sock, connect_timeout(o), &ep, e);
+	rc = sm_ep_connect(sock, smf_connect_timeout(o), &ep, e);
 	if (rc == 0) {
 		rc = sm_ep_hello(ep, h, e);
 		sm_ep_close(ep);
@@ -452,9 +453,9 @@ static const char *last_line(const char *s, char *buf, size_t len)
 
 #define SSH_ARGV_MAX 64
 
-static int from_ssh(const char *src, const struct sm_fetch_opts *o,
-		    struct sm_chain *ch, struct sm_bundle_info *info,
-		    struct sm_err *e)
+int smf_ssh_fetch(const char *src, const struct sm_fetch_opts *o,
+		  const char *const *extra, char **outp, size_t *outlenp,
+		  struct sm_err *e)
 {
 	const char *argv[SSH_ARGV_MAX + 1], *prog, *rprog;
 	char sshcmd[1024], remote[8192], ctopt[64], line[512], what[600];
@@ -466,6 +467,8 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 	size_t n = 0, pos = 0, outlen;
 	int status, rc = -1, code;
 
+	*outp = NULL;
+	*outlenp = 0;
 	if (parse_ssh(src, &t, e) < 0)
 		return -1;
 
@@ -490,7 +493,7 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 	 * a pipe (BatchMode), a bounded connection time.
 	 */
 	snprintf(ctopt, sizeof(ctopt), "ConnectTimeout=%d",
-		 (int)(connect_timeout(o) + 0.999));
+		 (int)(smf_connect_timeout(o) + 0.999));
 	argv[n++] = "-T";
 	argv[n++] = "-o";
 	argv[n++] = "BatchMode=yes";
@@ -514,11 +517,13 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 	if (sh_quote(remote, sizeof(remote), &pos, rprog) < 0 ||
 	    sh_quote(remote, sizeof(remote), &pos, "fetch") < 0 ||
 	    (o && o->offline &&
-	     sh_quote(remote, sizeof(remote), &pos, "--offline") < 0) ||
-	    (t.remote && sh_quote(remote, sizeof(remote), &pos, t.remote) < 0))
-		return sm_err_set(e, SM_EXIT_USAGE,
-				  "bad source '%s': remote command too long",
-				  src);
+	     sh_quote(remote, sizeof(remote), &pos, "--offline") < 0))
+		goto too_long;
+	for (; extra && *extra; extra++)
+		if (sh_quote(remote, sizeof(remote), &pos, *extra) < 0)
+			goto too_long;
+	if (t.remote && sh_quote(remote, sizeof(remote), &pos, t.remote) < 0)
+		goto too_long;
 	argv[n++] = remote;
 	argv[n] = NULL;
 	pr_debug("ssh to '%s': remote command: %s", t.host, remote);
@@ -526,7 +531,7 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 	snprintf(what, sizeof(what), "%s%s%s", t.user, t.user[0] ? "@" : "",
 		 t.host);
 	/* The remote may itself wait for the KDS: give it that long. */
-	timeout = connect_timeout(o) + total_timeout(o) + 10;
+	timeout = smf_connect_timeout(o) + total_timeout(o) + 10;
 	if (sm_child_spawn(argv,
 			   SM_CHILD_NULL_STDIN | SM_CHILD_PIPE_STDOUT |
 				   SM_CHILD_PIPE_STDERR,
@@ -573,25 +578,47 @@ static int from_ssh(const char *src, const struct sm_fetch_opts *o,
 					   "no message");
 		goto out;
 	}
-	if (sm_bundle_decode(out, outlen, ch, info, e) < 0) {
-		sm_err_prefix(e, "bundle from '%s'", src);
-		goto out;
-	}
-	{
-		char rs[sizeof(info->source)];
-
-		snprintf(rs, sizeof(rs), "%s", info->source);
-		if (snprintf(info->source, sizeof(info->source), "%s (%s)", src,
-			     rs[0] ? rs : "remote default") >=
-		    (int)sizeof(info->source))
-			pr_debug("source description truncated");
-	}
+	*outp = out;
+	*outlenp = outlen;
+	out = NULL;
 	rc = 0;
 out:
 	free(out);
 	free(err);
 	sm_child_free(c);
 	return rc;
+
+too_long:
+	return sm_err_set(e, SM_EXIT_USAGE,
+			  "bad source '%s': remote command too long", src);
+}
+
+void smf_remote_source(char *buf, size_t n, const char *src)
+{
+	char *rs = strdup(buf);
+
+	if (snprintf(buf, n, "%s (%s)", src,
+		     rs && rs[0] ? rs : "remote default") >= (int)n)
+		pr_debug("source description truncated");
+	free(rs);
+}
+
+static int from_ssh(const char *src, const struct sm_fetch_opts *o,
+		    struct sm_chain *ch, struct sm_bundle_info *info,
+		    struct sm_err *e)
+{
+	char *out;
+	size_t outlen;
+	int rc;
+
+	if (smf_ssh_fetch(src, o, NULL, &out, &outlen, e) < 0)
+		return -1;
+	rc = sm_bundle_decode(out, outlen, ch, info, e);
+	free(out);
+	if (rc < 0)
+		return sm_err_prefix(e, "bundle from '%s'", src);
+	smf_remote_source(info->source, sizeof(info->source), src);
+	return 0;
 }
 
 /* ---- common steps ---- */
@@ -646,7 +673,7 @@ void sm_fetch_kds_opts(const struct sm_fetch_opts *o, struct sm_kds_opts *k)
 	} else {
 		k->retries = -1;
 	}
-	k->connect_timeout = connect_timeout(o);
+	k->connect_timeout = smf_connect_timeout(o);
 	k->total_timeout = total_timeout(o);
 	k->retry_delay = env_seconds("SEVMIG_KDS_RETRY_DELAY", 0);
 }
@@ -734,6 +761,11 @@ int sm_fetch(const char *source, const struct sm_fetch_opts *o,
 	if (have_sim_ark)
 		*have_sim_ark = 0;
 
+	if (sm_fetch_is_snp_target(src))
+		return sm_err_set(
+			e, SM_EXIT_USAGE,
+			"source '%s' gives an SNP target bundle (sevmig-certs fetch prints one), not an SEV certificate chain",
+			src);
 	if (!strcmp(src, "local"))
 		rc = from_local(o, ch, info, e);
 	else if (!strncmp(src, "qmp:", 4))

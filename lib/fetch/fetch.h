@@ -80,6 +80,31 @@ int sm_fetch(const char *source, const struct sm_fetch_opts *o,
 	     struct sm_amd_cert *sim_ark, int *have_sim_ark, struct sm_err *e);
 
 /*
+ * An incoming SEV-SNP guest's target bundle (certs/snp-target.h,
+ * docs/sevmig-snp.7), from
+ *   snp-target:SOCK            the VM endpoint's snp-target operation (no
+ *                              claim); its hello names the platform, kept
+ *                              in t->host ("sim:DIR" or "kvm")
+ *   ssh://[user@]host[:port]/snp-target:SOCK
+ *                              "REMOTE_PROGRAM fetch [--offline]
+ *                              --ark-from-vm snp-target:SOCK" on that host,
+ *                              its bundle decoded (sm_snp_target_decode);
+ *                              the remote verified it against its own
+ *                              simulated host's ARK or AMD's roots, which
+ *                              decides nothing here
+ * Does not verify: the caller runs sm_snp_target_verify.  For a local VM
+ * on a simulated host, sim_ark (n bytes; NULL: not wanted) gets the path
+ * of that host's snp-ark.pem, else "".  Errors as sm_fetch's, SM_EXIT_VM
+ * for the VMM's refusal (no SNP guest, not incoming).
+ */
+struct sm_snp_target;
+int sm_fetch_snp_target(const char *source, const struct sm_fetch_opts *o,
+			struct sm_snp_target *t, char *sim_ark, size_t n,
+			struct sm_err *e);
+/* 1 when source is snp-target:SOCK or ssh://.../snp-target:SOCK. */
+int sm_fetch_is_snp_target(const char *source);
+
+/*
  * The KDS client's options for o (NULL: the defaults): URL, cache,
  * offline, retries, and the timeouts and retry delay from o or the
  * environment above.  No check callback.

@@ -13,7 +13,7 @@ Try 'sevmig-certs --help' for more information."
 
 @test "cli: an unknown command lists the commands and exits 2" {
 	run -2 --separate-stderr sevmig-certs frobnicate
-	assert_equal "$stderr" "sevmig-certs: unknown command 'frobnicate' (commands: verify show split fetch report ok)
+	assert_equal "$stderr" "sevmig-certs: unknown command 'frobnicate' (commands: verify show split fetch report snp-target ok)
 Try 'sevmig-certs --help' for more information."
 }
 
