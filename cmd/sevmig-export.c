@@ -29,6 +29,9 @@ enum {
 	OPT_STALL_TIMEOUT,
 	OPT_METHOD,
 	OPT_TO,
+	OPT_EXPECT_MEASUREMENT,
+	OPT_EXPECT_POLICY,
+	OPT_MIN_TCB,
 };
 
 static const struct option longopts[] = {
@@ -45,6 +48,10 @@ static const struct option longopts[] = {
 	{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
 	{ "method", required_argument, NULL, OPT_METHOD },
 	{ "to", required_argument, NULL, OPT_TO },
+	{ "expect-measurement", required_argument, NULL,
+	  OPT_EXPECT_MEASUREMENT },
+	{ "expect-policy", required_argument, NULL, OPT_EXPECT_POLICY },
+	{ "min-tcb", required_argument, NULL, OPT_MIN_TCB },
 	SM_CLI_ENGINE_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -74,8 +81,16 @@ static void usage(void)
 	      "     --records-per-chunk N  page records per archive entry (default: 256)\n"
 	      "     --digest ALGORITHM     trailer digest: xxh3-128 (default) or sha256\n"
 	      "     --method METHOD        psp, mh (the guest's migration helper; no\n"
-	      "                            certificates) or auto (default: mh when\n"
-	      "                            the guest has a helper, else psp)\n"
+	      "                            certificates), svsm (an SNP guest's SVSM;\n"
+	      "                            the target's bundle from sevmig-certs fetch\n"
+	      "                            snp-target:) or auto (default: svsm or mh\n"
+	      "                            when the guest has one, else psp)\n"
+	      "     --expect-measurement HEX  svsm: the target's measurement\n"
+	      "                            (default: the source guest's own)\n"
+	      "     --expect-policy HEX    svsm: the target's SNP policy (default: the\n"
+	      "                            source guest's own)\n"
+	      "     --min-tcb SPEC         svsm: the target's least TCB, bl=N,tee=N,\n"
+	      "                            snp=N,ucode=N (default: the source's)\n"
 	      "     --report FILE          write a JSON summary to FILE\n"
 	      "     --progress[=json[:FD]] show progress on stderr, or as JSON on FD\n"
 	      "     --no-progress          do not show progress\n"
@@ -105,7 +120,9 @@ static void print_plan(const struct sm_export_result *res, int json)
 		}
 		return;
 	}
-	if (r->method && !strcmp(r->method, "mh")) {
+	if (r->method && !strcmp(r->method, "svsm")) {
+		printf("method svsm: the guest's SVSM seals its pages, VMSAs and own state for the target whose attestation verified\n");
+	} else if (r->method && !strcmp(r->method, "mh")) {
 		printf("method mh: the guest's %u migration helper%s seal its pages; no target certificates (the target's helper proves itself by holding the owner's key)\n",
 		       res->mh_helpers, res->mh_helpers == 1 ? "" : "s");
 	} else {
@@ -129,11 +146,15 @@ static void print_plan(const struct sm_export_result *res, int json)
 	printf("would pause it, take its context, %s and send %" PRIu64
 	       " pages (%" PRIu64 " private, %" PRIu64
 	       " shared, zero or not)%s%s\n",
-	       r->method && !strcmp(r->method, "mh") ? "INIT its helpers" :
-						       "SEND_START",
+	       r->method && !strcmp(r->method, "mh")   ? "INIT its helpers" :
+	       r->method && !strcmp(r->method, "svsm") ? "start its SVSM" :
+							 "SEND_START",
 	       r->mem_size / 4096, r->counts.private_pages,
 	       r->counts.shared_pages, r->es ? " and the VMSAs" : "",
-	       r->counts.ends ? " and the helpers' END" : "");
+	       !r->counts.ends ? "" :
+	       r->method && !strcmp(r->method, "svsm") ?
+				 " and the SVSM's state and END" :
+				 " and the helpers' END");
 }
 
 /*
@@ -286,16 +307,27 @@ int main(int argc, char **argv)
 		case OPT_TO:
 			to_url = optarg;
 			break;
+		case OPT_EXPECT_MEASUREMENT:
+			o.expect_measurement = optarg;
+			break;
+		case OPT_EXPECT_POLICY:
+			o.expect_policy = optarg;
+			break;
+		case OPT_MIN_TCB:
+			o.min_tcb = optarg;
+			break;
 		case OPT_METHOD:
 			if (!strcmp(optarg, "psp"))
 				o.method = SM_EXPORT_PSP;
 			else if (!strcmp(optarg, "mh"))
 				o.method = SM_EXPORT_MH;
+			else if (!strcmp(optarg, "svsm"))
+				o.method = SM_EXPORT_SVSM;
 			else if (!strcmp(optarg, "auto"))
 				o.method = SM_EXPORT_AUTO;
 			else {
 				fprintf(stderr,
-					"%s: unknown method '%s': psp, mh or auto\n",
+					"%s: unknown method '%s': psp, mh, svsm or auto\n",
 					sm_progname, optarg);
 				return sm_cli_try_help();
 			}

@@ -108,6 +108,17 @@ bp_mh_vmm() {
 		bp_die "inject-secret failed"
 }
 
+# bp_svsm_target SOCKET N RUN-ARGS...: an incoming SNP guest on host b
+# with N SVSM threads, and its target bundle in SOCKET.json (issue 17).
+bp_svsm_target() {
+	local sock=$1 n=$2
+	shift 2
+	bp_vmm "$sock" --platform "$bp_work/b" --svsm-vcpus "$n" --incoming "$@"
+	"$bp_bin/sevmig-certs" fetch -q --ark "$bp_work/b/snp-ark.pem" \
+		"snp-target:$sock" -o "$sock.json" ||
+		bp_die "cannot fetch the SNP target's bundle"
+}
+
 # bp_migrate KIND MEM RUN: one export | import of a fresh guest.  Writes
 # $bp_work/r/KIND-MEM-RUN.{ex.json,im.json,ex.rss,im.rss,wall}.
 bp_migrate() {
@@ -119,12 +130,20 @@ bp_migrate() {
 	local -a certs=(-c "$bp_work/b.json" --ark "$bp_work/b/ark.cert")
 
 	case $kind in
-	private | mh*) how=(--shared 0) ;;
+	private | mh* | svsm*) how=(--shared 0) ;;
 	shared) how=(--shared 100) ;;
 	zero) how=(--shared 100 --zero-shared) ;;
 	esac
 	t0=$EPOCHREALTIME
 	case $kind in
+	svsm*)
+		# issue 17: an SNP guest's SVSM, N threads = the digit
+		bp_vmm "$src" --platform "$bp_work/a" --svsm-vcpus "${kind#svsm}" \
+			--mem "$mem" "${how[@]}" --seed "$run"
+		t1=$EPOCHREALTIME
+		bp_svsm_target "$dst" "${kind#svsm}" --mem "$mem" --seed 99
+		certs=(--method svsm -c "$dst.json" --ark "$bp_work/b/snp-ark.pem")
+		;;
 	mh*)
 		# issue 15: the guest's helpers, N = the digit; no certificates
 		bp_mh_vmm "$src" a "${kind#mh}" --mem "$mem" "${how[@]}" --seed "$run"
@@ -171,11 +190,18 @@ bp_save() {
 	local -a certs=(-c "$bp_work/b.json" --ark "$bp_work/b/ark.cert")
 
 	case $kind in
-	private | mh*) how=(--shared 0) ;;
+	private | mh* | svsm*) how=(--shared 0) ;;
 	shared) how=(--shared 100) ;;
 	esac
 	rm -f "$f"
 	case $kind in
+	svsm*)
+		bp_vmm "$src" --platform "$bp_work/a" --svsm-vcpus "${kind#svsm}" \
+			--mem "$mem" "${how[@]}" --seed "$run"
+		bp_svsm_target "$bp_work/t-save.sock" "${kind#svsm}" --mem "$mem"
+		certs=(--method svsm -c "$bp_work/t-save.sock.json"
+			--ark "$bp_work/b/snp-ark.pem")
+		;;
 	mh*)
 		bp_mh_vmm "$src" a "${kind#mh}" --mem "$mem" "${how[@]}" --seed "$run"
 		certs=(--method mh)
@@ -262,6 +288,11 @@ for run in $(seq "$bp_runs"); do
 		bp_progress "  round $run/$bp_runs: migration helper, N = $n"
 		bp_save "mh$n" "$bp_mem" "$run"
 		bp_migrate "mh$n" "$bp_mem" "$run"
+	done
+	for n in 1 2; do
+		bp_progress "  round $run/$bp_runs: SNP through the SVSM, N = $n"
+		bp_save "svsm$n" "$bp_mem" "$run"
+		bp_migrate "svsm$n" "$bp_mem" "$run"
 	done
 	bp_progress "  round $run/$bp_runs: baselines"
 	bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["bytes"])' \
@@ -443,6 +474,14 @@ for n, (sv, mg) in MH.items():
         row(f"export -o FILE {gib(mem)}, helper N={n}", sv)
     if mg:
         row(f"export | import {gib(mem)}, helper N={n}", mg)
+# issue 17: an SNP guest's SVSM against the PSP method; target >= 1.5 x.
+SVSM = {n: (load_save(f"svsm{n}", mem), summary(load(f"svsm{n}", mem)))
+        for n in (1, 2)}
+for n, (sv, mg) in SVSM.items():
+    if sv:
+        row(f"export -o FILE {gib(mem)}, SVSM N={n}", sv)
+    if mg:
+        row(f"export | import {gib(mem)}, SVSM N={n}", mg)
 cat_ts = [float(c[1]) for c in cat]
 print(f"{'cat FILE | cat >/dev/null':<40} {cat_t:8.3f} "
       f"{cat_mibs:8.1f} {'':>9}  {cat_bytes / MiB:.1f} MiB file "
@@ -603,6 +642,18 @@ print("targets of issue 15 (same run)")
 for n, (sv, mg) in MH.items():
     for name, s, base in ((f"helper N={n} -o FILE >= 1.5 x PSP -o FILE", sv, SV),
                           (f"helper N={n} export | import >= 1.5 x PSP", mg, p)):
+        if not s or not base:
+            print(f"  {name:<52} {'n/a':>9}  (not measured)")
+            continue
+        r = s["gmibs"] / base["gmibs"]
+        target(name, r, r >= 1.5)
+
+# Issue 17: SNP through the SVSM against the PSP method, same run.
+print()
+print("targets of issue 17 (same run)")
+for n, (sv, mg) in SVSM.items():
+    for name, s, base in ((f"SVSM N={n} -o FILE >= 1.5 x PSP -o FILE", sv, SV),
+                          (f"SVSM N={n} export | import >= 1.5 x PSP", mg, p)):
         if not s or not base:
             print(f"  {name:<52} {'n/a':>9}  (not measured)")
             continue

@@ -15,7 +15,8 @@
 const char cmd_ctl_synopsis[] =
 	" sevmig-sim ctl [options] SOCKET status|digest|check|pause|resume|discard|quit\n"
 	" sevmig-sim ctl [options] SOCKET launch-measure|finish|secrets\n"
-	" sevmig-sim ctl [options] SOCKET inject-secret HEADER PAYLOAD\n";
+	" sevmig-sim ctl [options] SOCKET inject-secret HEADER PAYLOAD\n"
+	" sevmig-sim ctl [options] [--report-data HEX] SOCKET report\n";
 
 static void ctl_usage(void)
 {
@@ -33,10 +34,14 @@ static void ctl_usage(void)
 	printf("                  PAYLOAD files, then LAUNCH_FINISH\n");
 	printf(" finish           LAUNCH_FINISH without a secret\n");
 	printf(" secrets          the secret table the guest received\n");
+	printf(" report           an SNP guest's attestation report, signed by the\n");
+	printf("                  host's VCEK (hexadecimal; -J: JSON)\n");
 	printf("\nOptions:\n");
 	printf(" -J, --json           print the result as JSON\n");
 	printf("     --force          resume a guest on hold (uncommitted or in doubt)\n");
 	printf("     --timeout SEC    give up waiting after SEC seconds (default 30)\n");
+	printf("     --report-data HEX  report: its REPORT_DATA (up to 64 bytes,\n");
+	printf("                      zero-padded; default zeros)\n");
 	printf(" -v, --verbose        more messages (repeat for more)\n");
 	printf(" -q, --quiet          report errors only\n");
 	printf(" -h, --help           display this help and exit\n");
@@ -167,6 +172,23 @@ out:
 	return rc;
 }
 
+static int do_report(struct sm_ep *ep, const uint8_t rd[64], int json,
+		     struct sm_err *e)
+{
+	uint8_t r[SM_EP_SNP_REPORT_LEN];
+	char hex[2 * SM_EP_SNP_REPORT_LEN + 1];
+
+	if (sm_ep_snp_report(ep, rd, r, e))
+		return -1;
+	sm_hex_encode(r, sizeof(r), hex);
+	if (json)
+		printf("{\"schema\":\"sevmig-sim-report/1\",\"report\":\"%s\"}\n",
+		       hex);
+	else
+		printf("%s\n", hex);
+	return 0;
+}
+
 static int do_secrets(struct sm_ep *ep, int json, struct sm_err *e)
 {
 	struct sm_ep_secrets *s = calloc(1, sizeof(*s));
@@ -200,13 +222,13 @@ static int do_secrets(struct sm_ep *ep, int json, struct sm_err *e)
 static int do_check(struct sm_ep *ep, int json, struct sm_err *e)
 {
 	struct sm_ep_check c;
-	char first[SM_EP_CHECK_FIRST * 20 + 1] = "";
+	char first[SM_EP_CHECK_FIRST * 20 + 1] = "", svsm[64] = "";
 	size_t i, n = 0;
 	int ok;
 
 	if (sm_ep_check(ep, &c, e))
 		return -1;
-	ok = !c.bad && !c.bad_vmsas;
+	ok = !c.bad && !c.bad_vmsas && !c.bad_svsm_states;
 	if (json) {
 		printf("{\"schema\":\"sevmig-sim-check/1\",\"ok\":%s,"
 		       "\"pages\":%" PRIu64 ",\"bad\":%" PRIu64
@@ -215,20 +237,30 @@ static int do_check(struct sm_ep *ep, int json, struct sm_err *e)
 		for (i = 0; i < c.nfirst; i++)
 			printf("%s\"0x%" PRIx64 "\"", i ? "," : "",
 			       c.first_bad[i]);
-		printf("],\"vmsas\":%u,\"bad_vmsas\":%u}\n", c.vmsas,
-		       c.bad_vmsas);
+		printf("],\"vmsas\":%u,\"bad_vmsas\":%u", c.vmsas, c.bad_vmsas);
+		if (c.svsm_states)
+			printf(",\"svsm_states\":%u,\"bad_svsm_states\":%u",
+			       c.svsm_states, c.bad_svsm_states);
+		printf("}\n");
 	} else if (ok) {
-		printf("ok: %" PRIu64 " pages, %u VMSAs\n", c.pages, c.vmsas);
+		printf("ok: %" PRIu64 " pages, %u VMSAs", c.pages, c.vmsas);
+		if (c.svsm_states)
+			printf(", %u SVSM state records", c.svsm_states);
+		printf("\n");
 	}
 	if (ok)
 		return 0;
 	for (i = 0; i < c.nfirst; i++)
 		n += (size_t)snprintf(first + n, sizeof(first) - n,
 				      " 0x%" PRIx64, c.first_bad[i]);
+	if (c.svsm_states)
+		snprintf(svsm, sizeof(svsm),
+			 " (and %u of %u SVSM state records)",
+			 c.bad_svsm_states, c.svsm_states);
 	return sm_err_set(e, SM_EXIT_VERIFY,
 			  "guest check failed: %" PRIu64 " of %" PRIu64
-			  " pages and %u of %u VMSAs hold wrong content%s%s",
-			  c.bad, c.pages, c.bad_vmsas, c.vmsas,
+			  " pages and %u of %u VMSAs%s hold wrong content%s%s",
+			  c.bad, c.pages, c.bad_vmsas, c.vmsas, svsm,
 			  c.nfirst ? "; first bad pages:" : "", first);
 }
 
@@ -244,26 +276,29 @@ static int is_verb(const char *const *verbs, size_t n, const char *w)
 
 int cmd_ctl(int argc, char **argv)
 {
-	enum { OPT_TIMEOUT = CHAR_MAX + 1, OPT_FORCE };
+	enum { OPT_TIMEOUT = CHAR_MAX + 1, OPT_FORCE, OPT_REPORT_DATA };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "report-data", required_argument, NULL, OPT_REPORT_DATA },
 		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const verbs[] = {
 		"status", "digest",	   "check",   "pause",
 		"resume", "quit",	   "discard", "launch-measure",
-		"finish", "inject-secret", "secrets"
+		"finish", "inject-secret", "secrets", "report"
 	};
 	struct sm_err e;
 	struct sm_ep *ep;
 	const char *verb;
 	double timeout = 30;
 	struct sm_cli_common co = { 0 };
-	int c, force = 0, rc;
+	int c, force = 0, have_rd = 0, rc;
+	uint8_t rd[64] = { 0 };
 	size_t i;
+	ssize_t n;
 	char *end;
 
 	optind = 0;
@@ -287,6 +322,18 @@ int cmd_ctl(int argc, char **argv)
 					sm_progname, optarg);
 				return sm_cli_sub_try_help("ctl");
 			}
+			break;
+		case OPT_REPORT_DATA:
+			n = strlen(optarg) <= 128 && strlen(optarg) % 2 == 0 ?
+				    sm_hex_decode(optarg, rd, sizeof(rd)) :
+				    -1;
+			if (n < 0 || (size_t)n * 2 != strlen(optarg)) {
+				fprintf(stderr,
+					"%s: invalid --report-data value '%s': up to 64 bytes in hexadecimal\n",
+					sm_progname, optarg);
+				return sm_cli_sub_try_help("ctl");
+			}
+			have_rd = 1;
 			break;
 		default:
 			return sm_cli_sub_try_help("ctl");
@@ -321,12 +368,17 @@ int cmd_ctl(int argc, char **argv)
 			break;
 	if (i == SM_ARRAY_SIZE(verbs)) {
 		fprintf(stderr,
-			"%s: unknown ctl command '%s' (status, digest, check, pause, resume, discard, quit, launch-measure, finish, inject-secret, secrets)\n",
+			"%s: unknown ctl command '%s' (status, digest, check, pause, resume, discard, quit, launch-measure, finish, inject-secret, secrets, report)\n",
 			sm_progname, verb);
 		return sm_cli_sub_try_help("ctl");
 	}
 	if (force && i != 4) {
 		fprintf(stderr, "%s: --force goes with resume\n", sm_progname);
+		return sm_cli_sub_try_help("ctl");
+	}
+	if (have_rd && i != 11) {
+		fprintf(stderr, "%s: --report-data goes with report\n",
+			sm_progname);
 		return sm_cli_sub_try_help("ctl");
 	}
 	sm_cli_set_verbosity(co.verbose, co.quiet);
@@ -364,8 +416,11 @@ int cmd_ctl(int argc, char **argv)
 		rc = do_inject_secret(ep, argv[optind + 2], argv[optind + 3],
 				      &e);
 		break;
-	default:
+	case 10:
 		rc = do_secrets(ep, co.json, &e);
+		break;
+	default:
+		rc = do_report(ep, rd, co.json, &e);
 		break;
 	}
 	sm_ep_close(ep);

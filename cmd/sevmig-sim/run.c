@@ -37,6 +37,10 @@ static void run_usage(void)
 	printf("     --mh                   a migration helper in the guest (with\n");
 	printf("                            --incoming: launched, waits in it)\n");
 	printf("     --mh-vcpus N           N helpers, a mailbox each (1-8; sets --mh)\n");
+	printf("     --snp                  an SEV-SNP guest with an SVSM (sets --es;\n");
+	printf("                            with --incoming: a migration target)\n");
+	printf("     --snp-policy HEX       its SNP guest policy (default 0x30000)\n");
+	printf("     --svsm-vcpus N         N SVSM threads, a mailbox each (1-8; sets --snp)\n");
 	printf("     --owner-session DIR    launch under the owner's session\n");
 	printf("                            (DIR/vm_godh.b64, DIR/vm_session.b64)\n");
 	printf("     --firmware FILE        measure FILE at launch\n");
@@ -109,6 +113,9 @@ int cmd_run(int argc, char **argv)
 		OPT_AWAIT_SECRET,
 		OPT_MH,
 		OPT_MH_VCPUS,
+		OPT_SNP,
+		OPT_SNP_POLICY,
+		OPT_SVSM_VCPUS,
 	};
 	static const struct option longopts[] = {
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
@@ -129,12 +136,17 @@ int cmd_run(int argc, char **argv)
 		{ "await-secret", no_argument, NULL, OPT_AWAIT_SECRET },
 		{ "mh", no_argument, NULL, OPT_MH },
 		{ "mh-vcpus", required_argument, NULL, OPT_MH_VCPUS },
+		{ "snp", no_argument, NULL, OPT_SNP },
+		{ "snp-policy", required_argument, NULL, OPT_SNP_POLICY },
+		{ "svsm-vcpus", required_argument, NULL, OPT_SVSM_VCPUS },
 		SM_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sm_sim_vmm_opts o = {
-		.vcpus = 1, .policy = 0x1, .shared_pct = 10, .seed = 1
-	};
+	struct sm_sim_vmm_opts o = { .vcpus = 1,
+				     .policy = 0x1,
+				     .shared_pct = 10,
+				     .seed = 1,
+				     .snp_policy = 0x30000 };
 	struct sm_err e;
 	struct sm_cli_common co = { 0 };
 	int c, rc;
@@ -225,6 +237,21 @@ int cmd_run(int argc, char **argv)
 				return bad_value("--mh-vcpus", optarg);
 			o.mh = (unsigned)v;
 			break;
+		case OPT_SNP:
+			o.snp = 1;
+			break;
+		case OPT_SNP_POLICY:
+			if (sm_parse_uint(optarg, UINT64_MAX, &o.snp_policy))
+				return bad_value("--snp-policy", optarg);
+			o.snp = 1;
+			break;
+		case OPT_SVSM_VCPUS:
+			if (sm_parse_uint(optarg, SM_MH_MAX_HELPERS, &v) ||
+			    v == 0)
+				return bad_value("--svsm-vcpus", optarg);
+			o.svsm_vcpus = (unsigned)v;
+			o.snp = 1;
+			break;
 		default:
 			return sm_cli_sub_try_help("run");
 		}
@@ -237,6 +264,13 @@ int cmd_run(int argc, char **argv)
 	if (!o.platform_dir || !o.socket || !o.mem_size) {
 		fprintf(stderr,
 			"%s: run needs --platform, --socket and --mem\n",
+			sm_progname);
+		return sm_cli_sub_try_help("run");
+	}
+	if (o.snp &&
+	    (o.mh || o.owner_session || o.firmware || o.await_secret)) {
+		fprintf(stderr,
+			"%s: --snp launches its own SVSM and needs no owner; it cannot be combined with --mh, --owner-session, --firmware or --await-secret\n",
 			sm_progname);
 		return sm_cli_sub_try_help("run");
 	}

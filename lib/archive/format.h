@@ -21,6 +21,9 @@
 #define SM_ENTRY_MANIFEST "sevmig/manifest.json"
 #define SM_ENTRY_SOURCE_PDH "sevmig/source-pdh.cert"
 #define SM_ENTRY_SESSION "sevmig/session.bin"
+/* svsm: the source SVSM's start record (fw/svsm.h), instead of both */
+#define SM_ENTRY_SVSM_START "sevmig/svsm-start.bin"
+#define SM_SVSM_START_ENTRY_LEN 0x160u
 #define SM_ENTRY_SHARED "sevmig/shared-regions.json"
 #define SM_ENTRY_DEVICE_STATE "sevmig/device-state.bin"
 #define SM_ENTRY_TRAILER "sevmig/trailer.json"
@@ -39,6 +42,9 @@
 #define SM_REC_HDR_LEN 80u /* one record's header */
 /* A migration helper's record: u32 len, its 68-byte envelope, the page. */
 #define SM_REC_MH_LEN (4u + 68u + 4096u)
+/* An SVSM's record: its 64-byte metadata entry, the ciphertext. */
+#define SM_REC_SVSM_LEN (64u + 4096u)
+#define SM_SVSM_STATE_MAX_CHUNKS 4096u
 #define SM_CHUNK_HDR_LEN 32u /* one chunk's header */
 #define SM_CHUNK_MAGIC "SEVMIGPC"
 #define SM_CHUNK_VERSION 1u

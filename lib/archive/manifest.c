@@ -303,7 +303,7 @@ static int ranges_parse(json_t *a, const char *doc, struct sm_range *out,
 
 const char *sm_method_name(enum sm_method m)
 {
-	return m == SM_METHOD_MH ? "mh" : "psp";
+	return m == SM_METHOD_MH ? "mh" : m == SM_METHOD_SVSM ? "svsm" : "psp";
 }
 
 int sm_method_parse(const char *name, enum sm_method *m)
@@ -312,6 +312,8 @@ int sm_method_parse(const char *name, enum sm_method *m)
 		*m = SM_METHOD_PSP;
 	else if (!strcmp(name, "mh"))
 		*m = SM_METHOD_MH;
+	else if (!strcmp(name, "svsm"))
+		*m = SM_METHOD_SVSM;
 	else
 		return -1;
 	return 0;
@@ -347,9 +349,16 @@ static int manifest_check(const struct sm_manifest *m, struct sm_err *e)
 		return sm_err_set(
 			e, SM_EXIT_VERIFY,
 			"invalid manifest: an SEV-ES guest cannot move through a migration helper");
-	/* mh: one END record after the pages */
+	if (m->method == SM_METHOD_SVSM &&
+	    (!m->es || m->svsm_state_chunks > SM_SVSM_STATE_MAX_CHUNKS))
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"invalid manifest: an SVSM stream needs an SEV-ES guest and at most %u state records",
+			SM_SVSM_STATE_MAX_CHUNKS);
+	/* mh, svsm: one END record after the pages (svsm: and its state) */
 	want = m->pages + (m->es ? m->vcpus : 0) +
-	       (m->method == SM_METHOD_MH ? 1 : 0);
+	       (m->method != SM_METHOD_PSP ? 1 : 0) +
+	       (m->method == SM_METHOD_SVSM ? m->svsm_state_chunks : 0);
 	if (m->records != want)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "invalid manifest: %" PRIu64
@@ -376,6 +385,8 @@ int sm_manifest_encode(const struct sm_manifest *m, char **out, size_t *len,
 				      json_string(SM_FEATURE_TWO_WAY));
 	if (features && m->method == SM_METHOD_MH)
 		json_array_append_new(features, json_string(SM_FEATURE_MH));
+	if (features && m->method == SM_METHOD_SVSM)
+		json_array_append_new(features, json_string(SM_FEATURE_SVSM));
 	root = json_pack("{s:s, s:o, s:{s:s, s:s}, s:{s:s, s:o}, s:{s:o},"
 			 " s:{s:I, s:I, s:b, s:b},"
 			 " s:{s:I, s:I, s:o},"
@@ -410,6 +421,16 @@ int sm_manifest_encode(const struct sm_manifest *m, char **out, size_t *len,
 		json_decref(root);
 		root = NULL;
 	}
+	if (root && m->method == SM_METHOD_SVSM &&
+	    json_object_set_new(
+		    root, "snp",
+		    json_pack("{s:I, s:I}", "policy",
+			      (json_int_t)(m->snp_policy & INT64_MAX),
+			      "svsm_state_records",
+			      (json_int_t)m->svsm_state_chunks))) {
+		json_decref(root);
+		root = NULL;
+	}
 	if (root && m->digest != SM_DIGEST_SHA256 &&
 	    json_object_set_new(root, "digest",
 				json_string(sm_digest_name(m->digest)))) {
@@ -425,13 +446,14 @@ int sm_manifest_encode(const struct sm_manifest *m, char **out, size_t *len,
  * know a feature must not go on.
  */
 static int check_features(json_t *root, const char *doc, int *two_way, int *mh,
-			  struct sm_err *e)
+			  int *svsm, struct sm_err *e)
 {
 	json_t *f = json_object_get(root, "features");
 	size_t i;
 
 	*two_way = 0;
 	*mh = 0;
+	*svsm = 0;
 	if (!f)
 		return 0;
 	if (!json_is_array(f))
@@ -452,6 +474,11 @@ static int check_features(json_t *root, const char *doc, int *two_way, int *mh,
 			*mh = 1;
 			continue;
 		}
+		if (json_is_string(v) &&
+		    !strcmp(json_string_value(v), SM_FEATURE_SVSM) && !*svsm) {
+			*svsm = 1;
+			continue;
+		}
 		return sm_err_set(e, SM_EXIT_UNSUPPORTED,
 				  "unsupported %s feature '%.64s'", doc,
 				  json_is_string(v) ? json_string_value(v) :
@@ -469,7 +496,9 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 		records;
 	const char *version, *platform, *sfp, *tfp, *digest = NULL,
 						    *method = NULL;
-	int es, ready, two_way, mh, snapshot = 0;
+	int es, ready, two_way, mh, svsm, snapshot = 0;
+	json_int_t snp_policy = 0, snp_states = 0;
+	json_t *snp;
 	json_t *root, *ranges;
 	json_error_t je;
 	int rc = -1;
@@ -478,7 +507,7 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 	if (!root)
 		return -1;
 	if (check_format(root, doc, e) ||
-	    check_features(root, doc, &two_way, &mh, e))
+	    check_features(root, doc, &two_way, &mh, &svsm, e))
 		goto out;
 	if (json_unpack_ex(root, &je, 0, "{s?b, s?s, s?s}", "snapshot",
 			   &snapshot, "digest", &digest, "method", &method)) {
@@ -490,17 +519,33 @@ int sm_manifest_decode(const void *buf, size_t len, struct sm_manifest *out,
 	if (method && sm_method_parse(method, &m.method)) {
 		sm_err_set(
 			e, SM_EXIT_UNSUPPORTED,
-			"unsupported %s method '%.32s' (this sevmig reads psp and mh)",
+			"unsupported %s method '%.32s' (this sevmig reads psp, mh and svsm)",
 			doc, method);
 		goto out;
 	}
-	if (mh != (m.method == SM_METHOD_MH)) {
+	if (mh != (m.method == SM_METHOD_MH) ||
+	    svsm != (m.method == SM_METHOD_SVSM)) {
 		sm_err_set(
 			e, SM_EXIT_VERIFY,
-			"invalid %s: the method '%s' and the feature \"mh\" disagree",
+			"invalid %s: the method '%s' and the features \"mh\" and \"svsm\" disagree",
 			doc, sm_method_name(m.method));
 		goto out;
 	}
+	snp = json_object_get(root, "snp");
+	if (!snp != (m.method != SM_METHOD_SVSM) ||
+	    (snp &&
+	     (json_unpack_ex(snp, &je, JSON_STRICT, "{s:I, s:I}", "policy",
+			     &snp_policy, "svsm_state_records", &snp_states) ||
+	      snp_policy < 0 || snp_states < 0 ||
+	      snp_states > SM_SVSM_STATE_MAX_CHUNKS))) {
+		sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"invalid %s: \"snp\" (the SNP policy and the SVSM's state records) belongs to, and only to, an svsm stream",
+			doc);
+		goto out;
+	}
+	m.snp_policy = (uint64_t)snp_policy;
+	m.svsm_state_chunks = (uint32_t)snp_states;
 	if (digest && sm_digest_parse_name(digest, &m.digest)) {
 		sm_err_set(
 			e, SM_EXIT_UNSUPPORTED,
@@ -709,6 +754,12 @@ int sm_trailer_encode(const struct sm_trailer *t, char **out, size_t *len,
 		json_decref(root);
 		root = NULL;
 	}
+	if (root && t->counts.states &&
+	    json_object_set_new(json_object_get(root, "counts"), "svsm_state",
+				json_integer((json_int_t)t->counts.states))) {
+		json_decref(root);
+		root = NULL;
+	}
 	return dump(root, out, len, e);
 }
 
@@ -716,7 +767,8 @@ int sm_trailer_decode(const void *buf, size_t len, struct sm_trailer *out,
 		      struct sm_err *e)
 {
 	static const char doc[] = "trailer";
-	json_int_t priv, shared, zero, vmsa, end = 0, records, chunks, dev;
+	json_int_t priv, shared, zero, vmsa, end = 0, states = 0, records,
+					     chunks, dev;
 	struct sm_trailer t;
 	const char *digest;
 	json_error_t je;
@@ -728,12 +780,13 @@ int sm_trailer_decode(const void *buf, size_t len, struct sm_trailer *out,
 		return -1;
 	if (check_format(root, doc, e))
 		goto out;
-	if (json_unpack_ex(root, &je, 0,
-			   "{s:{s:I, s:I, s:I, s:I, s?I !}, s:I, s:I, s:I, s:s}",
-			   "counts", "private", &priv, "shared", &shared,
-			   "zero", &zero, "vmsa", &vmsa, "end", &end, "records",
-			   &records, "chunks", &chunks, "device_state_size",
-			   &dev, "digest", &digest)) {
+	if (json_unpack_ex(
+		    root, &je, 0,
+		    "{s:{s:I, s:I, s:I, s:I, s?I, s?I !}, s:I, s:I, s:I, s:s}",
+		    "counts", "private", &priv, "shared", &shared, "zero",
+		    &zero, "vmsa", &vmsa, "end", &end, "svsm_state", &states,
+		    "records", &records, "chunks", &chunks, "device_state_size",
+		    &dev, "digest", &digest)) {
 		sm_err_set(e, SM_EXIT_VERIFY, "invalid %s: %s", doc, je.text);
 		goto out;
 	}
@@ -743,6 +796,7 @@ int sm_trailer_decode(const void *buf, size_t len, struct sm_trailer *out,
 	    get_u64(zero, SM_MAX_MEM, &t.counts.zero_pages) ||
 	    get_u64(vmsa, SM_MAX_VCPUS, &t.counts.vmsas) ||
 	    get_u64(end, 1, &t.counts.ends) ||
+	    get_u64(states, SM_SVSM_STATE_MAX_CHUNKS, &t.counts.states) ||
 	    get_u64(records, SM_MAX_MEM, &t.records) ||
 	    get_u64(chunks, SM_MAX_MEM, &t.chunks) ||
 	    get_u64(dev, UINT64_MAX >> 1, &t.device_state_size)) {
@@ -751,7 +805,7 @@ int sm_trailer_decode(const void *buf, size_t len, struct sm_trailer *out,
 	}
 	if (t.records != t.counts.private_pages + t.counts.shared_pages +
 				 t.counts.zero_pages + t.counts.vmsas +
-				 t.counts.ends) {
+				 t.counts.ends + t.counts.states) {
 		sm_err_set(e, SM_EXIT_VERIFY,
 			   "invalid %s: records %" PRIu64
 			   " is not the sum of the counts",
@@ -821,6 +875,9 @@ int sm_report_encode(const struct sm_report *r, char **out, size_t *len,
 	if (pages && r->counts.ends)
 		bad |= json_object_set_new(
 			pages, "end", json_integer((json_int_t)r->counts.ends));
+	if (pages && r->counts.states)
+		bad |= set_new(pages, "svsm_state",
+			       json_integer((json_int_t)r->counts.states));
 	bad |= set_new(root, "counts", pages);
 	bad |= set_new(root, "chunks", json_integer((json_int_t)r->chunks));
 	bad |= set_new(root, "bytes", json_integer((json_int_t)r->bytes));

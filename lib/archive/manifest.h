@@ -46,9 +46,9 @@ struct sm_layout {
 	struct sm_range ranges[SM_MAX_RANGES];
 };
 
-enum sm_method { SM_METHOD_PSP, SM_METHOD_MH };
+enum sm_method { SM_METHOD_PSP, SM_METHOD_MH, SM_METHOD_SVSM };
 
-/* "psp", "mh"; 0, or -1 for an unknown name. */
+/* "psp", "mh", "svsm"; 0, or -1 for an unknown name. */
 const char *sm_method_name(enum sm_method m);
 int sm_method_parse(const char *name, enum sm_method *m);
 
@@ -86,11 +86,19 @@ struct sm_manifest {
 	 * An mh stream has no source PDH, no session and no fingerprints.
 	 */
 	enum sm_method method;
+	/*
+	 * svsm (an SEV-SNP guest's SVSM; also the feature "svsm"): "snp":
+	 * the guest's 64-bit SNP policy and the number of records of the
+	 * SVSM's own state (after the VMSAs, before END).
+	 */
+	uint64_t snp_policy;
+	uint32_t svsm_state_chunks;
 };
 
 /* The manifest feature of a two-way stream. */
 #define SM_FEATURE_TWO_WAY "two-way"
 #define SM_FEATURE_MH "mh"
+#define SM_FEATURE_SVSM "svsm"
 
 struct sm_shared {
 	size_t n;
@@ -101,6 +109,7 @@ struct sm_shared {
 struct sm_counts {
 	uint64_t private_pages, shared_pages, zero_pages, vmsas;
 	uint64_t ends; /* a migration helper's END record ("end", if any) */
+	uint64_t states; /* the SVSM's state records ("svsm_state", if any) */
 };
 
 struct sm_trailer {

@@ -32,6 +32,14 @@ const char *sm_rec_kind_name(uint32_t kind)
 		return "mh-private";
 	case SM_REC_MH_END:
 		return "mh-end";
+	case SM_REC_SVSM_PAGE:
+		return "svsm-private";
+	case SM_REC_SVSM_VMSA:
+		return "svsm-vmsa";
+	case SM_REC_SVSM_STATE:
+		return "svsm-state";
+	case SM_REC_SVSM_END:
+		return "svsm-end";
 	}
 	return "unknown";
 }
@@ -40,6 +48,8 @@ uint32_t sm_rec_data_len(uint32_t kind)
 {
 	if (kind == SM_REC_MH_PAGE || kind == SM_REC_MH_END)
 		return SM_REC_MH_LEN;
+	if (kind >= SM_REC_SVSM_PAGE && kind <= SM_REC_SVSM_END)
+		return SM_REC_SVSM_LEN;
 	return kind == SM_REC_ZERO ? 0 : SM_PAGE_SIZE;
 }
 
@@ -61,7 +71,7 @@ int sm_rec_decode(const uint8_t in[SM_REC_HDR_LEN], struct sm_rec *r,
 	r->kind = sm_get_le32(in + 0x10);
 	r->data_len = sm_get_le32(in + 0x14);
 	memcpy(r->pkt_hdr, in + 0x18, SM_REC_PKT_HDR_LEN);
-	if (r->kind < SM_REC_PRIVATE || r->kind > SM_REC_MH_END)
+	if (r->kind < SM_REC_PRIVATE || r->kind > SM_REC_SVSM_END)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "record %" PRIu64 ": unknown kind %u",
 				  r->index, r->kind);
@@ -75,9 +85,11 @@ int sm_rec_decode(const uint8_t in[SM_REC_HDR_LEN], struct sm_rec *r,
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "record %" PRIu64 ": reserved bytes set",
 				  r->index);
-	if (r->kind == SM_REC_MH_END ?
+	if (r->kind == SM_REC_MH_END || r->kind == SM_REC_SVSM_END ?
 		    r->gpa != UINT64_MAX :
-		    r->kind != SM_REC_VMSA && r->gpa % SM_PAGE_SIZE)
+		    r->kind != SM_REC_VMSA && r->kind != SM_REC_SVSM_VMSA &&
+			    r->kind != SM_REC_SVSM_STATE &&
+			    r->gpa % SM_PAGE_SIZE)
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "record %" PRIu64 ": gpa 0x%" PRIx64
 				  " not page aligned",
@@ -150,7 +162,8 @@ struct sm_rec_seq {
 	size_t range; /* cursor: range of the next page */
 	uint64_t offset; /* and its offset in that range */
 	unsigned next_vcpu;
-	int ended; /* the helper's END arrived */
+	uint32_t next_state; /* svsm: the next state record */
+	int ended; /* the helper's (or SVSM's) END arrived */
 	int in_chunk;
 	struct sm_chunk_hdr cur;
 	uint32_t seen; /* records of the current chunk */
@@ -158,6 +171,19 @@ struct sm_rec_seq {
 	uint64_t size; /* entry size of the current chunk */
 	struct sm_counts counts;
 };
+
+/* The END record of a method (0: it has none). */
+static uint32_t end_kind(enum sm_method m)
+{
+	return m == SM_METHOD_MH   ? SM_REC_MH_END :
+	       m == SM_METHOD_SVSM ? SM_REC_SVSM_END :
+				     0;
+}
+
+static uint32_t svsm_states(const struct sm_manifest *m)
+{
+	return m->method == SM_METHOD_SVSM ? m->svsm_state_chunks : 0;
+}
 
 int sm_rec_seq_new(const struct sm_manifest *m, const struct sm_shared *shared,
 		   struct sm_rec_seq **sp, struct sm_err *e)
@@ -216,6 +242,8 @@ int sm_rec_seq_chunk(struct sm_rec_seq *s, const char *name, uint64_t size,
 				       (uint64_t)h->nrecords *
 					       (s->m->method == SM_METHOD_MH ?
 							SM_REC_MH_LEN :
+						s->m->method == SM_METHOD_SVSM ?
+							SM_REC_SVSM_LEN :
 							SM_PAGE_SIZE)))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "entry '%s': size %" PRIu64
@@ -248,20 +276,34 @@ int sm_rec_seq_record(struct sm_rec_seq *s, const uint8_t raw[SM_REC_HDR_LEN],
 		return REC_FAIL(s, r,
 				"out of sequence, expected record %" PRIu64,
 				s->next_index);
-	if (r->kind == SM_REC_MH_END) {
-		if (s->m->method != SM_METHOD_MH)
-			return REC_FAIL(s, r, "a helper's END in a PSP stream");
+	if (r->kind == SM_REC_MH_END || r->kind == SM_REC_SVSM_END) {
+		if (r->kind != end_kind(s->m->method))
+			return REC_FAIL(
+				s, r,
+				"an END of another method (this stream's is %s)",
+				sm_method_name(s->m->method));
 		if (s->range < l->nranges)
 			return REC_FAIL(s, r, "END before the last page");
 		if (s->ended)
 			return REC_FAIL(s, r, "a second END");
+		if ((s->m->es && s->next_vcpu != s->m->vcpus) ||
+		    s->next_state != svsm_states(s->m))
+			return REC_FAIL(
+				s, r, "END before every VMSA and state record");
 		s->ended = 1;
 		s->counts.ends++;
 	} else if (s->ended) {
 		return REC_FAIL(s, r, "a record after END");
-	} else if (r->kind == SM_REC_VMSA) {
+	} else if (r->kind == SM_REC_VMSA || r->kind == SM_REC_SVSM_VMSA) {
 		if (!s->m->es)
 			return REC_FAIL(s, r, "VMSA in a guest without SEV-ES");
+		if (r->kind != (s->m->method == SM_METHOD_SVSM ?
+					SM_REC_SVSM_VMSA :
+					SM_REC_VMSA))
+			return REC_FAIL(
+				s, r,
+				"a VMSA of another method (this stream's is %s)",
+				sm_method_name(s->m->method));
 		if (s->range < l->nranges)
 			return REC_FAIL(s, r, "VMSA before the last page");
 		if (r->gpa != s->next_vcpu)
@@ -269,6 +311,19 @@ int sm_rec_seq_record(struct sm_rec_seq *s, const uint8_t raw[SM_REC_HDR_LEN],
 					s->next_vcpu);
 		s->next_vcpu++;
 		s->counts.vmsas++;
+	} else if (r->kind == SM_REC_SVSM_STATE) {
+		if (s->m->method != SM_METHOD_SVSM)
+			return REC_FAIL(s, r, "SVSM state in a %s stream",
+					sm_method_name(s->m->method));
+		if (s->range < l->nranges || s->next_vcpu != s->m->vcpus)
+			return REC_FAIL(s, r,
+					"SVSM state before the last VMSA");
+		if (r->gpa != s->next_state)
+			return REC_FAIL(s, r,
+					"expected SVSM state record %u of %u",
+					s->next_state, svsm_states(s->m));
+		s->next_state++;
+		s->counts.states++;
 	} else {
 		uint64_t want;
 		uint32_t priv;
@@ -285,9 +340,11 @@ int sm_rec_seq_record(struct sm_rec_seq *s, const uint8_t raw[SM_REC_HDR_LEN],
 				" (duplicated, dropped or relocated record)",
 				want);
 		shared = sm_shared_contains(s->shared, r->gpa);
-		priv = s->m->method == SM_METHOD_MH ? SM_REC_MH_PAGE :
-						      SM_REC_PRIVATE;
-		if (r->kind == SM_REC_PRIVATE || r->kind == SM_REC_MH_PAGE) {
+		priv = s->m->method == SM_METHOD_MH   ? SM_REC_MH_PAGE :
+		       s->m->method == SM_METHOD_SVSM ? SM_REC_SVSM_PAGE :
+							SM_REC_PRIVATE;
+		if (r->kind == SM_REC_PRIVATE || r->kind == SM_REC_MH_PAGE ||
+		    r->kind == SM_REC_SVSM_PAGE) {
 			if (shared)
 				return REC_FAIL(
 					s, r,
@@ -305,7 +362,7 @@ int sm_rec_seq_record(struct sm_rec_seq *s, const uint8_t raw[SM_REC_HDR_LEN],
 			s->range++;
 			s->offset = 0;
 		}
-		if (r->kind == SM_REC_PRIVATE || r->kind == SM_REC_MH_PAGE)
+		if (r->kind == priv)
 			s->counts.private_pages++;
 		else if (r->kind == SM_REC_SHARED)
 			s->counts.shared_pages++;
@@ -353,7 +410,8 @@ int sm_rec_seq_finish(struct sm_rec_seq *s, struct sm_err *e)
 	/* Implied by the count, kept as a second line of defence. */
 	if (s->range != s->m->layout.nranges ||
 	    (s->m->es && s->next_vcpu != s->m->vcpus) ||
-	    (s->m->method == SM_METHOD_MH && !s->ended))
+	    s->next_state != svsm_states(s->m) ||
+	    (s->m->method != SM_METHOD_PSP && !s->ended))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "page records do not cover the guest");
 	return 0;

@@ -35,6 +35,10 @@ enum sm_rec_kind {
 	SM_REC_VMSA = 4, /* SEND_UPDATE_VMSA packet; gpa is the vCPU */
 	SM_REC_MH_PAGE = 5, /* a migration helper's sealed private page */
 	SM_REC_MH_END = 6, /* the helper's END record; gpa all ones */
+	SM_REC_SVSM_PAGE = 7, /* an SVSM's sealed private page */
+	SM_REC_SVSM_VMSA = 8, /* an SVSM's sealed VMSA; gpa is the vCPU */
+	SM_REC_SVSM_STATE = 9, /* the SVSM's own state; gpa is the chunk */
+	SM_REC_SVSM_END = 10, /* the SVSM's END record; gpa all ones */
 };
 
 /*

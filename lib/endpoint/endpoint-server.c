@@ -331,6 +331,8 @@ static int op_hello(struct sm_eps *s, struct conn *c, struct call *k,
 		set(k, "svsm_mailboxes", json_integer(h->svsm_mailboxes));
 		set(k, "snp_policy",
 		    json_integer((json_int_t)(h->snp_policy & INT64_MAX)));
+		set(k, "svsm_state_records",
+		    json_integer((json_int_t)h->svsm_state_records));
 	}
 	if (h->ram_zeroed)
 		set(k, "ram_zeroed", json_true());
@@ -682,6 +684,10 @@ static int op_check(struct sm_eps *s, struct conn *c, struct call *k,
 	set(k, "first_bad", arr);
 	set(k, "vmsas", json_integer(r.vmsas));
 	set(k, "bad_vmsas", json_integer(r.bad_vmsas));
+	if (r.svsm_states) {
+		set(k, "svsm_states", json_integer(r.svsm_states));
+		set(k, "bad_svsm_states", json_integer(r.bad_svsm_states));
+	}
 	return 0;
 }
 

@@ -496,14 +496,22 @@ static int hello(struct sm_ep *ep, struct sm_ep_hello *h, int claim,
 		h->mh_helpers = (unsigned)v;
 	}
 	if (json_object_get(rep, "svsm_mailboxes")) {
+		uint64_t st;
+
 		if (get_u64(rep, "hello", "svsm_mailboxes", &v, e) ||
-		    get_u64(rep, "hello", "snp_policy", &h->snp_policy, e))
+		    get_u64(rep, "hello", "snp_policy", &h->snp_policy, e) ||
+		    get_u64(rep, "hello", "svsm_state_records", &st, e))
 			goto err;
 		if (v == 0 || v > 64) {
 			bad_field("hello", "svsm_mailboxes", e);
 			goto err;
 		}
+		if (st > 4096) {
+			bad_field("hello", "svsm_state_records", e);
+			goto err;
+		}
 		h->svsm_mailboxes = (unsigned)v;
+		h->svsm_state_records = (uint32_t)st;
 	}
 	if (json_object_get(rep, "platform_dir") &&
 	    get_str(rep, "hello", "platform_dir", h->platform_dir,
@@ -869,6 +877,14 @@ int sm_ep_check(struct sm_ep *ep, struct sm_ep_check *c, struct sm_err *e)
 	if (get_u64(rep, "check", "bad_vmsas", &v, e))
 		goto out;
 	c->bad_vmsas = (unsigned)v;
+	if (json_object_get(rep, "svsm_states")) {
+		if (get_u64(rep, "check", "svsm_states", &v, e))
+			goto out;
+		c->svsm_states = (unsigned)v;
+		if (get_u64(rep, "check", "bad_svsm_states", &v, e))
+			goto out;
+		c->bad_svsm_states = (unsigned)v;
+	}
 	arr = json_object_get(rep, "first_bad");
 	if (!json_is_array(arr)) {
 		bad_field("check", "first_bad", e);

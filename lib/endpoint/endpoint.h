@@ -67,10 +67,12 @@ struct sm_ep_hello {
 	/*
 	 * An SEV-SNP guest with an SVSM (0: not one): the SVSM serves this
 	 * many mailboxes at SM_SVSM_MAILBOX_GPA (fw/svsm.h); snp_policy is
-	 * its 64-bit SNP guest policy.
+	 * its 64-bit SNP guest policy; svsm_state_records: the SVSM's own
+	 * state, in 4 KiB records (it says so at boot).
 	 */
 	unsigned svsm_mailboxes;
 	uint64_t snp_policy;
+	uint32_t svsm_state_records;
 	/*
 	 * Incoming: the guest memory holds zeros only (nothing was written
 	 * since it was cleared), so an importer need not touch the pages of
@@ -120,6 +122,8 @@ struct sm_ep_check {
 	uint64_t first_bad[SM_EP_CHECK_FIRST]; /* GPAs of the first bad ones */
 	unsigned vmsas; /* VMSAs checked (SEV-ES) */
 	unsigned bad_vmsas;
+	/* an SNP guest's SVSM state records checked (optional, else 0) */
+	unsigned svsm_states, bad_svsm_states;
 };
 
 /* A GPA range the guest made shared. */

@@ -17,6 +17,7 @@
 #include "base/util.h"
 #include "certs/bundle.h"
 #include "certs/cert.h"
+#include "certs/snp-target.h"
 #include "endpoint/endpoint.h"
 #include "engine/export.h"
 #include "engine/chunkq.h"
@@ -36,7 +37,12 @@ struct exp {
 	const struct sm_method_send *method;
 	void *mctx;
 	int use_mh; /* the guest's migration helpers, not the PSP */
-	struct sm_mh_host *mh;
+	int use_svsm; /* an SNP guest's SVSM, not the PSP */
+	struct sm_mbx *mbx; /* their mailboxes */
+	/* svsm: the target's bundle, verified; the SVSM's start record */
+	struct sm_snp_target *snp;
+	struct sm_svsm_target snp_target;
+	uint8_t svsm_start[SM_SVSM_START_ENTRY_LEN];
 	struct sm_chain trust; /* --ark */
 	struct sm_bundle_info info;
 	uint8_t target_fp[SM_FP_LEN];

@@ -53,7 +53,9 @@
 #include "base/bytes.h"
 #include "certs/bundle.h"
 #include "certs/cert.h"
+#include "certs/snp-report.h"
 #include "endpoint/endpoint.h"
+#include "engine/mailbox.h"
 #include "engine/method.h"
 #include "fw/fw.h"
 #include "base/log.h"
@@ -254,6 +256,92 @@ static int verify_bundle(struct exp *x, struct sm_err *e)
 static int hello_layout(struct exp *x, struct sm_err *e);
 
 /*
+ * svsm: the target's bundle (sevmig-certs fetch snp-target:), checked
+ * before anything leaves: its chain (AMD's roots or --ark), signature and
+ * binding, and by default that the target measures, and is bound by, what
+ * the source guest is, on at least the source's TCB (its own report says).
+ */
+static int verify_snp_target(struct exp *x, struct sm_err *e)
+{
+	const char *certs = x->o->certs ? x->o->certs : "-";
+	struct sm_snp_target_opts o = { .ark = x->o->ark };
+	struct sm_snp_verify_result *vr = NULL;
+	uint8_t rd[SM_SNP_REPORT_DATA_LEN] = { 0 }, raw[SM_SNP_REPORT_LEN];
+	struct sm_snp_report *own = NULL;
+	struct sm_snp_target *t;
+	char *end;
+	int rc = -1;
+
+	if (!strcmp(certs, "-") && isatty(STDIN_FILENO))
+		return sm_err_set(
+			e, SM_EXIT_USAGE,
+			"standard input is a terminal: sevmig-export --method svsm reads the target's bundle there; pipe it in (sevmig-certs fetch snp-target:SOCK | sevmig-export VM) or give -c FILE");
+	t = x->snp = calloc(1, sizeof(*x->snp));
+	own = calloc(1, sizeof(*own));
+	vr = calloc(1, sizeof(*vr));
+	if (!t || !own || !vr) {
+		sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+		goto out;
+	}
+	if (sm_snp_target_load(certs, t, e)) {
+		sm_err_prefix(e, "cannot load the target's bundle");
+		goto out;
+	}
+	if (sm_ep_snp_report(x->ep, rd, raw, e) ||
+	    sm_snp_report_parse(raw, sizeof(raw), "the source's report", own,
+				e)) {
+		sm_err_prefix(e, "VM '%s': its own report", x->o->vm);
+		goto out;
+	}
+	sm_snp_target_expect_own(own, &o);
+	if (x->o->expect_measurement &&
+	    (strlen(x->o->expect_measurement) != 2 * SM_SNP_MEASUREMENT_LEN ||
+	     sm_hex_decode(x->o->expect_measurement, o.measurement,
+			   SM_SNP_MEASUREMENT_LEN) != SM_SNP_MEASUREMENT_LEN)) {
+		sm_err_set(e, SM_EXIT_USAGE,
+			   "--expect-measurement: %u bytes in hexadecimal",
+			   SM_SNP_MEASUREMENT_LEN);
+		goto out;
+	}
+	if (x->o->expect_policy) {
+		errno = 0;
+		o.policy = strtoull(x->o->expect_policy, &end, 16);
+		if (errno || *end || end == x->o->expect_policy) {
+			sm_err_set(
+				e, SM_EXIT_USAGE,
+				"--expect-policy: a 64-bit hexadecimal policy");
+			goto out;
+		}
+	}
+	if (x->o->min_tcb &&
+	    sm_snp_tcb_parse(x->o->min_tcb, &o.min_tcb, &o.min_tcb_mask)) {
+		sm_err_set(e, SM_EXIT_USAGE,
+			   "--min-tcb: bl=N,tee=N,snp=N,ucode=N[,fmc=N]");
+		goto out;
+	}
+	if (sm_snp_target_verify(t, &o, vr, e)) {
+		sm_err_prefix(e, "the target's bundle '%s' does not verify",
+			      certs);
+		goto out;
+	}
+	x->snp_target = (struct sm_svsm_target){
+		.report = t->report,
+		.pub = t->pub,
+		.nonce = t->nonce,
+		.vcek = t->vcek,
+		.vcek_len = t->vcek_len,
+		.chain = (const uint8_t *)t->chain,
+		.chain_len = strlen(t->chain),
+	};
+	x->state = SM_EXP_VERIFIED;
+	rc = 0;
+out:
+	free(own);
+	free(vr);
+	return rc;
+}
+
+/*
  * The migration helper's rules: no SEND_*, so NOSEND does not apply (the
  * guest's helper is the guest's own choice), and it cannot reach VMSAs.
  */
@@ -268,6 +356,20 @@ static int hello_mh(struct exp *x, struct sm_err *e)
 		return sm_err_set(
 			e, SM_EXIT_UNSUPPORTED,
 			"VM '%s' has no migration helper (--method mh): export it with --method psp",
+			x->o->vm);
+	return hello_layout(x, e);
+}
+
+/*
+ * The SVSM's rules: an SNP guest whose SVSM serves mailboxes; the SVSM
+ * reaches the VMSAs, so an ES guest is what it moves.
+ */
+static int hello_svsm(struct exp *x, struct sm_err *e)
+{
+	if (x->hello.svsm_mailboxes == 0)
+		return sm_err_set(
+			e, SM_EXIT_UNSUPPORTED,
+			"VM '%s' is not an SNP guest with an SVSM (--method svsm): export it with --method psp",
 			x->o->vm);
 	return hello_layout(x, e);
 }
@@ -297,6 +399,8 @@ static int hello(struct exp *x, struct sm_err *e)
 	x->policy = x->hello.policy;
 	if (x->use_mh)
 		return hello_mh(x, e);
+	if (x->use_svsm)
+		return hello_svsm(x, e);
 	/* NOSEND: the firmware would refuse SEND_START; take nothing. */
 	if (x->policy & SM_POLICY_NOSEND)
 		return sm_err_set(
@@ -445,11 +549,12 @@ static int take_context(struct exp *x, struct sm_err *e)
 	 * The helpers: the context stays where it is (we hold it, so the
 	 * VMM cannot run the guest), the guest's helpers do the sealing.
 	 */
-	if (x->use_mh) {
-		if (sm_mh_host_open(&x->hello, 0, &x->mh, e))
+	if (x->use_mh || x->use_svsm) {
+		if ((x->use_mh ? sm_mh_host_open :
+				 sm_svsm_host_open)(&x->hello, 0, &x->mbx, e))
 			return sm_err_prefix(e, "VM '%s'", x->o->vm);
-		x->method = &sm_mh_send;
-		x->mctx = x->mh;
+		x->method = x->use_mh ? &sm_mh_send : &sm_svsm_send;
+		x->mctx = x->mbx;
 		return 0;
 	}
 	if (sm_fw_open_send(&vm, x->ctx_fd, &x->fw, e))
@@ -473,7 +578,8 @@ static int context_handle(struct exp *x)
 
 static int send_start(struct exp *x, struct sm_err *e)
 {
-	struct sm_send_start a = { .target = &x->chain };
+	struct sm_send_start a = { .target = &x->chain,
+				   .snp_target = &x->snp_target };
 	struct sm_sev_cert src;
 	uint8_t fp[48];
 	double t = sm_now();
@@ -485,8 +591,10 @@ static int send_start(struct exp *x, struct sm_err *e)
 	if (rc)
 		return -1;
 	x->state = SM_EXP_SENDING;
-	if (x->use_mh)
-		return 0; /* no PDH, no session: the helpers hold the key */
+	if (x->use_svsm)
+		memcpy(x->svsm_start, a.svsm_start, sizeof(x->svsm_start));
+	if (x->use_mh || x->use_svsm)
+		return 0; /* no PDH, no session: the agents hold the key */
 	/* The source PDH goes into the archive for the target's start. */
 	memcpy(x->src_pdh, a.src_pdh, sizeof(x->src_pdh));
 	memcpy(x->session, a.session, sizeof(x->session));
@@ -522,8 +630,13 @@ static int write_header(struct exp *x, struct sm_err *e)
 	m.records_per_chunk = x->o->records_per_chunk ?
 				      x->o->records_per_chunk :
 				      SM_CHUNK_DEFAULT_RECORDS;
-	m.method = x->use_mh ? SM_METHOD_MH : SM_METHOD_PSP;
-	m.records = m.pages + (m.es ? m.vcpus : 0) + (x->use_mh ? 1 : 0);
+	m.method = x->use_mh   ? SM_METHOD_MH :
+		   x->use_svsm ? SM_METHOD_SVSM :
+				 SM_METHOD_PSP;
+	m.snp_policy = x->use_svsm ? x->hello.snp_policy : 0;
+	m.svsm_state_chunks = x->use_svsm ? x->hello.svsm_state_records : 0;
+	m.records = m.pages + (m.es ? m.vcpus : 0) +
+		    (m.method != SM_METHOD_PSP ? 1 : 0) + m.svsm_state_chunks;
 	memcpy(m.target_pdh_fp, x->target_fp, SM_FP_LEN);
 	memcpy(m.source_pdh_fp, x->source_fp, SM_FP_LEN);
 	m.migration_ready = x->hello.migration_ready;
@@ -536,7 +649,10 @@ static int write_header(struct exp *x, struct sm_err *e)
 	free(json);
 	if (rc)
 		return -1;
-	if (!x->use_mh &&
+	if (x->use_svsm && a_entry(x, SM_ENTRY_SVSM_START, x->svsm_start,
+				   sizeof(x->svsm_start), e))
+		return -1;
+	if (!x->use_mh && !x->use_svsm &&
 	    (a_entry(x, SM_ENTRY_SOURCE_PDH, x->src_pdh, sizeof(x->src_pdh),
 		     e) ||
 	     a_entry(x, SM_ENTRY_SESSION, x->session, sizeof(x->session), e)))
@@ -588,7 +704,7 @@ static int fill_chunk(struct exp *x, size_t ri, uint64_t off, uint32_t n,
 
 		if (!sm_shared_contains(&x->shared, rec.gpa))
 			rec.kind = x->method->page_kind;
-		else if (sm_mh_host_mailbox(x->mh, rec.gpa) ||
+		else if (sm_mbx_contains(x->mbx, rec.gpa) ||
 			 sm_all_zero(page, SM_PAGE_SIZE))
 			/* (the helpers' mailboxes are not guest state) */
 			rec.kind = SM_REC_ZERO;
@@ -732,49 +848,83 @@ static int write_pages(struct exp *x, struct sm_err *e)
 	return rc;
 }
 
-/* SEV-ES: one SEND_UPDATE_VMSA record per vCPU, after every page. */
-static int write_vmsas(struct exp *x, struct sm_err *e)
+/* What follows the pages: n records of one kind, each sealed by seal. */
+enum tail { TAIL_VMSA, TAIL_STATE, TAIL_END };
+
+static int seal_tail(struct exp *x, enum tail t, unsigned v, unsigned n,
+		     struct sm_rec *rec, uint8_t *out, struct sm_err *e)
+{
+	switch (t) {
+	case TAIL_VMSA:
+		return x->method->seal_vmsa(x->mctx, v, rec->pkt_hdr, out, e) ?
+			       sm_err_prefix(e, "vCPU %u", v) :
+			       0;
+	case TAIL_STATE:
+		return x->method->seal_state(x->mctx, v, n, out, e) ?
+			       sm_err_prefix(e, "SVSM state %u", v) :
+			       0;
+	default:
+		return x->method->seal_end(x->mctx, out, e);
+	}
+}
+
+/*
+ * After every page: SEV-ES, one VMSA record per vCPU (SEND_UPDATE_VMSA,
+ * or the SVSM's); the SVSM's own state; the method's closing record (the
+ * helpers' or the SVSM's END), each in chunks of their own.
+ */
+static int write_tail(struct exp *x, enum tail t, unsigned count,
+		      struct sm_err *e)
 {
 	uint32_t rpc = x->o->records_per_chunk ? x->o->records_per_chunk :
 						 SM_CHUNK_DEFAULT_RECORDS;
-	uint8_t chdr[SM_CHUNK_HDR_LEN], rhdr[SM_REC_HDR_LEN],
-		trans[SM_PAGE_SIZE];
+	uint32_t kind = t == TAIL_VMSA	? x->method->vmsa_kind :
+			t == TAIL_STATE ? SM_REC_SVSM_STATE :
+					  x->method->end_kind;
+	uint32_t len = sm_rec_data_len(kind);
+	uint8_t chdr[SM_CHUNK_HDR_LEN], rhdr[SM_REC_HDR_LEN];
+	uint8_t *trans = malloc(len);
 	unsigned v = 0;
 	int rc = -1;
 
-	if (!(x->policy & SM_POLICY_ES))
-		return 0;
-	while (v < x->hello.vcpus) {
-		unsigned left = x->hello.vcpus - v;
+	if (!trans)
+		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
+	while (v < count) {
+		unsigned left = count - v;
 		uint32_t n = left < rpc ? left : rpc, i;
 		struct sm_chunk_hdr ch = { n, x->chunks, x->records };
 		char name[SM_CHUNK_NAME_MAX];
 
 		sm_chunk_name(x->chunks, name);
 		sm_chunk_hdr_encode(&ch, chdr);
-		if (a_begin(x, name, sm_chunk_size(n, n), e) ||
+		if (a_begin(x, name, sm_chunk_size_bytes(n, (uint64_t)n * len),
+			    e) ||
 		    a_data(x, chdr, sizeof(chdr), e))
 			goto out;
 		for (i = 0; i < n; i++, v++) {
 			struct sm_rec rec = { .index = x->records,
-					      .gpa = v,
-					      .kind = SM_REC_VMSA,
-					      .data_len = SM_PAGE_SIZE };
-			double t = sm_now();
-			int frc = x->method->seal_vmsa(x->mctx, v, rec.pkt_hdr,
-						       trans, e);
+					      .gpa = t == TAIL_END ?
+							     UINT64_MAX :
+							     v,
+					      .kind = kind,
+					      .data_len = len };
+			double t0 = sm_now();
+			int frc = seal_tail(x, t, v, count, &rec, trans, e);
 
-			x->t_fw += sm_now() - t;
-			if (frc) {
-				sm_err_prefix(e, "vCPU %u", v);
+			x->t_fw += sm_now() - t0;
+			if (frc)
 				goto out;
-			}
 			sm_rec_encode(&rec, rhdr);
 			if (a_data(x, rhdr, sizeof(rhdr), e) ||
-			    a_data(x, trans, SM_PAGE_SIZE, e))
+			    a_data(x, trans, len, e))
 				goto out;
 			x->records++;
-			x->counts.vmsas++;
+			if (t == TAIL_VMSA)
+				x->counts.vmsas++;
+			else if (t == TAIL_STATE)
+				x->counts.states++;
+			else
+				x->counts.ends++;
 		}
 		if (a_end(x, e))
 			goto out;
@@ -782,42 +932,23 @@ static int write_vmsas(struct exp *x, struct sm_err *e)
 	}
 	rc = 0;
 out:
-	sm_wipe(trans, sizeof(trans));
+	sm_wipe(trans, len);
+	free(trans);
 	return rc;
 }
 
-/* The method's closing record (the helpers' END), a chunk of its own. */
+static int write_vmsas(struct exp *x, struct sm_err *e)
+{
+	return write_tail(x, TAIL_VMSA,
+			  (x->policy & SM_POLICY_ES) ? x->hello.vcpus : 0, e);
+}
+
 static int write_end(struct exp *x, struct sm_err *e)
 {
-	struct sm_chunk_hdr ch = { 1, x->chunks, x->records };
-	struct sm_rec rec = { .index = x->records,
-			      .gpa = UINT64_MAX,
-			      .kind = SM_REC_MH_END,
-			      .data_len = SM_REC_MH_LEN };
-	uint8_t chdr[SM_CHUNK_HDR_LEN], rhdr[SM_REC_HDR_LEN];
-	uint8_t data[SM_REC_MH_LEN];
-	char name[SM_CHUNK_NAME_MAX];
-	double t = sm_now();
-	int rc;
-
-	if (!x->method->seal_end)
-		return 0;
-	rc = x->method->seal_end(x->mctx, data, e);
-	x->t_fw += sm_now() - t;
-	if (rc)
+	if (x->use_svsm &&
+	    write_tail(x, TAIL_STATE, x->hello.svsm_state_records, e))
 		return -1;
-	sm_chunk_name(x->chunks, name);
-	sm_chunk_hdr_encode(&ch, chdr);
-	sm_rec_encode(&rec, rhdr);
-	if (a_begin(x, name, sm_chunk_size_bytes(1, SM_REC_MH_LEN), e) ||
-	    a_data(x, chdr, sizeof(chdr), e) ||
-	    a_data(x, rhdr, sizeof(rhdr), e) ||
-	    a_data(x, data, sizeof(data), e) || a_end(x, e))
-		return -1;
-	x->records++;
-	x->chunks++;
-	x->counts.ends++;
-	return 0;
+	return write_tail(x, TAIL_END, x->method->seal_end ? 1 : 0, e);
 }
 
 static int write_device_state(struct exp *x, struct sm_err *e)
@@ -1176,10 +1307,15 @@ static void fill_report(struct exp *x, int ok, const struct sm_err *e)
 	r->t_archive = x->t_arch > x->t_out_wait ? x->t_arch - x->t_out_wait :
 						   0;
 	r->t_vmm = x->t_vmm;
-	r->method = x->use_mh ? "mh" : "psp";
-	r->have_target_fp = !x->use_mh && x->state >= SM_EXP_VERIFIED;
+	r->method = x->method	? x->method->name :
+		    x->use_mh	? "mh" :
+		    x->use_svsm ? "svsm" :
+				  "psp";
+	r->have_target_fp = !x->use_mh && !x->use_svsm &&
+			    x->state >= SM_EXP_VERIFIED;
 	memcpy(r->target_pdh_fp, x->target_fp, SM_FP_LEN);
-	r->have_source_fp = !x->use_mh && x->state >= SM_EXP_SENDING;
+	r->have_source_fp = !x->use_mh && !x->use_svsm &&
+			    x->state >= SM_EXP_SENDING;
 	memcpy(r->source_pdh_fp, x->source_fp, SM_FP_LEN);
 	r->have_digest = x->state >= SM_EXP_WRITTEN;
 	r->digest = x->digest;
@@ -1199,7 +1335,8 @@ static void cleanup(struct exp *x)
 	if (x->own_out && x->out_fd >= 0)
 		close(x->out_fd);
 	exp_stop_child(x);
-	sm_mh_host_close(x->mh);
+	sm_mbx_close(x->mbx);
+	free(x->snp);
 	sm_fw_close(x->fw);
 	if (x->ctx_fd >= 0)
 		close(x->ctx_fd);
@@ -1227,8 +1364,10 @@ static void plan_counts(struct exp *x)
 	x->counts.private_pages = x->total_pages - shared;
 	x->counts.shared_pages = shared;
 	x->counts.vmsas = (x->policy & SM_POLICY_ES) ? x->hello.vcpus : 0;
-	x->counts.ends = x->use_mh;
-	x->records = x->total_pages + x->counts.vmsas + x->counts.ends;
+	x->counts.ends = x->use_mh || x->use_svsm;
+	x->counts.states = x->use_svsm ? x->hello.svsm_state_records : 0;
+	x->records = x->total_pages + x->counts.vmsas + x->counts.ends +
+		     x->counts.states;
 	x->res->mh_helpers = x->hello.mh_helpers;
 }
 
@@ -1248,6 +1387,7 @@ static int dry_run_target(struct exp *x, struct sm_err *e)
 		.es = !!(x->policy & SM_POLICY_ES),
 		.policy = x->policy,
 		.mh = x->use_mh,
+		.svsm = x->use_svsm,
 		.target_fp = x->target_fp,
 		.bundle = &x->chain,
 		.source = &src,
@@ -1291,11 +1431,14 @@ static int choose_method(struct exp *x, struct sm_err *e)
 	struct sm_err e2;
 
 	x->use_mh = x->o->method == SM_EXPORT_MH;
+	x->use_svsm = x->o->method == SM_EXPORT_SVSM;
 	if (x->o->method == SM_EXPORT_AUTO &&
 	    sm_ep_connect(x->o->vm, x->o->timeout, &ep, &e2) == 0) {
 		memset(&h, 0, sizeof(h));
-		if (sm_ep_hello(ep, &h, &e2) == 0)
+		if (sm_ep_hello(ep, &h, &e2) == 0) {
 			x->use_mh = h.mh_helpers > 0 && !h.es;
+			x->use_svsm = h.svsm_mailboxes > 0;
+		}
 		sm_ep_close(ep);
 	}
 	/* The target proves itself by holding the owner's key: no bundle. */
@@ -1334,8 +1477,9 @@ int sm_export(const struct sm_export_opts *o, struct sm_export_result *res,
 	}
 	if (choose_method(&x, e))
 		goto out;
-	if ((!x.use_mh && verify_bundle(&x, e)) || exp_check_signal(&x, e) ||
-	    hello(&x, e))
+	if ((!x.use_mh && !x.use_svsm && verify_bundle(&x, e)) ||
+	    exp_check_signal(&x, e) || hello(&x, e) ||
+	    (x.use_svsm && verify_snp_target(&x, e)))
 		goto out;
 	if (o->dry_run) {
 		rc = get_shared(&x, e) ? -1 : 0;

@@ -44,13 +44,25 @@ const char *sm_export_state_name(enum sm_export_state s);
  * How private pages cross: auto (the default, 0) takes the guest's
  * migration helper when its VMM's hello says it has one, else the PSP.
  */
-enum sm_export_method { SM_EXPORT_AUTO, SM_EXPORT_PSP, SM_EXPORT_MH };
+enum sm_export_method {
+	SM_EXPORT_AUTO,
+	SM_EXPORT_PSP,
+	SM_EXPORT_MH,
+	SM_EXPORT_SVSM
+};
 
 struct sm_export_opts {
 	const char *vm; /* VM endpoint socket */
 	enum sm_export_method method;
 	const char *certs; /* target bundle; NULL or "-": stdin */
 	const char *ark; /* trusted ARK file; NULL: built-in roots */
+	/*
+	 * svsm: what the target's report must show; by default the source
+	 * guest's own measurement and policy, and at least its TCB.
+	 */
+	const char *expect_measurement; /* hex, or NULL */
+	const char *expect_policy; /* hex, or NULL */
+	const char *min_tcb; /* "bl=N,tee=N,...", or NULL */
 	const char *output; /* NULL or "-": stdout */
 	int force; /* write to a terminal, over a file, into /dev/null */
 	const char *exec; /* two-way: importer command, or NULL */

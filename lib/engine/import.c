@@ -46,6 +46,7 @@
 #include "base/bytes.h"
 #include "certs/cert.h"
 #include "endpoint/endpoint.h"
+#include "engine/mailbox.h"
 #include "engine/method.h"
 #include "fw/fw.h"
 #include "base/ossl.h"
@@ -105,7 +106,9 @@ struct imp {
 	struct sm_ep_hello hello;
 	int have_hello;
 	int use_mh; /* the manifest's method: the guest's helpers */
-	struct sm_mh_host *mh;
+	int use_svsm; /* ... or an SNP guest's SVSM */
+	struct sm_mbx *mbx; /* their mailboxes */
+	uint8_t svsm_start[SM_SVSM_START_ENTRY_LEN];
 	struct sm_fw *fw;
 	/* how private state crosses: today the PSP's (method.h) */
 	const struct sm_method_recv *method;
@@ -358,6 +361,29 @@ static int connect_target(struct imp *x, struct sm_err *e)
 	}
 	if (check_layout(x, &tl, e))
 		return -1;
+	/* An SNP target waits in its SVSM for an SVSM's stream, only. */
+	if (!!x->hello.svsm_mailboxes != (x->m->method == SM_METHOD_SVSM))
+		return sm_err_set(
+			e, SM_EXIT_UNSUPPORTED,
+			x->hello.svsm_mailboxes ?
+				"VM '%s' is an SNP guest waiting in its SVSM for an SVSM's stream (sevmig-export --method svsm); this archive was sealed by %s" :
+				"this archive was sealed by an SNP guest's SVSM: import it into an SNP guest that waits in its SVSM (sevmig-sim run --incoming --snp), not VM '%s'%s",
+			x->o->vm,
+			x->hello.svsm_mailboxes ?
+				(x->m->method == SM_METHOD_MH ?
+					 "a migration helper" :
+					 "the PSP") :
+				"");
+	if (x->m->method == SM_METHOD_SVSM &&
+	    (x->hello.snp_policy != x->m->snp_policy ||
+	     x->hello.svsm_state_records != x->m->svsm_state_chunks))
+		return sm_err_set(
+			e, SM_EXIT_VM,
+			"the guest's SNP policy is 0x%" PRIx64
+			" with %u SVSM state records, VM '%s' has 0x%" PRIx64
+			" and %u",
+			x->m->snp_policy, x->m->svsm_state_chunks, x->o->vm,
+			x->hello.snp_policy, x->hello.svsm_state_records);
 	if (x->hello.vcpus != x->m->vcpus)
 		return sm_err_set(e, SM_EXIT_VM,
 				  "the guest has %u vCPUs, VM '%s' has %u",
@@ -371,8 +397,9 @@ static int connect_target(struct imp *x, struct sm_err *e)
 	if (x->hello.mh_helpers && x->m->method != SM_METHOD_MH)
 		return sm_err_set(
 			e, SM_EXIT_UNSUPPORTED,
-			"VM '%s' waits in its migration helpers for a helper's stream (sevmig-export --method mh); this archive was sealed by the PSP: import it into a VM started without --mh",
-			x->o->vm);
+			"VM '%s' waits in its migration helpers for a helper's stream (sevmig-export --method mh); this archive was sealed by %s: import it into a VM started without --mh",
+			x->o->vm,
+			x->m->method == SM_METHOD_SVSM ? "an SVSM" : "the PSP");
 	if (x->hello.policy && x->hello.policy != x->m->policy)
 		warn(x,
 		     "VM '%s' was set up for policy 0x%x; the guest's is 0x%x",
@@ -439,13 +466,22 @@ static int check_target_pdh(struct imp *x, struct sm_err *e)
  */
 static int target_mh(struct imp *x, struct sm_err *e)
 {
-	if (sm_mh_host_open(&x->hello, 0, &x->mh, e))
-		return sm_err_prefix(
-			e,
-			"VM '%s' cannot receive through a migration helper (start it with sevmig-sim run --incoming --mh)",
-			x->o->vm);
-	x->method = &sm_mh_recv;
-	x->mctx = x->mh;
+	if (x->use_svsm) {
+		if (sm_svsm_host_open(&x->hello, 0, &x->mbx, e))
+			return sm_err_prefix(
+				e,
+				"VM '%s' cannot receive through an SVSM (start it with sevmig-sim run --incoming --snp)",
+				x->o->vm);
+		x->method = &sm_svsm_recv;
+	} else {
+		if (sm_mh_host_open(&x->hello, 0, &x->mbx, e))
+			return sm_err_prefix(
+				e,
+				"VM '%s' cannot receive through a migration helper (start it with sevmig-sim run --incoming --mh)",
+				x->o->vm);
+		x->method = &sm_mh_recv;
+	}
+	x->mctx = x->mbx;
 	return 0;
 }
 
@@ -472,11 +508,11 @@ static int before_start(struct imp *x, struct sm_err *e)
 	 * is useless when the owner gives each migration a fresh key
 	 * (sevmig-import(1), MIGRATION HELPER).
 	 */
-	if (x->use_mh)
+	if (x->use_mh || x->use_svsm)
 		dir = NULL;
 	else if (sm_sha256(x->session, sizeof(x->session), id))
 		return sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
-	if (!dir && !x->use_mh)
+	if (!dir && !x->use_mh && !x->use_svsm)
 		warn(x,
 		     "no directory for the replay journal (set SEVMIG_STATE_DIR): a second import of this archive would not be noticed");
 	else if (dir &&
@@ -509,7 +545,8 @@ static int receive_start(struct imp *x, struct sm_err *e)
 	struct sm_recv_start a = { .policy = x->m->policy,
 				   .nvcpus = x->m->vcpus,
 				   .src_pdh = x->src_pdh,
-				   .session = x->session };
+				   .session = x->session,
+				   .svsm_start = x->svsm_start };
 	double t = sm_now();
 	int rc;
 
@@ -629,6 +666,20 @@ static int read_header2(struct imp *x, struct sm_err *e)
 	char *json = NULL;
 	int rc;
 
+	if (x->m->method == SM_METHOD_SVSM) {
+		/* the source SVSM's start record, for the target SVSM */
+		if (expect_entry(x, SM_ENTRY_SVSM_START,
+				 SM_SVSM_START_ENTRY_LEN, e))
+			return -1;
+		if (x->size != SM_SVSM_START_ENTRY_LEN)
+			return sm_err_set(e, SM_EXIT_VERIFY,
+					  "entry '" SM_ENTRY_SVSM_START
+					  "' is %" PRIu64 " bytes, not %u",
+					  x->size, SM_SVSM_START_ENTRY_LEN);
+		if (read_data(x, x->svsm_start, sizeof(x->svsm_start), e))
+			return -1;
+		goto shared;
+	}
 	if (x->m->method == SM_METHOD_MH)
 		goto shared; /* no PDH, no session: the helpers hold the key */
 	if (expect_entry(x, SM_ENTRY_SOURCE_PDH, SM_SEV_CERT_LEN, e))
@@ -685,13 +736,19 @@ static int apply_record(struct imp *x, struct sm_rec *r, uint8_t *data,
 
 	if (x->o->check)
 		return 0;
-	if (r->kind == SM_REC_MH_END) {
+	if (r->kind == SM_REC_MH_END || r->kind == SM_REC_SVSM_END) {
 		t = sm_now();
 		rc = x->method->open_end(x->mctx, data, e);
 		x->t_fw += sm_now() - t;
 		goto fw_done;
 	}
-	if (r->kind == SM_REC_MH_PAGE) {
+	if (r->kind == SM_REC_SVSM_STATE) {
+		t = sm_now();
+		rc = x->method->open_state(x->mctx, (uint32_t)r->gpa, data, e);
+		x->t_fw += sm_now() - t;
+		goto fw_done;
+	}
+	if (r->kind == SM_REC_MH_PAGE || r->kind == SM_REC_SVSM_PAGE) {
 		t = sm_now();
 		rc = x->method->open_page(x->mctx, r->gpa, r->pkt_hdr, data,
 					  NULL, e);
@@ -699,7 +756,7 @@ static int apply_record(struct imp *x, struct sm_rec *r, uint8_t *data,
 		goto fw_done;
 	}
 	/* The target's own helpers' mailboxes: theirs, never written. */
-	if (sm_mh_host_mailbox(x->mh, r->gpa))
+	if (r->kind != SM_REC_SVSM_VMSA && sm_mbx_contains(x->mbx, r->gpa))
 		return 0;
 	/*
 	 * A zero page into memory the VMM says holds zeros only: left
@@ -708,7 +765,7 @@ static int apply_record(struct imp *x, struct sm_rec *r, uint8_t *data,
 	 */
 	if (r->kind == SM_REC_ZERO && x->hello.ram_zeroed)
 		return 0;
-	if (r->kind == SM_REC_VMSA) {
+	if (r->kind == SM_REC_VMSA || r->kind == SM_REC_SVSM_VMSA) {
 		t = sm_now();
 		rc = x->method->open_vmsa(x->mctx, (unsigned)r->gpa, r->pkt_hdr,
 					  data, e);
@@ -787,6 +844,8 @@ static int read_chunk(struct imp *x, uint8_t *data, struct sm_err *e)
 static int read_pages(struct imp *x, struct sm_err *e)
 {
 	uint8_t *data = malloc(SM_REC_MH_LEN); /* the longest record */
+
+	_Static_assert(SM_REC_MH_LEN >= SM_REC_SVSM_LEN, "the longest record");
 	int rc = -1, n;
 
 	if (!data)
@@ -1146,8 +1205,9 @@ static int adopt(struct imp *x, struct sm_err *e)
 	int fd = sm_fw_context_fd(x->fw);
 	int rc;
 
-	rc = x->use_mh ? sm_ep_adopt_received(x->ep, x->o->ack, e) :
-			 sm_ep_adopt_context(x->ep, fd, x->o->ack, e);
+	rc = x->use_mh || x->use_svsm ?
+		     sm_ep_adopt_received(x->ep, x->o->ack, e) :
+		     sm_ep_adopt_context(x->ep, fd, x->o->ack, e);
 	x->t_vmm += sm_now() - t;
 	if (rc == 0)
 		return 0;
@@ -1445,9 +1505,10 @@ int sm_import(const struct sm_import_opts *o, struct sm_import_result *res,
 		goto out;
 	}
 	x.use_mh = x.m->method == SM_METHOD_MH;
-	if (!o->check &&
-	    (check_mode(&x, e) || connect_target(&x, e) ||
-	     (x.use_mh ? target_mh(&x, e) : check_target_pdh(&x, e))))
+	x.use_svsm = x.m->method == SM_METHOD_SVSM;
+	if (!o->check && (check_mode(&x, e) || connect_target(&x, e) ||
+			  (x.use_mh || x.use_svsm ? target_mh(&x, e) :
+						    check_target_pdh(&x, e))))
 		goto out;
 	if (read_header2(&x, e))
 		goto out;
@@ -1476,7 +1537,7 @@ out:
 		munmap(x.win.p, x.win.len);
 	/* Before adopt-context this discards the half-received context. */
 	sm_fw_close(x.fw);
-	sm_mh_host_close(x.mh);
+	sm_mbx_close(x.mbx);
 	sm_replay_end(x.replay);
 	sm_rec_seq_free(x.seq);
 	sm_shared_free(&x.shared);

@@ -118,6 +118,7 @@ static int send_cancel(void *ctx, struct sm_err *e)
 const struct sm_method_send sm_psp_send = {
 	.name = "psp",
 	.page_kind = SM_REC_PRIVATE,
+	.vmsa_kind = SM_REC_VMSA,
 	.start = send_start,
 	.seal_page = send_page,
 	.seal_vmsa = send_vmsa,

@@ -23,18 +23,25 @@
 #include "archive/format.h"
 #include "base/err.h"
 #include "certs/cert.h"
+#include "fw/svsm.h"
 
 struct sm_send_start {
 	const struct sm_chain *target; /* in: the verified target chain */
 	uint8_t src_pdh[SM_SEV_CERT_LEN]; /* out: the source's PDH */
 	uint8_t session[SM_REC_SESSION_LEN]; /* out: for the target's start */
 	uint32_t policy; /* out: the guest's policy */
+	/* svsm: in, the verified target bundle; out, the start record */
+	const struct sm_svsm_target *snp_target;
+	uint8_t svsm_start[SM_SVSM_START_ENTRY_LEN];
 };
 
 struct sm_method_send {
 	const char *name;
-	/* the record kind of its private pages (data: sm_rec_data_len) */
-	uint32_t page_kind;
+	/*
+	 * The record kinds of its private pages, VMSAs and closing record
+	 * (0: none), each sm_rec_data_len(kind) bytes of data.
+	 */
+	uint32_t page_kind, vmsa_kind, end_kind;
 	int (*start)(void *ctx, struct sm_send_start *a, struct sm_err *e);
 	/*
 	 * guest: the page as mapped (a method whose helper reads the page
@@ -45,11 +52,16 @@ struct sm_method_send {
 			 uint8_t hdr[SM_REC_PKT_HDR_LEN], uint8_t *out,
 			 struct sm_err *e);
 	int (*seal_vmsa)(void *ctx, unsigned vcpu,
-			 uint8_t hdr[SM_REC_PKT_HDR_LEN],
-			 uint8_t out[SM_PAGE_SIZE], struct sm_err *e);
+			 uint8_t hdr[SM_REC_PKT_HDR_LEN], uint8_t *out,
+			 struct sm_err *e);
 	/*
-	 * After the last page, a closing record of kind SM_REC_MH_END
-	 * (SM_REC_MH_LEN bytes of data into out), or NULL: none.
+	 * svsm: after the VMSAs, chunk index of total of the SVSM's own
+	 * state, a record of kind SM_REC_SVSM_STATE; NULL: none.
+	 */
+	int (*seal_state)(void *ctx, uint32_t index, uint32_t total,
+			  uint8_t *out, struct sm_err *e);
+	/*
+	 * Last, the closing record of kind end_kind, or NULL: none.
 	 */
 	int (*seal_end)(void *ctx, uint8_t *out, struct sm_err *e);
 	/*
@@ -68,6 +80,7 @@ struct sm_recv_start {
 	const uint8_t *src_pdh; /* SM_SEV_CERT_LEN */
 	const uint8_t *session; /* SM_REC_SESSION_LEN */
 	uint32_t handle; /* out: the new guest's handle */
+	const uint8_t *svsm_start; /* svsm: SM_SVSM_START_ENTRY_LEN */
 };
 
 struct sm_method_recv {
@@ -78,6 +91,9 @@ struct sm_method_recv {
 			 const uint8_t *in, void *guest, struct sm_err *e);
 	int (*open_vmsa)(void *ctx, unsigned vcpu, const uint8_t *hdr,
 			 const uint8_t *in, struct sm_err *e);
+	/* svsm: a state record (seal_state's), or NULL: there are none. */
+	int (*open_state)(void *ctx, uint32_t index, const uint8_t *in,
+			  struct sm_err *e);
 	/* The closing record (seal_end's), or NULL: there is none. */
 	int (*open_end)(void *ctx, const uint8_t *in, struct sm_err *e);
 	/* As sending: every page handed over was opened (NULL: at once). */
@@ -90,19 +106,28 @@ extern const struct sm_method_send sm_psp_send;
 extern const struct sm_method_recv sm_psp_recv;
 
 /*
- * The guest's migration helpers (method-mh.c); ctx is a struct sm_mh_host
- * on the VM's mailboxes.  No SEND_*, no RECEIVE_*: the helpers seal and
- * open, and the target's proves itself by holding the owner's key.
+ * The guest's migration helpers (method-mh.c); ctx is a struct sm_mbx
+ * on the VM's mailboxes (mailbox.h).  No SEND_*, no RECEIVE_*: the
+ * helpers seal and open, and the target's proves itself by holding the
+ * owner's key.
  */
 struct sm_ep_hello;
-struct sm_mh_host;
+struct sm_mbx;
 extern const struct sm_method_send sm_mh_send;
 extern const struct sm_method_recv sm_mh_recv;
 /* Map the mailboxes of the VM's helpers (hello of a claim, its fds). */
 int sm_mh_host_open(const struct sm_ep_hello *h, int timeout_ms,
-		    struct sm_mh_host **out, struct sm_err *e);
-void sm_mh_host_close(struct sm_mh_host *m);
-/* Is gpa one of the helpers' mailbox pages (never migrated)? */
-int sm_mh_host_mailbox(const struct sm_mh_host *m, uint64_t gpa);
+		    struct sm_mbx **out, struct sm_err *e);
+
+/*
+ * An SEV-SNP guest's SVSM (method-svsm.c); ctx is a struct sm_mbx on the
+ * SVSM's mailboxes.  The source's SVSM checks the target's attestation
+ * and seals every page, VMSA and its own state under a key agreed with
+ * the target's SVSM (fw/svsm.h); the target's opens them.
+ */
+extern const struct sm_method_send sm_svsm_send;
+extern const struct sm_method_recv sm_svsm_recv;
+int sm_svsm_host_open(const struct sm_ep_hello *h, int timeout_ms,
+		      struct sm_mbx **out, struct sm_err *e);
 
 #endif

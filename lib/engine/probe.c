@@ -89,6 +89,7 @@ void sm_probe_target(const char *vm, double timeout, struct sm_probe *p)
 	p->es = !!h.es;
 	p->policy = h.policy;
 	p->mh_helpers = h.mh_helpers;
+	p->svsm_mailboxes = h.svsm_mailboxes;
 	p->layout.nranges = h.nranges < SM_MAX_RANGES ? h.nranges :
 							SM_MAX_RANGES;
 	for (i = 0; i < p->layout.nranges; i++) {
@@ -131,6 +132,10 @@ int sm_probe_encode(const struct sm_probe *p, char **json, struct sm_err *e)
 					  "size",
 					  (json_int_t)p->layout.ranges[i].size));
 		bad |= json_object_set_new(root, "ranges", ranges);
+		if (p->svsm_mailboxes)
+			bad |= json_object_set_new(
+				root, "svsm_mailboxes",
+				json_integer((json_int_t)p->svsm_mailboxes));
 		if (p->have_pdh) {
 			sm_hex_encode(p->pdh_fp, SM_FP_LEN, fp);
 			bad |= json_object_set_new(root, "pdh_fingerprint",
@@ -165,7 +170,7 @@ int sm_probe_decode(const char *text, size_t len, struct sm_probe *p,
 {
 	const char *schema = NULL, *err = NULL, *role = NULL, *state = NULL,
 		   *platform = NULL, *fp = NULL, *pdh_error = NULL;
-	json_int_t vcpus = 0, policy = 0, mh = 0, maj = 0, min = 0;
+	json_int_t vcpus = 0, policy = 0, mh = 0, maj = 0, min = 0, svsm = 0;
 	json_t *root, *ranges = NULL, *st = NULL, *r;
 	int es = 0, pes = 0;
 	size_t i;
@@ -188,14 +193,16 @@ int sm_probe_decode(const char *text, size_t len, struct sm_probe *p,
 	}
 	if (json_unpack(
 		    root,
-		    "{s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:o, s?s, s?s, s?o}",
+		    "{s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:o, s?s, s?s, s?o, s?I}",
 		    "role", &role, "state", &state, "platform", &platform,
 		    "vcpus", &vcpus, "es", &es, "policy", &policy, "mh_helpers",
 		    &mh, "ranges", &ranges, "pdh_fingerprint", &fp, "pdh_error",
-		    &pdh_error, "platform_status", &st) ||
-	    !json_is_array(ranges) || json_array_size(ranges) > SM_MAX_RANGES ||
-	    vcpus < 0 || vcpus > 4096 || policy < 0 || policy > UINT32_MAX ||
-	    mh < 0 || mh > 4096) {
+		    &pdh_error, "platform_status", &st, "svsm_mailboxes",
+		    &svsm) ||
+	    svsm < 0 || svsm > 64 || !json_is_array(ranges) ||
+	    json_array_size(ranges) > SM_MAX_RANGES || vcpus < 0 ||
+	    vcpus > 4096 || policy < 0 || policy > UINT32_MAX || mh < 0 ||
+	    mh > 4096) {
 		bad_answer(e, "a field is missing or out of range");
 		goto out;
 	}
@@ -206,6 +213,7 @@ int sm_probe_decode(const char *text, size_t len, struct sm_probe *p,
 	p->es = es;
 	p->policy = (uint32_t)policy;
 	p->mh_helpers = (unsigned)mh;
+	p->svsm_mailboxes = (unsigned)svsm;
 	json_array_foreach(ranges, i, r)
 	{
 		json_int_t gpa, size;
@@ -472,6 +480,27 @@ size_t sm_probe_check(const struct sm_probe *p, const struct sm_probe_want *w,
 		snprintf(c->fix, sizeof(c->fix), "start the target %s",
 			 w->es ? "as SEV-ES (--es)" : "without --es");
 
+	/*
+	 * An SNP target waits in its SVSM for an SVSM's stream, only (said
+	 * for the SVSM method, and when another method meets such a target).
+	 */
+	if (w->svsm || p->svsm_mailboxes) {
+		c = add(checks, &n, "svsm", !!p->svsm_mailboxes == !!w->svsm,
+			SM_EXIT_UNSUPPORTED);
+		snprintf(
+			c->found, sizeof(c->found),
+			p->svsm_mailboxes ?
+				"the target is an SNP guest waiting in its SVSM" :
+				"the target is not an SNP guest waiting in its SVSM");
+		if (!c->ok)
+			snprintf(
+				c->fix, sizeof(c->fix),
+				w->svsm ?
+					"start the target as an SNP guest (sevmig-sim run --incoming --snp)" :
+					"export with --method svsm (its bundle from sevmig-certs fetch snp-target:)");
+	}
+	if (w->svsm)
+		goto out; /* no PDH: the target's SVSM proved itself */
 	if (w->mh) {
 		c = add(checks, &n, "helpers", p->mh_helpers > 0,
 			SM_EXIT_UNSUPPORTED);

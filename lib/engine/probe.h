@@ -33,6 +33,7 @@ struct sm_probe {
 	int es;
 	uint32_t policy; /* what the VMM was set up for (0: not said) */
 	unsigned mh_helpers;
+	unsigned svsm_mailboxes; /* an SNP guest waiting in its SVSM */
 	struct sm_layout layout;
 	int have_pdh;
 	uint8_t pdh_fp[SM_FP_LEN];
@@ -64,6 +65,7 @@ struct sm_probe_want {
 	int es;
 	uint32_t policy;
 	int mh; /* the helper method: no PDH, the target's helpers */
+	int svsm; /* the SVSM method: no PDH, the target's SVSM */
 	const uint8_t *target_fp; /* the bundle's PDH (psp) */
 	const struct sm_chain *bundle; /* psp */
 	const struct sm_fw_vm *source; /* the source's platform */

@@ -124,6 +124,7 @@ struct sm_svsm_core {
 	uint8_t pub[SM_SVSM_PUB_LEN];
 	uint8_t nonce[SM_SVSM_NONCE_LEN];
 	int spent;
+	uint8_t spent_sid[SM_SVSM_SID_LEN]; /* the migration it serves */
 	/* the session */
 	int active, ended;
 	uint64_t gen; /* counts forgets: work begun before one is dropped */
@@ -496,7 +497,12 @@ int sm_svsm_core_start_target(struct sm_svsm_core *c,
 	if (c->role != SM_SVSM_TARGET || !c->key || c->ended)
 		goto out;
 	rc = SM_SVSM_AUTH;
-	if (c->spent ||
+	/*
+	 * A spent key pair takes its own migration's start record again (the
+	 * same stream, imported again after a cut), no other.
+	 */
+	if ((c->spent &&
+	     sm_ct_memcmp(st + ST_SID, c->spent_sid, SM_SVSM_SID_LEN)) ||
 	    sm_ct_memcmp(st + ST_DST_PUB, c->pub, SM_SVSM_PUB_LEN) ||
 	    sm_ct_memcmp(st + ST_NONCE, c->nonce, SM_SVSM_NONCE_LEN) ||
 	    sm_ct_memcmp(st + ST_DST_ID, my_report_id, SM_SVSM_REPORT_ID_LEN))
@@ -507,8 +513,9 @@ int sm_svsm_core_start_target(struct sm_svsm_core *c,
 	    derive(z, st + ST_SID, st + ST_SRC_ID, my_report_id, c->nonce,
 		   c->kt))
 		goto out;
-	/* One migration per key pair: it serves no further start. */
+	/* One migration per key pair: it serves no other session. */
 	__atomic_store_n(&c->spent, 1, __ATOMIC_RELEASE);
+	memcpy(c->spent_sid, st + ST_SID, SM_SVSM_SID_LEN);
 	memcpy(c->sid, st + ST_SID, SM_SVSM_SID_LEN);
 	__atomic_store_n(&c->active, 1, __ATOMIC_RELEASE);
 	rc = SM_SVSM_OK;
@@ -944,6 +951,12 @@ int sm_svsm_core_reset(struct sm_svsm_core *c)
 	pthread_mutex_lock(&c->lock);
 	forget(c);
 	drop_load(c);
+	/*
+	 * The guest stays where it was: a source whose END went out but which
+	 * was not released (the export was abandoned) may move again later;
+	 * a target forgets what it received (its key pair stays spent).
+	 */
+	__atomic_store_n(&c->ended, 0, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&c->lock);
 	return SM_SVSM_OK;
 }

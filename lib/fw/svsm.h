@@ -23,8 +23,11 @@
  *                in its attestation report
  * A key pair serves one migration: it is spent when a start record
  * naming it is accepted (sm_svsm_core_start_target) and stays spent
- * through RESET; a second start against it is SM_SVSM_AUTH ("a second
- * migration to a used target key").  sm_svsm_core_keygen makes a new one.
+ * through RESET; a start of another session against it is SM_SVSM_AUTH
+ * ("a second migration to a used target key"), while the same start
+ * record may come again (the same stream imported again after a cut: a
+ * guest is never lost to a broken import).  sm_svsm_core_keygen makes a
+ * new one.
  *
  * The SOURCE's core, given the target's report (0x4A0 bytes), pub, nonce
  * and VCEK (DER), checks REPORT_DATA == SHA-512(x || y || nonce) and the
@@ -122,12 +125,15 @@
  * not resume the guest before.
  *
  * The SOURCE's core is ended by seal_end (which needs every vCPU's VMSA
- * and every state chunk sealed first).  Then the caller must erase the
- * source guest's keys (the imi_en = 0 rule: no second copy), and the
- * core refuses any further seal and any new start, RESET included.
- * RESET before END: the export is abandoned, the source guest runs on,
- * a later export is a NEW session (start again, new sid and key).  RESET
- * on the target forgets the session; the key pair stays spent.
+ * and every state chunk sealed first), and refuses any further seal and
+ * any new start.  When the VMM releases the guest (its target holds it),
+ * the guest's keys are erased (the imi_en = 0 rule: no second copy).
+ * RESET (before or after END): the export is abandoned before release,
+ * the source guest runs on, a later export is a NEW session (start again,
+ * new sid and key); the never-clone rules of the engines and the VMM
+ * (holds, two-way commit) decide which copy may run, as for every method.
+ * RESET on the target forgets the session and what it received; the key
+ * pair stays spent.
  *
  * ---- The mailbox ----
  *

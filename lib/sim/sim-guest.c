@@ -59,6 +59,34 @@ void sm_sim_vmsa_fill(uint64_t seed, unsigned vcpu, uint8_t page[SM_PAGE_SIZE])
 	page_fill(key, line, page);
 }
 
+uint64_t sm_sim_snp_rmp(uint64_t seed, uint64_t gpa)
+{
+	uint64_t x = mix(mix(seed ^ 0x726d70ull) ^ mix(gpa));
+	uint64_t q = 0x0f | (x % 8 == 0 ? 0x03 : 0x0f) << 8;
+
+	if ((x >> 8) % 32)
+		q |= SM_SIM_RMP_VALIDATED;
+	return q;
+}
+
+void sm_sim_svsm_state_fill(uint64_t seed, unsigned idx,
+			    uint8_t page[SM_PAGE_SIZE])
+{
+	char line[HDR];
+	uint64_t key = mix(mix(seed) ^ mix(0x7376736dull << 24 ^ idx));
+
+	snprintf(line, sizeof(line), "%s chunk=%u\n", SM_SIM_SVSM_MARK, idx);
+	page_fill(key, line, page);
+}
+
+void sm_sim_svsm_image_fill(unsigned idx, uint8_t page[SM_PAGE_SIZE])
+{
+	char line[HDR];
+
+	snprintf(line, sizeof(line), "sevmig-svsm-image page=%u\n", idx);
+	page_fill(mix(0x696d616765ull ^ idx), line, page);
+}
+
 void sm_sim_stream_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t len)
 {
 	uint64_t key = mix(mix(seed) ^ 0x70616464696e67ull);

@@ -33,6 +33,29 @@ void sm_sim_page_fill(uint64_t seed, uint64_t gpa, int shared,
 void sm_sim_vmsa_fill(uint64_t seed, unsigned vcpu, uint8_t page[SM_PAGE_SIZE]);
 
 /*
+ * An SNP guest (sevmig-sim run --snp; docs/sevmig-snp.7).  The RMP entry
+ * the guest gave the private page at gpa, as the SVSM's metadata entry
+ * carries it (fw/svsm.h): bit 63 validated, byte i (i = 0..3) the VMPL i
+ * permissions (bit 0 read, 1 write, 2 user execute, 3 supervisor
+ * execute).  VMPL0 has all four; most pages give VMPL1 all four too and
+ * VMPL2 and 3 none; one in 8 gives VMPL1 read and write only; one in 32
+ * private pages is not validated.
+ */
+#define SM_SIM_RMP_VALIDATED (1ull << 63)
+uint64_t sm_sim_snp_rmp(uint64_t seed, uint64_t gpa);
+/*
+ * Chunk idx of the SVSM's own state (a simulated vTPM's NV memory,
+ * SM_SIM_SVSM_STATE_PAGES pages), and page idx of the SVSM's image (the
+ * same for every guest: what its launch measures).
+ */
+#define SM_SIM_SVSM_STATE_PAGES 2u
+#define SM_SIM_SVSM_IMAGE_PAGES 4u
+#define SM_SIM_SVSM_MARK "sevmig-svsm-state"
+void sm_sim_svsm_state_fill(uint64_t seed, unsigned idx,
+			    uint8_t page[SM_PAGE_SIZE]);
+void sm_sim_svsm_image_fill(unsigned idx, uint8_t page[SM_PAGE_SIZE]);
+
+/*
  * Fill buf with len bytes of a seeded stream at byte offset off (device
  * state padding); any offset and length.
  */

@@ -24,6 +24,7 @@
 #define DS_MAGIC "SEVMIG-SIM-DEV1\n"
 #define DS_F_READY 1u
 #define DS_F_ZERO_SHARED 2u
+#define DS_F_SNP 4u
 #define MAX_VCPUS SM_SIM_MAX_VCPUS /* what fw-sim can hold */
 
 /*
@@ -96,7 +97,12 @@ struct sm_sim_vmm {
 	uint8_t measure[48];
 	/* --mh: the migration helpers (vmm-mh.c), or NULL */
 	struct sv_mh *mh;
+	/* --snp: the guest's SNP side (vmm-snp.c), or NULL */
+	struct sv_snp *snp;
 };
+
+/* The RAM file offset of gpa, or -1 outside the layout. */
+int64_t sv_ram_off(const struct sm_sim_vmm *v, uint64_t gpa);
 
 int sv_check_room(uint64_t size, struct sm_err *e);
 int sv_need_guest(struct sm_sim_vmm *v, struct sm_err *e);
@@ -139,5 +145,41 @@ int sv_mh_sending(const struct sm_sim_vmm *v);
 int sv_mh_ended(const struct sm_sim_vmm *v);
 void sv_mh_reset(struct sm_sim_vmm *v);
 void sv_mh_become_source(struct sm_sim_vmm *v);
+struct sm_fw;
+int sv_agent_page(struct sm_sim_vmm *v, struct sm_fw *fw, int store,
+		  uint64_t gpa, uint8_t *page);
+struct sm_svsm_core;
+struct sm_svsm_core *sv_svsm_core(struct sm_sim_vmm *v);
+uint8_t *sv_svsm_mailbox(struct sm_sim_vmm *v);
+
+/* The SNP guest's SVSM as a migration agent (vmm-svsm.c). */
+int32_t sv_svsm_serve(struct sm_sim_vmm *v, struct sm_fw *fw,
+		      struct sm_svsm_core *c, unsigned i, uint8_t *mb,
+		      uint64_t cmd, uint64_t arg);
+int vmm_snp_target(void *arg, struct sm_ep_snp_target *t, struct sm_err *e);
+
+/* The guest's SNP side (vmm-snp.c). */
+#define SV_SNP_LD_LEN 48u
+#define SV_SNP_IMAGE_GPA 0x800000ull
+struct sm_sha256;
+int sv_snp_launch_digest(unsigned vcpus, uint8_t ld[SV_SNP_LD_LEN]);
+int sv_snp_new(struct sm_sim_vmm *v, struct sm_err *e);
+void sv_snp_free(struct sm_sim_vmm *v);
+struct sm_sim_snp;
+const struct sm_sim_snp *sv_snp_id(const struct sm_sim_vmm *v);
+int sv_snp_report(struct sm_sim_vmm *v, const uint8_t rd[64],
+		  uint8_t raw[0x4a0], struct sm_err *e);
+int vmm_snp_report(void *arg, const uint8_t rd[64],
+		   uint8_t report[SM_EP_SNP_REPORT_LEN], struct sm_err *e);
+uint64_t sv_snp_policy(const struct sm_sim_vmm *v);
+const uint8_t *sv_snp_ld(const struct sm_sim_vmm *v);
+const uint8_t *sv_snp_report_id(const struct sm_sim_vmm *v);
+int sv_snp_rmp_get(const struct sm_sim_vmm *v, uint64_t gpa, uint64_t *q);
+int sv_snp_rmp_set(struct sm_sim_vmm *v, uint64_t gpa, uint64_t q);
+uint8_t *sv_snp_state(struct sm_sim_vmm *v, unsigned idx);
+void sv_snp_clear(struct sm_sim_vmm *v);
+int sv_snp_hash(struct sm_sim_vmm *v, struct sm_sha256 *h, struct sm_err *e);
+int sv_snp_check_page(const struct sm_sim_vmm *v, uint64_t gpa, int shared);
+void sv_snp_check_state(const struct sm_sim_vmm *v, struct sm_ep_check *c);
 
 #endif

@@ -49,13 +49,17 @@ static int vmm_hello(void *arg, struct sm_ep_hello *h, struct sm_err *e)
 	h->es = v->es;
 	h->policy = v->policy;
 	h->migration_ready = v->migration_ready;
-	h->mh_helpers = v->mh ? v->o.mh : 0;
+	h->mh_helpers = v->mh && !v->snp ? v->o.mh : 0;
+	h->svsm_mailboxes = v->mh && v->snp ? v->o.mh : 0;
+	h->snp_policy = sv_snp_policy(v);
+	h->svsm_state_records = v->snp ? SM_SIM_SVSM_STATE_PAGES : 0;
 	/*
 	 * Cleared at start and by every reset, and nothing written before
 	 * the claimant's first hello (a helper target was launched: no).
 	 */
-	h->ram_zeroed = !v->mh && (v->state == V_INCOMING ||
-				   (v->state == V_RECEIVING && v->fresh_claim));
+	h->ram_zeroed = !v->mh && !v->snp &&
+			(v->state == V_INCOMING ||
+			 (v->state == V_RECEIVING && v->fresh_claim));
 	v->fresh_claim = 0;
 	h->mem_size = v->o.mem_size;
 	h->nranges = v->nranges;
@@ -671,6 +675,7 @@ static int reset_incoming(struct sm_sim_vmm *v, const char *why,
 	sv_load_free(v);
 	/* A helper target keeps its context and K; its session goes. */
 	sv_mh_reset(v);
+	sv_snp_clear(v);
 	if (v->has_ctx && !v->mh) {
 		if (sm_fw_sim_open(v->platform_dir, &fw, e))
 			return -1;
@@ -781,6 +786,8 @@ static const struct sm_eps_ops vmm_ops = {
 	.launch_secret = vmm_launch_secret,
 	.launch_finish = vmm_launch_finish,
 	.secrets = vmm_secrets,
+	.snp_report = vmm_snp_report,
+	.snp_target = vmm_snp_target,
 	.quit = vmm_quit,
 };
 
@@ -810,6 +817,11 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 		v->o.mem_split = SM_SIM_DEFAULT_SPLIT;
 	if (!v->o.vcpus)
 		v->o.vcpus = 1;
+	if (v->o.snp) {
+		v->o.es = 1; /* an SNP guest's vCPUs run from VMSAs */
+		/* the SVSM's threads, a mailbox each */
+		v->o.mh = v->o.svsm_vcpus ? v->o.svsm_vcpus : 1;
+	}
 	if (v->o.policy & SM_POLICY_ES)
 		v->o.es = 1;
 	if (v->o.es)
@@ -867,7 +879,7 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 			     o->mem_size);
 		goto err_free;
 	}
-	if (v->incoming && !v->o.mh) {
+	if (v->incoming && !v->o.mh && !v->o.snp) {
 		if (sv_zero_ram(v, e))
 			goto err_free;
 		v->policy = 0;
@@ -896,7 +908,7 @@ int sm_sim_vmm_new(const struct sm_sim_vmm_opts *o, struct sm_sim_vmm **out,
 		if (sv_fill_guest(v, e))
 			goto err_free;
 	}
-	if (v->o.mh && sv_mh_start(v, e))
+	if ((v->o.snp && sv_snp_new(v, e)) || (v->o.mh && sv_mh_start(v, e)))
 		goto err_free;
 	if (v->incoming)
 		v->migration_ready = 0;
@@ -917,6 +929,7 @@ void sm_sim_vmm_free(struct sm_sim_vmm *v)
 		return;
 	sv_load_free(v);
 	sv_mh_stop(v);
+	sv_snp_free(v);
 	sm_fw_close(v->fw);
 	if (v->ram_fd >= 0)
 		close(v->ram_fd);

@@ -57,6 +57,13 @@ struct sm_sim_vmm_opts {
 	 */
 	unsigned mh;
 	/*
+	 * An SEV-SNP guest with an SVSM (sevmig-sim(1), SNP; vmm-snp.c):
+	 * implies ES; snp_policy is the 64-bit SNP guest policy.
+	 */
+	int snp;
+	uint64_t snp_policy;
+	unsigned svsm_vcpus; /* SVSM threads, a mailbox each (0: 1) */
+	/*
 	 * Called once the socket accepts connections (the guest is ready),
 	 * so the command can say so; may be NULL.
 	 */

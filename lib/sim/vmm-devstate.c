@@ -38,8 +38,10 @@ static void ds_build_header(struct sm_sim_vmm *v, uint8_t *h, uint64_t pad)
 	sm_put_le32(h + 44, (uint32_t)v->es);
 	sm_put_le32(h + 48, v->policy);
 	sm_put_le32(h + 52, (v->migration_ready ? DS_F_READY : 0) |
-				    (v->zero_shared ? DS_F_ZERO_SHARED : 0));
+				    (v->zero_shared ? DS_F_ZERO_SHARED : 0) |
+				    (v->snp ? DS_F_SNP : 0));
 	sm_put_le64(h + 56, pad);
+	sm_put_le64(h + 64, sv_snp_policy(v));
 }
 
 int vmm_device_state(void *arg, uint64_t *size, struct sm_err *e)
@@ -161,7 +163,7 @@ static int load_header(struct sm_sim_vmm *v, struct sm_err *e)
 	if (memcmp(h, DS_MAGIC, 16))
 		return sm_err_set(e, SM_EXIT_VERIFY,
 				  "not a sevmig-sim device state");
-	for (i = 64; i < DS_HDR; i++)
+	for (i = 72; i < DS_HDR; i++)
 		if (h[i])
 			return sm_err_set(
 				e, SM_EXIT_VERIFY,
@@ -190,6 +192,16 @@ static int load_header(struct sm_sim_vmm *v, struct sm_err *e)
 				  sm_get_le32(h + 40),
 				  sm_get_le32(h + 44) ? " (ES)" : "", v->vcpus,
 				  v->es ? " (ES)" : "");
+	if (!!(sm_get_le32(h + 52) & DS_F_SNP) != !!v->snp ||
+	    sm_get_le64(h + 64) != sv_snp_policy(v))
+		return sm_err_set(
+			e, SM_EXIT_VERIFY,
+			"device state is for %s guest (SNP policy 0x%" PRIx64
+			"), this VMM runs %s (0x%" PRIx64 ")",
+			sm_get_le32(h + 52) & DS_F_SNP ? "an SNP" : "a non-SNP",
+			sm_get_le64(h + 64),
+			v->snp ? "an SNP guest" : "no SNP guest",
+			sv_snp_policy(v));
 	return 0;
 }
 

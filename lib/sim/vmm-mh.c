@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The simulated guest's migration helpers (one idea: sevmig-sim run --mh).
- * Each helper is a mirror vCPU of the guest: a thread with its own handle
- * on the guest's context, so it reads and writes private memory through
- * the guest's own key, and sees the host only through its mailbox pages
- * (fw/mh.h).  The rules are fw/mh.c's core; this file gives them a guest:
- * the key K from the guest's secret table, its memory, its mailboxes.
+ * The simulated guest's migration agents (one idea: the threads in the
+ * guest that serve a mailbox): the migration helpers of sevmig-sim run
+ * --mh, or the SVSM of an SNP guest (--snp; its commands are
+ * vmm-svsm.c's).  Each is a mirror vCPU of the guest: a thread with its
+ * own handle on the guest's context, so it reads and writes private
+ * memory through the guest's own key, and sees the host only through its
+ * mailbox pages (fw/mh.h's layout).  The rules are fw/mh.c's core (or
+ * fw/svsm.c's); this file gives them a guest: the key K from the guest's
+ * secret table, its memory, its mailboxes.
  */
 #include "sim/sim-vmm-internal.h"
 
@@ -21,6 +24,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "fw/mh.h"
+#include "fw/svsm.h"
 
 struct helper {
 	struct sv_mh *mh;
@@ -32,7 +36,8 @@ struct helper {
 
 struct sv_mh {
 	struct sm_sim_vmm *v;
-	struct sm_mh_core *core;
+	struct sm_mh_core *core; /* the helpers' (--mh) */
+	struct sm_svsm_core *svsm; /* or the SVSM's (--snp) */
 	uint8_t *ram; /* all of guest RAM, as the guest's vCPUs see it */
 	uint8_t *mb;
 	size_t mb_len;
@@ -46,42 +51,43 @@ uint64_t sv_mh_region_len(unsigned n)
 	return (uint64_t)n * SM_MH_MAILBOX_STRIDE;
 }
 
+/* Where the mailboxes start: the helpers' at the RFC's GPA, the SVSM's. */
+static uint64_t mb_base(const struct sm_sim_vmm *v)
+{
+	return v->o.snp ? SM_SVSM_MAILBOX_GPA : SM_MH_MAILBOX_GPA;
+}
+
 int sv_mh_page(const struct sm_sim_vmm *v, uint64_t gpa)
 {
-	return v->o.mh && gpa >= SM_MH_MAILBOX_GPA &&
-	       gpa - SM_MH_MAILBOX_GPA < sv_mh_region_len(v->o.mh);
+	return v->o.mh && gpa >= mb_base(v) &&
+	       gpa - mb_base(v) < sv_mh_region_len(v->o.mh);
 }
 
-/* The RAM file offset of gpa, or -1 outside the layout. */
-static int64_t ram_off(const struct sm_sim_vmm *v, uint64_t gpa)
+/*
+ * The guest's own view of a private page (store: put plain there),
+ * through the agent's handle fw on the guest's context.
+ */
+int sv_agent_page(struct sm_sim_vmm *v, struct sm_fw *fw, int store,
+		  uint64_t gpa, uint8_t *page)
 {
-	size_t r;
-
-	for (r = 0; r < v->nranges; r++)
-		if (gpa >= v->ranges[r].gpa &&
-		    gpa - v->ranges[r].gpa < v->ranges[r].size)
-			return (int64_t)(v->ranges[r].offset +
-					 (gpa - v->ranges[r].gpa));
-	return -1;
-}
-
-/* The guest's own view of a private page (store: put plain there). */
-static int guest_page(struct helper *h, int store, uint64_t gpa, uint8_t *page)
-{
-	int64_t off = ram_off(h->mh->v, gpa);
+	int64_t off = sv_ram_off(v, gpa);
 	struct sm_err e;
 	uint8_t *ram;
 	int rc;
 
-	if (off < 0 || sv_mh_page(h->mh->v, gpa))
+	if (off < 0 || sv_mh_page(v, gpa) || !v->mh)
 		return -1;
-	ram = h->mh->ram + off;
-	rc = store ? sm_fw_sim_guest_write(h->fw, gpa, page, ram, &e) :
-		     sm_fw_sim_guest_read(h->fw, gpa, ram, page, &e);
+	ram = v->mh->ram + off;
+	rc = store ? sm_fw_sim_guest_write(fw, gpa, page, ram, &e) :
+		     sm_fw_sim_guest_read(fw, gpa, ram, page, &e);
 	if (rc)
-		pr_debug("migration helper %u: guest page 0x%" PRIx64 ": %s",
-			 h->i, gpa, e.msg);
+		pr_debug("guest page 0x%" PRIx64 ": %s", gpa, e.msg);
 	return rc;
+}
+
+static int guest_page(struct helper *h, int store, uint64_t gpa, uint8_t *page)
+{
+	return sv_agent_page(h->mh->v, h->fw, store, gpa, page);
 }
 
 /* K: the 32-byte entry of GUID SM_MH_KEY_GUID in the secret table. */
@@ -156,7 +162,7 @@ static int32_t serve(struct helper *h, uint8_t *mb, uint64_t cmd, uint64_t gpa)
 		memcpy(page, mb + SM_MH_PAGE_OFF, SM_PAGE_SIZE);
 		if (cmd == SM_MH_END)
 			return sm_mh_core_accept_end(c, hdr, 4 + len, page);
-		if (ram_off(h->mh->v, gpa) < 0 || sv_mh_page(h->mh->v, gpa))
+		if (sv_ram_off(h->mh->v, gpa) < 0 || sv_mh_page(h->mh->v, gpa))
 			return SM_MH_INVALID;
 		rc = sm_mh_core_decrypt(c, gpa, hdr, 4 + len, page, plain);
 		if (rc == SM_MH_OK && guest_page(h, 1, gpa, plain))
@@ -184,7 +190,10 @@ static void *helper_main(void *arg)
 
 		if (!sm_mh_wait(mb, 100, &cmd, &gpa))
 			continue;
-		sm_mh_done(mb, serve(h, mb, cmd, gpa));
+		sm_mh_done(mb, h->mh->svsm ? sv_svsm_serve(h->mh->v, h->fw,
+							   h->mh->svsm, h->i,
+							   mb, cmd, gpa) :
+					     serve(h, mb, cmd, gpa));
 	}
 	return NULL;
 }
@@ -195,30 +204,32 @@ static void *helper_main(void *arg)
  */
 int sv_mh_check(struct sm_sim_vmm *v, struct sm_err *e)
 {
-	uint64_t end = SM_MH_MAILBOX_GPA + sv_mh_region_len(v->o.mh);
+	uint64_t end = mb_base(v) + sv_mh_region_len(v->o.mh);
 
 	if (v->o.mh > SM_MH_MAX_HELPERS)
 		return sm_err_set(e, SM_EXIT_USAGE,
 				  "--mh-vcpus: 1 to %u helpers",
 				  SM_MH_MAX_HELPERS);
-	if (v->es)
+	if (v->o.snp) {
+		/* the SVSM runs at VMPL0: it reaches the VMSAs */
+	} else if (v->es)
 		return sm_err_set(
 			e, SM_EXIT_UNSUPPORTED,
 			"--mh: a migration helper cannot reach an SEV-ES guest's VMSAs");
 	if (v->nranges == 0 || v->ranges[0].gpa != 0 || v->ranges[0].size < end)
-		return sm_err_set(
-			e, SM_EXIT_USAGE,
-			"--mh: the helpers' mailboxes end at GPA 0x%" PRIx64
-			": the guest needs at least %" PRIu64
-			" MiB below 4 GiB",
-			end, (end + (1u << 20) - 1) >> 20);
+		return sm_err_set(e, SM_EXIT_USAGE,
+				  "%s: the mailboxes end at GPA 0x%" PRIx64
+				  ": the guest needs at least %" PRIu64
+				  " MiB below 4 GiB",
+				  v->o.snp ? "--snp" : "--mh", end,
+				  (end + (1u << 20) - 1) >> 20);
 	return 0;
 }
 
 /* Put [mailbox, +len) into the sorted shared list, merging. */
 int sv_mh_share(struct sm_sim_vmm *v, struct sm_err *e)
 {
-	uint64_t lo = SM_MH_MAILBOX_GPA, hi = lo + sv_mh_region_len(v->o.mh);
+	uint64_t lo = mb_base(v), hi = lo + sv_mh_region_len(v->o.mh);
 	struct sm_ep_region *r;
 	size_t i, n = 0;
 	int put = 0;
@@ -257,7 +268,7 @@ int sv_mh_share(struct sm_sim_vmm *v, struct sm_err *e)
 int sv_mh_start(struct sm_sim_vmm *v, struct sm_err *e)
 {
 	struct sv_mh *mh;
-	int64_t off = ram_off(v, SM_MH_MAILBOX_GPA);
+	int64_t off = sv_ram_off(v, mb_base(v));
 	unsigned i;
 
 	mh = calloc(1, sizeof(*mh));
@@ -266,8 +277,11 @@ int sv_mh_start(struct sm_sim_vmm *v, struct sm_err *e)
 	mh->v = v;
 	mh->n = v->o.mh;
 	v->mh = mh;
-	if (sm_mh_core_new(v->incoming ? SM_MH_TARGET : SM_MH_SOURCE, v->pages,
-			   &mh->core))
+	if (v->o.snp ? sm_svsm_core_new(v->incoming ? SM_SVSM_TARGET :
+						      SM_SVSM_SOURCE,
+					v->pages, v->vcpus, &mh->svsm) :
+		       sm_mh_core_new(v->incoming ? SM_MH_TARGET : SM_MH_SOURCE,
+				      v->pages, &mh->core))
 		return sm_err_set(e, SM_EXIT_FAILURE, "out of memory");
 	mh->ram = mmap(NULL, (size_t)v->o.mem_size, PROT_READ | PROT_WRITE,
 		       MAP_SHARED, v->ram_fd, 0);
@@ -286,15 +300,20 @@ int sv_mh_start(struct sm_sim_vmm *v, struct sm_err *e)
 		h->i = i;
 		if (sm_fw_sim_open(v->platform_dir, &h->fw, e) ||
 		    sm_fw_sim_attach(h->fw, sm_fw_sim_context_fd(v->fw), e))
-			return sm_err_prefix(e, "migration helper %u", i);
+			return sm_err_prefix(e, "%s %u",
+					     v->o.snp ? "SVSM thread" :
+							"migration helper",
+					     i);
 		if (pthread_create(&h->th, NULL, helper_main, h))
-			return sm_err_set(e, SM_EXIT_FAILURE,
-					  "cannot start migration helper %u",
-					  i);
+			return sm_err_set(
+				e, SM_EXIT_FAILURE, "cannot start %s %u",
+				v->o.snp ? "SVSM thread" : "migration helper",
+				i);
 		h->started = 1;
 	}
-	pr_info("%u migration helper%s waiting at GPA 0x%llx%s", mh->n,
-		mh->n == 1 ? "" : "s", (unsigned long long)SM_MH_MAILBOX_GPA,
+	pr_info("%u %s%s waiting at GPA 0x%llx%s", mh->n,
+		v->o.snp ? "SVSM mailbox" : "migration helper",
+		mh->n == 1 ? "" : "s", (unsigned long long)mb_base(v),
 		v->incoming ? " (migration-target mode)" : "");
 	return 0;
 }
@@ -315,6 +334,7 @@ void sv_mh_stop(struct sm_sim_vmm *v)
 	if (mh->ram)
 		munmap(mh->ram, (size_t)v->o.mem_size);
 	sm_mh_core_free(mh->core);
+	sm_svsm_core_free(mh->svsm);
 	free(mh);
 	v->mh = NULL;
 }
@@ -322,22 +342,48 @@ void sv_mh_stop(struct sm_sim_vmm *v)
 /* The source's send, as the VMM's state rules see it (sim-vmm.c). */
 int sv_mh_sending(const struct sm_sim_vmm *v)
 {
-	return v->mh && sm_mh_core_active(v->mh->core);
+	if (!v->mh)
+		return 0;
+	/* the SVSM's END ends its session, not the send: release does */
+	return v->mh->svsm ? sm_svsm_core_active(v->mh->svsm) ||
+				     sm_svsm_core_ended(v->mh->svsm) :
+			     sm_mh_core_active(v->mh->core);
 }
 
 int sv_mh_ended(const struct sm_sim_vmm *v)
 {
-	return v->mh && sm_mh_core_ended(v->mh->core);
+	if (!v->mh)
+		return 0;
+	return v->mh->svsm ? sm_svsm_core_ended(v->mh->svsm) :
+			     sm_mh_core_ended(v->mh->core);
 }
 
 void sv_mh_become_source(struct sm_sim_vmm *v)
 {
-	if (v->mh)
+	if (!v->mh)
+		return;
+	if (v->mh->svsm)
+		sm_svsm_core_set_role(v->mh->svsm, SM_SVSM_SOURCE);
+	else
 		sm_mh_core_set_role(v->mh->core, SM_MH_SOURCE);
 }
 
 void sv_mh_reset(struct sm_sim_vmm *v)
 {
-	if (v->mh)
+	if (!v->mh)
+		return;
+	if (v->mh->svsm)
+		sm_svsm_core_reset(v->mh->svsm);
+	else
 		sm_mh_core_reset(v->mh->core);
+}
+
+struct sm_svsm_core *sv_svsm_core(struct sm_sim_vmm *v)
+{
+	return v->mh ? v->mh->svsm : NULL;
+}
+
+uint8_t *sv_svsm_mailbox(struct sm_sim_vmm *v)
+{
+	return v->mh ? v->mh->mb : NULL;
 }

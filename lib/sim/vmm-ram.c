@@ -321,12 +321,25 @@ static int check_page(struct sm_sim_vmm *v, uint64_t gpa, int shared,
 	else
 		sm_sim_page_fill(v->seed, gpa, shared, want);
 	c->pages++;
-	if (memcmp(want, page, SM_PAGE_SIZE)) {
+	if (memcmp(want, page, SM_PAGE_SIZE) ||
+	    sv_snp_check_page(v, gpa, shared)) {
 		if (c->nfirst < SM_EP_CHECK_FIRST)
 			c->first_bad[c->nfirst++] = gpa;
 		c->bad++;
 	}
 	return 0;
+}
+
+int64_t sv_ram_off(const struct sm_sim_vmm *v, uint64_t gpa)
+{
+	size_t r;
+
+	for (r = 0; r < v->nranges; r++)
+		if (gpa >= v->ranges[r].gpa &&
+		    gpa - v->ranges[r].gpa < v->ranges[r].size)
+			return (int64_t)(v->ranges[r].offset +
+					 (gpa - v->ranges[r].gpa));
+	return -1;
 }
 
 /* The guest has a context and this VMM may look at it. */
@@ -359,6 +372,8 @@ int vmm_digest(void *arg, uint8_t out[32], uint64_t *pages, struct sm_err *e)
 		if (sm_fw_sim_vmsa_read(v->fw, i, page, e) ||
 		    hash_page(v, 0, 0, page, h, e))
 			goto out;
+	if (sv_snp_hash(v, h, e))
+		goto out;
 	if (sm_sha256_final(h, out)) {
 		sm_err_set(e, SM_EXIT_FAILURE, "SHA-256 failed");
 		goto out;
@@ -396,6 +411,7 @@ int vmm_check(void *arg, struct sm_ep_check *c, struct sm_err *e)
 		if (memcmp(page, want, sizeof(page)))
 			c->bad_vmsas++;
 	}
+	sv_snp_check_state(v, c);
 	return 0;
 }
 

@@ -156,7 +156,7 @@ Try 'sevmig-sim ctl --help' for more information."
 	run -2 --separate-stderr sevmig-sim ctl "$SRC" status extra
 	assert_equal "${stderr_lines[0]}" "sevmig-sim: ctl needs a socket and one command"
 	run -2 --separate-stderr sevmig-sim ctl "$SRC" reboot
-	assert_equal "${stderr_lines[0]}" "sevmig-sim: unknown ctl command 'reboot' (status, digest, check, pause, resume, discard, quit, launch-measure, finish, inject-secret, secrets)"
+	assert_equal "${stderr_lines[0]}" "sevmig-sim: unknown ctl command 'reboot' (status, digest, check, pause, resume, discard, quit, launch-measure, finish, inject-secret, secrets, report)"
 	run -2 --separate-stderr sevmig-sim ctl --timeout x "$SRC" status
 	assert_equal "${stderr_lines[0]}" "sevmig-sim: invalid --timeout value 'x'"
 	run -2 --separate-stderr sevmig-sim ctl --bogus "$SRC" status

@@ -116,7 +116,7 @@ Try 'sevmig-sim run --help' for more information."
 
 @test "sevmig-sim --help lists each command with what it does" {
 	run -0 sevmig-sim --help
-	assert_line " platform   make a simulated SEV host (init)"
+	assert_line " platform   make a simulated SEV host (init), sign a test SNP report (report)"
 	assert_line " run        run a simulated VMM serving the VM endpoint"
 	assert_line " ctl        ask a running VMM for its state, or to act"
 }

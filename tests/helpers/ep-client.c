@@ -20,7 +20,9 @@
  *                        the memory fds
  *   peek                 hello without a claim (no memory fds)
  *   flags                the last hello's optional fields:
- *                        "ram_zeroed=N mh_helpers=N"
+ *                        "ram_zeroed=N mh_helpers=N" (and, for an
+ *                        SNP guest, " svsm_mailboxes=N
+ *                        svsm_state_records=N")
  *   dump FILE            write the first memory fd's whole content to FILE
  *   fill FILE            write FILE into the first memory fd from offset 0
  *   poke OFFSET          flip the lowest bit of one byte of the memory fd
@@ -232,7 +234,7 @@ static int send_start(struct st *s, struct sm_err *e)
 }
 
 /* The optional hello fields of the last hello or peek (flags). */
-static int last_flags[2];
+static int last_flags[4];
 
 static int do_hello(struct st *s, int claim, struct sm_err *e)
 {
@@ -253,6 +255,8 @@ static int do_hello(struct st *s, int claim, struct sm_err *e)
 	printf("platform_dir=%s\n", h->platform_dir);
 	last_flags[0] = h->ram_zeroed;
 	last_flags[1] = (int)h->mh_helpers;
+	last_flags[2] = (int)h->svsm_mailboxes;
+	last_flags[3] = (int)h->svsm_state_records;
 	for (i = 0; i < h->nranges; i++)
 		printf("range gpa=0x%" PRIx64 " size=0x%" PRIx64
 		       " fd=%d offset=0x%" PRIx64 "\n",
@@ -506,8 +510,12 @@ static int run_cmd(struct st *s, int argc, char **argv, int *i,
 	} else if (!strcmp(c, "peek")) {
 		rc = do_hello(s, 0, e);
 	} else if (!strcmp(c, "flags")) {
-		printf("ram_zeroed=%d mh_helpers=%d\n", last_flags[0],
+		printf("ram_zeroed=%d mh_helpers=%d", last_flags[0],
 		       last_flags[1]);
+		if (last_flags[2])
+			printf(" svsm_mailboxes=%d svsm_state_records=%d",
+			       last_flags[2], last_flags[3]);
+		putchar('\n');
 		return 0;
 	} else if (!strcmp(c, "dump")) {
 		need(argc, *i, 1, c);

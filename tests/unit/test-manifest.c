@@ -121,6 +121,55 @@ static void test_manifest_digest(void **state)
 	free(json);
 }
 
+static void expect_decode(const char *json, enum sm_exit code,
+			  const char *what);
+static void expect_subst(const char *json, const char *from, const char *to,
+			 enum sm_exit code, const char *what);
+
+/*
+ * An SVSM stream (issue 17): the method, its feature and "snp" (the SNP
+ * policy and the SVSM's state records) go together, and the records
+ * count them.
+ */
+static void test_manifest_svsm(void **state)
+{
+	struct sm_manifest m, back;
+	struct sm_err e = { 0 };
+	char *json;
+	size_t len;
+
+	(void)state;
+	init_manifest(&m);
+	m.method = SM_METHOD_SVSM;
+	m.snp_policy = 0x30000;
+	m.svsm_state_chunks = 2;
+	m.records = m.pages + 4 + 2 + 1;
+	assert_int_equal(sm_manifest_encode(&m, &json, &len, &e), 0);
+	assert_non_null(strstr(json, "\"method\": \"svsm\""));
+	assert_non_null(strstr(json, "\"svsm\""));
+	assert_non_null(strstr(json, "\"svsm_state_records\": 2"));
+	assert_int_equal(sm_manifest_decode(json, len, &back, &e), 0);
+	assert_int_equal(back.method, SM_METHOD_SVSM);
+	assert_int_equal(back.snp_policy, 0x30000);
+	assert_int_equal(back.svsm_state_chunks, 2);
+	/* the feature without the method, "snp" in another method */
+	expect_subst(json, "\"method\": \"svsm\"", "\"method\": \"psp\"",
+		     SM_EXIT_VERIFY, "disagree");
+	expect_subst(json, "\"svsm_state_records\": 2",
+		     "\"svsm_state_records\": 3", SM_EXIT_VERIFY,
+		     "records, expected");
+	expect_subst(json, "\"svsm_state_records\": 2",
+		     "\"svsm_state_records\": 4097", SM_EXIT_VERIFY,
+		     "belongs to, and only to, an svsm stream");
+	free(json);
+	/* an SVSM stream of a guest without ES */
+	m.es = 0;
+	m.policy = 1;
+	m.records = m.pages + 2 + 1;
+	assert_int_equal(sm_manifest_encode(&m, &json, &len, &e), -1);
+	assert_non_null(strstr(e.msg, "needs an SEV-ES guest"));
+}
+
 static void expect_decode(const char *json, enum sm_exit code, const char *what)
 {
 	struct sm_manifest m;
@@ -372,6 +421,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manifest_roundtrip),
 		cmocka_unit_test(test_manifest_digest),
+		cmocka_unit_test(test_manifest_svsm),
 		cmocka_unit_test(test_manifest_strict),
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_shared),

@@ -101,8 +101,8 @@ static void test_record_strict(void **state)
 
 	(void)state;
 	raw_rec(1, 0x1000, SM_REC_PRIVATE, raw);
-	raw[0x10] = 9;
-	expect_bad_record(raw, "unknown kind 9");
+	raw[0x10] = 11;
+	expect_bad_record(raw, "unknown kind 11");
 	raw_rec(1, 0x1000, SM_REC_ZERO, raw);
 	raw[0x15] = 0x10;
 	expect_bad_record(raw, "data length 4096");
@@ -124,8 +124,17 @@ static void test_record_strict(void **state)
 	sm_put_le32(raw + 0x14, 4096);
 	expect_bad_record(raw, "data length 4096");
 	raw_rec(1, 0x1000, SM_REC_MH_PAGE, raw);
-	raw[0x10] = 7;
-	expect_bad_record(raw, "unknown kind 7");
+	raw[0x10] = 0;
+	expect_bad_record(raw, "unknown kind 0");
+	/* the SVSM's: its entry and page, END at gpa all ones */
+	raw_rec(1, 0x1000, SM_REC_SVSM_PAGE, raw);
+	sm_put_le32(raw + 0x14, SM_REC_MH_LEN);
+	expect_bad_record(raw, "data length 4168");
+	raw_rec(1, 0x1000, SM_REC_SVSM_END, raw);
+	expect_bad_record(raw, "not page aligned");
+	raw_rec(1, 0x1000, SM_REC_SVSM_VMSA, raw);
+	raw[0x20] = 1;
+	expect_bad_record(raw, "packet header on a plain page");
 }
 
 static void test_chunk_header(void **state)
@@ -327,6 +336,87 @@ static void test_seq_mh(void **state)
 	expect_seq_fail(&m, recs, n, "wrong method (this stream's is psp)");
 }
 
+/* An SVSM stream: pages, two VMSAs, two state records, END. */
+static size_t svsm_seq(struct rec3 *out)
+{
+	size_t n = good_seq(out, 1), i;
+
+	for (i = 0; i < n; i++)
+		if (out[i].kind == SM_REC_PRIVATE)
+			out[i].kind = SM_REC_SVSM_PAGE;
+		else if (out[i].kind == SM_REC_VMSA)
+			out[i].kind = SM_REC_SVSM_VMSA;
+	out[n] = (struct rec3){ n, 0, SM_REC_SVSM_STATE };
+	n++;
+	out[n] = (struct rec3){ n, 1, SM_REC_SVSM_STATE };
+	n++;
+	out[n] = (struct rec3){ n, UINT64_MAX, SM_REC_SVSM_END };
+	return n + 1;
+}
+
+static void svsm_manifest(struct sm_manifest *m, unsigned rpc)
+{
+	init_manifest(m, 1, rpc);
+	m->method = SM_METHOD_SVSM;
+	m->svsm_state_chunks = 2;
+	m->records = 11;
+}
+
+static void test_seq_svsm(void **state)
+{
+	struct sm_manifest m;
+	struct sm_counts c;
+	struct rec3 recs[12], t;
+	struct sm_err e = { 0 };
+	size_t n;
+
+	(void)state;
+	for (unsigned rpc = 1; rpc <= 12; rpc++) {
+		svsm_manifest(&m, rpc);
+		n = svsm_seq(recs);
+		assert_int_equal(feed(&m, recs, n, &e, &c), 0);
+		assert_int_equal(c.private_pages, 4);
+		assert_int_equal(c.vmsas, 2);
+		assert_int_equal(c.states, 2);
+		assert_int_equal(c.ends, 1);
+	}
+	svsm_manifest(&m, 12);
+	/* a PSP VMSA, a helper's END, in an SVSM stream */
+	n = svsm_seq(recs);
+	recs[6].kind = SM_REC_VMSA;
+	expect_seq_fail(&m, recs, n,
+			"a VMSA of another method (this stream's is svsm)");
+	n = svsm_seq(recs);
+	recs[10].kind = SM_REC_MH_END;
+	expect_seq_fail(&m, recs, n,
+			"an END of another method (this stream's is svsm)");
+	/* a state record dropped (renumbered), moved, before the VMSAs */
+	n = svsm_seq(recs);
+	recs[9] = recs[10];
+	recs[9].index = 9;
+	expect_seq_fail(&m, recs, n - 1,
+			"END before every VMSA and state record");
+	n = svsm_seq(recs);
+	recs[8].gpa = 1;
+	expect_seq_fail(&m, recs, n, "expected SVSM state record 0 of 2");
+	n = svsm_seq(recs);
+	t = recs[7];
+	recs[7] = recs[8];
+	recs[8] = t;
+	recs[7].index = 7;
+	recs[8].index = 8;
+	expect_seq_fail(&m, recs, n, "SVSM state before the last VMSA");
+	/* state records in a helper's stream */
+	init_manifest(&m, 0, 12);
+	m.method = SM_METHOD_MH;
+	m.records = 8;
+	n = mh_seq(recs);
+	recs[n] = recs[n - 1];
+	recs[n - 1] = (struct rec3){ n - 1, 0, SM_REC_SVSM_STATE };
+	recs[n].index = n;
+	expect_seq_fail(&m, recs, n + 1, "SVSM state in a mh stream");
+}
+
 static void test_seq_bad(void **state)
 {
 	struct sm_manifest m;
@@ -455,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_seq_bad),
 		cmocka_unit_test(test_seq_chunk_checks),
 		cmocka_unit_test(test_seq_mh),
+		cmocka_unit_test(test_seq_svsm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
