@@ -1441,6 +1441,14 @@ static int choose_method(struct exp *x, struct sm_err *e)
 		}
 		sm_ep_close(ep);
 	}
+	if (!x->use_svsm &&
+	    (x->o->expect_measurement || x->o->expect_policy || x->o->min_tcb))
+		return sm_err_set(
+			e, SM_EXIT_USAGE,
+			"--expect-measurement, --expect-policy and --min-tcb are what an SNP target's report must show: they go with --method svsm%s",
+			x->o->method == SM_EXPORT_AUTO ?
+				" (--method auto did not find an SVSM in the guest)" :
+				"");
 	/* The target proves itself by holding the owner's key: no bundle. */
 	if (x->use_mh && x->o->certs && strcmp(x->o->certs, "-") != 0)
 		exp_warn(
@@ -1449,7 +1457,6 @@ static int choose_method(struct exp *x, struct sm_err *e)
 				"--method mh: the target's certificates '%s' are not read (the target's helper proves itself by holding the owner's key)" :
 				"the guest has a migration helper, so --method auto chose mh: the target's certificates '%s' are not read (--method psp sends through the PSP)",
 			x->o->certs);
-	(void)e;
 	return 0;
 }
 

@@ -301,6 +301,8 @@ record_of_kind() {
 	run -6 --separate-stderr sevmig-export --method svsm -c "$T/tb.json" -o "$T/x" "$T/d.sock"
 	stderr_has "is not an SNP guest with an SVSM (--method svsm): export it with --method psp"
 	assert_equal "$(sim_status d 'vmm state')" running
+	run -2 --separate-stderr sevmig-export --min-tcb bl=1 -c "$T/pb.json" -o "$T/x" "$T/d.sock"
+	stderr_has "--expect-measurement, --expect-policy and --min-tcb are what an SNP target's report must show: they go with --method svsm (--method auto did not find an SVSM in the guest)"
 	run -2 sevmig-sim run --platform "$T/pa" --socket "$T/e.sock" --mem 16M --snp --mh
 	assert_output --partial "--snp launches its own SVSM and needs no owner; it cannot be combined with --mh"
 	# the target still takes the right stream
