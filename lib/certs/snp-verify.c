@@ -538,17 +538,25 @@ static void check_expect(const struct sm_snp_report *r,
 			 struct sm_snp_verify_result *res)
 {
 	const uint8_t *p = r->raw;
+	char has[17], exp[17];
 
-	if (o->have_measurement)
+	/* the first 8 bytes of each, as the policy line shows both */
+	if (o->have_measurement) {
+		sm_hex_encode(p + SM_SNP_OFF_MEASUREMENT, 8, has);
+		sm_hex_encode(o->measurement, 8, exp);
 		check(res, "measurement",
 		      memcmp(p + SM_SNP_OFF_MEASUREMENT, o->measurement,
 			     SM_SNP_MEASUREMENT_LEN) == 0,
-		      "%s", "--expect-measurement");
-	if (o->have_report_data)
+		      "%s..., expected %s...", has, exp);
+	}
+	if (o->have_report_data) {
+		sm_hex_encode(p + SM_SNP_OFF_REPORT_DATA, 8, has);
+		sm_hex_encode(o->report_data, 8, exp);
 		check(res, "report data",
 		      memcmp(p + SM_SNP_OFF_REPORT_DATA, o->report_data,
 			     SM_SNP_REPORT_DATA_LEN) == 0,
-		      "%s", "--expect-report-data");
+		      "%s..., expected %s...", has, exp);
+	}
 	if (o->have_policy)
 		check(res, "policy", r->policy == o->policy,
 		      "0x%llx, expected 0x%llx", (unsigned long long)r->policy,
