@@ -194,6 +194,14 @@ int sm_snp_check_crl(const uint8_t *crl, size_t crl_len, const uint8_t *chain,
 int sm_snp_der_to_pem(const uint8_t *der, size_t len, char **pem,
 		      struct sm_err *e);
 
+/*
+ * Add one check to res (the verifiers' lines; a failed one clears
+ * res->ok, also when res is full).
+ */
+void sm_snp_check_add(struct sm_snp_verify_result *res, const char *name,
+		      int ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* The result as JSON (schema sevmig-certs-report-verify/1), malloc'd. */
 char *sm_snp_verify_json(const struct sm_snp_verify_result *res,
 			 const char *name, struct sm_err *e);

@@ -506,31 +506,6 @@ int sm_snp_target_load(const char *path, struct sm_snp_target *t,
 
 /* ---- verify ---- */
 
-static void add_check(struct sm_snp_verify_result *res, const char *name,
-		      int ok, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void add_check(struct sm_snp_verify_result *res, const char *name,
-		      int ok, const char *fmt, ...)
-{
-	struct sm_snp_check *c;
-	va_list ap;
-
-	if (res->nchecks >= SM_SNP_MAX_CHECKS) {
-		/* never: sm_snp_verify leaves room; still fail closed */
-		if (!ok)
-			res->ok = 0;
-		return;
-	}
-	c = &res->checks[res->nchecks++];
-	c->name = name;
-	c->ok = ok;
-	va_start(ap, fmt);
-	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
-	va_end(ap);
-	if (!ok)
-		res->ok = 0;
-}
-
 /* 1 when the VCEK (DER) says it is a simulated host's: OU=sevmig simulator. */
 static int vcek_simulated(const struct sm_snp_target *t)
 {
@@ -611,21 +586,22 @@ int sm_snp_target_verify(const struct sm_snp_target *t,
 	}
 
 	rc = sm_snp_target_check_pub(t->pub, "the public key", &pe);
-	add_check(res, "public key", rc == 0, "%s",
-		  rc == 0 ? "0x04 || x || y, a point on P-384" : pe.msg);
+	sm_snp_check_add(res, "public key", rc == 0, "%s",
+			 rc == 0 ? "0x04 || x || y, a point on P-384" : pe.msg);
 	sm_snp_target_binding(t->pub, t->nonce, want);
 	if (memcmp(t->report + SM_SNP_OFF_REPORT_DATA, want, sizeof(want)) == 0)
-		add_check(res, "key binding", 1,
-			  "REPORT_DATA is SHA-512(x || y || nonce)");
+		sm_snp_check_add(res, "key binding", 1,
+				 "REPORT_DATA is SHA-512(x || y || nonce)");
 	else
-		add_check(
+		sm_snp_check_add(
 			res, "key binding", 0,
 			"the report does not bind the key: REPORT_DATA is not SHA-512(x || y || nonce)");
 	if (o && o->have_report_id)
-		add_check(res, "report id",
-			  memcmp(t->report + SM_SNP_OFF_REPORT_ID, o->report_id,
-				 SM_SNP_REPORT_ID_LEN) == 0,
-			  "%s", "--expect-report-id");
+		sm_snp_check_add(res, "report id",
+				 memcmp(t->report + SM_SNP_OFF_REPORT_ID,
+					o->report_id,
+					SM_SNP_REPORT_ID_LEN) == 0,
+				 "%s", "--expect-report-id");
 	if (res->ok)
 		return 0;
 

@@ -457,16 +457,18 @@ out:
 
 /* ---- the checks ---- */
 
-static void check(struct sm_snp_verify_result *res, const char *name, int ok,
-		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void check(struct sm_snp_verify_result *res, const char *name, int ok,
-		  const char *fmt, ...)
+void sm_snp_check_add(struct sm_snp_verify_result *res, const char *name,
+		      int ok, const char *fmt, ...)
 {
 	struct sm_snp_check *c;
 	va_list ap;
 
-	if (res->nchecks >= SM_SNP_MAX_CHECKS)
+	if (res->nchecks >= SM_SNP_MAX_CHECKS) {
+		/* never: the verifiers leave room; still fail closed */
+		if (!ok)
+			res->ok = 0;
 		return;
+	}
 	c = &res->checks[res->nchecks++];
 	c->name = name;
 	c->ok = ok;
@@ -499,18 +501,20 @@ static void check_tcb(const struct sm_snp_report *r, X509 *vcek,
 
 		if (got != want[i]) {
 			if (got < 0)
-				check(res, "reported TCB", 0,
-				      "the VCEK has no %s SPL extension (%s)",
-				      spl[i].name, spl[i].oid);
+				sm_snp_check_add(
+					res, "reported TCB", 0,
+					"the VCEK has no %s SPL extension (%s)",
+					spl[i].name, spl[i].oid);
 			else
-				check(res, "reported TCB", 0,
-				      "reported %s=%u, the VCEK says %d",
-				      spl[i].name, want[i], got);
+				sm_snp_check_add(
+					res, "reported TCB", 0,
+					"reported %s=%u, the VCEK says %d",
+					spl[i].name, want[i], got);
 			return;
 		}
 	}
-	check(res, "reported TCB", 1, "%s equals the VCEK's",
-	      sm_snp_tcb_str(&t, s, sizeof(s)));
+	sm_snp_check_add(res, "reported TCB", 1, "%s equals the VCEK's",
+			 sm_snp_tcb_str(&t, s, sizeof(s)));
 }
 
 static void check_chip(const struct sm_snp_report *r, X509 *vcek,
@@ -521,16 +525,20 @@ static void check_chip(const struct sm_snp_report *r, X509 *vcek,
 	const uint8_t *hw = ext_data(vcek, AMD_OID "4", &len);
 
 	if (sm_all_zero(chip, SM_SNP_CHIP_ID_LEN))
-		check(res, "chip id", 0,
-		      "the report's chip id is zero (masked by MASK_CHIP_ID)");
+		sm_snp_check_add(
+			res, "chip id", 0,
+			"the report's chip id is zero (masked by MASK_CHIP_ID)");
 	else if (!hw || (len != 64 && len != 8))
-		check(res, "chip id", 0, "the VCEK has no 8- or 64-byte hwID");
+		sm_snp_check_add(res, "chip id", 0,
+				 "the VCEK has no 8- or 64-byte hwID");
 	else if (memcmp(hw, chip, (size_t)len) != 0 ||
 		 !sm_all_zero(chip + len, SM_SNP_CHIP_ID_LEN - (size_t)len))
-		check(res, "chip id", 0,
-		      "the report's chip id is not the VCEK's hwID (another chip)");
+		sm_snp_check_add(
+			res, "chip id", 0,
+			"the report's chip id is not the VCEK's hwID (another chip)");
 	else
-		check(res, "chip id", 1, "equals the VCEK's %d-byte hwID", len);
+		sm_snp_check_add(res, "chip id", 1,
+				 "equals the VCEK's %d-byte hwID", len);
 }
 
 static void check_expect(const struct sm_snp_report *r,
@@ -544,23 +552,26 @@ static void check_expect(const struct sm_snp_report *r,
 	if (o->have_measurement) {
 		sm_hex_encode(p + SM_SNP_OFF_MEASUREMENT, 8, has);
 		sm_hex_encode(o->measurement, 8, exp);
-		check(res, "measurement",
-		      memcmp(p + SM_SNP_OFF_MEASUREMENT, o->measurement,
-			     SM_SNP_MEASUREMENT_LEN) == 0,
-		      "%s..., expected %s...", has, exp);
+		sm_snp_check_add(res, "measurement",
+				 memcmp(p + SM_SNP_OFF_MEASUREMENT,
+					o->measurement,
+					SM_SNP_MEASUREMENT_LEN) == 0,
+				 "%s..., expected %s...", has, exp);
 	}
 	if (o->have_report_data) {
 		sm_hex_encode(p + SM_SNP_OFF_REPORT_DATA, 8, has);
 		sm_hex_encode(o->report_data, 8, exp);
-		check(res, "report data",
-		      memcmp(p + SM_SNP_OFF_REPORT_DATA, o->report_data,
-			     SM_SNP_REPORT_DATA_LEN) == 0,
-		      "%s..., expected %s...", has, exp);
+		sm_snp_check_add(res, "report data",
+				 memcmp(p + SM_SNP_OFF_REPORT_DATA,
+					o->report_data,
+					SM_SNP_REPORT_DATA_LEN) == 0,
+				 "%s..., expected %s...", has, exp);
 	}
 	if (o->have_policy)
-		check(res, "policy", r->policy == o->policy,
-		      "0x%llx, expected 0x%llx", (unsigned long long)r->policy,
-		      (unsigned long long)o->policy);
+		sm_snp_check_add(res, "policy", r->policy == o->policy,
+				 "0x%llx, expected 0x%llx",
+				 (unsigned long long)r->policy,
+				 (unsigned long long)o->policy);
 	if (o->min_tcb_mask) {
 		struct sm_snp_tcb t;
 		const uint8_t *want[] = { &o->min_tcb.fmc, &o->min_tcb.bl,
@@ -579,20 +590,21 @@ static void check_expect(const struct sm_snp_report *r,
 			if (!(o->min_tcb_mask & (1u << i)))
 				continue;
 			if (i == 0 && !t.has_fmc) {
-				check(res, "minimum TCB", 0,
-				      "fmc is given but %s has no fmc SPL",
-				      sm_product_name(res->product));
+				sm_snp_check_add(
+					res, "minimum TCB", 0,
+					"fmc is given but %s has no fmc SPL",
+					sm_product_name(res->product));
 				return;
 			}
 			if (got[i] < *want[i]) {
-				check(res, "minimum TCB", 0,
-				      "reported %s=%u is below %u", names[i],
-				      got[i], *want[i]);
+				sm_snp_check_add(res, "minimum TCB", 0,
+						 "reported %s=%u is below %u",
+						 names[i], got[i], *want[i]);
 				return;
 			}
 		}
-		check(res, "minimum TCB", 1, "reported %s",
-		      sm_snp_tcb_str(&t, s, sizeof(s)));
+		sm_snp_check_add(res, "minimum TCB", 1, "reported %s",
+				 sm_snp_tcb_str(&t, s, sizeof(s)));
 	}
 }
 
@@ -604,18 +616,21 @@ static void check_crl(X509_CRL *crl, X509 *ark, X509 *ask, X509 *vcek,
 
 	if (X509_CRL_verify(crl, X509_get0_pubkey(ark)) != 1) {
 		sm_ossl_clear_errors();
-		check(res, "not revoked", 0,
-		      "the CRL's signature is not the ARK's");
+		sm_snp_check_add(res, "not revoked", 0,
+				 "the CRL's signature is not the ARK's");
 		return;
 	}
 	if (X509_CRL_get0_by_cert(crl, &rev, ask) == 1)
-		check(res, "not revoked", 0, "the %s is revoked", signer);
+		sm_snp_check_add(res, "not revoked", 0, "the %s is revoked",
+				 signer);
 	else if (X509_CRL_get0_by_cert(crl, &rev, vcek) == 1)
-		check(res, "not revoked", 0, "the %s is revoked", key);
+		sm_snp_check_add(res, "not revoked", 0, "the %s is revoked",
+				 key);
 	else
-		check(res, "not revoked", 1,
-		      "neither the %s nor the %s is in the ARK's CRL", signer,
-		      key);
+		sm_snp_check_add(
+			res, "not revoked", 1,
+			"neither the %s nor the %s is in the ARK's CRL", signer,
+			key);
 	sm_ossl_clear_errors();
 }
 
@@ -763,36 +778,42 @@ int sm_snp_verify(const struct sm_snp_report *r,
 		res->product_from = "the VCEK's productName";
 	}
 	if (res->product == SM_PRODUCT_UNKNOWN)
-		check(res, "product", 0,
-		      "unknown: the report does not name it and the %s has no productName; give --product",
-		      kn);
+		sm_snp_check_add(
+			res, "product", 0,
+			"unknown: the report does not name it and the %s has no productName; give --product",
+			kn);
 	else if (vp != res->product)
-		check(res, "product", 0, "%s from %s, but the %s is for '%s'",
-		      sm_product_name(res->product), res->product_from, kn,
-		      pname[0] ? pname : "no product");
+		sm_snp_check_add(res, "product", 0,
+				 "%s from %s, but the %s is for '%s'",
+				 sm_product_name(res->product),
+				 res->product_from, kn,
+				 pname[0] ? pname : "no product");
 	else
-		check(res, "product", 1, "%s from %s; the %s is for '%s'",
-		      sm_product_name(res->product), res->product_from, kn,
-		      pname);
+		sm_snp_check_add(res, "product", 1,
+				 "%s from %s; the %s is for '%s'",
+				 sm_product_name(res->product),
+				 res->product_from, kn, pname);
 
 	/* the chain: the given one, else the built-in ASK and ARK */
 	if (!c.ark && c.trust) {
 		/* no ASK to go with the named ARK */
-		check(res, "ARK is trusted", 0,
-		      "no %s and ARK given to check against %s (--certs DIR with cert_chain.pem, or a --vcek PEM holding the %s, %s and ARK)",
-		      sn, trust_name(o, tn, sizeof(tn)), kn, sn);
+		sm_snp_check_add(
+			res, "ARK is trusted", 0,
+			"no %s and ARK given to check against %s (--certs DIR with cert_chain.pem, or a --vcek PEM holding the %s, %s and ARK)",
+			sn, trust_name(o, tn, sizeof(tn)), kn, sn);
 		goto signature;
 	}
 	if (!c.ark) {
 		const struct snp_root *b = builtin(res->product);
 
 		if (key == SM_SNP_KEY_VLEK || !b || !b->ark || !b->ask) {
-			check(res, "ARK is pinned", 0,
-			      "no %s and ARK given (--certs DIR with cert_chain.pem) and none built in for %s",
-			      sn,
-			      res->product == SM_PRODUCT_UNKNOWN ?
-				      "an unknown product" :
-				      sm_product_name(res->product));
+			sm_snp_check_add(
+				res, "ARK is pinned", 0,
+				"no %s and ARK given (--certs DIR with cert_chain.pem) and none built in for %s",
+				sn,
+				res->product == SM_PRODUCT_UNKNOWN ?
+					"an unknown product" :
+					sm_product_name(res->product));
 			goto signature;
 		}
 		c.ask = X509_dup(b->ask);
@@ -808,29 +829,35 @@ int sm_snp_verify(const struct sm_snp_report *r,
 		i = EVP_PKEY_eq(X509_get0_pubkey(c.ark),
 				X509_get0_pubkey(c.trust)) == 1;
 		sm_ossl_clear_errors();
-		check(res, "ARK is trusted", i, "the ARK from %s %s %s",
-		      c.origin, i ? "has the key of" : "is not",
-		      trust_name(o, tn, sizeof(tn)));
+		sm_snp_check_add(res, "ARK is trusted", i,
+				 "the ARK from %s %s %s", c.origin,
+				 i ? "has the key of" : "is not",
+				 trust_name(o, tn, sizeof(tn)));
 	} else if (ark_pinned(c.ark, res->product)) {
-		check(res, "ARK is pinned", 1,
-		      "the ARK from %s has AMD's %s root key", c.origin,
-		      sm_product_name(res->product));
+		sm_snp_check_add(res, "ARK is pinned", 1,
+				 "the ARK from %s has AMD's %s root key",
+				 c.origin, sm_product_name(res->product));
 	} else {
-		check(res, "ARK is pinned", 0,
-		      "the ARK from %s is not AMD's %s root key", c.origin,
-		      res->product == SM_PRODUCT_UNKNOWN ?
-			      "(unknown product)" :
-			      sm_product_name(res->product));
+		sm_snp_check_add(res, "ARK is pinned", 0,
+				 "the ARK from %s is not AMD's %s root key",
+				 c.origin,
+				 res->product == SM_PRODUCT_UNKNOWN ?
+					 "(unknown product)" :
+					 sm_product_name(res->product));
 	}
 	i = signs(c.ark, c.ark, why, sizeof(why));
-	check(res, "ARK signs itself", i, "%s", i ? "RSASSA-PSS SHA-384" : why);
+	sm_snp_check_add(res, "ARK signs itself", i, "%s",
+			 i ? "RSASSA-PSS SHA-384" : why);
 	i = signs(c.ark, c.ask, why, sizeof(why));
-	check(res, key == SM_SNP_KEY_VLEK ? "ARK signs ASVK" : "ARK signs ASK",
-	      i, "%s", i ? "RSASSA-PSS SHA-384" : why);
+	sm_snp_check_add(res,
+			 key == SM_SNP_KEY_VLEK ? "ARK signs ASVK" :
+						  "ARK signs ASK",
+			 i, "%s", i ? "RSASSA-PSS SHA-384" : why);
 	i = signs(c.ask, c.vcek, why, sizeof(why));
-	check(res,
-	      key == SM_SNP_KEY_VLEK ? "ASVK signs VLEK" : "ASK signs VCEK", i,
-	      "%s", i ? "RSASSA-PSS SHA-384" : why);
+	sm_snp_check_add(res,
+			 key == SM_SNP_KEY_VLEK ? "ASVK signs VLEK" :
+						  "ASK signs VCEK",
+			 i, "%s", i ? "RSASSA-PSS SHA-384" : why);
 	if (c.crl)
 		check_crl(c.crl, c.ark, c.ask, c.vcek, sn, kn, res);
 signature:
@@ -838,7 +865,7 @@ signature:
 	if (i)
 		snprintf(why, sizeof(why),
 			 "ECDSA P-384 SHA-384 over 0x000-0x29f by the %s", kn);
-	check(res, "report signature", i, "%s", why);
+	sm_snp_check_add(res, "report signature", i, "%s", why);
 	check_tcb(r, c.vcek,
 		  res->product == SM_PRODUCT_UNKNOWN ? vp : res->product, res);
 	if (key == SM_SNP_KEY_VCEK)
