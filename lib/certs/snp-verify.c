@@ -668,13 +668,17 @@ static int load_certs(const struct sm_snp_verify_opts *o, int vlek,
 	const char *owner = o->buf_owner ? o->buf_owner : "the KDS's";
 	char bname[128];
 
-	snprintf(bname, sizeof(bname), "(%s %s)", owner,
-		 o->buf_owner ? "vcek" : "answer");
+	/* the KDS's as they always were: "(KDS answer)", "(KDS cert_chain)" */
+	if (o->buf_owner)
+		snprintf(bname, sizeof(bname), "(%s vcek)", owner);
+	else
+		snprintf(bname, sizeof(bname), "(KDS answer)");
 	if (o->vcek_buf && parse_cert(o->vcek_buf, o->vcek_len, bname, key,
 				      &c->vcek, NULL, NULL, e) < 0)
 		return -1;
 	if (o->chain_buf) {
-		snprintf(bname, sizeof(bname), "(%s cert_chain)", owner);
+		snprintf(bname, sizeof(bname), "(%s cert_chain)",
+			 o->buf_owner ? owner : "KDS");
 		if (parse_chain(o->chain_buf, o->chain_len, bname, &c->ask,
 				&c->ark, e) < 0)
 			return -1;
