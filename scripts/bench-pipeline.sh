@@ -465,23 +465,19 @@ if B:
     row(f"export | import {gib(big)}, all private", B)
 elif big != "0":
     print(f"export | import {gib(big)}, all private   {big_note}")
-# issue 15: the guest's migration helpers against the PSP method, the
-# same guest size, same run; target >= 1.5 x.
-MH = {n: (load_save(f"mh{n}", mem), summary(load(f"mh{n}", mem)))
-      for n in (1, 2)}
-for n, (sv, mg) in MH.items():
-    if sv:
-        row(f"export -o FILE {gib(mem)}, helper N={n}", sv)
-    if mg:
-        row(f"export | import {gib(mem)}, helper N={n}", mg)
-# issue 17: an SNP guest's SVSM against the PSP method; target >= 1.5 x.
-SVSM = {n: (load_save(f"svsm{n}", mem), summary(load(f"svsm{n}", mem)))
-        for n in (1, 2)}
-for n, (sv, mg) in SVSM.items():
-    if sv:
-        row(f"export -o FILE {gib(mem)}, SVSM N={n}", sv)
-    if mg:
-        row(f"export | import {gib(mem)}, SVSM N={n}", mg)
+# issues 15 and 17: the guest's migration helpers (mhN) and an SNP
+# guest's SVSM (svsmN) against the PSP method; targets below.
+def agent_rows(kind, what):
+    R = {n: (load_save(f"{kind}{n}", mem), summary(load(f"{kind}{n}", mem)))
+         for n in (1, 2)}
+    for n, (sv, mg) in R.items():
+        if sv:
+            row(f"export -o FILE {gib(mem)}, {what} N={n}", sv)
+        if mg:
+            row(f"export | import {gib(mem)}, {what} N={n}", mg)
+    return R
+MH = agent_rows("mh", "helper")
+SVSM = agent_rows("svsm", "SVSM")
 cat_ts = [float(c[1]) for c in cat]
 print(f"{'cat FILE | cat >/dev/null':<40} {cat_t:8.3f} "
       f"{cat_mibs:8.1f} {'':>9}  {cat_bytes / MiB:.1f} MiB file "
@@ -635,28 +631,18 @@ for name, s, q, want in (
     r = s["gmibs"] / q["gmibs"]
     target(name, r, r >= want)
 
-# Issue 15: the guest's migration helpers against the PSP method, the
-# same guest size and run (guest memory moved per second).
-print()
-print("targets of issue 15 (same run)")
-for n, (sv, mg) in MH.items():
-    for name, s, base in ((f"helper N={n} -o FILE >= 1.5 x PSP -o FILE", sv, SV),
-                          (f"helper N={n} export | import >= 1.5 x PSP", mg, p)):
-        if not s or not base:
-            print(f"  {name:<52} {'n/a':>9}  (not measured)")
-            continue
-        r = s["gmibs"] / base["gmibs"]
-        target(name, r, r >= 1.5)
-
-# Issue 17: SNP through the SVSM against the PSP method, same run.
-print()
-print("targets of issue 17 (same run)")
-for n, (sv, mg) in SVSM.items():
-    for name, s, base in ((f"SVSM N={n} -o FILE >= 1.5 x PSP -o FILE", sv, SV),
-                          (f"SVSM N={n} export | import >= 1.5 x PSP", mg, p)):
-        if not s or not base:
-            print(f"  {name:<52} {'n/a':>9}  (not measured)")
-            continue
-        r = s["gmibs"] / base["gmibs"]
-        target(name, r, r >= 1.5)
+# Issues 15 and 17: the guest's migration helpers and an SNP guest's
+# SVSM against the PSP method, the same guest size and run (guest memory
+# moved per second); target >= 1.5 x.
+for issue, what, R in (("15", "helper", MH), ("17", "SVSM", SVSM)):
+    print()
+    print(f"targets of issue {issue} (same run)")
+    for n, (sv, mg) in R.items():
+        for name, s, base in ((f"{what} N={n} -o FILE >= 1.5 x PSP -o FILE", sv, SV),
+                              (f"{what} N={n} export | import >= 1.5 x PSP", mg, p)):
+            if not s or not base:
+                print(f"  {name:<52} {'n/a':>9}  (not measured)")
+                continue
+            r = s["gmibs"] / base["gmibs"]
+            target(name, r, r >= 1.5)
 PY
